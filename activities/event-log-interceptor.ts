@@ -1,0 +1,100 @@
+import type { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, type RetryPolicy } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, Next } from '@temporalio/worker';
+import type { Knex } from 'knex';
+import type { FailureInfo, NewEvent } from '../lib/events';
+import { appendEvents } from '../lib/event-log';
+import { dedupeKeys, type ExecuteToolInput } from '../lib/workflow-contract';
+
+const recordedActivity = 'executeTool';
+
+/**
+ * Records every attempt of a tool call in the event log: `tool.call.started` before the tool runs,
+ * then `tool.call.succeeded` or `tool.call.failed`. Keys come from the activity's durable identity
+ * (workflow execution, activity id, attempt), so a retried write or a replayed task stores nothing twice.
+ */
+export function eventLogInterceptor(db: Knex): ActivityInterceptorsFactory {
+  return (context) => ({ inbound: new EventLogInbound(db, context) });
+}
+
+class EventLogInbound implements ActivityInboundCallsInterceptor {
+  constructor(
+    private readonly db: Knex,
+    private readonly context: Context,
+  ) {}
+
+  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    const info = this.context.info;
+    const execution = info.workflowExecution;
+    if (info.activityType !== recordedActivity || !execution) return next(input);
+    const call = input.args[0] as ExecuteToolInput;
+    const key = (phase: 'started' | 'succeeded' | 'failed') =>
+      dedupeKeys.toolCall(execution, info.activityId, info.attempt, phase);
+    const target = { tenantId: call.tenantId, runId: call.runId };
+    const common = { stepId: call.stepId, tool: call.tool, attempt: info.attempt, activityId: info.activityId };
+
+    await appendWithRetry(this.db, target, { type: 'tool.call.started', dedupeKey: key('started'), data: { ...common, args: call.args } });
+    const startedAt = process.hrtime.bigint();
+    const durationMs = () => Number((process.hrtime.bigint() - startedAt) / 1_000_000n);
+    let output: unknown;
+    try {
+      output = await next(input);
+    } catch (error) {
+      const failure = describeFailure(error, info.attempt, info.retryPolicy);
+      await appendWithRetry(this.db, target, {
+        type: 'tool.call.failed',
+        dedupeKey: key('failed'),
+        data: { ...common, durationMs: durationMs(), error: failure },
+      });
+      throw error;
+    }
+    await appendWithRetry(this.db, target, {
+      type: 'tool.call.succeeded',
+      dedupeKey: key('succeeded'),
+      data: { ...common, durationMs: durationMs(), output: output ?? null },
+    });
+    return output;
+  }
+}
+
+/** A brief database hiccup should not turn a tool's success into a retry of its side effect. */
+async function appendWithRetry(db: Knex, target: { tenantId: string; runId: string }, fact: NewEvent): Promise<void> {
+  const delaysMs = [50, 200, 1000];
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await appendEvents(db, target, [fact]);
+      return;
+    } catch (error) {
+      const delay = delaysMs[attempt];
+      if (delay === undefined) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/** Error class, retryability and the delay before the next attempt, as the workflow's policy decides them. */
+export function describeFailure(error: unknown, attempt: number, policy: RetryPolicy | undefined): FailureInfo {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof CancelledFailure) {
+    return { message, errorClass: 'Cancelled', retryable: false, nextRetryDelayMs: null };
+  }
+  const errorClass = error instanceof ApplicationFailure ? (error.type ?? 'ApplicationFailure') : error instanceof Error ? error.name : 'Error';
+  const nonRetryable =
+    (error instanceof ApplicationFailure && error.nonRetryable) ||
+    (policy?.nonRetryableErrorTypes ?? []).includes(errorClass);
+  const attemptsLeft = !policy?.maximumAttempts || attempt < policy.maximumAttempts;
+  const retryable = !nonRetryable && attemptsLeft;
+  return { message, errorClass, retryable, nextRetryDelayMs: retryable ? nextDelayMs(error, attempt, policy) : null };
+}
+
+function nextDelayMs(error: unknown, attempt: number, policy: RetryPolicy | undefined): number | null {
+  if (error instanceof ApplicationFailure && error.nextRetryDelay !== undefined && error.nextRetryDelay !== null) {
+    return msToNumber(error.nextRetryDelay);
+  }
+  if (!policy) return null;
+  const initial = policy.initialInterval !== undefined ? msToNumber(policy.initialInterval) : 1000;
+  const coefficient = policy.backoffCoefficient ?? 2;
+  const maximum = policy.maximumInterval !== undefined ? msToNumber(policy.maximumInterval) : initial * 100;
+  return Math.min(initial * coefficient ** (attempt - 1), maximum);
+}

@@ -1,0 +1,58 @@
+import type { Knex } from 'knex';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { describeIssues } from '../lib/errors';
+import { appendEvents } from '../lib/event-log';
+import { dedupeKeys, type ExecuteToolInput, type RecordEventInput } from '../lib/workflow-contract';
+import type { ToolRegistry } from './tools/registry';
+
+export interface ActivityDeps {
+  db: Knex;
+  tools: ToolRegistry;
+}
+
+/** Activities get their dependencies from here, so tests build them over the real db and registry. */
+export function createActivities({ db, tools }: ActivityDeps) {
+  return {
+    /** Runs one tool call. The event-log interceptor records its attempts around this. */
+    async executeTool(call: ExecuteToolInput): Promise<unknown> {
+      const tool = tools.get(call.tool);
+      if (!tool) {
+        throw ApplicationFailure.create({ type: 'UnknownTool', message: `unknown tool ${call.tool}`, nonRetryable: true });
+      }
+      const parsed = tool.inputSchema.safeParse(call.args);
+      if (!parsed.success) {
+        throw ApplicationFailure.create({
+          type: 'ValidationError',
+          message: `invalid args for ${call.tool}: ${describeIssues(parsed.error)
+            .map((issue) => `${issue.path}: ${issue.message}`)
+            .join('; ')}`,
+          details: [describeIssues(parsed.error)],
+          nonRetryable: true,
+        });
+      }
+      const context = Context.current();
+      return tool.execute(parsed.data, {
+        signal: context.cancellationSignal,
+        heartbeat: (details) => context.heartbeat(details),
+        attempt: context.info.attempt,
+      });
+    },
+
+    /** Writes workflow-level facts (run.*, step.*, ...); idempotent by dedupe key, so retries are safe. */
+    async recordEvent(input: RecordEventInput): Promise<number> {
+      const stored = await appendEvents(
+        db,
+        { tenantId: input.tenantId, runId: input.runId },
+        input.facts.map((fact) => ({
+          type: fact.type,
+          dedupeKey: dedupeKeys.runFact(input.runId, fact.key),
+          data: fact.data,
+          actor: fact.actor ?? null,
+        })),
+      );
+      return stored.length;
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,37 @@
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { ToolRegistry } from '../activities/tools/registry';
+import { requireAuth, type Authenticator } from './auth';
+import { errorHandler, notFoundHandler } from './error-handler';
+import type { PresenterContext } from './presenters';
+import { runsRouter } from './routes/runs';
+import { healthRouter, toolsRouter } from './routes/system';
+
+export interface AppDeps extends PresenterContext {
+  db: Knex;
+  temporal: Client;
+  tools: ToolRegistry;
+  taskQueue: string;
+  authenticator: Authenticator;
+  log: Logger;
+}
+
+/** The REST API: probes at the root, everything else under `/v1` behind an API key. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+  app.use(express.json({ limit: '256kb' }));
+  app.use(healthRouter(deps));
+  const v1 = express.Router();
+  v1.use(requireAuth(deps.authenticator));
+  v1.use(toolsRouter(deps.tools));
+  v1.use(runsRouter(deps));
+  app.use('/v1', v1);
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,33 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { AppError } from '../lib/errors';
+
+/** Body-parser errors carry a status and a type; map them to our error shape. */
+function fromBodyParser(error: unknown): AppError | null {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return null;
+  const { type, message } = error as { type: string; message?: string };
+  if (type === 'entity.parse.failed') return new AppError('validation_failed', 'request body is not valid JSON', { reason: message });
+  if (type === 'entity.too.large') return new AppError('validation_failed', 'request body is too large');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return new AppError('validation_failed', 'unsupported request body encoding');
+  }
+  return null;
+}
+
+/** The one error handler: stable codes for callers, internals only in the log. */
+export function errorHandler(log: Logger) {
+  return (error: unknown, request: Request, response: Response, _next: NextFunction) => {
+    const appError = error instanceof AppError ? error : fromBodyParser(error);
+    if (appError) {
+      response.status(appError.status).json(appError.toBody());
+      return;
+    }
+    log.error({ err: error, method: request.method, path: request.path }, 'unhandled error');
+    response.status(500).json(new AppError('internal', 'internal error').toBody());
+  };
+}
+
+export function notFoundHandler(request: Request, response: Response) {
+  const error = new AppError('not_found', `no route for ${request.method} ${request.path}`);
+  response.status(error.status).json(error.toBody());
+}

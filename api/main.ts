@@ -1,0 +1,35 @@
+import { createToolRegistry } from '../activities/tools/default-registry';
+import { apiEnvSchema, loadEnvOrExit } from '../lib/config';
+import { createDb } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { startApiServer } from './server';
+
+async function main(): Promise<void> {
+  const env = loadEnvOrExit(apiEnvSchema, 'api');
+  const log = createLogger('api', env.LOG_LEVEL);
+  const db = createDb(env.DATABASE_URL);
+  const api = await startApiServer({ env, db, tools: createToolRegistry(), log });
+  log.info({ url: api.url }, 'api listening');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'api stopping');
+    api
+      .close()
+      .then(() => db.destroy())
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'api did not stop cleanly');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error('flightdeck api failed:', error);
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import type { ToolRegistry } from '../activities/tools/registry';
+import { AppError } from '../lib/errors';
+import { appendEvents } from '../lib/event-log';
+import { idempotentRunId, newRunId, specHash } from '../lib/ids';
+import type { RunCreatedData, RunProjection } from '../lib/run-projection';
+import { runModeOf, type RunSpec } from '../lib/run-spec';
+import { findRun } from '../lib/runs-store';
+import { dedupeKeys, workflowType, type AgentRunInput } from '../lib/workflow-contract';
+import { statusSearchAttribute, tagsSearchAttribute, tenantSearchAttribute } from '../workflows/definitions';
+import type { Principal } from './auth';
+import { resolveRunPolicies } from './resolve-run';
+
+export interface RunServiceDeps {
+  db: Knex;
+  temporal: Client;
+  tools: ToolRegistry;
+  taskQueue: string;
+}
+
+export interface StartRunResult {
+  run: RunProjection;
+  created: boolean;
+}
+
+/**
+ * Starts a run: validate, start the `agentRun` workflow, record `run.created`. With an
+ * idempotency key the run id (and so the workflow id) is derived from tenant + key, so a repeated
+ * POST finds the same run; the same key with another spec is a conflict.
+ */
+export async function startRun(deps: RunServiceDeps, principal: Principal, spec: RunSpec): Promise<StartRunResult> {
+  const policies = resolveRunPolicies(spec, deps.tools);
+  const hash = specHash(spec);
+  const runId = spec.idempotencyKey ? idempotentRunId(principal.tenantId, spec.idempotencyKey) : newRunId();
+
+  if (spec.idempotencyKey) {
+    const existing = await findRun(deps.db, principal.tenantId, runId);
+    if (existing) return { run: assertSameSpec(existing, hash), created: false };
+  }
+
+  const created: RunCreatedData = {
+    spec,
+    specHash: hash,
+    mode: runModeOf(spec),
+    name: spec.name ?? null,
+    tags: spec.tags,
+    idempotencyKey: spec.idempotencyKey ?? null,
+  };
+  const input: AgentRunInput = { tenantId: principal.tenantId, runId, spec, created, createdBy: principal.actor, policies };
+
+  let startedNow = true;
+  try {
+    await deps.temporal.workflow.start(workflowType, {
+      workflowId: runId,
+      taskQueue: deps.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdConflictPolicy: 'FAIL',
+      typedSearchAttributes: [
+        { key: statusSearchAttribute, value: 'created' },
+        { key: tenantSearchAttribute, value: principal.tenantId },
+        { key: tagsSearchAttribute, value: spec.tags },
+      ],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
+      throw new AppError('unavailable', 'could not start the run: Temporal did not accept the workflow', {
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+    startedNow = false; // a concurrent POST with the same key won the race
+  }
+
+  // The workflow records the same fact under the same key; whichever write lands first is kept.
+  await appendEvents(deps.db, { tenantId: principal.tenantId, runId }, [
+    { type: 'run.created', dedupeKey: dedupeKeys.runFact(runId, 'run.created'), data: { ...created }, actor: principal.actor },
+  ]);
+  const run = await findRun(deps.db, principal.tenantId, runId);
+  if (!run) throw new Error(`run ${runId} has no projection after run.created`);
+  return { run: startedNow ? run : assertSameSpec(run, hash), created: startedNow };
+}
+
+function assertSameSpec(run: RunProjection, hash: string): RunProjection {
+  if (run.specHash !== hash) {
+    throw new AppError('conflict', 'this idempotencyKey was already used with a different run spec', { runId: run.id });
+  }
+  return run;
+}

@@ -1,0 +1,55 @@
+import { Client, Connection } from '@temporalio/client';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { ToolRegistry } from '../activities/tools/registry';
+import type { ApiEnv } from '../lib/config';
+import { createApp } from './app';
+import { adminKeyAuthenticator } from './auth';
+import { EventNotifier } from './event-notifier';
+import { StreamHub } from './stream-hub';
+
+export interface ApiServer {
+  server: Server;
+  url: string;
+  hub: StreamHub;
+  close(): Promise<void>;
+}
+
+/** Builds and starts the API (REST + ws) over one Temporal connection and one LISTEN connection. */
+export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: ToolRegistry; log: Logger }): Promise<ApiServer> {
+  const { env, db, tools, log } = options;
+  // Lazy: the API comes up (and /readyz says why it is not ready) even while Temporal is still starting.
+  const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const authenticator = adminKeyAuthenticator(env.FLIGHTDECK_ADMIN_KEY, env.FLIGHTDECK_DEFAULT_TENANT);
+  const presenter = { temporalUiUrl: env.TEMPORAL_UI_URL, namespace: env.TEMPORAL_NAMESPACE };
+  const notifier = new EventNotifier(env.DATABASE_URL, log);
+  await notifier.start();
+
+  const app = createApp({ db, temporal, tools, taskQueue: env.TEMPORAL_TASK_QUEUE, authenticator, log, ...presenter });
+  const server = createServer(app);
+  const hub = new StreamHub({ db, notifier, authenticator, presenter, log });
+  hub.attach(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.API_PORT, env.API_HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    server,
+    hub,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      // Stop accepting, tell ws clients to resume elsewhere, then release connections.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await hub.close();
+      server.closeIdleConnections();
+      await closed;
+      await notifier.stop();
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,244 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { AppError, describeIssues } from '../lib/errors';
+import { readEvents } from '../lib/event-log';
+import type { RunStatus } from '../lib/events';
+import { findRun } from '../lib/runs-store';
+import { clientFrameSchema, closeCodes, type ClientFrame, type ServerFrame } from '../lib/stream';
+import { tokenOf, type Authenticator, type Principal } from './auth';
+import type { EventNotice, EventNotifier } from './event-notifier';
+import { presentRun, type PresenterContext } from './presenters';
+
+export const streamPath = '/v1/stream';
+const pageSize = 500;
+const heartbeatMs = 30_000;
+
+export interface StreamHubOptions {
+  db: Knex;
+  notifier: EventNotifier;
+  authenticator: Authenticator;
+  presenter: PresenterContext;
+  log: Logger;
+  /** A client whose unsent bytes pass this is closed with `closeCodes.lagging` and resumes with afterSeq. */
+  maxBufferedBytes?: number;
+}
+
+interface RunSubscription {
+  cursor: number;
+  pumping: boolean;
+  dirty: boolean;
+}
+
+interface StreamClient {
+  socket: WebSocket;
+  principal: Principal;
+  runs: Map<string, RunSubscription>;
+  runsFilter: { status?: RunStatus[]; tags?: string[] } | null;
+  alive: boolean;
+}
+
+/**
+ * The ws stream: per-run subscriptions replay stored events after `afterSeq`, then follow live
+ * ones. A subscription is a cursor over the table, advanced only by what was sent, and notices
+ * only say "look again" — so ordering, no gap and no duplicate hold however notices arrive.
+ */
+export class StreamHub {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  private readonly clients = new Set<StreamClient>();
+  private readonly maxBufferedBytes: number;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(private readonly options: StreamHubOptions) {
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+    options.notifier.on('notice', (notice) => this.onNotice(notice));
+    options.notifier.on('resync', () => this.resyncAll());
+    this.heartbeat = setInterval(() => this.checkAlive(), heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  attach(server: Server): void {
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      if (url.pathname !== streamPath) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      let principal: Principal;
+      try {
+        principal = this.options.authenticator.authenticate(tokenOf(request, { allowQuery: true }));
+      } catch (error) {
+        const status = error instanceof AppError ? error.status : 401;
+        socket.end(`HTTP/1.1 ${status} Unauthorized\r\nConnection: close\r\n\r\n`);
+        return;
+      }
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal));
+    });
+  }
+
+  private accept(socket: WebSocket, principal: Principal): void {
+    const client: StreamClient = { socket, principal, runs: new Map(), runsFilter: null, alive: true };
+    this.clients.add(client);
+    socket.on('pong', () => {
+      client.alive = true;
+    });
+    socket.on('message', (data) => {
+      client.alive = true;
+      this.onMessage(client, data).catch((error: unknown) => this.sendError(client, error));
+    });
+    const forget = () => this.clients.delete(client);
+    socket.on('close', forget);
+    socket.on('error', (error) => {
+      this.options.log.debug({ err: error }, 'ws client error');
+      forget();
+    });
+  }
+
+  private async onMessage(client: StreamClient, data: RawData): Promise<void> {
+    let json: unknown;
+    try {
+      json = JSON.parse(data.toString());
+    } catch {
+      throw new AppError('validation_failed', 'frame is not valid JSON');
+    }
+    const parsed = clientFrameSchema.safeParse(json);
+    if (!parsed.success) throw new AppError('validation_failed', 'invalid frame', describeIssues(parsed.error));
+    await this.handle(client, parsed.data);
+  }
+
+  private async handle(client: StreamClient, frame: ClientFrame): Promise<void> {
+    switch (frame.type) {
+      case 'ping':
+        this.send(client, { type: 'pong' });
+        return;
+      case 'unsubscribe':
+        if (frame.runId) client.runs.delete(frame.runId);
+        if (frame.runs) client.runsFilter = null;
+        return;
+      case 'subscribe':
+        if (frame.runs) {
+          client.runsFilter = frame.runs;
+          this.send(client, { type: 'subscribed', runs: true });
+          return;
+        }
+        if (frame.runId) await this.subscribeRun(client, frame.runId, frame.afterSeq ?? 0);
+    }
+  }
+
+  private async subscribeRun(client: StreamClient, runId: string, afterSeq: number): Promise<void> {
+    const run = await findRun(this.options.db, client.principal.tenantId, runId);
+    if (!run) throw new AppError('not_found', `run ${runId} not found`, { runId });
+    const subscription: RunSubscription = { cursor: afterSeq, pumping: false, dirty: false };
+    client.runs.set(runId, subscription);
+    this.send(client, { type: 'subscribed', runId, afterSeq });
+    await this.pump(client, runId, subscription);
+  }
+
+  /** Sends every stored event after the cursor, in order; re-runs if a notice came in meanwhile. */
+  private async pump(client: StreamClient, runId: string, subscription: RunSubscription): Promise<void> {
+    if (subscription.pumping) {
+      subscription.dirty = true;
+      return;
+    }
+    subscription.pumping = true;
+    try {
+      do {
+        subscription.dirty = false;
+        for (;;) {
+          const events = await readEvents(
+            this.options.db,
+            { tenantId: client.principal.tenantId, runId },
+            { afterSeq: subscription.cursor, limit: pageSize },
+          );
+          if (client.runs.get(runId) !== subscription) return; // unsubscribed or replaced meanwhile
+          for (const event of events) {
+            if (!this.send(client, { type: 'event', runId, seq: event.seq, event })) return;
+            subscription.cursor = event.seq;
+          }
+          if (events.length < pageSize) break;
+        }
+      } while (subscription.dirty);
+    } finally {
+      subscription.pumping = false;
+    }
+  }
+
+  private onNotice(notice: EventNotice): void {
+    let runView: Promise<unknown> | null = null;
+    for (const client of this.clients) {
+      if (client.principal.tenantId !== notice.tenantId) continue;
+      const subscription = client.runs.get(notice.runId);
+      if (subscription) this.pumpInBackground(client, notice.runId, subscription);
+      if (client.runsFilter) {
+        // One read per notice, shared by every list subscriber of the tenant.
+        runView ??= findRun(this.options.db, notice.tenantId, notice.runId).then((run) =>
+          run ? presentRun(this.options.presenter, run, { withSpec: false }) : null,
+        );
+        const filter = client.runsFilter;
+        runView
+          .then((view) => {
+            const run = view as { status: RunStatus; tags: string[] } | null;
+            if (!run) return;
+            if (filter.status && !filter.status.includes(run.status)) return;
+            if (filter.tags && !filter.tags.every((tag) => run.tags.includes(tag))) return;
+            this.send(client, { type: 'run', run });
+          })
+          .catch((error: unknown) => this.options.log.warn({ err: error }, 'runs list update failed'));
+      }
+    }
+  }
+
+  private pumpInBackground(client: StreamClient, runId: string, subscription: RunSubscription): void {
+    this.pump(client, runId, subscription).catch((error: unknown) => this.sendError(client, error));
+  }
+
+  private resyncAll(): void {
+    for (const client of this.clients) {
+      for (const [runId, subscription] of client.runs) this.pumpInBackground(client, runId, subscription);
+    }
+  }
+
+  /** False when the client is gone or was closed for lagging. */
+  private send(client: StreamClient, frame: ServerFrame): boolean {
+    if (client.socket.readyState !== WebSocket.OPEN) return false;
+    if (client.socket.bufferedAmount > this.maxBufferedBytes) {
+      client.socket.close(closeCodes.lagging, 'lagging: reconnect and resume with afterSeq');
+      this.clients.delete(client);
+      return false;
+    }
+    client.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  private sendError(client: StreamClient, error: unknown): void {
+    const appError = error instanceof AppError ? error : new AppError('internal', 'internal error');
+    if (!(error instanceof AppError)) this.options.log.error({ err: error }, 'stream error');
+    this.send(client, { type: 'error', error: appError.toBody().error });
+  }
+
+  private checkAlive(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        client.socket.terminate();
+        this.clients.delete(client);
+        continue;
+      }
+      client.alive = false;
+      client.socket.ping();
+    }
+  }
+
+  /** Tells every client to reconnect elsewhere and resume; used on shutdown. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const client of this.clients) client.socket.close(closeCodes.goingAway, 'server shutting down: resume with afterSeq');
+    this.clients.clear();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}

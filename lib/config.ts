@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { describeIssues } from './errors';
+
+/** Treats "false", "0", "no", "off" and "" as false — `z.coerce.boolean()` would call them true. */
+export const envBoolean = z
+  .union([z.boolean(), z.string()])
+  .transform((value) =>
+    typeof value === 'boolean' ? value : !['false', '0', 'no', 'off', ''].includes(value.trim().toLowerCase()),
+  );
+
+/** 0 lets the OS pick a free port (tests). */
+const port = z.coerce.number().int().min(0).max(65_535);
+const postgresUrl = z.string().trim().regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL');
+const optionalUrl = z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().url().optional());
+
+const commonShape = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: postgresUrl,
+  TEMPORAL_ADDRESS: z.string().trim().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('flightdeck'),
+  TEMPORAL_UI_URL: z.string().trim().url().default('http://localhost:8233'),
+};
+
+/**
+ * Production must name its database and Temporal cluster: the embedded Postgres and the Temporal
+ * dev server are development conveniences, so a production process refuses to fall back to them.
+ */
+function productionProblems(env: NodeJS.ProcessEnv): Array<{ path: string; message: string }> {
+  if (env.NODE_ENV !== 'production') return [];
+  return ['DATABASE_URL', 'TEMPORAL_ADDRESS']
+    .filter((name) => !env[name])
+    .map((name) => ({ path: name, message: 'must be set when NODE_ENV=production (embedded defaults are for development only)' }));
+}
+
+export const workerEnvSchema = z.object({
+  ...commonShape,
+  /** A prebuilt workflow bundle (production); without it the worker bundles `workflows/` at start. */
+  WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
+  MODEL_BASE_URL: optionalUrl,
+  MODEL_API_KEY: z.string().optional(),
+  COMPOSIO_API_KEY: z.string().optional(),
+  COMPOSIO_BASE_URL: optionalUrl,
+  COMPOSIO_TOOLKITS: z.string().optional(),
+});
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+
+export const apiEnvSchema = z.object({
+  ...commonShape,
+  API_PORT: port.default(4000),
+  API_HOST: z.string().trim().min(1).default('0.0.0.0'),
+  FLIGHTDECK_ADMIN_KEY: z.string().trim().min(16, 'must be at least 16 characters'),
+  /** The tenant the admin key acts for (per-tenant keys arrive with the auth issue). */
+  FLIGHTDECK_DEFAULT_TENANT: z.string().trim().min(1).default('default'),
+});
+export type ApiEnv = z.infer<typeof apiEnvSchema>;
+
+/** What `npm start` (the dev supervisor) reads before it provisions anything. */
+export const devEnvSchema = z.object({
+  NODE_ENV: commonShape.NODE_ENV,
+  LOG_LEVEL: commonShape.LOG_LEVEL,
+  DATABASE_URL: postgresUrl.optional(),
+  TEMPORAL_ADDRESS: z.string().trim().min(1).optional(),
+  TEMPORAL_NAMESPACE: commonShape.TEMPORAL_NAMESPACE,
+  TEMPORAL_UI_URL: z.string().trim().url().optional(),
+  TEMPORAL_CLI: z.string().trim().min(1).optional(),
+  FLIGHTDECK_ADMIN_KEY: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  API_PORT: port.default(4000),
+  WEB_PORT: port.default(3000),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  EMBEDDED_PG_PORT: port.default(54329),
+  FLIGHTDECK_DATA_DIR: z.string().trim().min(1).default('.data'),
+});
+export type DevEnv = z.infer<typeof devEnvSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: Array<{ path: string; message: string }>) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment with `schema`, throwing a ConfigError that lists every problem. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  const problems = [...productionProblems(env), ...(result.success ? [] : describeIssues(result.error))];
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return result.data;
+}
+
+/** For process entry points: parse, or print the readable list of problems and exit 1. */
+export function loadEnvOrExit<S extends z.ZodType>(schema: S, processName: string): z.infer<S> {
+  try {
+    return parseEnv(schema);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`flightdeck ${processName}: ${error.message}\n`);
+    process.exit(1);
+  }
+}

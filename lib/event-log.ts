@@ -1,0 +1,159 @@
+import type { Knex } from 'knex';
+import { canonicalJson } from './canonical-json';
+import type { Actor, EventType, NewEvent, RunEvent } from './events';
+import { sha256Hex } from './ids';
+import { applyEvent, type ProjectedEvent, type RunProjection } from './run-projection';
+import { rowToRun, runToRow, type RunRow } from './runs-store';
+
+export const eventsChannel = 'run_events';
+
+export interface EventRow {
+  id: string;
+  tenant_id: string;
+  run_id: string;
+  seq: number;
+  type: EventType;
+  at: Date;
+  actor: Actor | null;
+  data: Record<string, unknown>;
+  dedupe_key: string;
+  prev_hash: string | null;
+  hash: string;
+}
+
+/** sha256 over the previous link and the canonical row: editing any stored event breaks the chain. */
+export function eventHash(prevHash: string | null, event: Omit<EventRow, 'id' | 'hash' | 'prev_hash'>): string {
+  return sha256Hex(
+    (prevHash ?? '') +
+      canonicalJson({
+        tenantId: event.tenant_id,
+        runId: event.run_id,
+        seq: event.seq,
+        type: event.type,
+        at: event.at.toISOString(),
+        actor: event.actor,
+        data: event.data,
+        dedupeKey: event.dedupe_key,
+      }),
+  );
+}
+
+/**
+ * Appends facts to a run's log in one transaction: exactly once per dedupe key, with a gapless
+ * per-run seq, the hash chain and the `runs` projection. The run row's lock serialises writers
+ * of one run (API, several workers); a fact already stored is skipped, never rewritten.
+ * Returns the events this call stored (none when every fact was already there).
+ */
+export async function appendEvents(
+  db: Knex,
+  target: { tenantId: string; runId: string },
+  facts: NewEvent[],
+): Promise<RunEvent[]> {
+  if (facts.length === 0) return [];
+  return db.transaction(async (trx) => {
+    let run = await lockRun(trx, target.runId);
+    const known = new Set<string>(
+      await trx('run_events')
+        .whereIn('dedupe_key', facts.map((fact) => fact.dedupeKey))
+        .pluck('dedupe_key'),
+    );
+    const fresh = facts.filter((fact) => {
+      if (known.has(fact.dedupeKey)) return false;
+      known.add(fact.dedupeKey);
+      return true;
+    });
+    if (fresh.length === 0) return [];
+    if (run && run.tenantId !== target.tenantId) {
+      throw new Error(`run ${target.runId} belongs to another tenant`);
+    }
+
+    const rows: EventRow[] = [];
+    const at = new Date();
+    for (const fact of fresh) {
+      const seq = (run?.lastSeq ?? 0) + 1;
+      const prevHash = run?.lastHash ?? null;
+      const unhashed = {
+        tenant_id: target.tenantId,
+        run_id: target.runId,
+        seq,
+        type: fact.type,
+        at,
+        actor: fact.actor ?? null,
+        data: fact.data,
+        dedupe_key: fact.dedupeKey,
+      };
+      const row: EventRow = { id: '', ...unhashed, prev_hash: prevHash, hash: eventHash(prevHash, unhashed) };
+      const isFirst = run === null;
+      run = applyEvent(run, toProjected(row));
+      if (isFirst) {
+        // The first fact creates the projection row the later ones lock and update.
+        await trx('runs').insert(runToRow(run));
+      }
+      rows.push(row);
+    }
+    await trx('run_events').insert(
+      rows.map(({ id: _id, actor, data, ...rest }) => ({
+        ...rest,
+        actor: actor ? JSON.stringify(actor) : null,
+        data: JSON.stringify(data),
+      })),
+    );
+    if (run) await trx('runs').where({ id: target.runId }).update(runToRow(run));
+    await trx.raw('select pg_notify(?, ?)', [
+      eventsChannel,
+      JSON.stringify({ tenantId: target.tenantId, runId: target.runId, seq: run?.lastSeq }),
+    ]);
+    return rows.map(toRunEvent);
+  });
+}
+
+/**
+ * Locks the run's projection row for the rest of the transaction. When the run does not exist
+ * yet, concurrent creators queue on a transaction-scoped advisory lock keyed by the run id.
+ */
+async function lockRun(trx: Knex.Transaction, runId: string): Promise<RunProjection | null> {
+  const existing = await trx<RunRow>('runs').where({ id: runId }).forUpdate().first();
+  if (existing) return rowToRun(existing);
+  await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [runId]);
+  const created = await trx<RunRow>('runs').where({ id: runId }).forUpdate().first();
+  return created ? rowToRun(created) : null;
+}
+
+function toProjected(row: EventRow): ProjectedEvent {
+  return {
+    tenantId: row.tenant_id,
+    runId: row.run_id,
+    seq: row.seq,
+    type: row.type,
+    at: row.at,
+    actor: row.actor,
+    data: row.data,
+    hash: row.hash,
+  };
+}
+
+export function toRunEvent(row: EventRow): RunEvent {
+  return {
+    runId: row.run_id,
+    seq: row.seq,
+    type: row.type,
+    at: row.at.toISOString(),
+    actor: row.actor,
+    data: row.data,
+    hash: row.hash,
+  };
+}
+
+/** A run's events with seq > afterSeq, in order. */
+export async function readEvents(
+  db: Knex,
+  target: { tenantId: string; runId: string },
+  options: { afterSeq: number; limit: number },
+): Promise<RunEvent[]> {
+  const rows = await db<EventRow>('run_events')
+    .where({ tenant_id: target.tenantId, run_id: target.runId })
+    .andWhere('seq', '>', options.afterSeq)
+    .orderBy('seq', 'asc')
+    .limit(options.limit);
+  return rows.map(toRunEvent);
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/** Every event type in the log (ARCHITECTURE.md, "Event log"). */
+export const eventTypes = [
+  'run.created',
+  'run.started',
+  'step.started',
+  'tool.call.started',
+  'tool.call.succeeded',
+  'tool.call.failed',
+  'approval.requested',
+  'approval.submitted',
+  'approval.decided',
+  'approval.expired',
+  'message.received',
+  'model.called',
+  'run.cancel_requested',
+  'run.completed',
+  'run.failed',
+  'run.cancelled',
+] as const;
+export const eventTypeSchema = z.enum(eventTypes);
+export type EventType = z.infer<typeof eventTypeSchema>;
+
+/** Who did something: null for the system, a key's identity for users. */
+export const actorSchema = z
+  .object({
+    type: z.enum(['api_key', 'user', 'system']),
+    id: z.string(),
+    name: z.string().optional(),
+    role: z.string().optional(),
+    ip: z.string().optional(),
+  })
+  .strict();
+export type Actor = z.infer<typeof actorSchema>;
+
+export const runStatuses = [
+  'created',
+  'running',
+  'awaiting_approval',
+  'completed',
+  'failed',
+  'cancelled',
+  'terminated',
+] as const;
+export const runStatusSchema = z.enum(runStatuses);
+export type RunStatus = z.infer<typeof runStatusSchema>;
+export const terminalStatuses: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled', 'terminated']);
+
+/** A fact as a writer hands it to the log; seq, hash and time are assigned on append. */
+export interface NewEvent {
+  type: EventType;
+  /** Unique per fact, derived from durable identity (workflow id, activity id, attempt, phase). */
+  dedupeKey: string;
+  data: Record<string, unknown>;
+  actor?: Actor | null;
+}
+
+/** An event as stored and served (REST, ws). */
+export const runEventSchema = z.object({
+  runId: z.string(),
+  seq: z.number().int().positive(),
+  type: eventTypeSchema,
+  at: z.string(),
+  actor: actorSchema.nullable(),
+  data: z.record(z.string(), z.unknown()),
+  hash: z.string(),
+});
+export type RunEvent = z.infer<typeof runEventSchema>;
+
+/** The error a failed tool call or run carries in its event data. */
+export const failureSchema = z.object({
+  message: z.string(),
+  errorClass: z.string(),
+  retryable: z.boolean(),
+  nextRetryDelayMs: z.number().nullable().optional(),
+});
+export type FailureInfo = z.infer<typeof failureSchema>;

@@ -1,0 +1,136 @@
+import type { Actor, EventType, FailureInfo, RunStatus } from './events';
+import type { RunMode, RunSpec } from './run-spec';
+
+/** The `runs` read model: everything in it is derived from the run's events, in order. */
+export interface RunProjection {
+  id: string;
+  tenantId: string;
+  name: string | null;
+  mode: RunMode;
+  status: RunStatus;
+  tags: string[];
+  spec: RunSpec;
+  specHash: string;
+  idempotencyKey: string | null;
+  output: unknown;
+  currentStep: string | null;
+  pendingApprovals: number;
+  toolCalls: { started: number; succeeded: number; failed: number };
+  lastError: FailureInfo | null;
+  createdBy: Actor | null;
+  lastSeq: number;
+  lastHash: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+}
+
+export interface ProjectedEvent {
+  tenantId: string;
+  runId: string;
+  seq: number;
+  type: EventType;
+  at: Date;
+  actor: Actor | null;
+  data: Record<string, unknown>;
+  hash: string;
+}
+
+/** `run.created` data: what the projection's first row is built from. */
+export interface RunCreatedData {
+  spec: RunSpec;
+  specHash: string;
+  mode: RunMode;
+  name: string | null;
+  tags: string[];
+  idempotencyKey: string | null;
+}
+
+/** Folds one event into the projection. Pure, so `rebuild-projections` yields identical rows. */
+export function applyEvent(run: RunProjection | null, event: ProjectedEvent): RunProjection {
+  if (!run) {
+    if (event.type !== 'run.created') {
+      throw new Error(`run ${event.runId}: the first event must be run.created, got ${event.type}`);
+    }
+    const created = event.data as unknown as RunCreatedData;
+    return {
+      id: event.runId,
+      tenantId: event.tenantId,
+      name: created.name,
+      mode: created.mode,
+      status: 'created',
+      tags: created.tags,
+      spec: created.spec,
+      specHash: created.specHash,
+      idempotencyKey: created.idempotencyKey,
+      output: null,
+      currentStep: null,
+      pendingApprovals: 0,
+      toolCalls: { started: 0, succeeded: 0, failed: 0 },
+      lastError: null,
+      createdBy: event.actor,
+      lastSeq: event.seq,
+      lastHash: event.hash,
+      createdAt: event.at,
+      updatedAt: event.at,
+      startedAt: null,
+      completedAt: null,
+    };
+  }
+  const next: RunProjection = {
+    ...run,
+    toolCalls: { ...run.toolCalls },
+    lastSeq: event.seq,
+    lastHash: event.hash,
+    updatedAt: event.at,
+  };
+  const data = event.data;
+  switch (event.type) {
+    case 'run.started':
+      next.status = 'running';
+      next.startedAt = event.at;
+      break;
+    case 'step.started':
+      next.currentStep = String(data.stepId);
+      break;
+    case 'tool.call.started':
+      next.toolCalls.started += 1;
+      break;
+    case 'tool.call.succeeded':
+      next.toolCalls.succeeded += 1;
+      break;
+    case 'tool.call.failed':
+      next.toolCalls.failed += 1;
+      next.lastError = (data.error as FailureInfo | undefined) ?? null;
+      break;
+    case 'approval.requested':
+      next.pendingApprovals += 1;
+      next.status = 'awaiting_approval';
+      break;
+    case 'approval.decided':
+    case 'approval.expired':
+      next.pendingApprovals = Math.max(0, next.pendingApprovals - 1);
+      if (next.pendingApprovals === 0 && next.status === 'awaiting_approval') next.status = 'running';
+      break;
+    case 'run.completed':
+      next.status = 'completed';
+      next.output = data.output ?? null;
+      next.currentStep = null;
+      next.completedAt = event.at;
+      break;
+    case 'run.failed':
+      next.status = 'failed';
+      next.lastError = (data.error as FailureInfo | undefined) ?? null;
+      next.completedAt = event.at;
+      break;
+    case 'run.cancelled':
+      next.status = 'cancelled';
+      next.currentStep = null;
+      next.completedAt = event.at;
+      break;
+    default:
+      break;
+  }
+  return next;
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/** A duration as Temporal accepts it: `500ms`, `30s`, `5m`, `2h`, `1d`. */
+export const durationSchema = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like "500ms", "30s", "5m", "2h" or "1d"');
+
+export const roleSchema = z.enum(['viewer', 'operator', 'approver', 'admin']);
+export type Role = z.infer<typeof roleSchema>;
+
+/** `<provider>.<name>`: `builtin.echo`, `composio.GITHUB_CREATE_AN_ISSUE`. */
+export const toolNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*\.[A-Za-z0-9_]+$/, 'must be "<provider>.<name>", e.g. "builtin.echo"');
+
+export const retryOverrideSchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(100).optional(),
+    initialInterval: durationSchema.optional(),
+    backoffCoefficient: z.number().min(1).max(10).optional(),
+    maximumInterval: durationSchema.optional(),
+  })
+  .strict();
+
+export const approvalSchema = z.union([
+  z.boolean(),
+  z
+    .object({
+      approvers: z.array(roleSchema).min(1).optional(),
+      timeout: durationSchema.optional(),
+      onTimeout: z.enum(['reject', 'approve', 'fail']).optional(),
+      required: z.number().int().min(1).max(10).optional(),
+    })
+    .strict(),
+]);
+
+export const stepIdSchema = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must start with a letter and use letters, digits, "_" or "-" (max 64)');
+
+export const planStepSchema = z
+  .object({
+    id: stepIdSchema,
+    tool: toolNameSchema,
+    args: z.record(z.string(), z.unknown()).default({}),
+    approval: approvalSchema.optional(),
+    retry: retryOverrideSchema.optional(),
+    timeout: durationSchema.optional(),
+  })
+  .strict();
+export type PlanStep = z.infer<typeof planStepSchema>;
+
+export const planSchema = z
+  .object({ steps: z.array(planStepSchema).min(1, 'a plan needs at least one step').max(200) })
+  .strict()
+  .superRefine((plan, ctx) => {
+    const seen = new Set<string>();
+    plan.steps.forEach((step, index) => {
+      if (seen.has(step.id)) {
+        ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}"` });
+      }
+      seen.add(step.id);
+    });
+  });
+
+export const agentSchema = z
+  .object({
+    model: z.string().min(1),
+    instructions: z.string().min(1),
+    tools: z.array(toolNameSchema).max(128).default([]),
+    maxTurns: z.number().int().min(1).max(200).optional(),
+    approvalRequired: z.array(toolNameSchema).optional(),
+    conversational: z.boolean().optional(),
+  })
+  .strict();
+
+export const limitsSchema = z
+  .object({
+    maxToolCalls: z.number().int().min(1).max(10_000).optional(),
+    deadline: durationSchema.optional(),
+  })
+  .strict();
+
+const tagSchema = z.string().trim().min(1).max(64).regex(/^[^,\s]+$/, 'tags may not contain spaces or commas');
+
+/** The run spec, validated at the API edge and carried into the workflow (ARCHITECTURE.md). */
+export const runSpecSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    tags: z.array(tagSchema).max(20).default([]),
+    idempotencyKey: z.string().trim().min(1).max(200).optional(),
+    userId: z.string().trim().min(1).max(200).optional(),
+    input: z.json().optional(),
+    plan: planSchema.optional(),
+    agent: agentSchema.optional(),
+    limits: limitsSchema.optional(),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (Boolean(spec.plan) === Boolean(spec.agent)) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'a run spec needs exactly one of "plan" or "agent"' });
+    }
+  });
+export type RunSpec = z.infer<typeof runSpecSchema>;
+export type RunMode = 'plan' | 'agent';
+
+export const runModeOf = (spec: RunSpec): RunMode => (spec.plan ? 'plan' : 'agent');

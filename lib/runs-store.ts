@@ -1,0 +1,144 @@
+import type { Knex } from 'knex';
+import type { Actor, FailureInfo, RunStatus } from './events';
+import type { RunProjection } from './run-projection';
+import type { RunMode, RunSpec } from './run-spec';
+
+/** The `runs` row as Postgres holds it. */
+export interface RunRow {
+  id: string;
+  tenant_id: string;
+  name: string | null;
+  mode: RunMode;
+  status: RunStatus;
+  tags: string[];
+  spec: RunSpec;
+  spec_hash: string;
+  idempotency_key: string | null;
+  output: unknown;
+  current_step: string | null;
+  pending_approvals: number;
+  tool_calls_started: number;
+  tool_calls_succeeded: number;
+  tool_calls_failed: number;
+  last_error: FailureInfo | null;
+  created_by: Actor | null;
+  last_seq: number;
+  last_hash: string | null;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+}
+
+export function rowToRun(row: RunRow): RunProjection {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    name: row.name,
+    mode: row.mode,
+    status: row.status,
+    tags: row.tags,
+    spec: row.spec,
+    specHash: row.spec_hash,
+    idempotencyKey: row.idempotency_key,
+    output: row.output,
+    currentStep: row.current_step,
+    pendingApprovals: row.pending_approvals,
+    toolCalls: {
+      started: row.tool_calls_started,
+      succeeded: row.tool_calls_succeeded,
+      failed: row.tool_calls_failed,
+    },
+    lastError: row.last_error,
+    createdBy: row.created_by,
+    lastSeq: row.last_seq,
+    lastHash: row.last_hash,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+  };
+}
+
+/** jsonb columns get JSON text: node-postgres would send a JS array as a Postgres array. */
+export function runToRow(run: RunProjection): Record<string, unknown> {
+  const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+  return {
+    id: run.id,
+    tenant_id: run.tenantId,
+    name: run.name,
+    mode: run.mode,
+    status: run.status,
+    tags: run.tags,
+    spec: json(run.spec),
+    spec_hash: run.specHash,
+    idempotency_key: run.idempotencyKey,
+    output: json(run.output),
+    current_step: run.currentStep,
+    pending_approvals: run.pendingApprovals,
+    tool_calls_started: run.toolCalls.started,
+    tool_calls_succeeded: run.toolCalls.succeeded,
+    tool_calls_failed: run.toolCalls.failed,
+    last_error: json(run.lastError),
+    created_by: json(run.createdBy),
+    last_seq: run.lastSeq,
+    last_hash: run.lastHash,
+    created_at: run.createdAt,
+    updated_at: run.updatedAt,
+    started_at: run.startedAt,
+    completed_at: run.completedAt,
+  };
+}
+
+export async function findRun(db: Knex, tenantId: string, runId: string): Promise<RunProjection | null> {
+  const row = await db<RunRow>('runs').where({ id: runId, tenant_id: tenantId }).first();
+  return row ? rowToRun(row) : null;
+}
+
+export interface RunsPage {
+  runs: RunProjection[];
+  nextCursor: string | null;
+}
+
+/** Newest first; the cursor is the last row's (created_at, id), so pages never skip or repeat. */
+export async function listRuns(
+  db: Knex,
+  tenantId: string,
+  options: { limit: number; cursor?: { createdAt: Date; id: string } },
+): Promise<RunsPage> {
+  const query = db<RunRow>('runs')
+    .where({ tenant_id: tenantId })
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(options.limit + 1);
+  if (options.cursor) {
+    query.whereRaw('(created_at, id) < (?, ?)', [options.cursor.createdAt, options.cursor.id]);
+  }
+  const rows = await query;
+  const page = rows.slice(0, options.limit).map(rowToRun);
+  const last = page[page.length - 1];
+  return {
+    runs: page,
+    nextCursor: rows.length > options.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+  };
+}
+
+export function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+}
+
+/** Returns null for anything that is not a cursor this API issued. */
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed.length !== 2) return null;
+    const [createdAt, id] = parsed as unknown[];
+    if (typeof createdAt !== 'string' || typeof id !== 'string') return null;
+    const date = new Date(createdAt);
+    return Number.isNaN(date.getTime()) ? null : { createdAt: date, id };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+const stopGraceMs = 10_000;
+
+export interface ManagedChild {
+  name: string;
+  process: ChildProcess;
+  /** Resolves with the exit code (or signal) when the child ends, for whatever reason. */
+  exited: Promise<number | string>;
+  stop(): Promise<void>;
+}
+
+/** Renders a pino JSON line as `level message key=value…`; other lines pass through unchanged. */
+export function formatLogLine(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const record = JSON.parse(line) as Record<string, unknown>;
+    const levels: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+    const { level, msg, time: _time, pid: _pid, hostname: _hostname, name: _name, process: _process, err, ...rest } = record;
+    const fields = Object.entries(rest).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    const error = err && typeof err === 'object' ? ` ${(err as { stack?: string; message?: string }).stack ?? (err as { message?: string }).message}` : '';
+    return [levels[Number(level)] ?? String(level), String(msg ?? ''), ...fields].join(' ') + error;
+  } catch {
+    return line;
+  }
+}
+
+/** Spawns a child whose output is prefixed with its name; `stop()` sends SIGTERM, then SIGKILL after a grace period. */
+export function spawnManaged(
+  name: string,
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; write: (line: string) => void },
+): ManagedChild {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => options.write(`[${name}] ${formatLogLine(line)}`));
+  }
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+    child.once('error', (error) => {
+      options.write(`[${name}] could not start: ${error.message}`);
+      resolve('spawn-error');
+    });
+  });
+  let stopping: Promise<void> | null = null;
+  return {
+    name,
+    process: child,
+    exited,
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), stopGraceMs);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return stopping;
+    },
+  };
+}

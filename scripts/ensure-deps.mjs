@@ -1,0 +1,27 @@
+// Runs before `npm start` and `npm test`: installs dependencies on a fresh clone (or when
+// package-lock.json changed since the last install), so those two commands are all a user types.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const lock = path.join(root, 'package-lock.json');
+const installedLock = path.join(root, 'node_modules', '.package-lock.json');
+
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 20) {
+  console.error(`flightdeck needs Node.js 20 or newer (this is ${process.version}).`);
+  process.exit(1);
+}
+
+const stale = !existsSync(installedLock) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(installedLock).mtimeMs);
+if (stale) {
+  const command = existsSync(lock) ? 'ci' : 'install';
+  console.log(`flightdeck: installing dependencies (npm ${command}); this takes a minute on a fresh clone…`);
+  const result = spawnSync('npm', [command, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`flightdeck: npm ${command} failed (exit ${result.status}). Fix the error above and run the command again.`);
+    process.exit(result.status ?? 1);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * `npm start`: provisions what is missing (embedded Postgres, Temporal dev server), migrates, then
+ * runs the worker, the API and the dashboard as child processes and prints where everything is.
+ * Ctrl-C or SIGTERM stops them all, then the embedded servers; a second start reuses the data.
+ */
+import path from 'node:path';
+import { devEnvSchema, loadEnvOrExit } from '../lib/config';
+import { spawnManaged, type ManagedChild } from './child-process';
+import { provisionDevInfra } from './dev-infra';
+
+const repoRoot = path.resolve(__dirname, '..');
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const tsEntry = (file: string) => [process.execPath, ['--import', 'tsx', path.join(repoRoot, file)]] as const;
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      if (response.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+async function main(): Promise<void> {
+  const env = loadEnvOrExit(devEnvSchema, 'start');
+  const startedAt = Date.now();
+  say('flightdeck: starting…');
+  const infra = await provisionDevInfra({ env, repoRoot, log: (line) => say(`flightdeck: ${line}`) });
+
+  const apiUrl = `http://localhost:${env.API_PORT}`;
+  const webUrl = `http://localhost:${env.WEB_PORT}`;
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: env.NODE_ENV,
+    DATABASE_URL: infra.databaseUrl,
+    TEMPORAL_ADDRESS: infra.temporalAddress,
+    TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE,
+    TEMPORAL_UI_URL: infra.temporalUiUrl,
+    FLIGHTDECK_ADMIN_KEY: infra.adminKey,
+    API_PORT: String(env.API_PORT),
+    NEXT_TELEMETRY_DISABLED: '1',
+  };
+  const children: ManagedChild[] = [];
+  let shuttingDown = false;
+  const shutdown = async (reason: string, exitCode: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    say(`flightdeck: stopping (${reason})…`);
+    await Promise.all(children.map((child) => child.stop()));
+    await infra.stop();
+    say('flightdeck: stopped.');
+    process.exit(exitCode);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT', 0));
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+
+  const spawnChild = (name: string, command: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}) => {
+    const child = spawnManaged(name, command, [...args], { cwd: repoRoot, env: { ...childEnv, ...extraEnv }, write: say });
+    children.push(child);
+    void child.exited.then((code) => {
+      if (!shuttingDown) void shutdown(`${name} exited unexpectedly (${code})`, 1);
+    });
+    return child;
+  };
+  spawnChild('worker', ...tsEntry('worker/main.ts'));
+  spawnChild('api', ...tsEntry('api/main.ts'));
+  spawnChild('web', process.execPath, [require.resolve('next/dist/bin/next'), 'dev', 'web', '--port', String(env.WEB_PORT)], {
+    FLIGHTDECK_API_URL: apiUrl,
+    FLIGHTDECK_API_KEY: infra.adminKey,
+    NODE_ENV: 'development',
+  });
+
+  await waitForHttp(`${apiUrl}/healthz`, 60_000);
+  await waitForHttp(webUrl, 120_000);
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  say(
+    [
+      '',
+      `Flightdeck is running (ready in ${seconds} s):`,
+      `  Dashboard        ${webUrl}`,
+      `  API              ${apiUrl}   (REST /v1, ws ${apiUrl.replace('http', 'ws')}/v1/stream)`,
+      `  Temporal Web UI  ${infra.temporalUiUrl}`,
+      `  Admin API key    ${infra.adminKey}`,
+      '',
+      'Try a run:',
+      `  curl -s -X POST ${apiUrl}/v1/runs -H 'authorization: Bearer ${infra.adminKey}' -H 'content-type: application/json' \\`,
+      `    -d '{"name":"hello","plan":{"steps":[{"id":"say","tool":"builtin.echo","args":{"message":"hi"}}]}}'`,
+      '',
+      'Press Ctrl-C to stop.',
+    ].join('\n'),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(`flightdeck: could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+/**
+ * Once per `npm test`: one Temporal dev server, one Postgres (embedded, or a fresh database on
+ * DATABASE_URL's server), migrations, and one workflow bundle — shared by every test file.
+ */
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createDb, migrateLatest } from '../lib/db';
+import { dropDatabase, ensureDatabase, startEmbeddedPostgres, withDatabase } from '../scripts/embedded-postgres';
+import { freePort } from '../scripts/free-port';
+import { findTemporalCli, startTemporalDevServer } from '../scripts/temporal-cli';
+import { buildWorkflowBundle } from '../worker/create-worker';
+import { registerTeardown } from './teardown-registry';
+
+const repoRoot = path.resolve(__dirname, '..');
+const quiet = (prefix: string) => (line: string) => {
+  if (process.env.FLIGHTDECK_TEST_VERBOSE) process.stderr.write(`[${prefix}] ${line}\n`);
+};
+
+export default async function globalSetup(): Promise<void> {
+  const started = Date.now();
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'flightdeck-test-'));
+  await chmod(stateDir, 0o755); // embedded Postgres runs as the postgres user when we are root
+
+  const [temporal, database] = await Promise.all([startTemporal(stateDir), startDatabase(stateDir)]);
+  const bundle = await buildWorkflowBundle();
+  const bundlePath = path.join(stateDir, 'workflow-bundle.js');
+  await writeFile(bundlePath, bundle.code);
+
+  Object.assign(process.env, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_UI_URL: temporal.uiUrl,
+    DATABASE_URL: database.url,
+    FLIGHTDECK_TEST_ADMIN_DB_URL: database.adminUrl,
+    FLIGHTDECK_TEST_STATE_DIR: stateDir,
+    WORKFLOW_BUNDLE_PATH: bundlePath,
+  });
+  process.stderr.write(`\ntest stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Temporal ${temporal.address}, Postgres ${database.kind})\n`);
+}
+
+async function startTemporal(stateDir: string) {
+  if (process.env.TEMPORAL_ADDRESS) {
+    return { address: process.env.TEMPORAL_ADDRESS, uiUrl: process.env.TEMPORAL_UI_URL ?? 'http://localhost:8233' };
+  }
+  const cli = await findTemporalCli({ repoRoot, log: (line) => process.stderr.write(`[temporal] ${line}\n`) });
+  const server = await startTemporalDevServer({
+    cli,
+    port: await freePort(),
+    uiPort: await freePort(),
+    dbFile: path.join(stateDir, 'temporal.db'),
+    log: quiet('temporal'),
+  });
+  registerTeardown(() => server.stop());
+  return server;
+}
+
+async function startDatabase(stateDir: string) {
+  const database = `flightdeck_test_${process.pid}_${Date.now()}`;
+  let adminUrl: string;
+  let kind: string;
+  if (process.env.DATABASE_URL) {
+    adminUrl = withDatabase(process.env.DATABASE_URL, 'postgres');
+    kind = `database ${database} on DATABASE_URL's server`;
+    registerTeardown(() => dropDatabase(adminUrl, database));
+  } else {
+    const server = await startEmbeddedPostgres({ baseDir: path.join(stateDir, 'postgres'), port: await freePort(), log: quiet('postgres') });
+    registerTeardown(() => server.stop());
+    adminUrl = server.urlFor('postgres');
+    kind = `embedded on port ${server.port}`;
+  }
+  await ensureDatabase(adminUrl, database);
+  const url = withDatabase(adminUrl, database);
+  const db = createDb(url);
+  try {
+    await migrateLatest(db);
+  } finally {
+    await db.destroy();
+  }
+  return { url, adminUrl, kind };
+}

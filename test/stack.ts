@@ -1,0 +1,87 @@
+/**
+ * A real Flightdeck stack inside a test file: the worker and the API over the run's shared
+ * Temporal dev server and Postgres (see global-setup.ts). Nothing of ours is replaced.
+ */
+import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
+import type { Knex } from 'knex';
+import { createToolRegistry } from '../activities/tools/default-registry';
+import type { ToolRegistry } from '../activities/tools/registry';
+import { startApiServer, type ApiServer } from '../api/server';
+import { apiEnvSchema, parseEnv, workerEnvSchema } from '../lib/config';
+import { createDb } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { createWorker } from '../worker/create-worker';
+
+export const testAdminKey = 'test-admin-key-0123456789';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+}
+
+export interface TestStack {
+  apiUrl: string;
+  wsUrl: string;
+  adminKey: string;
+  db: Knex;
+  api: ApiServer;
+  worker: Worker;
+  /** Calls the API with the admin key; returns status and parsed JSON body. */
+  request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+export async function startTestStack(options: { tools?: ToolRegistry; taskQueue?: string } = {}): Promise<TestStack> {
+  quietRuntime();
+  const taskQueue = options.taskQueue ?? `flightdeck-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const workerEnv = parseEnv(workerEnvSchema, { ...process.env, TEMPORAL_TASK_QUEUE: taskQueue });
+  const apiEnv = parseEnv(apiEnvSchema, {
+    ...process.env,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    API_PORT: '0',
+    API_HOST: '127.0.0.1',
+    FLIGHTDECK_ADMIN_KEY: testAdminKey,
+  });
+  const tools = options.tools ?? createToolRegistry();
+  const db = createDb(workerEnv.DATABASE_URL);
+  const log = createLogger('test', 'silent');
+
+  const connection = await NativeConnection.connect({ address: workerEnv.TEMPORAL_ADDRESS });
+  const worker = await createWorker({
+    connection,
+    namespace: workerEnv.TEMPORAL_NAMESPACE,
+    taskQueue,
+    db,
+    tools,
+    workflowBundle: workerEnv.WORKFLOW_BUNDLE_PATH ? { codePath: workerEnv.WORKFLOW_BUNDLE_PATH } : undefined,
+  });
+  const workerRun = worker.run();
+  const api = await startApiServer({ env: apiEnv, db, tools, log });
+
+  return {
+    apiUrl: api.url,
+    wsUrl: `${api.url.replace(/^http/, 'ws')}/v1/stream`,
+    adminKey: testAdminKey,
+    db,
+    api,
+    worker,
+    async request(method, path, body) {
+      const response = await fetch(`${api.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${testAdminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : null };
+    },
+    async close() {
+      await api.close();
+      worker.shutdown();
+      await workerRun;
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import WebSocket from 'ws';
+import type { ServerFrame } from '../lib/stream';
+
+/** A real ws client for tests: collects frames and waits for the ones a test expects. */
+export class TestStreamClient {
+  readonly frames: ServerFrame[] = [];
+  private waiters: Array<() => void> = [];
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      this.frames.push(JSON.parse(data.toString()) as ServerFrame);
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
+  static async connect(url: string, token?: string): Promise<TestStreamClient> {
+    const socket = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return new TestStreamClient(socket);
+  }
+
+  send(frame: unknown): void {
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** Resolves with the frames so far once `done(frames)` holds; rejects after `timeoutMs`. */
+  async waitFor(done: (frames: ServerFrame[]) => boolean, timeoutMs = 20_000): Promise<ServerFrame[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done(this.frames)) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out; frames so far: ${JSON.stringify(this.frames.map((f) => f.type === 'event' ? `${f.seq}:${f.event.type}` : f.type))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.frames;
+  }
+
+  events(runId?: string) {
+    return this.frames.flatMap((frame) => (frame.type === 'event' && (!runId || frame.runId === runId) ? [frame] : []));
+  }
+
+  async close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      this.socket.once('close', () => resolve());
+      this.socket.close();
+    });
+  }
+}

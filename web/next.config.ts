@@ -1,0 +1,15 @@
+import path from 'node:path';
+import type { NextConfig } from 'next';
+
+// node_modules live in the repo root, one level up: point Turbopack and file tracing there so
+// Next neither guesses the workspace root nor warns about multiple lockfiles.
+const repoRoot = path.resolve(__dirname, '..');
+
+const nextConfig: NextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  turbopack: { root: repoRoot },
+  outputFileTracingRoot: repoRoot,
+};
+
+export default nextConfig;

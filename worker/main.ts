@@ -1,0 +1,43 @@
+import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
+import { createToolRegistry } from '../activities/tools/default-registry';
+import { loadEnvOrExit, workerEnvSchema } from '../lib/config';
+import { createDb } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { createWorker } from './create-worker';
+
+/** The SDK's own log lines follow LOG_LEVEL, but its routine lifecycle chatter stays out of `npm start`. */
+function sdkLogLevel(level: string): LogLevel {
+  if (level === 'debug' || level === 'trace') return 'DEBUG';
+  return level === 'error' || level === 'fatal' || level === 'silent' ? 'ERROR' : 'WARN';
+}
+
+async function main(): Promise<void> {
+  const env = loadEnvOrExit(workerEnvSchema, 'worker');
+  const log = createLogger('worker', env.LOG_LEVEL);
+  Runtime.install({ logger: new DefaultLogger(sdkLogLevel(env.LOG_LEVEL)), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  const db = createDb(env.DATABASE_URL);
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  try {
+    const workflowBundle = env.WORKFLOW_BUNDLE_PATH ? { codePath: env.WORKFLOW_BUNDLE_PATH } : undefined;
+    const worker = await createWorker({
+      connection,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      db,
+      tools: createToolRegistry(),
+      workflowBundle,
+    });
+    log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS }, 'worker started');
+    // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks drain (the SDK installs those handlers).
+    await worker.run();
+    log.info('worker stopped');
+  } finally {
+    await connection.close();
+    await db.destroy();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('flightdeck worker failed:', error);
+  process.exit(1);
+});
