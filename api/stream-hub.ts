@@ -38,6 +38,8 @@ interface StreamClient {
   runs: Map<string, RunSubscription>;
   runsFilter: { status?: RunStatus[]; tags?: string[] } | null;
   alive: boolean;
+  /** Frames are handled one at a time, so replies come back in the order frames were sent. */
+  inbox: Promise<void>;
 }
 
 /**
@@ -83,14 +85,14 @@ export class StreamHub {
   }
 
   private accept(socket: WebSocket, principal: Principal): void {
-    const client: StreamClient = { socket, principal, runs: new Map(), runsFilter: null, alive: true };
+    const client: StreamClient = { socket, principal, runs: new Map(), runsFilter: null, alive: true, inbox: Promise.resolve() };
     this.clients.add(client);
     socket.on('pong', () => {
       client.alive = true;
     });
     socket.on('message', (data) => {
       client.alive = true;
-      this.onMessage(client, data).catch((error: unknown) => this.sendError(client, error));
+      client.inbox = client.inbox.then(() => this.onMessage(client, data).catch((error: unknown) => this.sendError(client, error)));
     });
     const forget = () => this.clients.delete(client);
     socket.on('close', forget);

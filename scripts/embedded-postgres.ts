@@ -106,7 +106,27 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   const urlFor = (database: string) =>
     `postgres://${superuser}:${password}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
-  return { port: options.port, urlFor, stop: () => server.stop() };
+  return { port: options.port, urlFor, stop: () => stopCluster(server, dataDir) };
+}
+
+/**
+ * Stops the cluster and resolves once it is down. Postgres deletes postmaster.pid when it exits, so
+ * that file is the truth: Ctrl-C in a terminal signals Postgres directly, and the package's own
+ * stop() would then wait forever for an exit that already happened.
+ */
+async function stopCluster(server: { stop(): Promise<void> }, dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  let stopFailed: unknown = null;
+  server.stop().catch((error: unknown) => {
+    stopFailed = error;
+  });
+  const deadline = Date.now() + 30_000;
+  while (existsSync(pidFile)) {
+    if (stopFailed) throw stopFailed;
+    if (Date.now() > deadline) throw new Error(`PostgreSQL in ${dataDir} did not stop within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 function logLines(log: (line: string) => void, message: unknown): void {

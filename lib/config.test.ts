@@ -1,0 +1,41 @@
+import { ConfigError, apiEnvSchema, devEnvSchema, envBoolean, parseEnv, workerEnvSchema } from './config';
+
+const problemsOf = (run: () => unknown) => {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((problem) => problem.path);
+    throw error;
+  }
+  return [];
+};
+
+describe('config', () => {
+  const api = { DATABASE_URL: 'postgres://u@h/db', FLIGHTDECK_ADMIN_KEY: 'k'.repeat(16) };
+
+  it('fills defaults for the API', () => {
+    const env = parseEnv(apiEnvSchema, api);
+    expect(env).toMatchObject({ API_PORT: 4000, TEMPORAL_ADDRESS: '127.0.0.1:7233', TEMPORAL_NAMESPACE: 'default', NODE_ENV: 'development' });
+  });
+
+  it('lists every problem at once, readably', () => {
+    const run = () => parseEnv(apiEnvSchema, { DATABASE_URL: 'mysql://x', API_PORT: 'eighty', FLIGHTDECK_ADMIN_KEY: 'short' });
+    expect(problemsOf(run).sort()).toEqual(['API_PORT', 'DATABASE_URL', 'FLIGHTDECK_ADMIN_KEY']);
+    expect(() => run()).toThrow(/invalid configuration:\n {2}- /);
+  });
+
+  it('refuses embedded defaults in production', () => {
+    expect(problemsOf(() => parseEnv(devEnvSchema, { NODE_ENV: 'production' })).sort()).toEqual(['DATABASE_URL', 'TEMPORAL_ADDRESS']);
+    expect(problemsOf(() => parseEnv(workerEnvSchema, { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db' }))).toEqual([
+      'TEMPORAL_ADDRESS',
+    ]);
+    const dev = parseEnv(devEnvSchema, { NODE_ENV: 'development' });
+    expect(dev.DATABASE_URL).toBeUndefined();
+    expect(dev.WEB_PORT).toBe(3000);
+  });
+
+  it('reads "false" as false', () => {
+    expect(['false', 'FALSE', '0', 'no', 'off', ''].map((value) => envBoolean.parse(value))).toEqual(Array(6).fill(false));
+    expect(['true', '1', 'yes'].map((value) => envBoolean.parse(value))).toEqual([true, true, true]);
+  });
+});

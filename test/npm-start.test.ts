@@ -1,0 +1,125 @@
+/**
+ * `npm start` as a user runs it: a child process group, embedded Postgres and a Temporal dev server of
+ * its own (on free ports, data in a temp folder), a run started over HTTP, the dashboard listing it,
+ * then Ctrl-C (SIGINT to the group) and a check that nothing is left running. A second start must
+ * reuse the data.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../scripts/free-port';
+
+const repoRoot = path.resolve(__dirname, '..');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  adminKey: string;
+}
+
+async function startFlightdeck(env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn('npm', ['start'], { cwd: repoRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 150_000;
+  while (!output.includes('Press Ctrl-C to stop.')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const adminKey = /Admin API key\s+(\S+)/.exec(output)?.[1];
+  if (!adminKey) throw new Error(`no admin key printed:\n${output}`);
+  return { child, output: () => output, adminKey };
+}
+
+/** Ctrl-C: SIGINT to the whole process group; resolves when every process of the group is gone. */
+async function pressCtrlC(started: Started): Promise<void> {
+  const pgid = started.child.pid as number;
+  process.kill(-pgid, 'SIGINT');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return; // ESRCH: no process left in the group
+    }
+    if (Date.now() > deadline) {
+      process.kill(-pgid, 'SIGKILL');
+      throw new Error(`processes were left running after Ctrl-C:\n${started.output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('npm start', () => {
+  let dataRoot: string;
+  let env: NodeJS.ProcessEnv;
+  let ports: Record<'api' | 'web' | 'temporal' | 'ui' | 'pg', number>;
+
+  beforeAll(async () => {
+    dataRoot = await mkdtemp(path.join(os.tmpdir(), 'fd-npm-start-'));
+    await chmod(dataRoot, 0o755);
+    ports = { api: await freePort(), web: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort() };
+    env = { ...process.env };
+    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'FLIGHTDECK_ADMIN_KEY', 'WORKFLOW_BUNDLE_PATH', 'NODE_ENV', 'LOG_LEVEL']) {
+      delete env[name];
+    }
+    Object.assign(env, {
+      FLIGHTDECK_DATA_DIR: path.join(dataRoot, 'data'),
+      API_PORT: String(ports.api),
+      WEB_PORT: String(ports.web),
+      TEMPORAL_PORT: String(ports.temporal),
+      TEMPORAL_UI_PORT: String(ports.ui),
+      EMBEDDED_PG_PORT: String(ports.pg),
+    });
+  });
+  afterAll(async () => {
+    await rm(dataRoot, { recursive: true, force: true });
+  });
+
+  it('runs everything, lists a run on the dashboard, stops cleanly on Ctrl-C and reuses its data', async () => {
+    const first = await startFlightdeck(env);
+    let runId: string;
+    try {
+      expect(first.output()).toContain(`Dashboard        http://localhost:${ports.web}`);
+      expect(first.output()).toContain(`Temporal Web UI  http://localhost:${ports.ui}`);
+      const api = `http://localhost:${ports.api}`;
+      const headers = { authorization: `Bearer ${first.adminKey}`, 'content-type': 'application/json' };
+      const created = await fetch(`${api}/v1/runs`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: 'from-npm-start', plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: 'hi' } }] } }),
+      });
+      expect(created.status).toBe(201);
+      runId = ((await created.json()) as { run: { id: string } }).run.id;
+
+      let status = '';
+      for (let i = 0; i < 100 && status !== 'completed'; i += 1) {
+        const run = (await (await fetch(`${api}/v1/runs/${runId}`, { headers })).json()) as { run: { status: string } };
+        status = run.run.status;
+        if (status !== 'completed') await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(status).toBe('completed');
+
+      const dashboard = await (await fetch(`http://localhost:${ports.web}/`)).text();
+      expect(dashboard).toContain('from-npm-start');
+      expect(dashboard).toContain(runId);
+      expect((await fetch(`http://localhost:${ports.ui}/`)).status).toBe(200);
+      expect((await fetch(`${api}/readyz`)).status).toBe(200);
+    } finally {
+      await pressCtrlC(first);
+    }
+    expect(first.output()).toContain('flightdeck: stopped.');
+
+    const second = await startFlightdeck(env);
+    try {
+      expect(second.adminKey).toBe(first.adminKey);
+      expect(second.output()).toContain('database schema is up to date');
+      const run = await fetch(`http://localhost:${ports.api}/v1/runs/${runId}`, { headers: { authorization: `Bearer ${second.adminKey}` } });
+      expect(run.status).toBe(200);
+    } finally {
+      await pressCtrlC(second);
+    }
+  }, 400_000);
+});
