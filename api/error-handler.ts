@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { AppError } from '../lib/errors';
+import { AppError, isUnavailableError } from '../lib/errors';
 
 /** Body-parser errors carry a status and a type; map them to our error shape. */
 function fromBodyParser(error: unknown): AppError | null {
@@ -20,6 +20,12 @@ export function errorHandler(log: Logger) {
     const appError = error instanceof AppError ? error : fromBodyParser(error);
     if (appError) {
       response.status(appError.status).json(appError.toBody());
+      return;
+    }
+    if (isUnavailableError(error)) {
+      log.warn({ err: error, method: request.method, path: request.path }, 'dependency unavailable');
+      const unavailable = new AppError('unavailable', 'a dependency of the API is unavailable; retry shortly');
+      response.status(unavailable.status).set('retry-after', '2').json(unavailable.toBody());
       return;
     }
     log.error({ err: error, method: request.method, path: request.path }, 'unhandled error');

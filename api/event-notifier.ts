@@ -26,8 +26,14 @@ export class EventNotifier extends EventEmitter<{ notice: [EventNotice]; resync:
     super();
   }
 
+  /** Connects now if it can; otherwise keeps retrying in the background (the API serves 503s meanwhile). */
   async start(): Promise<void> {
-    await this.connect();
+    try {
+      await this.connect();
+    } catch (error) {
+      this.log.warn({ err: error }, 'event listener could not connect; retrying');
+      this.reconnectLater();
+    }
   }
 
   private async connect(): Promise<void> {

@@ -8,7 +8,7 @@ import type { RunCreatedData, RunProjection } from '../lib/run-projection';
 import { runModeOf, type RunSpec } from '../lib/run-spec';
 import { findRun } from '../lib/runs-store';
 import { dedupeKeys, workflowType, type AgentRunInput } from '../lib/workflow-contract';
-import { statusSearchAttribute, tagsSearchAttribute, tenantSearchAttribute } from '../workflows/definitions';
+import { statusSearchAttribute, tagsSearchAttribute, tenantSearchAttribute } from '../lib/search-attributes';
 import type { Principal } from './auth';
 import { resolveRunPolicies } from './resolve-run';
 

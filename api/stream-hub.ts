@@ -40,7 +40,11 @@ interface StreamClient {
   alive: boolean;
   /** Frames are handled one at a time, so replies come back in the order frames were sent. */
   inbox: Promise<void>;
+  /** The lastSeq of each run last sent as a list update: never send a run older than what the client has. */
+  listedVersions: Map<string, number>;
 }
+
+const maxListedVersions = 10_000;
 
 /**
  * The ws stream: per-run subscriptions replay stored events after `afterSeq`, then follow live
@@ -85,7 +89,7 @@ export class StreamHub {
   }
 
   private accept(socket: WebSocket, principal: Principal): void {
-    const client: StreamClient = { socket, principal, runs: new Map(), runsFilter: null, alive: true, inbox: Promise.resolve() };
+    const client: StreamClient = { socket, principal, runs: new Map(), runsFilter: null, alive: true, inbox: Promise.resolve(), listedVersions: new Map() };
     this.clients.add(client);
     socket.on('pong', () => {
       client.alive = true;
@@ -121,7 +125,10 @@ export class StreamHub {
         return;
       case 'unsubscribe':
         if (frame.runId) client.runs.delete(frame.runId);
-        if (frame.runs) client.runsFilter = null;
+        if (frame.runs) {
+          client.runsFilter = null;
+          client.listedVersions.clear();
+        }
         return;
       case 'subscribe':
         if (frame.runs) {
@@ -185,14 +192,26 @@ export class StreamHub {
         const filter = client.runsFilter;
         runView
           .then((view) => {
-            const run = view as { status: RunStatus; tags: string[] } | null;
-            if (!run) return;
-            if (filter.status && !filter.status.includes(run.status)) return;
-            if (filter.tags && !filter.tags.every((tag) => run.tags.includes(tag))) return;
+            const run = view as { id: string; status: RunStatus; tags: string[]; lastSeq: number } | null;
+            if (!run || run.lastSeq <= (client.listedVersions.get(run.id) ?? 0)) return;
+            const matches =
+              (!filter.status || filter.status.includes(run.status)) && (!filter.tags || filter.tags.every((tag) => run.tags.includes(tag)));
+            // A run that leaves the filter is sent once more, so the client can drop it from its list.
+            if (!matches && !client.listedVersions.has(run.id)) return;
+            this.rememberListed(client, run.id, run.lastSeq);
             this.send(client, { type: 'run', run });
           })
           .catch((error: unknown) => this.options.log.warn({ err: error }, 'runs list update failed'));
       }
+    }
+  }
+
+  private rememberListed(client: StreamClient, runId: string, lastSeq: number): void {
+    client.listedVersions.delete(runId);
+    client.listedVersions.set(runId, lastSeq);
+    if (client.listedVersions.size > maxListedVersions) {
+      const oldest = client.listedVersions.keys().next().value;
+      if (oldest !== undefined) client.listedVersions.delete(oldest);
     }
   }
 

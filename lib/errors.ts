@@ -59,3 +59,20 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   }
   return result.data;
 }
+
+/**
+ * Errors that mean a dependency (Postgres, Temporal) cannot be reached right now: callers get
+ * 503 `unavailable` and may retry, rather than a 500 that suggests a bug.
+ */
+export function isUnavailableError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, name } = error as { code?: unknown; name?: unknown };
+  if (name === 'KnexTimeoutError') return true; // no pool connection could be acquired
+  if (typeof code !== 'string') return false;
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(code) ||
+    code.startsWith('08') || // Postgres connection exceptions
+    code === '57P01' || // admin shutdown
+    code === '57P03' // cannot connect now (starting up)
+  );
+}

@@ -70,9 +70,3 @@ export const dedupeKeys = {
     phase: 'started' | 'succeeded' | 'failed',
   ): string => `${execution.workflowId}/${execution.runId}/activity/${activityId}/${attempt}/${phase}`,
 };
-
-export const searchAttributeNames = {
-  status: 'FlightdeckStatus',
-  tenant: 'FlightdeckTenant',
-  tags: 'FlightdeckTags',
-} as const;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 const stopGraceMs = 10_000;
+const OUTPUT_TAIL_LINES = 40;
 
 export interface ManagedChild {
   name: string;
@@ -60,4 +61,30 @@ export function spawnManaged(
       return stopping;
     },
   };
+}
+
+/** Forwards a child's output line by line and keeps the last lines for error messages. */
+export function captureLines(child: ChildProcess, onLine: (line: string) => void): { tail(): string[] } {
+  const lines: string[] = [];
+  const take = (line: string) => {
+    if (!line.trim()) return;
+    lines.push(line);
+    if (lines.length > OUTPUT_TAIL_LINES) lines.shift();
+    onLine(line);
+  };
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on('line', take);
+  }
+  child.on('error', (error) => take(error.message));
+  return { tail: () => [...lines] };
+}
+
+export type ExitInfo = { code: number | null; signal: NodeJS.Signals | null };
+
+/** Resolves once, whether the child exits or could not be spawned at all. */
+export function waitForExit(child: ChildProcess): Promise<ExitInfo> {
+  return new Promise((resolve) => {
+    child.once('close', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: child.exitCode, signal: child.signalCode }));
+  });
 }

@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { DevEnv } from '../lib/config';
 import { createDb, migrateLatest } from '../lib/db';
 import { ensureDatabase, startEmbeddedPostgres } from './embedded-postgres';
-import { findTemporalCli, startTemporalDevServer } from './temporal-cli';
+import { findTemporalCli } from './temporal-cli';
+import { startTemporalDevServer } from './temporal-dev-server';
 
 export interface Provisioned {
   databaseUrl: string;

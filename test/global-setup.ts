@@ -8,7 +8,8 @@ import path from 'node:path';
 import { createDb, migrateLatest } from '../lib/db';
 import { dropDatabase, ensureDatabase, startEmbeddedPostgres, withDatabase } from '../scripts/embedded-postgres';
 import { freePort } from '../scripts/free-port';
-import { findTemporalCli, startTemporalDevServer } from '../scripts/temporal-cli';
+import { findTemporalCli } from '../scripts/temporal-cli';
+import { startTemporalDevServer } from '../scripts/temporal-dev-server';
 import { buildWorkflowBundle } from '../worker/create-worker';
 import { registerTeardown } from './teardown-registry';
 

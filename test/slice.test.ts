@@ -68,6 +68,33 @@ describe('the walking skeleton, end to end over real HTTP, ws, Temporal and Post
     }
   });
 
+  it('serves the tool catalog and readiness', async () => {
+    const tools = await stack.request('GET', '/v1/tools');
+    expect(tools.status).toBe(200);
+    const echo = tools.body.tools.find((tool: { name: string }) => tool.name === 'builtin.echo');
+    expect(echo).toMatchObject({ provider: 'builtin', idempotent: true, requiresApproval: false, inputSchema: { type: 'object' } });
+
+    const ready = await fetch(`${stack.apiUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', temporal: 'ok' } });
+  });
+
+  it('pushes runs-list updates to list subscribers', async () => {
+    const client = await TestStreamClient.connect(stack.wsUrl, stack.adminKey);
+    try {
+      client.send({ type: 'subscribe', runs: { status: ['completed'] } });
+      await client.waitFor((frames) => frames.some((frame) => frame.type === 'subscribed'));
+      const started = await stack.request('POST', '/v1/runs', { ...echoPlan('list'), name: 'listed' });
+      const runId: string = started.body.run.id;
+      await client.waitFor((frames) => frames.some((frame) => frame.type === 'run' && (frame.run as { id: string }).id === runId));
+      const updates = client.frames.flatMap((frame) => (frame.type === 'run' ? [frame.run as { id: string; status: string }] : []));
+      // Filtered by status: only the completed state of the run reaches this subscriber.
+      expect(updates.filter((run) => run.id === runId).map((run) => run.status)).toEqual(['completed']);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('resumes a stream from afterSeq with no gap and no duplicate', async () => {
     const started = await stack.request('POST', '/v1/runs', echoPlan('resume'));
     const runId: string = started.body.run.id;

@@ -1,7 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import type { Actor, RunStatus } from '../lib/events';
-import { searchAttributeNames } from '../lib/workflow-contract';
 
 export interface CancelPayload {
   reason?: string;
@@ -18,6 +16,4 @@ export interface RunState {
 }
 export const stateQuery = defineQuery<RunState>('state');
 
-export const statusSearchAttribute = defineSearchAttributeKey(searchAttributeNames.status, SearchAttributeType.KEYWORD);
-export const tenantSearchAttribute = defineSearchAttributeKey(searchAttributeNames.tenant, SearchAttributeType.KEYWORD);
-export const tagsSearchAttribute = defineSearchAttributeKey(searchAttributeNames.tags, SearchAttributeType.KEYWORD_LIST);
+export { statusSearchAttribute, tagsSearchAttribute, tenantSearchAttribute } from '../lib/search-attributes';
