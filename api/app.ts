@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { ToolRegistry } from '../activities/tools/registry';
+import type { InFlight } from '../lib/in-flight';
 import { requireAuth, type Authenticator } from './auth';
 import { errorHandler, notFoundHandler } from './error-handler';
 import type { PresenterContext } from './presenters';
@@ -12,6 +13,8 @@ import { healthRouter, toolsRouter } from './routes/system';
 export interface AppDeps extends PresenterContext {
   db: Knex;
   temporal: Client;
+  /** Every call to Temporal goes through this, so shutdown can wait for calls still retrying. */
+  temporalCalls: InFlight;
   tools: ToolRegistry;
   taskQueue: string;
   authenticator: Authenticator;

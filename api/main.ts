@@ -7,7 +7,7 @@ import { startApiServer } from './server';
 async function main(): Promise<void> {
   const env = loadEnvOrExit(apiEnvSchema, 'api');
   const log = createLogger('api', env.LOG_LEVEL);
-  const db = createDb(env.DATABASE_URL);
+  const db = createDb(env.DATABASE_URL, { log });
   const api = await startApiServer({ env, db, tools: createToolRegistry(), log });
   log.info({ url: api.url }, 'api listening');
 

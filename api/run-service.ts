@@ -2,6 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { Knex } from 'knex';
 import type { ToolRegistry } from '../activities/tools/registry';
 import { AppError } from '../lib/errors';
+import type { InFlight } from '../lib/in-flight';
 import { appendEvents } from '../lib/event-log';
 import { idempotentRunId, newRunId, specHash } from '../lib/ids';
 import type { RunCreatedData, RunProjection } from '../lib/run-projection';
@@ -12,9 +13,13 @@ import { statusSearchAttribute, tagsSearchAttribute, tenantSearchAttribute } fro
 import type { Principal } from './auth';
 import { resolveRunPolicies } from './resolve-run';
 
+/** How long a POST waits for Temporal to accept the workflow before answering 503. */
+const startDeadlineMs = 10_000;
+
 export interface RunServiceDeps {
   db: Knex;
   temporal: Client;
+  temporalCalls: InFlight;
   tools: ToolRegistry;
   taskQueue: string;
 }
@@ -50,8 +55,8 @@ export async function startRun(deps: RunServiceDeps, principal: Principal, spec:
   const input: AgentRunInput = { tenantId: principal.tenantId, runId, spec, created, createdBy: principal.actor, policies };
 
   let startedNow = true;
-  try {
-    await deps.temporal.workflow.start(workflowType, {
+  const start = () =>
+    deps.temporal.workflow.start(workflowType, {
       workflowId: runId,
       taskQueue: deps.taskQueue,
       args: [input],
@@ -63,6 +68,8 @@ export async function startRun(deps: RunServiceDeps, principal: Principal, spec:
         { key: tagsSearchAttribute, value: spec.tags },
       ],
     });
+  try {
+    await deps.temporalCalls.track(deps.temporal.connection.withDeadline(Date.now() + startDeadlineMs, start));
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
       throw new AppError('unavailable', 'could not start the run: Temporal did not accept the workflow', {

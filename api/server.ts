@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { ToolRegistry } from '../activities/tools/registry';
 import type { ApiEnv } from '../lib/config';
+import { InFlight } from '../lib/in-flight';
 import { createApp } from './app';
 import { adminKeyAuthenticator } from './auth';
 import { EventNotifier } from './event-notifier';
@@ -23,12 +24,14 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
   // Lazy: the API comes up (and /readyz says why it is not ready) even while Temporal is still starting.
   const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  // Calls to Temporal still retrying when we close would hit a closed channel: close after them.
+  const temporalCalls = new InFlight();
   const authenticator = adminKeyAuthenticator(env.FLIGHTDECK_ADMIN_KEY, env.FLIGHTDECK_DEFAULT_TENANT);
   const presenter = { temporalUiUrl: env.TEMPORAL_UI_URL, namespace: env.TEMPORAL_NAMESPACE };
   const notifier = new EventNotifier(env.DATABASE_URL, log);
   await notifier.start();
 
-  const app = createApp({ db, temporal, tools, taskQueue: env.TEMPORAL_TASK_QUEUE, authenticator, log, ...presenter });
+  const app = createApp({ db, temporal, temporalCalls, tools, taskQueue: env.TEMPORAL_TASK_QUEUE, authenticator, log, ...presenter });
   const server = createServer(app);
   const hub = new StreamHub({ db, notifier, authenticator, presenter, log });
   hub.attach(server);
@@ -49,6 +52,7 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
       server.closeIdleConnections();
       await closed;
       await notifier.stop();
+      await temporalCalls.drain();
       await connection.close();
     },
   };

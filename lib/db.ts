@@ -3,8 +3,21 @@ import knexFactory, { type Knex } from 'knex';
 
 export const migrationsDirectory = path.resolve(__dirname, '..', 'migrations');
 
-export function createDb(databaseUrl: string, options: { poolMax?: number } = {}): Knex {
+export interface DbLogger {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** A knex instance over `pg`; knex's own warnings go to `log` (they would otherwise hit console.log). */
+export function createDb(databaseUrl: string, options: { poolMax?: number; log?: DbLogger } = {}): Knex {
+  const log = options.log ?? { warn: (message: string) => console.warn(message), error: (message: string) => console.error(message) };
   return knexFactory({
+    log: {
+      warn: (message: unknown) => log.warn(`knex: ${String(message)}`),
+      error: (message: unknown) => log.error(`knex: ${String(message)}`),
+      deprecate: (method: string, alternative: string) => log.warn(`knex: ${method} is deprecated; use ${alternative}`),
+      debug: () => undefined,
+    },
     client: 'pg',
     connection: databaseUrl,
     pool: { min: 0, max: options.poolMax ?? 10 },

@@ -20,8 +20,9 @@ describe('the API while its dependencies are down', () => {
       API_HOST: '127.0.0.1',
       FLIGHTDECK_ADMIN_KEY: key,
     });
-    db = createDb(env.DATABASE_URL);
-    api = await startApiServer({ env, db, tools: createToolRegistry(), log: createLogger('test', 'silent') });
+    const log = createLogger('test', 'silent');
+    db = createDb(env.DATABASE_URL, { log });
+    api = await startApiServer({ env, db, tools: createToolRegistry(), log });
   });
   afterAll(async () => {
     await api?.close();

@@ -45,8 +45,8 @@ export async function startTestStack(options: { tools?: ToolRegistry; taskQueue?
     FLIGHTDECK_ADMIN_KEY: testAdminKey,
   });
   const tools = options.tools ?? createToolRegistry();
-  const db = createDb(workerEnv.DATABASE_URL);
   const log = createLogger('test', 'silent');
+  const db = createDb(workerEnv.DATABASE_URL, { log });
 
   const connection = await NativeConnection.connect({ address: workerEnv.TEMPORAL_ADDRESS });
   const worker = await createWorker({

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const env = loadEnvOrExit(workerEnvSchema, 'worker');
   const log = createLogger('worker', env.LOG_LEVEL);
   Runtime.install({ logger: new DefaultLogger(sdkLogLevel(env.LOG_LEVEL)), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
-  const db = createDb(env.DATABASE_URL);
+  const db = createDb(env.DATABASE_URL, { log });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   try {
     const workflowBundle = env.WORKFLOW_BUNDLE_PATH ? { codePath: env.WORKFLOW_BUNDLE_PATH } : undefined;

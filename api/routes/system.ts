@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { ToolRegistry } from '../../activities/tools/registry';
 import { AppError } from '../../lib/errors';
 import { pingDb } from '../../lib/db';
+import type { InFlight } from '../../lib/in-flight';
 
 const probeTimeoutMs = 2_000;
 
@@ -25,7 +26,7 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | string> {
 }
 
 /** Liveness and readiness: `/healthz` says the process runs; `/readyz` that its database and Temporal answer. */
-export function healthRouter(deps: { db: Knex; temporal: Client }): Router {
+export function healthRouter(deps: { db: Knex; temporal: Client; temporalCalls: InFlight }): Router {
   const router = Router();
   router.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
@@ -33,7 +34,12 @@ export function healthRouter(deps: { db: Knex; temporal: Client }): Router {
   router.get('/readyz', async (_request, response) => {
     const [database, temporal] = await Promise.all([
       probe(() => pingDb(deps.db)),
-      probe(() => deps.temporal.connection.workflowService.getSystemInfo({})),
+      // A deadline, not just the race: the client would otherwise keep retrying after we gave up.
+      probe(() =>
+        deps.temporalCalls.track(
+          deps.temporal.connection.withDeadline(Date.now() + probeTimeoutMs, () => deps.temporal.connection.workflowService.getSystemInfo({})),
+        ),
+      ),
     ]);
     const checks = { database, temporal };
     if (database === 'ok' && temporal === 'ok') {
