@@ -1,13 +1,15 @@
-// Runs before `npm start` and `npm test`: installs dependencies on a fresh clone (or when
-// package-lock.json changed since the last install), so those two commands are all a user types.
+// Runs before `npm start` and `npm test`: installs dependencies on a fresh clone, or when
+// package-lock.json changed since the last install, so those two commands are all a user types.
+// "Changed" is by content (a hash stamp in node_modules), not by file times: a checkout touches times.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const lock = path.join(root, 'package-lock.json');
-const installedLock = path.join(root, 'node_modules', '.package-lock.json');
+const stamp = path.join(root, 'node_modules', '.flightdeck-deps-stamp');
 
 const [major] = process.versions.node.split('.').map(Number);
 if (major < 20) {
@@ -15,8 +17,9 @@ if (major < 20) {
   process.exit(1);
 }
 
-const stale = !existsSync(installedLock) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(installedLock).mtimeMs);
-if (stale) {
+const lockHash = existsSync(lock) ? createHash('sha256').update(readFileSync(lock)).digest('hex') : 'no-lock';
+const installedHash = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : null;
+if (installedHash !== lockHash) {
   const command = existsSync(lock) ? 'ci' : 'install';
   console.log(`flightdeck: installing dependencies (npm ${command}); this takes a minute on a fresh clone…`);
   const result = spawnSync('npm', [command, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
@@ -24,4 +27,5 @@ if (stale) {
     console.error(`flightdeck: npm ${command} failed (exit ${result.status}). Fix the error above and run the command again.`);
     process.exit(result.status ?? 1);
   }
+  writeFileSync(stamp, `${lockHash}\n`);
 }
