@@ -2,16 +2,24 @@ import type { Knex } from 'knex';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { describeIssues } from '../lib/errors';
 import { appendEvents } from '../lib/event-log';
-import { dedupeKeys, type ExecuteToolInput, type RecordEventInput } from '../lib/workflow-contract';
+import {
+  dedupeKeys,
+  type CallModelInput,
+  type CallModelResult,
+  type ExecuteToolInput,
+  type RecordEventInput,
+} from '../lib/workflow-contract';
+import { callChatCompletions, type ModelProviderConfig } from './call-model';
 import type { ToolRegistry } from './tools/registry';
 
 export interface ActivityDeps {
   db: Knex;
   tools: ToolRegistry;
+  model?: ModelProviderConfig;
 }
 
 /** Activities get their dependencies from here, so tests build them over the real db and registry. */
-export function createActivities({ db, tools }: ActivityDeps) {
+export function createActivities({ db, tools, model = {} }: ActivityDeps) {
   return {
     /** Runs one tool call. The event-log interceptor records its attempts around this. */
     async executeTool(call: ExecuteToolInput): Promise<unknown> {
@@ -36,6 +44,11 @@ export function createActivities({ db, tools }: ActivityDeps) {
         heartbeat: (details) => context.heartbeat(details),
         attempt: context.info.attempt,
       });
+    },
+
+    /** One model turn of an agent run, against the configured OpenAI-compatible endpoint. */
+    async callModel(input: CallModelInput): Promise<CallModelResult> {
+      return callChatCompletions(model, input, Context.current().cancellationSignal);
     },
 
     /** Writes workflow-level facts (run.*, step.*, ...); idempotent by dedupe key, so retries are safe. */

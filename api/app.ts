@@ -7,6 +7,7 @@ import type { InFlight } from '../lib/in-flight';
 import { requireAuth, type Authenticator } from './auth';
 import { errorHandler, notFoundHandler } from './error-handler';
 import type { PresenterContext } from './presenters';
+import { runControlRouter } from './routes/run-control';
 import { runsRouter } from './routes/runs';
 import { healthRouter, toolsRouter } from './routes/system';
 
@@ -17,6 +18,7 @@ export interface AppDeps extends PresenterContext {
   temporalCalls: InFlight;
   tools: ToolRegistry;
   taskQueue: string;
+  historyEventsLimit?: number;
   authenticator: Authenticator;
   log: Logger;
 }
@@ -33,6 +35,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(requireAuth(deps.authenticator));
   v1.use(toolsRouter(deps.tools));
   v1.use(runsRouter(deps));
+  v1.use(runControlRouter(deps));
   app.use('/v1', v1);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));

@@ -1,40 +1,143 @@
 import type { ToolRegistry } from '../activities/tools/registry';
-import { AppError } from '../lib/errors';
-import type { RunSpec } from '../lib/run-spec';
+import type { ToolDefinition } from '../activities/tools/tool';
+import { AppError, describeIssues } from '../lib/errors';
+import type { PlanStep, RunSpec } from '../lib/run-spec';
+import { collectReferences, parseReference, resolveTemplates, TemplateError } from '../lib/templates';
 import type { ToolCallPolicy } from '../lib/workflow-contract';
 
+type Problem = { path: string; message: string };
+
 /**
- * Checks what the schema cannot (tools exist, the mode is runnable) and resolves each step's
- * retry policy and timeout from the tool's defaults and the step's overrides. Anything wrong is a
- * 422 before any workflow starts.
+ * Checks what the schema cannot — tools exist, references resolve, no cycles, literal args fit the
+ * tool — and resolves each step's (or agent tool's) retry policy from the tool's defaults and the
+ * step's overrides. Anything wrong is one 422 listing every problem, before any workflow starts.
  */
 export function resolveRunPolicies(spec: RunSpec, tools: ToolRegistry): Record<string, ToolCallPolicy> {
-  if (!spec.plan) {
-    throw new AppError('unprocessable', 'agent runs are not available yet; send a plan', [
-      { path: 'agent', message: 'not supported by this version' },
-    ]);
-  }
-  const problems: Array<{ path: string; message: string }> = [];
+  const problems: Problem[] = [];
   const policies: Record<string, ToolCallPolicy> = {};
-  spec.plan.steps.forEach((step, index) => {
-    const tool = tools.get(step.tool);
-    if (!tool) {
-      problems.push({ path: `plan.steps.${index}.tool`, message: `unknown tool "${step.tool}" (GET /v1/tools lists them)` });
-      return;
-    }
-    const defaults = tool.defaults;
-    policies[step.id] = {
-      startToCloseTimeout: step.timeout ?? defaults.startToCloseTimeout,
-      heartbeatTimeout: defaults.heartbeatTimeout,
-      retry: {
-        maximumAttempts: step.retry?.maxAttempts ?? defaults.retry.maximumAttempts,
-        initialInterval: step.retry?.initialInterval ?? defaults.retry.initialInterval,
-        backoffCoefficient: step.retry?.backoffCoefficient ?? defaults.retry.backoffCoefficient,
-        maximumInterval: step.retry?.maximumInterval ?? defaults.retry.maximumInterval,
-        nonRetryableErrorTypes: defaults.retry.nonRetryableErrorTypes,
-      },
-    };
-  });
-  if (problems.length > 0) throw new AppError('unprocessable', 'the run spec refers to things that do not exist', problems);
+  if (spec.plan) {
+    spec.plan.steps.forEach((step, index) => {
+      const tool = tools.get(step.tool);
+      if (!tool) {
+        problems.push({ path: `plan.steps.${index}.tool`, message: `unknown tool "${step.tool}" (GET /v1/tools lists them)` });
+        return;
+      }
+      policies[step.id] = policyFor(tool, step);
+      problems.push(...checkLiteralArgs(tool, step, index));
+    });
+    problems.push(...checkReferences(spec));
+  }
+  if (spec.agent) {
+    spec.agent.tools.forEach((name, index) => {
+      const tool = tools.get(name);
+      if (!tool) problems.push({ path: `agent.tools.${index}`, message: `unknown tool "${name}" (GET /v1/tools lists them)` });
+      else policies[name] = policyFor(tool);
+    });
+    (spec.agent.approvalRequired ?? []).forEach((name, index) => {
+      if (!spec.agent?.tools.includes(name)) {
+        problems.push({ path: `agent.approvalRequired.${index}`, message: `"${name}" is not one of the agent's tools` });
+      }
+    });
+  }
+  if (problems.length > 0) throw new AppError('unprocessable', 'the run spec cannot run as written', problems);
   return policies;
+}
+
+function policyFor(tool: ToolDefinition, step?: PlanStep): ToolCallPolicy {
+  const defaults = tool.defaults;
+  return {
+    startToCloseTimeout: step?.timeout ?? defaults.startToCloseTimeout,
+    heartbeatTimeout: defaults.heartbeatTimeout,
+    retry: {
+      maximumAttempts: step?.retry?.maxAttempts ?? defaults.retry.maximumAttempts,
+      initialInterval: step?.retry?.initialInterval ?? defaults.retry.initialInterval,
+      backoffCoefficient: step?.retry?.backoffCoefficient ?? defaults.retry.backoffCoefficient,
+      maximumInterval: step?.retry?.maximumInterval ?? defaults.retry.maximumInterval,
+      nonRetryableErrorTypes: defaults.retry.nonRetryableErrorTypes,
+    },
+  };
+}
+
+/** Args without templates are known now: check them against the tool's input schema. */
+function checkLiteralArgs(tool: ToolDefinition, step: PlanStep, index: number): Problem[] {
+  if (collectReferences(step.args).length > 0) return [];
+  const parsed = tool.inputSchema.safeParse(step.args);
+  if (parsed.success) return [];
+  return describeIssues(parsed.error).map((issue) => ({
+    path: `plan.steps.${index}.args${issue.path === '(root)' ? '' : `.${issue.path}`}`,
+    message: issue.message,
+  }));
+}
+
+/** Every `${…}` must parse, input paths must exist in `input`, step references must point backwards. */
+function checkReferences(spec: RunSpec): Problem[] {
+  const steps = spec.plan?.steps ?? [];
+  const position = new Map(steps.map((step, index) => [step.id, index]));
+  const edges = new Map<string, string[]>();
+  const problems: Problem[] = [];
+  steps.forEach((step, index) => {
+    const targets: string[] = [];
+    for (const { at, expression } of collectReferences(step.args)) {
+      const path = ['plan', 'steps', String(index), 'args', ...at].join('.');
+      const reference = parseReference(expression);
+      if ('error' in reference) {
+        problems.push({ path, message: reference.error });
+      } else if (reference.kind === 'input') {
+        problems.push(...checkInputPath(spec.input, expression, path));
+      } else if (!position.has(reference.stepId)) {
+        problems.push({ path, message: `\${${expression}} refers to no step "${reference.stepId}"` });
+      } else {
+        targets.push(reference.stepId);
+      }
+    }
+    edges.set(step.id, targets);
+  });
+  const cycle = findCycle(steps.map((step) => step.id), edges);
+  if (cycle) {
+    problems.push({ path: 'plan.steps', message: `steps refer to each other in a cycle: ${cycle.join(' → ')}` });
+    return problems;
+  }
+  steps.forEach((step, index) => {
+    for (const target of edges.get(step.id) ?? []) {
+      if ((position.get(target) ?? -1) >= index) {
+        problems.push({ path: `plan.steps.${index}.args`, message: `step "${step.id}" uses the output of "${target}", which runs after it` });
+      }
+    }
+  });
+  return problems;
+}
+
+function checkInputPath(input: unknown, expression: string, path: string): Problem[] {
+  if (input === undefined) return [{ path, message: `\${${expression}} refers to the run's input, but the spec has no "input"` }];
+  try {
+    resolveTemplates(`\${${expression}}`, { input, stepOutputs: {} });
+    return [];
+  } catch (error) {
+    if (error instanceof TemplateError) return [{ path, message: error.message }];
+    throw error;
+  }
+}
+
+/** A cycle in the step-reference graph, as the ids along it, or null. */
+function findCycle(ids: string[], edges: Map<string, string[]>): string[] | null {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const trail: string[] = [];
+  const visit = (id: string): string[] | null => {
+    if (state.get(id) === 'done') return null;
+    if (state.get(id) === 'visiting') return [...trail.slice(trail.indexOf(id)), id];
+    state.set(id, 'visiting');
+    trail.push(id);
+    for (const next of edges.get(id) ?? []) {
+      const cycle = visit(next);
+      if (cycle) return cycle;
+    }
+    trail.pop();
+    state.set(id, 'done');
+    return null;
+  };
+  for (const id of ids) {
+    const cycle = visit(id);
+    if (cycle) return cycle;
+  }
+  return null;
 }

@@ -17,6 +17,7 @@ import { resolveRunPolicies } from './resolve-run';
 const startDeadlineMs = 10_000;
 
 export interface RunServiceDeps {
+  historyEventsLimit?: number;
   db: Knex;
   temporal: Client;
   temporalCalls: InFlight;
@@ -52,7 +53,16 @@ export async function startRun(deps: RunServiceDeps, principal: Principal, spec:
     tags: spec.tags,
     idempotencyKey: spec.idempotencyKey ?? null,
   };
-  const input: AgentRunInput = { tenantId: principal.tenantId, runId, spec, created, createdBy: principal.actor, policies };
+  const input: AgentRunInput = {
+    tenantId: principal.tenantId,
+    runId,
+    spec,
+    created,
+    createdBy: principal.actor,
+    policies,
+    ...(spec.agent ? { modelTools: deps.tools.modelTools(spec.agent.tools) } : {}),
+    ...(deps.historyEventsLimit ? { historyEventsLimit: deps.historyEventsLimit } : {}),
+  };
 
   let startedNow = true;
   const start = () =>

@@ -31,7 +31,17 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
   const notifier = new EventNotifier(env.DATABASE_URL, log);
   await notifier.start();
 
-  const app = createApp({ db, temporal, temporalCalls, tools, taskQueue: env.TEMPORAL_TASK_QUEUE, authenticator, log, ...presenter });
+  const app = createApp({
+    db,
+    temporal,
+    temporalCalls,
+    tools,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    historyEventsLimit: env.FLIGHTDECK_HISTORY_EVENTS_LIMIT,
+    authenticator,
+    log,
+    ...presenter,
+  });
   const server = createServer(app);
   const hub = new StreamHub({ db, notifier, authenticator, presenter, log });
   hub.attach(server);

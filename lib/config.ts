@@ -53,6 +53,8 @@ export const apiEnvSchema = z.object({
   FLIGHTDECK_ADMIN_KEY: z.string().trim().min(16, 'must be at least 16 characters'),
   /** The tenant the admin key acts for (per-tenant keys arrive with the auth issue). */
   FLIGHTDECK_DEFAULT_TENANT: z.string().trim().min(1).default('default'),
+  /** Agent runs continue as new past this many history events (default: when Temporal suggests it). */
+  FLIGHTDECK_HISTORY_EVENTS_LIMIT: z.coerce.number().int().min(50).optional(),
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 

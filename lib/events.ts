@@ -18,6 +18,7 @@ export const eventTypes = [
   'run.completed',
   'run.failed',
   'run.cancelled',
+  'run.terminated',
 ] as const;
 export const eventTypeSchema = z.enum(eventTypes);
 export type EventType = z.infer<typeof eventTypeSchema>;

@@ -124,6 +124,11 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
       next.lastError = (data.error as FailureInfo | undefined) ?? null;
       next.completedAt = event.at;
       break;
+    case 'run.terminated':
+      next.status = 'terminated';
+      next.currentStep = null;
+      next.completedAt = event.at;
+      break;
     case 'run.cancelled':
       next.status = 'cancelled';
       next.currentStep = null;

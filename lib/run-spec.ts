@@ -70,7 +70,10 @@ export const agentSchema = z
     tools: z.array(toolNameSchema).max(128).default([]),
     maxTurns: z.number().int().min(1).max(200).optional(),
     approvalRequired: z.array(toolNameSchema).optional(),
+    /** Wait for `message` signals after each answer instead of finishing. */
     conversational: z.boolean().optional(),
+    /** How long a conversational run waits for the next message before it completes (default 10m). */
+    idleTimeout: durationSchema.optional(),
   })
   .strict();
 

@@ -31,11 +31,64 @@ export interface AgentRunInput {
   createdBy: Actor | null;
   /** Resolved per step id (plan) or per tool name (agent) before the workflow starts. */
   policies: Record<string, ToolCallPolicy>;
+  /** Agent runs: the tools offered to the model, as chat-completions function tools. */
+  modelTools?: ModelTool[];
+  /** Continue-as-new once history passes this many events (default: when Temporal suggests it). */
+  historyEventsLimit?: number;
+  /** Set when a long agent run continued as new: what it carries over. */
+  carried?: AgentCarryOver;
 }
 
 export interface AgentRunResult {
-  status: 'completed';
+  status: 'completed' | 'cancelled';
   output: unknown;
+}
+
+/** Chat-completions messages, as the OpenAI-compatible API defines them. */
+export type ChatMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string | null; tool_calls?: ModelToolCall[] }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
+export interface ModelToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export interface ModelTool {
+  type: 'function';
+  function: { name: string; description: string; parameters: unknown };
+}
+
+/** Function names allow [a-zA-Z0-9_-] only: `builtin.echo` is offered to the model as `builtin__echo`. */
+export const modelToolName = (tool: string): string => tool.replace(/\./g, '__');
+
+export interface CallModelInput {
+  tenantId: string;
+  runId: string;
+  model: string;
+  messages: ChatMessage[];
+  tools: ModelTool[];
+}
+
+export interface CallModelResult {
+  message: { content: string | null; toolCalls: ModelToolCall[] };
+  finishReason: string | null;
+  usage: { promptTokens: number; completionTokens: number; totalTokens: number };
+}
+
+/** What an agent run carries across continue-as-new, so the transcript and counters survive. */
+export interface AgentCarryOver {
+  generation: number;
+  /** The first generation's start, so `limits.deadline` counts from the run's real start. */
+  firstStartedAtMs: number;
+  transcript: ChatMessage[];
+  turns: number;
+  toolCalls: number;
+  messagesReceived: number;
+  pendingMessages: Array<{ text: string; actor: Actor | null }>;
+  lastAnswer: string | null;
 }
 
 export interface ExecuteToolInput {

@@ -18,7 +18,8 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
     await stack?.close();
   });
 
-  const countRuns = async () => Number((await stack.db('runs').count<{ count: string }[]>('* as count'))[0]?.count);
+  const countRuns = async () =>
+    Number((await stack.db('runs').where({ tenant_id: stack.tenantId }).count<{ count: string }[]>('* as count'))[0]?.count);
 
   it.each([
     ['an empty body', {}, 'a run spec needs exactly one of'],

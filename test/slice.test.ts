@@ -62,7 +62,7 @@ describe('the walking skeleton, end to end over real HTTP, ws, Temporal and Post
       const description = await new Client({ connection }).workflow.getHandle(runId).describe();
       expect(description.status.name).toBe('COMPLETED');
       expect(description.searchAttributes.FlightdeckStatus).toEqual(['completed']);
-      expect(description.searchAttributes.FlightdeckTenant).toEqual(['default']);
+      expect(description.searchAttributes.FlightdeckTenant).toEqual([stack.tenantId]);
     } finally {
       await connection.close();
     }

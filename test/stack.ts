@@ -22,6 +22,7 @@ function quietRuntime(): void {
 }
 
 export interface TestStack {
+  tenantId: string;
   apiUrl: string;
   wsUrl: string;
   adminKey: string;
@@ -33,16 +34,28 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function startTestStack(options: { tools?: ToolRegistry; taskQueue?: string } = {}): Promise<TestStack> {
+export interface TestStackOptions {
+  tools?: ToolRegistry;
+  taskQueue?: string;
+  /** Extra environment for the worker and the API (e.g. MODEL_BASE_URL of a test double). */
+  env?: Record<string, string>;
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   quietRuntime();
-  const taskQueue = options.taskQueue ?? `flightdeck-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const workerEnv = parseEnv(workerEnvSchema, { ...process.env, TEMPORAL_TASK_QUEUE: taskQueue });
+  const suffix = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const taskQueue = options.taskQueue ?? `flightdeck-test-${suffix}`;
+  // Each stack is its own tenant, so test files sharing the database never see each other's runs.
+  const tenantId = `tenant-${suffix}`;
+  const workerEnv = parseEnv(workerEnvSchema, { ...process.env, ...options.env, TEMPORAL_TASK_QUEUE: taskQueue });
   const apiEnv = parseEnv(apiEnvSchema, {
     ...process.env,
+    ...options.env,
     TEMPORAL_TASK_QUEUE: taskQueue,
     API_PORT: '0',
     API_HOST: '127.0.0.1',
     FLIGHTDECK_ADMIN_KEY: testAdminKey,
+    FLIGHTDECK_DEFAULT_TENANT: tenantId,
   });
   const tools = options.tools ?? createToolRegistry();
   const log = createLogger('test', 'silent');
@@ -55,12 +68,14 @@ export async function startTestStack(options: { tools?: ToolRegistry; taskQueue?
     taskQueue,
     db,
     tools,
+    model: { baseUrl: workerEnv.MODEL_BASE_URL, apiKey: workerEnv.MODEL_API_KEY },
     workflowBundle: workerEnv.WORKFLOW_BUNDLE_PATH ? { codePath: workerEnv.WORKFLOW_BUNDLE_PATH } : undefined,
   });
   const workerRun = worker.run();
   const api = await startApiServer({ env: apiEnv, db, tools, log });
 
   return {
+    tenantId,
     apiUrl: api.url,
     wsUrl: `${api.url.replace(/^http/, 'ws')}/v1/stream`,
     adminKey: testAdminKey,

@@ -2,6 +2,7 @@ import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle,
 import type { Knex } from 'knex';
 import path from 'node:path';
 import { createActivities } from '../activities';
+import type { ModelProviderConfig } from '../activities/call-model';
 import { eventLogInterceptor } from '../activities/event-log-interceptor';
 import type { ToolRegistry } from '../activities/tools/registry';
 
@@ -27,6 +28,7 @@ export interface WorkerOptions {
   taskQueue: string;
   db: Knex;
   tools: ToolRegistry;
+  model?: ModelProviderConfig;
   /** A prebuilt bundle (tests, production); without one the worker bundles at start. */
   workflowBundle?: WorkflowBundleOption;
 }
@@ -38,7 +40,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ db: options.db, tools: options.tools }),
+    activities: createActivities({ db: options.db, tools: options.tools, model: options.model }),
     interceptors: { activity: [eventLogInterceptor(options.db)] },
   });
 }

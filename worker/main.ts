@@ -25,6 +25,7 @@ async function main(): Promise<void> {
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       db,
       tools: createToolRegistry(),
+      model: { baseUrl: env.MODEL_BASE_URL, apiKey: env.MODEL_API_KEY },
       workflowBundle,
     });
     log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS }, 'worker started');

@@ -1,92 +1,85 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { FailureInfo, RunStatus } from '../lib/events';
-import type { AgentRunInput, AgentRunResult, ToolCallPolicy, WorkflowFact } from '../lib/workflow-contract';
-import { stateQuery, statusSearchAttribute, type RunState } from './definitions';
+import { CancellationScope, isCancellation, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { Actor, FailureInfo } from '../lib/events';
+import type { AgentRunInput, AgentRunResult } from '../lib/workflow-contract';
+import { runAgent, type Inbox } from './agent-loop';
+import { cancelSignal, messageSignal, stateQuery } from './definitions';
+import { runPlan } from './plan-run';
+import { RunContext, RunStopped } from './run-context';
 
-const { recordEvent } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
-});
+type Stop = { kind: 'cancel'; reason: string | null; actor: Actor | null; recorded: Promise<unknown> } | { kind: 'deadline' };
 
-function toolActivity(policy: ToolCallPolicy) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: policy.startToCloseTimeout,
-    heartbeatTimeout: policy.heartbeatTimeout,
-    retry: policy.retry,
-  }).executeTool;
-}
-
-/** Runs one run spec to its end. Plan mode for now: the steps in order, each a tool call. */
+/**
+ * One run, from `run.started` to `run.completed` / `run.failed` / `run.cancelled`. The mode's work
+ * runs in a cancellable scope: the `cancel` signal, the run's deadline and a Temporal cancel all
+ * cancel it, and the in-flight tool call is cancelled through its activity's AbortSignal.
+ */
 export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
-  const state: RunState = { status: 'created', currentStep: null, completedSteps: [] };
-  setHandler(stateQuery, () => state);
+  const context = new RunContext(input);
+  const inbox: Inbox = { pending: [] };
+  const work = new CancellationScope();
+  let stop: Stop | null = null;
 
-  const record = (facts: WorkflowFact[]) => recordEvent({ tenantId: input.tenantId, runId: input.runId, facts });
-  const setStatus = (status: RunStatus) => {
-    state.status = status;
-    upsertSearchAttributes([{ key: statusSearchAttribute, value: status }]);
-  };
+  setHandler(stateQuery, () => context.state);
+  setHandler(messageSignal, (message) => {
+    inbox.pending.push({ text: message.text, actor: message.actor ?? null });
+  });
+  setHandler(cancelSignal, (request) => {
+    if (stop) return;
+    const reason = request.reason ?? null;
+    const actor = request.actor ?? null;
+    // The API records the same fact under the same key when the cancel comes through it.
+    const recorded = context.recordFinal([{ type: 'run.cancel_requested', key: 'run.cancel_requested', data: { reason }, actor }]);
+    stop = { kind: 'cancel', reason, actor, recorded };
+    work.cancel();
+  });
 
-  await record([
-    { type: 'run.created', key: 'run.created', data: { ...input.created }, actor: input.createdBy },
-    { type: 'run.started', key: 'run.started', data: {} },
-  ]);
-  setStatus('running');
-
-  const plan = input.spec.plan;
-  if (!plan) {
-    return fail(record, setStatus, { message: 'agent runs are not supported yet', errorClass: 'Unsupported', retryable: false });
+  if (!input.carried) {
+    await context.record([
+      { type: 'run.created', key: 'run.created', data: { ...input.created }, actor: input.createdBy },
+      { type: 'run.started', key: 'run.started', data: {} },
+    ]);
   }
+  context.setStatus('running');
+  const deadline = input.spec.limits?.deadline;
+  if (deadline) startDeadline(msToNumber(deadline), input, () => {
+    if (stop) return;
+    stop = { kind: 'deadline' };
+    work.cancel();
+  });
 
-  const outputs: Record<string, unknown> = {};
-  for (const step of plan.steps) {
-    state.currentStep = step.id;
-    await record([{ type: 'step.started', key: `step/${step.id}/started`, data: { stepId: step.id, tool: step.tool } }]);
-    const policy = input.policies[step.id];
-    if (!policy) throw ApplicationFailure.nonRetryable(`no policy resolved for step ${step.id}`, 'InvalidInput');
-    try {
-      outputs[step.id] = await toolActivity(policy)({
-        tenantId: input.tenantId,
-        runId: input.runId,
-        stepId: step.id,
-        tool: step.tool,
-        args: step.args,
-      });
-    } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      return fail(record, setStatus, { ...failureOf(error), step: step.id });
+  try {
+    const output = await work.run<unknown>(() => (input.spec.plan ? runPlan(context) : runAgent(context, inbox)));
+    await context.record([{ type: 'run.completed', key: 'run.completed', data: { output } }]);
+    context.setStatus('completed');
+    return { status: 'completed', output };
+  } catch (error) {
+    if (error instanceof RunStopped) return fail(context, error.failure);
+    if (!isCancellation(error)) throw error;
+    const stopped = stop as Stop | null;
+    if (stopped?.kind === 'deadline') {
+      return fail(context, { message: `deadline (${deadline}) exceeded`, errorClass: 'DeadlineExceeded', retryable: false });
     }
-    state.completedSteps.push(step.id);
+    if (stopped) await stopped.recorded;
+    await context.recordFinal([
+      { type: 'run.cancelled', key: 'run.cancelled', data: { reason: stopped?.reason ?? null }, actor: stopped?.actor ?? null },
+    ]);
+    context.setStatus('cancelled');
+    if (stopped) return { status: 'cancelled', output: null };
+    throw error; // cancelled through Temporal itself: let it show as Canceled there too
   }
-
-  state.currentStep = null;
-  await record([{ type: 'run.completed', key: 'run.completed', data: { output: outputs } }]);
-  setStatus('completed');
-  return { status: 'completed', output: outputs };
 }
 
-function failureOf(error: ActivityFailure): FailureInfo {
-  const cause = error.cause;
-  if (cause instanceof ApplicationFailure) {
-    return { message: cause.message, errorClass: cause.type ?? 'ApplicationFailure', retryable: false };
-  }
-  return { message: cause?.message ?? error.message, errorClass: cause?.name ?? 'ActivityFailure', retryable: false };
+/** The deadline counts from the run's first start, across continue-as-new. */
+function startDeadline(deadlineMs: number, input: AgentRunInput, onExpired: () => void): void {
+  const firstStart = input.carried?.firstStartedAtMs ?? workflowInfo().runStartTime.getTime();
+  const elapsed = workflowInfo().runStartTime.getTime() - firstStart;
+  const timer = CancellationScope.nonCancellable(() => sleep(Math.max(0, deadlineMs - elapsed)));
+  void timer.then(onExpired);
 }
 
-async function fail(
-  record: (facts: WorkflowFact[]) => Promise<number>,
-  setStatus: (status: RunStatus) => void,
-  error: FailureInfo & { step?: string },
-): Promise<never> {
-  await record([{ type: 'run.failed', key: 'run.failed', data: { error } }]);
-  setStatus('failed');
-  throw ApplicationFailure.create({ type: 'RunFailed', message: error.message, nonRetryable: true, details: [error] });
+async function fail(context: RunContext, failure: FailureInfo & { step?: string }): Promise<never> {
+  await context.recordFinal([{ type: 'run.failed', key: 'run.failed', data: { error: failure } }]);
+  context.setStatus('failed');
+  throw RunStopped.asWorkflowFailure(failure);
 }

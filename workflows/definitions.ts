@@ -6,13 +6,23 @@ export interface CancelPayload {
   actor?: Actor | null;
 }
 
-/** Graceful cancel: the run stops at the next safe point and records `run.cancelled`. */
+export interface MessagePayload {
+  text: string;
+  actor?: Actor | null;
+}
+
+/** Graceful cancel: the in-flight tool call is cancelled and the run records `run.cancelled`. */
 export const cancelSignal = defineSignal<[CancelPayload]>('cancel');
+
+/** A user message into an agent run (chat). */
+export const messageSignal = defineSignal<[MessagePayload]>('message');
 
 export interface RunState {
   status: RunStatus;
   currentStep: string | null;
   completedSteps: string[];
+  toolCalls: number;
+  turns: number;
 }
 export const stateQuery = defineQuery<RunState>('state');
 

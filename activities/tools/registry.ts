@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelToolName, type ModelTool } from '../../lib/workflow-contract';
 import type { ToolDefinition } from './tool';
 
 /** Public view of a tool, as `GET /v1/tools` serves it. */
@@ -31,17 +32,35 @@ export class ToolRegistry {
     return this.tools.has(name);
   }
 
+  /** The named tools as chat-completions function tools, for an agent's model. */
+  modelTools(names: string[]): ModelTool[] {
+    return names.flatMap((name) => {
+      const tool = this.tools.get(name);
+      if (!tool) return [];
+      return [
+        {
+          type: 'function' as const,
+          function: { name: modelToolName(name), description: tool.description, parameters: jsonSchemaOf(tool) },
+        },
+      ];
+    });
+  }
+
   describe(): ToolDescription[] {
     return [...this.tools.values()]
       .map((tool) => ({
         name: tool.name,
         provider: tool.name.split('.')[0] ?? '',
         description: tool.description,
-        inputSchema: z.toJSONSchema(tool.inputSchema, { unrepresentable: 'any' }),
+        inputSchema: jsonSchemaOf(tool),
         requiresApproval: tool.requiresApproval,
         idempotent: tool.idempotent,
         defaults: tool.defaults,
       }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
+}
+
+function jsonSchemaOf(tool: ToolDefinition): unknown {
+  return z.toJSONSchema(tool.inputSchema, { unrepresentable: 'any', io: 'input' });
 }

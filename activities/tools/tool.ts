@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ToolCallPolicy } from '../../lib/workflow-contract';
+import { nonRetryableErrorTypes } from './tool-errors';
 
 /** What a tool gets besides its args: cancellation and heartbeats from the activity context. */
 export interface ToolContext {
@@ -25,9 +26,6 @@ export interface ToolDefinition<Args = unknown> {
 /** Declares a tool with its arg type inferred from the schema. */
 export const defineTool = <S extends z.ZodType>(tool: ToolDefinition<z.infer<S>> & { inputSchema: S }): ToolDefinition =>
   tool as unknown as ToolDefinition;
-
-/** Error types the workflow never retries, whatever the step's policy says. */
-export const nonRetryableErrorTypes = ['ValidationError', 'UnknownTool', 'ClientError'];
 
 export const shortToolPolicy: ToolCallPolicy = {
   startToCloseTimeout: '30s',

@@ -1,0 +1,47 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { AppError, parseOrThrow } from '../../lib/errors';
+import { findRun } from '../../lib/runs-store';
+import { principalOf } from '../auth';
+import { presentRun, type PresenterContext } from '../presenters';
+import { cancelRun, sendMessage, terminateRun, type RunControlDeps } from '../run-control';
+
+const runIdParams = z.object({ id: z.string().min(1).max(100) });
+const reasonBody = z.object({ reason: z.string().trim().min(1).max(1000).optional() }).strict();
+const messageBody = z.object({ text: z.string().trim().min(1).max(32_000) }).strict();
+
+/** Cancel, terminate and chat: each answers 202 with the run as it is now; the log shows the outcome. */
+export function runControlRouter(deps: RunControlDeps & PresenterContext): Router {
+  const router = Router();
+  const currentRun = async (tenantId: string, id: string) => {
+    const run = await findRun(deps.db, tenantId, id);
+    if (!run) throw new AppError('not_found', `run ${id} not found`);
+    return presentRun(deps, run, { withSpec: false });
+  };
+
+  router.post('/runs/:id/cancel', async (request, response) => {
+    const { id } = parseOrThrow(runIdParams, request.params, 'path');
+    const { reason } = parseOrThrow(reasonBody, request.body ?? {}, 'body');
+    const principal = principalOf(request);
+    await cancelRun(deps, principal, id, reason ?? null);
+    response.status(202).json({ run: await currentRun(principal.tenantId, id) });
+  });
+
+  router.post('/runs/:id/terminate', async (request, response) => {
+    const { id } = parseOrThrow(runIdParams, request.params, 'path');
+    const { reason } = parseOrThrow(reasonBody, request.body ?? {}, 'body');
+    const principal = principalOf(request);
+    await terminateRun(deps, principal, id, reason ?? null);
+    response.status(202).json({ run: await currentRun(principal.tenantId, id) });
+  });
+
+  router.post('/runs/:id/messages', async (request, response) => {
+    const { id } = parseOrThrow(runIdParams, request.params, 'path');
+    const { text } = parseOrThrow(messageBody, request.body, 'body');
+    const principal = principalOf(request);
+    await sendMessage(deps, principal, id, text);
+    response.status(202).json({ run: await currentRun(principal.tenantId, id) });
+  });
+
+  return router;
+}

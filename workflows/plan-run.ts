@@ -1,0 +1,36 @@
+import { ActivityFailure } from '@temporalio/workflow';
+import { resolveTemplates, TemplateError } from '../lib/templates';
+import { failureOf, RunStopped, type RunContext } from './run-context';
+
+/** Plan mode: the steps in order, each one tool call whose args may use earlier outputs. */
+export async function runPlan(context: RunContext): Promise<Record<string, unknown>> {
+  const { spec, policies } = context.input;
+  const outputs: Record<string, unknown> = {};
+  for (const step of spec.plan?.steps ?? []) {
+    context.state.currentStep = step.id;
+    await context.record([{ type: 'step.started', key: `step/${step.id}/started`, data: { stepId: step.id, tool: step.tool } }]);
+    let args: Record<string, unknown>;
+    try {
+      args = resolveTemplates(step.args, { input: spec.input, stepOutputs: outputs }) as Record<string, unknown>;
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      throw new RunStopped({ message: error.message, errorClass: 'BadReference', retryable: false, step: step.id });
+    }
+    const policy = policies[step.id];
+    if (!policy) throw new RunStopped({ message: `no policy resolved for step ${step.id}`, errorClass: 'InvalidInput', retryable: false });
+    try {
+      outputs[step.id] = await context.callTool(policy, { stepId: step.id, tool: step.tool, args });
+    } catch (error) {
+      if (error instanceof ActivityFailure && !isCancelledActivity(error)) throw new RunStopped({ ...failureOf(error), step: step.id });
+      throw error;
+    }
+    context.state.completedSteps.push(step.id);
+  }
+  context.state.currentStep = null;
+  return outputs;
+}
+
+/** A cancelled activity is the run being cancelled, handled by the caller, not a step failure. */
+export function isCancelledActivity(error: ActivityFailure): boolean {
+  return error.cause?.name === 'CancelledFailure';
+}
