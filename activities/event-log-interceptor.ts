@@ -4,7 +4,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, Next } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import type { FailureInfo, NewEvent } from '../lib/events';
-import { appendEvents } from '../lib/event-log';
+import { appendEvents, findEventsByKeys } from '../lib/event-log';
 import { dedupeKeys, type ExecuteToolInput } from '../lib/workflow-contract';
 
 const recordedActivity = 'executeTool';
@@ -34,6 +34,18 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
     const target = { tenantId: call.tenantId, runId: call.runId };
     const common = { stepId: call.stepId, tool: call.tool, attempt: info.attempt, activityId: info.activityId };
 
+    // Nothing done twice: if an earlier attempt's success is in the log (its worker died before
+    // Temporal heard of it), hand that result back instead of running the tool again.
+    const earlier = await earlierAttempts(this.db, (attempt, phase) => dedupeKeys.toolCall(execution, info.activityId, attempt, phase), info.attempt);
+    if (earlier.succeeded) return earlier.succeeded.output ?? null;
+    for (const attempt of earlier.lost) {
+      await appendWithRetry(this.db, target, {
+        type: 'tool.call.failed',
+        dedupeKey: dedupeKeys.toolCall(execution, info.activityId, attempt, 'failed'),
+        data: { ...common, attempt, error: lostAttemptFailure },
+      });
+    }
+
     await appendWithRetry(this.db, target, { type: 'tool.call.started', dedupeKey: key('started'), data: { ...common, args: call.args } });
     const startedAt = process.hrtime.bigint();
     const durationMs = () => Number((process.hrtime.bigint() - startedAt) / 1_000_000n);
@@ -56,6 +68,33 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
     });
     return output;
   }
+}
+
+const lostAttemptFailure: FailureInfo = {
+  message: 'the worker stopped before this attempt reported back; Temporal retried it',
+  errorClass: 'AttemptLost',
+  retryable: true,
+  nextRetryDelayMs: null,
+};
+
+/** What the log knows of this activity's earlier attempts: a recorded success, and attempts with no outcome. */
+async function earlierAttempts(
+  db: Knex,
+  keyOf: (attempt: number, phase: 'started' | 'succeeded' | 'failed') => string,
+  currentAttempt: number,
+): Promise<{ succeeded: { output?: unknown } | null; lost: number[] }> {
+  if (currentAttempt <= 1) return { succeeded: null, lost: [] };
+  const attempts = Array.from({ length: currentAttempt - 1 }, (_, index) => index + 1);
+  const found = await findEventsByKeys(
+    db,
+    attempts.flatMap((attempt) => (['started', 'succeeded', 'failed'] as const).map((phase) => keyOf(attempt, phase))),
+  );
+  const byKey = new Map(found.map((event) => [event.dedupeKey, event]));
+  const success = attempts.map((attempt) => byKey.get(keyOf(attempt, 'succeeded'))).find((event) => event !== undefined);
+  return {
+    succeeded: success ? (success.data as { output?: unknown }) : null,
+    lost: attempts.filter((attempt) => byKey.has(keyOf(attempt, 'started')) && !byKey.has(keyOf(attempt, 'failed'))),
+  };
 }
 
 /** A brief database hiccup should not turn a tool's success into a retry of its side effect. */

@@ -157,3 +157,10 @@ export async function readEvents(
     .limit(options.limit);
   return rows.map(toRunEvent);
 }
+
+/** Stored events by dedupe key (any run): how writers learn what an earlier attempt already recorded. */
+export async function findEventsByKeys(db: Knex, keys: string[]): Promise<Array<RunEvent & { dedupeKey: string }>> {
+  if (keys.length === 0) return [];
+  const rows = await db<EventRow>('run_events').whereIn('dedupe_key', keys);
+  return rows.map((row) => ({ ...toRunEvent(row), dedupeKey: row.dedupe_key }));
+}

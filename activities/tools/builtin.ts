@@ -48,7 +48,7 @@ const wait = defineTool({
   inputSchema: z.object({ seconds: z.number().min(0).max(86_400) }).strict(),
   defaults: {
     startToCloseTimeout: '25h',
-    heartbeatTimeout: '10s',
+    heartbeatTimeout: '3s',
     retry: { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes },
   },
   requiresApproval: false,

@@ -1,0 +1,38 @@
+import type { RunEvent } from '../lib/events';
+import type { TestStack } from './stack';
+
+/** Starts a run through the API; fails the test with the API's answer if it is not 201. */
+export async function startRun(stack: TestStack, spec: unknown): Promise<string> {
+  const response = await stack.request('POST', '/v1/runs', spec);
+  if (response.status !== 201) throw new Error(`POST /v1/runs answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return response.body.run.id as string;
+}
+
+export async function eventsOf(stack: TestStack, runId: string): Promise<RunEvent[]> {
+  const response = await stack.request('GET', `/v1/runs/${runId}/events?limit=1000`);
+  return response.body.events as RunEvent[];
+}
+
+/** Polls the run's events until `done` holds (bounded); returns them. */
+export async function waitForEvents(
+  stack: TestStack,
+  runId: string,
+  done: (events: RunEvent[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<RunEvent[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const events = await eventsOf(stack, runId);
+    if (done(events)) return events;
+    if (Date.now() > deadline) throw new Error(`timed out; events so far: ${events.map((event) => event.type).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const endTypes = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.terminated']);
+
+/** Waits until the run has ended; returns its events. */
+export const waitForEnd = (stack: TestStack, runId: string, timeoutMs?: number) =>
+  waitForEvents(stack, runId, (events) => events.some((event) => endTypes.has(event.type)), timeoutMs);
+
+export const typesOf = (events: RunEvent[]) => events.map((event) => event.type);
