@@ -4,7 +4,7 @@
  * answering `choices[0].message` with `content` / `tool_calls` and `usage` — and plays a script
  * per model name, so concurrent tests each get their own conversation.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type ScriptedReply =
@@ -68,7 +68,7 @@ export class FakeChatCompletionsServer {
     return this.requests.filter((request) => request.model === model);
   }
 
-  private respond(reply: ScriptedReply, response: import('node:http').ServerResponse): void {
+  private respond(reply: ScriptedReply, response: ServerResponse): void {
     if (reply.kind === 'error') {
       response
         .writeHead(reply.status, { 'content-type': 'application/json', ...(reply.retryAfter ? { 'retry-after': reply.retryAfter } : {}) })
