@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { RunEvent } from '../lib/events';
+import { saveHistoryFixture } from './history-fixtures';
 import { eventsOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
 import { startTestStack, type TestStack } from './stack';
 
@@ -62,6 +63,7 @@ describe('plan runs on the real dev server', () => {
       'run.completed',
     ]);
     expect(dataOf(events, 'run.completed')[0].output).toEqual({ greet: { text: 'hello Ada', n: 2 }, shape: { message: 'hello Ada', count: 2 } });
+    await saveHistoryFixture('plan-templates', runId);
   });
 
   it('retries a failing tool with backoff and records every attempt', async () => {
@@ -78,6 +80,7 @@ describe('plan runs on the real dev server', () => {
     // builtin.flaky backs off from 100 ms, doubling.
     expect(failures.map((failure) => failure.error.nextRetryDelayMs)).toEqual([100, 200]);
     expect(dataOf(events, 'tool.call.succeeded')[0]).toMatchObject({ attempt: 3, output: { attempt: 3, failedFirst: 2 } });
+    await saveHistoryFixture('plan-retry', runId);
   });
 
   it('fails at once on a non-retryable error (a 4xx) and says why', async () => {
@@ -88,6 +91,7 @@ describe('plan runs on the real dev server', () => {
     expect(dataOf(events, 'run.failed')[0].error).toMatchObject({ errorClass: 'ClientError', step: 'get', message: expect.stringContaining('404') });
     const run = await stack.request('GET', `/v1/runs/${runId}`);
     expect(run.body.run).toMatchObject({ status: 'failed', lastError: { errorClass: 'ClientError' } });
+    await saveHistoryFixture('plan-client-error', runId);
   });
 
   it('fails with a clear message when args are invalid, without retrying', async () => {
@@ -111,6 +115,7 @@ describe('plan runs on the real dev server', () => {
     const retried = events.filter((event) => event.type === 'tool.call.started')[1]!;
     expect(new Date(retried.at).getTime() - new Date(failed.at).getTime()).toBeGreaterThanOrEqual(900);
     expect(typesOf(events).at(-1)).toBe('run.completed');
+    await saveHistoryFixture('plan-retry-after', runId);
   });
 
   it('cancels gracefully during a heartbeating tool', async () => {
@@ -124,6 +129,7 @@ describe('plan runs on the real dev server', () => {
     expect(events.find((event) => event.type === 'run.cancel_requested')).toMatchObject({ data: { reason: 'changed my mind' }, actor: { id: 'admin' } });
     expect((await stack.request('GET', `/v1/runs/${runId}`)).body.run.status).toBe('cancelled');
     expect((await stack.request('POST', `/v1/runs/${runId}/cancel`, {})).status).toBe(409);
+    await saveHistoryFixture('plan-cancelled', runId);
   });
 
   it('keeps FlightdeckStatus current for Temporal visibility queries, and terminates through the API', async () => {
@@ -146,6 +152,7 @@ describe('plan runs on the real dev server', () => {
       expect(terminated.body.run.status).toBe('terminated');
       expect((await client.workflow.getHandle(runId).describe()).status.name).toBe('TERMINATED');
       expect(typesOf(await eventsOf(stack, runId)).at(-1)).toBe('run.terminated');
+      await saveHistoryFixture('plan-terminated', runId);
     } finally {
       await connection.close();
     }
@@ -163,6 +170,8 @@ describe('plan runs on the real dev server', () => {
     const deadlineEvents = await waitForEnd(stack, pastDeadline, 20_000);
     expect(dataOf(deadlineEvents, 'run.failed')[0].error).toMatchObject({ errorClass: 'DeadlineExceeded', message: 'deadline (2s) exceeded' });
     expect(dataOf(deadlineEvents, 'tool.call.failed')[0].error.errorClass).toBe('Cancelled');
+    await saveHistoryFixture('plan-max-tool-calls', overCalls);
+    await saveHistoryFixture('plan-deadline', pastDeadline);
   });
 });
 

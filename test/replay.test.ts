@@ -1,0 +1,22 @@
+import { Worker } from '@temporalio/worker';
+import { loadHistoryFixtures } from './history-fixtures';
+
+describe('replaying recorded histories against the current workflow code', () => {
+  it('finds no nondeterminism in any fixture', async () => {
+    const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
+    if (!bundlePath) throw new Error('WORKFLOW_BUNDLE_PATH is not set: run through jest (test/global-setup.ts)');
+    const histories = await loadHistoryFixtures();
+    // Plan and agent runs, chat across continue-as-new, cancel, terminate, limits: a vacuous pass would be a failure.
+    expect(histories.map((history) => history.workflowId)).toEqual(
+      expect.arrayContaining(['plan-retry', 'plan-cancelled', 'plan-deadline', 'agent-tools', 'agent-chat-first-run', 'agent-chat-last-run']),
+    );
+    const failures: string[] = [];
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath } }, histories)) {
+      replayed += 1;
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(replayed).toBe(histories.length);
+  }, 120_000);
+});
