@@ -83,6 +83,19 @@ describe('plan runs on the real dev server', () => {
     await saveHistoryFixture('plan-retry', runId);
   });
 
+  it('lets a step override its tool\'s retry policy, and says when attempts run out', async () => {
+    const runId = await startRun(stack, {
+      plan: { steps: [{ id: 'shaky', tool: 'builtin.flaky', args: { failures: 5 }, retry: { maxAttempts: 2, initialInterval: '50ms' } }] },
+    });
+    const events = await waitForEnd(stack, runId);
+    const failures = dataOf(events, 'tool.call.failed');
+    expect(failures.map((failure) => [failure.attempt, failure.error.retryable, failure.error.nextRetryDelayMs])).toEqual([
+      [1, true, 50],
+      [2, false, null],
+    ]);
+    expect(dataOf(events, 'run.failed')[0].error).toMatchObject({ errorClass: 'FlakyFailure', step: 'shaky' });
+  });
+
   it('fails at once on a non-retryable error (a 4xx) and says why', async () => {
     const runId = await startRun(stack, { plan: { steps: [{ id: 'get', tool: 'builtin.http_request', args: { url: `${peer.url}/status/404` } }] } });
     const events = await waitForEnd(stack, runId);
