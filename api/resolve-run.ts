@@ -39,7 +39,9 @@ export function resolveRunPolicies(spec: RunSpec, tools: ToolRegistry): Record<s
       }
     });
   }
-  if (problems.length > 0) throw new AppError('unprocessable', 'the run spec cannot run as written', problems);
+  if (problems.length > 0) {
+    throw new AppError('validation_failed', 'the run spec cannot run as written', problems, { status: 422 });
+  }
   return policies;
 }
 

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 
-/** Stable error codes and the HTTP status each maps to (ARCHITECTURE.md, "Errors"). */
+/**
+ * Stable error codes and the HTTP status each maps to by default (ARCHITECTURE.md, "Errors").
+ * `validation_failed` is 400 for a malformed request and 422 for a well-formed one that cannot run.
+ */
 export const errorStatus = {
   validation_failed: 400,
-  unprocessable: 422,
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
@@ -30,11 +32,11 @@ export class AppError extends Error {
   readonly status: number;
   readonly details: unknown;
 
-  constructor(code: ErrorCode, message: string, details?: unknown) {
+  constructor(code: ErrorCode, message: string, details?: unknown, options: { status?: number } = {}) {
     super(message);
     this.name = 'AppError';
     this.code = code;
-    this.status = errorStatus[code];
+    this.status = options.status ?? errorStatus[code];
     this.details = details;
   }
 

@@ -48,7 +48,7 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
     const before = await countRuns();
     const response = await stack.request('POST', '/v1/runs', { plan: { steps: [{ id: 'a', tool: 'builtin.nope', args: {} }] } });
     expect(response.status).toBe(422);
-    expect(response.body.error.code).toBe('unprocessable');
+    expect(response.body.error.code).toBe('validation_failed');
     expect(response.body.error.details).toEqual([{ path: 'plan.steps.0.tool', message: expect.stringContaining('builtin.nope') }]);
     expect(await countRuns()).toBe(before);
   });
