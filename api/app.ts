@@ -7,6 +7,7 @@ import type { InFlight } from '../lib/in-flight';
 import { requireAuth, type Authenticator } from './auth';
 import { errorHandler, notFoundHandler } from './error-handler';
 import type { PresenterContext } from './presenters';
+import { adminRouter } from './routes/admin';
 import { runControlRouter } from './routes/run-control';
 import { runsRouter } from './routes/runs';
 import { healthRouter, toolsRouter } from './routes/system';
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(toolsRouter(deps.tools));
   v1.use(runsRouter(deps));
   v1.use(runControlRouter(deps));
+  v1.use(adminRouter(deps));
   app.use('/v1', v1);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));

@@ -1,37 +1,23 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../lib/errors';
 import type { Actor } from '../lib/events';
+import { hasRole } from '../lib/roles';
 import type { Role } from '../lib/run-spec';
 
-/** Who is calling: the tenant every query is scoped to, and the actor recorded in the log. */
+/** Who is calling: the tenant every query is scoped to, the role, and the actor recorded in the log. */
 export interface Principal {
   tenantId: string;
   role: Role;
+  /** The bootstrap admin key (FLIGHTDECK_ADMIN_KEY): may manage keys of any tenant. */
+  superAdmin: boolean;
   actor: Actor;
 }
 
 export interface Authenticator {
-  authenticate(token: string | undefined): Principal;
-}
-
-/**
- * The admin key from the environment, acting for the default tenant. Per-tenant keys, hashed at
- * rest, replace this with the API-and-auth issue; the interface stays.
- */
-export function adminKeyAuthenticator(adminKey: string, tenantId: string): Authenticator {
-  const expected = Buffer.from(adminKey);
-  return {
-    authenticate(token) {
-      if (!token) throw new AppError('unauthenticated', 'missing API key: send "Authorization: Bearer <key>"');
-      const given = Buffer.from(token);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        throw new AppError('unauthenticated', 'invalid API key');
-      }
-      return { tenantId, role: 'admin', actor: { type: 'api_key', id: 'admin', role: 'admin' } };
-    },
-  };
+  authenticate(token: string | undefined): Promise<Principal>;
+  /** Drops cached lookups (after a revoke), so this instance stops honouring the key at once. */
+  invalidate(): void;
 }
 
 /** The bearer token of a request (`Authorization: Bearer`), or the ws `?token=` fallback browsers need. */
@@ -50,8 +36,8 @@ declare module 'express-serve-static-core' {
 }
 
 export function requireAuth(authenticator: Authenticator) {
-  return (request: Request, _response: Response, next: NextFunction) => {
-    const principal = authenticator.authenticate(tokenOf(request, { allowQuery: false }));
+  return async (request: Request, _response: Response, next: NextFunction) => {
+    const principal = await authenticator.authenticate(tokenOf(request, { allowQuery: false }));
     request.principal = { ...principal, actor: { ...principal.actor, ip: request.ip } };
     next();
   };
@@ -61,4 +47,13 @@ export function requireAuth(authenticator: Authenticator) {
 export function principalOf(request: Request): Principal {
   if (!request.principal) throw new AppError('unauthenticated', 'not authenticated');
   return request.principal;
+}
+
+/** The caller, if their role is at least `role`; 403 otherwise. */
+export function principalWithRole(request: Request, role: Role): Principal {
+  const principal = principalOf(request);
+  if (!hasRole(principal.role, role)) {
+    throw new AppError('forbidden', `this needs the ${role} role (your key is ${principal.role})`, { required: role, role: principal.role });
+  }
+  return principal;
 }

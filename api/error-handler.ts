@@ -7,7 +7,10 @@ function fromBodyParser(error: unknown): AppError | null {
   if (typeof error !== 'object' || error === null || !('type' in error)) return null;
   const { type, message } = error as { type: string; message?: string };
   if (type === 'entity.parse.failed') return new AppError('validation_failed', 'request body is not valid JSON', { reason: message });
-  if (type === 'entity.too.large') return new AppError('validation_failed', 'request body is too large');
+  if (type === 'entity.too.large') {
+    const { limit } = error as { limit?: number };
+    return new AppError('validation_failed', `request body is over the ${limit ? `${Math.round(limit / 1024)} KiB ` : ''}limit`, null, { status: 413 });
+  }
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new AppError('validation_failed', 'unsupported request body encoding');
   }

@@ -7,7 +7,7 @@ import type { ToolRegistry } from '../activities/tools/registry';
 import type { ApiEnv } from '../lib/config';
 import { InFlight } from '../lib/in-flight';
 import { createApp } from './app';
-import { adminKeyAuthenticator } from './auth';
+import { databaseAuthenticator } from './api-keys';
 import { EventNotifier } from './event-notifier';
 import { StreamHub } from './stream-hub';
 
@@ -26,7 +26,7 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   // Calls to Temporal still retrying when we close would hit a closed channel: close after them.
   const temporalCalls = new InFlight();
-  const authenticator = adminKeyAuthenticator(env.FLIGHTDECK_ADMIN_KEY, env.FLIGHTDECK_DEFAULT_TENANT);
+  const authenticator = databaseAuthenticator(db, { adminKey: env.FLIGHTDECK_ADMIN_KEY, tenantId: env.FLIGHTDECK_DEFAULT_TENANT });
   const presenter = { temporalUiUrl: env.TEMPORAL_UI_URL, namespace: env.TEMPORAL_NAMESPACE };
   const notifier = new EventNotifier(env.DATABASE_URL, log);
   await notifier.start();

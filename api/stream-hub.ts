@@ -76,15 +76,14 @@ export class StreamHub {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
-      let principal: Principal;
-      try {
-        principal = this.options.authenticator.authenticate(tokenOf(request, { allowQuery: true }));
-      } catch (error) {
-        const status = error instanceof AppError ? error.status : 401;
-        socket.end(`HTTP/1.1 ${status} Unauthorized\r\nConnection: close\r\n\r\n`);
-        return;
-      }
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal));
+      this.options.authenticator.authenticate(tokenOf(request, { allowQuery: true })).then(
+        (principal) => this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal)),
+        (error: unknown) => {
+          const status = error instanceof AppError ? error.status : 503;
+          const reason = status === 401 ? 'Unauthorized' : 'Service Unavailable';
+          socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n\r\n`);
+        },
+      );
     });
   }
 

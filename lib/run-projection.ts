@@ -9,6 +9,8 @@ export interface RunProjection {
   mode: RunMode;
   status: RunStatus;
   tags: string[];
+  /** The tools the spec uses (plan steps' or the agent's), sorted: what the list filters by. */
+  tools: string[];
   spec: RunSpec;
   specHash: string;
   idempotencyKey: string | null;
@@ -61,6 +63,7 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
       mode: created.mode,
       status: 'created',
       tags: created.tags,
+      tools: toolsUsedBy(created.spec),
       spec: created.spec,
       specHash: created.specHash,
       idempotencyKey: created.idempotencyKey,
@@ -138,4 +141,9 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
       break;
   }
   return next;
+}
+
+export function toolsUsedBy(spec: RunSpec): string[] {
+  const used = spec.plan ? spec.plan.steps.map((step) => step.tool) : (spec.agent?.tools ?? []);
+  return [...new Set(used)].sort();
 }

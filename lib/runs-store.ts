@@ -11,6 +11,7 @@ export interface RunRow {
   mode: RunMode;
   status: RunStatus;
   tags: string[];
+  tools: string[];
   spec: RunSpec;
   spec_hash: string;
   idempotency_key: string | null;
@@ -38,6 +39,7 @@ export function rowToRun(row: RunRow): RunProjection {
     mode: row.mode,
     status: row.status,
     tags: row.tags,
+    tools: row.tools,
     spec: row.spec,
     specHash: row.spec_hash,
     idempotencyKey: row.idempotency_key,
@@ -70,6 +72,7 @@ export function runToRow(run: RunProjection): Record<string, unknown> {
     mode: run.mode,
     status: run.status,
     tags: run.tags,
+    tools: run.tools,
     spec: json(run.spec),
     spec_hash: run.specHash,
     idempotency_key: run.idempotencyKey,
@@ -100,14 +103,34 @@ export interface RunsPage {
   nextCursor: string | null;
 }
 
+export interface RunsFilter {
+  status?: RunStatus[];
+  /** Runs carrying every one of these tags. */
+  tags?: string[];
+  tool?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  /** Case-insensitive text in the run's name. */
+  text?: string;
+}
+
 /** Newest first; the cursor is the last row's (created_at, id), so pages never skip or repeat. */
 export async function listRuns(
   db: Knex,
   tenantId: string,
-  options: { limit: number; cursor?: { createdAt: Date; id: string } },
+  options: { limit: number; cursor?: { createdAt: Date; id: string }; filter?: RunsFilter },
 ): Promise<RunsPage> {
+  const filter = options.filter ?? {};
   const query = db<RunRow>('runs')
     .where({ tenant_id: tenantId })
+    .modify((builder) => {
+      if (filter.status?.length) builder.whereIn('status', filter.status);
+      if (filter.tags?.length) builder.whereRaw('tags @> ?::text[]', [filter.tags]);
+      if (filter.tool) builder.whereRaw('tools @> ?::text[]', [[filter.tool]]);
+      if (filter.createdAfter) builder.where('created_at', '>=', filter.createdAfter);
+      if (filter.createdBefore) builder.where('created_at', '<', filter.createdBefore);
+      if (filter.text) builder.whereILike('name', `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    })
     .orderBy([
       { column: 'created_at', order: 'desc' },
       { column: 'id', order: 'desc' },

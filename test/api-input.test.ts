@@ -44,6 +44,12 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
     expectErrorShape(response.body, 'validation_failed');
   });
 
+  it('rejects a body over the limit with 413 and the error shape', async () => {
+    const response = await stack.request('POST', '/v1/runs', { plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: { blob: 'x'.repeat(300_000) } }] } });
+    expect(response.status).toBe(413);
+    expectErrorShape(response.body, 'validation_failed');
+  });
+
   it('rejects an unknown tool with 422 naming the step, before any workflow starts', async () => {
     const before = await countRuns();
     const response = await stack.request('POST', '/v1/runs', { plan: { steps: [{ id: 'a', tool: 'builtin.nope', args: {} }] } });

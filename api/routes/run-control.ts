@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, parseOrThrow } from '../../lib/errors';
 import { findRun } from '../../lib/runs-store';
-import { principalOf } from '../auth';
+import { principalWithRole } from '../auth';
 import { presentRun, type PresenterContext } from '../presenters';
 import { cancelRun, sendMessage, terminateRun, type RunControlDeps } from '../run-control';
 
@@ -22,7 +22,7 @@ export function runControlRouter(deps: RunControlDeps & PresenterContext): Route
   router.post('/runs/:id/cancel', async (request, response) => {
     const { id } = parseOrThrow(runIdParams, request.params, 'path');
     const { reason } = parseOrThrow(reasonBody, request.body ?? {}, 'body');
-    const principal = principalOf(request);
+    const principal = principalWithRole(request, 'operator');
     await cancelRun(deps, principal, id, reason ?? null);
     response.status(202).json({ run: await currentRun(principal.tenantId, id) });
   });
@@ -30,7 +30,7 @@ export function runControlRouter(deps: RunControlDeps & PresenterContext): Route
   router.post('/runs/:id/terminate', async (request, response) => {
     const { id } = parseOrThrow(runIdParams, request.params, 'path');
     const { reason } = parseOrThrow(reasonBody, request.body ?? {}, 'body');
-    const principal = principalOf(request);
+    const principal = principalWithRole(request, 'operator');
     await terminateRun(deps, principal, id, reason ?? null);
     response.status(202).json({ run: await currentRun(principal.tenantId, id) });
   });
@@ -38,7 +38,7 @@ export function runControlRouter(deps: RunControlDeps & PresenterContext): Route
   router.post('/runs/:id/messages', async (request, response) => {
     const { id } = parseOrThrow(runIdParams, request.params, 'path');
     const { text } = parseOrThrow(messageBody, request.body, 'body');
-    const principal = principalOf(request);
+    const principal = principalWithRole(request, 'operator');
     await sendMessage(deps, principal, id, text);
     response.status(202).json({ run: await currentRun(principal.tenantId, id) });
   });

@@ -2,17 +2,29 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, parseOrThrow } from '../../lib/errors';
 import { readEvents } from '../../lib/event-log';
-import { runSpecSchema } from '../../lib/run-spec';
+import { runStatusSchema } from '../../lib/events';
+import { runSpecSchema, toolNameSchema } from '../../lib/run-spec';
 import { decodeCursor, findRun, listRuns } from '../../lib/runs-store';
-import { principalOf } from '../auth';
+import { principalWithRole } from '../auth';
 import { presentRun, type PresenterContext } from '../presenters';
 import { startRun, type RunServiceDeps } from '../run-service';
 
 const runIdParams = z.object({ id: z.string().min(1).max(100) });
+/** `a,b` or repeated keys: both read as a list. */
+const commaList = <T extends z.ZodType>(item: T) =>
+  z.preprocess((value) => (typeof value === 'string' ? value.split(',').filter(Boolean) : value), z.array(item).min(1).max(20));
+const isoDate = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+
 const listRunsQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().min(1).optional(),
+    status: commaList(runStatusSchema).optional(),
+    tag: commaList(z.string().min(1).max(64)).optional(),
+    tool: toolNameSchema.optional(),
+    createdAfter: isoDate.optional(),
+    createdBefore: isoDate.optional(),
+    q: z.string().trim().min(1).max(200).optional(),
   })
   .strict();
 const eventsQuery = z
@@ -27,7 +39,7 @@ export function runsRouter(deps: RunServiceDeps & PresenterContext): Router {
 
   router.post('/runs', async (request, response) => {
     const spec = parseOrThrow(runSpecSchema, request.body, 'run spec');
-    const { run, created } = await startRun(deps, principalOf(request), spec);
+    const { run, created } = await startRun(deps, principalWithRole(request, 'operator'), spec);
     response.status(created ? 201 : 200).json({ run: presentRun(deps, run, { withSpec: true }) });
   });
 
@@ -35,13 +47,14 @@ export function runsRouter(deps: RunServiceDeps & PresenterContext): Router {
     const query = parseOrThrow(listRunsQuery, request.query, 'query');
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (cursor === null) throw new AppError('validation_failed', 'invalid cursor', [{ path: 'cursor', message: 'not a cursor this API issued' }]);
-    const page = await listRuns(deps.db, principalOf(request).tenantId, { limit: query.limit, cursor });
+    const filter = { status: query.status, tags: query.tag, tool: query.tool, createdAfter: query.createdAfter, createdBefore: query.createdBefore, text: query.q };
+    const page = await listRuns(deps.db, principalWithRole(request, 'viewer').tenantId, { limit: query.limit, cursor, filter });
     response.json({ runs: page.runs.map((run) => presentRun(deps, run, { withSpec: false })), nextCursor: page.nextCursor });
   });
 
   router.get('/runs/:id', async (request, response) => {
     const { id } = parseOrThrow(runIdParams, request.params, 'path');
-    const run = await findRun(deps.db, principalOf(request).tenantId, id);
+    const run = await findRun(deps.db, principalWithRole(request, 'viewer').tenantId, id);
     if (!run) throw new AppError('not_found', `run ${id} not found`);
     response.json({ run: presentRun(deps, run, { withSpec: true }) });
   });
@@ -49,7 +62,7 @@ export function runsRouter(deps: RunServiceDeps & PresenterContext): Router {
   router.get('/runs/:id/events', async (request, response) => {
     const { id } = parseOrThrow(runIdParams, request.params, 'path');
     const query = parseOrThrow(eventsQuery, request.query, 'query');
-    const tenantId = principalOf(request).tenantId;
+    const tenantId = principalWithRole(request, 'viewer').tenantId;
     const run = await findRun(deps.db, tenantId, id);
     if (!run) throw new AppError('not_found', `run ${id} not found`);
     const events = await readEvents(deps.db, { tenantId, runId: id }, query);

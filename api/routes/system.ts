@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { Knex } from 'knex';
 import type { ToolRegistry } from '../../activities/tools/registry';
 import { AppError } from '../../lib/errors';
+import { principalWithRole } from '../auth';
 import { pingDb } from '../../lib/db';
 import type { InFlight } from '../../lib/in-flight';
 
@@ -54,7 +55,8 @@ export function healthRouter(deps: { db: Knex; temporal: Client; temporalCalls: 
 
 export function toolsRouter(tools: ToolRegistry): Router {
   const router = Router();
-  router.get('/tools', (_request, response) => {
+  router.get('/tools', (request, response) => {
+    principalWithRole(request, 'viewer');
     response.json({ tools: tools.describe() });
   });
   return router;

@@ -1,0 +1,126 @@
+import { startRun, waitForEvents } from './run-helpers';
+import { startTestStack, type TestStack } from './stack';
+import { TestStreamClient } from './ws-client';
+
+type Role = 'viewer' | 'operator' | 'approver' | 'admin';
+const roles: Role[] = ['viewer', 'operator', 'approver', 'admin'];
+const longPlan = { plan: { steps: [{ id: 'nap', tool: 'builtin.wait', args: { seconds: 300 } }] } };
+
+describe('API keys, roles and tenancy', () => {
+  let stack: TestStack;
+  const keys: Record<string, string> = {};
+  const otherTenant = `other-${Date.now()}`;
+  let ownRun: string;
+  let otherRun: string;
+
+  const call = async (key: string | null, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${stack.apiUrl}${path}`, {
+      method,
+      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  };
+  const createKey = async (role: Role, tenantId?: string) => {
+    const created = await stack.request('POST', '/v1/admin/keys', { name: `${role} key`, role, ...(tenantId ? { tenantId } : {}) });
+    expect(created.status).toBe(201);
+    expect(created.body.key).toMatch(/^fd_/);
+    return created.body as { key: string; apiKey: { id: string; role: Role; tenantId: string } };
+  };
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    for (const role of roles) keys[role] = (await createKey(role)).key;
+    keys.otherAdmin = (await createKey('admin', otherTenant)).key;
+    ownRun = await startRun(stack, longPlan);
+    const started = await call(keys.otherAdmin, 'POST', '/v1/runs', longPlan);
+    expect(started.status).toBe(201);
+    otherRun = started.body.run.id;
+  });
+  afterAll(async () => {
+    await stack.request('POST', `/v1/runs/${ownRun}/terminate`, {});
+    await call(keys.otherAdmin, 'POST', `/v1/runs/${otherRun}/terminate`, {});
+    await stack?.close();
+  });
+
+  it('stores only a hash of each key', async () => {
+    const rows = await stack.db('api_keys').where({ tenant_id: stack.tenantId }).select('key_hash');
+    expect(rows.length).toBe(4);
+    for (const row of rows) {
+      expect(row.key_hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(Object.values(keys)).not.toContain(row.key_hash);
+    }
+  });
+
+  // Every route × role × own/other tenant: a role below the route's is 403, another tenant's run is 404,
+  // never a success. "Allowed" means neither: 2xx, or 409 where the run's state forbids the action.
+  const routes: Array<{ method: string; path: (run: string) => string; body?: unknown; needs: Role; perRun: boolean }> = [
+    { method: 'GET', path: () => '/v1/runs', needs: 'viewer', perRun: false },
+    { method: 'GET', path: () => '/v1/tools', needs: 'viewer', perRun: false },
+    { method: 'GET', path: (run) => `/v1/runs/${run}`, needs: 'viewer', perRun: true },
+    { method: 'GET', path: (run) => `/v1/runs/${run}/events`, needs: 'viewer', perRun: true },
+    { method: 'POST', path: () => '/v1/runs', body: { plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: {} }] } }, needs: 'operator', perRun: false },
+    { method: 'POST', path: (run) => `/v1/runs/${run}/messages`, body: { text: 'hi' }, needs: 'operator', perRun: true },
+    { method: 'POST', path: (run) => `/v1/runs/${run}/cancel`, body: {}, needs: 'operator', perRun: true },
+    { method: 'GET', path: () => '/v1/admin/keys', needs: 'admin', perRun: false },
+    { method: 'POST', path: () => '/v1/admin/keys', body: { name: 'x', role: 'viewer' }, needs: 'admin', perRun: false },
+  ];
+
+  it('enforces the authz matrix with no unauthorized success', async () => {
+    const unauthorizedSuccesses: string[] = [];
+    const unexpected: string[] = [];
+    for (const route of routes) {
+      for (const target of route.perRun ? ['own', 'other'] : ['own']) {
+        const path = route.path(target === 'own' ? ownRun : otherRun);
+        expect((await call(null, route.method, path, route.body)).status).toBe(401);
+        for (const role of roles) {
+          const { status } = await call(keys[role]!, route.method, path, route.body);
+          const allowed = roles.indexOf(role) >= roles.indexOf(route.needs);
+          const expected = !allowed ? [403] : target === 'other' ? [404] : [200, 201, 202, 409];
+          const label = `${role} ${route.method} ${path} (${target} tenant) → ${status}`;
+          if (!expected.includes(status)) unexpected.push(label);
+          if (status < 300 && (!allowed || target === 'other')) unauthorizedSuccesses.push(label);
+        }
+      }
+    }
+    expect(unauthorizedSuccesses).toEqual([]);
+    expect(unexpected).toEqual([]);
+  });
+
+  it('scopes lists and streams to the tenant', async () => {
+    const list = await call(keys.viewer!, 'GET', '/v1/runs?limit=200');
+    const ids = list.body.runs.map((run: { id: string }) => run.id);
+    expect(ids).toContain(ownRun);
+    expect(ids).not.toContain(otherRun);
+    await waitForEvents(stack, ownRun, (events) => events.length > 0);
+    const stranger = await TestStreamClient.connect(stack.wsUrl, keys.otherAdmin);
+    try {
+      stranger.send({ type: 'subscribe', runId: ownRun, afterSeq: 0 });
+      const frames = await stranger.waitFor((all) => all.length >= 1);
+      expect(frames[0]).toMatchObject({ type: 'error', error: { code: 'not_found' } });
+      expect(stranger.events()).toEqual([]);
+    } finally {
+      await stranger.close();
+    }
+  });
+
+  it('lets an admin manage only its own tenant\'s keys; the bootstrap key may name a tenant', async () => {
+    const other = await call(keys.admin!, 'POST', '/v1/admin/keys', { name: 'sneaky', role: 'admin', tenantId: otherTenant });
+    expect(other.status).toBe(403);
+    const listed = await call(keys.admin!, 'GET', '/v1/admin/keys');
+    expect(listed.body.keys.every((key: { tenantId: string }) => key.tenantId === stack.tenantId)).toBe(true);
+    const otherList = await stack.request('GET', `/v1/admin/keys?tenantId=${otherTenant}`);
+    expect(otherList.body.keys.map((key: { name: string }) => key.name)).toEqual(['admin key']);
+  });
+
+  it('revokes a key: it stops working at once', async () => {
+    const created = await createKey('viewer');
+    expect((await call(created.key, 'GET', '/v1/runs')).status).toBe(200);
+    const revoked = await stack.request('DELETE', `/v1/admin/keys/${created.apiKey.id}`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.apiKey.revokedAt).not.toBeNull();
+    expect((await call(created.key, 'GET', '/v1/runs')).status).toBe(401);
+    expect((await stack.request('DELETE', '/v1/admin/keys/key_nope')).status).toBe(404);
+  });
+});
