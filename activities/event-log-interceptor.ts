@@ -5,6 +5,7 @@ import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInt
 import type { Knex } from 'knex';
 import type { FailureInfo, NewEvent } from '../lib/events';
 import { appendEvents, findEventsByKeys } from '../lib/event-log';
+import { toolCallAttemptsTotal } from '../lib/metrics';
 import { dedupeKeys, type ExecuteToolInput } from '../lib/workflow-contract';
 
 const recordedActivity = 'executeTool';
@@ -54,6 +55,7 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
       output = await next(input);
     } catch (error) {
       const failure = describeFailure(error, info.attempt, info.retryPolicy);
+      toolCallAttemptsTotal.inc({ tool: call.tool, outcome: failure.errorClass === 'Cancelled' ? 'cancelled' : 'failed' });
       await appendWithRetry(this.db, target, {
         type: 'tool.call.failed',
         dedupeKey: key('failed'),
@@ -61,6 +63,7 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
       });
       throw error;
     }
+    toolCallAttemptsTotal.inc({ tool: call.tool, outcome: 'succeeded' });
     await appendWithRetry(this.db, target, {
       type: 'tool.call.succeeded',
       dedupeKey: key('succeeded'),
@@ -102,7 +105,7 @@ async function appendWithRetry(db: Knex, target: { tenantId: string; runId: stri
   const delaysMs = [50, 200, 1000];
   for (let attempt = 0; ; attempt += 1) {
     try {
-      await appendEvents(db, target, [fact]);
+      await appendEvents(db, target, [fact], { writer: 'activity' });
       return;
     } catch (error) {
       const delay = delaysMs[attempt];

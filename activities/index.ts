@@ -62,6 +62,7 @@ export function createActivities({ db, tools, model = {} }: ActivityDeps) {
           data: fact.data,
           actor: fact.actor ?? null,
         })),
+        { writer: 'workflow' },
       );
       return stored.length;
     },

@@ -6,8 +6,10 @@ import type { ToolRegistry } from '../activities/tools/registry';
 import type { InFlight } from '../lib/in-flight';
 import { requireAuth, type Authenticator } from './auth';
 import { errorHandler, notFoundHandler } from './error-handler';
+import { buildOpenApiDocument } from './openapi';
 import type { PresenterContext } from './presenters';
 import { adminRouter } from './routes/admin';
+import { metricsRouter, timeRequests } from './routes/metrics';
 import { runControlRouter } from './routes/run-control';
 import { runsRouter } from './routes/runs';
 import { healthRouter, toolsRouter } from './routes/system';
@@ -30,8 +32,14 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
+  app.use(timeRequests);
   app.use(express.json({ limit: '256kb' }));
   app.use(healthRouter(deps));
+  app.use(metricsRouter(deps));
+  const openApi = buildOpenApiDocument({ version: '0.1.0' });
+  app.get('/v1/openapi.json', (_request, response) => {
+    response.json(openApi);
+  });
   const v1 = express.Router();
   v1.use(requireAuth(deps.authenticator));
   v1.use(toolsRouter(deps.tools));

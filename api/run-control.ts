@@ -41,7 +41,7 @@ export async function cancelRun(deps: RunControlDeps, principal: Principal, runI
   await liveRun(deps, principal, runId);
   await appendEvents(deps.db, { tenantId: principal.tenantId, runId }, [
     { type: 'run.cancel_requested', dedupeKey: dedupeKeys.runFact(runId, 'run.cancel_requested'), data: { reason }, actor: principal.actor },
-  ]);
+  ], { writer: 'api' });
   await toWorkflow(deps, runId, () => deps.temporal.workflow.getHandle(runId).signal(cancelSignal, { reason: reason ?? undefined, actor: principal.actor }));
 }
 
@@ -51,7 +51,7 @@ export async function terminateRun(deps: RunControlDeps, principal: Principal, r
   await toWorkflow(deps, runId, () => deps.temporal.workflow.getHandle(runId).terminate(reason ?? 'terminated through the Flightdeck API'));
   await appendEvents(deps.db, { tenantId: principal.tenantId, runId }, [
     { type: 'run.terminated', dedupeKey: dedupeKeys.runFact(runId, 'run.terminated'), data: { reason }, actor: principal.actor },
-  ]);
+  ], { writer: 'api' });
 }
 
 /** Chat: a user message into an agent run; the workflow records `message.received` when it takes it. */

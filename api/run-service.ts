@@ -4,6 +4,7 @@ import type { ToolRegistry } from '../activities/tools/registry';
 import { AppError } from '../lib/errors';
 import type { InFlight } from '../lib/in-flight';
 import { appendEvents } from '../lib/event-log';
+import { runsStartedTotal } from '../lib/metrics';
 import { idempotentRunId, newRunId, specHash } from '../lib/ids';
 import type { RunCreatedData, RunProjection } from '../lib/run-projection';
 import { runModeOf, type RunSpec } from '../lib/run-spec';
@@ -92,7 +93,8 @@ export async function startRun(deps: RunServiceDeps, principal: Principal, spec:
   // The workflow records the same fact under the same key; whichever write lands first is kept.
   await appendEvents(deps.db, { tenantId: principal.tenantId, runId }, [
     { type: 'run.created', dedupeKey: dedupeKeys.runFact(runId, 'run.created'), data: { ...created }, actor: principal.actor },
-  ]);
+  ], { writer: 'api' });
+  if (startedNow) runsStartedTotal.inc();
   const run = await findRun(deps.db, principal.tenantId, runId);
   if (!run) throw new Error(`run ${runId} has no projection after run.created`);
   return { run: startedNow ? run : assertSameSpec(run, hash), created: startedNow };

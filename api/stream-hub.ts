@@ -7,6 +7,7 @@ import { AppError, describeIssues } from '../lib/errors';
 import { readEvents } from '../lib/event-log';
 import type { RunStatus } from '../lib/events';
 import { findRun } from '../lib/runs-store';
+import { streamLagSeconds, wsClients } from '../lib/metrics';
 import { clientFrameSchema, closeCodes, type ClientFrame, type ServerFrame } from '../lib/stream';
 import { tokenOf, type Authenticator, type Principal } from './auth';
 import type { EventNotice, EventNotifier } from './event-notifier';
@@ -30,6 +31,8 @@ interface RunSubscription {
   cursor: number;
   pumping: boolean;
   dirty: boolean;
+  /** Past the stored backlog: what is sent now is live, and its lag is worth measuring. */
+  live: boolean;
 }
 
 interface StreamClient {
@@ -90,6 +93,7 @@ export class StreamHub {
   private accept(socket: WebSocket, principal: Principal): void {
     const client: StreamClient = { socket, principal, runs: new Map(), runsFilter: null, alive: true, inbox: Promise.resolve(), listedVersions: new Map() };
     this.clients.add(client);
+    wsClients.set(this.clients.size);
     socket.on('pong', () => {
       client.alive = true;
     });
@@ -97,7 +101,7 @@ export class StreamHub {
       client.alive = true;
       client.inbox = client.inbox.then(() => this.onMessage(client, data).catch((error: unknown) => this.sendError(client, error)));
     });
-    const forget = () => this.clients.delete(client);
+    const forget = () => this.drop(client);
     socket.on('close', forget);
     socket.on('error', (error) => {
       this.options.log.debug({ err: error }, 'ws client error');
@@ -142,7 +146,7 @@ export class StreamHub {
   private async subscribeRun(client: StreamClient, runId: string, afterSeq: number): Promise<void> {
     const run = await findRun(this.options.db, client.principal.tenantId, runId);
     if (!run) throw new AppError('not_found', `run ${runId} not found`, { runId });
-    const subscription: RunSubscription = { cursor: afterSeq, pumping: false, dirty: false };
+    const subscription: RunSubscription = { cursor: afterSeq, pumping: false, dirty: false, live: false };
     client.runs.set(runId, subscription);
     this.send(client, { type: 'subscribed', runId, afterSeq });
     await this.pump(client, runId, subscription);
@@ -167,10 +171,13 @@ export class StreamHub {
           if (client.runs.get(runId) !== subscription) return; // unsubscribed or replaced meanwhile
           for (const event of events) {
             if (!this.send(client, { type: 'event', runId, seq: event.seq, event })) return;
+            if (subscription.live) streamLagSeconds.observe((Date.now() - Date.parse(event.at)) / 1000);
             subscription.cursor = event.seq;
           }
           if (events.length < pageSize) break;
         }
+        // Caught up with the table: from now on, events reach this client as they are appended.
+        subscription.live = true;
       } while (subscription.dirty);
     } finally {
       subscription.pumping = false;
@@ -229,11 +236,16 @@ export class StreamHub {
     if (client.socket.readyState !== WebSocket.OPEN) return false;
     if (client.socket.bufferedAmount > this.maxBufferedBytes) {
       client.socket.close(closeCodes.lagging, 'lagging: reconnect and resume with afterSeq');
-      this.clients.delete(client);
+      this.drop(client);
       return false;
     }
     client.socket.send(JSON.stringify(frame));
     return true;
+  }
+
+  private drop(client: StreamClient): void {
+    this.clients.delete(client);
+    wsClients.set(this.clients.size);
   }
 
   private sendError(client: StreamClient, error: unknown): void {
@@ -246,7 +258,7 @@ export class StreamHub {
     for (const client of this.clients) {
       if (!client.alive) {
         client.socket.terminate();
-        this.clients.delete(client);
+        this.drop(client);
         continue;
       }
       client.alive = false;
@@ -259,6 +271,7 @@ export class StreamHub {
     clearInterval(this.heartbeat);
     for (const client of this.clients) client.socket.close(closeCodes.goingAway, 'server shutting down: resume with afterSeq');
     this.clients.clear();
+    wsClients.set(0);
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }

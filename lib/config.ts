@@ -36,6 +36,8 @@ function productionProblems(env: NodeJS.ProcessEnv): Array<{ path: string; messa
 
 export const workerEnvSchema = z.object({
   ...commonShape,
+  /** Serve the worker's Prometheus metrics on this port (unset: off). */
+  WORKER_METRICS_PORT: port.optional(),
   /** A prebuilt workflow bundle (production); without it the worker bundles `workflows/` at start. */
   WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
   MODEL_BASE_URL: optionalUrl,

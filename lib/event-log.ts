@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { canonicalJson } from './canonical-json';
 import type { Actor, EventType, NewEvent, RunEvent } from './events';
 import { sha256Hex } from './ids';
+import { eventAppendSeconds, eventsAppendedTotal } from './metrics';
 import { applyEvent, type ProjectedEvent, type RunProjection } from './run-projection';
 import { rowToRun, runToRow, type RunRow } from './runs-store';
 
@@ -48,8 +49,17 @@ export async function appendEvents(
   db: Knex,
   target: { tenantId: string; runId: string },
   facts: NewEvent[],
+  options: { writer?: string } = {},
 ): Promise<RunEvent[]> {
   if (facts.length === 0) return [];
+  const timer = eventAppendSeconds.startTimer({ writer: options.writer ?? 'unknown' });
+  const stored = await appendInTransaction(db, target, facts);
+  timer();
+  for (const event of stored) eventsAppendedTotal.inc({ type: event.type });
+  return stored;
+}
+
+async function appendInTransaction(db: Knex, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<RunEvent[]> {
   return db.transaction(async (trx) => {
     let run = await lockRun(trx, target.runId);
     const known = new Set<string>(

@@ -34,13 +34,13 @@ describe('API keys, roles and tenancy', () => {
     for (const role of roles) keys[role] = (await createKey(role)).key;
     keys.otherAdmin = (await createKey('admin', otherTenant)).key;
     ownRun = await startRun(stack, longPlan);
-    const started = await call(keys.otherAdmin, 'POST', '/v1/runs', longPlan);
+    const started = await call(keys.otherAdmin!, 'POST', '/v1/runs', longPlan);
     expect(started.status).toBe(201);
     otherRun = started.body.run.id;
   });
   afterAll(async () => {
     await stack.request('POST', `/v1/runs/${ownRun}/terminate`, {});
-    await call(keys.otherAdmin, 'POST', `/v1/runs/${otherRun}/terminate`, {});
+    await call(keys.otherAdmin!, 'POST', `/v1/runs/${otherRun}/terminate`, {});
     await stack?.close();
   });
 
@@ -94,7 +94,7 @@ describe('API keys, roles and tenancy', () => {
     expect(ids).toContain(ownRun);
     expect(ids).not.toContain(otherRun);
     await waitForEvents(stack, ownRun, (events) => events.length > 0);
-    const stranger = await TestStreamClient.connect(stack.wsUrl, keys.otherAdmin);
+    const stranger = await TestStreamClient.connect(stack.wsUrl, keys.otherAdmin!);
     try {
       stranger.send({ type: 'subscribe', runId: ownRun, afterSeq: 0 });
       const frames = await stranger.waitFor((all) => all.length >= 1);

@@ -89,7 +89,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
+      const json = (response.headers.get('content-type') ?? '').includes('application/json');
+      return { status: response.status, body: text && json ? JSON.parse(text) : text || null };
     },
     async close() {
       await api.close();

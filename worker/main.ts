@@ -4,6 +4,7 @@ import { loadEnvOrExit, workerEnvSchema } from '../lib/config';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { createWorker } from './create-worker';
+import { startMetricsServer } from './metrics-server';
 
 /** The SDK's own log lines follow LOG_LEVEL, but its routine lifecycle chatter stays out of `npm start`. */
 function sdkLogLevel(level: string): LogLevel {
@@ -28,9 +29,11 @@ async function main(): Promise<void> {
       model: { baseUrl: env.MODEL_BASE_URL, apiKey: env.MODEL_API_KEY },
       workflowBundle,
     });
-    log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS }, 'worker started');
+    const metrics = env.WORKER_METRICS_PORT === undefined ? null : await startMetricsServer(env.WORKER_METRICS_PORT);
+    log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, metricsPort: env.WORKER_METRICS_PORT }, 'worker started');
     // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks drain (the SDK installs those handlers).
     await worker.run();
+    metrics?.close();
     log.info('worker stopped');
   } finally {
     await connection.close();

@@ -1,15 +1,9 @@
 import { Router, type Request } from 'express';
 import type { Knex } from 'knex';
-import { z } from 'zod';
 import { AppError, parseOrThrow } from '../../lib/errors';
-import { roleSchema } from '../../lib/run-spec';
 import { createApiKey, listApiKeys, revokeApiKey } from '../api-keys';
 import { principalWithRole, type Authenticator } from '../auth';
-
-const tenantIdSchema = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ".", "_" or "-"');
-const createKeyBody = z.object({ name: z.string().trim().min(1).max(200), role: roleSchema, tenantId: tenantIdSchema.optional() }).strict();
-const tenantQuery = z.object({ tenantId: tenantIdSchema.optional() }).strict();
-const keyIdParams = z.object({ id: z.string().min(1).max(100) });
+import { createKeyBody, keyIdParams, tenantQuery } from '../schemas';
 
 /** The tenant an admin acts on: their own, or — for the bootstrap admin key only — the one named. */
 function targetTenant(request: Request, named: string | undefined): string {

@@ -1,14 +1,10 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { AppError, parseOrThrow } from '../../lib/errors';
 import { findRun } from '../../lib/runs-store';
 import { principalWithRole } from '../auth';
 import { presentRun, type PresenterContext } from '../presenters';
 import { cancelRun, sendMessage, terminateRun, type RunControlDeps } from '../run-control';
-
-const runIdParams = z.object({ id: z.string().min(1).max(100) });
-const reasonBody = z.object({ reason: z.string().trim().min(1).max(1000).optional() }).strict();
-const messageBody = z.object({ text: z.string().trim().min(1).max(32_000) }).strict();
+import { messageBody, reasonBody, runIdParams } from '../schemas';
 
 /** Cancel, terminate and chat: each answers 202 with the run as it is now; the log shows the outcome. */
 export function runControlRouter(deps: RunControlDeps & PresenterContext): Router {

@@ -1,38 +1,12 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { AppError, parseOrThrow } from '../../lib/errors';
 import { readEvents } from '../../lib/event-log';
-import { runStatusSchema } from '../../lib/events';
-import { runSpecSchema, toolNameSchema } from '../../lib/run-spec';
+import { runSpecSchema } from '../../lib/run-spec';
 import { decodeCursor, findRun, listRuns } from '../../lib/runs-store';
 import { principalWithRole } from '../auth';
 import { presentRun, type PresenterContext } from '../presenters';
 import { startRun, type RunServiceDeps } from '../run-service';
-
-const runIdParams = z.object({ id: z.string().min(1).max(100) });
-/** `a,b` or repeated keys: both read as a list. */
-const commaList = <T extends z.ZodType>(item: T) =>
-  z.preprocess((value) => (typeof value === 'string' ? value.split(',').filter(Boolean) : value), z.array(item).min(1).max(20));
-const isoDate = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
-
-const listRunsQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().min(1).optional(),
-    status: commaList(runStatusSchema).optional(),
-    tag: commaList(z.string().min(1).max(64)).optional(),
-    tool: toolNameSchema.optional(),
-    createdAfter: isoDate.optional(),
-    createdBefore: isoDate.optional(),
-    q: z.string().trim().min(1).max(200).optional(),
-  })
-  .strict();
-const eventsQuery = z
-  .object({
-    afterSeq: z.coerce.number().int().min(0).default(0),
-    limit: z.coerce.number().int().min(1).max(1000).default(500),
-  })
-  .strict();
+import { eventsQuery, listRunsQuery, runIdParams } from '../schemas';
 
 export function runsRouter(deps: RunServiceDeps & PresenterContext): Router {
   const router = Router();

@@ -1,0 +1,39 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Knex } from 'knex';
+import { Gauge } from 'prom-client';
+import { httpRequestSeconds, metricsRegistry } from '../../lib/metrics';
+
+/** Runs by status, read from the projection at scrape time (all tenants: an operator's view). */
+function runsByStatusGauge(db: Knex): Gauge {
+  const existing = metricsRegistry.getSingleMetric('flightdeck_runs');
+  if (existing) metricsRegistry.removeSingleMetric('flightdeck_runs');
+  return new Gauge({
+    name: 'flightdeck_runs',
+    help: 'Runs in the database by status (completed and failed are the running totals)',
+    labelNames: ['status'] as const,
+    async collect() {
+      const rows = await db('runs').select('status').count<Array<{ status: string; count: string }>>('* as count').groupBy('status');
+      this.reset();
+      for (const row of rows) this.set({ status: row.status }, Number(row.count));
+    },
+  });
+}
+
+/** Times every REST request by its route pattern (not the raw path, which would explode labels). */
+export function timeRequests(request: Request, response: Response, next: NextFunction): void {
+  const stop = httpRequestSeconds.startTimer();
+  response.on('finish', () => {
+    const route = request.route?.path ? `${request.baseUrl}${String(request.route.path)}` : 'unmatched';
+    stop({ method: request.method, route, status: String(response.statusCode) });
+  });
+  next();
+}
+
+export function metricsRouter(deps: { db: Knex }): Router {
+  runsByStatusGauge(deps.db);
+  const router = Router();
+  router.get('/metrics', async (_request, response) => {
+    response.set('content-type', metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  });
+  return router;
+}

@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, register } from 'prom-client';
+
+/**
+ * Prometheus metrics of this process (prom-client's default registry): each Flightdeck process —
+ * API, worker — exposes what happens in it, and Prometheus scrapes both.
+ */
+export const metricsRegistry = register;
+
+export const eventAppendSeconds = new Histogram({
+  name: 'flightdeck_event_append_seconds',
+  help: 'Time to append a batch of facts to the event log (one transaction), by writer',
+  labelNames: ['writer'] as const,
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+});
+
+export const eventsAppendedTotal = new Counter({
+  name: 'flightdeck_events_appended_total',
+  help: 'Events stored in the log by this process, by type',
+  labelNames: ['type'] as const,
+});
+
+export const runsStartedTotal = new Counter({
+  name: 'flightdeck_runs_started_total',
+  help: 'Runs started through this API instance',
+});
+
+export const toolCallAttemptsTotal = new Counter({
+  name: 'flightdeck_tool_call_attempts_total',
+  help: 'Tool-call attempts finished on this worker, by tool and outcome',
+  labelNames: ['tool', 'outcome'] as const,
+});
+
+export const wsClients = new Gauge({ name: 'flightdeck_ws_clients', help: 'Connected ws stream clients' });
+
+export const streamLagSeconds = new Histogram({
+  name: 'flightdeck_stream_lag_seconds',
+  help: 'From an event being appended to its frame being sent to a ws client',
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+});
+
+export const httpRequestSeconds = new Histogram({
+  name: 'flightdeck_http_request_seconds',
+  help: 'REST request duration by method, route and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+});
