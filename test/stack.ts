@@ -23,6 +23,7 @@ function quietRuntime(): void {
 
 export interface TestStack {
   tenantId: string;
+  taskQueue: string;
   apiUrl: string;
   wsUrl: string;
   adminKey: string;
@@ -76,6 +77,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 
   return {
     tenantId,
+    taskQueue,
     apiUrl: api.url,
     wsUrl: `${api.url.replace(/^http/, 'ws')}/v1/stream`,
     adminKey: testAdminKey,

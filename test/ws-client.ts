@@ -22,6 +22,11 @@ export class TestStreamClient {
     return new TestStreamClient(socket);
   }
 
+  /** Resolves with the close code when the server (or anyone) closes the connection. */
+  closed(): Promise<number> {
+    return new Promise((resolve) => this.socket.once('close', (code) => resolve(code)));
+  }
+
   send(frame: unknown): void {
     this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
