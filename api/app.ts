@@ -9,6 +9,7 @@ import { errorHandler, notFoundHandler } from './error-handler';
 import { buildOpenApiDocument } from './openapi';
 import type { PresenterContext } from './presenters';
 import { adminRouter } from './routes/admin';
+import { approvalsRouter } from './routes/approvals';
 import { metricsRouter, timeRequests } from './routes/metrics';
 import { runControlRouter } from './routes/run-control';
 import { runsRouter } from './routes/runs';
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(toolsRouter(deps.tools));
   v1.use(runsRouter(deps));
   v1.use(runControlRouter(deps));
+  v1.use(approvalsRouter(deps));
   v1.use(adminRouter(deps));
   app.use('/v1', v1);
   app.use(notFoundHandler);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorBodySchema } from '../lib/errors';
 import { runSpecSchema, type Role } from '../lib/run-spec';
-import { createKeyBody, eventsQuery, keyIdParams, listRunsQuery, messageBody, reasonBody, runIdParams, tenantQuery } from './schemas';
+import { approvalParams, approvalsQuery, createKeyBody, decisionBody, eventsQuery, keyIdParams, listRunsQuery, messageBody, reasonBody, runIdParams, tenantQuery } from './schemas';
 
 interface RouteDoc {
   method: 'get' | 'post' | 'delete';
@@ -25,6 +25,8 @@ export const routeDocs: RouteDoc[] = [
   { method: 'post', path: '/v1/runs/:id/cancel', summary: 'Cancel a run gracefully', role: 'operator', params: runIdParams, body: reasonBody, success: { status: 202, description: '{ run }' }, errors: [400, 401, 403, 404, 409, 503] },
   { method: 'post', path: '/v1/runs/:id/terminate', summary: 'Terminate a run through Temporal', role: 'operator', params: runIdParams, body: reasonBody, success: { status: 202, description: '{ run }' }, errors: [400, 401, 403, 404, 409, 503] },
   { method: 'post', path: '/v1/runs/:id/messages', summary: 'Send a chat message to an agent run', role: 'operator', params: runIdParams, body: messageBody, success: { status: 202, description: '{ run }' }, errors: [400, 401, 403, 404, 409, 503] },
+  { method: 'post', path: '/v1/runs/:id/approvals/:approvalId', summary: 'Decide on a pending approval (approve, reject, approve with edited args)', role: 'approver', params: approvalParams, body: decisionBody, success: { status: 202, description: '{ approval }' }, errors: [400, 401, 403, 404, 409, 422, 503] },
+  { method: 'get', path: '/v1/approvals', summary: 'Approvals inbox, pending first', role: 'viewer', query: approvalsQuery, success: { status: 200, description: '{ approvals }' }, errors: [400, 401, 403] },
   { method: 'get', path: '/v1/tools', summary: 'Tool catalog with input schemas', role: 'viewer', success: { status: 200, description: '{ tools }' }, errors: [401, 403] },
   { method: 'post', path: '/v1/admin/keys', summary: 'Create an API key (shown once)', role: 'admin', body: createKeyBody, success: { status: 201, description: '{ key, apiKey }' }, errors: [400, 401, 403] },
   { method: 'get', path: '/v1/admin/keys', summary: 'List API keys', role: 'admin', query: tenantQuery, success: { status: 200, description: '{ keys }' }, errors: [400, 401, 403] },

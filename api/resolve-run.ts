@@ -3,7 +3,7 @@ import type { ToolDefinition } from '../activities/tools/tool';
 import { AppError, describeIssues } from '../lib/errors';
 import type { PlanStep, RunSpec } from '../lib/run-spec';
 import { collectReferences, parseReference, resolveTemplates, TemplateError } from '../lib/templates';
-import type { ToolCallPolicy } from '../lib/workflow-contract';
+import type { ApprovalPolicy, ToolCallPolicy } from '../lib/workflow-contract';
 
 type Problem = { path: string; message: string };
 
@@ -22,7 +22,7 @@ export function resolveRunPolicies(spec: RunSpec, tools: ToolRegistry): Record<s
         problems.push({ path: `plan.steps.${index}.tool`, message: `unknown tool "${step.tool}" (GET /v1/tools lists them)` });
         return;
       }
-      policies[step.id] = policyFor(tool, step);
+      policies[step.id] = { ...policyFor(tool, step), ...approvalFor(step.approval, tool) };
       problems.push(...checkLiteralArgs(tool, step, index));
     });
     problems.push(...checkReferences(spec));
@@ -31,7 +31,7 @@ export function resolveRunPolicies(spec: RunSpec, tools: ToolRegistry): Record<s
     spec.agent.tools.forEach((name, index) => {
       const tool = tools.get(name);
       if (!tool) problems.push({ path: `agent.tools.${index}`, message: `unknown tool "${name}" (GET /v1/tools lists them)` });
-      else policies[name] = policyFor(tool);
+      else policies[name] = { ...policyFor(tool), ...approvalFor(spec.agent?.approvalRequired?.includes(name) ? true : undefined, tool) };
     });
     (spec.agent.approvalRequired ?? []).forEach((name, index) => {
       if (!spec.agent?.tools.includes(name)) {
@@ -56,6 +56,23 @@ function policyFor(tool: ToolDefinition, step?: PlanStep): ToolCallPolicy {
       backoffCoefficient: step?.retry?.backoffCoefficient ?? defaults.retry.backoffCoefficient,
       maximumInterval: step?.retry?.maximumInterval ?? defaults.retry.maximumInterval,
       nonRetryableErrorTypes: defaults.retry.nonRetryableErrorTypes,
+    },
+  };
+}
+
+const defaultApprovalTimeout = '24h';
+
+/** The step's approval gate: its own setting, else the tool's default (`requiresApproval`). */
+function approvalFor(setting: PlanStep['approval'], tool: ToolDefinition): { approval?: ApprovalPolicy } {
+  const wanted = setting ?? tool.requiresApproval;
+  if (wanted === false) return {};
+  const options = typeof wanted === 'object' ? wanted : {};
+  return {
+    approval: {
+      approvers: options.approvers ?? ['approver'],
+      required: options.required ?? 1,
+      timeout: options.timeout ?? defaultApprovalTimeout,
+      onTimeout: options.onTimeout ?? 'reject',
     },
   };
 }

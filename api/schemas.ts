@@ -40,3 +40,21 @@ const tenantIdSchema = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_.-]+
 export const createKeyBody = z.object({ name: z.string().trim().min(1).max(200), role: roleSchema, tenantId: tenantIdSchema.optional() }).strict();
 export const tenantQuery = z.object({ tenantId: tenantIdSchema.optional() }).strict();
 export const keyIdParams = z.object({ id: z.string().min(1).max(100) });
+
+export const approvalParams = z.object({ id: z.string().min(1).max(100), approvalId: z.string().min(1).max(300) });
+export const decisionBody = z
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    comment: z.string().trim().min(1).max(4000).optional(),
+    /** Approve with edited args: checked against the tool's input schema. */
+    args: z.record(z.string(), z.json()).optional(),
+  })
+  .strict()
+  .refine((body) => body.decision === 'approve' || body.args === undefined, { message: 'only an approval can edit args', path: ['args'] });
+export const approvalsQuery = z
+  .object({
+    status: commaList(z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled'])).optional(),
+    runId: z.string().min(1).max(100).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(100),
+  })
+  .strict();

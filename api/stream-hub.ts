@@ -5,12 +5,14 @@ import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AppError, describeIssues } from '../lib/errors';
 import { readEvents } from '../lib/event-log';
+import type { ApprovalRow } from '../lib/approval-projection';
 import type { RunStatus } from '../lib/events';
 import { findRun } from '../lib/runs-store';
 import { streamLagSeconds, wsClients } from '../lib/metrics';
 import { clientFrameSchema, closeCodes, type ClientFrame, type ServerFrame } from '../lib/stream';
 import { tokenOf, type Authenticator, type Principal } from './auth';
 import type { EventNotice, EventNotifier } from './event-notifier';
+import { presentApproval } from './approvals';
 import { presentRun, type PresenterContext } from './presenters';
 
 export const streamPath = '/v1/stream';
@@ -45,6 +47,8 @@ interface StreamClient {
   inbox: Promise<void>;
   /** The lastSeq of each run last sent as a list update: never send a run older than what the client has. */
   listedVersions: Map<string, number>;
+  /** Subscribed to the approvals inbox; the updated_seq last sent per approval. */
+  approvalsInbox: Map<string, number> | null;
 }
 
 const maxListedVersions = 10_000;
@@ -91,7 +95,7 @@ export class StreamHub {
   }
 
   private accept(socket: WebSocket, principal: Principal): void {
-    const client: StreamClient = { socket, principal, runs: new Map(), runsFilter: null, alive: true, inbox: Promise.resolve(), listedVersions: new Map() };
+    const client: StreamClient = { socket, principal, runs: new Map(), runsFilter: null, alive: true, inbox: Promise.resolve(), listedVersions: new Map(), approvalsInbox: null };
     this.clients.add(client);
     wsClients.set(this.clients.size);
     socket.on('pong', () => {
@@ -132,8 +136,14 @@ export class StreamHub {
           client.runsFilter = null;
           client.listedVersions.clear();
         }
+        if (frame.approvals) client.approvalsInbox = null;
         return;
       case 'subscribe':
+        if (frame.approvals) {
+          client.approvalsInbox = new Map();
+          this.send(client, { type: 'subscribed', approvals: true });
+          return;
+        }
         if (frame.runs) {
           client.runsFilter = frame.runs;
           this.send(client, { type: 'subscribed', runs: true });
@@ -186,8 +196,13 @@ export class StreamHub {
 
   private onNotice(notice: EventNotice): void {
     let runView: Promise<unknown> | null = null;
+    let approvals: Promise<ApprovalRow[]> | null = null;
     for (const client of this.clients) {
       if (client.principal.tenantId !== notice.tenantId) continue;
+      if (client.approvalsInbox) {
+        approvals ??= this.options.db<ApprovalRow>('approvals').where({ run_id: notice.runId, tenant_id: notice.tenantId });
+        this.sendApprovals(client, approvals);
+      }
       const subscription = client.runs.get(notice.runId);
       if (subscription) this.pumpInBackground(client, notice.runId, subscription);
       if (client.runsFilter) {
@@ -210,6 +225,20 @@ export class StreamHub {
           .catch((error: unknown) => this.options.log.warn({ err: error }, 'runs list update failed'));
       }
     }
+  }
+
+  private sendApprovals(client: StreamClient, rows: Promise<ApprovalRow[]>): void {
+    rows
+      .then((approvals) => {
+        const sent = client.approvalsInbox;
+        if (!sent) return;
+        for (const row of approvals) {
+          if (row.updated_seq <= (sent.get(row.id) ?? 0)) continue;
+          sent.set(row.id, row.updated_seq);
+          this.send(client, { type: 'approval', approval: presentApproval(row) });
+        }
+      })
+      .catch((error: unknown) => this.options.log.warn({ err: error }, 'approvals inbox update failed'));
   }
 
   private rememberListed(client: StreamClient, runId: string, lastSeq: number): void {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { projectApprovalEvents, touchesApprovals } from './approval-projection';
 import { canonicalJson } from './canonical-json';
 import type { Actor, EventType, NewEvent, RunEvent } from './events';
 import { sha256Hex } from './ids';
@@ -109,6 +110,8 @@ async function appendInTransaction(db: Knex, target: { tenantId: string; runId: 
       })),
     );
     if (run) await trx('runs').where({ id: target.runId }).update(runToRow(run));
+    const approvalEvents = rows.filter((row) => touchesApprovals(row.type)).map(toProjected);
+    if (approvalEvents.length > 0) await projectApprovalEvents(trx, approvalEvents);
     await trx.raw('select pg_notify(?, ?)', [
       eventsChannel,
       JSON.stringify({ tenantId: target.tenantId, runId: target.runId, seq: run?.lastSeq }),

@@ -12,6 +12,7 @@ export const eventTypes = [
   'approval.submitted',
   'approval.decided',
   'approval.expired',
+  'approval.signal_rejected',
   'message.received',
   'model.called',
   'run.cancel_requested',

@@ -118,22 +118,26 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
       break;
     case 'run.completed':
       next.status = 'completed';
+      next.pendingApprovals = 0;
       next.output = data.output ?? null;
       next.currentStep = null;
       next.completedAt = event.at;
       break;
     case 'run.failed':
       next.status = 'failed';
+      next.pendingApprovals = 0;
       next.lastError = (data.error as FailureInfo | undefined) ?? null;
       next.completedAt = event.at;
       break;
     case 'run.terminated':
       next.status = 'terminated';
+      next.pendingApprovals = 0;
       next.currentStep = null;
       next.completedAt = event.at;
       break;
     case 'run.cancelled':
       next.status = 'cancelled';
+      next.pendingApprovals = 0;
       next.currentStep = null;
       next.completedAt = event.at;
       break;

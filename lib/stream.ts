@@ -14,13 +14,20 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
         .object({ status: z.array(runStatusSchema).optional(), tags: z.array(z.string()).optional() })
         .strict()
         .optional(),
+      /** The approvals inbox of the key's tenant. */
+      approvals: z.literal(true).optional(),
     })
     .strict()
-    .refine((frame) => Boolean(frame.runId) !== Boolean(frame.runs), {
-      message: 'subscribe to exactly one of "runId" or "runs"',
+    .refine((frame) => [frame.runId, frame.runs, frame.approvals].filter(Boolean).length === 1, {
+      message: 'subscribe to exactly one of "runId", "runs" or "approvals"',
     }),
   z
-    .object({ type: z.literal('unsubscribe'), runId: z.string().min(1).max(100).optional(), runs: z.literal(true).optional() })
+    .object({
+      type: z.literal('unsubscribe'),
+      runId: z.string().min(1).max(100).optional(),
+      runs: z.literal(true).optional(),
+      approvals: z.literal(true).optional(),
+    })
     .strict(),
   z.object({ type: z.literal('ping') }).strict(),
 ]);
@@ -30,7 +37,8 @@ export type ClientFrame = z.infer<typeof clientFrameSchema>;
 export type ServerFrame =
   | { type: 'event'; runId: string; seq: number; event: RunEvent }
   | { type: 'run'; run: unknown }
-  | { type: 'subscribed'; runId?: string; afterSeq?: number; runs?: boolean }
+  | { type: 'approval'; approval: unknown }
+  | { type: 'subscribed'; runId?: string; afterSeq?: number; runs?: boolean; approvals?: boolean }
   | { type: 'error'; error: ErrorBody['error'] }
   | { type: 'pong' };
 

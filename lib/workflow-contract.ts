@@ -4,13 +4,24 @@
  */
 import type { Actor, EventType } from './events';
 import type { RunCreatedData } from './run-projection';
-import type { RunSpec } from './run-spec';
+import type { Role, RunSpec } from './run-spec';
 
 export const taskQueueDefault = 'flightdeck';
 export const workflowType = 'agentRun';
 
 /** Retry and timeout settings the workflow schedules a tool call with (tool defaults + step overrides). */
+/** A step's approval gate, resolved from the step (or the tool's default) by the API. */
+export interface ApprovalPolicy {
+  /** Roles that may decide (a higher role may too): `approver` unless the step names others. */
+  approvers: Role[];
+  /** Distinct approvers needed to approve (quorum). */
+  required: number;
+  timeout: string;
+  onTimeout: 'reject' | 'approve' | 'fail';
+}
+
 export interface ToolCallPolicy {
+  approval?: ApprovalPolicy;
   startToCloseTimeout: string;
   heartbeatTimeout?: string;
   retry: {
@@ -111,6 +122,16 @@ export interface RecordEventInput {
   tenantId: string;
   runId: string;
   facts: WorkflowFact[];
+}
+
+/** The `approval` signal: a decision, checked by the workflow (tenant, role, pending id) before it counts. */
+export interface ApprovalSignalPayload {
+  approvalId: string;
+  decision: 'approve' | 'reject';
+  args?: Record<string, unknown>;
+  comment?: string;
+  actor: Actor;
+  tenantId: string;
 }
 
 /** Dedupe keys: derived from durable identity only, never from time or randomness. */

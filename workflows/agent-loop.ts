@@ -170,6 +170,15 @@ async function runToolCall(context: RunContext, call: ModelToolCall, transcript:
   await context.record([{ type: 'step.started', key: `step/${stepId}/started`, data: { stepId, tool, toolCallId: call.id } }]);
   const policy = context.input.policies[tool];
   if (!policy) throw new RunStopped({ message: `no policy resolved for tool ${tool}`, errorClass: 'InvalidInput', retryable: false });
+  if (policy.approval) {
+    const outcome = await context.approvals.request(stepId, tool, args, policy.approval);
+    if (outcome.kind === 'failed') throw new RunStopped({ message: outcome.message, errorClass: 'ApprovalExpired', retryable: false, step: stepId });
+    if (outcome.kind === 'rejected') {
+      reply({ error: outcome.reason === 'expired' ? 'no human approved this call in time' : 'a human rejected this call', comment: outcome.comment });
+      return;
+    }
+    args = outcome.args;
+  }
   try {
     reply(await context.callTool(policy, { stepId, tool, args }));
   } catch (error) {

@@ -3,7 +3,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { Actor, FailureInfo } from '../lib/events';
 import type { AgentRunInput, AgentRunResult } from '../lib/workflow-contract';
 import { runAgent, type Inbox } from './agent-loop';
-import { cancelSignal, messageSignal, stateQuery } from './definitions';
+import { approvalSignal, cancelSignal, messageSignal, stateQuery } from './definitions';
 import { runPlan } from './plan-run';
 import { RunContext, RunStopped } from './run-context';
 
@@ -21,6 +21,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
   let stop: Stop | null = null;
 
   setHandler(stateQuery, () => context.state);
+  setHandler(approvalSignal, (payload) => context.approvals.onSignal(payload));
   setHandler(messageSignal, (message) => {
     inbox.pending.push({ text: message.text, actor: message.actor ?? null });
   });

@@ -14,6 +14,9 @@ export interface MessagePayload {
 /** Graceful cancel: the in-flight tool call is cancelled and the run records `run.cancelled`. */
 export const cancelSignal = defineSignal<[CancelPayload]>('cancel');
 
+/** A decision on a pending approval; the payload is validated by the workflow, not trusted. */
+export const approvalSignal = defineSignal<[unknown]>('approval');
+
 /** A user message into an agent run (chat). */
 export const messageSignal = defineSignal<[MessagePayload]>('message');
 

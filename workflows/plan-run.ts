@@ -18,6 +18,15 @@ export async function runPlan(context: RunContext): Promise<Record<string, unkno
     }
     const policy = policies[step.id];
     if (!policy) throw new RunStopped({ message: `no policy resolved for step ${step.id}`, errorClass: 'InvalidInput', retryable: false });
+    if (policy.approval) {
+      const outcome = await context.approvals.request(step.id, step.tool, args, policy.approval);
+      if (outcome.kind === 'failed') throw new RunStopped({ message: outcome.message, errorClass: 'ApprovalExpired', retryable: false, step: step.id });
+      if (outcome.kind === 'rejected') {
+        const why = outcome.reason === 'expired' ? 'no decision before the deadline' : `rejected${outcome.comment ? `: ${outcome.comment}` : ''}`;
+        throw new RunStopped({ message: `step ${step.id} was not approved (${why})`, errorClass: 'ApprovalRejected', retryable: false, step: step.id });
+      }
+      args = outcome.args;
+    }
     try {
       outputs[step.id] = await context.callTool(policy, { stepId: step.id, tool: step.tool, args });
     } catch (error) {

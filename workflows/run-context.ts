@@ -11,6 +11,7 @@ import type { Activities } from '../activities';
 import type { FailureInfo, RunStatus } from '../lib/events';
 import { statusSearchAttribute } from '../lib/search-attributes';
 import type { AgentRunInput, ExecuteToolInput, ToolCallPolicy, WorkflowFact } from '../lib/workflow-contract';
+import { ApprovalGate } from './approval-gate';
 import type { RunState } from './definitions';
 
 const { recordEvent } = proxyLocalActivities<Activities>({
@@ -34,8 +35,11 @@ export class RunStopped extends Error {
 /** What every run mode shares: recording facts, status, limits and the tool-call path. */
 export class RunContext {
   readonly state: RunState = { status: 'created', currentStep: null, completedSteps: [], toolCalls: 0, turns: 0 };
+  readonly approvals: ApprovalGate;
 
-  constructor(readonly input: AgentRunInput) {}
+  constructor(readonly input: AgentRunInput) {
+    this.approvals = new ApprovalGate(this);
+  }
 
   record(facts: WorkflowFact[]): Promise<number> {
     return recordEvent({ tenantId: this.input.tenantId, runId: this.input.runId, facts });

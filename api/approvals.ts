@@ -1,0 +1,137 @@
+import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import type { ToolRegistry } from '../activities/tools/registry';
+import type { ApprovalRow, ApprovalStatus } from '../lib/approval-projection';
+import { AppError, describeIssues } from '../lib/errors';
+import { appendEvents } from '../lib/event-log';
+import type { InFlight } from '../lib/in-flight';
+import { hasRole } from '../lib/roles';
+import type { Role } from '../lib/run-spec';
+import { dedupeKeys, type ApprovalSignalPayload } from '../lib/workflow-contract';
+import { approvalSignal } from '../workflows/definitions';
+import type { Principal } from './auth';
+
+export interface ApprovalDeps {
+  db: Knex;
+  temporal: Client;
+  temporalCalls: InFlight;
+  tools: ToolRegistry;
+}
+
+export function presentApproval(row: ApprovalRow) {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    stepId: row.step_id,
+    tool: row.tool,
+    args: row.args,
+    approvers: row.approvers,
+    required: row.required,
+    onTimeout: row.on_timeout,
+    deadline: row.deadline_at.toISOString(),
+    status: row.status,
+    submissions: row.submissions,
+    decision: row.decision,
+    requestedAt: row.requested_at.toISOString(),
+    decidedAt: row.decided_at?.toISOString() ?? null,
+  };
+}
+export type ApprovalView = ReturnType<typeof presentApproval>;
+
+export interface DecisionInput {
+  decision: 'approve' | 'reject';
+  comment?: string;
+  args?: Record<string, unknown>;
+}
+
+/**
+ * Submits one person's decision. The run row is locked for the whole check → record → signal, so
+ * concurrent submissions are decided one at a time: once a decision is reached (a rejection, or
+ * enough approvals), every later submission is a 409 carrying what was decided, with no effect.
+ * The signal is sent inside the transaction: if Temporal does not take it, nothing is recorded.
+ */
+export async function submitDecision(deps: ApprovalDeps, principal: Principal, runId: string, approvalId: string, input: DecisionInput): Promise<ApprovalView> {
+  await deps.db.transaction(async (trx) => {
+    const run = await trx('runs').where({ id: runId, tenant_id: principal.tenantId }).forUpdate().first();
+    if (!run) throw new AppError('not_found', `run ${runId} not found`);
+    const row = await trx<ApprovalRow>('approvals').where({ id: approvalId, run_id: runId }).first();
+    if (!row) throw new AppError('not_found', `approval ${approvalId} not found in run ${runId}`);
+    if (!row.approvers.some((role) => hasRole(principal.role, role as Role))) {
+      throw new AppError('forbidden', `deciding this needs the ${row.approvers.join(' or ')} role (your key is ${principal.role})`);
+    }
+    const existing = { status: row.status, decision: row.decision, submissions: row.submissions };
+    if (row.status !== 'pending') throw new AppError('conflict', `approval ${approvalId} is already ${row.status}`, existing);
+    if (row.deadline_at.getTime() <= Date.now()) throw new AppError('conflict', `the deadline of approval ${approvalId} has passed`, existing);
+    if (row.submissions.some((submission) => submission.actor?.id === principal.actor.id)) {
+      throw new AppError('conflict', 'you have already decided on this approval', existing);
+    }
+    const approvals = row.submissions.filter((submission) => submission.decision === 'approve').length;
+    if (row.submissions.some((submission) => submission.decision === 'reject') || approvals >= row.required) {
+      throw new AppError('conflict', `a decision on approval ${approvalId} has already been reached`, existing);
+    }
+    if (input.args) assertArgsFit(deps.tools, row.tool, input.args);
+
+    await appendEvents(
+      trx,
+      { tenantId: principal.tenantId, runId },
+      [
+        {
+          type: 'approval.submitted',
+          dedupeKey: dedupeKeys.runFact(runId, `approval/${approvalId}/submitted/${principal.actor.id}`),
+          data: { approvalId, decision: input.decision, comment: input.comment ?? null, args: input.args ?? null },
+          actor: principal.actor,
+        },
+      ],
+      { writer: 'api' },
+    );
+    const payload: ApprovalSignalPayload = {
+      approvalId,
+      decision: input.decision,
+      ...(input.args ? { args: input.args } : {}),
+      ...(input.comment ? { comment: input.comment } : {}),
+      actor: principal.actor,
+      tenantId: principal.tenantId,
+    };
+    try {
+      await deps.temporalCalls.track(
+        deps.temporal.connection.withDeadline(Date.now() + 10_000, () => deps.temporal.workflow.getHandle(runId).signal(approvalSignal, payload)),
+      );
+    } catch (error) {
+      throw new AppError('unavailable', 'Temporal did not take the decision; nothing was recorded, try again', {
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+  });
+  const updated = await deps.db<ApprovalRow>('approvals').where({ id: approvalId }).first();
+  return presentApproval(updated!);
+}
+
+function assertArgsFit(tools: ToolRegistry, toolName: string, args: Record<string, unknown>): void {
+  const tool = tools.get(toolName);
+  if (!tool) return;
+  const parsed = tool.inputSchema.safeParse(args);
+  if (!parsed.success) {
+    throw new AppError(
+      'validation_failed',
+      `the edited args do not fit ${toolName}`,
+      describeIssues(parsed.error).map((issue) => ({ path: `args.${issue.path}`, message: issue.message })),
+      { status: 422 },
+    );
+  }
+}
+
+export async function listApprovals(
+  db: Knex,
+  tenantId: string,
+  filter: { status?: ApprovalStatus[]; runId?: string; limit: number },
+): Promise<ApprovalView[]> {
+  const rows = await db<ApprovalRow>('approvals')
+    .where({ tenant_id: tenantId })
+    .modify((query) => {
+      if (filter.status?.length) query.whereIn('status', filter.status);
+      if (filter.runId) query.where({ run_id: filter.runId });
+    })
+    .orderByRaw("(status = 'pending') desc, requested_at desc")
+    .limit(filter.limit);
+  return rows.map(presentApproval);
+}

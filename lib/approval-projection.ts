@@ -1,0 +1,89 @@
+import type { Knex } from 'knex';
+import type { Actor } from './events';
+import type { ProjectedEvent } from './run-projection';
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+
+export interface ApprovalSubmission {
+  decision: 'approve' | 'reject';
+  comment: string | null;
+  args: Record<string, unknown> | null;
+  actor: Actor | null;
+  at: string;
+}
+
+/** The `approvals` row: one per approval request, derived from its events. */
+export interface ApprovalRow {
+  id: string;
+  tenant_id: string;
+  run_id: string;
+  step_id: string;
+  tool: string;
+  args: Record<string, unknown>;
+  approvers: string[];
+  required: number;
+  on_timeout: string;
+  deadline_at: Date;
+  status: ApprovalStatus;
+  submissions: ApprovalSubmission[];
+  decision: Record<string, unknown> | null;
+  requested_at: Date;
+  decided_at: Date | null;
+  updated_seq: number;
+}
+
+const runEndTypes = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.terminated']);
+
+/** Whether an event changes the approvals projection. */
+export const touchesApprovals = (type: string): boolean => type.startsWith('approval.') || runEndTypes.has(type);
+
+/**
+ * Folds events into the approvals rows (inside appendEvents' transaction, after the run row is
+ * locked). A run that ends leaves none of its approvals pending.
+ */
+export async function projectApprovalEvents(trx: Knex.Transaction, events: ProjectedEvent[]): Promise<void> {
+  for (const event of events) {
+    const data = event.data as Record<string, unknown>;
+    if (event.type === 'approval.requested') {
+      await trx<ApprovalRow>('approvals')
+        .insert({
+          id: String(data.approvalId),
+          tenant_id: event.tenantId,
+          run_id: event.runId,
+          step_id: String(data.stepId),
+          tool: String(data.tool),
+          args: JSON.stringify(data.args ?? {}) as unknown as Record<string, unknown>,
+          approvers: data.approvers as string[],
+          required: Number(data.required),
+          on_timeout: String(data.onTimeout),
+          deadline_at: new Date(String(data.deadline)),
+          status: 'pending',
+          submissions: '[]' as unknown as ApprovalSubmission[],
+          requested_at: event.at,
+          updated_seq: event.seq,
+        })
+        .onConflict('id')
+        .ignore();
+    } else if (event.type === 'approval.submitted') {
+      const submission: ApprovalSubmission = {
+        decision: data.decision as 'approve' | 'reject',
+        comment: (data.comment as string | null) ?? null,
+        args: (data.args as Record<string, unknown> | null) ?? null,
+        actor: event.actor,
+        at: event.at.toISOString(),
+      };
+      await trx('approvals')
+        .where({ id: String(data.approvalId) })
+        .update({ submissions: trx.raw('submissions || ?::jsonb', [JSON.stringify([submission])]), updated_seq: event.seq });
+    } else if (event.type === 'approval.decided' || event.type === 'approval.expired') {
+      const status: ApprovalStatus = event.type === 'approval.expired' ? 'expired' : data.decision === 'approve' ? 'approved' : 'rejected';
+      await trx('approvals')
+        .where({ id: String(data.approvalId) })
+        .update({ status, decision: JSON.stringify(data), decided_at: event.at, updated_seq: event.seq });
+    } else if (runEndTypes.has(event.type)) {
+      await trx('approvals')
+        .where({ run_id: event.runId, status: 'pending' })
+        .update({ status: 'cancelled', decided_at: event.at, updated_seq: event.seq });
+    }
+  }
+}

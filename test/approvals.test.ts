@@ -1,0 +1,183 @@
+import { Client, Connection } from '@temporalio/client';
+import type { RunEvent } from '../lib/events';
+import { saveHistoryFixture } from './history-fixtures';
+import { eventsOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
+import { startTestStack, type TestStack } from './stack';
+import { TestStreamClient } from './ws-client';
+
+const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
+const gatedEcho = (approval: unknown, args: Record<string, unknown> = { message: 'hi' }) => ({
+  plan: { steps: [{ id: 'send', tool: 'builtin.echo', args, approval }] },
+});
+
+describe('human approvals', () => {
+  let stack: TestStack;
+  let temporal: Client;
+  let connection: Connection;
+  const keys: Record<string, string> = {};
+
+  const call = async (key: string, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${stack.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+  const decide = (key: string, runId: string, body: unknown) => call(key, 'POST', `/v1/runs/${runId}/approvals/${encodeURIComponent(`${runId}:send`)}`, body);
+  const awaitRequest = (runId: string) => waitForEvents(stack, runId, (events) => typesOf(events).includes('approval.requested'));
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
+    temporal = new Client({ connection });
+    for (const [name, role] of [['approver1', 'approver'], ['approver2', 'approver'], ['operator', 'operator'], ['viewer', 'viewer']]) {
+      keys[name!] = (await stack.request('POST', '/v1/admin/keys', { name, role })).body.key;
+    }
+    keys.stranger = (await stack.request('POST', '/v1/admin/keys', { name: 'stranger', role: 'admin', tenantId: `elsewhere-${Date.now()}` })).body.key;
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await stack?.close();
+  });
+
+  it('holds a gated step until an approver approves; the inbox, projection and FlightdeckStatus follow', async () => {
+    const inbox = await TestStreamClient.connect(stack.wsUrl, keys.viewer!);
+    try {
+      inbox.send({ type: 'subscribe', approvals: true });
+      await inbox.waitFor((frames) => frames.some((frame) => frame.type === 'subscribed'));
+      const runId = await startRun(stack, gatedEcho(true));
+      const requested = await awaitRequest(runId);
+      expect(typesOf(requested)).toEqual(['run.created', 'run.started', 'step.started', 'approval.requested']);
+      expect(dataOf(requested, 'approval.requested')[0]).toMatchObject({ approvalId: `${runId}:send`, tool: 'builtin.echo', args: { message: 'hi' }, approvers: ['approver'], required: 1 });
+      expect((await stack.request('GET', `/v1/runs/${runId}`)).body.run).toMatchObject({ status: 'awaiting_approval', pendingApprovals: 1 });
+      const pending = await call(keys.viewer!, 'GET', '/v1/approvals?status=pending');
+      expect(pending.body.approvals.map((approval: { id: string }) => approval.id)).toContain(`${runId}:send`);
+      let status: string[] = [];
+      for (let i = 0; i < 50 && status[0] !== 'awaiting_approval'; i += 1) {
+        status = ((await temporal.workflow.getHandle(runId).describe()).searchAttributes.FlightdeckStatus as string[]) ?? [];
+        if (status[0] !== 'awaiting_approval') await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(status).toEqual(['awaiting_approval']);
+
+      expect((await decide(keys.operator!, runId, { decision: 'approve' })).status).toBe(403);
+      expect((await decide(keys.stranger!, runId, { decision: 'approve' })).status).toBe(404);
+      const approved = await decide(keys.approver1!, runId, { decision: 'approve', comment: 'ok' });
+      expect(approved.status).toBe(202);
+      const events = await waitForEnd(stack, runId);
+      expect(typesOf(events).slice(3)).toEqual(['approval.requested', 'approval.submitted', 'approval.decided', 'tool.call.started', 'tool.call.succeeded', 'run.completed']);
+      const submitted = events.find((event) => event.type === 'approval.submitted')!;
+      expect(submitted.actor).toMatchObject({ name: 'approver1', role: 'approver', ip: expect.any(String) });
+      expect(dataOf(events, 'approval.decided')[0]).toMatchObject({ decision: 'approve', by: [expect.objectContaining({ name: 'approver1' })] });
+      await inbox.waitFor((frames) => frames.some((frame) => frame.type === 'approval' && (frame.approval as { status: string }).status === 'approved'));
+      expect(inbox.frames.filter((frame) => frame.type === 'approval').map((frame) => (frame.approval as { status: string }).status)).toEqual(
+        expect.arrayContaining(['pending', 'approved']),
+      );
+      await saveHistoryFixture('approval-approved', runId);
+    } finally {
+      await inbox.close();
+    }
+  });
+
+  it('rejects with a comment: the step never runs and a second decision is a 409 with the first', async () => {
+    const runId = await startRun(stack, gatedEcho(true));
+    await awaitRequest(runId);
+    expect((await decide(keys.approver1!, runId, { decision: 'reject', comment: 'not today' })).status).toBe(202);
+    const events = await waitForEnd(stack, runId);
+    expect(typesOf(events)).not.toContain('tool.call.started');
+    expect(dataOf(events, 'run.failed')[0].error).toMatchObject({ errorClass: 'ApprovalRejected', message: 'step send was not approved (rejected: not today)' });
+    const again = await decide(keys.approver2!, runId, { decision: 'approve' });
+    expect(again.status).toBe(409);
+    expect(again.body.error.details).toMatchObject({ status: 'rejected', decision: { decision: 'reject', comment: 'not today' } });
+    await saveHistoryFixture('approval-rejected', runId);
+  });
+
+  it('approves with edited args, validated against the tool and recorded', async () => {
+    const runId = await startRun(stack, { plan: { steps: [{ id: 'send', tool: 'builtin.wait', args: { seconds: 600 }, approval: true }] } });
+    await awaitRequest(runId);
+    const invalid = await decide(keys.approver1!, runId, { decision: 'approve', args: { seconds: 'soon' } });
+    expect(invalid.status).toBe(422);
+    expect(dataOf(await eventsOf(stack, runId), 'approval.submitted')).toHaveLength(0);
+    expect((await decide(keys.approver1!, runId, { decision: 'approve', args: { seconds: 0 } })).status).toBe(202);
+    const events = await waitForEnd(stack, runId);
+    expect(dataOf(events, 'approval.decided')[0]).toMatchObject({ editedArgs: { seconds: 0 }, originalArgs: { seconds: 600 } });
+    expect(dataOf(events, 'tool.call.started')[0].args).toEqual({ seconds: 0 });
+    expect(typesOf(events).at(-1)).toBe('run.completed');
+  });
+
+  it('applies onTimeout at the deadline and refuses late decisions', async () => {
+    const rejectByDefault = await startRun(stack, gatedEcho({ timeout: '1s' }));
+    const approveOnTimeout = await startRun(stack, gatedEcho({ timeout: '1s', onTimeout: 'approve' }));
+    const failOnTimeout = await startRun(stack, gatedEcho({ timeout: '1s', onTimeout: 'fail' }));
+    const rejected = await waitForEnd(stack, rejectByDefault);
+    expect(dataOf(rejected, 'approval.expired')[0]).toMatchObject({ onTimeout: 'reject' });
+    expect(dataOf(rejected, 'run.failed')[0].error).toMatchObject({ errorClass: 'ApprovalRejected', message: expect.stringContaining('no decision before the deadline') });
+    const late = await decide(keys.approver1!, rejectByDefault, { decision: 'approve' });
+    expect(late.status).toBe(409);
+    expect(late.body.error.details.status).toBe('expired');
+    expect(typesOf(await waitForEnd(stack, approveOnTimeout)).slice(-3)).toEqual(['tool.call.started', 'tool.call.succeeded', 'run.completed']);
+    expect(dataOf(await waitForEnd(stack, failOnTimeout), 'run.failed')[0].error.errorClass).toBe('ApprovalExpired');
+    await saveHistoryFixture('approval-expired', rejectByDefault);
+  });
+
+  it('decides exactly once under 10 concurrent approve calls', async () => {
+    const runId = await startRun(stack, gatedEcho(true));
+    await awaitRequest(runId);
+    const racers = await Promise.all(
+      Array.from({ length: 10 }, async (_, index) => (await stack.request('POST', '/v1/admin/keys', { name: `racer${index}`, role: 'approver' })).body.key as string),
+    );
+    const answers = await Promise.all(racers.map((key) => decide(key, runId, { decision: 'approve' })));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([202, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
+    const events = await waitForEnd(stack, runId);
+    expect(dataOf(events, 'approval.submitted')).toHaveLength(1);
+    expect(dataOf(events, 'approval.decided')).toHaveLength(1);
+    expect(dataOf(events, 'tool.call.succeeded')).toHaveLength(1);
+  });
+
+  it('needs two distinct approvers for required: 2', async () => {
+    const runId = await startRun(stack, gatedEcho({ required: 2 }));
+    await awaitRequest(runId);
+    expect((await decide(keys.approver1!, runId, { decision: 'approve' })).status).toBe(202);
+    expect((await decide(keys.approver1!, runId, { decision: 'approve' })).status).toBe(409);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(typesOf(await eventsOf(stack, runId))).not.toContain('approval.decided');
+    expect((await decide(keys.approver2!, runId, { decision: 'approve' })).status).toBe(202);
+    const events = await waitForEnd(stack, runId);
+    expect(dataOf(events, 'approval.decided')[0].by.map((actor: { name: string }) => actor.name)).toEqual(['approver1', 'approver2']);
+    expect(typesOf(events).at(-1)).toBe('run.completed');
+    await saveHistoryFixture('approval-quorum', runId);
+  });
+
+  it('ends the wait when the run is cancelled', async () => {
+    const runId = await startRun(stack, gatedEcho(true));
+    await awaitRequest(runId);
+    expect((await stack.request('POST', `/v1/runs/${runId}/cancel`, { reason: 'no longer needed' })).status).toBe(202);
+    const events = await waitForEnd(stack, runId);
+    expect(typesOf(events).slice(-2)).toEqual(['run.cancel_requested', 'run.cancelled']);
+    const approvals = await call(keys.viewer!, 'GET', `/v1/approvals?runId=${runId}`);
+    expect(approvals.body.approvals[0].status).toBe('cancelled');
+    expect((await stack.request('GET', `/v1/runs/${runId}`)).body.run.pendingApprovals).toBe(0);
+  });
+
+  it('records and ignores signals sent straight to the workflow that are malformed or lack the right', async () => {
+    const runId = await startRun(stack, gatedEcho(true));
+    await awaitRequest(runId);
+    const handle = temporal.workflow.getHandle(runId);
+    const approvalId = `${runId}:send`;
+    await handle.signal('approval', { approvalId, decision: 'maybe' });
+    await handle.signal('approval', { approvalId, decision: 'approve', actor: { type: 'api_key', id: 'x', role: 'viewer' }, tenantId: stack.tenantId });
+    await handle.signal('approval', { approvalId, decision: 'approve', actor: { type: 'api_key', id: 'y', role: 'approver' }, tenantId: 'someone-else' });
+    await handle.signal('approval', 'junk');
+    const events = await waitForEvents(stack, runId, (all) => dataOf(all, 'approval.signal_rejected').length === 4);
+    expect(dataOf(events, 'approval.signal_rejected').map((rejection) => rejection.reason)).toEqual([
+      'decision must be "approve" or "reject"',
+      'role viewer may not decide (needs approver)',
+      "actor is not of the run's tenant",
+      'payload is not an object',
+    ]);
+    expect(typesOf(events)).not.toContain('approval.decided');
+    expect((await decide(keys.approver1!, runId, { decision: 'approve' })).status).toBe(202);
+    expect(typesOf(await waitForEnd(stack, runId)).at(-1)).toBe('run.completed');
+    await saveHistoryFixture('approval-bad-signals', runId);
+  });
+});
