@@ -52,6 +52,8 @@ function problemWith(payload: unknown, tenantId: string, pending: Map<string, Pe
 export class ApprovalGate {
   private readonly pending = new Map<string, PendingApproval>();
   private rejectedSignals = 0;
+  /** Rejected signals are recorded one after another, so the log keeps their arrival order. */
+  private rejectionLog: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly context: RunContext) {}
 
@@ -61,14 +63,13 @@ export class ApprovalGate {
       this.rejectedSignals += 1;
       const approvalId = typeof payload === 'object' && payload !== null ? (payload as { approvalId?: unknown }).approvalId : undefined;
       const actor = typeof payload === 'object' && payload !== null ? (payload as { actor?: Actor }).actor : undefined;
-      void this.context.recordFinal([
-        {
-          type: 'approval.signal_rejected',
-          key: `approval/signal-rejected/${this.rejectedSignals}`,
-          data: { approvalId: typeof approvalId === 'string' ? approvalId : null, reason: problem },
-          actor: actor && typeof actor === 'object' && typeof actor.id === 'string' ? actor : null,
-        },
-      ]);
+      const fact = {
+        type: 'approval.signal_rejected' as const,
+        key: `approval/signal-rejected/${this.rejectedSignals}`,
+        data: { approvalId: typeof approvalId === 'string' ? approvalId : null, reason: problem },
+        actor: actor && typeof actor === 'object' && typeof actor.id === 'string' ? actor : null,
+      };
+      this.rejectionLog = this.rejectionLog.then(() => this.context.recordFinal([fact]));
       return;
     }
     const decision = payload as ApprovalSignalPayload;
