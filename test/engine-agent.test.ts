@@ -101,6 +101,23 @@ describe('agent runs against an OpenAI-compatible model (test double)', () => {
     await saveHistoryFixture('agent-chat-last-run', runId);
   });
 
+  it('gates an agent tool listed in approvalRequired; a rejection goes back to the model', async () => {
+    model.script('m-gated', [callTools({ name: 'builtin__echo', args: { send: 'email' }, id: 'call_gate' }), answer('understood, not sending')]);
+    const runId = await startRun(stack, {
+      agent: { model: 'm-gated', instructions: 'Send things.', tools: ['builtin.echo'], approvalRequired: ['builtin.echo'] },
+    });
+    await waitForEvents(stack, runId, (events) => typesOf(events).includes('approval.requested'));
+    const approvalId = `${runId}:turn-1.call_gate`;
+    const rejected = await stack.request('POST', `/v1/runs/${runId}/approvals/${encodeURIComponent(approvalId)}`, { decision: 'reject', comment: 'no emails' });
+    expect(rejected.status).toBe(202);
+    const events = await waitForEnd(stack, runId);
+    expect(typesOf(events)).not.toContain('tool.call.started');
+    expect(dataOf(events, 'run.completed')[0].output).toBe('understood, not sending');
+    const toolReply = model.requestsFor('m-gated')[1]!.messages.find((message) => message.role === 'tool');
+    expect(JSON.parse(toolReply!.content!)).toEqual({ error: 'a human rejected this call', comment: 'no emails' });
+    await saveHistoryFixture('agent-approval-rejected', runId);
+  });
+
   it('refuses messages to plan runs', async () => {
     const runId = await startRun(stack, { plan: { steps: [{ id: 'nap', tool: 'builtin.wait', args: { seconds: 30 } }] } });
     const sent = await stack.request('POST', `/v1/runs/${runId}/messages`, { text: 'hi' });
