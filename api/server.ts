@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { ToolRegistry } from '../activities/tools/registry';
 import type { ApiEnv } from '../lib/config';
 import { InFlight } from '../lib/in-flight';
+import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { createApp } from './app';
 import { databaseAuthenticator } from './api-keys';
 import { EventNotifier } from './event-notifier';
@@ -22,7 +23,7 @@ export interface ApiServer {
 export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: ToolRegistry; log: Logger }): Promise<ApiServer> {
   const { env, db, tools, log } = options;
   // Lazy: the API comes up (and /readyz says why it is not ready) even while Temporal is still starting.
-  const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
+  const connection = Connection.lazy(temporalConnectionOptions(env));
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   // Calls to Temporal still retrying when we close would hit a closed channel: close after them.
   const temporalCalls = new InFlight();

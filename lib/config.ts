@@ -21,6 +21,10 @@ const commonShape = {
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('flightdeck'),
   TEMPORAL_UI_URL: z.string().trim().url().default('http://localhost:8233'),
+  /** Temporal Cloud: an API key (implies TLS), or an mTLS certificate and key as PEM text. */
+  TEMPORAL_API_KEY: z.string().trim().min(1).optional(),
+  TEMPORAL_TLS_CERT: z.string().trim().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().trim().min(1).optional(),
 };
 
 /**

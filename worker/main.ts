@@ -2,6 +2,7 @@ import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, ty
 import { createToolRegistry } from '../activities/tools/default-registry';
 import { loadEnvOrExit, workerEnvSchema } from '../lib/config';
 import { createDb } from '../lib/db';
+import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { createLogger } from '../lib/logger';
 import { createWorker } from './create-worker';
 import { startMetricsServer } from './metrics-server';
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   const log = createLogger('worker', env.LOG_LEVEL);
   Runtime.install({ logger: new DefaultLogger(sdkLogLevel(env.LOG_LEVEL)), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
   const db = createDb(env.DATABASE_URL, { log });
-  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   try {
     const workflowBundle = env.WORKFLOW_BUNDLE_PATH ? { codePath: env.WORKFLOW_BUNDLE_PATH } : undefined;
     const worker = await createWorker({

@@ -1,0 +1,132 @@
+/**
+ * There is no Docker engine or Render account here, so this is what can be proven about
+ * docker-compose.yml, render.yaml and the Dockerfile: they give every process a configuration its
+ * zod schema accepts (in production mode), ports agree, commands and copied paths exist.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { apiEnvSchema, parseEnv, workerEnvSchema } from '../lib/config';
+import { flightdeckSearchAttributes } from '../lib/search-attributes';
+import { ServerEnv as webEnvSchema } from '../web/lib/env-schema';
+
+const root = path.resolve(__dirname, '..');
+const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+const packageScripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+const migrateEnvSchema = z.object({ DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//) });
+
+const schemas = { api: apiEnvSchema, worker: workerEnvSchema, web: webEnvSchema, migrate: migrateEnvSchema } as const;
+type Role = keyof typeof schemas;
+/** Platform variables a schema may not list (Render's PORT; Next's own NODE_ENV and telemetry switch). */
+const platformVars = new Set(['PORT', 'NEXT_TELEMETRY_DISABLED', 'NODE_ENV']);
+
+/** `${VAR:?message}` / `${VAR}` → a plausible value, as an operator would provide. */
+const substitute = (value: unknown) => String(value).replace(/\$\{([A-Z_]+)[^}]*\}/g, (_match, name: string) => (name.endsWith('_KEY') ? 'k'.repeat(32) : 'x'));
+
+function assertEnvFits(role: Role, env: Record<string, string>): void {
+  const schema = schemas[role];
+  const known = new Set(Object.keys((schema as z.ZodObject).shape));
+  expect(Object.keys(env).filter((name) => !known.has(name) && !platformVars.has(name))).toEqual([]);
+  if (role === 'web' || role === 'migrate') {
+    const result = schema.safeParse(env);
+    expect(result.success ? [] : result.error.issues.map((issue) => issue.path.join('.'))).toEqual([]);
+  } else {
+    expect(() => parseEnv(schema, env)).not.toThrow();
+  }
+}
+
+/** The file a `node --import tsx <file>` or `npm run <script>` command runs must exist. */
+function assertCommandRuns(command: string[] | string): void {
+  const words = Array.isArray(command) ? command : command.split(/\s+/);
+  if (words[0] === 'node') expect(existsSync(path.join(root, words.at(-1)!))).toBe(true);
+  const run = words.indexOf('run');
+  if (words[0] === 'npm' && run >= 0) expect(Object.keys(packageScripts)).toContain(words[run + 1]);
+  if (words[0] === 'npx') expect(words.slice(0, 3)).toEqual(['npx', 'next', 'start']);
+}
+
+/** What an operator would type for a `sync: false` variable. */
+const operatorValue = (name: string) =>
+  name === 'TEMPORAL_ADDRESS' ? 'flightdeck.abcde.tmprl.cloud:7233' : name.endsWith('_URL') ? 'https://models.example/v1' : name === 'TEMPORAL_NAMESPACE' ? 'flightdeck.abcde' : 'k'.repeat(32);
+
+const portOf = (url: string) => Number(new URL(url).port);
+const healthcheckUrl = (service: { healthcheck?: { test: string[] } }) => /fetch\('([^']+)'\)/.exec(service.healthcheck?.test.join(' ') ?? '')?.[1] ?? '';
+
+describe('docker-compose.yml', () => {
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, any> };
+  const services = compose.services;
+
+  it('runs Postgres, Temporal (with schema set-up, search attributes, Web UI), migrate, api, 2 workers and web', () => {
+    expect(Object.keys(services)).toEqual(
+      expect.arrayContaining(['postgres', 'temporal-schema', 'temporal', 'temporal-search-attributes', 'temporal-ui', 'migrate', 'api', 'worker', 'web']),
+    );
+    expect(services.worker.deploy.replicas).toBe(2);
+    for (const name of ['postgres', 'api', 'worker', 'web']) expect(services[name].healthcheck).toBeDefined();
+    for (const name of ['postgres', 'temporal', 'temporal-ui', 'api', 'worker', 'web']) expect(services[name].restart).toBe('unless-stopped');
+    const attributes = services['temporal-search-attributes'].command.join('\n');
+    for (const { name } of flightdeckSearchAttributes) expect(attributes).toContain(name);
+  });
+
+  it.each(['api', 'worker', 'web', 'migrate'] as const)('gives %s an environment its schema accepts in production, and a command that exists', (role) => {
+    const service = services[role];
+    const env = Object.fromEntries(Object.entries(service.environment as Record<string, unknown>).map(([name, value]) => [name, substitute(value)]));
+    assertEnvFits(role, env);
+    assertCommandRuns(service.command);
+    expect(service.build.target).toBe('runtime');
+  });
+
+  it('agrees on ports between env, published ports and healthchecks', () => {
+    const api = services.api;
+    expect(api.ports).toContain(`${api.environment.API_PORT}:${api.environment.API_PORT}`);
+    expect(portOf(healthcheckUrl(api))).toBe(Number(api.environment.API_PORT));
+    expect(portOf(services.web.environment.FLIGHTDECK_API_URL)).toBe(Number(api.environment.API_PORT));
+    const webPort = services.web.command[services.web.command.indexOf('--port') + 1];
+    expect(services.web.ports).toContain(`${webPort}:${webPort}`);
+    expect(portOf(healthcheckUrl(services.web))).toBe(Number(webPort));
+    expect(portOf(healthcheckUrl(services.worker))).toBe(Number(services.worker.environment.WORKER_METRICS_PORT));
+    expect(services.api.environment.TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  it('names the stages compose builds, copies paths that exist, and runs as a non-root user', () => {
+    const stages = [...dockerfile.matchAll(/^FROM \S+ AS (\S+)$/gm)].map((match) => match[1]);
+    expect(stages).toEqual(['deps', 'build', 'runtime']);
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((match) => match[1]!.split(/\s+/));
+    expect(copied.filter((source) => !existsSync(path.join(root, source)))).toEqual([]);
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toContain('WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js');
+    expect(dockerfile).toContain('npm run build:workflows -- /app/dist/workflow-bundle.js');
+  });
+});
+
+describe('render.yaml', () => {
+  const blueprint = parse(read('render.yaml')) as { services: any[]; databases: Array<{ name: string }> };
+  const roleOf: Record<string, Role> = { 'flightdeck-api': 'api', 'flightdeck-worker': 'worker', 'flightdeck-web': 'web' };
+
+  it.each(Object.entries(roleOf))('gives %s every variable its schema needs, from values, the database or the operator', (name, role) => {
+    const service = blueprint.services.find((candidate) => candidate.name === name);
+    expect(service).toBeDefined();
+    const env: Record<string, string> = {};
+    for (const variable of service.envVars as Array<Record<string, any>>) {
+      if (variable.fromDatabase) {
+        expect(blueprint.databases.map((database) => database.name)).toContain(variable.fromDatabase.name);
+        env[variable.key] = 'postgres://user:secret@db.internal:5432/flightdeck';
+      } else if (variable.fromService) {
+        expect(Object.keys(roleOf)).toContain(variable.fromService.name);
+        env[variable.key] = 'k'.repeat(32);
+      } else if (variable.sync === false || variable.generateValue) {
+        env[variable.key] = operatorValue(variable.key);
+      } else {
+        env[variable.key] = String(variable.value);
+      }
+    }
+    assertEnvFits(role, env);
+    assertCommandRuns(service.startCommand);
+    for (const part of String(service.buildCommand).split('&&')) assertCommandRuns(part.trim().replace(/^NEXT_TELEMETRY_DISABLED=1 /, ''));
+    if (role === 'api') expect(env.PORT).toBe(env.API_PORT);
+    if (role === 'web') expect(portOf(env.FLIGHTDECK_API_URL!)).toBe(4000);
+  });
+});
