@@ -117,34 +117,31 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
       if (next.pendingApprovals === 0 && next.status === 'awaiting_approval') next.status = 'running';
       break;
     case 'run.completed':
-      next.status = 'completed';
-      next.pendingApprovals = 0;
+      endRun(next, 'completed', event.at);
       next.output = data.output ?? null;
       next.currentStep = null;
-      next.completedAt = event.at;
       break;
     case 'run.failed':
-      next.status = 'failed';
-      next.pendingApprovals = 0;
+      // currentStep stays: it names the step the run failed at.
+      endRun(next, 'failed', event.at);
       next.lastError = (data.error as FailureInfo | undefined) ?? null;
-      next.completedAt = event.at;
       break;
     case 'run.terminated':
-      next.status = 'terminated';
-      next.pendingApprovals = 0;
-      next.currentStep = null;
-      next.completedAt = event.at;
-      break;
     case 'run.cancelled':
-      next.status = 'cancelled';
-      next.pendingApprovals = 0;
+      endRun(next, event.type === 'run.terminated' ? 'terminated' : 'cancelled', event.at);
       next.currentStep = null;
-      next.completedAt = event.at;
       break;
     default:
       break;
   }
   return next;
+}
+
+/** A run that ended has nothing pending any more. */
+function endRun(run: RunProjection, status: RunStatus, at: Date): void {
+  run.status = status;
+  run.pendingApprovals = 0;
+  run.completedAt = at;
 }
 
 export function toolsUsedBy(spec: RunSpec): string[] {

@@ -70,6 +70,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     db,
     tools,
     model: { baseUrl: workerEnv.MODEL_BASE_URL, apiKey: workerEnv.MODEL_API_KEY },
+    shutdownGraceTime: '1s',
     workflowBundle: workerEnv.WORKFLOW_BUNDLE_PATH ? { codePath: workerEnv.WORKFLOW_BUNDLE_PATH } : undefined,
   });
   const workerRun = worker.run();

@@ -29,6 +29,7 @@ export interface WorkerOptions {
   db: Knex;
   tools: ToolRegistry;
   model?: ModelProviderConfig;
+  shutdownGraceTime?: string;
   /** A prebuilt bundle (tests, production); without one the worker bundles at start. */
   workflowBundle?: WorkflowBundleOption;
 }
@@ -42,5 +43,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createActivities({ db: options.db, tools: options.tools, model: options.model }),
     interceptors: { activity: [eventLogInterceptor(options.db)] },
+    // On SIGTERM, in-flight tool calls get this long to finish (and record their outcome) before
+    // they are cancelled; what does not finish is retried by Temporal on another worker.
+    shutdownGraceTime: options.shutdownGraceTime ?? '20s',
   });
 }
