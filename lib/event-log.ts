@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { canonicalJson } from './canonical-json';
 import type { Actor, EventType, NewEvent, RunEvent } from './events';
 import { sha256Hex } from './ids';
+import { redactSecrets, type RedactOptions } from './redact';
 import { applyEvent, type ProjectedEvent, type RunProjection } from './run-projection';
 import { rowToRun, runToRow, type RunRow } from './runs-store';
 
@@ -39,10 +40,26 @@ export function eventHash(prevHash: string | null, event: Omit<EventRow, 'id' | 
 }
 
 /**
+ * This process's extra secret keys. Built-in keys apply whatever is set here: configuration can
+ * only add to them, so a process that never configures redaction still redacts.
+ */
+let processRedaction: RedactOptions = {};
+
+/**
+ * Sets the extra secret keys (FLIGHTDECK_REDACT_KEYS) for every append this process makes. Each
+ * writer process calls it once at boot, where it parses its env: the list is per-process
+ * configuration, so the writers (interceptor, recordEvent, API) need not carry it in every call.
+ */
+export function configureLogRedaction(options: RedactOptions): void {
+  processRedaction = { extraKeys: [...(options.extraKeys ?? [])] };
+}
+
+/**
  * Appends facts to a run's log in one transaction: exactly once per dedupe key, with a gapless
  * per-run seq, the hash chain and the `runs` projection. The run row's lock serialises writers
  * of one run (API, several workers); a fact already stored is skipped, never rewritten.
- * Returns the events this call stored (none when every fact was already there).
+ * Secrets are redacted from each fact's data first: this is the one door into the log, and the
+ * hash must cover what is stored. Returns the events this call stored (none when all were there).
  */
 export async function appendEvents(
   db: Knex,
@@ -79,7 +96,7 @@ export async function appendEvents(
         type: fact.type,
         at,
         actor: fact.actor ?? null,
-        data: fact.data,
+        data: redactSecrets(fact.data, processRedaction),
         dedupe_key: fact.dedupeKey,
       };
       const row: EventRow = { id: '', ...unhashed, prev_hash: prevHash, hash: eventHash(prevHash, unhashed) };
