@@ -1,14 +1,18 @@
 /**
  * A real Flightdeck stack inside a test file: the worker and the API over the run's shared
  * Temporal dev server and Postgres (see global-setup.ts). Nothing of ours is replaced.
+ * With `worker: 'none'` only the API runs: the test brings its own worker (a child process it
+ * can kill) or needs none.
  */
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { createToolRegistry } from '../activities/tools/default-registry';
 import type { ToolRegistry } from '../activities/tools/registry';
 import { startApiServer, type ApiServer } from '../api/server';
-import { apiEnvSchema, parseEnv, workerEnvSchema } from '../lib/config';
+import { apiEnvSchema, parseEnv, workerEnvSchema, type WorkerEnv } from '../lib/config';
 import { createDb } from '../lib/db';
+import { configureLogRedaction } from '../lib/event-log';
+import { terminalStatuses } from '../lib/events';
 import { createLogger } from '../lib/logger';
 import { createWorker } from '../worker/create-worker';
 
@@ -27,19 +31,32 @@ export interface TestStack {
   adminKey: string;
   db: Knex;
   api: ApiServer;
-  worker: Worker;
+  /** The in-process worker; null with `worker: 'none'`. */
+  worker: Worker | null;
+  /** The task queue the API starts runs on; an outside worker must poll it. */
+  taskQueue: string;
   /** Calls the API with the admin key; returns status and parsed JSON body. */
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Polls `GET /v1/runs/:id` until the run reaches a terminal status; returns the run as served. */
+  waitForRun(runId: string, options?: { timeoutMs?: number }): Promise<any>;
   close(): Promise<void>;
 }
 
-export async function startTestStack(options: { tools?: ToolRegistry; taskQueue?: string } = {}): Promise<TestStack> {
+export interface TestStackOptions {
+  tools?: ToolRegistry;
+  taskQueue?: string;
+  worker?: 'in-process' | 'none';
+  /** Variables over process.env for both processes, e.g. another DATABASE_URL or FLIGHTDECK_REDACT_KEYS. */
+  env?: Record<string, string>;
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   quietRuntime();
   const taskQueue = options.taskQueue ?? `flightdeck-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const workerEnv = parseEnv(workerEnvSchema, { ...process.env, TEMPORAL_TASK_QUEUE: taskQueue });
+  const baseEnv = { ...process.env, ...options.env, TEMPORAL_TASK_QUEUE: taskQueue };
+  const workerEnv = parseEnv(workerEnvSchema, baseEnv);
   const apiEnv = parseEnv(apiEnvSchema, {
-    ...process.env,
-    TEMPORAL_TASK_QUEUE: taskQueue,
+    ...baseEnv,
     API_PORT: '0',
     API_HOST: '127.0.0.1',
     FLIGHTDECK_ADMIN_KEY: testAdminKey,
@@ -47,18 +64,21 @@ export async function startTestStack(options: { tools?: ToolRegistry; taskQueue?
   const tools = options.tools ?? createToolRegistry();
   const log = createLogger('test', 'silent');
   const db = createDb(workerEnv.DATABASE_URL, { log });
+  // As worker/main.ts and api/main.ts do at boot; here both share this module.
+  configureLogRedaction({ extraKeys: workerEnv.FLIGHTDECK_REDACT_KEYS });
 
-  const connection = await NativeConnection.connect({ address: workerEnv.TEMPORAL_ADDRESS });
-  const worker = await createWorker({
-    connection,
-    namespace: workerEnv.TEMPORAL_NAMESPACE,
-    taskQueue,
-    db,
-    tools,
-    workflowBundle: workerEnv.WORKFLOW_BUNDLE_PATH ? { codePath: workerEnv.WORKFLOW_BUNDLE_PATH } : undefined,
-  });
-  const workerRun = worker.run();
+  const inProcess = options.worker === 'none' ? null : await startInProcessWorker(workerEnv, taskQueue, db, tools);
   const api = await startApiServer({ env: apiEnv, db, tools, log });
+
+  const request: TestStack['request'] = async (method, path, body) => {
+    const response = await fetch(`${api.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${testAdminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  };
 
   return {
     apiUrl: api.url,
@@ -66,22 +86,43 @@ export async function startTestStack(options: { tools?: ToolRegistry; taskQueue?
     adminKey: testAdminKey,
     db,
     api,
-    worker,
-    async request(method, path, body) {
-      const response = await fetch(`${api.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${testAdminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
+    worker: inProcess?.worker ?? null,
+    taskQueue,
+    request,
+    async waitForRun(runId, { timeoutMs = 30_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const { status, body } = await request('GET', `/v1/runs/${runId}`);
+        if (status === 200 && terminalStatuses.has(body.run.status)) return body.run;
+        if (Date.now() > deadline) throw new Error(`run ${runId} did not finish within ${timeoutMs} ms (last: ${status} ${JSON.stringify(body)})`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     async close() {
       await api.close();
-      worker.shutdown();
-      await workerRun;
-      await connection.close();
+      await inProcess?.stop();
       await db.destroy();
+    },
+  };
+}
+
+async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex, tools: ToolRegistry) {
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const worker = await createWorker({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue,
+    db,
+    tools,
+    workflowBundle: env.WORKFLOW_BUNDLE_PATH ? { codePath: env.WORKFLOW_BUNDLE_PATH } : undefined,
+  });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
     },
   };
 }
