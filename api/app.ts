@@ -9,6 +9,7 @@ import { errorHandler, notFoundHandler } from './error-handler';
 import type { PresenterContext } from './presenters';
 import { runsRouter } from './routes/runs';
 import { healthRouter, toolsRouter } from './routes/system';
+import { verifyRouter } from './routes/verify';
 
 export interface AppDeps extends PresenterContext {
   db: Knex;
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(requireAuth(deps.authenticator));
   v1.use(toolsRouter(deps.tools));
   v1.use(runsRouter(deps));
+  v1.use(verifyRouter(deps));
   app.use('/v1', v1);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));

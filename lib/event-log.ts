@@ -174,3 +174,18 @@ export async function readEvents(
     .limit(options.limit);
   return rows.map(toRunEvent);
 }
+
+/**
+ * A run's stored rows in seq order, read a page at a time, for walks over a whole log (verify,
+ * rebuild): a run may hold more events than one query should return.
+ */
+export async function* storedEventRows(db: Knex, runId: string, options: { pageSize?: number } = {}): AsyncGenerator<EventRow> {
+  const pageSize = options.pageSize ?? 1000;
+  for (let afterSeq = 0; ; ) {
+    const page = await db<EventRow>('run_events').where({ run_id: runId }).andWhere('seq', '>', afterSeq).orderBy('seq', 'asc').limit(pageSize);
+    yield* page;
+    const last = page[page.length - 1];
+    if (!last || page.length < pageSize) return;
+    afterSeq = last.seq;
+  }
+}
