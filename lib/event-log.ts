@@ -136,7 +136,7 @@ async function lockRun(trx: Knex.Transaction, runId: string): Promise<RunProject
   return created ? rowToRun(created) : null;
 }
 
-function toProjected(row: EventRow): ProjectedEvent {
+export function toProjected(row: EventRow): ProjectedEvent {
   return {
     tenantId: row.tenant_id,
     runId: row.run_id,

@@ -19,10 +19,11 @@ import { createWorker } from '../worker/create-worker';
 export const testAdminKey = 'test-admin-key-0123456789';
 
 let runtimeInstalled = false;
+/** Tests fail tools and runs on purpose: the SDK's warnings about them show only with FLIGHTDECK_TEST_VERBOSE. */
 function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+  Runtime.install({ logger: new DefaultLogger(process.env.FLIGHTDECK_TEST_VERBOSE ? 'WARN' : 'ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
 }
 
 export interface TestStack {
