@@ -91,7 +91,7 @@ describe('chaos: the worker is killed -9 while runs are in flight', () => {
       const succeededSteps = mine.filter((event) => event.type === 'tool.call.succeeded').map((event) => event.data.stepId as string);
       expect([...new Set(succeededSteps)].sort()).toEqual(stepIds);
 
-      const verification = await verifyRunLog(stack.db, { tenantId: 'default', runId });
+      const verification = await verifyRunLog(stack.db, { tenantId: stack.tenantId, runId });
       expect(verification).toMatchObject({ ok: true, chain: { ok: true, events: mine.length } });
       expect(await rebuildRunProjection(stack.db, runId, { mode: 'check' })).toMatchObject({ differences: [] });
     }

@@ -72,13 +72,13 @@ describe('rebuilding the runs projection from events', () => {
 
     const check = await rebuildScript('--check');
     expect(check.code).toBe(1);
-    expect(linesStartingWith(check, 'DIFFERS')).toEqual([`DIFFERS ${runIds.multiStep} tenant=default fields=status,toolCalls`]);
+    expect(linesStartingWith(check, 'DIFFERS')).toEqual([`DIFFERS ${runIds.multiStep} tenant=${stack.tenantId} fields=status,toolCalls`]);
     expect(check.stdout).toContain('checked 3 runs: 2 match their events, 1 differ');
     expect(await runsRows()).not.toEqual(before); // --check wrote nothing
 
     const rebuilt = await rebuildScript();
     expect(rebuilt.code).toBe(0);
-    expect(linesStartingWith(rebuilt, 'REBUILT')).toEqual([`REBUILT ${runIds.multiStep} tenant=default fields=status,toolCalls`]);
+    expect(linesStartingWith(rebuilt, 'REBUILT')).toEqual([`REBUILT ${runIds.multiStep} tenant=${stack.tenantId} fields=status,toolCalls`]);
     expect(await runsRows()).toEqual(before);
   });
 

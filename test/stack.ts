@@ -27,6 +27,8 @@ function quietRuntime(): void {
 }
 
 export interface TestStack {
+  /** The tenant the admin key acts for: every run the stack's API starts belongs to it. */
+  tenantId: string;
   apiUrl: string;
   wsUrl: string;
   adminKey: string;
@@ -82,6 +84,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   };
 
   return {
+    tenantId: apiEnv.FLIGHTDECK_DEFAULT_TENANT,
     apiUrl: api.url,
     wsUrl: `${api.url.replace(/^http/, 'ws')}/v1/stream`,
     adminKey: testAdminKey,

@@ -12,7 +12,6 @@ import { createScratchDatabase } from './databases';
 import { linesStartingWith, runScript } from './run-script';
 import { startTestStack, type TestStack } from './stack';
 
-const tenantId = 'default'; // the tenant the test stack's admin key acts for
 const spec = { tags: [], plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: { n: 1 } }] } };
 
 /** A completed one-step run: 6 events, appended in three calls as the workflow and interceptor would. */
@@ -43,17 +42,19 @@ async function behindTheTrigger(db: Knex, edit: (trx: Knex.Transaction) => Promi
 describe('hash-chain verification', () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   let stack: TestStack;
+  let tenantId: string; // the tenant the stack's admin key acts for
   const verifyLog = (...args: string[]) => runScript('verify-log', args, { DATABASE_URL: scratch.url });
 
   beforeAll(async () => {
     scratch = await createScratchDatabase('verify_log');
     await migrateLatest(scratch.db);
+    // Only the API, over the scratch database: verification needs no worker.
+    stack = await startTestStack({ worker: 'none', env: { DATABASE_URL: scratch.url } });
+    tenantId = stack.tenantId;
     await seedRun(scratch.db, { tenantId, runId: 'run_tampered' });
     await seedRun(scratch.db, { tenantId, runId: 'run_truncated' });
     await seedRun(scratch.db, { tenantId, runId: 'run_intact' });
     await seedRun(scratch.db, { tenantId: 'other-tenant', runId: 'run_elsewhere' });
-    // Only the API, over the scratch database: verification needs no worker.
-    stack = await startTestStack({ worker: 'none', env: { DATABASE_URL: scratch.url } });
   });
   afterAll(async () => {
     await stack?.close();
@@ -104,7 +105,7 @@ describe('hash-chain verification', () => {
 
     const script = await verifyLog();
     expect(script.code).toBe(1);
-    expect(linesStartingWith(script, 'BROKEN')).toEqual([expect.stringMatching(/^BROKEN run_tampered tenant=default seq=5 reason=hash_mismatch expected=[0-9a-f]{64} actual=[0-9a-f]{64}$/)]);
+    expect(linesStartingWith(script, 'BROKEN')).toEqual([expect.stringMatching(new RegExp(`^BROKEN run_tampered tenant=${tenantId} seq=5 reason=hash_mismatch expected=[0-9a-f]{64} actual=[0-9a-f]{64}$`))]);
     expect(script.stdout).toContain('verified 4 runs (24 events): 3 intact, 1 broken');
 
     const others = await verifyLog('--run', 'run_intact', '--run', 'run_truncated');
@@ -126,7 +127,7 @@ describe('hash-chain verification', () => {
 
     const script = await verifyLog('--run', 'run_truncated');
     expect(script.code).toBe(1);
-    expect(linesStartingWith(script, 'BROKEN')).toEqual([expect.stringMatching(/^BROKEN run_truncated tenant=default reason=head_mismatch runs\.last_seq=6 .* log\.last_seq=5 /)]);
+    expect(linesStartingWith(script, 'BROKEN')).toEqual([expect.stringMatching(new RegExp(`^BROKEN run_truncated tenant=${tenantId} reason=head_mismatch runs\\.last_seq=6 .* log\\.last_seq=5 `))]);
   });
 
   it('exits 2 with the usage on an unknown flag', async () => {
