@@ -3,6 +3,7 @@
  * identical rows, a corrupted row is reported by `--check` and restored by a rebuild, and a
  * rebuild waits for the lock live appends hold.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { builtinTools } from '../activities/tools/builtin';
 import { ToolRegistry } from '../activities/tools/registry';
@@ -11,15 +12,17 @@ import { rebuildRunProjection } from '../lib/rebuild-projection';
 import { linesStartingWith, runScript } from './run-script';
 import { startTestStack, type TestStack } from './stack';
 
-/** A tool that accepts only `message`: an unknown arg fails the call, and so the run. */
-const strictTool = defineTool({
-  name: 'testing.strict',
-  description: 'Returns its message; refuses any other argument.',
-  inputSchema: z.object({ message: z.string() }).strict(),
+/** A tool that refuses every call as the caller's mistake: the call fails for good, and so does the run. */
+const refusingTool = defineTool({
+  name: 'testing.refuse',
+  description: 'Fails every call with a non-retryable client error.',
+  inputSchema: z.record(z.string(), z.json()),
   defaults: shortToolPolicy,
   requiresApproval: false,
   idempotent: true,
-  execute: async (args) => args,
+  execute: async () => {
+    throw ApplicationFailure.create({ type: 'ClientError', message: 'refused', nonRetryable: true });
+  },
 });
 
 const echoStep = (id: string) => ({ id, tool: 'builtin.echo', args: { message: id } });
@@ -32,11 +35,11 @@ describe('rebuilding the runs projection from events', () => {
   const rebuildScript = (...args: string[]) => runScript('rebuild-projections', [...selectMine(), ...args], {});
 
   beforeAll(async () => {
-    stack = await startTestStack({ tools: new ToolRegistry([...builtinTools, strictTool]) });
+    stack = await startTestStack({ tools: new ToolRegistry([...builtinTools, refusingTool]) });
     const plans = {
       oneStep: [echoStep('only')],
       multiStep: ['a', 'b', 'c', 'd'].map(echoStep),
-      failed: [echoStep('first'), { id: 'strict', tool: 'testing.strict', args: { message: 'x', surprise: true } }],
+      failed: [echoStep('first'), { id: 'refused', tool: 'testing.refuse', args: { message: 'x' } }],
     };
     for (const [name, steps] of Object.entries(plans) as Array<[keyof typeof plans, unknown[]]>) {
       const started = await stack.request('POST', '/v1/runs', { name, tags: ['rebuild'], plan: { steps } });
