@@ -50,7 +50,7 @@ describe('event-log interceptor across attempts', () => {
   const runAttempt = (activityId: string, attempt: number) => {
     const environment = new MockActivityEnvironment(
       { activityType: 'executeTool', activityId, attempt, workflowExecution: execution },
-      { interceptors: [eventLogInterceptor(scratch.db)] },
+      { interceptors: [eventLogInterceptor(scratch.db, tools)] },
     );
     const { executeTool } = createActivities({ db: scratch.db, tools });
     return environment.run(executeTool, { tenantId: 't', runId: execution.workflowId, stepId: 's', tool: 'test.count', args: {} });
@@ -68,6 +68,16 @@ describe('event-log interceptor across attempts', () => {
     expect(executions).toBe(0);
     const types = await scratch.db('run_events').where('dedupe_key', 'like', `${execution.workflowId}/${execution.runId}/activity/a1/%`).pluck('type');
     expect(types.filter((type) => type === 'tool.call.succeeded')).toHaveLength(1);
+  });
+
+  it('refuses to stand a redacted recorded output in for a non-idempotent tool, and does not run it again', async () => {
+    await appendEvents(scratch.db, { tenantId: 't', runId: execution.workflowId }, [
+      { type: 'tool.call.started', dedupeKey: key('a4', 1, 'started'), data: { attempt: 1 } },
+      { type: 'tool.call.succeeded', dedupeKey: key('a4', 1, 'succeeded'), data: { attempt: 1, output: { token: 'secret-value' } } },
+    ]);
+    const before = executions;
+    await expect(runAttempt('a4', 2)).rejects.toMatchObject({ type: 'UnrecoverableResult', nonRetryable: true });
+    expect(executions).toBe(before);
   });
 
   it('records an attempt lost with its worker as failed before running the next one', async () => {

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { FailureInfo, NewEvent } from '../lib/events';
 import { appendEvents, findEventsByKeys } from '../lib/event-log';
 import { toolCallAttemptsTotal } from '../lib/metrics';
+import { redactedMarker } from '../lib/redact';
 import { dedupeKeys, type ExecuteToolInput } from '../lib/workflow-contract';
 
 const recordedActivity = 'executeTool';
@@ -15,14 +16,15 @@ const recordedActivity = 'executeTool';
  * then `tool.call.succeeded` or `tool.call.failed`. Keys come from the activity's durable identity
  * (workflow execution, activity id, attempt), so a retried write or a replayed task stores nothing twice.
  */
-export function eventLogInterceptor(db: Knex): ActivityInterceptorsFactory {
-  return (context) => ({ inbound: new EventLogInbound(db, context) });
+export function eventLogInterceptor(db: Knex, tools: { get(name: string): { idempotent: boolean } | undefined }): ActivityInterceptorsFactory {
+  return (context) => ({ inbound: new EventLogInbound(db, context, tools) });
 }
 
 class EventLogInbound implements ActivityInboundCallsInterceptor {
   constructor(
     private readonly db: Knex,
     private readonly context: Context,
+    private readonly tools: { get(name: string): { idempotent: boolean } | undefined },
   ) {}
 
   async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
@@ -38,7 +40,18 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
     // Nothing done twice: if an earlier attempt's success is in the log (its worker died before
     // Temporal heard of it), hand that result back instead of running the tool again.
     const earlier = await earlierAttempts(this.db, (attempt, phase) => dedupeKeys.toolCall(execution, info.activityId, attempt, phase), info.attempt);
-    if (earlier.succeeded) return earlier.succeeded.output ?? null;
+    if (earlier.succeeded) {
+      const output = earlier.succeeded.output ?? null;
+      // The log keeps outputs with secrets redacted: such an output cannot stand in for the real one.
+      if (!JSON.stringify(output).includes(redactedMarker)) return output;
+      if (!this.tools.get(call.tool)?.idempotent) {
+        throw ApplicationFailure.create({
+          type: 'UnrecoverableResult',
+          message: `${call.tool} already succeeded in an attempt that was lost with its worker, and its recorded output had secrets redacted; it is not idempotent, so it is not run again`,
+          nonRetryable: true,
+        });
+      }
+    }
     for (const attempt of earlier.lost) {
       await appendWithRetry(this.db, target, {
         type: 'tool.call.failed',

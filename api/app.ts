@@ -14,6 +14,7 @@ import { metricsRouter, timeRequests } from './routes/metrics';
 import { runControlRouter } from './routes/run-control';
 import { runsRouter } from './routes/runs';
 import { healthRouter, toolsRouter } from './routes/system';
+import { verifyRouter } from './routes/verify';
 
 export interface AppDeps extends PresenterContext {
   db: Knex;
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(runControlRouter(deps));
   v1.use(approvalsRouter(deps));
   v1.use(adminRouter(deps));
+  v1.use(verifyRouter(deps));
   app.use('/v1', v1);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));

@@ -1,11 +1,13 @@
 import { createToolRegistry } from '../activities/tools/default-registry';
 import { apiEnvSchema, loadEnvOrExit } from '../lib/config';
 import { createDb } from '../lib/db';
+import { configureLogRedaction } from '../lib/event-log';
 import { createLogger } from '../lib/logger';
 import { startApiServer } from './server';
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit(apiEnvSchema, 'api');
+  configureLogRedaction({ extraKeys: env.FLIGHTDECK_REDACT_KEYS });
   const log = createLogger('api', env.LOG_LEVEL);
   const db = createDb(env.DATABASE_URL, { log });
   const api = await startApiServer({ env, db, tools: createToolRegistry(), log });

@@ -34,6 +34,17 @@ describe('config', () => {
     expect(dev.WEB_PORT).toBe(3000);
   });
 
+  it('reads FLIGHTDECK_REDACT_KEYS as a list for the API and the worker', () => {
+    const worker = { DATABASE_URL: api.DATABASE_URL };
+    expect(parseEnv(apiEnvSchema, api).FLIGHTDECK_REDACT_KEYS).toEqual([]);
+    expect(parseEnv(workerEnvSchema, { ...worker, FLIGHTDECK_REDACT_KEYS: ' x-session-token, stripe_key ,,' }).FLIGHTDECK_REDACT_KEYS).toEqual([
+      'x-session-token',
+      'stripe_key',
+    ]);
+    expect(parseEnv(apiEnvSchema, { ...api, FLIGHTDECK_REDACT_KEYS: 'session' }).FLIGHTDECK_REDACT_KEYS).toEqual(['session']);
+    expect(problemsOf(() => parseEnv(workerEnvSchema, { ...worker, FLIGHTDECK_REDACT_KEYS: 'cookie; session' }))).toEqual(['FLIGHTDECK_REDACT_KEYS']);
+  });
+
   it('reads "false" as false', () => {
     expect(['false', 'FALSE', '0', 'no', 'off', ''].map((value) => envBoolean.parse(value))).toEqual(Array(6).fill(false));
     expect(['true', '1', 'yes'].map((value) => envBoolean.parse(value))).toEqual([true, true, true]);

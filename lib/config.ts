@@ -13,6 +13,13 @@ const port = z.coerce.number().int().min(0).max(65_535);
 const postgresUrl = z.string().trim().regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL');
 const optionalUrl = z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().url().optional());
 
+/** Extra secret key names for the event log's redaction, on top of the built-in list (lib/redact.ts). */
+const redactKeys = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((key) => key.trim()).filter((key) => key.length > 0))
+  .refine((keys) => keys.every((key) => /^[A-Za-z0-9_.-]+$/.test(key)), 'must be a comma list of key names, e.g. "x-session-token,stripe_key"');
+
 const commonShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -25,6 +32,8 @@ const commonShape = {
   TEMPORAL_API_KEY: z.string().trim().min(1).optional(),
   TEMPORAL_TLS_CERT: z.string().trim().min(1).optional(),
   TEMPORAL_TLS_KEY: z.string().trim().min(1).optional(),
+  /** Both processes append events (worker: tool calls and run facts; API: run.created, audit facts). */
+  FLIGHTDECK_REDACT_KEYS: redactKeys,
 };
 
 /**

@@ -4,6 +4,7 @@ import { canonicalJson } from './canonical-json';
 import type { Actor, EventType, NewEvent, RunEvent } from './events';
 import { sha256Hex } from './ids';
 import { eventAppendSeconds, eventsAppendedTotal } from './metrics';
+import { redactSecrets, type RedactOptions } from './redact';
 import { applyEvent, type ProjectedEvent, type RunProjection } from './run-projection';
 import { rowToRun, runToRow, type RunRow } from './runs-store';
 
@@ -41,10 +42,26 @@ export function eventHash(prevHash: string | null, event: Omit<EventRow, 'id' | 
 }
 
 /**
+ * This process's extra secret keys. Built-in keys apply whatever is set here: configuration can
+ * only add to them, so a process that never configures redaction still redacts.
+ */
+let processRedaction: RedactOptions = {};
+
+/**
+ * Sets the extra secret keys (FLIGHTDECK_REDACT_KEYS) for every append this process makes. Each
+ * writer process calls it once at boot, where it parses its env: the list is per-process
+ * configuration, so the writers (interceptor, recordEvent, API) need not carry it in every call.
+ */
+export function configureLogRedaction(options: RedactOptions): void {
+  processRedaction = { extraKeys: [...(options.extraKeys ?? [])] };
+}
+
+/**
  * Appends facts to a run's log in one transaction: exactly once per dedupe key, with a gapless
  * per-run seq, the hash chain and the `runs` projection. The run row's lock serialises writers
  * of one run (API, several workers); a fact already stored is skipped, never rewritten.
- * Returns the events this call stored (none when every fact was already there).
+ * Secrets are redacted from each fact's data first: this is the one door into the log, and the
+ * hash must cover what is stored. Returns the events this call stored (none when all were there).
  */
 export async function appendEvents(
   db: Knex,
@@ -90,7 +107,7 @@ async function appendInTransaction(db: Knex, target: { tenantId: string; runId: 
         type: fact.type,
         at,
         actor: fact.actor ?? null,
-        data: fact.data,
+        data: redactSecrets(fact.data, processRedaction),
         dedupe_key: fact.dedupeKey,
       };
       const row: EventRow = { id: '', ...unhashed, prev_hash: prevHash, hash: eventHash(prevHash, unhashed) };
@@ -132,7 +149,7 @@ async function lockRun(trx: Knex.Transaction, runId: string): Promise<RunProject
   return created ? rowToRun(created) : null;
 }
 
-function toProjected(row: EventRow): ProjectedEvent {
+export function toProjected(row: EventRow): ProjectedEvent {
   return {
     tenantId: row.tenant_id,
     runId: row.run_id,
@@ -176,4 +193,19 @@ export async function findEventsByKeys(db: Knex, keys: string[]): Promise<Array<
   if (keys.length === 0) return [];
   const rows = await db<EventRow>('run_events').whereIn('dedupe_key', keys);
   return rows.map((row) => ({ ...toRunEvent(row), dedupeKey: row.dedupe_key }));
+}
+
+/**
+ * A run's stored rows in seq order, read a page at a time, for walks over a whole log (verify,
+ * rebuild): a run may hold more events than one query should return.
+ */
+export async function* storedEventRows(db: Knex, runId: string, options: { pageSize?: number } = {}): AsyncGenerator<EventRow> {
+  const pageSize = options.pageSize ?? 1000;
+  for (let afterSeq = 0; ; ) {
+    const page = await db<EventRow>('run_events').where({ run_id: runId }).andWhere('seq', '>', afterSeq).orderBy('seq', 'asc').limit(pageSize);
+    yield* page;
+    const last = page[page.length - 1];
+    if (!last || page.length < pageSize) return;
+    afterSeq = last.seq;
+  }
 }

@@ -98,6 +98,27 @@ export async function findRun(db: Knex, tenantId: string, runId: string): Promis
   return row ? rowToRun(row) : null;
 }
 
+/** Which runs a maintenance job covers: all of them, a tenant's, named ones, or both filters. */
+export interface RunSelection {
+  tenantId?: string;
+  runIds?: string[];
+}
+
+/** The selected runs' ids and tenants in id order, a page at a time: there may be millions. */
+export async function* selectRuns(db: Knex, selection: RunSelection, options: { pageSize?: number } = {}): AsyncGenerator<{ id: string; tenantId: string }> {
+  const pageSize = options.pageSize ?? 500;
+  for (let afterId = ''; ; ) {
+    const query = db<RunRow>('runs').where('id', '>', afterId).orderBy('id', 'asc').limit(pageSize).select('id', 'tenant_id');
+    if (selection.tenantId !== undefined) query.andWhere({ tenant_id: selection.tenantId });
+    if (selection.runIds !== undefined) query.whereIn('id', selection.runIds);
+    const page = await query;
+    for (const row of page) yield { id: row.id, tenantId: row.tenant_id };
+    const last = page[page.length - 1];
+    if (!last || page.length < pageSize) return;
+    afterId = last.id;
+  }
+}
+
 export interface RunsPage {
   runs: RunProjection[];
   nextCursor: string | null;

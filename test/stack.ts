@@ -1,44 +1,55 @@
 /**
  * A real Flightdeck stack inside a test file: the worker and the API over the run's shared
  * Temporal dev server and Postgres (see global-setup.ts). Nothing of ours is replaced.
+ * With `worker: 'none'` only the API runs: the test brings its own worker (a child process it
+ * can kill) or needs none.
  */
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { createToolRegistry } from '../activities/tools/default-registry';
 import type { ToolRegistry } from '../activities/tools/registry';
 import { startApiServer, type ApiServer } from '../api/server';
-import { apiEnvSchema, parseEnv, workerEnvSchema } from '../lib/config';
+import { apiEnvSchema, parseEnv, workerEnvSchema, type WorkerEnv } from '../lib/config';
 import { createDb } from '../lib/db';
+import { configureLogRedaction } from '../lib/event-log';
+import { terminalStatuses } from '../lib/events';
 import { createLogger } from '../lib/logger';
 import { createWorker } from '../worker/create-worker';
 
 export const testAdminKey = 'test-admin-key-0123456789';
 
 let runtimeInstalled = false;
+/** Tests fail tools and runs on purpose: the SDK's warnings about them show only with FLIGHTDECK_TEST_VERBOSE. */
 function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+  Runtime.install({ logger: new DefaultLogger(process.env.FLIGHTDECK_TEST_VERBOSE ? 'WARN' : 'ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
 }
 
 export interface TestStack {
+  /** The tenant the admin key acts for: each stack is its own, so files sharing the database never meet. */
   tenantId: string;
-  taskQueue: string;
   apiUrl: string;
   wsUrl: string;
   adminKey: string;
   db: Knex;
   api: ApiServer;
-  worker: Worker;
+  /** The in-process worker; null with `worker: 'none'`. */
+  worker: Worker | null;
+  /** The task queue the API starts runs on; an outside worker must poll it. */
+  taskQueue: string;
   /** Calls the API with the admin key; returns status and parsed JSON body. */
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Polls `GET /v1/runs/:id` until the run reaches a terminal status; returns the run as served. */
+  waitForRun(runId: string, options?: { timeoutMs?: number }): Promise<any>;
   close(): Promise<void>;
 }
 
 export interface TestStackOptions {
   tools?: ToolRegistry;
   taskQueue?: string;
-  /** Extra environment for the worker and the API (e.g. MODEL_BASE_URL of a test double). */
+  worker?: 'in-process' | 'none';
+  /** Variables over process.env for both processes (e.g. MODEL_BASE_URL of a test double, FLIGHTDECK_REDACT_KEYS). */
   env?: Record<string, string>;
 }
 
@@ -48,11 +59,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const taskQueue = options.taskQueue ?? `flightdeck-test-${suffix}`;
   // Each stack is its own tenant, so test files sharing the database never see each other's runs.
   const tenantId = `tenant-${suffix}`;
-  const workerEnv = parseEnv(workerEnvSchema, { ...process.env, ...options.env, TEMPORAL_TASK_QUEUE: taskQueue });
+  const baseEnv = { ...process.env, ...options.env, TEMPORAL_TASK_QUEUE: taskQueue };
+  const workerEnv = parseEnv(workerEnvSchema, baseEnv);
   const apiEnv = parseEnv(apiEnvSchema, {
-    ...process.env,
-    ...options.env,
-    TEMPORAL_TASK_QUEUE: taskQueue,
+    ...baseEnv,
     API_PORT: '0',
     API_HOST: '127.0.0.1',
     FLIGHTDECK_ADMIN_KEY: testAdminKey,
@@ -61,46 +71,69 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const tools = options.tools ?? createToolRegistry();
   const log = createLogger('test', 'silent');
   const db = createDb(workerEnv.DATABASE_URL, { log });
+  // As worker/main.ts and api/main.ts do at boot; here both share this module.
+  configureLogRedaction({ extraKeys: workerEnv.FLIGHTDECK_REDACT_KEYS });
 
-  const connection = await NativeConnection.connect({ address: workerEnv.TEMPORAL_ADDRESS });
-  const worker = await createWorker({
-    connection,
-    namespace: workerEnv.TEMPORAL_NAMESPACE,
-    taskQueue,
-    db,
-    tools,
-    model: { baseUrl: workerEnv.MODEL_BASE_URL, apiKey: workerEnv.MODEL_API_KEY },
-    shutdownGraceTime: '1s',
-    workflowBundle: workerEnv.WORKFLOW_BUNDLE_PATH ? { codePath: workerEnv.WORKFLOW_BUNDLE_PATH } : undefined,
-  });
-  const workerRun = worker.run();
+  const inProcess = options.worker === 'none' ? null : await startInProcessWorker(workerEnv, taskQueue, db, tools);
   const api = await startApiServer({ env: apiEnv, db, tools, log });
+
+  const request: TestStack['request'] = async (method, path, body) => {
+    const response = await fetch(`${api.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${testAdminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const json = (response.headers.get('content-type') ?? '').includes('application/json');
+    return { status: response.status, body: text && json ? JSON.parse(text) : text || null };
+  };
 
   return {
     tenantId,
-    taskQueue,
     apiUrl: api.url,
     wsUrl: `${api.url.replace(/^http/, 'ws')}/v1/stream`,
     adminKey: testAdminKey,
     db,
     api,
-    worker,
-    async request(method, path, body) {
-      const response = await fetch(`${api.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${testAdminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await response.text();
-      const json = (response.headers.get('content-type') ?? '').includes('application/json');
-      return { status: response.status, body: text && json ? JSON.parse(text) : text || null };
+    worker: inProcess?.worker ?? null,
+    taskQueue,
+    request,
+    async waitForRun(runId, { timeoutMs = 30_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const { status, body } = await request('GET', `/v1/runs/${runId}`);
+        if (status === 200 && terminalStatuses.has(body.run.status)) return body.run;
+        if (Date.now() > deadline) throw new Error(`run ${runId} did not finish within ${timeoutMs} ms (last: ${status} ${JSON.stringify(body)})`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     async close() {
       await api.close();
-      worker.shutdown();
-      await workerRun;
-      await connection.close();
+      await inProcess?.stop();
       await db.destroy();
+    },
+  };
+}
+
+async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex, tools: ToolRegistry) {
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const worker = await createWorker({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue,
+    db,
+    tools,
+    model: { baseUrl: env.MODEL_BASE_URL, apiKey: env.MODEL_API_KEY },
+    shutdownGraceTime: '1s',
+    workflowBundle: env.WORKFLOW_BUNDLE_PATH ? { codePath: env.WORKFLOW_BUNDLE_PATH } : undefined,
+  });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
     },
   };
 }

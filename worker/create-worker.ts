@@ -42,7 +42,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createActivities({ db: options.db, tools: options.tools, model: options.model }),
-    interceptors: { activity: [eventLogInterceptor(options.db)] },
+    interceptors: { activity: [eventLogInterceptor(options.db, options.tools)] },
     // On SIGTERM, in-flight tool calls get this long to finish (and record their outcome) before
     // they are cancelled; what does not finish is retried by Temporal on another worker.
     shutdownGraceTime: options.shutdownGraceTime ?? '20s',

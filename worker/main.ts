@@ -3,6 +3,7 @@ import { createToolRegistry } from '../activities/tools/default-registry';
 import { loadEnvOrExit, workerEnvSchema } from '../lib/config';
 import { createDb } from '../lib/db';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
+import { configureLogRedaction } from '../lib/event-log';
 import { createLogger } from '../lib/logger';
 import { createWorker } from './create-worker';
 import { startMetricsServer } from './metrics-server';
@@ -15,6 +16,7 @@ function sdkLogLevel(level: string): LogLevel {
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit(workerEnvSchema, 'worker');
+  configureLogRedaction({ extraKeys: env.FLIGHTDECK_REDACT_KEYS });
   const log = createLogger('worker', env.LOG_LEVEL);
   Runtime.install({ logger: new DefaultLogger(sdkLogLevel(env.LOG_LEVEL)), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
   const db = createDb(env.DATABASE_URL, { log });

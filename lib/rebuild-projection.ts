@@ -1,0 +1,44 @@
+import type { Knex } from 'knex';
+import { canonicalJson } from './canonical-json';
+import { storedEventRows, toProjected } from './event-log';
+import { applyEvent, type RunProjection } from './run-projection';
+import { rowToRun, runToRow, type RunRow } from './runs-store';
+
+export interface ProjectionRebuild {
+  runId: string;
+  /** Projection fields whose stored value is not what the events fold to (empty: they agree). */
+  differences: Array<keyof RunProjection>;
+  /** Whether the row was rewritten (only in `write` mode, and only when it differed). */
+  written: boolean;
+}
+
+/**
+ * Folds a run's events into its `runs` row again with the one reducer the log uses on append
+ * (`applyEvent`). The row is locked FOR UPDATE first, the lock `appendEvents` takes, so a live
+ * append waits for the rebuild (or the rebuild for it) and the row never misses an event.
+ * `check` only compares; `write` also stores the folded row when it differs.
+ */
+export async function rebuildRunProjection(
+  db: Knex,
+  runId: string,
+  options: { mode: 'check' | 'write'; pageSize?: number },
+): Promise<ProjectionRebuild> {
+  return db.transaction(async (trx) => {
+    const stored = await trx<RunRow>('runs').where({ id: runId }).forUpdate().first();
+    if (!stored) throw new Error(`run ${runId} not found`);
+    let folded: RunProjection | null = null;
+    for await (const row of storedEventRows(trx, runId, options)) folded = applyEvent(folded, toProjected(row));
+    if (!folded) throw new Error(`run ${runId} has no events to rebuild its projection from`);
+
+    const differences = projectionDifferences(rowToRun(stored), folded);
+    const written = differences.length > 0 && options.mode === 'write';
+    if (written) await trx('runs').where({ id: runId }).update(runToRow(folded));
+    return { runId, differences, written };
+  });
+}
+
+/** Compares by canonical JSON: jsonb does not keep key order, and dates compare by instant. */
+export function projectionDifferences(stored: RunProjection, folded: RunProjection): Array<keyof RunProjection> {
+  const fields = Object.keys(folded) as Array<keyof RunProjection>;
+  return fields.filter((field) => canonicalJson(stored[field]) !== canonicalJson(folded[field]));
+}

@@ -1,0 +1,69 @@
+/**
+ * Keeps credentials out of the event log: the log is immutable and streamed to dashboards, so a
+ * secret that lands in it can never be taken back. Applied by `appendEvents` to every fact.
+ */
+
+export const redactedMarker = '[REDACTED]';
+
+/** Keys whose values are credentials, whatever the tool or provider calls them. */
+export const defaultSecretKeys: readonly string[] = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'api_key',
+  'apikey',
+  'api-key',
+  'password',
+  'secret',
+  'token',
+  'access_token',
+  'refresh_token',
+  'client_secret',
+  'private_key',
+];
+
+export interface RedactOptions {
+  /** Secret key names on top of `defaultSecretKeys` (FLIGHTDECK_REDACT_KEYS); they add, never replace. */
+  extraKeys?: readonly string[];
+}
+
+/**
+ * Keys compare case-insensitively and without `-`/`_`, so `apiKey`, `API_KEY` and `x-api-key` style
+ * variants match one entry. Whole names only: `maxTokens` or `tokenCount` are not secrets.
+ */
+const normalizeKey = (key: string): string => key.toLowerCase().replace(/[-_]/g, '');
+
+/** `Bearer <token>` / `Basic <credentials>` inside any string (headers pasted into notes, error messages). */
+const credentialPattern = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
+
+/**
+ * Returns a copy of a JSON value in which every value of a secret-looking key, and every
+ * `Bearer`/`Basic` credential inside a string, is replaced by `[REDACTED]`. Never mutates `value`.
+ * Also recognises header lists: `[["Authorization", "Bearer x"]]` and `[{ name: "Authorization", value: "…" }]`.
+ */
+export function redactSecrets<T>(value: T, options: RedactOptions = {}): T {
+  const secretKeys = new Set([...defaultSecretKeys, ...(options.extraKeys ?? [])].map(normalizeKey));
+  const isSecretKey = (key: unknown) => typeof key === 'string' && secretKeys.has(normalizeKey(key));
+  // null carries no secret, and keeping it tells a reader the field was empty.
+  const hide = (secret: unknown) => (secret === null || secret === undefined ? secret : redactedMarker);
+
+  const walk = (node: unknown): unknown => {
+    if (typeof node === 'string') return node.replace(credentialPattern, (_match, scheme: string) => `${scheme} ${redactedMarker}`);
+    if (Array.isArray(node)) {
+      if (node.length === 2 && isSecretKey(node[0])) return [node[0], hide(node[1])];
+      return node.map(walk);
+    }
+    if (node === null || typeof node !== 'object' || node instanceof Date) return node;
+    const record = node as Record<string, unknown>;
+    const headerName = record.name ?? record.key;
+    return Object.fromEntries(
+      Object.entries(record).map(([key, child]) => {
+        const secret = isSecretKey(key) || (key === 'value' && isSecretKey(headerName));
+        return [key, secret ? hide(child) : walk(child)];
+      }),
+    );
+  };
+  return walk(value) as T;
+}

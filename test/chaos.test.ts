@@ -1,0 +1,102 @@
+/**
+ * Chaos: the worker is a child process that gets kill -9 three times while 20 five-step runs are
+ * in flight (and is restarted each time). Every run must still complete with a log that has a
+ * gapless seq, no repeated fact, one success per step, an intact hash chain and a projection that
+ * matches its events.
+ */
+import { terminalStatuses } from '../lib/events';
+import { rebuildRunProjection } from '../lib/rebuild-projection';
+import { verifyRunLog } from '../lib/verify-chain';
+import { startTestStack, type TestStack } from './stack';
+import { startWorkerProcess, type WorkerProcess } from './worker-process';
+
+const runCount = 20;
+const stepIds = ['s1', 's2', 's3', 's4', 's5'];
+/** Kill when this many more tool calls have succeeded since the last (re)start: progress, not time. */
+const killAfterSucceeded = [12, 15, 15];
+const deadlineMs = 120_000;
+
+// A lost attempt times out after 2 s and is retried, instead of after the tool's default 30 s.
+const plan = (index: number) => ({
+  name: `chaos-${index}`,
+  tags: ['chaos'],
+  plan: { steps: stepIds.map((id) => ({ id, tool: 'builtin.echo', args: { run: index, step: id }, timeout: '2s' })) },
+});
+
+describe('chaos: the worker is killed -9 while runs are in flight', () => {
+  let stack: TestStack;
+  let worker: WorkerProcess | null = null;
+  let deadline = Infinity;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ worker: 'none' });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await stack?.close();
+  });
+
+  /** Polls `probe` until it returns a value; fails with the worker's last output on a crash or the deadline. */
+  async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (worker?.hasCrashed() || Date.now() > deadline) {
+        throw new Error(`gave up waiting for ${what}; worker output:\n${worker?.outputTail().join('\n')}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  it('completes every run with an exact, verifiable log', async () => {
+    deadline = Date.now() + deadlineMs;
+    worker = startWorkerProcess(stack.taskQueue);
+    const started = await Promise.all(Array.from({ length: runCount }, (_, index) => stack.request('POST', '/v1/runs', plan(index))));
+    expect(started.map((response) => response.status)).toEqual(Array(runCount).fill(201));
+    const runIds: string[] = started.map((response) => response.body.run.id);
+
+    const succeededCount = async () =>
+      Number((await stack.db('run_events').whereIn('run_id', runIds).andWhere({ type: 'tool.call.succeeded' }).count<{ count: string }[]>('* as count'))[0]?.count);
+    const completedCount = async () =>
+      Number((await stack.db('runs').whereIn('id', runIds).andWhere({ status: 'completed' }).count<{ count: string }[]>('* as count'))[0]?.count);
+
+    let progress = 0;
+    for (const [kill, more] of killAfterSucceeded.entries()) {
+      const target = progress + more;
+      progress = await waitFor(`${target} succeeded tool calls before kill ${kill + 1}`, async () => {
+        const count = await succeededCount();
+        return count >= target ? count : undefined;
+      });
+      await worker.kill9();
+      // The kill must land while runs are still going, or it proves nothing.
+      expect(await completedCount()).toBeLessThan(runCount);
+      worker = startWorkerProcess(stack.taskQueue);
+    }
+
+    await waitFor('every run to complete', async () => {
+      const endedBadly = [...terminalStatuses].filter((status) => status !== 'completed');
+      const failed = await stack.db('runs').whereIn('id', runIds).whereIn('status', endedBadly).select('id', 'status');
+      if (failed.length > 0) throw new Error(`runs ended badly: ${JSON.stringify(failed)}`);
+      return (await completedCount()) === runCount ? true : undefined;
+    });
+
+    const events = await stack.db('run_events').whereIn('run_id', runIds).orderBy(['run_id', 'seq']).select('run_id', 'seq', 'type', 'data', 'dedupe_key');
+    for (const runId of runIds) {
+      const mine = events.filter((event) => event.run_id === runId);
+      expect(mine.map((event) => event.seq)).toEqual(Array.from({ length: mine.length }, (_, index) => index + 1));
+      expect(mine.filter((event) => event.type === 'run.completed')).toHaveLength(1);
+
+      // Exactly one success per step: a worker killed after writing `succeeded` but before Temporal
+      // heard of it leaves a retry, which the interceptor answers with the recorded success.
+      const succeededSteps = mine.filter((event) => event.type === 'tool.call.succeeded').map((event) => event.data.stepId as string);
+      expect(succeededSteps.sort()).toEqual(stepIds);
+
+      const verification = await verifyRunLog(stack.db, { tenantId: stack.tenantId, runId });
+      expect(verification).toMatchObject({ ok: true, chain: { ok: true, events: mine.length } });
+      expect(await rebuildRunProjection(stack.db, runId, { mode: 'check' })).toMatchObject({ differences: [] });
+    }
+
+    const repeatedKeys = await stack.db('run_events').whereIn('run_id', runIds).groupBy('dedupe_key').havingRaw('count(*) > 1').select('dedupe_key');
+    expect(repeatedKeys).toEqual([]);
+  }, deadlineMs + 30_000);
+});
