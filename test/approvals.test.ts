@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import type { RunEvent } from '../lib/events';
+import { rebuildRunProjection } from '../lib/rebuild-projection';
 import { saveHistoryFixture } from './history-fixtures';
 import { eventsOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
 import { startTestStack, type TestStack } from './stack';
@@ -146,6 +147,15 @@ describe('human approvals', () => {
     expect(dataOf(events, 'approval.decided')[0].by.map((actor: { name: string }) => actor.name)).toEqual(['approver1', 'approver2']);
     expect(typesOf(events).at(-1)).toBe('run.completed');
     await saveHistoryFixture('approval-quorum', runId);
+
+    // The approvals inbox is a projection too: rebuilt from the events like the runs row.
+    const approvalId = `${runId}:send`;
+    const stored = await stack.db('approvals').where({ id: approvalId }).first();
+    await stack.db('approvals').where({ id: approvalId }).update({ status: 'pending', submissions: '[]' });
+    expect((await rebuildRunProjection(stack.db, runId, { mode: 'check' })).differences).toEqual(['approvals']);
+    expect((await stack.db('approvals').where({ id: approvalId }).first()).status).toBe('pending');
+    expect(await rebuildRunProjection(stack.db, runId, { mode: 'write' })).toMatchObject({ differences: ['approvals'], written: true });
+    expect(await stack.db('approvals').where({ id: approvalId }).first()).toEqual(stored);
   });
 
   it('ends the wait when the run is cancelled', async () => {
