@@ -44,7 +44,7 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
     ...presenter,
   });
   const server = createServer(app);
-  const hub = new StreamHub({ db, notifier, authenticator, presenter, log });
+  const hub = new StreamHub({ db, notifier, authenticator, presenter, log, maxBufferedBytes: env.FLIGHTDECK_WS_MAX_BUFFERED_BYTES });
   hub.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -68,6 +68,8 @@ export const apiEnvSchema = z.object({
   FLIGHTDECK_ADMIN_KEY: z.string().trim().min(16, 'must be at least 16 characters'),
   /** The tenant the admin key acts for (per-tenant keys arrive with the auth issue). */
   FLIGHTDECK_DEFAULT_TENANT: z.string().trim().min(1).default('default'),
+  /** A ws client whose unsent frames pass this many bytes is closed with 4008 and resumes with afterSeq. */
+  FLIGHTDECK_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   /** Agent runs continue as new past this many history events (default: when Temporal suggests it). */
   FLIGHTDECK_HISTORY_EVENTS_LIMIT: z.coerce.number().int().min(50).optional(),
 });
