@@ -7,7 +7,7 @@ import type { FailureInfo, NewEvent } from '../lib/events';
 import { appendEvents, findEventsByKeys } from '../lib/event-log';
 import { toolCallAttemptsTotal } from '../lib/metrics';
 import { redactedMarker } from '../lib/redact';
-import { dedupeKeys, type ExecuteToolInput } from '../lib/workflow-contract';
+import { dedupeKeys, idempotencyKeyOf, type ExecuteToolInput } from '../lib/workflow-contract';
 
 const recordedActivity = 'executeTool';
 
@@ -35,7 +35,7 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
     const key = (phase: 'started' | 'succeeded' | 'failed') =>
       dedupeKeys.toolCall(execution, info.activityId, info.attempt, phase);
     const target = { tenantId: call.tenantId, runId: call.runId };
-    const common = { stepId: call.stepId, tool: call.tool, attempt: info.attempt, activityId: info.activityId };
+    const common = { stepId: call.stepId, tool: call.tool, attempt: info.attempt, activityId: info.activityId, idempotencyKey: idempotencyKeyOf(call) };
 
     // Nothing done twice: if an earlier attempt's success is in the log (its worker died before
     // Temporal heard of it), hand that result back instead of running the tool again.

@@ -4,6 +4,7 @@ import { describeIssues } from '../lib/errors';
 import { appendEvents } from '../lib/event-log';
 import {
   dedupeKeys,
+  idempotencyKeyOf,
   type CallModelInput,
   type CallModelResult,
   type ExecuteToolInput,
@@ -23,7 +24,7 @@ export function createActivities({ db, tools, model = {} }: ActivityDeps) {
   return {
     /** Runs one tool call. The event-log interceptor records its attempts around this. */
     async executeTool(call: ExecuteToolInput): Promise<unknown> {
-      const tool = tools.get(call.tool);
+      const tool = await tools.resolve(call.tool);
       if (!tool) {
         throw ApplicationFailure.create({ type: 'UnknownTool', message: `unknown tool ${call.tool}`, nonRetryable: true });
       }
@@ -43,6 +44,9 @@ export function createActivities({ db, tools, model = {} }: ActivityDeps) {
         signal: context.cancellationSignal,
         heartbeat: (details) => context.heartbeat(details),
         attempt: context.info.attempt,
+        userId: call.userId,
+        connectedAccountId: call.connectedAccountId,
+        idempotencyKey: idempotencyKeyOf(call),
       });
     },
 

@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   configureLogRedaction({ extraKeys: env.FLIGHTDECK_REDACT_KEYS });
   const log = createLogger('api', env.LOG_LEVEL);
   const db = createDb(env.DATABASE_URL, { log });
-  const api = await startApiServer({ env, db, tools: createToolRegistry(), log });
+  const api = await startApiServer({ env, db, tools: await createToolRegistry({ env, log }), log });
   log.info({ url: api.url }, 'api listening');
 
   let stopping = false;

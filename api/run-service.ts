@@ -37,6 +37,8 @@ export interface StartRunResult {
  * POST finds the same run; the same key with another spec is a conflict.
  */
 export async function startRun(deps: RunServiceDeps, principal: Principal, spec: RunSpec): Promise<StartRunResult> {
+  // A stale or never-loaded Composio catalog reloads first, so its tools are not called unknown.
+  await deps.tools.refresh();
   const policies = resolveRunPolicies(spec, deps.tools);
   const hash = specHash(spec);
   const runId = spec.idempotencyKey ? idempotentRunId(principal.tenantId, spec.idempotencyKey) : newRunId();

@@ -49,4 +49,18 @@ describe('config', () => {
     expect(['false', 'FALSE', '0', 'no', 'off', ''].map((value) => envBoolean.parse(value))).toEqual(Array(6).fill(false));
     expect(['true', '1', 'yes'].map((value) => envBoolean.parse(value))).toEqual([true, true, true]);
   });
+
+  it('reads COMPOSIO_TOOLKITS as slugs with optional pinned versions', () => {
+    const env = parseEnv(workerEnvSchema, { DATABASE_URL: 'postgres://u@h/db', COMPOSIO_API_KEY: 'key', COMPOSIO_TOOLKITS: 'github@20251027_00, Slack' });
+    expect(env.COMPOSIO_TOOLKITS).toEqual([{ slug: 'github', version: '20251027_00' }, { slug: 'slack' }]);
+    expect(env.COMPOSIO_BASE_URL).toBe('https://backend.composio.dev');
+    expect(parseEnv(apiEnvSchema, { ...api, COMPOSIO_TOOLKITS: 'gmail' }).COMPOSIO_TOOLKITS).toEqual([{ slug: 'gmail' }]);
+    expect(problemsOf(() => parseEnv(workerEnvSchema, { DATABASE_URL: 'postgres://u@h/db', COMPOSIO_TOOLKITS: 'git hub' }))).toEqual(['COMPOSIO_TOOLKITS']);
+  });
+
+  it('requires pinned toolkit versions in production', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', TEMPORAL_ADDRESS: 't:7233' };
+    expect(problemsOf(() => parseEnv(workerEnvSchema, { ...production, COMPOSIO_TOOLKITS: 'github@20251027_00,slack' }))).toEqual(['COMPOSIO_TOOLKITS']);
+    expect(problemsOf(() => parseEnv(workerEnvSchema, { ...production, COMPOSIO_TOOLKITS: 'github@20251027_00' }))).toEqual([]);
+  });
 });

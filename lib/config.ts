@@ -36,15 +36,59 @@ const commonShape = {
   FLIGHTDECK_REDACT_KEYS: redactKeys,
 };
 
+/** The Composio SDK's own default (`getSDKConfig` in @composio/core). */
+export const composioDefaultBaseUrl = 'https://backend.composio.dev';
+
+export interface ComposioToolkit {
+  slug: string;
+  /** A pinned toolkit version (`github@20251027_00`); unset means the latest, allowed outside production. */
+  version?: string;
+}
+
+/** `COMPOSIO_TOOLKITS`: a comma list of `slug` or `slug@version`. */
+export const composioToolkitsSchema = z
+  .string()
+  .optional()
+  .transform((value, context): ComposioToolkit[] => {
+    const toolkits: ComposioToolkit[] = [];
+    for (const entry of (value ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+      const match = /^([a-z0-9_-]+)(?:@([A-Za-z0-9_.-]+))?$/i.exec(entry);
+      if (!match?.[1]) {
+        context.addIssue({ code: 'custom', message: `"${entry}" is not a toolkit slug or slug@version` });
+        continue;
+      }
+      toolkits.push({ slug: match[1].toLowerCase(), ...(match[2] ? { version: match[2] } : {}) });
+    }
+    return toolkits;
+  });
+
+/** Both the worker (runs Composio tools) and the API (validates and lists them) read these. */
+const composioShape = {
+  /** The Composio provider is on when the key is set. */
+  COMPOSIO_API_KEY: z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().min(1).optional()),
+  COMPOSIO_BASE_URL: z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().url().default(composioDefaultBaseUrl)),
+  COMPOSIO_TOOLKITS: composioToolkitsSchema,
+};
+
 /**
  * Production must name its database and Temporal cluster: the embedded Postgres and the Temporal
  * dev server are development conveniences, so a production process refuses to fall back to them.
  */
 function productionProblems(env: NodeJS.ProcessEnv): Array<{ path: string; message: string }> {
   if (env.NODE_ENV !== 'production') return [];
-  return ['DATABASE_URL', 'TEMPORAL_ADDRESS']
+  const unset = ['DATABASE_URL', 'TEMPORAL_ADDRESS']
     .filter((name) => !env[name])
     .map((name) => ({ path: name, message: 'must be set when NODE_ENV=production (embedded defaults are for development only)' }));
+  return [...unset, ...unpinnedToolkitProblems(env)];
+}
+
+/** A toolkit's "latest" changes under a running installation: production pins every one. */
+function unpinnedToolkitProblems(env: NodeJS.ProcessEnv): Array<{ path: string; message: string }> {
+  const parsed = composioToolkitsSchema.safeParse(env.COMPOSIO_TOOLKITS);
+  if (!parsed.success) return [];
+  const unpinned = parsed.data.filter((toolkit) => !toolkit.version).map((toolkit) => toolkit.slug);
+  if (unpinned.length === 0) return [];
+  return [{ path: 'COMPOSIO_TOOLKITS', message: `pin a version for ${unpinned.join(', ')} (slug@version) when NODE_ENV=production` }];
 }
 
 export const workerEnvSchema = z.object({
@@ -55,9 +99,7 @@ export const workerEnvSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
   MODEL_BASE_URL: optionalUrl,
   MODEL_API_KEY: z.string().optional(),
-  COMPOSIO_API_KEY: z.string().optional(),
-  COMPOSIO_BASE_URL: optionalUrl,
-  COMPOSIO_TOOLKITS: z.string().optional(),
+  ...composioShape,
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
@@ -72,6 +114,7 @@ export const apiEnvSchema = z.object({
   FLIGHTDECK_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   /** Agent runs continue as new past this many history events (default: when Temporal suggests it). */
   FLIGHTDECK_HISTORY_EVENTS_LIMIT: z.coerce.number().int().min(50).optional(),
+  ...composioShape,
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 

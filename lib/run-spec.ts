@@ -93,6 +93,8 @@ export const runSpecSchema = z
     tags: z.array(tagSchema).max(20).default([]),
     idempotencyKey: z.string().trim().min(1).max(200).optional(),
     userId: z.string().trim().min(1).max(200).optional(),
+    /** A Composio connected account to use instead of the user's default one for the toolkit. */
+    connectedAccountId: z.string().trim().min(1).max(200).optional(),
     input: z.json().optional(),
     plan: planSchema.optional(),
     agent: agentSchema.optional(),

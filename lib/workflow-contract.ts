@@ -108,7 +108,21 @@ export interface ExecuteToolInput {
   stepId: string;
   tool: string;
   args: Record<string, unknown>;
+  /** The run spec's `userId`: whose connected accounts a Composio tool acts with. */
+  userId?: string;
+  connectedAccountId?: string;
+  /** Run id + step id: the same for every attempt and replay of this call (`toolCallIdempotencyKey`). */
+  idempotencyKey?: string;
 }
+
+/**
+ * One key per tool call. Step ids are unique within a run (plan step ids; agent calls use
+ * `turn-<n>.<callId>`), and the workflow computes the key from them deterministically.
+ */
+export const toolCallIdempotencyKey = (runId: string, stepId: string): string => `${runId}/${stepId}`;
+
+/** The call's key; calls scheduled before keys existed (replayed histories) get the same derivation. */
+export const idempotencyKeyOf = (call: ExecuteToolInput): string => call.idempotencyKey ?? toolCallIdempotencyKey(call.runId, call.stepId);
 
 /** A workflow-level fact for the `recordEvent` activity; `key` is unique within the run. */
 export interface WorkflowFact {

@@ -22,7 +22,7 @@ describe('the API while its dependencies are down', () => {
     });
     const log = createLogger('test', 'silent');
     db = createDb(env.DATABASE_URL, { log });
-    api = await startApiServer({ env, db, tools: createToolRegistry(), log });
+    api = await startApiServer({ env, db, tools: await createToolRegistry(), log });
   });
   afterAll(async () => {
     await api?.close();

@@ -10,7 +10,7 @@ import {
 import type { Activities } from '../activities';
 import type { FailureInfo, RunStatus } from '../lib/events';
 import { statusSearchAttribute } from '../lib/search-attributes';
-import type { AgentRunInput, ExecuteToolInput, ToolCallPolicy, WorkflowFact } from '../lib/workflow-contract';
+import { toolCallIdempotencyKey, type AgentRunInput, type ExecuteToolInput, type ToolCallPolicy, type WorkflowFact } from '../lib/workflow-contract';
 import { ApprovalGate } from './approval-gate';
 import type { RunState } from './definitions';
 
@@ -59,7 +59,7 @@ export class RunContext {
    * Runs one tool call as an activity with the resolved policy, counting it against `maxToolCalls`.
    * Cancellation waits for the activity to acknowledge, so its last attempt is recorded before the run ends.
    */
-  async callTool(policy: ToolCallPolicy, call: Omit<ExecuteToolInput, 'tenantId' | 'runId'>): Promise<unknown> {
+  async callTool(policy: ToolCallPolicy, call: Pick<ExecuteToolInput, 'stepId' | 'tool' | 'args'>): Promise<unknown> {
     const limit = this.input.spec.limits?.maxToolCalls;
     if (limit !== undefined && this.state.toolCalls >= limit) {
       throw new RunStopped({ message: `maxToolCalls (${limit}) exceeded`, errorClass: 'LimitExceeded', retryable: false });
@@ -71,7 +71,15 @@ export class RunContext {
       retry: policy.retry,
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     });
-    return executeTool({ tenantId: this.input.tenantId, runId: this.input.runId, ...call });
+    const { tenantId, runId, spec } = this.input;
+    return executeTool({
+      tenantId,
+      runId,
+      ...call,
+      ...(spec.userId ? { userId: spec.userId } : {}),
+      ...(spec.connectedAccountId ? { connectedAccountId: spec.connectedAccountId } : {}),
+      idempotencyKey: toolCallIdempotencyKey(runId, call.stepId),
+    });
   }
 }
 

@@ -1,7 +1,38 @@
+import type { Logger } from 'pino';
+import type { WorkerEnv } from '../../lib/config';
+import { createLogger } from '../../lib/logger';
 import { builtinTools } from './builtin';
+import { ComposioCatalog } from './composio/composio-catalog';
+import { createComposioSdk } from './composio/composio-sdk';
 import { ToolRegistry } from './registry';
 
-/** The tools this installation offers: built-ins always; Composio's join when configured. */
-export function createToolRegistry(): ToolRegistry {
-  return new ToolRegistry(builtinTools);
+/** What the worker and the API both read to set up tools (the same variables in both schemas). */
+export type ToolsEnv = Pick<WorkerEnv, 'COMPOSIO_API_KEY' | 'COMPOSIO_BASE_URL' | 'COMPOSIO_TOOLKITS'>;
+
+export interface ToolRegistryOptions {
+  env?: ToolsEnv;
+  log?: Logger;
+  /** Catalog cache lifetime (default 10 min) and pause after a failed load (default 30 s). */
+  composioCatalogTtlMs?: number;
+  composioRetryAfterFailureMs?: number;
+}
+
+/**
+ * The tools this installation offers: built-ins always; Composio's join when COMPOSIO_API_KEY is
+ * set. The catalog is loaded before this resolves; if Composio cannot be reached the registry still
+ * comes up (with a warning) and the catalog loads on a later use.
+ */
+export async function createToolRegistry(options: ToolRegistryOptions = {}): Promise<ToolRegistry> {
+  const env = options.env;
+  if (!env?.COMPOSIO_API_KEY) return new ToolRegistry(builtinTools);
+  const config = { apiKey: env.COMPOSIO_API_KEY, baseUrl: env.COMPOSIO_BASE_URL, toolkits: env.COMPOSIO_TOOLKITS };
+  const catalog = new ComposioCatalog({
+    sdk: createComposioSdk(config),
+    config,
+    log: options.log ?? createLogger('tools'),
+    ttlMs: options.composioCatalogTtlMs,
+    retryAfterFailureMs: options.composioRetryAfterFailureMs,
+  });
+  await catalog.refresh();
+  return new ToolRegistry(builtinTools, [catalog]);
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { modelToolName, type ModelTool } from '../../lib/workflow-contract';
 import type { ToolDefinition } from './tool';
+import { retryableError } from './tool-errors';
 
 /** Public view of a tool, as `GET /v1/tools` serves it. */
 export interface ToolDescription {
@@ -13,11 +14,27 @@ export interface ToolDescription {
   defaults: ToolDefinition['defaults'];
 }
 
+/**
+ * Tools whose list comes from elsewhere (Composio's catalog) and can change: `current()` is the
+ * last catalog loaded, `refresh()` reloads it when stale and never throws.
+ */
+export interface DynamicToolProvider {
+  /** Tool names this provider owns start with `<prefix>.`. */
+  prefix: string;
+  current(): ReadonlyMap<string, ToolDefinition>;
+  /** Whether a catalog has been loaded at least once. */
+  loaded(): boolean;
+  refresh(): Promise<void>;
+}
+
 /** All tools the worker can run and the API can validate against, by `<provider>.<name>`. */
 export class ToolRegistry {
   private readonly tools = new Map<string, ToolDefinition>();
 
-  constructor(tools: Iterable<ToolDefinition>) {
+  constructor(
+    tools: Iterable<ToolDefinition>,
+    private readonly providers: DynamicToolProvider[] = [],
+  ) {
     for (const tool of tools) {
       if (this.tools.has(tool.name)) throw new Error(`tool ${tool.name} is registered twice`);
       this.tools.set(tool.name, tool);
@@ -25,17 +42,45 @@ export class ToolRegistry {
   }
 
   get(name: string): ToolDefinition | undefined {
-    return this.tools.get(name);
+    return this.tools.get(name) ?? this.providerOf(name)?.current().get(name);
   }
 
   has(name: string): boolean {
-    return this.tools.has(name);
+    return this.get(name) !== undefined;
+  }
+
+  /** Reloads stale catalogs (a failed load is logged and retried on a later call, never thrown). */
+  async refresh(): Promise<void> {
+    await Promise.all(this.providers.map((provider) => provider.refresh()));
+  }
+
+  /**
+   * `get`, but a name a catalog should own and does not (not loaded yet, or stale) first reloads it:
+   * a run must not fail as `UnknownTool` because the worker started while Composio was down.
+   */
+  async resolve(name: string): Promise<ToolDefinition | undefined> {
+    const found = this.get(name);
+    if (found) return found;
+    const provider = this.providerOf(name);
+    if (!provider) return undefined;
+    await provider.refresh();
+    // No catalog at all is an outage, not an unknown tool: retry the call rather than fail the run.
+    if (!provider.loaded()) throw retryableError('CatalogUnavailable', `the ${provider.prefix} tool catalog could not be loaded yet; ${name} will be retried`);
+    return provider.current().get(name);
+  }
+
+  private providerOf(name: string): DynamicToolProvider | undefined {
+    return this.providers.find((provider) => name.startsWith(`${provider.prefix}.`));
+  }
+
+  private all(): ToolDefinition[] {
+    return [...this.tools.values(), ...this.providers.flatMap((provider) => [...provider.current().values()])];
   }
 
   /** The named tools as chat-completions function tools, for an agent's model. */
   modelTools(names: string[]): ModelTool[] {
     return names.flatMap((name) => {
-      const tool = this.tools.get(name);
+      const tool = this.get(name);
       if (!tool) return [];
       return [
         {
@@ -47,7 +92,7 @@ export class ToolRegistry {
   }
 
   describe(): ToolDescription[] {
-    return [...this.tools.values()]
+    return this.all()
       .map((tool) => ({
         name: tool.name,
         provider: tool.name.split('.')[0] ?? '',
@@ -62,5 +107,6 @@ export class ToolRegistry {
 }
 
 function jsonSchemaOf(tool: ToolDefinition): unknown {
+  if (tool.jsonSchema !== undefined) return tool.jsonSchema;
   return z.toJSONSchema(tool.inputSchema, { unrepresentable: 'any', io: 'input' });
 }

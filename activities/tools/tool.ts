@@ -7,6 +7,11 @@ export interface ToolContext {
   signal: AbortSignal;
   heartbeat(details?: unknown): void;
   attempt: number;
+  /** Whose accounts the call acts for (the run spec's `userId`; Composio's user). */
+  userId?: string;
+  connectedAccountId?: string;
+  /** The same for every attempt and replay of this call: run id + step id. */
+  idempotencyKey: string;
 }
 
 /** The one interface every provider's tools implement (built-in, Composio). */
@@ -14,6 +19,11 @@ export interface ToolDefinition<Args = unknown> {
   name: string;
   description: string;
   inputSchema: z.ZodType<Args>;
+  /**
+   * The provider's own JSON Schema of the args (Composio's `input_parameters`), served as is by
+   * `GET /v1/tools` and to models; without it the schema is derived from `inputSchema`.
+   */
+  jsonSchema?: unknown;
   /** Retry policy and timeouts a step gets unless it overrides them. */
   defaults: ToolCallPolicy;
   /** Whether a call waits for a human decision unless the step says otherwise. */

@@ -55,8 +55,9 @@ export function healthRouter(deps: { db: Knex; temporal: Client; temporalCalls: 
 
 export function toolsRouter(tools: ToolRegistry): Router {
   const router = Router();
-  router.get('/tools', (request, response) => {
+  router.get('/tools', async (request, response) => {
     principalWithRole(request, 'viewer');
+    await tools.refresh();
     response.json({ tools: tools.describe() });
   });
   return router;
