@@ -1,0 +1,70 @@
+/**
+ * A ws client that stops reading fills its send buffer; past the bound the server closes it with
+ * 4008 ("lagging: resume with afterSeq") while other clients carry on, and the slow client resumes
+ * from the last seq it had, with no gap and no duplicate.
+ */
+import WebSocket from 'ws';
+import { closeCodes } from '../lib/stream';
+import { startRun, waitForEnd } from './run-helpers';
+import { startTestStack, type TestStack } from './stack';
+import { TestStreamClient } from './ws-client';
+
+describe('a slow ws consumer', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ env: { FLIGHTDECK_WS_MAX_BUFFERED_BYTES: String(64 * 1024) } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('is closed with 4008 past the bound, others are unaffected, and it resumes with afterSeq', async () => {
+    // Big events: each step's args and output carry ~120 KB, so a few runs outgrow the socket buffers.
+    const blob = 'x'.repeat(120_000);
+    const runIds = await Promise.all(
+      Array.from({ length: 8 }, () => startRun(stack, { plan: { steps: ['a', 'b'].map((id) => ({ id, tool: 'builtin.echo', args: { blob } })) } })),
+    );
+    await Promise.all(runIds.map((runId) => waitForEnd(stack, runId)));
+
+    const slow = new WebSocket(stack.wsUrl, { headers: { authorization: `Bearer ${stack.adminKey}` } });
+    await new Promise((resolve) => slow.once('open', resolve));
+    const received = new Map<string, number[]>();
+    slow.on('message', (data) => {
+      const frame = JSON.parse(data.toString()) as { type: string; runId?: string; seq?: number };
+      if (frame.type === 'event') received.set(frame.runId!, [...(received.get(frame.runId!) ?? []), frame.seq!]);
+    });
+    const closed = new Promise<number>((resolve) => slow.once('close', (code) => resolve(code)));
+    const healthy = await TestStreamClient.connect(stack.wsUrl, stack.adminKey);
+
+    // Stop reading: the server's writes pile up in its send buffer.
+    (slow as unknown as { _socket: { pause(): void } })._socket.pause();
+    for (const runId of runIds) {
+      slow.send(JSON.stringify({ type: 'subscribe', runId, afterSeq: 0 }));
+      healthy.send({ type: 'subscribe', runId, afterSeq: 0 });
+    }
+    // The hub drops the client once its buffer passes the bound; then reading resumes, and the
+    // client gets what was already on its way, then the close frame.
+    for (let waited = 0; stack.api.hub.clientCount > 1; waited += 50) {
+      if (waited > 30_000) throw new Error('the slow client was never dropped');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    (slow as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect(await closed).toBe(closeCodes.lagging);
+
+    await healthy.waitFor(() => runIds.every((runId) => healthy.events(runId).some((frame) => frame.event.type === 'run.completed')), 30_000);
+    await healthy.close();
+
+    // Resume each run from the last seq the slow client received.
+    const resumed = await TestStreamClient.connect(stack.wsUrl, stack.adminKey);
+    try {
+      for (const runId of runIds) resumed.send({ type: 'subscribe', runId, afterSeq: received.get(runId)?.at(-1) ?? 0 });
+      await resumed.waitFor(() => runIds.every((runId) => [...(received.get(runId) ?? []), ...resumed.events(runId).map((f) => f.seq)].includes(9)), 30_000);
+      for (const runId of runIds) {
+        const all = [...(received.get(runId) ?? []), ...resumed.events(runId).map((frame) => frame.seq)];
+        expect(all).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      }
+    } finally {
+      await resumed.close();
+    }
+  }, 90_000);
+});
