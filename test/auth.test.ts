@@ -40,7 +40,7 @@ describe('API keys, roles and tenancy', () => {
   });
   afterAll(async () => {
     await stack.request('POST', `/v1/runs/${ownRun}/terminate`, {});
-    await call(keys.otherAdmin, 'POST', `/v1/runs/${otherRun}/terminate`, {});
+    await call(keys.otherAdmin!, 'POST', `/v1/runs/${otherRun}/terminate`, {});
     await stack?.close();
   });
 
