@@ -9,6 +9,7 @@ import type { ToolRegistry } from '../activities/tools/registry';
 import { startApiServer, type ApiServer } from '../api/server';
 import { apiEnvSchema, parseEnv, workerEnvSchema } from '../lib/config';
 import { createDb } from '../lib/db';
+import { FlightdeckClient } from '../lib/api-client';
 import { createLogger } from '../lib/logger';
 import { createWorker } from '../worker/create-worker';
 
@@ -29,6 +30,10 @@ export interface TestStack {
   db: Knex;
   api: ApiServer;
   worker: Worker;
+  /** The typed client, with the admin key. */
+  client: FlightdeckClient;
+  /** Closes the API (ws clients get 1001) and starts it again on the same port, as a redeploy would. */
+  restartApi(): Promise<void>;
   /** Calls the API with the admin key; returns status and parsed JSON body. */
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
@@ -72,7 +77,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     workflowBundle: workerEnv.WORKFLOW_BUNDLE_PATH ? { codePath: workerEnv.WORKFLOW_BUNDLE_PATH } : undefined,
   });
   const workerRun = worker.run();
-  const api = await startApiServer({ env: apiEnv, db, tools, log });
+  let api = await startApiServer({ env: apiEnv, db, tools, log });
 
   return {
     tenantId,
@@ -80,8 +85,16 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     wsUrl: `${api.url.replace(/^http/, 'ws')}/v1/stream`,
     adminKey: testAdminKey,
     db,
-    api,
+    get api() {
+      return api;
+    },
     worker,
+    client: new FlightdeckClient({ baseUrl: api.url, apiKey: testAdminKey }),
+    async restartApi() {
+      const port = Number(new URL(api.url).port);
+      await api.close();
+      api = await startApiServer({ env: { ...apiEnv, API_PORT: port }, db, tools, log });
+    },
     async request(method, path, body) {
       const response = await fetch(`${api.url}${path}`, {
         method,

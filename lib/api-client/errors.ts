@@ -37,10 +37,14 @@ export class FlightdeckUnreachableError extends Error {
   }
 }
 
-/** undici hides the useful part (ECONNREFUSED …) in `cause`. */
+/**
+ * undici's "fetch failed" hides the useful part (ECONNREFUSED …) in `cause`. Duck-typed, not
+ * `instanceof Error`: the error may come from another realm (a bundler's or a test runner's).
+ */
 function describeCause(cause: unknown): string {
-  if (!(cause instanceof Error)) return '';
-  const inner = cause.cause;
-  if (inner && typeof inner === 'object' && 'code' in inner && typeof inner.code === 'string') return inner.code;
-  return cause.message;
+  if (typeof cause !== 'object' || cause === null) return '';
+  const { message, cause: inner } = cause as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  if (typeof inner?.code === 'string') return inner.code;
+  if (typeof inner?.message === 'string') return inner.message;
+  return typeof message === 'string' ? message : '';
 }

@@ -4,4 +4,4 @@ export { FlightdeckApiError, FlightdeckUnreachableError } from './errors';
 export type { StreamStatus, WebSocketLike, ReconnectOptions } from './reconnecting-stream';
 export type { ApiKey, CreatedApiKey, EventPage, Health, Readiness, Run, RunDetail, RunList, Tool } from './schemas';
 export type { EndStatus, RunsFilter, WatchRunOptions, WatchRunResult, WatchRunsOptions } from './watch';
-export type { RunEvent } from '../events';
+export type { RunEvent, RunStatus } from '../events';
