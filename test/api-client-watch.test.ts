@@ -124,6 +124,21 @@ describe('watchRun and watchRuns over the real ws stream', () => {
     expect(refused).toMatchObject({ status: 401, code: 'unauthenticated' });
   });
 
+  it('rejects with what onEvent throws, and delivers nothing after it', async () => {
+    const runId = (await client.startRun({ plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: {} }] } })).run.id;
+    const delivered: number[] = [];
+    const outcome = await client
+      .watchRun(runId, {
+        onEvent: (event) => {
+          delivered.push(event.seq);
+          if (event.seq === 2) throw new Error('handler broke');
+        },
+      })
+      .catch((error: unknown) => error);
+    expect(outcome).toEqual(new Error('handler broke'));
+    expect(delivered).toEqual([1, 2]);
+  });
+
   it('watchRuns pushes list updates that match the filter until aborted', async () => {
     const controller = new AbortController();
     const updates: Run[] = [];

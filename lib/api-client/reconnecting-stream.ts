@@ -111,8 +111,11 @@ function runSession(options: ReconnectingStreamOptions, hooks: { onLive(): void 
     let wasLive = false;
     let answeredSincePing = true;
     let pingTimer: ReturnType<typeof setInterval> | undefined;
+    // A failure wins over however the session was ending: a handler that throws after the socket
+    // dropped must stop the stream, not be retried silently.
+    let failure: { error: unknown } | null = null;
 
-    const end = (outcome: { end: SessionEnd } | { error: unknown }, closeCode = 1000, reason = 'done') => {
+    const end = (outcome: SessionEnd, closeCode = 1000, reason = 'done') => {
       if (ending) return;
       ending = true;
       clearInterval(pingTimer);
@@ -123,9 +126,9 @@ function runSession(options: ReconnectingStreamOptions, hooks: { onLive(): void 
         // Closing a socket that never opened can throw in some implementations; it is gone either way.
       }
       // Let the frame being handled finish first, so the next session cannot overtake it.
-      inbox = inbox.then(() => ('error' in outcome ? reject(outcome.error) : resolve(outcome.end)));
+      inbox = inbox.then(() => (failure ? reject(failure.error) : resolve(outcome)));
     };
-    const onAbort = () => end({ end: { kind: 'finished' } });
+    const onAbort = () => end({ kind: 'finished' });
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) onAbort();
 
@@ -134,9 +137,12 @@ function runSession(options: ReconnectingStreamOptions, hooks: { onLive(): void 
         wasLive = true;
         hooks.onLive();
       },
-      finish: () => end({ end: { kind: 'finished' } }),
-      reconnect: (reason) => end({ end: { kind: 'dropped', wasLive } }, 4000, reason.slice(0, 120)),
-      fail: (error) => end({ error }),
+      finish: () => end({ kind: 'finished' }),
+      reconnect: (reason) => end({ kind: 'dropped', wasLive }, 4000, reason.slice(0, 120)),
+      fail: (error) => {
+        failure ??= { error };
+        end({ kind: 'finished' });
+      },
     };
 
     socket.addEventListener('open', () => {
@@ -164,11 +170,11 @@ function runSession(options: ReconnectingStreamOptions, hooks: { onLive(): void 
     });
     socket.addEventListener('close', (event) => {
       if (fatalCloseCodes.has(event.code)) {
-        end({ error: new FlightdeckApiError({ status: 401, code: 'unauthenticated', message: event.reason || 'the stream refused the API key' }) });
+        control.fail(new FlightdeckApiError({ status: 401, code: 'unauthenticated', message: event.reason || 'the stream refused the API key' }));
         return;
       }
       // 1001 (server going away), 4008 (fell behind), 1006 (dropped) and the rest: resume.
-      end({ end: { kind: 'dropped', wasLive } });
+      end({ kind: 'dropped', wasLive });
     });
     socket.addEventListener('error', () => {
       // A 'close' always follows; deciding there keeps one path.
