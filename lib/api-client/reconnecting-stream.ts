@@ -52,7 +52,7 @@ export interface ReconnectingStreamOptions extends ReconnectOptions {
   signal?: AbortSignal;
 }
 
-type SessionEnd = { kind: 'finished' } | { kind: 'dropped'; wasLive: boolean };
+type SessionEnd = { kind: 'finished' } | { kind: 'dropped' };
 
 /** Close codes after which resuming cannot help (lib/stream.ts `closeCodes.unauthenticated`, policy violation). */
 const fatalCloseCodes = new Set([4401, 1008]);
@@ -92,7 +92,7 @@ export async function runReconnectingStream(options: ReconnectingStreamOptions):
       },
     });
     if (end.kind === 'finished') return;
-    if (end.wasLive) failures = 0;
+    // onLive reset the count if this socket got as far as live, so the backoff starts over.
     failures += 1;
     if (signal?.aborted) return;
     setStatus('reconnecting');
@@ -108,7 +108,6 @@ function runSession(options: ReconnectingStreamOptions, hooks: { onLive(): void 
     options.onSocket?.(socket);
     let inbox: Promise<void> = Promise.resolve();
     let ending = false;
-    let wasLive = false;
     let answeredSincePing = true;
     let pingTimer: ReturnType<typeof setInterval> | undefined;
     // A failure wins over however the session was ending: a handler that throws after the socket
@@ -133,12 +132,9 @@ function runSession(options: ReconnectingStreamOptions, hooks: { onLive(): void 
     if (signal?.aborted) onAbort();
 
     const control: StreamControl = {
-      markLive: () => {
-        wasLive = true;
-        hooks.onLive();
-      },
+      markLive: () => hooks.onLive(),
       finish: () => end({ kind: 'finished' }),
-      reconnect: (reason) => end({ kind: 'dropped', wasLive }, 4000, reason.slice(0, 120)),
+      reconnect: (reason) => end({ kind: 'dropped' }, 4000, reason.slice(0, 120)),
       fail: (error) => {
         failure ??= { error };
         end({ kind: 'finished' });
@@ -174,7 +170,7 @@ function runSession(options: ReconnectingStreamOptions, hooks: { onLive(): void 
         return;
       }
       // 1001 (server going away), 4008 (fell behind), 1006 (dropped) and the rest: resume.
-      end({ kind: 'dropped', wasLive });
+      end({ kind: 'dropped' });
     });
     socket.addEventListener('error', () => {
       // A 'close' always follows; deciding there keeps one path.
