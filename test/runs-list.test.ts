@@ -1,3 +1,4 @@
+import { FlightdeckApiError, type ListRunsFilter, type RunStatus } from '../lib/api-client';
 import { startRun, waitForEnd } from './run-helpers';
 import { startTestStack, type TestStack } from './stack';
 
@@ -17,37 +18,42 @@ describe('GET /v1/runs filters and pages', () => {
     await stack?.close();
   });
 
-  const listIds = async (query: string) => {
-    const response = await stack.request('GET', `/v1/runs?${query}`);
-    expect(response.status).toBe(200);
-    return response.body.runs.map((run: { id: string }) => run.id) as string[];
-  };
+  const listIds = async (filter: ListRunsFilter) => (await stack.client.listRuns(filter)).runs.map((run) => run.id);
 
   it('filters by status, tags (all must match), tool, name text and creation time', async () => {
-    expect(await listIds('status=failed')).toEqual([ids.gamma]);
-    expect(await listIds('status=completed,failed')).toEqual([ids.gamma, ids.beta, ids.alpha]);
-    expect(await listIds('tag=nightly')).toEqual([ids.beta, ids.alpha]);
-    expect(await listIds('tag=nightly,reports')).toEqual([ids.alpha]);
-    expect(await listIds('tool=builtin.flaky')).toEqual([ids.gamma]);
-    expect(await listIds('q=ALPHA')).toEqual([ids.alpha]);
-    expect(await listIds('q=100%25_')).toEqual([ids.gamma]); // % and _ are literal, not wildcards
-    expect(await listIds('q=0%25d')).toEqual([]);
-    const future = new Date(Date.now() + 60_000).toISOString();
-    expect(await listIds(`createdAfter=${encodeURIComponent(future)}`)).toEqual([]);
-    expect(await listIds(`createdBefore=${encodeURIComponent(future)}`)).toHaveLength(3);
+    expect(await listIds({ status: 'failed' })).toEqual([ids.gamma]);
+    expect(await listIds({ status: ['completed', 'failed'] })).toEqual([ids.gamma, ids.beta, ids.alpha]);
+    expect(await listIds({ tag: 'nightly' })).toEqual([ids.beta, ids.alpha]);
+    expect(await listIds({ tag: ['nightly', 'reports'] })).toEqual([ids.alpha]);
+    expect(await listIds({ tool: 'builtin.flaky' })).toEqual([ids.gamma]);
+    expect(await listIds({ q: 'ALPHA' })).toEqual([ids.alpha]);
+    expect(await listIds({ q: '100%_' })).toEqual([ids.gamma]); // % and _ are literal, not wildcards
+    expect(await listIds({ q: '0%d' })).toEqual([]);
+    const future = new Date(Date.now() + 60_000);
+    expect(await listIds({ createdAfter: future })).toEqual([]);
+    expect(await listIds({ createdBefore: future })).toHaveLength(3);
   });
 
   it('pages newest first with a cursor, never skipping or repeating', async () => {
-    const first = await stack.request('GET', '/v1/runs?limit=2');
-    expect(first.body.runs.map((run: { id: string }) => run.id)).toEqual([ids.gamma, ids.beta]);
-    const second = await stack.request('GET', `/v1/runs?limit=2&cursor=${first.body.nextCursor}`);
-    expect(second.body.runs.map((run: { id: string }) => run.id)).toEqual([ids.alpha]);
-    expect(second.body.nextCursor).toBeNull();
+    const first = await stack.client.listRuns({ limit: 2 });
+    expect(first.runs.map((run) => run.id)).toEqual([ids.gamma, ids.beta]);
+    const second = await stack.client.listRuns({ limit: 2, cursor: first.nextCursor ?? undefined });
+    expect(second.runs.map((run) => run.id)).toEqual([ids.alpha]);
+    expect(second.nextCursor).toBeNull();
   });
 
-  it('rejects bad filters with 400', async () => {
-    for (const query of ['status=sleeping', 'tool=nodots', 'createdAfter=yesterday', 'limit=500']) {
-      expect((await stack.request('GET', `/v1/runs?${query}`)).status).toBe(400);
+  it('rejects bad filters with 400 naming the parameter', async () => {
+    const badFilters: Array<[ListRunsFilter, string]> = [
+      [{ status: 'sleeping' as RunStatus }, 'status.0'],
+      [{ tool: 'nodots' }, 'tool'],
+      [{ createdAfter: 'yesterday' }, 'createdAfter'],
+      [{ limit: 500 }, 'limit'],
+      [{ cursor: 'not-a-cursor' }, 'cursor'],
+    ];
+    for (const [filter, path] of badFilters) {
+      const error = await stack.client.listRuns(filter).catch((rejected: unknown) => rejected);
+      expect(error).toBeInstanceOf(FlightdeckApiError);
+      expect(error).toMatchObject({ status: 400, code: 'validation_failed', details: [expect.objectContaining({ path })] });
     }
   });
 });

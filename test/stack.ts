@@ -13,6 +13,7 @@ import { apiEnvSchema, parseEnv, workerEnvSchema, type WorkerEnv } from '../lib/
 import { createDb } from '../lib/db';
 import { configureLogRedaction } from '../lib/event-log';
 import { terminalStatuses } from '../lib/events';
+import { FlightdeckClient } from '../lib/api-client';
 import { createLogger } from '../lib/logger';
 import { createWorker } from '../worker/create-worker';
 
@@ -38,6 +39,10 @@ export interface TestStack {
   worker: Worker | null;
   /** The task queue the API starts runs on; an outside worker must poll it. */
   taskQueue: string;
+  /** The typed client, with the admin key. */
+  client: FlightdeckClient;
+  /** Closes the API (ws clients get 1001) and starts it again on the same port, as a redeploy would. */
+  restartApi(): Promise<void>;
   /** Calls the API with the admin key; returns status and parsed JSON body. */
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Polls `GET /v1/runs/:id` until the run reaches a terminal status; returns the run as served. */
@@ -76,7 +81,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   configureLogRedaction({ extraKeys: workerEnv.FLIGHTDECK_REDACT_KEYS });
 
   const inProcess = options.worker === 'none' ? null : await startInProcessWorker(workerEnv, taskQueue, db, tools);
-  const api = await startApiServer({ env: apiEnv, db, tools, log });
+  let api = await startApiServer({ env: apiEnv, db, tools, log });
 
   const request: TestStack['request'] = async (method, path, body) => {
     const response = await fetch(`${api.url}${path}`, {
@@ -95,9 +100,17 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     wsUrl: `${api.url.replace(/^http/, 'ws')}/v1/stream`,
     adminKey: testAdminKey,
     db,
-    api,
+    get api() {
+      return api;
+    },
     worker: inProcess?.worker ?? null,
     taskQueue,
+    client: new FlightdeckClient({ baseUrl: api.url, apiKey: testAdminKey }),
+    async restartApi() {
+      const port = Number(new URL(api.url).port);
+      await api.close();
+      api = await startApiServer({ env: { ...apiEnv, API_PORT: port }, db, tools, log });
+    },
     request,
     async waitForRun(runId, { timeoutMs = 30_000 } = {}) {
       const deadline = Date.now() + timeoutMs;

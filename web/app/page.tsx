@@ -1,7 +1,7 @@
 import { ApiErrorNotice, ApiUnreachableNotice } from '@/components/api-notices';
 import { AutoRefresh } from '@/components/auto-refresh';
 import { RunsOverview } from '@/components/runs/runs-overview';
-import { FlightdeckApiError, FlightdeckApiUnreachableError, listRuns, type RunList } from '@/lib/api';
+import { FlightdeckApiError, FlightdeckUnreachableError, listRuns, type RunList } from '@/lib/api';
 import { getServerEnv } from '@/lib/env';
 
 export const dynamic = 'force-dynamic';
@@ -18,7 +18,7 @@ async function loadRuns(cursor: string | undefined): Promise<RunsResult> {
   try {
     return { kind: 'ok', runList: await listRuns({ limit: PAGE_SIZE, cursor }) };
   } catch (error) {
-    if (error instanceof FlightdeckApiUnreachableError) return { kind: 'unreachable', apiUrl: error.url };
+    if (error instanceof FlightdeckUnreachableError) return { kind: 'unreachable', apiUrl: error.url };
     if (error instanceof FlightdeckApiError) return { kind: 'api_error', code: error.code, message: error.message };
     throw error;
   }

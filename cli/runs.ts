@@ -1,0 +1,167 @@
+import { readFile } from 'node:fs/promises';
+import type { RunEvent, RunSpecInput, RunStatus } from '../lib/api-client';
+import {
+  clientFrom,
+  integerOption,
+  listOption,
+  parseCommandArgs,
+  print,
+  requirePositional,
+  UsageError,
+  type CliIo,
+  type Command,
+  type CommandGroup,
+} from './command';
+import { formatEventLine, formatRun, runsTable } from './format';
+
+const start: Command = {
+  name: 'start',
+  usage: ['runs start <spec.json | ->', 'runs start --plan-echo <message>'],
+  summary: 'start a run from a run spec file, stdin (-), or a one-step builtin.echo plan; prints the run id',
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, { 'plan-echo': { type: 'string' } }, { max: 1 });
+    const source = positionals[0];
+    if ((source === undefined) === (values['plan-echo'] === undefined)) {
+      throw new UsageError('give exactly one of a spec file (or - for stdin) and --plan-echo');
+    }
+    const spec = source === undefined ? echoPlan(values['plan-echo'] ?? '') : await readSpec(source, io);
+    const started = await clientFrom(values, io).startRun(spec);
+    print(io, values, started, () => `${started.run.id}\n`);
+    if (!started.created && !values.json) io.stderr(`(an existing run: its idempotencyKey matched)\n`);
+    return 0;
+  },
+};
+
+const echoPlan = (message: string): RunSpecInput => ({
+  name: 'echo',
+  plan: { steps: [{ id: 'echo', tool: 'builtin.echo', args: { message } }] },
+});
+
+/** The spec as given; the API validates it and answers with every problem. */
+async function readSpec(source: string, io: CliIo): Promise<RunSpecInput> {
+  const text = source === '-' ? await io.readStdin() : await readFile(source, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read spec file ${source}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
+  try {
+    return JSON.parse(text) as RunSpecInput;
+  } catch (error) {
+    throw new Error(`the spec ${source === '-' ? 'on stdin' : `in ${source}`} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+const list: Command = {
+  name: 'list',
+  usage: [
+    'runs list [--status <s,…>] [--tag <t,…>] [--tool <provider.name>] [--search <text>]',
+    '          [--created-after <iso>] [--created-before <iso>] [--limit <n>] [--cursor <c>]',
+  ],
+  summary: 'list runs, newest first (tags: a run must have all of them)',
+  async run(args, io) {
+    const { values } = parseCommandArgs(
+      args,
+      {
+        status: { type: 'string', multiple: true },
+        tag: { type: 'string', multiple: true },
+        tool: { type: 'string' },
+        search: { type: 'string' },
+        'created-after': { type: 'string' },
+        'created-before': { type: 'string' },
+        limit: { type: 'string' },
+        cursor: { type: 'string' },
+      },
+      { max: 0 },
+    );
+    const page = await clientFrom(values, io).listRuns({
+      // The API checks the status names and answers with the allowed ones.
+      status: listOption(values.status) as RunStatus[] | undefined,
+      tag: listOption(values.tag),
+      tool: values.tool,
+      q: values.search,
+      createdAfter: values['created-after'],
+      createdBefore: values['created-before'],
+      limit: integerOption(values.limit, 'limit', 1),
+      cursor: values.cursor,
+    });
+    print(io, values, page, () => (page.runs.length > 0 ? runsTable(page.runs) : 'no runs\n'));
+    if (page.nextCursor && !values.json) io.stderr(`more: --cursor ${page.nextCursor}\n`);
+    return 0;
+  },
+};
+
+const show: Command = {
+  name: 'show',
+  usage: ['runs show <run-id>'],
+  summary: 'print a run and all its events',
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {}, { max: 1 });
+    const runId = requirePositional(positionals, 0, 'run-id');
+    const client = clientFrom(values, io);
+    const run = await client.getRun(runId);
+    const events: RunEvent[] = [];
+    for (let afterSeq = 0; ; ) {
+      const page = await client.listEvents(runId, { afterSeq, limit: 1000 });
+      events.push(...page.events);
+      if (page.events.length === 0 || page.nextAfterSeq >= page.lastSeq) break;
+      afterSeq = page.nextAfterSeq;
+    }
+    print(io, values, { run, events }, () => `${formatRun(run)}\nevents:\n${events.map(formatEventLine).join('')}`);
+    return 0;
+  },
+};
+
+const watch: Command = {
+  name: 'watch',
+  usage: ['runs watch <run-id> [--after-seq <n>]'],
+  summary: 'stream a run\'s events live (`seq type summary`, or JSON lines); exit 0 when it completes, 1 when it fails, is cancelled or terminated',
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, { 'after-seq': { type: 'string' } }, { max: 1 });
+    const runId = requirePositional(positionals, 0, 'run-id');
+    const afterSeq = integerOption(values['after-seq'], 'after-seq', 0) ?? 0;
+    let lastSeq = afterSeq;
+    let wasLive = false;
+    const result = await clientFrom(values, io).watchRun(runId, {
+      afterSeq,
+      onEvent: (event) => {
+        lastSeq = event.seq;
+        io.stdout(values.json ? `${JSON.stringify(event)}\n` : formatEventLine(event));
+      },
+      onStatus: (status) => {
+        if (status === 'reconnecting') io.stderr(`connection lost after seq ${lastSeq}; reconnecting…\n`);
+        if (status === 'live' && wasLive) io.stderr(`resumed after seq ${lastSeq}\n`);
+        if (status === 'live') wasLive = true;
+      },
+    });
+    if (result.outcome !== 'ended') return 1;
+    if (result.status !== 'completed') io.stderr(`run ${runId} ${result.status}\n`);
+    return result.status === 'completed' ? 0 : 1;
+  },
+};
+
+const cancel: Command = {
+  name: 'cancel',
+  usage: ['runs cancel <run-id> [--reason <text>]'],
+  summary: 'ask a run to stop gracefully (its in-flight tool call is cancelled; it ends `cancelled`)',
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, { reason: { type: 'string' } }, { max: 1 });
+    const run = await clientFrom(values, io).cancelRun(requirePositional(positionals, 0, 'run-id'), values.reason);
+    print(io, values, { run }, () => `cancel requested for ${run.id} (status now: ${run.status}); \`flightdeck runs watch ${run.id}\` shows the end\n`);
+    return 0;
+  },
+};
+
+/** Listed so `approve` is discoverable; it says plainly that it does not exist yet rather than pretend. */
+const approve: Command = {
+  name: 'approve',
+  usage: ['runs approve <run-id> …'],
+  summary: 'not available yet: approvals arrive with the approvals issue',
+  async run(_args, io) {
+    io.stderr('error: `runs approve` is not available yet: approvals arrive with the approvals issue.\n');
+    return 1;
+  },
+};
+
+export const runsCommands: CommandGroup = {
+  name: 'runs',
+  summary: 'start, list, inspect, follow and cancel runs',
+  commands: [start, list, show, watch, cancel, approve],
+};

@@ -1,0 +1,222 @@
+import { z } from 'zod';
+import { errorBodySchema } from '../errors';
+import type { RunStatus } from '../events';
+import type { Role, runSpecSchema } from '../run-spec';
+import { FlightdeckApiError, FlightdeckUnreachableError } from './errors';
+import type { WebSocketLike } from './reconnecting-stream';
+import {
+  apiKeyBodySchema,
+  apiKeyListSchema,
+  createdApiKeySchema,
+  eventPageSchema,
+  healthSchema,
+  readinessSchema,
+  runBodySchema,
+  runDetailBodySchema,
+  runListSchema,
+  toolListSchema,
+  type ApiKey,
+  type CreatedApiKey,
+  type EventPage,
+  type Health,
+  type Readiness,
+  type Run,
+  type RunDetail,
+  type RunList,
+  type Tool,
+} from './schemas';
+import { watchRunEvents, watchRunsList, type RunsFilter, type WatchRunOptions, type WatchRunResult, type WatchRunsOptions } from './watch';
+
+/** A run spec as a caller writes it (defaults such as `tags: []` may be left out). */
+export type RunSpecInput = z.input<typeof runSpecSchema>;
+
+export interface FlightdeckClientOptions {
+  /** The API's base URL, e.g. `http://localhost:4000`. */
+  baseUrl: string;
+  apiKey: string;
+  /** Another fetch (Next.js's, one with a proxy); default: the global one. */
+  fetch?: typeof fetch;
+  /** Per request; past it the call fails with FlightdeckUnreachableError. Default 10 s. */
+  timeoutMs?: number;
+  /** For `watchRun` / `watchRuns` in a browser: its own `WebSocket`. Default: the `ws` package. */
+  WebSocket?: new (url: string) => WebSocketLike;
+}
+
+export interface ListRunsFilter {
+  status?: RunStatus | RunStatus[];
+  /** Runs that have every tag given. */
+  tag?: string | string[];
+  tool?: string;
+  createdAfter?: Date | string;
+  createdBefore?: Date | string;
+  /** Text in the run's name (case-insensitive). */
+  q?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+type QueryValue = string | number | Date | string[] | undefined;
+
+/**
+ * The typed client of the Flightdeck API, shared by the dashboard, the CLI and the tests. Every
+ * response body is checked against lib/api-client/schemas.ts; failures are FlightdeckApiError
+ * (the API said no, or said something unreadable) or FlightdeckUnreachableError (no answer).
+ */
+export class FlightdeckClient {
+  readonly baseUrl: string;
+  private readonly apiKey: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+  private readonly WebSocket?: new (url: string) => WebSocketLike;
+
+  constructor(options: FlightdeckClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.apiKey = options.apiKey;
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.WebSocket = options.WebSocket;
+  }
+
+  /** 201 → `created: true`; 200 → an `idempotencyKey` named a run that already existed. */
+  async startRun(spec: RunSpecInput): Promise<{ run: RunDetail; created: boolean }> {
+    const { status, body } = await this.request('POST', '/v1/runs', runDetailBodySchema, { body: spec });
+    return { run: body.run, created: status === 201 };
+  }
+
+  /** Newest first; pass `nextCursor` back as `cursor` for the next page. */
+  async listRuns(filter: ListRunsFilter = {}): Promise<RunList> {
+    const { createdAfter, createdBefore, ...rest } = filter;
+    const query = { ...rest, createdAfter: isoOf(createdAfter), createdBefore: isoOf(createdBefore) };
+    return (await this.request('GET', '/v1/runs', runListSchema, { query })).body;
+  }
+
+  async getRun(runId: string): Promise<RunDetail> {
+    return (await this.request('GET', `/v1/runs/${encodeURIComponent(runId)}`, runDetailBodySchema)).body.run;
+  }
+
+  /** Events with `seq > afterSeq`, in order; there are more while `nextAfterSeq < lastSeq`. */
+  async listEvents(runId: string, page: { afterSeq?: number; limit?: number } = {}): Promise<EventPage> {
+    return (await this.request('GET', `/v1/runs/${encodeURIComponent(runId)}/events`, eventPageSchema, { query: page })).body;
+  }
+
+  /** Graceful: the run records who asked and why, cancels its in-flight tool call, then ends `cancelled`. */
+  async cancelRun(runId: string, reason?: string): Promise<Run> {
+    return (await this.request('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`, runBodySchema, { body: { reason } })).body.run;
+  }
+
+  /** Hard stop through Temporal: no workflow code runs; the API records `run.terminated`. */
+  async terminateRun(runId: string, reason?: string): Promise<Run> {
+    return (await this.request('POST', `/v1/runs/${encodeURIComponent(runId)}/terminate`, runBodySchema, { body: { reason } })).body.run;
+  }
+
+  /** A chat message into an agent run (409 for plan runs and ended runs). */
+  async sendMessage(runId: string, text: string): Promise<Run> {
+    return (await this.request('POST', `/v1/runs/${encodeURIComponent(runId)}/messages`, runBodySchema, { body: { text } })).body.run;
+  }
+
+  async listTools(): Promise<Tool[]> {
+    return (await this.request('GET', '/v1/tools', toolListSchema)).body.tools;
+  }
+
+  /** The returned `key` is shown this once; `tenantId` is for the bootstrap admin key only. */
+  async createKey(input: { name: string; role: Role; tenantId?: string }): Promise<CreatedApiKey> {
+    return (await this.request('POST', '/v1/admin/keys', createdApiKeySchema, { body: input })).body;
+  }
+
+  async listKeys(tenantId?: string): Promise<ApiKey[]> {
+    return (await this.request('GET', '/v1/admin/keys', apiKeyListSchema, { query: { tenantId } })).body.keys;
+  }
+
+  /** Revoking twice is harmless (the first revocation time stays). */
+  async revokeKey(keyId: string, tenantId?: string): Promise<ApiKey> {
+    return (await this.request('DELETE', `/v1/admin/keys/${encodeURIComponent(keyId)}`, apiKeyBodySchema, { query: { tenantId } })).body.apiKey;
+  }
+
+  /** Liveness: the process answers. */
+  async health(): Promise<Health> {
+    return (await this.request('GET', '/healthz', healthSchema)).body;
+  }
+
+  /** Readiness: Postgres and Temporal answer; a FlightdeckApiError (503, `details.checks`) when not. */
+  async ready(): Promise<Readiness> {
+    return (await this.request('GET', '/readyz', readinessSchema)).body;
+  }
+
+  /** Follows a run's events live, resuming across drops with no gap and no duplicate (see watch.ts). */
+  watchRun(runId: string, options: WatchRunOptions): Promise<WatchRunResult> {
+    return watchRunEvents({ target: this.streamTarget(), getRun: (id) => this.getRun(id) }, runId, options);
+  }
+
+  /** Follows the runs list; resolves when `options.signal` aborts (see watch.ts). */
+  watchRuns(filter: RunsFilter, onRun: (run: Run) => void | Promise<void>, options?: WatchRunsOptions): Promise<void> {
+    return watchRunsList({ target: this.streamTarget(), checkAccess: () => this.listRuns({ limit: 1 }) }, filter, onRun, options);
+  }
+
+  private streamTarget() {
+    return { baseUrl: this.baseUrl, apiKey: this.apiKey, WebSocket: this.WebSocket };
+  }
+
+  private async request<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    options: { body?: unknown; query?: Record<string, QueryValue> } = {},
+  ): Promise<{ status: number; body: z.infer<S> }> {
+    const url = `${this.baseUrl}${path}${queryString(options.query)}`;
+    const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, accept: 'application/json' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.text();
+    } catch (cause) {
+      throw new FlightdeckUnreachableError(this.baseUrl, cause);
+    }
+    const json = parseJson(text);
+    if (!response.ok) {
+      const errorBody = errorBodySchema.safeParse(json);
+      if (errorBody.success) throw new FlightdeckApiError({ status: response.status, ...errorBody.data.error });
+      throw new FlightdeckApiError({
+        status: response.status,
+        code: 'unexpected_response',
+        message: `${method} ${path} answered HTTP ${response.status} without an error body`,
+      });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new FlightdeckApiError({
+        status: response.status,
+        code: 'invalid_response',
+        message: `${method} ${path} returned an unexpected shape:\n${z.prettifyError(parsed.error)}`,
+      });
+    }
+    return { status: response.status, body: parsed.data };
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const isoOf = (value: Date | string | undefined) => (value instanceof Date ? value.toISOString() : value);
+
+/** Lists are sent comma-joined, the form the API reads for `status` and `tag`. */
+function queryString(query: Record<string, QueryValue> | undefined): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (value === undefined) continue;
+    params.set(name, Array.isArray(value) ? value.join(',') : value instanceof Date ? value.toISOString() : String(value));
+  }
+  const encoded = params.toString();
+  return encoded ? `?${encoded}` : '';
+}

@@ -1,0 +1,118 @@
+/**
+ * Response bodies of the REST API and server frames of the ws stream, as zod schemas that mirror
+ * the API's presenters (api/presenters.ts, api/api-keys.ts, activities/tools/registry.ts).
+ * Objects strip unknown keys, so a newer API that adds a field does not break an older client;
+ * schemas.test.ts fails when a presenter and its schema drift apart.
+ */
+import { z } from 'zod';
+import { errorBodySchema } from '../errors';
+import { actorSchema, failureSchema, runEventSchema, runStatusSchema } from '../events';
+import { roleSchema, runSpecSchema } from '../run-spec';
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/** A run as lists, control routes and the runs-list stream show it (no spec). */
+export const runSchema = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  mode: z.enum(['plan', 'agent']),
+  status: runStatusSchema,
+  tags: z.array(z.string()),
+  currentStep: z.string().nullable(),
+  pendingApprovals: z.number().int(),
+  toolCalls: z.object({ started: z.number().int(), succeeded: z.number().int(), failed: z.number().int() }),
+  lastError: failureSchema.nullable(),
+  output: z.unknown(),
+  createdBy: actorSchema.nullable(),
+  lastSeq: z.number().int(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  startedAt: isoTime.nullable(),
+  completedAt: isoTime.nullable(),
+  temporalUrl: z.url({ protocol: /^https?$/ }),
+});
+export type Run = z.infer<typeof runSchema>;
+
+/** A run as `GET /v1/runs/:id` and `POST /v1/runs` show it: with the spec as the API stored it. */
+export const runDetailSchema = runSchema.extend({ spec: runSpecSchema });
+export type RunDetail = z.infer<typeof runDetailSchema>;
+
+export const runBodySchema = z.object({ run: runSchema });
+export const runDetailBodySchema = z.object({ run: runDetailSchema });
+
+export const runListSchema = z.object({ runs: z.array(runSchema), nextCursor: z.string().nullable() });
+export type RunList = z.infer<typeof runListSchema>;
+
+export const eventPageSchema = z.object({
+  events: z.array(runEventSchema),
+  /** Pass as `afterSeq` to read the next page. */
+  nextAfterSeq: z.number().int(),
+  /** The run's last seq when the page was read: there is more while `nextAfterSeq < lastSeq`. */
+  lastSeq: z.number().int(),
+});
+export type EventPage = z.infer<typeof eventPageSchema>;
+
+const toolCallPolicySchema = z.object({
+  startToCloseTimeout: z.string(),
+  heartbeatTimeout: z.string().optional(),
+  retry: z.object({
+    maximumAttempts: z.number(),
+    initialInterval: z.string(),
+    backoffCoefficient: z.number(),
+    maximumInterval: z.string(),
+    nonRetryableErrorTypes: z.array(z.string()),
+  }),
+});
+
+export const toolSchema = z.object({
+  name: z.string(),
+  provider: z.string(),
+  description: z.string(),
+  /** The JSON Schema of the tool's args. */
+  inputSchema: z.unknown(),
+  requiresApproval: z.boolean(),
+  idempotent: z.boolean(),
+  defaults: toolCallPolicySchema,
+});
+export type Tool = z.infer<typeof toolSchema>;
+export const toolListSchema = z.object({ tools: z.array(toolSchema) });
+
+export const apiKeySchema = z.object({
+  id: z.string(),
+  tenantId: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  createdAt: isoTime,
+  revokedAt: isoTime.nullable(),
+  createdBy: actorSchema.nullable(),
+});
+export type ApiKey = z.infer<typeof apiKeySchema>;
+
+/** `key` is the secret itself: the API shows it this once and stores only its hash. */
+export const createdApiKeySchema = z.object({ key: z.string(), apiKey: apiKeySchema });
+export type CreatedApiKey = z.infer<typeof createdApiKeySchema>;
+export const apiKeyListSchema = z.object({ keys: z.array(apiKeySchema) });
+export const apiKeyBodySchema = z.object({ apiKey: apiKeySchema });
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+export type Health = z.infer<typeof healthSchema>;
+export const readinessSchema = z.object({
+  status: z.literal('ready'),
+  checks: z.object({ database: z.string(), temporal: z.string() }),
+});
+export type Readiness = z.infer<typeof readinessSchema>;
+
+/** Server → client frames of ws `/v1/stream` (lib/stream.ts `ServerFrame`, with the run frame's shape). */
+export const serverFrameSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('event'), runId: z.string(), seq: z.number().int().positive(), event: runEventSchema }),
+  z.object({ type: z.literal('run'), run: runSchema }),
+  z.object({
+    type: z.literal('subscribed'),
+    runId: z.string().optional(),
+    afterSeq: z.number().int().optional(),
+    runs: z.boolean().optional(),
+  }),
+  z.object({ type: z.literal('error'), error: errorBodySchema.shape.error }),
+  z.object({ type: z.literal('pong') }),
+]);
+export type StreamFrame = z.infer<typeof serverFrameSchema>;

@@ -1,0 +1,181 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestStack, type TestStack } from './stack';
+
+const bin = path.resolve(__dirname, '..', 'bin', 'flightdeck.mjs');
+const runIdLine = /^run_[0-9A-Za-z]+\n$/;
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real `flightdeck` bin as a child process, the way a user runs it. */
+function flightdeck(args: string[], options: { env?: Record<string, string | undefined>; input?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Event lines (`seq type summary`) as [seq, type]. */
+const eventLines = (stdout: string) =>
+  stdout
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s{2}(\S+)/.exec(line))
+    .flatMap((match) => (match ? [[Number(match[1]), match[2]] as const] : []));
+
+describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
+  let stack: TestStack;
+  let env: Record<string, string | undefined>;
+  let specDir: string;
+  const cli = (args: string[], input?: string) => flightdeck(args, { env, input });
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    env = { PATH: process.env.PATH, FLIGHTDECK_API_URL: stack.apiUrl, FLIGHTDECK_API_KEY: stack.adminKey };
+    specDir = await mkdtemp(path.join(os.tmpdir(), 'flightdeck-cli-'));
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('starts an echo plan, watches it to completion, lists and shows it', async () => {
+    const started = await cli(['runs', 'start', '--plan-echo', 'hi']);
+    expect(started).toMatchObject({ code: 0, stderr: '' });
+    expect(started.stdout).toMatch(runIdLine);
+    const runId = started.stdout.trim();
+
+    const watched = await cli(['runs', 'watch', runId]);
+    expect(watched.code).toBe(0);
+    expect(eventLines(watched.stdout)).toEqual([
+      [1, 'run.created'],
+      [2, 'run.started'],
+      [3, 'step.started'],
+      [4, 'tool.call.started'],
+      [5, 'tool.call.succeeded'],
+      [6, 'run.completed'],
+    ]);
+    expect(watched.stdout).toContain('echo builtin.echo attempt 1');
+    expect(watched.stdout).toMatch(/run\.completed\s+output \{"echo":\{"message":"hi"\}\}/);
+
+    const tail = await cli(['runs', 'watch', runId, '--after-seq', '4']);
+    expect(tail.code).toBe(0);
+    expect(eventLines(tail.stdout).map(([seq]) => seq)).toEqual([5, 6]);
+
+    const listed = await cli(['runs', 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')[0]).toMatch(/^ID\s+NAME\s+STATUS\s+CREATED$/);
+    expect(listed.stdout).toMatch(new RegExp(`^${runId}\\s+echo\\s+completed\\s+\\d{4}-\\d\\d-\\d\\dT[\\d:]+Z$`, 'm'));
+    expect((await cli(['runs', 'list', '--status', 'failed,cancelled'])).stdout).not.toContain(runId);
+    const asJson = JSON.parse((await cli(['runs', 'list', '--tool', 'builtin.echo', '--limit', '5', '--json'])).stdout);
+    expect(asJson.runs.map((run: { id: string }) => run.id)).toContain(runId);
+
+    const shown = await cli(['runs', 'show', runId]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`^id:\\s+${runId}$`, 'm'));
+    expect(shown.stdout).toMatch(/^status:\s+completed$/m);
+    expect(eventLines(shown.stdout.slice(shown.stdout.indexOf('events:')))).toHaveLength(6);
+  });
+
+  it('starts from stdin, cancels a builtin.wait run, and watch exits 1 for a run that did not complete', async () => {
+    const waitSpec = { name: 'napping', plan: { steps: [{ id: 'nap', tool: 'builtin.wait', args: { seconds: 300 } }] } };
+    const started = await cli(['runs', 'start', '-', '--json'], JSON.stringify(waitSpec));
+    expect(started.code).toBe(0);
+    const { run, created } = JSON.parse(started.stdout);
+    expect(created).toBe(true);
+    expect(run).toMatchObject({ name: 'napping', spec: { plan: { steps: [{ tool: 'builtin.wait' }] } } });
+
+    const watching = cli(['runs', 'watch', run.id]);
+    const cancelled = await cli(['runs', 'cancel', run.id, '--reason', 'cli test']);
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toContain(`cancel requested for ${run.id}`);
+
+    const watched = await watching;
+    expect(watched.code).toBe(1);
+    expect(eventLines(watched.stdout).at(-1)).toEqual([expect.any(Number), 'run.cancelled']);
+    expect(watched.stdout).toMatch(/run\.cancel_requested\s+reason: cli test by admin/);
+    expect(watched.stderr).toContain(`run ${run.id} cancelled`);
+
+    const again = await cli(['runs', 'cancel', run.id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`error: conflict (HTTP 409): run ${run.id} has already ended (cancelled)`);
+  });
+
+  it('starts a spec file whose run fails: watch prints the failure and exits 1', async () => {
+    const specPath = path.join(specDir, 'failing.json');
+    await writeFile(specPath, JSON.stringify({ plan: { steps: [{ id: 'a', tool: 'builtin.flaky', args: { failures: 2 }, retry: { maxAttempts: 1 } }] } }));
+    const started = await cli(['runs', 'start', specPath]);
+    expect(started.stdout).toMatch(runIdLine);
+    const watched = await cli(['runs', 'watch', started.stdout.trim()]);
+    expect(watched.code).toBe(1);
+    expect(watched.stdout).toMatch(/tool\.call\.failed\s+a builtin\.flaky attempt 1: \w+: /);
+    expect(eventLines(watched.stdout).at(-1)?.[1]).toBe('run.failed');
+  });
+
+  it('prints API errors with code, message and details, and exits 1', async () => {
+    const badSpec = path.join(specDir, 'bad.json');
+    await writeFile(badSpec, JSON.stringify({ plan: { steps: [{ id: '1x', tool: 'builtin.echo' }] } }));
+    const invalid = await cli(['runs', 'start', badSpec]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain('error: validation_failed (HTTP 400): Invalid run spec');
+    expect(invalid.stderr).toMatch(/^ {2}- plan\.steps\.0\.id: must start with a letter/m);
+
+    const notJson = path.join(specDir, 'not.json');
+    await writeFile(notJson, '{"plan":');
+    expect(await cli(['runs', 'start', notJson])).toMatchObject({ code: 1, stderr: expect.stringContaining('is not valid JSON') });
+
+    const missing = await cli(['runs', 'show', 'run_missing']);
+    expect(missing).toMatchObject({ code: 1, stderr: 'error: not_found (HTTP 404): run run_missing not found\n' });
+
+    const wrongKey = await cli(['runs', 'list', '--api-key', 'not-a-key-0123456789']);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toContain('error: unauthenticated (HTTP 401): invalid or revoked API key');
+
+    const noKey = await flightdeck(['runs', 'list'], { env: { PATH: process.env.PATH, FLIGHTDECK_API_URL: stack.apiUrl } });
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toMatch(/FLIGHTDECK_API_KEY: is required.*npm start/);
+  });
+
+  it('exits 2 with usage for a wrong command line, and says plainly that approve does not exist yet', async () => {
+    const noRunId = await cli(['runs', 'watch']);
+    expect(noRunId.code).toBe(2);
+    expect(noRunId.stderr).toMatch(/^error: missing <run-id>\n\nUsage:\n {2}flightdeck runs watch <run-id>/);
+    expect((await cli(['runs', 'start'])).code).toBe(2);
+    expect((await cli(['runs', 'list', '--limit', 'lots'])).stderr).toContain('--limit must be a whole number');
+    expect((await cli(['runs', 'fly'])).code).toBe(2);
+    expect((await cli(['runs', 'list', '--colour'])).code).toBe(2);
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('runs watch <run-id> [--after-seq <n>]');
+
+    const approve = await cli(['runs', 'approve', 'run_x']);
+    expect(approve.code).toBe(1);
+    expect(approve.stderr).toContain('not available yet: approvals arrive with the approvals issue');
+  });
+
+  it('creates, lists and revokes API keys', async () => {
+    const created = await cli(['keys', 'create', '--name', 'cli viewer', '--role', 'viewer', '--json']);
+    expect(created.code).toBe(0);
+    const { key, apiKey } = JSON.parse(created.stdout);
+    expect(key).toMatch(/^fd_/);
+
+    const listed = await cli(['keys', 'list']);
+    expect(listed.stdout).toMatch(new RegExp(`^${apiKey.id}\\s+cli viewer\\s+viewer\\s+${stack.tenantId}\\s+\\S+\\s+-$`, 'm'));
+    expect((await flightdeck(['runs', 'list'], { env: { ...env, FLIGHTDECK_API_KEY: key } })).code).toBe(0);
+
+    const revoked = await cli(['keys', 'revoke', apiKey.id]);
+    expect(revoked).toMatchObject({ code: 0, stdout: `revoked ${apiKey.id} (cli viewer)\n` });
+    expect((await flightdeck(['runs', 'list'], { env: { ...env, FLIGHTDECK_API_KEY: key } })).code).toBe(1);
+    expect((await cli(['keys', 'create', '--name', 'x', '--role', 'boss'])).code).toBe(2);
+  });
+});
