@@ -149,14 +149,56 @@ const cancel: Command = {
   },
 };
 
-/** Listed so `approve` is discoverable; it says plainly that it does not exist yet rather than pretend. */
 const approve: Command = {
   name: 'approve',
-  usage: ['runs approve <run-id> …'],
-  summary: 'not available yet: approvals arrive with the approvals issue',
-  async run(_args, io) {
-    io.stderr('error: `runs approve` is not available yet: approvals arrive with the approvals issue.\n');
-    return 1;
+  usage: [
+    'runs approve <run-id> [<approval-id>] [--comment <text>] [--args <json>]',
+    'runs approve <run-id> --reject [<approval-id>] [--comment <text>]',
+    'runs approve --list [--run <run-id>]',
+  ],
+  summary: "decide on a run's pending approval (the only pending one unless you name it), or list the inbox",
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      { reject: { type: 'boolean' }, comment: { type: 'string' }, args: { type: 'string' }, list: { type: 'boolean' }, run: { type: 'string' } },
+      { max: 2 },
+    );
+    const client = clientFrom(values, io);
+    if (values.list) {
+      const approvals = await client.listApprovals({ status: ['pending'], runId: values.run });
+      print(io, values, { approvals }, () =>
+        approvals.length === 0
+          ? 'no pending approvals\n'
+          : approvals.map((approval) => `${approval.id}  ${approval.tool}  deadline ${approval.deadline}  args ${JSON.stringify(approval.args)}\n`).join(''),
+      );
+      return 0;
+    }
+    const runId = requirePositional(positionals, 0, 'run-id');
+    let approvalId = positionals[1];
+    if (!approvalId) {
+      const pending = await client.listApprovals({ status: ['pending'], runId });
+      if (pending.length !== 1) {
+        io.stderr(`error: run ${runId} has ${pending.length} pending approvals; name one (\`flightdeck runs approve --list --run ${runId}\`)\n`);
+        return 1;
+      }
+      approvalId = pending[0]!.id;
+    }
+    let editedArgs: Record<string, unknown> | undefined;
+    if (values.args !== undefined) {
+      try {
+        editedArgs = JSON.parse(values.args) as Record<string, unknown>;
+      } catch {
+        io.stderr('error: --args must be a JSON object\n');
+        return 2;
+      }
+    }
+    const approval = await client.decideApproval(runId, approvalId, {
+      decision: values.reject ? 'reject' : 'approve',
+      ...(values.comment ? { comment: values.comment } : {}),
+      ...(editedArgs ? { args: editedArgs } : {}),
+    });
+    print(io, values, { approval }, () => `${values.reject ? 'rejected' : 'approved'} ${approval.id} (status now: ${approval.status})\n`);
+    return 0;
   },
 };
 

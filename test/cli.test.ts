@@ -146,7 +146,7 @@ describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
     expect(noKey.stderr).toMatch(/FLIGHTDECK_API_KEY: is required.*npm start/);
   });
 
-  it('exits 2 with usage for a wrong command line, and says plainly that approve does not exist yet', async () => {
+  it('exits 2 with usage for a wrong command line', async () => {
     const noRunId = await cli(['runs', 'watch']);
     expect(noRunId.code).toBe(2);
     expect(noRunId.stderr).toMatch(/^error: missing <run-id>\n\nUsage:\n {2}flightdeck runs watch <run-id>/);
@@ -157,10 +157,26 @@ describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('runs watch <run-id> [--after-seq <n>]');
+  });
 
-    const approve = await cli(['runs', 'approve', 'run_x']);
-    expect(approve.code).toBe(1);
-    expect(approve.stderr).toContain('not available yet: approvals arrive with the approvals issue');
+  it('lists pending approvals and approves one with edited args, then a second decision is refused', async () => {
+    const spec = { plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { to: 'all' }, approval: true }] } };
+    const runId = (await stack.client.startRun(spec as never)).run.id;
+    for (let i = 0; i < 100 && (await stack.client.listApprovals({ runId })).length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const listed = await cli(['runs', 'approve', '--list', '--run', runId]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(`${runId}:send  builtin.echo`);
+
+    const approved = await cli(['runs', 'approve', runId, '--comment', 'only the team', '--args', '{"to":"team"}']);
+    expect(approved).toMatchObject({ code: 0, stderr: '' });
+    expect(approved.stdout).toContain(`approved ${runId}:send`);
+    const run = await stack.waitForRun(runId);
+    expect(run.output).toEqual({ send: { to: 'team' } });
+
+    const again = await cli(['runs', 'approve', runId, `${runId}:send`, '--reject']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('conflict (HTTP 409)');
   });
 
   it('creates, lists and revokes API keys', async () => {

@@ -6,6 +6,8 @@ import { FlightdeckApiError, FlightdeckUnreachableError } from './errors';
 import type { WebSocketLike } from './reconnecting-stream';
 import {
   apiKeyBodySchema,
+  approvalBodySchema,
+  approvalListSchema,
   apiKeyListSchema,
   createdApiKeySchema,
   eventPageSchema,
@@ -16,6 +18,7 @@ import {
   runListSchema,
   toolListSchema,
   type ApiKey,
+  type Approval,
   type CreatedApiKey,
   type EventPage,
   type Health,
@@ -112,6 +115,26 @@ export class FlightdeckClient {
   /** A chat message into an agent run (409 for plan runs and ended runs). */
   async sendMessage(runId: string, text: string): Promise<Run> {
     return (await this.request('POST', `/v1/runs/${encodeURIComponent(runId)}/messages`, runBodySchema, { body: { text } })).body.run;
+  }
+
+  /** The tenant's approvals, pending first. */
+  async listApprovals(filter: { status?: Approval['status'][]; runId?: string; limit?: number } = {}): Promise<Approval[]> {
+    const query = new URLSearchParams();
+    if (filter.status?.length) query.set('status', filter.status.join(','));
+    if (filter.runId) query.set('runId', filter.runId);
+    if (filter.limit) query.set('limit', String(filter.limit));
+    const suffix = query.size > 0 ? `?${query}` : '';
+    return (await this.request('GET', `/v1/approvals${suffix}`, approvalListSchema)).body.approvals;
+  }
+
+  /** Approve (optionally with edited args) or reject a pending approval; 409 carries an existing decision. */
+  async decideApproval(
+    runId: string,
+    approvalId: string,
+    decision: { decision: 'approve' | 'reject'; comment?: string; args?: Record<string, unknown> },
+  ): Promise<Approval> {
+    const path = `/v1/runs/${encodeURIComponent(runId)}/approvals/${encodeURIComponent(approvalId)}`;
+    return (await this.request('POST', path, approvalBodySchema, { body: decision })).body.approval;
   }
 
   async listTools(): Promise<Tool[]> {

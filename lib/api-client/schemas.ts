@@ -116,3 +116,32 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pong') }),
 ]);
 export type StreamFrame = z.infer<typeof serverFrameSchema>;
+
+/** An approval as `GET /v1/approvals` and the decision route show it (api/approvals.ts presentApproval). */
+export const approvalSchema = z.object({
+  id: z.string(),
+  runId: z.string(),
+  stepId: z.string(),
+  tool: z.string(),
+  args: z.record(z.string(), z.unknown()),
+  approvers: z.array(z.string()),
+  required: z.number().int(),
+  onTimeout: z.string(),
+  deadline: isoTime,
+  status: z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled']),
+  submissions: z.array(
+    z.object({
+      decision: z.enum(['approve', 'reject']),
+      comment: z.string().nullable(),
+      args: z.record(z.string(), z.unknown()).nullable(),
+      actor: actorSchema.nullable(),
+      at: z.string(),
+    }),
+  ),
+  decision: z.record(z.string(), z.unknown()).nullable(),
+  requestedAt: isoTime,
+  decidedAt: isoTime.nullable(),
+});
+export type Approval = z.infer<typeof approvalSchema>;
+export const approvalListSchema = z.object({ approvals: z.array(approvalSchema) });
+export const approvalBodySchema = z.object({ approval: approvalSchema });
