@@ -14,7 +14,11 @@ export interface MachineInfo {
   temporalCli: string;
   /** 1-minute load average when the bench started: other processes on the box skew every figure. */
   loadAverageAtStart: number;
+  /** Filled in when the bench ends: the load its own processes and everyone else's put on the box. */
+  loadAverageAtEnd?: number;
 }
+
+export const loadAverage = (): number => Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
 
 export async function describeMachine(db: Knex, temporalCliPath: string | null): Promise<MachineInfo> {
   const cpus = os.cpus();
@@ -30,6 +34,6 @@ export async function describeMachine(db: Knex, temporalCliPath: string | null):
     node: process.version,
     postgres: rows[0]?.server_version ?? 'unknown',
     temporalCli,
-    loadAverageAtStart: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
+    loadAverageAtStart: loadAverage(),
   };
 }

@@ -21,7 +21,7 @@ export const benchEnvSchema = z.object({
   BENCH_WS_SUBSCRIBERS: numberList('1,100,1000'),
   /** POST /v1/runs arrival rates; the target is judged at 50/s, 10/s shows the API below saturation. */
   BENCH_POST_RATES: numberList('10,50'),
-  BENCH_POST_MS: z.coerce.number().int().min(200).default(8_000),
+  BENCH_POST_MS: z.coerce.number().int().min(200).default(5_000),
   BENCH_SEED_RUNS: z.coerce.number().int().min(200).default(100_000),
   BENCH_LIST_REQUESTS: z.coerce.number().int().min(1).default(200),
   BENCH_OUTPUT: z.string().default('bench/results/latest.json'),

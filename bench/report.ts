@@ -97,7 +97,7 @@ export function formatReport(results: BenchResults): string {
   const { machine } = results;
   return [
     `Flightdeck benchmark, ${results.date} (${results.durationSeconds} s)`,
-    `${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, PostgreSQL ${machine.postgres}, load ${machine.loadAverageAtStart} at start`,
+    `${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, PostgreSQL ${machine.postgres}, load ${machine.loadAverageAtStart} at start, ${machine.loadAverageAtEnd ?? '?'} at end`,
     '',
     'Runs: bare Temporal (a) vs Flightdeck (b), closed loop, latency in ms',
     table(

@@ -14,7 +14,7 @@ import { measureAppendRate } from './event-append';
 import { flightdeckSystem } from './flightdeck-runs';
 import { startApiProcess, startWorkerProcess, type ApiChild, type FlightdeckChild } from './flightdeck-processes';
 import { startBenchInfra } from './infra';
-import { describeMachine } from './machine';
+import { describeMachine, loadAverage } from './machine';
 import { parseBenchOptions } from './options';
 import { checkTargets, formatReport, writeResults, type BenchResults } from './report';
 import { runMatrix, warmUp } from './run-matrix';
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     const partial: Omit<BenchResults, 'targets'> = {
       date: new Date().toISOString(),
       durationSeconds: roundTo(msSince(startedAt) / 1000, 1),
-      machine,
+      machine: { ...machine, loadAverageAtEnd: loadAverage() },
       setup: {
         postgres: infra.provided.postgres,
         temporal: infra.provided.temporal,
