@@ -62,6 +62,7 @@ export class StreamHub {
   private readonly clients = new Set<StreamClient>();
   private readonly maxBufferedBytes: number;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly encodedEvents = new WeakMap<RunEvent, Buffer>();
 
   constructor(private readonly options: StreamHubOptions) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
@@ -175,7 +176,7 @@ export class StreamHub {
           shared = undefined;
           if (client.runs.get(runId) !== subscription) return; // unsubscribed or replaced meanwhile
           for (const event of events) {
-            if (!this.send(client, { type: 'event', runId, seq: event.seq, event })) return;
+            if (!this.sendEncoded(client, this.eventFrame(runId, event))) return;
             subscription.cursor = event.seq;
           }
           if (events.length < pageSize) break;
@@ -246,15 +247,32 @@ export class StreamHub {
     }
   }
 
-  /** False when the client is gone or was closed for lagging. */
   private send(client: StreamClient, frame: ServerFrame): boolean {
+    return this.sendEncoded(client, Buffer.from(JSON.stringify(frame)));
+  }
+
+  /**
+   * An event's frame, encoded once for every subscriber a shared read serves (keyed by the event
+   * object, so it goes when the read's events do). ws writes it as is: the server does not mask.
+   */
+  private eventFrame(runId: string, event: RunEvent): Buffer {
+    let encoded = this.encodedEvents.get(event);
+    if (!encoded) {
+      encoded = Buffer.from(JSON.stringify({ type: 'event', runId, seq: event.seq, event } satisfies ServerFrame));
+      this.encodedEvents.set(event, encoded);
+    }
+    return encoded;
+  }
+
+  /** False when the client is gone or was closed for lagging. */
+  private sendEncoded(client: StreamClient, frame: Buffer): boolean {
     if (client.socket.readyState !== WebSocket.OPEN) return false;
     if (client.socket.bufferedAmount > this.maxBufferedBytes) {
       client.socket.close(closeCodes.lagging, 'lagging: reconnect and resume with afterSeq');
       this.clients.delete(client);
       return false;
     }
-    client.socket.send(JSON.stringify(frame));
+    client.socket.send(frame, { binary: false });
     return true;
   }
 
