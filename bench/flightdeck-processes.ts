@@ -67,6 +67,10 @@ function spawnEntry(name: string, entry: string, env: NodeJS.ProcessEnv, log: (l
       log(line);
     },
   });
+  // Last resort against an orphan when the bench exits without stopping it (Ctrl-C, a crash).
+  const killOnExit = () => child.process.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  void child.exited.then(() => process.off('exit', killOnExit));
   const memory = () => readChildMemory(child.process.pid);
   return { child, memory, stop: () => child.stop() };
 }

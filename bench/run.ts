@@ -36,13 +36,31 @@ const baselineTaskQueue = 'bench-baseline';
 async function main(): Promise<void> {
   const options = parseBenchOptions();
   const startedAt = performance.now();
-  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+  // No shutdownSignals: on Ctrl-C the bench stops what it started itself (below), workers included.
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+    shutdownSignals: [],
+  });
   say('bench: starting Temporal and Postgres…');
   const infra = await startBenchInfra({ env: process.env, log: say });
-  const cleanups: Array<() => Promise<unknown>> = [() => infra.stop()];
+  // In-process resources (connections, workers) close on a normal end; on Ctrl-C the process exits
+  // over them, and only what outlives it is stopped: the children, Temporal, Postgres, the temp folder.
+  const cleanups: Array<{ close: () => Promise<unknown>; outlivesUs?: boolean }> = [{ close: () => infra.stop(), outlivesUs: true }];
+  const closeAll = async (which: (cleanup: (typeof cleanups)[number]) => boolean) => {
+    for (const cleanup of cleanups.splice(0).reverse().filter(which)) {
+      await cleanup.close().catch((error: unknown) => say(`bench: cleanup failed: ${String(error)}`));
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`bench: ${signal}, stopping…`);
+      void closeAll((cleanup) => cleanup.outlivesUs === true).finally(() => process.exit(130));
+    });
+  }
   try {
     const db = createDb(infra.databaseUrl, { poolMax: 12 });
-    cleanups.push(() => db.destroy());
+    cleanups.push({ close: () => db.destroy() });
     const machine = await describeMachine(db, infra.temporalCliPath);
 
     say('bench: bundling workflows, starting the API and worker processes…');
@@ -58,17 +76,17 @@ async function main(): Promise<void> {
       adminKey: `bench_${randomBytes(18).toString('base64url')}`,
     };
     const worker: FlightdeckChild = await startWorkerProcess(processEnv, childLog);
-    cleanups.push(() => worker.stop());
+    cleanups.push({ close: () => worker.stop(), outlivesUs: true });
     const api: ApiChild = await startApiProcess(processEnv, benchTenant, childLog);
-    cleanups.push(() => api.stop());
+    cleanups.push({ close: () => api.stop(), outlivesUs: true });
     const endpoint = { apiUrl: api.apiUrl, wsUrl: api.wsUrl, apiKey: processEnv.adminKey };
 
     const nativeConnection = await NativeConnection.connect({ address: infra.temporalAddress });
-    cleanups.push(() => nativeConnection.close());
+    cleanups.push({ close: () => nativeConnection.close() });
     const baselineWorker = await startBaselineWorker({ connection: nativeConnection, namespace: infra.namespace, taskQueue: baselineTaskQueue, bundle: baselineBundle });
-    cleanups.push(() => baselineWorker.stop());
+    cleanups.push({ close: () => baselineWorker.stop() });
     const clientConnection = await Connection.connect({ address: infra.temporalAddress });
-    cleanups.push(() => clientConnection.close());
+    cleanups.push({ close: () => clientConnection.close() });
     const pids = {
       temporal: infra.temporalDbFile ? await findTemporalDevServerPid(infra.temporalDbFile) : undefined,
       postmaster: infra.postgresDataDir ? await readPostmasterPid(infra.postgresDataDir) : undefined,
@@ -158,7 +176,7 @@ async function main(): Promise<void> {
     say(formatReport(results));
     say(`\nbench: wrote ${path.relative(repoRoot, output)}`);
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => say(`bench: cleanup failed: ${String(error)}`));
+    await closeAll(() => true);
   }
 }
 
