@@ -30,7 +30,7 @@ export default tseslint.config(
   {
     // Workflow code is replayed: it must be deterministic. No I/O, no Node built-ins, no clocks or
     // randomness of its own (the SDK's sandbox supplies deterministic ones; we do not lean on them).
-    files: ['workflows/**/*.ts'],
+    files: ['workflows/**/*.ts', 'bench/baseline-workflow.ts'],
     ignores: ['workflows/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [

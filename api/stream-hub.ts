@@ -6,7 +6,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AppError, describeIssues } from '../lib/errors';
 import { readEvents } from '../lib/event-log';
 import type { ApprovalRow } from '../lib/approval-projection';
-import type { RunStatus } from '../lib/events';
+import type { RunEvent, RunStatus } from '../lib/events';
 import { findRun } from '../lib/runs-store';
 import { streamLagSeconds, wsClients } from '../lib/metrics';
 import { clientFrameSchema, closeCodes, type ClientFrame, type ServerFrame } from '../lib/stream';
@@ -28,6 +28,12 @@ export interface StreamHubOptions {
   /** A client whose unsent bytes pass this is closed with `closeCodes.lagging` and resumes with afterSeq. */
   maxBufferedBytes?: number;
 }
+
+/**
+ * Reads one notice's wake-up shares, by cursor: a run's subscribers mostly stand at the same seq, and
+ * one query then serves them all instead of one query each (1,000 subscribers, 1,000 queries).
+ */
+type SharedReads = Map<number, Promise<RunEvent[]>>;
 
 interface RunSubscription {
   cursor: number;
@@ -63,6 +69,7 @@ export class StreamHub {
   private readonly clients = new Set<StreamClient>();
   private readonly maxBufferedBytes: number;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly encodedEvents = new WeakMap<RunEvent, Buffer>();
 
   constructor(private readonly options: StreamHubOptions) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
@@ -162,25 +169,27 @@ export class StreamHub {
     await this.pump(client, runId, subscription);
   }
 
-  /** Sends every stored event after the cursor, in order; re-runs if a notice came in meanwhile. */
-  private async pump(client: StreamClient, runId: string, subscription: RunSubscription): Promise<void> {
+  /**
+   * Sends every stored event after the cursor, in order; re-runs if a notice came in meanwhile.
+   * Only the first read may come from `sharedReads`: those reads started after the notice arrived,
+   * so they see its event, while a re-run must see commits later than that.
+   */
+  private async pump(client: StreamClient, runId: string, subscription: RunSubscription, sharedReads?: SharedReads): Promise<void> {
     if (subscription.pumping) {
       subscription.dirty = true;
       return;
     }
     subscription.pumping = true;
+    let shared = sharedReads;
     try {
       do {
         subscription.dirty = false;
         for (;;) {
-          const events = await readEvents(
-            this.options.db,
-            { tenantId: client.principal.tenantId, runId },
-            { afterSeq: subscription.cursor, limit: pageSize },
-          );
+          const events = await this.readAfter(client.principal.tenantId, runId, subscription.cursor, shared);
+          shared = undefined;
           if (client.runs.get(runId) !== subscription) return; // unsubscribed or replaced meanwhile
           for (const event of events) {
-            if (!this.send(client, { type: 'event', runId, seq: event.seq, event })) return;
+            if (!this.sendEncoded(client, this.eventFrame(runId, event))) return;
             if (subscription.live) streamLagSeconds.observe((Date.now() - Date.parse(event.at)) / 1000);
             subscription.cursor = event.seq;
           }
@@ -194,9 +203,22 @@ export class StreamHub {
     }
   }
 
+  private readAfter(tenantId: string, runId: string, afterSeq: number, shared?: SharedReads): Promise<RunEvent[]> {
+    const read = () => readEvents(this.options.db, { tenantId, runId }, { afterSeq, limit: pageSize });
+    if (!shared) return read();
+    let pending = shared.get(afterSeq);
+    if (!pending) {
+      pending = read();
+      shared.set(afterSeq, pending);
+    }
+    return pending;
+  }
+
   private onNotice(notice: EventNotice): void {
     let runView: Promise<unknown> | null = null;
     let approvals: Promise<ApprovalRow[]> | null = null;
+    // Clients are filtered to the notice's tenant and run below, so these reads are theirs alone.
+    const sharedReads: SharedReads = new Map();
     for (const client of this.clients) {
       if (client.principal.tenantId !== notice.tenantId) continue;
       if (client.approvalsInbox) {
@@ -204,7 +226,7 @@ export class StreamHub {
         this.sendApprovals(client, approvals);
       }
       const subscription = client.runs.get(notice.runId);
-      if (subscription) this.pumpInBackground(client, notice.runId, subscription);
+      if (subscription) this.pumpInBackground(client, notice.runId, subscription, sharedReads);
       if (client.runsFilter) {
         // One read per notice, shared by every list subscriber of the tenant.
         runView ??= findRun(this.options.db, notice.tenantId, notice.runId).then((run) =>
@@ -250,8 +272,8 @@ export class StreamHub {
     }
   }
 
-  private pumpInBackground(client: StreamClient, runId: string, subscription: RunSubscription): void {
-    this.pump(client, runId, subscription).catch((error: unknown) => this.sendError(client, error));
+  private pumpInBackground(client: StreamClient, runId: string, subscription: RunSubscription, sharedReads?: SharedReads): void {
+    this.pump(client, runId, subscription, sharedReads).catch((error: unknown) => this.sendError(client, error));
   }
 
   private resyncAll(): void {
@@ -260,15 +282,32 @@ export class StreamHub {
     }
   }
 
-  /** False when the client is gone or was closed for lagging. */
   private send(client: StreamClient, frame: ServerFrame): boolean {
+    return this.sendEncoded(client, Buffer.from(JSON.stringify(frame)));
+  }
+
+  /**
+   * An event's frame, encoded once for every subscriber a shared read serves (keyed by the event
+   * object, so it goes when the read's events do). ws writes it as is: the server does not mask.
+   */
+  private eventFrame(runId: string, event: RunEvent): Buffer {
+    let encoded = this.encodedEvents.get(event);
+    if (!encoded) {
+      encoded = Buffer.from(JSON.stringify({ type: 'event', runId, seq: event.seq, event } satisfies ServerFrame));
+      this.encodedEvents.set(event, encoded);
+    }
+    return encoded;
+  }
+
+  /** False when the client is gone or was closed for lagging. */
+  private sendEncoded(client: StreamClient, frame: Buffer): boolean {
     if (client.socket.readyState !== WebSocket.OPEN) return false;
     if (client.socket.bufferedAmount > this.maxBufferedBytes) {
       client.socket.close(closeCodes.lagging, 'lagging: reconnect and resume with afterSeq');
       this.drop(client);
       return false;
     }
-    client.socket.send(JSON.stringify(frame));
+    client.socket.send(frame, { binary: false });
     return true;
   }
 

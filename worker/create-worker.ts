@@ -13,7 +13,8 @@ export async function buildWorkflowBundle(): Promise<WorkflowBundle> {
   return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
 }
 
-const quietBundlerLogger = {
+/** Webpack's progress lines are noise in tests and the bench; its warnings and errors are not. */
+export const quietBundlerLogger = {
   log: () => undefined,
   trace: () => undefined,
   debug: () => undefined,

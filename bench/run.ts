@@ -1,0 +1,186 @@
+/**
+ * `npm run bench`: Flightdeck against bare Temporal in one run, then the event log, the ws stream,
+ * the REST API and memory. Prints a table and writes bench/results/latest.json. Knobs: options.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
+import { createDb } from '../lib/db';
+import { buildWorkflowBundle } from '../worker/create-worker';
+import { cpuTimes, findTemporalDevServerPid, readPostmasterPid } from './cpu-accounting';
+import { measureAppendRate } from './event-append';
+import { flightdeckSystem } from './flightdeck-runs';
+import { startApiProcess, startWorkerProcess, type ApiChild, type FlightdeckChild } from './flightdeck-processes';
+import { startBenchInfra } from './infra';
+import { describeMachine, loadAverage } from './machine';
+import { parseBenchOptions } from './options';
+import { checkTargets, formatReport, writeResults, type BenchResults } from './report';
+import { runMatrix, warmUp } from './run-matrix';
+import { measureRestLatencies } from './rest-phase';
+import { msSince, roundTo } from './stats';
+import { buildBaselineBundle, startBaselineWorker, temporalBaselineSystem } from './temporal-baseline';
+import { measureWsDelivery } from './ws-latency';
+
+const repoRoot = path.resolve(__dirname, '..');
+const say = (line: string) => process.stdout.write(`${line}\n`);
+/** Children's routine info lines stay quiet; their warnings and errors show. */
+const childLog = (line: string) => {
+  if (!/^\[\w+\] (info|debug|trace) /.test(line)) process.stderr.write(`${line}\n`);
+};
+const benchTenant = 'bench';
+const seededTenant = 'bench-seeded';
+const baselineTaskQueue = 'bench-baseline';
+
+async function main(): Promise<void> {
+  const options = parseBenchOptions();
+  const startedAt = performance.now();
+  // No shutdownSignals: on Ctrl-C the bench stops what it started itself (below), workers included.
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+    shutdownSignals: [],
+  });
+  say('bench: starting Temporal and Postgres…');
+  const infra = await startBenchInfra({ env: process.env, log: say });
+  // In-process resources (connections, workers) close on a normal end; on Ctrl-C the process exits
+  // over them, and only what outlives it is stopped: the children, Temporal, Postgres, the temp folder.
+  const cleanups: Array<{ close: () => Promise<unknown>; outlivesUs?: boolean }> = [{ close: () => infra.stop(), outlivesUs: true }];
+  const closeAll = async (which: (cleanup: (typeof cleanups)[number]) => boolean) => {
+    for (const cleanup of cleanups.splice(0).reverse().filter(which)) {
+      await cleanup.close().catch((error: unknown) => say(`bench: cleanup failed: ${String(error)}`));
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`bench: ${signal}, stopping…`);
+      void closeAll((cleanup) => cleanup.outlivesUs === true).finally(() => process.exit(130));
+    });
+  }
+  try {
+    const db = createDb(infra.databaseUrl, { poolMax: 12 });
+    cleanups.push({ close: () => db.destroy() });
+    const machine = await describeMachine(db, infra.temporalCliPath);
+
+    say('bench: bundling workflows, starting the API and worker processes…');
+    const [flightdeckBundle, baselineBundle] = await Promise.all([buildWorkflowBundle(), buildBaselineBundle()]);
+    const workflowBundlePath = path.join(infra.stateDir, 'workflow-bundle.js');
+    await writeFile(workflowBundlePath, flightdeckBundle.code);
+    const processEnv = {
+      databaseUrl: infra.databaseUrl,
+      temporalAddress: infra.temporalAddress,
+      namespace: infra.namespace,
+      taskQueue: 'flightdeck-bench',
+      workflowBundlePath,
+      adminKey: `bench_${randomBytes(18).toString('base64url')}`,
+    };
+    const worker: FlightdeckChild = await startWorkerProcess(processEnv, childLog);
+    cleanups.push({ close: () => worker.stop(), outlivesUs: true });
+    const api: ApiChild = await startApiProcess(processEnv, benchTenant, childLog);
+    cleanups.push({ close: () => api.stop(), outlivesUs: true });
+    const endpoint = { apiUrl: api.apiUrl, wsUrl: api.wsUrl, apiKey: processEnv.adminKey };
+
+    const nativeConnection = await NativeConnection.connect({ address: infra.temporalAddress });
+    cleanups.push({ close: () => nativeConnection.close() });
+    const baselineWorker = await startBaselineWorker({ connection: nativeConnection, namespace: infra.namespace, taskQueue: baselineTaskQueue, bundle: baselineBundle });
+    cleanups.push({ close: () => baselineWorker.stop() });
+    const clientConnection = await Connection.connect({ address: infra.temporalAddress });
+    cleanups.push({ close: () => clientConnection.close() });
+    const pids = {
+      temporal: infra.temporalDbFile ? await findTemporalDevServerPid(infra.temporalDbFile) : undefined,
+      postmaster: infra.postgresDataDir ? await readPostmasterPid(infra.postgresDataDir) : undefined,
+      api: api.child.process.pid,
+      worker: worker.child.process.pid,
+      bench: process.pid,
+    };
+
+    const memorySamples: BenchResults['memory']['samples'] = [];
+    const sampleMemory = async (after: string) => {
+      memorySamples.push({ after, api: await api.memory(), worker: await worker.memory() });
+    };
+
+    const systems = {
+      temporal: temporalBaselineSystem({ connection: clientConnection, namespace: infra.namespace, taskQueue: baselineTaskQueue }),
+      flightdeck: flightdeckSystem(endpoint),
+    };
+    say('bench: warming up…');
+    await warmUp(systems, 2_000);
+    say(`bench: runs, N=${options.BENCH_STEPS.join('/')} × C=${options.BENCH_CONCURRENCY.join('/')}, ${options.BENCH_ROUNDS} rounds of ${options.BENCH_ROUND_MS} ms per system per cell`);
+    const runs = await runMatrix(systems, {
+      steps: options.BENCH_STEPS,
+      concurrency: options.BENCH_CONCURRENCY,
+      windowMs: options.BENCH_ROUND_MS,
+      rounds: options.BENCH_ROUNDS,
+      log: (line) => say(`bench:   ${line}`),
+      cpuTimes: () => cpuTimes(pids),
+    });
+    await sampleMemory('runs');
+
+    say('bench: event append rate…');
+    const eventAppend = [];
+    for (const shape of [
+      { writers: 1, eventsPerCall: 1 },
+      { writers: 10, eventsPerCall: 1 },
+      { writers: 1, eventsPerCall: 50 },
+      { writers: 10, eventsPerCall: 50 },
+    ]) {
+      eventAppend.push(await measureAppendRate(db, { tenantId: benchTenant, ...shape, durationMs: options.BENCH_APPEND_MS }));
+    }
+    await sampleMemory('eventAppend');
+
+    say('bench: ws delivery…');
+    const wsDelivery = [];
+    for (const subscribers of options.BENCH_WS_SUBSCRIBERS) {
+      const events = subscribers >= 1000 ? 50 : subscribers >= 100 ? 100 : 200;
+      wsDelivery.push(await measureWsDelivery({ db, tenantId: benchTenant, wsUrl: api.wsUrl, apiKey: endpoint.apiKey, subscribers, events, gapMs: 20 }));
+    }
+    await sampleMemory('wsDelivery');
+
+    say(`bench: POST /v1/runs at ${options.BENCH_POST_RATES.join(', ')}/s, then runs list over ${options.BENCH_SEED_RUNS} seeded runs…`);
+    const rest = await measureRestLatencies({
+      db,
+      endpoint,
+      baseline: { client: new Client({ connection: clientConnection, namespace: infra.namespace }), taskQueue: baselineTaskQueue },
+      options,
+      seededTenant,
+      startListApi: () => startApiProcess(processEnv, seededTenant, childLog),
+    });
+    await sampleMemory('rest');
+
+    const finalMemory = { api: await api.memory(), worker: await worker.memory() };
+    const partial: Omit<BenchResults, 'targets'> = {
+      date: new Date().toISOString(),
+      durationSeconds: roundTo(msSince(startedAt) / 1000, 1),
+      machine: { ...machine, loadAverageAtEnd: loadAverage() },
+      setup: {
+        postgres: infra.provided.postgres,
+        temporal: infra.provided.temporal,
+        processes: 'API and worker each a child process (node --import tsx api/main.ts, worker/main.ts); bench clients and the baseline worker in the bench process',
+        runsMethod:
+          'closed loop: C virtual users each start a run and wait for it to complete, for a window per round; rounds alternate a, b, a, b; runs/s = completed runs ÷ summed round wall time (window + drain)',
+        flightdeckRun: 'POST /v1/runs of an N-step builtin.echo plan, then a ws subscription (afterSeq 0) until run.completed with all 3N+3 events; one ws connection per virtual user',
+        temporalRun: 'client.workflow.execute of a workflow with N no-op activities, no interceptors, own task queue and worker',
+        options,
+      },
+      runs,
+      eventAppend,
+      wsDelivery,
+      ...rest,
+      memory: { ...finalMemory, samples: memorySamples },
+    };
+    const results: BenchResults = { ...partial, targets: checkTargets(partial) };
+    const output = path.resolve(repoRoot, options.BENCH_OUTPUT);
+    await writeResults(output, results);
+    say('');
+    say(formatReport(results));
+    say(`\nbench: wrote ${path.relative(repoRoot, output)}`);
+  } finally {
+    await closeAll(() => true);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('bench failed:', error);
+  process.exit(1);
+});
