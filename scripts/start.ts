@@ -75,8 +75,15 @@ async function main(): Promise<void> {
     NODE_ENV: 'development',
   });
 
-  await waitForHttp(`${apiUrl}/healthz`, 60_000);
-  await waitForHttp(webUrl, 120_000);
+  try {
+    await waitForHttp(`${apiUrl}/healthz`, 60_000);
+    await waitForHttp(webUrl, 120_000);
+  } catch (error) {
+    // Never leave the children and the embedded servers behind when start-up fails half way.
+    say(`flightdeck: ${error instanceof Error ? error.message : String(error)}`);
+    await shutdown('start-up failed', 1);
+    return;
+  }
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   say(
     [
