@@ -1,3 +1,4 @@
+import { msToNumber } from '@temporalio/common/lib/time';
 import type { Knex } from 'knex';
 import type { Actor } from './events';
 import type { ProjectedEvent } from './run-projection';
@@ -56,7 +57,8 @@ export async function projectApprovalEvents(trx: Knex.Transaction, events: Proje
           approvers: data.approvers as string[],
           required: Number(data.required),
           on_timeout: String(data.onTimeout),
-          deadline_at: new Date(String(data.deadline)),
+          // The workflow's timer starts when this fact is recorded: the deadline is its time plus the timeout.
+          deadline_at: new Date(event.at.getTime() + msToNumber(String(data.timeout))),
           status: 'pending',
           submissions: '[]' as unknown as ApprovalSubmission[],
           requested_at: event.at,

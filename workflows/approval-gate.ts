@@ -1,10 +1,8 @@
 import { condition } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time';
 import type { Actor } from '../lib/events';
 import { hasRole } from '../lib/roles';
 import type { Role } from '../lib/run-spec';
 import type { ApprovalPolicy, ApprovalSignalPayload } from '../lib/workflow-contract';
-import { workflowNow } from './clock';
 import type { RunContext } from './run-context';
 
 export type ApprovalOutcome =
@@ -80,14 +78,13 @@ export class ApprovalGate {
 
   async request(stepId: string, tool: string, args: Record<string, unknown>, policy: ApprovalPolicy): Promise<ApprovalOutcome> {
     const approvalId = `${this.context.input.runId}:${stepId}`;
-    const deadline = new Date(workflowNow() + msToNumber(policy.timeout));
     const approval: PendingApproval = { policy, approvals: new Map(), rejection: null };
     this.pending.set(approvalId, approval);
     await this.context.record([
       {
         type: 'approval.requested',
         key: `approval/${stepId}/requested`,
-        data: { approvalId, stepId, tool, args, approvers: policy.approvers, required: policy.required, onTimeout: policy.onTimeout, deadline: deadline.toISOString() },
+        data: { approvalId, stepId, tool, args, approvers: policy.approvers, required: policy.required, onTimeout: policy.onTimeout, timeout: policy.timeout },
       },
     ]);
     this.context.setStatus('awaiting_approval');
