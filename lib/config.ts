@@ -134,6 +134,9 @@ export const devEnvSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   EMBEDDED_PG_PORT: port.default(54329),
   FLIGHTDECK_DATA_DIR: z.string().trim().min(1).default('.data'),
+  /** Scale-out on one machine: this many worker processes, and API processes on API_PORT, API_PORT+1, … */
+  WORKER_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
+  API_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
 });
 export type DevEnv = z.infer<typeof devEnvSchema>;
 

@@ -67,8 +67,12 @@ async function main(): Promise<void> {
     });
     return child;
   };
-  spawnChild('worker', ...tsEntry('worker/main.ts'));
-  spawnChild('api', ...tsEntry('api/main.ts'));
+  // More than one of each shows the production shape on one machine: workers share the task queue,
+  // APIs share nothing but Postgres (LISTEN/NOTIFY fans events out to every API's ws clients).
+  const numbered = (name: string, index: number, count: number) => (count > 1 ? `${name}-${index + 1}` : name);
+  for (let index = 0; index < env.WORKER_PROCESSES; index += 1) spawnChild(numbered('worker', index, env.WORKER_PROCESSES), ...tsEntry('worker/main.ts'));
+  const apiUrls = Array.from({ length: env.API_PROCESSES }, (_, index) => `http://localhost:${env.API_PORT + index}`);
+  apiUrls.forEach((_, index) => spawnChild(numbered('api', index, env.API_PROCESSES), ...tsEntry('api/main.ts'), { API_PORT: String(env.API_PORT + index) }));
   spawnChild('web', process.execPath, [require.resolve('next/dist/bin/next'), 'dev', 'web', '--port', String(env.WEB_PORT)], {
     FLIGHTDECK_API_URL: apiUrl,
     FLIGHTDECK_API_KEY: infra.adminKey,
@@ -76,7 +80,7 @@ async function main(): Promise<void> {
   });
 
   try {
-    await waitForHttp(`${apiUrl}/healthz`, 60_000);
+    for (const url of apiUrls) await waitForHttp(`${url}/healthz`, 60_000);
     await waitForHttp(webUrl, 120_000);
   } catch (error) {
     // Never leave the children and the embedded servers behind when start-up fails half way.
@@ -91,6 +95,8 @@ async function main(): Promise<void> {
       `Flightdeck is running (ready in ${seconds} s):`,
       `  Dashboard        ${webUrl}`,
       `  API              ${apiUrl}   (REST /v1, ws ${apiUrl.replace('http', 'ws')}/v1/stream)`,
+      ...apiUrls.slice(1).map((url) => `  API (another)    ${url}`),
+      ...(env.WORKER_PROCESSES > 1 ? [`  Workers          ${env.WORKER_PROCESSES} processes on task queue flightdeck`] : []),
       `  Temporal Web UI  ${infra.temporalUiUrl}`,
       `  Admin API key    ${infra.adminKey}`,
       '',

@@ -2,37 +2,16 @@
  * Two API processes over one Postgres: an event written through one reaches a ws client of the
  * other (LISTEN/NOTIFY), and SIGTERM closes the other's clients with the "resume" code.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { closeCodes } from '../lib/stream';
-import { freePort } from '../scripts/free-port';
+import { startApiProcess } from './api-process';
 import { startRun, waitForEnd } from './run-helpers';
 import { startTestStack, type TestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
-async function startApiProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'api', 'main.ts')], {
-    env: { ...env, API_PORT: String(port), API_HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { child, url };
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null || attempt > 150) throw new Error(`second API did not start: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('fan-out across API instances', () => {
   let stack: TestStack;
-  let second: { child: ChildProcess; url: string };
+  let second: { child: ChildProcess; url: string; wsUrl: string };
   beforeAll(async () => {
     stack = await startTestStack();
     second = await startApiProcess({

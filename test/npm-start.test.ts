@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../scripts/free-port';
@@ -52,6 +53,19 @@ async function pressCtrlC(started: Started): Promise<void> {
   }
 }
 
+/** A free port whose next port is free too (API_PORT and API_PORT+1). */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    const next = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port + 1, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (next) return port;
+  }
+}
+
 describe('npm start', () => {
   let dataRoot: string;
   let env: NodeJS.ProcessEnv;
@@ -60,7 +74,7 @@ describe('npm start', () => {
   beforeAll(async () => {
     dataRoot = await mkdtemp(path.join(os.tmpdir(), 'fd-npm-start-'));
     await chmod(dataRoot, 0o755);
-    ports = { api: await freePort(), web: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort() };
+    ports = { api: await freePortPair(), web: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort() };
     env = { ...process.env };
     for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'FLIGHTDECK_ADMIN_KEY', 'WORKFLOW_BUNDLE_PATH', 'NODE_ENV', 'LOG_LEVEL']) {
       delete env[name];
@@ -72,6 +86,9 @@ describe('npm start', () => {
       TEMPORAL_PORT: String(ports.temporal),
       TEMPORAL_UI_PORT: String(ports.ui),
       EMBEDDED_PG_PORT: String(ports.pg),
+      // The scale-out shape: two APIs (API_PORT and API_PORT+1) and two workers.
+      API_PROCESSES: '2',
+      WORKER_PROCESSES: '2',
     });
   });
   afterAll(async () => {
@@ -107,6 +124,9 @@ describe('npm start', () => {
       expect(dashboard).toContain(runId);
       expect((await fetch(`http://localhost:${ports.ui}/`)).status).toBe(200);
       expect((await fetch(`${api}/readyz`)).status).toBe(200);
+      expect(first.output()).toContain(`API (another)    http://localhost:${ports.api + 1}`);
+      const viaSecondApi = await fetch(`http://localhost:${ports.api + 1}/v1/runs/${runId}`, { headers });
+      expect(((await viaSecondApi.json()) as { run: { status: string } }).run.status).toBe('completed');
     } finally {
       await pressCtrlC(first);
     }

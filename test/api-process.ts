@@ -1,0 +1,24 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from '../scripts/free-port';
+
+/** The real API entry point (`node --import tsx api/main.ts`) as a child process; resolves once it answers. */
+export async function startApiProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; wsUrl: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'api', 'main.ts')], {
+    env: { ...env, API_PORT: String(port), API_HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { child, url, wsUrl: `ws://127.0.0.1:${port}/v1/stream` };
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null || attempt > 150) throw new Error(`API process did not start: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
