@@ -1,0 +1,42 @@
+/**
+ * SIGTERM to a worker mid tool call: it stops polling but lets the in-flight call finish and record
+ * its outcome (no lost attempt, no second attempt); another worker carries the run on.
+ */
+import { startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
+import { startTestStack, type TestStack } from './stack';
+import { startWorkerProcess } from './worker-process';
+
+describe('graceful worker shutdown', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ worker: 'none' });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('drains the in-flight tool call on SIGTERM; the next worker finishes the run', async () => {
+    const first = startWorkerProcess(stack.taskQueue);
+    const runId = await startRun(stack, { plan: { steps: [{ id: 'nap', tool: 'builtin.wait', args: { seconds: 2 } }, { id: 'after', tool: 'builtin.echo', args: {} }] } });
+    await waitForEvents(stack, runId, (events) => typesOf(events).includes('tool.call.started'));
+    const stopping = first.stop(); // SIGTERM
+    await stopping;
+    expect(first.hasCrashed()).toBe(false);
+
+    const drained = await waitForEvents(stack, runId, (events) => typesOf(events).includes('tool.call.succeeded'), 5_000);
+    expect(drained.filter((event) => event.type === 'tool.call.succeeded').map((event) => event.data.attempt)).toEqual([1]);
+
+    const second = startWorkerProcess(stack.taskQueue);
+    try {
+      const events = await waitForEnd(stack, runId, 60_000);
+      expect(typesOf(events).at(-1)).toBe('run.completed');
+      const napCalls = events.filter((event) => event.data.stepId === 'nap' && event.type.startsWith('tool.call.'));
+      expect(napCalls.map((event) => [event.type, event.data.attempt])).toEqual([
+        ['tool.call.started', 1],
+        ['tool.call.succeeded', 1],
+      ]);
+    } finally {
+      await second.stop();
+    }
+  }, 90_000);
+});
