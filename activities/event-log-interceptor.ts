@@ -8,6 +8,7 @@ import { appendEvents, findEventsByKeys } from '../lib/event-log';
 import { toolCallAttemptsTotal } from '../lib/metrics';
 import { redactedMarker } from '../lib/redact';
 import { dedupeKeys, idempotencyKeyOf, type ExecuteToolInput } from '../lib/workflow-contract';
+import { workflowRetriedErrorTypes } from './tools/tool-errors';
 
 const recordedActivity = 'executeTool';
 
@@ -135,6 +136,9 @@ export function describeFailure(error: unknown, attempt: number, policy: RetryPo
     return { message, errorClass: 'Cancelled', retryable: false, nextRetryDelayMs: null };
   }
   const errorClass = error instanceof ApplicationFailure ? (error.type ?? 'ApplicationFailure') : error instanceof Error ? error.name : 'Error';
+  if (workflowRetriedErrorTypes.includes(errorClass)) {
+    return { message, errorClass, retryable: true, nextRetryDelayMs: nextDelayMs(error, attempt, undefined) };
+  }
   const nonRetryable =
     (error instanceof ApplicationFailure && error.nonRetryable) ||
     (policy?.nonRetryableErrorTypes ?? []).includes(errorClass);

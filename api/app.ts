@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import type { ComposioSdk } from '../activities/tools/composio/composio-sdk';
 import type { ToolRegistry } from '../activities/tools/registry';
 import type { InFlight } from '../lib/in-flight';
 import { requireAuth, type Authenticator } from './auth';
@@ -10,6 +11,7 @@ import { buildOpenApiDocument } from './openapi';
 import type { PresenterContext } from './presenters';
 import { adminRouter } from './routes/admin';
 import { approvalsRouter } from './routes/approvals';
+import { connectionsRouter } from './routes/connections';
 import { metricsRouter, timeRequests } from './routes/metrics';
 import { runControlRouter } from './routes/run-control';
 import { runsRouter } from './routes/runs';
@@ -26,6 +28,8 @@ export interface AppDeps extends PresenterContext {
   historyEventsLimit?: number;
   authenticator: Authenticator;
   log: Logger;
+  /** The Composio SDK for the connections routes; null when the provider is off. */
+  composio: ComposioSdk | null;
 }
 
 /** The REST API: probes at the root, everything else under `/v1` behind an API key. */
@@ -48,6 +52,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(runsRouter(deps));
   v1.use(runControlRouter(deps));
   v1.use(approvalsRouter(deps));
+  v1.use(connectionsRouter(deps));
   v1.use(adminRouter(deps));
   v1.use(verifyRouter(deps));
   app.use('/v1', v1);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorBodySchema } from '../lib/errors';
 import { runSpecSchema, type Role } from '../lib/run-spec';
-import { approvalParams, approvalsQuery, createKeyBody, decisionBody, eventsQuery, keyIdParams, listRunsQuery, messageBody, reasonBody, runIdParams, tenantQuery } from './schemas';
+import { approvalParams, approvalsQuery, connectionsQuery, createConnectionBody, createKeyBody, decisionBody, eventsQuery, keyIdParams, listRunsQuery, messageBody, reasonBody, runIdParams, syncConnectionsBody, tenantQuery } from './schemas';
 
 interface RouteDoc {
   method: 'get' | 'post' | 'delete';
@@ -29,6 +29,9 @@ export const routeDocs: RouteDoc[] = [
   { method: 'post', path: '/v1/runs/:id/approvals/:approvalId', summary: 'Decide on a pending approval (approve, reject, approve with edited args)', role: 'approver', params: approvalParams, body: decisionBody, success: { status: 202, description: '{ approval }' }, errors: [400, 401, 403, 404, 409, 422, 503] },
   { method: 'get', path: '/v1/approvals', summary: 'Approvals inbox, pending first', role: 'viewer', query: approvalsQuery, success: { status: 200, description: '{ approvals }' }, errors: [400, 401, 403] },
   { method: 'get', path: '/v1/tools', summary: 'Tool catalog with input schemas', role: 'viewer', success: { status: 200, description: '{ tools }' }, errors: [401, 403] },
+  { method: 'get', path: '/v1/connections', summary: 'A Composio user\'s connected accounts', role: 'viewer', query: connectionsQuery, success: { status: 200, description: '{ connections }' }, errors: [400, 401, 403, 409, 422, 429, 503] },
+  { method: 'post', path: '/v1/connections', summary: 'Start connecting a Composio account (Connect Link); returns the redirect URL', role: 'operator', body: createConnectionBody, success: { status: 201, description: '{ connection: { id, status, redirectUrl } }' }, errors: [400, 401, 403, 409, 422, 429, 503] },
+  { method: 'post', path: '/v1/connections/sync', summary: 'Resume the user\'s runs in awaiting_connection whose toolkit now has an ACTIVE account', role: 'operator', body: syncConnectionsBody, success: { status: 200, description: '{ resumed: [{ runId, toolkit, connectedAccountId }] }' }, errors: [400, 401, 403, 409, 422, 429, 503] },
   { method: 'post', path: '/v1/admin/keys', summary: 'Create an API key (shown once)', role: 'admin', body: createKeyBody, success: { status: 201, description: '{ key, apiKey }' }, errors: [400, 401, 403] },
   { method: 'get', path: '/v1/admin/keys', summary: 'List API keys', role: 'admin', query: tenantQuery, success: { status: 200, description: '{ keys }' }, errors: [400, 401, 403] },
   { method: 'delete', path: '/v1/admin/keys/:id', summary: 'Revoke an API key', role: 'admin', params: keyIdParams, query: tenantQuery, success: { status: 200, description: '{ apiKey }' }, errors: [401, 403, 404] },

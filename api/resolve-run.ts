@@ -22,7 +22,8 @@ export function resolveRunPolicies(spec: RunSpec, tools: ToolRegistry): Record<s
         problems.push({ path: `plan.steps.${index}.tool`, message: `unknown tool "${step.tool}" (GET /v1/tools lists them)` });
         return;
       }
-      policies[step.id] = { ...policyFor(tool, step), ...approvalFor(step.approval, tool) };
+      const connectionTimeout = step.connectionTimeout ?? spec.limits?.connectionTimeout;
+      policies[step.id] = { ...policyFor(tool, step), ...approvalFor(step.approval, tool), ...(connectionTimeout ? { connectionTimeout } : {}) };
       problems.push(...checkLiteralArgs(tool, step, index));
     });
     problems.push(...checkReferences(spec));
@@ -31,7 +32,13 @@ export function resolveRunPolicies(spec: RunSpec, tools: ToolRegistry): Record<s
     spec.agent.tools.forEach((name, index) => {
       const tool = tools.get(name);
       if (!tool) problems.push({ path: `agent.tools.${index}`, message: `unknown tool "${name}" (GET /v1/tools lists them)` });
-      else policies[name] = { ...policyFor(tool), ...approvalFor(spec.agent?.approvalRequired?.includes(name) ? true : undefined, tool) };
+      else {
+        policies[name] = {
+          ...policyFor(tool),
+          ...approvalFor(spec.agent?.approvalRequired?.includes(name) ? true : undefined, tool),
+          ...(spec.limits?.connectionTimeout ? { connectionTimeout: spec.limits.connectionTimeout } : {}),
+        };
+      }
     });
     (spec.agent.approvalRequired ?? []).forEach((name, index) => {
       if (!spec.agent?.tools.includes(name)) {
@@ -39,10 +46,23 @@ export function resolveRunPolicies(spec: RunSpec, tools: ToolRegistry): Record<s
       }
     });
   }
+  problems.push(...checkComposioUser(spec));
   if (problems.length > 0) {
     throw new AppError('validation_failed', 'the run spec cannot run as written', problems, { status: 422 });
   }
   return policies;
+}
+
+const isComposioTool = (name: string) => name.startsWith('composio.');
+
+/** Composio tools act for a Composio user: a run that uses one must say whose accounts (`userId`). */
+function checkComposioUser(spec: RunSpec): Problem[] {
+  if (spec.userId) return [];
+  const used = spec.plan
+    ? spec.plan.steps.flatMap((step, index) => (isComposioTool(step.tool) ? [{ path: `plan.steps.${index}.tool`, tool: step.tool }] : []))
+    : (spec.agent?.tools ?? []).flatMap((tool, index) => (isComposioTool(tool) ? [{ path: `agent.tools.${index}`, tool }] : []));
+  if (used.length === 0) return [];
+  return [{ path: 'userId', message: `${used.map((use) => use.tool).join(', ')} act for a Composio user: give the run a "userId"` }];
 }
 
 function policyFor(tool: ToolDefinition, step?: PlanStep): ToolCallPolicy {

@@ -58,3 +58,23 @@ export const approvalsQuery = z
     limit: z.coerce.number().int().min(1).max(200).default(100),
   })
   .strict();
+
+const composioUserId = z.string().trim().min(1).max(200);
+const connectionStatus = z.enum(['INITIALIZING', 'INITIATED', 'ACTIVE', 'FAILED', 'EXPIRED', 'INACTIVE', 'REVOKED']);
+export const connectionsQuery = z
+  .object({
+    userId: composioUserId,
+    toolkit: z.string().trim().min(1).max(100).regex(/^[a-z0-9_-]+$/i, 'a toolkit slug').optional(),
+    status: commaList(connectionStatus).optional(),
+  })
+  .strict();
+export const createConnectionBody = z
+  .object({
+    userId: composioUserId,
+    /** The Composio auth config (its dashboard, or `authConfigs.create`) the account connects through. */
+    authConfigId: z.string().trim().min(1).max(200),
+    /** Where Composio sends the user after they connect (`?status=success|failed`). */
+    callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
+  })
+  .strict();
+export const syncConnectionsBody = z.object({ userId: composioUserId }).strict();

@@ -3,11 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { createComposioSdk } from '../activities/tools/composio/composio-sdk';
 import type { ToolRegistry } from '../activities/tools/registry';
 import type { ApiEnv } from '../lib/config';
 import { InFlight } from '../lib/in-flight';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { createApp } from './app';
+import { startConnectionPoller } from './connections';
 import { databaseAuthenticator } from './api-keys';
 import { EventNotifier } from './event-notifier';
 import { StreamHub } from './stream-hub';
@@ -32,7 +34,12 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
   const notifier = new EventNotifier(env.DATABASE_URL, log);
   await notifier.start();
 
+  const composio = env.COMPOSIO_API_KEY
+    ? createComposioSdk({ apiKey: env.COMPOSIO_API_KEY, baseUrl: env.COMPOSIO_BASE_URL, toolkits: env.COMPOSIO_TOOLKITS })
+    : null;
+  const connectionPoller = startConnectionPoller({ db, temporal, temporalCalls, composio, log }, env.COMPOSIO_CONNECTION_POLL_MS);
   const app = createApp({
+    composio,
     db,
     temporal,
     temporalCalls,
@@ -62,6 +69,7 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
       await hub.close();
       server.closeIdleConnections();
       await closed;
+      await connectionPoller.stop();
       await notifier.stop();
       await temporalCalls.drain();
       await connection.close();

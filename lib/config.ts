@@ -62,12 +62,56 @@ export const composioToolkitsSchema = z
     return toolkits;
   });
 
+/** A limit on Composio calls per (toolkit or tool, userId), shared by every worker (state in Postgres). */
+export interface ComposioLimit {
+  scope: 'toolkit' | 'tool';
+  /** Toolkit slug (lowercase) or tool slug (uppercase), as Composio names them. */
+  slug: string;
+  /** Calls running at once. */
+  concurrency?: number;
+  /** Calls started per period: a token bucket of `count` tokens refilled over `perMs`. */
+  rate?: { count: number; perMs: number };
+}
+
+const ratePeriodsMs: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * `COMPOSIO_LIMITS`: `;`-separated entries `toolkit:<slug> <rule>[,<rule>]` or `tool:<SLUG> …`, rules
+ * `concurrency=<n>` and `rate=<n>/<s|m|h>`; e.g. `toolkit:github rate=5/s,concurrency=2; tool:GITHUB_CREATE_AN_ISSUE concurrency=1`.
+ */
+export const composioLimitsSchema = z
+  .string()
+  .optional()
+  .transform((value, context): ComposioLimit[] => {
+    const limits: ComposioLimit[] = [];
+    for (const entry of (value ?? '').split(';').map((part) => part.trim()).filter(Boolean)) {
+      const match = /^(toolkit|tool):([A-Za-z0-9_-]+)\s+(\S.*)$/.exec(entry);
+      if (!match?.[1] || !match[2] || !match[3]) {
+        context.addIssue({ code: 'custom', message: `"${entry}" is not "toolkit:<slug> <rules>" or "tool:<SLUG> <rules>"` });
+        continue;
+      }
+      const scope = match[1] as ComposioLimit['scope'];
+      const limit: ComposioLimit = { scope, slug: scope === 'toolkit' ? match[2].toLowerCase() : match[2].toUpperCase() };
+      for (const rule of match[3].split(/[\s,]+/).filter(Boolean)) {
+        const concurrency = /^concurrency=(\d+)$/.exec(rule);
+        const rate = /^rate=(\d+)\/(s|m|h)$/.exec(rule);
+        if (concurrency?.[1] && Number(concurrency[1]) >= 1) limit.concurrency = Number(concurrency[1]);
+        else if (rate?.[1] && rate[2] && Number(rate[1]) >= 1) limit.rate = { count: Number(rate[1]), perMs: ratePeriodsMs[rate[2]]! };
+        else context.addIssue({ code: 'custom', message: `"${rule}" in "${entry}" is not concurrency=<n ≥ 1> or rate=<n ≥ 1>/<s|m|h>` });
+      }
+      limits.push(limit);
+    }
+    return limits;
+  });
+
 /** Both the worker (runs Composio tools) and the API (validates and lists them) read these. */
 const composioShape = {
   /** The Composio provider is on when the key is set. */
   COMPOSIO_API_KEY: z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().min(1).optional()),
   COMPOSIO_BASE_URL: z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().url().default(composioDefaultBaseUrl)),
   COMPOSIO_TOOLKITS: composioToolkitsSchema,
+  /** Concurrency and rate limits per (toolkit or tool, userId), enforced across workers. */
+  COMPOSIO_LIMITS: composioLimitsSchema,
 };
 
 /**
@@ -114,6 +158,8 @@ export const apiEnvSchema = z.object({
   FLIGHTDECK_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   /** Agent runs continue as new past this many history events (default: when Temporal suggests it). */
   FLIGHTDECK_HISTORY_EVENTS_LIMIT: z.coerce.number().int().min(50).optional(),
+  /** How often the API checks whether users of runs in `awaiting_connection` now have an ACTIVE account (0: never). */
+  COMPOSIO_CONNECTION_POLL_MS: z.coerce.number().int().min(0).default(15_000),
   ...composioShape,
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;

@@ -116,6 +116,13 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
       next.pendingApprovals = Math.max(0, next.pendingApprovals - 1);
       if (next.pendingApprovals === 0 && next.status === 'awaiting_approval') next.status = 'running';
       break;
+    case 'connection.required':
+      next.status = 'awaiting_connection';
+      break;
+    case 'connection.resolved':
+    case 'connection.expired':
+      if (next.status === 'awaiting_connection') next.status = 'running';
+      break;
     case 'run.completed':
       endRun(next, 'completed', event.at);
       next.output = data.output ?? null;

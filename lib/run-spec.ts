@@ -46,6 +46,8 @@ export const planStepSchema = z
     approval: approvalSchema.optional(),
     retry: retryOverrideSchema.optional(),
     timeout: durationSchema.optional(),
+    /** How long the step waits for the user to connect a missing or expired Composio account (default: limits.connectionTimeout, else 24h). */
+    connectionTimeout: durationSchema.optional(),
   })
   .strict();
 export type PlanStep = z.infer<typeof planStepSchema>;
@@ -81,6 +83,8 @@ export const limitsSchema = z
   .object({
     maxToolCalls: z.number().int().min(1).max(10_000).optional(),
     deadline: durationSchema.optional(),
+    /** How long a tool call waits for a missing or expired Composio account to be connected (default 24h). */
+    connectionTimeout: durationSchema.optional(),
   })
   .strict();
 

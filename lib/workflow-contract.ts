@@ -21,6 +21,8 @@ export interface ApprovalPolicy {
 
 export interface ToolCallPolicy {
   approval?: ApprovalPolicy;
+  /** How long the call waits in `awaiting_connection` for a missing Composio account (workflow default: 24h). */
+  connectionTimeout?: string;
   startToCloseTimeout: string;
   heartbeatTimeout?: string;
   retry: {
@@ -145,6 +147,34 @@ export interface ApprovalSignalPayload {
   comment?: string;
   actor: Actor;
   tenantId: string;
+}
+
+/**
+ * The `connection` signal: the API saw ACTIVE connected accounts for the run's user. A run waiting
+ * for one of these toolkits records `connection.resolved` and calls the tool again.
+ */
+export interface ConnectionSignalPayload {
+  userId: string;
+  accounts: Array<{ toolkit: string; connectedAccountId: string }>;
+  actor?: Actor | null;
+}
+
+/** Tool failures the workflow handles itself instead of failing the call (see RunContext.callTool). */
+export const connectionRequiredErrorType = 'ConnectionRequired';
+export const limitWaitErrorType = 'LimitWait';
+
+/** `details[0]` of a ConnectionRequired failure. */
+export interface ConnectionRequiredDetails {
+  toolkit: string;
+  userId: string;
+  connectedAccountId: string | null;
+}
+
+/** `details[0]` of a LimitWait failure: when to call again, and why. */
+export interface LimitWaitDetails {
+  waitMs: number;
+  reason: 'held' | 'concurrency' | 'rate';
+  key: string;
 }
 
 /** Dedupe keys: derived from durable identity only, never from time or randomness. */

@@ -2,7 +2,8 @@ import { createToolRegistry } from '../activities/tools/default-registry';
 import type { RunEvent } from '../lib/events';
 import { createLogger } from '../lib/logger';
 import { answerStatus, connectedAccountMissing, FakeComposioServer, reportFailure, succeed, type FakeComposioTool } from './fake-composio-server';
-import { startRun, waitForEnd } from './run-helpers';
+import { saveHistoryFixture } from './history-fixtures';
+import { startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
 import { startTestStack, type TestStack } from './stack';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
@@ -122,12 +123,52 @@ describe('Composio tools (against a test double of the Composio API)', () => {
     expect(dataOf(events, 'run.failed')[0].error.message).toContain('API key lacks access to project prj_1');
   });
 
-  it('fails at once when the user has no usable connected account', async () => {
+  it('waits in awaiting_connection when the user has no usable account, and fails with ConnectionRequired after the step\'s deadline', async () => {
     fake.script(createIssue.slug, [connectedAccountMissing('user-1')]);
-    const runId = await startRun(stack, planWith('open', 'composio.GITHUB_CREATE_AN_ISSUE', issueArgs));
+    const spec = planWith('open', 'composio.GITHUB_CREATE_AN_ISSUE', issueArgs);
+    const runId = await startRun(stack, { ...spec, plan: { steps: [{ ...spec.plan.steps[0], connectionTimeout: '1s' }] } });
     const events = await waitForEnd(stack, runId);
-    expect(dataOf(events, 'tool.call.failed')).toHaveLength(1);
-    expect(dataOf(events, 'run.failed')[0].error).toMatchObject({ errorClass: 'ClientError', message: expect.stringContaining('No connected account found for user user-1') });
+    expect(typesOf(events).slice(3)).toEqual(['tool.call.started', 'tool.call.failed', 'connection.required', 'connection.expired', 'run.failed']);
+    expect(dataOf(events, 'tool.call.failed')[0].error).toMatchObject({ errorClass: 'ConnectionRequired', retryable: false });
+    expect(dataOf(events, 'connection.required')[0]).toMatchObject({
+      stepId: 'open',
+      toolkit: 'github',
+      userId: 'user-1',
+      timeout: '1s',
+      message: expect.stringContaining('No connected account found for user user-1'),
+      connect: { method: 'POST', path: '/v1/connections', body: { userId: 'user-1', toolkit: 'github' } },
+    });
+    expect(dataOf(events, 'run.failed')[0].error).toMatchObject({ errorClass: 'ConnectionRequired', message: expect.stringContaining('none was connected within 1s') });
+    expect(fake.executionsOf(createIssue.slug).filter((request) => request.at >= new Date(events[0]!.at).getTime())).toHaveLength(1);
+    await saveHistoryFixture('connection-expired', runId);
+  });
+
+  it('holds a key after a 429 until Retry-After passes: the key\'s other calls wait instead of hitting Composio', async () => {
+    fake.script(createIssue.slug, [answerStatus(429, 'Rate limit exceeded', { retryAfter: '2' })]);
+    const first = await startRun(stack, planWith('open', 'composio.GITHUB_CREATE_AN_ISSUE', issueArgs));
+    await waitForEvents(stack, first, (events) => dataOf(events, 'tool.call.failed').length > 0);
+    const limited = fake.executionsOf(createIssue.slug).at(-1)!;
+    const second = await startRun(stack, planWith('open', 'composio.GITHUB_CREATE_AN_ISSUE', { ...issueArgs, title: 'Second' }));
+    const [firstEvents, secondEvents] = [await waitForEnd(stack, first), await waitForEnd(stack, second)];
+    expect([firstEvents.at(-1)?.type, secondEvents.at(-1)?.type]).toEqual(['run.completed', 'run.completed']);
+    // The second run's first attempt found the key held and did not call Composio: its wait is in the log.
+    expect(dataOf(secondEvents, 'tool.call.failed')[0]).toMatchObject({
+      attempt: 1,
+      error: { errorClass: 'LimitWait', retryable: true, nextRetryDelayMs: expect.any(Number), message: expect.stringContaining('held after a 429') },
+    });
+    const secondExecutions = fake.executionsOf(createIssue.slug).filter((request) => (request.body?.arguments as { title?: string }).title === 'Second');
+    expect(secondExecutions).toHaveLength(1);
+    expect(secondExecutions[0]!.at).toBeGreaterThanOrEqual(limited.at + 2000 - 5);
+    await saveHistoryFixture('limit-wait', second);
+  });
+
+  it('answers 422 for a run that uses Composio tools without a userId, plan or agent', async () => {
+    const plan = await stack.request('POST', '/v1/runs', { plan: { steps: [{ id: 'open', tool: 'composio.GITHUB_CREATE_AN_ISSUE', args: issueArgs }] } });
+    expect(plan.status).toBe(422);
+    expect(plan.body.error.details).toEqual([{ path: 'userId', message: expect.stringContaining('composio.GITHUB_CREATE_AN_ISSUE') }]);
+    const agent = await stack.request('POST', '/v1/runs', { agent: { model: 'm', instructions: 'help', tools: ['builtin.echo', 'composio.SLACK_SEND_MESSAGE'] } });
+    expect(agent.status).toBe(422);
+    expect(agent.body.error.details.map((detail: { path: string }) => detail.path)).toEqual(['userId']);
   });
 
   it('turns successful:false into a final failure carrying Composio\'s error text', async () => {

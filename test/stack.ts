@@ -75,8 +75,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   });
   const log = createLogger('test', 'silent');
   // Built from the worker's env, so `env: { COMPOSIO_* }` turns the Composio provider on.
-  const tools = options.tools ?? (await createToolRegistry({ env: workerEnv, log, composioRetryAfterFailureMs: 200 }));
   const db = createDb(workerEnv.DATABASE_URL, { log });
+  const tools = options.tools ?? (await createToolRegistry({ env: workerEnv, log, db, composioRetryAfterFailureMs: 200 }));
   // As worker/main.ts and api/main.ts do at boot; here both share this module.
   configureLogRedaction({ extraKeys: workerEnv.FLIGHTDECK_REDACT_KEYS });
 

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       db,
-      tools: await createToolRegistry({ env, log }),
+      tools: await createToolRegistry({ env, log, db }),
       model: { baseUrl: env.MODEL_BASE_URL, apiKey: env.MODEL_API_KEY },
       workflowBundle,
     });

@@ -3,7 +3,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { Actor, FailureInfo } from '../lib/events';
 import type { AgentRunInput, AgentRunResult } from '../lib/workflow-contract';
 import { runAgent, type Inbox } from './agent-loop';
-import { approvalSignal, cancelSignal, messageSignal, stateQuery } from './definitions';
+import { approvalSignal, cancelSignal, connectionSignal, messageSignal, stateQuery } from './definitions';
 import { runPlan } from './plan-run';
 import { RunContext, RunStopped } from './run-context';
 
@@ -22,6 +22,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
 
   setHandler(stateQuery, () => context.state);
   setHandler(approvalSignal, (payload) => context.approvals.onSignal(payload));
+  setHandler(connectionSignal, (payload) => context.connections.onSignal(payload));
   setHandler(messageSignal, (message) => {
     inbox.pending.push({ text: message.text, actor: message.actor ?? null });
   });

@@ -17,6 +17,9 @@ export const cancelSignal = defineSignal<[CancelPayload]>('cancel');
 /** A decision on a pending approval; the payload is validated by the workflow, not trusted. */
 export const approvalSignal = defineSignal<[unknown]>('approval');
 
+/** ACTIVE Composio accounts of the run's user (`ConnectionSignalPayload`), validated by the workflow. */
+export const connectionSignal = defineSignal<[unknown]>('connection');
+
 /** A user message into an agent run (chat). */
 export const messageSignal = defineSignal<[MessagePayload]>('message');
 

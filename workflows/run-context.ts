@@ -1,17 +1,30 @@
 import {
   ActivityCancellationType,
-  type ActivityFailure,
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  patched,
   proxyActivities,
   proxyLocalActivities,
+  sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { FailureInfo, RunStatus } from '../lib/events';
 import { statusSearchAttribute } from '../lib/search-attributes';
-import { toolCallIdempotencyKey, type AgentRunInput, type ExecuteToolInput, type ToolCallPolicy, type WorkflowFact } from '../lib/workflow-contract';
+import {
+  connectionRequiredErrorType,
+  limitWaitErrorType,
+  toolCallIdempotencyKey,
+  type AgentRunInput,
+  type ConnectionRequiredDetails,
+  type ExecuteToolInput,
+  type LimitWaitDetails,
+  type ToolCallPolicy,
+  type WorkflowFact,
+} from '../lib/workflow-contract';
 import { ApprovalGate } from './approval-gate';
+import { ConnectionGate } from './connection-gate';
 import type { RunState } from './definitions';
 
 const { recordEvent } = proxyLocalActivities<Activities>({
@@ -36,9 +49,11 @@ export class RunStopped extends Error {
 export class RunContext {
   readonly state: RunState = { status: 'created', currentStep: null, completedSteps: [], toolCalls: 0, turns: 0 };
   readonly approvals: ApprovalGate;
+  readonly connections: ConnectionGate;
 
   constructor(readonly input: AgentRunInput) {
     this.approvals = new ApprovalGate(this);
+    this.connections = new ConnectionGate(this);
   }
 
   record(facts: WorkflowFact[]): Promise<number> {
@@ -72,16 +87,39 @@ export class RunContext {
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     });
     const { tenantId, runId, spec } = this.input;
-    return executeTool({
+    const input: ExecuteToolInput = {
       tenantId,
       runId,
       ...call,
       ...(spec.userId ? { userId: spec.userId } : {}),
       ...(spec.connectedAccountId ? { connectedAccountId: spec.connectedAccountId } : {}),
       idempotencyKey: toolCallIdempotencyKey(runId, call.stepId),
-    });
+    };
+    // A call waiting for a shared limit's slot or for a connected account is called again as a new
+    // activity (same idempotency key), so waiting never spends the retry policy's attempts.
+    for (let connectionRound = 1; ; ) {
+      try {
+        return await executeTool(input);
+      } catch (error) {
+        const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : null;
+        if (cause?.type === limitWaitErrorType && patched(toolCallWaitsPatch)) {
+          await sleep(Math.max(1, (cause.details?.[0] as LimitWaitDetails | undefined)?.waitMs ?? 1000));
+          continue;
+        }
+        if (cause?.type === connectionRequiredErrorType && patched(toolCallWaitsPatch)) {
+          const missing = cause.details?.[0] as ConnectionRequiredDetails;
+          await this.connections.await({ stepId: call.stepId, tool: call.tool, round: connectionRound }, missing, cause.message, policy.connectionTimeout);
+          connectionRound += 1;
+          continue;
+        }
+        throw error;
+      }
+    }
   }
 }
+
+/** Workflows started before tool calls could wait (for a limit's slot, for a connected account) replay without the waits. */
+const toolCallWaitsPatch = 'tool-call-waits';
 
 /** The error an activity ended with, as the log records it. */
 export function failureOf(error: ActivityFailure): FailureInfo {

@@ -1,17 +1,21 @@
+import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { WorkerEnv } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { builtinTools } from './builtin';
 import { ComposioCatalog } from './composio/composio-catalog';
+import { ComposioLimiter } from './composio/composio-limits';
 import { createComposioSdk } from './composio/composio-sdk';
 import { ToolRegistry } from './registry';
 
 /** What the worker and the API both read to set up tools (the same variables in both schemas). */
-export type ToolsEnv = Pick<WorkerEnv, 'COMPOSIO_API_KEY' | 'COMPOSIO_BASE_URL' | 'COMPOSIO_TOOLKITS'>;
+export type ToolsEnv = Pick<WorkerEnv, 'COMPOSIO_API_KEY' | 'COMPOSIO_BASE_URL' | 'COMPOSIO_TOOLKITS'> & Partial<Pick<WorkerEnv, 'COMPOSIO_LIMITS'>>;
 
 export interface ToolRegistryOptions {
   env?: ToolsEnv;
   log?: Logger;
+  /** The worker's database: with it, Composio calls take slots under the shared limits and 429 holds. */
+  db?: Knex;
   /** Catalog cache lifetime (default 10 min) and pause after a failed load (default 30 s). */
   composioCatalogTtlMs?: number;
   composioRetryAfterFailureMs?: number;
@@ -30,6 +34,7 @@ export async function createToolRegistry(options: ToolRegistryOptions = {}): Pro
     sdk: createComposioSdk(config),
     config,
     log: options.log ?? createLogger('tools'),
+    ...(options.db ? { limiter: new ComposioLimiter(options.db, env.COMPOSIO_LIMITS ?? []) } : {}),
     ttlMs: options.composioCatalogTtlMs,
     retryAfterFailureMs: options.composioRetryAfterFailureMs,
   });

@@ -1,4 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
+import {
+  connectionRequiredErrorType,
+  limitWaitErrorType,
+  type ConnectionRequiredDetails,
+  type LimitWaitDetails,
+} from '../../lib/workflow-contract';
 
 /** Error types the workflow never retries, whatever the step's policy says. */
 export const nonRetryableErrorTypes = ['ValidationError', 'UnknownTool', 'ClientError', 'BadReference', 'ToolFailed'];
@@ -18,6 +24,25 @@ export function retryableError(type: string, message: string, retryAfterMs?: num
     details: details === undefined ? [] : [details],
   });
 }
+
+/**
+ * The user has no usable connected account for the toolkit (missing, expired, revoked). Final for
+ * the activity; the workflow waits for a connection (`awaiting_connection`) and calls again.
+ */
+export function connectionRequired(message: string, details: ConnectionRequiredDetails): ApplicationFailure {
+  return ApplicationFailure.create({ type: connectionRequiredErrorType, message, nonRetryable: true, details: [details] });
+}
+
+/**
+ * No slot under a shared limit (or the key is held after a 429). Final for the activity, so the wait
+ * spends no attempt: the workflow sleeps `waitMs` and calls again. The log shows it as retryable.
+ */
+export function limitWait(message: string, details: LimitWaitDetails): ApplicationFailure {
+  return ApplicationFailure.create({ type: limitWaitErrorType, message, nonRetryable: true, nextRetryDelay: details.waitMs, details: [details] });
+}
+
+/** Failure types the workflow retries itself (a new activity), not Temporal's retry policy. */
+export const workflowRetriedErrorTypes: readonly string[] = [limitWaitErrorType];
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date; null when absent or unreadable. */
 export function parseRetryAfter(header: string | null, now: number = Date.now()): number | null {

@@ -9,6 +9,9 @@ import {
   approvalBodySchema,
   approvalListSchema,
   apiKeyListSchema,
+  connectionListSchema,
+  resumedRunsSchema,
+  startedConnectionSchema,
   createdApiKeySchema,
   eventPageSchema,
   healthSchema,
@@ -19,13 +22,16 @@ import {
   toolListSchema,
   type ApiKey,
   type Approval,
+  type Connection,
   type CreatedApiKey,
   type EventPage,
   type Health,
   type Readiness,
   type Run,
   type RunDetail,
+  type ResumedRun,
   type RunList,
+  type StartedConnection,
   type Tool,
 } from './schemas';
 import { watchRunEvents, watchRunsList, type RunsFilter, type WatchRunOptions, type WatchRunResult, type WatchRunsOptions } from './watch';
@@ -139,6 +145,22 @@ export class FlightdeckClient {
 
   async listTools(): Promise<Tool[]> {
     return (await this.request('GET', '/v1/tools', toolListSchema)).body.tools;
+  }
+
+  /** A Composio user's connected accounts (optionally of one toolkit, or with these statuses). */
+  async listConnections(filter: { userId: string; toolkit?: string; status?: string[] }): Promise<Connection[]> {
+    const query = { userId: filter.userId, toolkit: filter.toolkit, status: filter.status?.length ? filter.status.join(',') : undefined };
+    return (await this.request('GET', '/v1/connections', connectionListSchema, { query })).body.connections;
+  }
+
+  /** Starts connecting an account through a Composio auth config; send the user to `redirectUrl`. */
+  async startConnection(input: { userId: string; authConfigId: string; callbackUrl?: string }): Promise<StartedConnection> {
+    return (await this.request('POST', '/v1/connections', startedConnectionSchema, { body: input })).body.connection;
+  }
+
+  /** Resumes the user's runs in `awaiting_connection` whose toolkit now has an ACTIVE account. */
+  async syncConnections(userId: string): Promise<ResumedRun[]> {
+    return (await this.request('POST', '/v1/connections/sync', resumedRunsSchema, { body: { userId } })).body.resumed;
   }
 
   /** The returned `key` is shown this once; `tenantId` is for the bootstrap admin key only. */

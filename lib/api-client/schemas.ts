@@ -145,3 +145,22 @@ export const approvalSchema = z.object({
 export type Approval = z.infer<typeof approvalSchema>;
 export const approvalListSchema = z.object({ approvals: z.array(approvalSchema) });
 export const approvalBodySchema = z.object({ approval: approvalSchema });
+
+/** A Composio connected account as `GET /v1/connections` shows it (api/connections.ts ConnectionView). */
+export const connectionSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  toolkit: z.string(),
+  status: z.string(),
+  statusReason: z.string().nullable(),
+  authConfigId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Connection = z.infer<typeof connectionSchema>;
+export const connectionListSchema = z.object({ connections: z.array(connectionSchema) });
+/** `POST /v1/connections`: send the user to `redirectUrl`; the account turns ACTIVE when they finish. */
+export const startedConnectionSchema = z.object({ connection: z.object({ id: z.string(), status: z.string(), redirectUrl: z.string().nullable() }) });
+export type StartedConnection = z.infer<typeof startedConnectionSchema>['connection'];
+export const resumedRunsSchema = z.object({ resumed: z.array(z.object({ runId: z.string(), toolkit: z.string(), connectedAccountId: z.string() })) });
+export type ResumedRun = z.infer<typeof resumedRunsSchema>['resumed'][number];

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DynamicToolProvider } from '../registry';
 import type { ToolDefinition } from '../tool';
+import type { ComposioLimiter } from './composio-limits';
 import type { ComposioConfig, ComposioSdk } from './composio-sdk';
 import { composioToolDefinition, composioToolPrefix, type ComposioRawTool } from './composio-tool';
 
@@ -8,6 +9,8 @@ export interface ComposioCatalogOptions {
   sdk: ComposioSdk;
   config: ComposioConfig;
   log: Logger;
+  /** Shared limits (worker only: the API lists and validates tools, it does not run them). */
+  limiter?: ComposioLimiter;
   /** How long a loaded catalog is used before it is fetched again. */
   ttlMs?: number;
   /** After a failed load, how long callers use what they have before the next try. */
@@ -63,12 +66,12 @@ export class ComposioCatalog implements DynamicToolProvider {
   }
 
   private async load(): Promise<void> {
-    const { sdk, config, log } = this.options;
+    const { sdk, config, log, limiter } = this.options;
     try {
       const lists = await Promise.all(
         config.toolkits.map(async (toolkit) => {
           const raw = (await sdk.tools.getRawComposioTools({ toolkits: [toolkit.slug], limit: toolsPerToolkit })) as ComposioRawTool[];
-          return raw.map((tool) => composioToolDefinition(sdk, tool, toolkit));
+          return raw.map((tool) => composioToolDefinition(sdk, tool, toolkit, limiter));
         }),
       );
       this.tools = new Map(lists.flat().map((tool) => [tool.name, tool]));

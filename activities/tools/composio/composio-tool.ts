@@ -1,7 +1,18 @@
+import { ComposioConnectedAccountNotFoundError } from '@composio/core';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import type { ComposioToolkit } from '../../../lib/config';
-import type { ToolDefinition } from '../tool';
-import { clientError, failureForSdkError, failureForUnsuccessfulResult, nonRetryableErrorTypes, providerMessageOf } from '../tool-errors';
+import type { ToolContext, ToolDefinition } from '../tool';
+import {
+  clientError,
+  connectionRequired,
+  failureForSdkError,
+  failureForUnsuccessfulResult,
+  limitWait,
+  nonRetryableErrorTypes,
+  providerMessageOf,
+} from '../tool-errors';
+import { isLimitWait, type ComposioLimiter, type LimitKey, type LimitSlot } from './composio-limits';
 import type { ComposioSdk } from './composio-sdk';
 
 /** A tool as the catalog (`tools.getRawComposioTools`) returns it; the fields we use. */
@@ -32,8 +43,25 @@ function argsSchemaOf(jsonSchema: Record<string, unknown> | undefined): z.ZodTyp
   }
 }
 
+/** A 429 without Retry-After still holds its key this long, so the key's other calls do not pile on. */
+const defaultHoldMs = 1000;
+
+/**
+ * Composio answers error code 1803 when the user has no usable (ACTIVE) connected account for the
+ * toolkit — none yet, expired or revoked; the SDK turns it into ComposioConnectedAccountNotFoundError.
+ */
+function isMissingConnection(error: unknown): boolean {
+  return error instanceof ComposioConnectedAccountNotFoundError || (error instanceof Error && error.name === 'ComposioConnectedAccountNotFoundError');
+}
+
 /** One Composio tool behind the same interface as the built-ins, as `composio.<SLUG>`. */
-export function composioToolDefinition(sdk: ComposioSdk, raw: ComposioRawTool, toolkit: ComposioToolkit | undefined): ToolDefinition {
+export function composioToolDefinition(
+  sdk: ComposioSdk,
+  raw: ComposioRawTool,
+  toolkit: ComposioToolkit | undefined,
+  limiter?: ComposioLimiter,
+): ToolDefinition {
+  const toolkitSlug = (raw.toolkit?.slug ?? toolkit?.slug ?? 'unknown').toLowerCase();
   const tags = raw.tags ?? [];
   // The pinned toolkit version, else the version the catalog listed (the SDK refuses "latest" for execution).
   const version = toolkit?.version ?? raw.version;
@@ -50,13 +78,16 @@ export function composioToolDefinition(sdk: ComposioSdk, raw: ComposioRawTool, t
     requiresApproval: false,
     idempotent: tags.includes('readOnlyHint') || tags.includes('idempotentHint'),
     async execute(args, context) {
-      if (!context.userId) throw clientError(`${name} acts for a Composio user: give the run spec a "userId"`);
+      const userId = context.userId;
+      if (!userId) throw clientError(`${name} acts for a Composio user: give the run spec a "userId"`);
+      const keys = limiter?.keysFor(toolkitSlug, raw.slug, userId) ?? [];
+      const slot = limiter ? await takeSlot(limiter, keys, name) : null;
       let result: Awaited<ReturnType<ComposioSdk['tools']['execute']>>;
       try {
         result = await sdk.tools.execute(
           raw.slug,
           {
-            userId: context.userId,
+            userId,
             ...(context.connectedAccountId ? { connectedAccountId: context.connectedAccountId } : {}),
             arguments: args as Record<string, unknown>,
             ...(version ? { version } : { dangerouslySkipVersionCheck: true }),
@@ -65,8 +96,9 @@ export function composioToolDefinition(sdk: ComposioSdk, raw: ComposioRawTool, t
         );
       } catch (error) {
         if (context.signal.aborted) throw context.signal.reason;
-        // Not an HTTP or network failure: the SDK refused the call itself (unknown account, bad version).
-        throw failureForSdkError(error, name) ?? clientError(`${name}: ${providerMessageOf(error)}`, { sdkError: (error as Error).name });
+        throw await failureOf(error, { name, toolkitSlug, userId, context, limiter, keys });
+      } finally {
+        await slot?.release();
       }
       if (!result.successful) {
         throw failureForUnsuccessfulResult(`${name} failed: ${result.error ?? 'Composio reported no error text'}`, { logId: result.logId ?? null, data: result.data });
@@ -74,4 +106,34 @@ export function composioToolDefinition(sdk: ComposioSdk, raw: ComposioRawTool, t
       return { data: result.data, logId: result.logId ?? null };
     },
   };
+}
+
+async function takeSlot(limiter: ComposioLimiter, keys: LimitKey[], name: string): Promise<LimitSlot> {
+  const taken = await limiter.acquire(keys);
+  if (!isLimitWait(taken)) return taken;
+  const why = taken.reason === 'held' ? 'held after a 429' : taken.reason === 'rate' ? 'over its rate limit' : 'at its concurrency limit';
+  throw limitWait(`${name} waits: ${taken.key} is ${why}; next try in ${taken.waitMs} ms`, taken);
+}
+
+interface FailureContext {
+  name: string;
+  toolkitSlug: string;
+  userId: string;
+  context: ToolContext;
+  limiter?: ComposioLimiter;
+  keys: LimitKey[];
+}
+
+/** The failure-table entry for an error the SDK threw; a 429 also holds the call's keys for every worker. */
+async function failureOf(error: unknown, { name, toolkitSlug, userId, context, limiter, keys }: FailureContext) {
+  if (isMissingConnection(error)) {
+    return connectionRequired(`${name}: ${providerMessageOf(error)}`, { toolkit: toolkitSlug, userId, connectedAccountId: context.connectedAccountId ?? null });
+  }
+  // Not an HTTP or network failure: the SDK refused the call itself (bad version, bad args).
+  const failure = failureForSdkError(error, name) ?? clientError(`${name}: ${providerMessageOf(error)}`, { sdkError: (error as Error).name });
+  if (limiter && failure.type === 'RateLimited') {
+    const delay = failure.nextRetryDelay;
+    await limiter.hold(keys, delay === undefined || delay === null ? defaultHoldMs : msToNumber(delay));
+  }
+  return failure;
 }

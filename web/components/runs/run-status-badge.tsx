@@ -6,6 +6,7 @@ const TONE_BY_STATUS: Record<string, Tone> = {
   queued: 'neutral',
   running: 'active',
   awaiting_approval: 'waiting',
+  awaiting_connection: 'waiting',
   waiting_approval: 'waiting',
   cancelling: 'waiting',
   completed: 'success',
