@@ -1,0 +1,168 @@
+/**
+ * Composio connected accounts through the API, against the Composio test double with connections
+ * enforced (an execution without an ACTIVE account answers code 1803, as Composio does): listing and
+ * starting connections, a run waiting in `awaiting_connection` and resuming when the account turns
+ * ACTIVE — through `POST /v1/connections/sync` and through the API's poller.
+ */
+import { Client, Connection } from '@temporalio/client';
+import type { RunEvent } from '../lib/events';
+import { FakeComposioServer, type FakeComposioTool } from './fake-composio-server';
+import { saveHistoryFixture } from './history-fixtures';
+import { startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
+import { startTestStack, type TestStack } from './stack';
+
+const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
+const apiKey = 'composio-connections-key';
+const createIssue: FakeComposioTool = {
+  slug: 'GITHUB_CREATE_AN_ISSUE',
+  toolkit: 'github',
+  description: 'Creates an issue in a GitHub repository.',
+  inputParameters: { type: 'object', properties: { title: { type: 'string' } }, required: ['title'] },
+};
+const issuePlan = (userId: string) => ({ userId, plan: { steps: [{ id: 'open', tool: 'composio.GITHUB_CREATE_AN_ISSUE', args: { title: 'Broken build' } }] } });
+const awaitConnectionRequired = (stack: TestStack, runId: string) =>
+  waitForEvents(stack, runId, (events) => typesOf(events).includes('connection.required'));
+
+describe('Composio connections: list, connect, resume waiting runs', () => {
+  let fake: FakeComposioServer;
+  let stack: TestStack;
+  let temporal: Client;
+  let connection: Connection;
+  const keys: Record<string, string> = {};
+  const call = async (key: string, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${stack.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+
+  beforeAll(async () => {
+    fake = await new FakeComposioServer(apiKey, [createIssue]).start();
+    fake.enforceConnections = true;
+    fake.authConfigs.set('ac_github', 'github');
+    stack = await startTestStack({
+      env: { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00', COMPOSIO_CONNECTION_POLL_MS: '0' },
+    });
+    for (const role of ['viewer', 'operator']) keys[role] = (await stack.request('POST', '/v1/admin/keys', { name: role, role })).body.key;
+    connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
+    temporal = new Client({ connection });
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await stack?.close();
+    await fake?.stop();
+  });
+
+  it('starts a connection (operator) and lists the user\'s accounts (viewer); bad input is 400/422, roles are checked', async () => {
+    expect((await call(keys.viewer!, 'GET', '/v1/connections?userId=conn-list')).body).toEqual({ connections: [] });
+    expect((await call(keys.viewer!, 'POST', '/v1/connections', { userId: 'conn-list', authConfigId: 'ac_github' })).status).toBe(403);
+    const started = await call(keys.operator!, 'POST', '/v1/connections', { userId: 'conn-list', authConfigId: 'ac_github', callbackUrl: 'https://app.example/done' });
+    expect(started).toEqual({ status: 201, body: { connection: { id: expect.any(String), status: 'INITIATED', redirectUrl: expect.stringContaining('https://connect.composio.dev/link/') } } });
+    expect(fake.requests.find((request) => request.path === '/api/v3.1/connected_accounts/link')?.body).toEqual({
+      auth_config_id: 'ac_github',
+      user_id: 'conn-list',
+      callback_url: 'https://app.example/done',
+    });
+    const listed = await stack.client.listConnections({ userId: 'conn-list' });
+    expect(listed).toEqual([expect.objectContaining({ id: started.body.connection.id, userId: 'conn-list', toolkit: 'github', status: 'INITIATED', authConfigId: 'ac_github' })]);
+    expect(await stack.client.listConnections({ userId: 'conn-list', status: ['ACTIVE'] })).toEqual([]);
+
+    expect((await call(keys.viewer!, 'GET', '/v1/connections')).status).toBe(400);
+    expect((await call(keys.operator!, 'POST', '/v1/connections', { userId: 'conn-list' })).status).toBe(400);
+    expect((await call(keys.operator!, 'POST', '/v1/connections', { userId: 'conn-list', authConfigId: 'ac_github', callbackUrl: 'javascript:alert(1)' })).status).toBe(400);
+    const unknownConfig = await call(keys.operator!, 'POST', '/v1/connections', { userId: 'conn-list', authConfigId: 'ac_nope' });
+    expect(unknownConfig.status).toBe(422);
+    expect(unknownConfig.body.error.message).toContain('Auth config ac_nope not found');
+  });
+
+  it('waits in awaiting_connection for a missing account and resumes the call once the account is ACTIVE', async () => {
+    const runId = await startRun(stack, issuePlan('conn-new'));
+    const waiting = await awaitConnectionRequired(stack, runId);
+    expect(dataOf(waiting, 'tool.call.failed')[0].error).toMatchObject({ errorClass: 'ConnectionRequired', retryable: false });
+    expect(dataOf(waiting, 'connection.required')[0]).toMatchObject({ toolkit: 'github', userId: 'conn-new', timeout: '24h' });
+    expect((await stack.request('GET', `/v1/runs/${runId}`)).body.run.status).toBe('awaiting_connection');
+    const listed = await stack.request('GET', '/v1/runs?status=awaiting_connection');
+    expect(listed.body.runs.map((run: { id: string }) => run.id)).toContain(runId);
+    let status: string[] = [];
+    for (let i = 0; i < 50 && status[0] !== 'awaiting_connection'; i += 1) {
+      status = ((await temporal.workflow.getHandle(runId).describe()).searchAttributes.FlightdeckStatus as string[]) ?? [];
+      if (status[0] !== 'awaiting_connection') await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toEqual(['awaiting_connection']);
+
+    // Nothing ACTIVE yet: sync signals nobody, and the run keeps waiting.
+    const started = await stack.client.startConnection({ userId: 'conn-new', authConfigId: 'ac_github' });
+    expect(await stack.client.syncConnections('conn-new')).toEqual([]);
+    fake.connect(started.id);
+    const resumed = await call(keys.operator!, 'POST', '/v1/connections/sync', { userId: 'conn-new' });
+    expect(resumed).toEqual({ status: 200, body: { resumed: [{ runId, toolkit: 'github', connectedAccountId: started.id }] } });
+
+    const events = await waitForEnd(stack, runId);
+    expect(typesOf(events).slice(3)).toEqual([
+      'tool.call.started',
+      'tool.call.failed',
+      'connection.required',
+      'connection.resolved',
+      'tool.call.started',
+      'tool.call.succeeded',
+      'run.completed',
+    ]);
+    const resolved = events.find((event) => event.type === 'connection.resolved')!;
+    expect(resolved.data).toMatchObject({ stepId: 'open', toolkit: 'github', userId: 'conn-new', connectedAccountId: started.id });
+    expect(resolved.actor).toMatchObject({ role: 'operator' });
+    // The same call (same idempotency key), called again as a fresh activity.
+    expect(new Set(dataOf(events, 'tool.call.started').map((data) => data.idempotencyKey))).toEqual(new Set([`${runId}/open`]));
+    await saveHistoryFixture('connection-resolved', runId);
+  });
+
+  it('treats an EXPIRED account as missing, and resumes when it is reconnected; a viewer may not sync', async () => {
+    const account = fake.addAccount({ userId: 'conn-expired', toolkit: 'github', status: 'EXPIRED' });
+    const runId = await startRun(stack, issuePlan('conn-expired'));
+    await awaitConnectionRequired(stack, runId);
+    expect((await call(keys.viewer!, 'POST', '/v1/connections/sync', { userId: 'conn-expired' })).status).toBe(403);
+    expect((await stack.client.listConnections({ userId: 'conn-expired' }))[0]).toMatchObject({ status: 'EXPIRED', statusReason: 'account is EXPIRED' });
+    fake.connect(account.id);
+    expect((await stack.client.syncConnections('conn-expired')).map((entry) => entry.runId)).toEqual([runId]);
+    expect((await waitForEnd(stack, runId)).at(-1)?.type).toBe('run.completed');
+  });
+
+  it('ignores a connection signal for another user or toolkit', async () => {
+    const runId = await startRun(stack, issuePlan('conn-other'));
+    await awaitConnectionRequired(stack, runId);
+    const handle = temporal.workflow.getHandle(runId);
+    await handle.signal('connection', { userId: 'someone-else', accounts: [{ toolkit: 'github', connectedAccountId: 'ca_x' }] });
+    await handle.signal('connection', { userId: 'conn-other', accounts: [{ toolkit: 'slack', connectedAccountId: 'ca_y' }] });
+    await handle.signal('connection', 'not an object');
+    // Give an accepted signal time to show (a connection.resolved); then end the run.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await stack.request('POST', `/v1/runs/${runId}/cancel`, { reason: 'done with this test' });
+    const events = await waitForEnd(stack, runId);
+    expect(events.at(-1)?.type).toBe('run.cancelled');
+    expect(typesOf(events).filter((type) => type.startsWith('connection.') || type === 'tool.call.started')).toEqual(['tool.call.started', 'connection.required']);
+  });
+});
+
+describe('Composio connections: the API\'s poller', () => {
+  it('resumes a waiting run by itself once the user\'s account is ACTIVE', async () => {
+    const fake = await new FakeComposioServer(apiKey, [createIssue]).start();
+    fake.enforceConnections = true;
+    const stack = await startTestStack({
+      env: { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00', COMPOSIO_CONNECTION_POLL_MS: '200' },
+    });
+    try {
+      const runId = await startRun(stack, issuePlan('conn-polled'));
+      await awaitConnectionRequired(stack, runId);
+      fake.addAccount({ userId: 'conn-polled', toolkit: 'github', status: 'ACTIVE' });
+      const events = await waitForEnd(stack, runId);
+      expect(events.at(-1)?.type).toBe('run.completed');
+      const resolved = events.find((event) => event.type === 'connection.resolved')!;
+      expect(resolved.actor).toBeNull();
+      expect(fake.requests.some((request) => request.path === '/api/v3.1/connected_accounts' && request.query.statuses === 'ACTIVE')).toBe(true);
+    } finally {
+      await stack.close();
+      await fake.stop();
+    }
+  });
+});
