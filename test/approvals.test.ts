@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { RunEvent } from '../lib/events';
 import { rebuildRunProjection } from '../lib/rebuild-projection';
 import { saveHistoryFixture } from './history-fixtures';
-import { eventsOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
+import { callAs, eventsOf, searchStatusOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
 import { startTestStack, type TestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
@@ -17,14 +17,7 @@ describe('human approvals', () => {
   let connection: Connection;
   const keys: Record<string, string> = {};
 
-  const call = async (key: string, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${stack.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as any };
-  };
+  const call = (key: string, method: string, path: string, body?: unknown) => callAs(stack, key, method, path, body);
   const decide = (key: string, runId: string, body: unknown) => call(key, 'POST', `/v1/runs/${runId}/approvals/${encodeURIComponent(`${runId}:send`)}`, body);
   const awaitRequest = (runId: string) => waitForEvents(stack, runId, (events) => typesOf(events).includes('approval.requested'));
 
@@ -54,12 +47,7 @@ describe('human approvals', () => {
       expect((await stack.request('GET', `/v1/runs/${runId}`)).body.run).toMatchObject({ status: 'awaiting_approval', pendingApprovals: 1 });
       const pending = await call(keys.viewer!, 'GET', '/v1/approvals?status=pending');
       expect(pending.body.approvals.map((approval: { id: string }) => approval.id)).toContain(`${runId}:send`);
-      let status: string[] = [];
-      for (let i = 0; i < 50 && status[0] !== 'awaiting_approval'; i += 1) {
-        status = ((await temporal.workflow.getHandle(runId).describe()).searchAttributes.FlightdeckStatus as string[]) ?? [];
-        if (status[0] !== 'awaiting_approval') await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(status).toEqual(['awaiting_approval']);
+      expect(await searchStatusOf(temporal, runId, 'awaiting_approval')).toEqual(['awaiting_approval']);
 
       expect((await decide(keys.operator!, runId, { decision: 'approve' })).status).toBe(403);
       expect((await decide(keys.stranger!, runId, { decision: 'approve' })).status).toBe(404);

@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { RunEvent } from '../lib/events';
 import { FakeComposioServer, type FakeComposioTool } from './fake-composio-server';
 import { saveHistoryFixture } from './history-fixtures';
-import { startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
+import { callAs, searchStatusOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
 import { startTestStack, type TestStack } from './stack';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
@@ -29,14 +29,7 @@ describe('Composio connections: list, connect, resume waiting runs', () => {
   let temporal: Client;
   let connection: Connection;
   const keys: Record<string, string> = {};
-  const call = async (key: string, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${stack.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as any };
-  };
+  const call = (key: string, method: string, path: string, body?: unknown) => callAs(stack, key, method, path, body);
 
   beforeAll(async () => {
     fake = await new FakeComposioServer(apiKey, [createIssue]).start();
@@ -85,12 +78,7 @@ describe('Composio connections: list, connect, resume waiting runs', () => {
     expect((await stack.request('GET', `/v1/runs/${runId}`)).body.run.status).toBe('awaiting_connection');
     const listed = await stack.request('GET', '/v1/runs?status=awaiting_connection');
     expect(listed.body.runs.map((run: { id: string }) => run.id)).toContain(runId);
-    let status: string[] = [];
-    for (let i = 0; i < 50 && status[0] !== 'awaiting_connection'; i += 1) {
-      status = ((await temporal.workflow.getHandle(runId).describe()).searchAttributes.FlightdeckStatus as string[]) ?? [];
-      if (status[0] !== 'awaiting_connection') await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(status).toEqual(['awaiting_connection']);
+    expect(await searchStatusOf(temporal, runId, 'awaiting_connection')).toEqual(['awaiting_connection']);
 
     // Nothing ACTIVE yet: sync signals nobody, and the run keeps waiting.
     const started = await stack.client.startConnection({ userId: 'conn-new', authConfigId: 'ac_github' });

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { RunEvent } from '../lib/events';
 import type { TestStack } from './stack';
 
@@ -36,3 +37,23 @@ export const waitForEnd = (stack: TestStack, runId: string, timeoutMs?: number) 
   waitForEvents(stack, runId, (events) => events.some((event) => endTypes.has(event.type)), timeoutMs);
 
 export const typesOf = (events: RunEvent[]) => events.map((event) => event.type);
+
+/** Calls the API with another key than the admin's; returns status and parsed JSON body. */
+export async function callAs(stack: TestStack, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+/** Polls the run's FlightdeckStatus search attribute (bounded) until it is `status`; returns what it last saw. */
+export async function searchStatusOf(temporal: Client, runId: string, status: string): Promise<string[]> {
+  let seen: string[] = [];
+  for (let i = 0; i < 50 && seen[0] !== status; i += 1) {
+    seen = ((await temporal.workflow.getHandle(runId).describe()).searchAttributes.FlightdeckStatus as string[]) ?? [];
+    if (seen[0] !== status) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return seen;
+}

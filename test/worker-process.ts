@@ -15,12 +15,12 @@ export interface WorkerProcess {
 }
 
 /** The real worker entry point (`node --import tsx worker/main.ts`) as a child process on `taskQueue`. */
-export function startWorkerProcess(taskQueue: string): WorkerProcess {
+export function startWorkerProcess(taskQueue: string, env: Record<string, string> = {}): WorkerProcess {
   const lines: string[] = [];
   const child = spawnManaged('worker', process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     cwd: repoRoot,
     // DATABASE_URL, TEMPORAL_ADDRESS and WORKFLOW_BUNDLE_PATH come from global-setup via process.env.
-    env: { ...process.env, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...env, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn' },
     write: (line) => {
       lines.push(line);
       if (lines.length > 40) lines.shift();
