@@ -8,7 +8,17 @@ describe('replaying recorded histories against the current workflow code', () =>
     const histories = await loadHistoryFixtures();
     // Plan and agent runs, chat across continue-as-new, cancel, terminate, limits: a vacuous pass would be a failure.
     expect(histories.map((history) => history.workflowId)).toEqual(
-      expect.arrayContaining(['plan-retry', 'plan-cancelled', 'plan-deadline', 'agent-tools', 'agent-chat-first-run', 'agent-chat-last-run']),
+      expect.arrayContaining([
+        'plan-retry',
+        'plan-cancelled',
+        'plan-deadline',
+        'agent-tools',
+        'agent-chat-first-run',
+        'agent-chat-last-run',
+        'connection-resolved',
+        'connection-expired',
+        'limit-wait',
+      ]),
     );
     const failures: string[] = [];
     let replayed = 0;
