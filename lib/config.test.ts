@@ -58,6 +58,21 @@ describe('config', () => {
     expect(problemsOf(() => parseEnv(workerEnvSchema, { DATABASE_URL: 'postgres://u@h/db', COMPOSIO_TOOLKITS: 'git hub' }))).toEqual(['COMPOSIO_TOOLKITS']);
   });
 
+  it('reads COMPOSIO_LIMITS as concurrency and rate limits per toolkit or tool, and names bad entries', () => {
+    const env = parseEnv(workerEnvSchema, {
+      DATABASE_URL: 'postgres://u@h/db',
+      COMPOSIO_LIMITS: 'toolkit:GitHub rate=5/s,concurrency=2; tool:github_create_an_issue concurrency=1;',
+    });
+    expect(env.COMPOSIO_LIMITS).toEqual([
+      { scope: 'toolkit', slug: 'github', concurrency: 2, rate: { count: 5, perMs: 1000 } },
+      { scope: 'tool', slug: 'GITHUB_CREATE_AN_ISSUE', concurrency: 1 },
+    ]);
+    expect(parseEnv(workerEnvSchema, { DATABASE_URL: 'postgres://u@h/db' }).COMPOSIO_LIMITS).toEqual([]);
+    for (const bad of ['github rate=5/s', 'toolkit:github rate=5/d', 'toolkit:github concurrency=0', 'toolkit:github']) {
+      expect(problemsOf(() => parseEnv(workerEnvSchema, { DATABASE_URL: 'postgres://u@h/db', COMPOSIO_LIMITS: bad }))).toEqual(['COMPOSIO_LIMITS']);
+    }
+  });
+
   it('requires pinned toolkit versions in production', () => {
     const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', TEMPORAL_ADDRESS: 't:7233' };
     expect(problemsOf(() => parseEnv(workerEnvSchema, { ...production, COMPOSIO_TOOLKITS: 'github@20251027_00,slack' }))).toEqual(['COMPOSIO_TOOLKITS']);
