@@ -128,6 +128,16 @@ export const apiEnvSchema = z.object({
   FLIGHTDECK_DEFAULT_TENANT: z.string().trim().min(1).default('default'),
   /** A ws client whose unsent frames pass this many bytes is closed with 4008 and resumes with afterSeq. */
   FLIGHTDECK_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  /** Per API key, per API process: requests (REST calls, ws upgrades and frames) a minute; 0 turns it off. */
+  FLIGHTDECK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+  /** Run subscriptions one ws connection may hold at once. */
+  FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(1000),
+  /** Browser origins allowed by CORS and the ws Origin check (the dashboard's). */
+  FLIGHTDECK_ALLOWED_ORIGINS: z
+    .string()
+    .default('http://localhost:3000,http://127.0.0.1:3000')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0))
+    .pipe(z.array(z.url().transform((origin) => new URL(origin).origin))),
   /** Agent runs continue as new past this many history events (default: when Temporal suggests it). */
   FLIGHTDECK_HISTORY_EVENTS_LIMIT: z.coerce.number().int().min(50).optional(),
   ...composioShape,
