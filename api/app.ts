@@ -7,8 +7,10 @@ import type { ToolRegistry } from '../activities/tools/registry';
 import type { InFlight } from '../lib/in-flight';
 import { requireAuth, type Authenticator } from './auth';
 import { errorHandler, notFoundHandler } from './error-handler';
+import { corsForOrigins } from './origin-check';
 import { buildOpenApiDocument } from './openapi';
 import type { PresenterContext } from './presenters';
+import { rateLimitByKey, type RateLimiter } from './rate-limiter';
 import { adminRouter } from './routes/admin';
 import { approvalsRouter } from './routes/approvals';
 import { connectionsRouter } from './routes/connections';
@@ -30,6 +32,9 @@ export interface AppDeps extends PresenterContext {
   log: Logger;
   /** The Composio SDK for the connections routes; null when the provider is off. */
   composio: ComposioSdk | null;
+  /** Per-key request budget (REST and ws share it) and the browser origins allowed. */
+  rateLimiter: RateLimiter;
+  allowedOrigins: ReadonlySet<string>;
 }
 
 /** The REST API: probes at the root, everything else under `/v1` behind an API key. */
@@ -39,6 +44,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
   app.use(timeRequests);
+  app.use(corsForOrigins(deps.allowedOrigins));
   app.use(express.json({ limit: '256kb' }));
   app.use(healthRouter(deps));
   app.use(metricsRouter(deps));
@@ -47,7 +53,7 @@ export function createApp(deps: AppDeps): Express {
     response.json(openApi);
   });
   const v1 = express.Router();
-  v1.use(requireAuth(deps.authenticator));
+  v1.use(requireAuth(deps.authenticator), rateLimitByKey(deps.rateLimiter));
   v1.use(toolsRouter(deps.tools));
   v1.use(runsRouter(deps));
   v1.use(runControlRouter(deps));

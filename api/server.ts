@@ -12,6 +12,7 @@ import { createApp } from './app';
 import { startConnectionPoller } from './connections';
 import { databaseAuthenticator } from './api-keys';
 import { EventNotifier } from './event-notifier';
+import { RateLimiter } from './rate-limiter';
 import { StreamHub } from './stream-hub';
 
 export interface ApiServer {
@@ -33,6 +34,7 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
   const presenter = { temporalUiUrl: env.TEMPORAL_UI_URL, namespace: env.TEMPORAL_NAMESPACE };
   const notifier = new EventNotifier(env.DATABASE_URL, log);
   await notifier.start();
+  const guards = { rateLimiter: new RateLimiter(env.FLIGHTDECK_RATE_LIMIT_PER_MINUTE), allowedOrigins: new Set(env.FLIGHTDECK_ALLOWED_ORIGINS) };
 
   const composio = env.COMPOSIO_API_KEY
     ? createComposioSdk({ apiKey: env.COMPOSIO_API_KEY, baseUrl: env.COMPOSIO_BASE_URL, toolkits: env.COMPOSIO_TOOLKITS })
@@ -48,10 +50,20 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
     historyEventsLimit: env.FLIGHTDECK_HISTORY_EVENTS_LIMIT,
     authenticator,
     log,
+    ...guards,
     ...presenter,
   });
   const server = createServer(app);
-  const hub = new StreamHub({ db, notifier, authenticator, presenter, log, maxBufferedBytes: env.FLIGHTDECK_WS_MAX_BUFFERED_BYTES });
+  const hub = new StreamHub({
+    db,
+    notifier,
+    authenticator,
+    presenter,
+    log,
+    ...guards,
+    maxBufferedBytes: env.FLIGHTDECK_WS_MAX_BUFFERED_BYTES,
+    maxSubscriptions: env.FLIGHTDECK_WS_MAX_SUBSCRIPTIONS,
+  });
   hub.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -14,6 +14,8 @@ import { tokenOf, type Authenticator, type Principal } from './auth';
 import type { EventNotice, EventNotifier } from './event-notifier';
 import { presentApproval } from './approvals';
 import { presentRun, type PresenterContext } from './presenters';
+import { isAllowedOrigin } from './origin-check';
+import { rateLimitKey, rateLimitedError, type RateLimiter } from './rate-limiter';
 
 export const streamPath = '/v1/stream';
 const pageSize = 500;
@@ -27,6 +29,12 @@ export interface StreamHubOptions {
   log: Logger;
   /** A client whose unsent bytes pass this is closed with `closeCodes.lagging` and resumes with afterSeq. */
   maxBufferedBytes?: number;
+  /** Run subscriptions one connection may hold. */
+  maxSubscriptions?: number;
+  /** Upgrades and frames draw from the key's budget, as REST calls do. */
+  rateLimiter?: RateLimiter;
+  /** Browser origins that may open a stream (a request without Origin is not a browser's). */
+  allowedOrigins?: ReadonlySet<string>;
 }
 
 /**
@@ -90,8 +98,20 @@ export class StreamHub {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
+      const { allowedOrigins, rateLimiter } = this.options;
+      if (allowedOrigins && !isAllowedOrigin(allowedOrigins, request.headers.origin)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+        return;
+      }
       this.options.authenticator.authenticate(tokenOf(request, { allowQuery: true })).then(
-        (principal) => this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal)),
+        (principal) => {
+          const waitMs = rateLimiter?.take(rateLimitKey(principal)) ?? 0;
+          if (waitMs > 0) {
+            socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.max(1, Math.ceil(waitMs / 1000))}\r\nConnection: close\r\n\r\n`);
+            return;
+          }
+          this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal));
+        },
         (error: unknown) => {
           const status = error instanceof AppError ? error.status : 503;
           const reason = status === 401 ? 'Unauthorized' : 'Service Unavailable';
@@ -121,6 +141,8 @@ export class StreamHub {
   }
 
   private async onMessage(client: StreamClient, data: RawData): Promise<void> {
+    const waitMs = this.options.rateLimiter?.take(rateLimitKey(client.principal)) ?? 0;
+    if (waitMs > 0) throw rateLimitedError(waitMs);
     let json: unknown;
     try {
       json = JSON.parse(data.toString());
@@ -163,6 +185,10 @@ export class StreamHub {
   private async subscribeRun(client: StreamClient, runId: string, afterSeq: number): Promise<void> {
     const run = await findRun(this.options.db, client.principal.tenantId, runId);
     if (!run) throw new AppError('not_found', `run ${runId} not found`, { runId });
+    const limit = this.options.maxSubscriptions ?? Infinity;
+    if (!client.runs.has(runId) && client.runs.size >= limit) {
+      throw new AppError('validation_failed', `at most ${limit} run subscriptions per connection: unsubscribe from one first`, { limit, runId });
+    }
     const subscription: RunSubscription = { cursor: afterSeq, pumping: false, dirty: false, live: false };
     client.runs.set(runId, subscription);
     this.send(client, { type: 'subscribed', runId, afterSeq });

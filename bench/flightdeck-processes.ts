@@ -83,6 +83,8 @@ export async function startApiProcess(env: FlightdeckProcessEnv, tenantId: strin
     API_HOST: '127.0.0.1',
     FLIGHTDECK_ADMIN_KEY: env.adminKey,
     FLIGHTDECK_DEFAULT_TENANT: tenantId,
+    // The bench measures capacity with one key: the per-key rate limit would measure itself.
+    FLIGHTDECK_RATE_LIMIT_PER_MINUTE: '0',
   }), log);
   const apiUrl = `http://127.0.0.1:${port}`;
   try {

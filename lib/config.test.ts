@@ -78,4 +78,11 @@ describe('config', () => {
     expect(problemsOf(() => parseEnv(workerEnvSchema, { ...production, COMPOSIO_TOOLKITS: 'github@20251027_00,slack' }))).toEqual(['COMPOSIO_TOOLKITS']);
     expect(problemsOf(() => parseEnv(workerEnvSchema, { ...production, COMPOSIO_TOOLKITS: 'github@20251027_00' }))).toEqual([]);
   });
+
+  it('reads FLIGHTDECK_HTTP_ALLOW as hosts and CIDRs, and names a bad entry', () => {
+    const env = parseEnv(workerEnvSchema, { DATABASE_URL: 'postgres://u@h/db', FLIGHTDECK_HTTP_ALLOW: '127.0.0.1, internal.example,10.0.0.0/8' });
+    expect([...env.FLIGHTDECK_HTTP_ALLOW.allowedHosts]).toEqual(['internal.example']);
+    expect(env.FLIGHTDECK_HTTP_ALLOW.allowedAddresses.check('10.9.9.9')).toBe(true);
+    expect(problemsOf(() => parseEnv(workerEnvSchema, { DATABASE_URL: 'postgres://u@h/db', FLIGHTDECK_HTTP_ALLOW: '10.0.0.0/99' }))).toEqual(['FLIGHTDECK_HTTP_ALLOW']);
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseNetworkAllowList } from './network-guard';
 import { describeIssues } from './errors';
 
 /** Treats "false", "0", "no", "off" and "" as false — `z.coerce.boolean()` would call them true. */
@@ -20,6 +21,19 @@ const redactKeys = z
   .transform((value) => value.split(',').map((key) => key.trim()).filter((key) => key.length > 0))
   .refine((keys) => keys.every((key) => /^[A-Za-z0-9_.-]+$/.test(key)), 'must be a comma list of key names, e.g. "x-session-token,stripe_key"');
 
+/** `FLIGHTDECK_HTTP_ALLOW`: hosts, IPs and CIDRs builtin.http_request may reach inside the denied ranges. */
+const httpAllow = z
+  .string()
+  .default('')
+  .transform((value, context) => {
+    try {
+      return parseNetworkAllowList(value.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0));
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: `${(error as Error).message}; expected a comma list like "127.0.0.1,10.0.0.0/8,internal.example"` });
+      return z.NEVER;
+    }
+  });
+
 const commonShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -34,6 +48,8 @@ const commonShape = {
   TEMPORAL_TLS_KEY: z.string().trim().min(1).optional(),
   /** Both processes append events (worker: tool calls and run facts; API: run.created, audit facts). */
   FLIGHTDECK_REDACT_KEYS: redactKeys,
+  /** The worker runs builtin.http_request; the API builds the same tool registry. */
+  FLIGHTDECK_HTTP_ALLOW: httpAllow,
 };
 
 /** The Composio SDK's own default (`getSDKConfig` in @composio/core). */
@@ -156,6 +172,16 @@ export const apiEnvSchema = z.object({
   FLIGHTDECK_DEFAULT_TENANT: z.string().trim().min(1).default('default'),
   /** A ws client whose unsent frames pass this many bytes is closed with 4008 and resumes with afterSeq. */
   FLIGHTDECK_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  /** Per API key, per API process: requests (REST calls, ws upgrades and frames) a minute; 0 turns it off. */
+  FLIGHTDECK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+  /** Run subscriptions one ws connection may hold at once. */
+  FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(1000),
+  /** Browser origins allowed by CORS and the ws Origin check (the dashboard's). */
+  FLIGHTDECK_ALLOWED_ORIGINS: z
+    .string()
+    .default('http://localhost:3000,http://127.0.0.1:3000')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0))
+    .pipe(z.array(z.url().transform((origin) => new URL(origin).origin))),
   /** Agent runs continue as new past this many history events (default: when Temporal suggests it). */
   FLIGHTDECK_HISTORY_EVENTS_LIMIT: z.coerce.number().int().min(50).optional(),
   /** How often the API checks whether users of runs in `awaiting_connection` now have an ACTIVE account (0: never). */

@@ -8,6 +8,7 @@ export const eventTypes = [
   'tool.call.started',
   'tool.call.succeeded',
   'tool.call.failed',
+  'tool.call.refused',
   'approval.requested',
   'approval.submitted',
   'approval.decided',

@@ -1,20 +1,27 @@
 /**
- * Chaos: the worker is a child process that gets kill -9 three times while 20 five-step runs are
- * in flight (and is restarted each time). Every run must still complete with a log that has a
- * gapless seq, no repeated fact, one success per step, an intact hash chain and a projection that
- * matches its events.
+ * Chaos: the worker is a child process that gets kill -9 five times, at random points, while 20
+ * five-step runs are in flight (and is restarted each time) and 50 ws clients follow every run.
+ * Every run must still complete with a log that has a gapless seq, no repeated fact, one success
+ * per step, an intact hash chain and a projection that matches its events; every ws client must
+ * see every event of every run exactly once, in order.
  */
 import { terminalStatuses } from '../lib/events';
 import { rebuildRunProjection } from '../lib/rebuild-projection';
 import { verifyRunLog } from '../lib/verify-chain';
 import { startTestStack, type TestStack } from './stack';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
+import { TestStreamClient } from './ws-client';
 
 const runCount = 20;
 const stepIds = ['s1', 's2', 's3', 's4', 's5'];
-/** Kill when this many more tool calls have succeeded since the last (re)start: progress, not time. */
-const killAfterSucceeded = [12, 15, 15];
-const deadlineMs = 120_000;
+const wsClientCount = 50;
+/**
+ * Kill when 6–14 more tool calls (of 100) have succeeded since the last kill, plus up to 200 ms:
+ * random moments, but tied to progress so all five land while runs are still going.
+ */
+const killAfterSucceeded = Array.from({ length: 5 }, () => 6 + Math.floor(Math.random() * 9));
+const killDelayMs = () => Math.floor(Math.random() * 200);
+const deadlineMs = 240_000;
 
 // A lost attempt times out after 2 s and is retried, instead of after the tool's default 30 s.
 const plan = (index: number) => ({
@@ -27,11 +34,13 @@ describe('chaos: the worker is killed -9 while runs are in flight', () => {
   let stack: TestStack;
   let worker: WorkerProcess | null = null;
   let deadline = Infinity;
+  const wsClients: TestStreamClient[] = [];
 
   beforeAll(async () => {
     stack = await startTestStack({ worker: 'none' });
   });
   afterAll(async () => {
+    await Promise.all(wsClients.map((client) => client.close()));
     await worker?.stop();
     await stack?.close();
   });
@@ -42,7 +51,8 @@ describe('chaos: the worker is killed -9 while runs are in flight', () => {
       const value = await probe();
       if (value !== undefined) return value;
       if (worker?.hasCrashed() || Date.now() > deadline) {
-        throw new Error(`gave up waiting for ${what}; worker output:\n${worker?.outputTail().join('\n')}`);
+        const statuses = await stack.db('runs').where({ tenant_id: stack.tenantId }).groupBy('status').select('status').count('* as count');
+        throw new Error(`gave up waiting for ${what} (runs by status: ${JSON.stringify(statuses)}); worker output:\n${worker?.outputTail().join('\n')}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -54,6 +64,8 @@ describe('chaos: the worker is killed -9 while runs are in flight', () => {
     const started = await Promise.all(Array.from({ length: runCount }, (_, index) => stack.request('POST', '/v1/runs', plan(index))));
     expect(started.map((response) => response.status)).toEqual(Array(runCount).fill(201));
     const runIds: string[] = started.map((response) => response.body.run.id);
+    wsClients.push(...(await Promise.all(Array.from({ length: wsClientCount }, () => TestStreamClient.connect(stack.wsUrl, stack.adminKey)))));
+    for (const client of wsClients) for (const runId of runIds) client.send({ type: 'subscribe', runId, afterSeq: 0 });
 
     const succeededCount = async () =>
       Number((await stack.db('run_events').whereIn('run_id', runIds).andWhere({ type: 'tool.call.succeeded' }).count<{ count: string }[]>('* as count'))[0]?.count);
@@ -67,6 +79,7 @@ describe('chaos: the worker is killed -9 while runs are in flight', () => {
         const count = await succeededCount();
         return count >= target ? count : undefined;
       });
+      await new Promise((resolve) => setTimeout(resolve, killDelayMs()));
       await worker.kill9();
       // The kill must land while runs are still going, or it proves nothing.
       expect(await completedCount()).toBeLessThan(runCount);
@@ -94,6 +107,16 @@ describe('chaos: the worker is killed -9 while runs are in flight', () => {
       const verification = await verifyRunLog(stack.db, { tenantId: stack.tenantId, runId });
       expect(verification).toMatchObject({ ok: true, chain: { ok: true, events: mine.length } });
       expect(await rebuildRunProjection(stack.db, runId, { mode: 'check' })).toMatchObject({ differences: [] });
+    }
+
+    // Every ws client saw each run's whole log once, in order, live through the kills.
+    const lastSeqs = new Map(runIds.map((runId) => [runId, events.filter((event) => event.run_id === runId).length]));
+    const complete = (client: TestStreamClient) => runIds.every((runId) => client.events(runId).length >= lastSeqs.get(runId)!);
+    await Promise.all(wsClients.map((client) => client.waitFor(() => complete(client), 30_000)));
+    for (const client of wsClients) {
+      for (const runId of runIds) {
+        expect(client.events(runId).map((frame) => frame.seq)).toEqual(Array.from({ length: lastSeqs.get(runId)! }, (_, index) => index + 1));
+      }
     }
 
     const repeatedKeys = await stack.db('run_events').whereIn('run_id', runIds).groupBy('dedupe_key').havingRaw('count(*) > 1').select('dedupe_key');

@@ -38,7 +38,7 @@ describe('plan runs on the real dev server', () => {
   let stack: TestStack;
   let peer: Awaited<ReturnType<typeof startHttpPeer>>;
   beforeAll(async () => {
-    [stack, peer] = await Promise.all([startTestStack(), startHttpPeer()]);
+    [stack, peer] = await Promise.all([startTestStack({ env: { FLIGHTDECK_HTTP_ALLOW: '127.0.0.1' } }), startHttpPeer()]);
   });
   afterAll(async () => {
     await stack?.close();

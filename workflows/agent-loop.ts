@@ -1,4 +1,4 @@
-import { ActivityFailure, condition, continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, condition, continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Actor } from '../lib/events';
 import {
@@ -154,7 +154,18 @@ async function runToolCall(context: RunContext, call: ModelToolCall, transcript:
   const reply = (content: unknown) =>
     transcript.push({ role: 'tool', tool_call_id: call.id, content: typeof content === 'string' ? content : JSON.stringify(content) });
   if (!tool) {
-    reply({ error: `unknown tool "${call.function.name}"` });
+    // The model asked for a tool outside the run's list (a prompt injection in a tool result, say):
+    // refused, and the refusal is a fact in the log. Older histories had no record command here.
+    if (patched('record-refused-tool-calls')) {
+      await context.record([
+        {
+          type: 'tool.call.refused',
+          key: `refused/turn-${context.state.turns}.${call.id}`,
+          data: { turn: context.state.turns, toolCallId: call.id, name: call.function.name, reason: 'not_allowed', allowedTools: agent.tools },
+        },
+      ]);
+    }
+    reply({ error: `tool "${call.function.name}" is not allowed in this run` });
     return;
   }
   let args: Record<string, unknown>;

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { httpRequestTool } from './http-request';
+import { createHttpRequestTool } from './http-request';
+import { denyPrivateNetworks, type NetworkPolicy } from '../../lib/network-guard';
 import { defineTool, shortToolPolicy, type ToolDefinition } from './tool';
 import { clientError, nonRetryableErrorTypes, retryableError } from './tool-errors';
 
@@ -86,4 +87,9 @@ const flaky = defineTool({
 });
 
 /** Tools that need no account: always available. */
-export const builtinTools: ToolDefinition[] = [echo, httpRequestTool, jsonTransform, wait, flaky];
+/** The built-in tools; `builtin.http_request` reaches only what `network` allows. */
+export function createBuiltinTools(network: NetworkPolicy = denyPrivateNetworks): ToolDefinition[] {
+  return [echo, createHttpRequestTool(network), jsonTransform, wait, flaky];
+}
+
+export const builtinTools: ToolDefinition[] = createBuiltinTools();

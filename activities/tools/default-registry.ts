@@ -2,14 +2,15 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { WorkerEnv } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
-import { builtinTools } from './builtin';
+import { createBuiltinTools } from './builtin';
 import { ComposioCatalog } from './composio/composio-catalog';
 import { ComposioLimiter } from './composio/composio-limits';
 import { createComposioSdk } from './composio/composio-sdk';
 import { ToolRegistry } from './registry';
 
 /** What the worker and the API both read to set up tools (the same variables in both schemas). */
-export type ToolsEnv = Pick<WorkerEnv, 'COMPOSIO_API_KEY' | 'COMPOSIO_BASE_URL' | 'COMPOSIO_TOOLKITS'> & Partial<Pick<WorkerEnv, 'COMPOSIO_LIMITS'>>;
+export type ToolsEnv = Pick<WorkerEnv, 'COMPOSIO_API_KEY' | 'COMPOSIO_BASE_URL' | 'COMPOSIO_TOOLKITS'> &
+  Partial<Pick<WorkerEnv, 'COMPOSIO_LIMITS' | 'FLIGHTDECK_HTTP_ALLOW'>>;
 
 export interface ToolRegistryOptions {
   env?: ToolsEnv;
@@ -28,6 +29,7 @@ export interface ToolRegistryOptions {
  */
 export async function createToolRegistry(options: ToolRegistryOptions = {}): Promise<ToolRegistry> {
   const env = options.env;
+  const builtinTools = createBuiltinTools(env?.FLIGHTDECK_HTTP_ALLOW);
   if (!env?.COMPOSIO_API_KEY) return new ToolRegistry(builtinTools);
   const config = { apiKey: env.COMPOSIO_API_KEY, baseUrl: env.COMPOSIO_BASE_URL, toolkits: env.COMPOSIO_TOOLKITS };
   const catalog = new ComposioCatalog({

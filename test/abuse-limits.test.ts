@@ -1,0 +1,153 @@
+/**
+ * Bad input and abuse at the API's edge: per-key rate limits on REST and ws (429 + Retry-After,
+ * the error shape), body / frame / subscription-count limits, and CORS + ws Origin checks that
+ * let only the dashboard's origin in (requests without Origin — curl, server side — pass).
+ */
+import WebSocket from 'ws';
+import { startTestStack, type TestStack } from './stack';
+import { TestStreamClient } from './ws-client';
+
+const perMinute = 30;
+const maxSubscriptions = 3;
+const dashboard = 'http://localhost:3000';
+
+describe('abuse limits at the API edge', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({
+      env: { FLIGHTDECK_RATE_LIMIT_PER_MINUTE: String(perMinute), FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: String(maxSubscriptions), FLIGHTDECK_ALLOWED_ORIGINS: dashboard },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  /** A fresh key: each test starts with a full budget of its own. */
+  const freshKey = async (role = 'operator'): Promise<string> => {
+    const created = await stack.request('POST', '/v1/admin/keys', { name: `abuse-${role}`, role });
+    expect(created.status).toBe(201);
+    return created.body.key as string;
+  };
+  const get = (key: string, path: string, headers: Record<string, string> = {}) =>
+    fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${key}`, ...headers } });
+
+  it('answers 429 with Retry-After and the error shape once a key spends its budget, and only for that key', async () => {
+    const [spender, bystander] = [await freshKey(), await freshKey()];
+    // All at once: the bucket holds `perMinute`, and refills far too slowly to serve ten more meanwhile.
+    const responses = await Promise.all(Array.from({ length: perMinute + 10 }, () => get(spender, '/v1/tools')));
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(perMinute);
+    expect(statuses.filter((status) => status !== 200 && status !== 429)).toEqual([]);
+
+    const limited = responses.find((response) => response.status === 429)!;
+    expect(limited).toBeDefined();
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const body = (await limited.json()) as { error: { code: string; message: string; details: { retryAfterSeconds: number } } };
+    expect(body.error).toMatchObject({ code: 'rate_limited', details: { retryAfterSeconds: Number(limited.headers.get('retry-after')) } });
+
+    expect((await get(bystander, '/v1/tools')).status).toBe(200);
+    // Probes are not behind a key and not limited.
+    expect((await fetch(`${stack.apiUrl}/healthz`)).status).toBe(200);
+  });
+
+  it('limits ws frames and upgrades from the same budget', async () => {
+    const key = await freshKey();
+    const client = await TestStreamClient.connect(stack.wsUrl, key); // the upgrade takes one token
+    const sent = perMinute + 10;
+    for (let index = 0; index < sent; index += 1) client.send({ type: 'ping' });
+    const frames = await client.waitFor((all) => all.length >= sent);
+    expect(frames.filter((frame) => frame.type === 'pong').length).toBeGreaterThanOrEqual(perMinute - 1);
+    const errors = frames.flatMap((frame) => (frame.type === 'error' ? [frame.error] : []));
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) expect(error).toMatchObject({ code: 'rate_limited', details: { retryAfterSeconds: expect.any(Number) } });
+    await client.close();
+
+    // The budget is spent: upgrades are refused with 429 (one may slip through on a refilled token).
+    const upgrades = await Promise.all(
+      Array.from({ length: 5 }, () => {
+        const socket = new WebSocket(stack.wsUrl, { headers: { authorization: `Bearer ${key}` } });
+        return new Promise<{ status: number; retryAfter?: string }>((resolve) => {
+          socket.once('unexpected-response', (_request, incoming) => resolve({ status: incoming.statusCode ?? 0, retryAfter: incoming.headers['retry-after'] as string }));
+          socket.once('open', () => {
+            socket.close();
+            resolve({ status: 101 });
+          });
+          socket.once('error', () => undefined);
+        });
+      }),
+    );
+    const refused = upgrades.filter((upgrade) => upgrade.status === 429);
+    expect(refused.length).toBeGreaterThanOrEqual(4);
+    for (const upgrade of refused) expect(Number(upgrade.retryAfter)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('caps run subscriptions per connection and the size of a frame', async () => {
+    const runIds: string[] = [];
+    for (let index = 0; index <= maxSubscriptions; index += 1) {
+      const started = await stack.request('POST', '/v1/runs', { name: `sub-${index}`, plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: {} }] } });
+      expect(started.status).toBe(201);
+      runIds.push(started.body.run.id);
+    }
+    const client = await TestStreamClient.connect(stack.wsUrl, await freshKey('viewer'));
+    for (const runId of runIds) client.send({ type: 'subscribe', runId, afterSeq: 0 });
+    await client.waitFor((frames) => frames.some((frame) => frame.type === 'error'));
+    const acked = client.frames.flatMap((frame) => (frame.type === 'subscribed' ? [frame.runId] : []));
+    expect(acked).toEqual(runIds.slice(0, maxSubscriptions));
+    expect(client.frames.find((frame) => frame.type === 'error')).toMatchObject({
+      error: { code: 'validation_failed', details: { limit: maxSubscriptions, runId: runIds[maxSubscriptions] } },
+    });
+
+    // A frame over 64 KiB closes the connection with 1009 (message too big).
+    const closed = client.closed();
+    client.send({ type: 'ping', padding: 'x'.repeat(70 * 1024) });
+    expect(await closed).toBe(1009);
+  });
+
+  it('refuses a body over 256 KiB with 413 and the error shape', async () => {
+    const response = await fetch(`${stack.apiUrl}/v1/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await freshKey()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x'.repeat(300 * 1024) }),
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('validation_failed');
+  });
+
+  it('lets browsers in from the dashboard origin only; requests without Origin pass', async () => {
+    const key = await freshKey('viewer');
+    const preflight = await fetch(`${stack.apiUrl}/v1/runs`, {
+      method: 'OPTIONS',
+      headers: { origin: dashboard, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(dashboard);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+
+    const fromDashboard = await get(key, '/v1/tools', { origin: dashboard });
+    expect(fromDashboard.status).toBe(200);
+    expect(fromDashboard.headers.get('access-control-allow-origin')).toBe(dashboard);
+
+    const foreign = await get(key, '/v1/tools', { origin: 'https://evil.example' });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    expect(((await foreign.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    const foreignPreflight = await fetch(`${stack.apiUrl}/v1/runs`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(foreignPreflight.status).toBe(403);
+
+    expect((await get(key, '/v1/tools')).status).toBe(200);
+
+    const openWith = (origin?: string) =>
+      new Promise<number>((resolve) => {
+        const socket = new WebSocket(stack.wsUrl, { headers: { authorization: `Bearer ${key}` }, ...(origin ? { origin } : {}) });
+        socket.once('open', () => {
+          socket.close();
+          resolve(101);
+        });
+        socket.once('unexpected-response', (_request, incoming) => resolve(incoming.statusCode ?? 0));
+        socket.once('error', () => undefined);
+      });
+    expect(await openWith(dashboard)).toBe(101);
+    expect(await openWith()).toBe(101);
+    expect(await openWith('https://evil.example')).toBe(403);
+  });
+});
