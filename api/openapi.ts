@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorBodySchema } from '../lib/errors';
 import { runSpecSchema, type Role } from '../lib/run-spec';
-import { approvalParams, approvalsQuery, createKeyBody, decisionBody, eventsQuery, keyIdParams, listRunsQuery, messageBody, reasonBody, runIdParams, tenantQuery } from './schemas';
+import { approvalParams, approvalsQuery, auditQuery, createKeyBody, decisionBody, eventsQuery, keyIdParams, listRunsQuery, messageBody, reasonBody, runIdParams, tenantQuery } from './schemas';
 
 interface RouteDoc {
   method: 'get' | 'post' | 'delete';
@@ -32,6 +32,7 @@ export const routeDocs: RouteDoc[] = [
   { method: 'post', path: '/v1/admin/keys', summary: 'Create an API key (shown once)', role: 'admin', body: createKeyBody, success: { status: 201, description: '{ key, apiKey }' }, errors: [400, 401, 403] },
   { method: 'get', path: '/v1/admin/keys', summary: 'List API keys', role: 'admin', query: tenantQuery, success: { status: 200, description: '{ keys }' }, errors: [400, 401, 403] },
   { method: 'delete', path: '/v1/admin/keys/:id', summary: 'Revoke an API key', role: 'admin', params: keyIdParams, query: tenantQuery, success: { status: 200, description: '{ apiKey }' }, errors: [401, 403, 404] },
+  { method: 'get', path: '/v1/admin/audit', summary: 'Admin audit trail (keys, terminations, schedules, retention), newest first', role: 'admin', query: auditQuery, success: { status: 200, description: '{ entries, nextBeforeId }' }, errors: [400, 401, 403] },
   { method: 'get', path: '/healthz', summary: 'Liveness', role: null, success: { status: 200, description: '{ status: "ok" }' }, errors: [] },
   { method: 'get', path: '/readyz', summary: 'Readiness: Postgres and Temporal answer', role: null, success: { status: 200, description: '{ status, checks }' }, errors: [503] },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', role: null, success: { status: 200, description: 'text/plain; version=0.0.4' }, errors: [] },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adminActionSchema } from '../lib/admin-audit';
 import { runStatusSchema } from '../lib/events';
 import { roleSchema, toolNameSchema } from '../lib/run-spec';
 
@@ -40,6 +41,14 @@ const tenantIdSchema = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_.-]+
 export const createKeyBody = z.object({ name: z.string().trim().min(1).max(200), role: roleSchema, tenantId: tenantIdSchema.optional() }).strict();
 export const tenantQuery = z.object({ tenantId: tenantIdSchema.optional() }).strict();
 export const keyIdParams = z.object({ id: z.string().min(1).max(100) });
+export const auditQuery = z
+  .object({
+    tenantId: tenantIdSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    beforeId: z.string().regex(/^[1-9][0-9]{0,17}$/, 'an audit entry id').optional(),
+    action: commaList(adminActionSchema).optional(),
+  })
+  .strict();
 
 export const approvalParams = z.object({ id: z.string().min(1).max(100), approvalId: z.string().min(1).max(300) });
 export const decisionBody = z

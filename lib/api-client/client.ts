@@ -5,6 +5,7 @@ import type { Role, runSpecSchema } from '../run-spec';
 import { FlightdeckApiError, FlightdeckUnreachableError } from './errors';
 import type { WebSocketLike } from './reconnecting-stream';
 import {
+  adminAuditPageSchema,
   apiKeyBodySchema,
   approvalBodySchema,
   approvalListSchema,
@@ -17,6 +18,7 @@ import {
   runDetailBodySchema,
   runListSchema,
   toolListSchema,
+  type AdminAuditPage,
   type ApiKey,
   type Approval,
   type CreatedApiKey,
@@ -153,6 +155,12 @@ export class FlightdeckClient {
   /** Revoking twice is harmless (the first revocation time stays). */
   async revokeKey(keyId: string, tenantId?: string): Promise<ApiKey> {
     return (await this.request('DELETE', `/v1/admin/keys/${encodeURIComponent(keyId)}`, apiKeyBodySchema, { query: { tenantId } })).body.apiKey;
+  }
+
+  /** The admin audit trail, newest first; page with `beforeId` = the previous page's `nextBeforeId`. */
+  async listAdminAudit(query: { tenantId?: string; limit?: number; beforeId?: string; action?: string[] } = {}): Promise<AdminAuditPage> {
+    const { action, ...rest } = query;
+    return (await this.request('GET', '/v1/admin/audit', adminAuditPageSchema, { query: { ...rest, action: action?.join(',') } })).body;
   }
 
   /** Liveness: the process answers. */

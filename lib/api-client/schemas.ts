@@ -94,6 +94,21 @@ export type CreatedApiKey = z.infer<typeof createdApiKeySchema>;
 export const apiKeyListSchema = z.object({ keys: z.array(apiKeySchema) });
 export const apiKeyBodySchema = z.object({ apiKey: apiKeySchema });
 
+/** One row of the admin audit trail (lib/admin-audit.ts); `action` stays a string so new actions do not break old clients. */
+export const adminAuditEntrySchema = z.object({
+  id: z.string(),
+  tenantId: z.string().nullable(),
+  at: isoTime,
+  actor: actorSchema,
+  ip: z.string().nullable(),
+  action: z.string(),
+  target: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+});
+export type AdminAuditEntry = z.infer<typeof adminAuditEntrySchema>;
+export const adminAuditPageSchema = z.object({ entries: z.array(adminAuditEntrySchema), nextBeforeId: z.string().nullable() });
+export type AdminAuditPage = z.infer<typeof adminAuditPageSchema>;
+
 export const healthSchema = z.object({ status: z.literal('ok') });
 export type Health = z.infer<typeof healthSchema>;
 export const readinessSchema = z.object({
