@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { Knex } from 'knex';
@@ -15,6 +16,7 @@ import { runControlRouter } from './routes/run-control';
 import { runsRouter } from './routes/runs';
 import { healthRouter, toolsRouter } from './routes/system';
 import { verifyRouter } from './routes/verify';
+import { traceRequests } from './trace-requests';
 
 export interface AppDeps extends PresenterContext {
   db: Knex;
@@ -26,6 +28,8 @@ export interface AppDeps extends PresenterContext {
   historyEventsLimit?: number;
   authenticator: Authenticator;
   log: Logger;
+  /** Set when OpenTelemetry is on: every request gets a SERVER span. */
+  tracer?: Tracer;
 }
 
 /** The REST API: probes at the root, everything else under `/v1` behind an API key. */
@@ -34,6 +38,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
+  if (deps.tracer) app.use(traceRequests(deps.tracer));
   app.use(timeRequests);
   app.use(express.json({ limit: '256kb' }));
   app.use(healthRouter(deps));

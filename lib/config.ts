@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeIssues } from './errors';
+import { telemetryShape } from './telemetry';
 
 /** Treats "false", "0", "no", "off" and "" as false — `z.coerce.boolean()` would call them true. */
 export const envBoolean = z
@@ -34,6 +35,7 @@ const commonShape = {
   TEMPORAL_TLS_KEY: z.string().trim().min(1).optional(),
   /** Both processes append events (worker: tool calls and run facts; API: run.created, audit facts). */
   FLIGHTDECK_REDACT_KEYS: redactKeys,
+  ...telemetryShape,
 };
 
 /** The Composio SDK's own default (`getSDKConfig` in @composio/core). */
@@ -95,6 +97,8 @@ export const workerEnvSchema = z.object({
   ...commonShape,
   /** Serve the worker's Prometheus metrics on this port (unset: off). */
   WORKER_METRICS_PORT: port.optional(),
+  /** Serve the Temporal SDK's own (core) metrics in Prometheus format on this port (unset: off). */
+  TEMPORAL_SDK_METRICS_PORT: port.optional(),
   /** A prebuilt workflow bundle (production); without it the worker bundles `workflows/` at start. */
   WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
   MODEL_BASE_URL: optionalUrl,
