@@ -14,6 +14,7 @@ import { approvalsRouter } from './routes/approvals';
 import { metricsRouter, timeRequests } from './routes/metrics';
 import { runControlRouter } from './routes/run-control';
 import { runsRouter } from './routes/runs';
+import { schedulesRouter } from './routes/schedules';
 import { healthRouter, toolsRouter } from './routes/system';
 import { verifyRouter } from './routes/verify';
 import { traceRequests } from './trace-requests';
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(runsRouter(deps));
   v1.use(runControlRouter(deps));
   v1.use(approvalsRouter(deps));
+  v1.use(schedulesRouter(deps));
   v1.use(adminRouter(deps));
   v1.use(verifyRouter(deps));
   app.use('/v1', v1);

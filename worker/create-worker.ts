@@ -4,6 +4,7 @@ import {
   makeWorkflowExporter,
 } from '@temporalio/interceptors-opentelemetry/lib/worker';
 import type { OpenTelemetryWorkflowExporter } from '@temporalio/interceptors-opentelemetry/lib/workflow/definitions';
+import { Client } from '@temporalio/client';
 import {
   type ActivityInterceptorsFactory,
   type InjectedSink,
@@ -64,6 +65,8 @@ export interface WorkerOptions {
   shutdownGraceTime?: string;
   /** A prebuilt bundle (tests, production); without one the worker bundles at start. */
   workflowBundle?: WorkflowBundleOption;
+  /** Passed to runs that schedule ticks start, as the API passes FLIGHTDECK_HISTORY_EVENTS_LIMIT. */
+  historyEventsLimit?: number;
   /** OpenTelemetry (lib/telemetry.ts); null or unset: no spans leave the worker. */
   tracing?: Tracing | null;
 }
@@ -76,7 +79,13 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ db: options.db, tools: options.tools, model: options.model }),
+    activities: createActivities({
+      db: options.db,
+      tools: options.tools,
+      model: options.model,
+      // Schedule ticks start runs over the worker's own connection, on the queue it serves.
+      runStarter: { temporal: new Client({ connection: options.connection, namespace: options.namespace }), taskQueue: options.taskQueue, historyEventsLimit: options.historyEventsLimit },
+    }),
     interceptors: {
       activity: [...(tracing ? [tracingActivityInterceptor(tracing)] : []), eventLogInterceptor(options.db, options.tools)],
       ...(options.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),

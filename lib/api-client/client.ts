@@ -17,6 +17,9 @@ import {
   runBodySchema,
   runDetailBodySchema,
   runListSchema,
+  scheduleBodySchema,
+  scheduleDeletedSchema,
+  scheduleListSchema,
   toolListSchema,
   type AdminAuditPage,
   type ApiKey,
@@ -28,6 +31,7 @@ import {
   type Run,
   type RunDetail,
   type RunList,
+  type Schedule,
   type Tool,
 } from './schemas';
 import { watchRunEvents, watchRunsList, type RunsFilter, type WatchRunOptions, type WatchRunResult, type WatchRunsOptions } from './watch';
@@ -155,6 +159,29 @@ export class FlightdeckClient {
   /** Revoking twice is harmless (the first revocation time stays). */
   async revokeKey(keyId: string, tenantId?: string): Promise<ApiKey> {
     return (await this.request('DELETE', `/v1/admin/keys/${encodeURIComponent(keyId)}`, apiKeyBodySchema, { query: { tenantId } })).body.apiKey;
+  }
+
+  /** A recurring run: exactly one of `cron` / `every`; the spec is checked as `startRun` checks it. */
+  async createSchedule(input: { id?: string; spec: RunSpecInput; cron?: string; every?: string; timezone?: string; paused?: boolean; note?: string }): Promise<Schedule> {
+    return (await this.request('POST', '/v1/schedules', scheduleBodySchema, { body: input })).body.schedule;
+  }
+
+  async listSchedules(): Promise<Schedule[]> {
+    return (await this.request('GET', '/v1/schedules', scheduleListSchema)).body.schedules;
+  }
+
+  async getSchedule(id: string): Promise<Schedule> {
+    return (await this.request('GET', `/v1/schedules/${encodeURIComponent(id)}`, scheduleBodySchema)).body.schedule;
+  }
+
+  /** `pause`, `unpause` or `trigger` (start its run now); answers with the schedule as it is then. */
+  async controlSchedule(id: string, action: 'pause' | 'unpause' | 'trigger', note?: string): Promise<Schedule> {
+    return (await this.request('POST', `/v1/schedules/${encodeURIComponent(id)}/${action}`, scheduleBodySchema, { body: note ? { note } : {} })).body.schedule;
+  }
+
+  /** Runs it already started stay. */
+  async deleteSchedule(id: string): Promise<void> {
+    await this.request('DELETE', `/v1/schedules/${encodeURIComponent(id)}`, scheduleDeletedSchema);
   }
 
   /** The admin audit trail, newest first; page with `beforeId` = the previous page's `nextBeforeId`. */
