@@ -122,6 +122,13 @@ export const apiEnvSchema = z.object({
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 
+/** `npm run retention`: finished runs older than this many days are purged (lib/retention.ts). */
+export const retentionEnvSchema = z.object({
+  DATABASE_URL: postgresUrl,
+  // '' is unset, not 0: `z.coerce.number` would read an empty variable as "purge everything finished".
+  FLIGHTDECK_RETENTION_DAYS: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).max(36_500).optional()),
+});
+
 /** What `npm start` (the dev supervisor) reads before it provisions anything. */
 export const devEnvSchema = z.object({
   NODE_ENV: commonShape.NODE_ENV,
