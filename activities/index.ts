@@ -11,17 +11,22 @@ import {
   type RecordEventInput,
 } from '../lib/workflow-contract';
 import { callChatCompletions, type ModelProviderConfig } from './call-model';
+import { startScheduledRunActivity, type RunStarterDeps } from './start-scheduled-run';
 import type { ToolRegistry } from './tools/registry';
 
 export interface ActivityDeps {
   db: Knex;
   tools: ToolRegistry;
   model?: ModelProviderConfig;
+  /** Lets schedule ticks start runs (the worker's Temporal client and the runs' task queue). */
+  runStarter?: RunStarterDeps;
 }
 
 /** Activities get their dependencies from here, so tests build them over the real db and registry. */
-export function createActivities({ db, tools, model = {} }: ActivityDeps) {
+export function createActivities({ db, tools, model = {}, runStarter }: ActivityDeps) {
   return {
+    startScheduledRun: startScheduledRunActivity({ db, tools, runStarter }),
+
     /** Runs one tool call. The event-log interceptor records its attempts around this. */
     async executeTool(call: ExecuteToolInput): Promise<unknown> {
       const tool = await tools.resolve(call.tool);

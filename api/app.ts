@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { Knex } from 'knex';
@@ -17,8 +18,10 @@ import { connectionsRouter } from './routes/connections';
 import { metricsRouter, timeRequests } from './routes/metrics';
 import { runControlRouter } from './routes/run-control';
 import { runsRouter } from './routes/runs';
+import { schedulesRouter } from './routes/schedules';
 import { healthRouter, toolsRouter } from './routes/system';
 import { verifyRouter } from './routes/verify';
+import { traceRequests } from './trace-requests';
 
 export interface AppDeps extends PresenterContext {
   db: Knex;
@@ -35,6 +38,8 @@ export interface AppDeps extends PresenterContext {
   /** Per-key request budget (REST and ws share it) and the browser origins allowed. */
   rateLimiter: RateLimiter;
   allowedOrigins: ReadonlySet<string>;
+  /** Set when OpenTelemetry is on: every request gets a SERVER span. */
+  tracer?: Tracer;
 }
 
 /** The REST API: probes at the root, everything else under `/v1` behind an API key. */
@@ -43,6 +48,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
+  if (deps.tracer) app.use(traceRequests(deps.tracer));
   app.use(timeRequests);
   app.use(corsForOrigins(deps.allowedOrigins));
   app.use(express.json({ limit: '256kb' }));
@@ -59,6 +65,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(runControlRouter(deps));
   v1.use(approvalsRouter(deps));
   v1.use(connectionsRouter(deps));
+  v1.use(schedulesRouter(deps));
   v1.use(adminRouter(deps));
   v1.use(verifyRouter(deps));
   app.use('/v1', v1);

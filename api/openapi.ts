@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorBodySchema } from '../lib/errors';
 import { runSpecSchema, type Role } from '../lib/run-spec';
-import { approvalParams, approvalsQuery, connectionsQuery, createConnectionBody, createKeyBody, decisionBody, eventsQuery, keyIdParams, listRunsQuery, messageBody, reasonBody, runIdParams, syncConnectionsBody, tenantQuery } from './schemas';
+import { approvalParams, approvalsQuery, auditQuery, connectionsQuery, createConnectionBody, createKeyBody, createScheduleBody, decisionBody, eventsQuery, keyIdParams, listRunsQuery, messageBody, reasonBody, runIdParams, scheduleControlBody, scheduleIdParams, syncConnectionsBody, tenantQuery } from './schemas';
 
 interface RouteDoc {
   method: 'get' | 'post' | 'delete';
@@ -28,6 +28,13 @@ export const routeDocs: RouteDoc[] = [
   { method: 'post', path: '/v1/runs/:id/messages', summary: 'Send a chat message to an agent run', role: 'operator', params: runIdParams, body: messageBody, success: { status: 202, description: '{ run }' }, errors: [400, 401, 403, 404, 409, 503] },
   { method: 'post', path: '/v1/runs/:id/approvals/:approvalId', summary: 'Decide on a pending approval (approve, reject, approve with edited args)', role: 'approver', params: approvalParams, body: decisionBody, success: { status: 202, description: '{ approval }' }, errors: [400, 401, 403, 404, 409, 422, 503] },
   { method: 'get', path: '/v1/approvals', summary: 'Approvals inbox, pending first', role: 'viewer', query: approvalsQuery, success: { status: 200, description: '{ approvals }' }, errors: [400, 401, 403] },
+  { method: 'post', path: '/v1/schedules', summary: 'Create a recurring run (cron or interval) as a Temporal Schedule', role: 'operator', body: createScheduleBody, success: { status: 201, description: '{ schedule }' }, errors: [400, 401, 403, 409, 422, 503] },
+  { method: 'get', path: '/v1/schedules', summary: 'The tenant\'s schedules', role: 'viewer', success: { status: 200, description: '{ schedules }' }, errors: [401, 403, 503] },
+  { method: 'get', path: '/v1/schedules/:id', summary: 'One schedule: next run times, recent runs', role: 'viewer', params: scheduleIdParams, success: { status: 200, description: '{ schedule }' }, errors: [401, 403, 404, 503] },
+  { method: 'post', path: '/v1/schedules/:id/pause', summary: 'Pause a schedule', role: 'operator', params: scheduleIdParams, body: scheduleControlBody, success: { status: 200, description: '{ schedule }' }, errors: [400, 401, 403, 404, 503] },
+  { method: 'post', path: '/v1/schedules/:id/unpause', summary: 'Unpause a schedule', role: 'operator', params: scheduleIdParams, body: scheduleControlBody, success: { status: 200, description: '{ schedule }' }, errors: [400, 401, 403, 404, 503] },
+  { method: 'post', path: '/v1/schedules/:id/trigger', summary: 'Start the schedule\'s run now', role: 'operator', params: scheduleIdParams, body: scheduleControlBody, success: { status: 202, description: '{ schedule }' }, errors: [400, 401, 403, 404, 503] },
+  { method: 'delete', path: '/v1/schedules/:id', summary: 'Delete a schedule (runs it started stay)', role: 'operator', params: scheduleIdParams, success: { status: 200, description: '{ deleted }' }, errors: [401, 403, 404, 503] },
   { method: 'get', path: '/v1/tools', summary: 'Tool catalog with input schemas', role: 'viewer', success: { status: 200, description: '{ tools }' }, errors: [401, 403] },
   { method: 'get', path: '/v1/connections', summary: 'A Composio user\'s connected accounts', role: 'viewer', query: connectionsQuery, success: { status: 200, description: '{ connections }' }, errors: [400, 401, 403, 409, 422, 429, 503] },
   { method: 'post', path: '/v1/connections', summary: 'Start connecting a Composio account (Connect Link); returns the redirect URL', role: 'operator', body: createConnectionBody, success: { status: 201, description: '{ connection: { id, status, redirectUrl } }' }, errors: [400, 401, 403, 409, 422, 429, 503] },
@@ -35,6 +42,7 @@ export const routeDocs: RouteDoc[] = [
   { method: 'post', path: '/v1/admin/keys', summary: 'Create an API key (shown once)', role: 'admin', body: createKeyBody, success: { status: 201, description: '{ key, apiKey }' }, errors: [400, 401, 403] },
   { method: 'get', path: '/v1/admin/keys', summary: 'List API keys', role: 'admin', query: tenantQuery, success: { status: 200, description: '{ keys }' }, errors: [400, 401, 403] },
   { method: 'delete', path: '/v1/admin/keys/:id', summary: 'Revoke an API key', role: 'admin', params: keyIdParams, query: tenantQuery, success: { status: 200, description: '{ apiKey }' }, errors: [401, 403, 404] },
+  { method: 'get', path: '/v1/admin/audit', summary: 'Admin audit trail (keys, terminations, schedules, retention), newest first', role: 'admin', query: auditQuery, success: { status: 200, description: '{ entries, nextBeforeId }' }, errors: [400, 401, 403] },
   { method: 'get', path: '/healthz', summary: 'Liveness', role: null, success: { status: 200, description: '{ status: "ok" }' }, errors: [] },
   { method: 'get', path: '/readyz', summary: 'Readiness: Postgres and Temporal answer', role: null, success: { status: 200, description: '{ status, checks }' }, errors: [503] },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', role: null, success: { status: 200, description: 'text/plain; version=0.0.4' }, errors: [] },

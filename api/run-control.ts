@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { AppError } from '../lib/errors';
+import { recordAdminAction } from '../lib/admin-audit';
 import { appendEvents } from '../lib/event-log';
 import { terminalStatuses } from '../lib/events';
 import type { InFlight } from '../lib/in-flight';
@@ -52,6 +53,7 @@ export async function terminateRun(deps: RunControlDeps, principal: Principal, r
   await appendEvents(deps.db, { tenantId: principal.tenantId, runId }, [
     { type: 'run.terminated', dedupeKey: dedupeKeys.runFact(runId, 'run.terminated'), data: { reason }, actor: principal.actor },
   ], { writer: 'api' });
+  await recordAdminAction(deps.db, { tenantId: principal.tenantId, actor: principal.actor, action: 'run.terminated', target: runId, details: { reason } });
 }
 
 /** Chat: a user message into an agent run; the workflow records `message.received` when it takes it. */

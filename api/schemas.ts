@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { adminActionSchema } from '../lib/admin-audit';
 import { runStatusSchema } from '../lib/events';
-import { roleSchema, toolNameSchema } from '../lib/run-spec';
+import { durationSchema, roleSchema, runSpecSchema, toolNameSchema } from '../lib/run-spec';
 
 /**
  * Every path, query and body schema of the REST API, in one place: the routes parse with them and
@@ -40,6 +41,14 @@ const tenantIdSchema = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_.-]+
 export const createKeyBody = z.object({ name: z.string().trim().min(1).max(200), role: roleSchema, tenantId: tenantIdSchema.optional() }).strict();
 export const tenantQuery = z.object({ tenantId: tenantIdSchema.optional() }).strict();
 export const keyIdParams = z.object({ id: z.string().min(1).max(100) });
+export const auditQuery = z
+  .object({
+    tenantId: tenantIdSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    beforeId: z.string().regex(/^[1-9][0-9]{0,17}$/, 'an audit entry id').optional(),
+    action: commaList(adminActionSchema).optional(),
+  })
+  .strict();
 
 export const approvalParams = z.object({ id: z.string().min(1).max(100), approvalId: z.string().min(1).max(300) });
 export const decisionBody = z
@@ -78,3 +87,29 @@ export const createConnectionBody = z
   })
   .strict();
 export const syncConnectionsBody = z.object({ userId: composioUserId }).strict();
+const scheduleIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1–64 letters, digits, "_" or "-"');
+const isTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+export const scheduleIdParams = z.object({ id: scheduleIdSchema });
+export const createScheduleBody = z
+  .object({
+    id: scheduleIdSchema.optional(),
+    spec: runSpecSchema.refine((spec) => spec.idempotencyKey === undefined, { message: 'each tick gets its own idempotency key; leave idempotencyKey out', path: ['idempotencyKey'] }),
+    /** A cron expression (`0 * * * *`, `@daily`), as Temporal Schedules read it. */
+    cron: z.string().trim().min(1).max(200).regex(/^(@\w+|\S+(\s+\S+){4,6})$/, 'a cron expression of 5–7 fields, or @hourly / @daily / …').optional(),
+    /** An interval (`30s`, `15m`, `1h`, `1d`). */
+    every: durationSchema.optional(),
+    timezone: z.string().trim().min(1).max(100).refine(isTimeZone, 'an IANA time zone, e.g. "Europe/Paris"').optional(),
+    paused: z.boolean().default(false),
+    note: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict()
+  .refine((body) => (body.cron === undefined) !== (body.every === undefined), { message: 'give exactly one of cron / every', path: ['cron'] });
+export type CreateScheduleBody = z.infer<typeof createScheduleBody>;
+export const scheduleControlBody = z.object({ note: z.string().trim().min(1).max(500).optional() }).strict();

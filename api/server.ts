@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
@@ -7,6 +8,7 @@ import { createComposioSdk } from '../activities/tools/composio/composio-sdk';
 import type { ToolRegistry } from '../activities/tools/registry';
 import type { ApiEnv } from '../lib/config';
 import { InFlight } from '../lib/in-flight';
+import { startTracing } from '../lib/telemetry';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { createApp } from './app';
 import { startConnectionPoller } from './connections';
@@ -27,7 +29,12 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
   const { env, db, tools, log } = options;
   // Lazy: the API comes up (and /readyz says why it is not ready) even while Temporal is still starting.
   const connection = Connection.lazy(temporalConnectionOptions(env));
-  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const tracing = startTracing(env, 'flightdeck-api');
+  const temporal = new Client({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })] } } : {}),
+  });
   // Calls to Temporal still retrying when we close would hit a closed channel: close after them.
   const temporalCalls = new InFlight();
   const authenticator = databaseAuthenticator(db, { adminKey: env.FLIGHTDECK_ADMIN_KEY, tenantId: env.FLIGHTDECK_DEFAULT_TENANT });
@@ -51,6 +58,7 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
     authenticator,
     log,
     ...guards,
+    tracer: tracing?.tracer,
     ...presenter,
   });
   const server = createServer(app);
@@ -85,6 +93,7 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
       await notifier.stop();
       await temporalCalls.drain();
       await connection.close();
+      await tracing?.shutdown();
     },
   };
 }

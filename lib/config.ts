@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseNetworkAllowList } from './network-guard';
 import { describeIssues } from './errors';
+import { telemetryShape } from './telemetry';
 
 /** Treats "false", "0", "no", "off" and "" as false — `z.coerce.boolean()` would call them true. */
 export const envBoolean = z
@@ -50,6 +51,7 @@ const commonShape = {
   FLIGHTDECK_REDACT_KEYS: redactKeys,
   /** The worker runs builtin.http_request; the API builds the same tool registry. */
   FLIGHTDECK_HTTP_ALLOW: httpAllow,
+  ...telemetryShape,
 };
 
 /** The Composio SDK's own default (`getSDKConfig` in @composio/core). */
@@ -155,6 +157,8 @@ export const workerEnvSchema = z.object({
   ...commonShape,
   /** Serve the worker's Prometheus metrics on this port (unset: off). */
   WORKER_METRICS_PORT: port.optional(),
+  /** Serve the Temporal SDK's own (core) metrics in Prometheus format on this port (unset: off). */
+  TEMPORAL_SDK_METRICS_PORT: port.optional(),
   /** A prebuilt workflow bundle (production); without it the worker bundles `workflows/` at start. */
   WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
   MODEL_BASE_URL: optionalUrl,
@@ -189,6 +193,13 @@ export const apiEnvSchema = z.object({
   ...composioShape,
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
+
+/** `npm run retention`: finished runs older than this many days are purged (lib/retention.ts). */
+export const retentionEnvSchema = z.object({
+  DATABASE_URL: postgresUrl,
+  // '' is unset, not 0: `z.coerce.number` would read an empty variable as "purge everything finished".
+  FLIGHTDECK_RETENTION_DAYS: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).max(36_500).optional()),
+});
 
 /** What `npm start` (the dev supervisor) reads before it provisions anything. */
 export const devEnvSchema = z.object({

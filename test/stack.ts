@@ -15,6 +15,7 @@ import { configureLogRedaction } from '../lib/event-log';
 import { terminalStatuses } from '../lib/events';
 import { FlightdeckClient } from '../lib/api-client';
 import { createLogger } from '../lib/logger';
+import { startTracing } from '../lib/telemetry';
 import { createWorker } from '../worker/create-worker';
 
 export const testAdminKey = 'test-admin-key-0123456789';
@@ -131,6 +132,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 
 async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex, tools: ToolRegistry) {
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  // As worker/main.ts does: spans over OTLP when the stack's env names an endpoint.
+  const tracing = startTracing(env, 'flightdeck-worker');
   const worker = await createWorker({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -140,6 +143,7 @@ async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex,
     model: { baseUrl: env.MODEL_BASE_URL, apiKey: env.MODEL_API_KEY },
     shutdownGraceTime: '1s',
     workflowBundle: env.WORKFLOW_BUNDLE_PATH ? { codePath: env.WORKFLOW_BUNDLE_PATH } : undefined,
+    tracing,
   });
   const running = worker.run();
   return {
@@ -148,6 +152,7 @@ async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex,
       worker.shutdown();
       await running;
       await connection.close();
+      await tracing?.shutdown();
     },
   };
 }

@@ -1,17 +1,49 @@
-import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  makeWorkflowExporter,
+} from '@temporalio/interceptors-opentelemetry/lib/worker';
+import type { OpenTelemetryWorkflowExporter } from '@temporalio/interceptors-opentelemetry/lib/workflow/definitions';
+import { Client } from '@temporalio/client';
+import {
+  type ActivityInterceptorsFactory,
+  type InjectedSink,
+  type NativeConnection,
+  Worker,
+  bundleWorkflowCode,
+  type WorkflowBundle,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import type { Knex } from 'knex';
 import path from 'node:path';
 import { createActivities } from '../activities';
 import type { ModelProviderConfig } from '../activities/call-model';
 import { eventLogInterceptor } from '../activities/event-log-interceptor';
 import type { ToolRegistry } from '../activities/tools/registry';
+import type { Tracing } from '../lib/telemetry';
 
 export const workflowsPath = path.resolve(__dirname, '..', 'workflows', 'index.ts');
 
+/**
+ * The OpenTelemetry workflow interceptors are always in the bundle, so one bundle (built into the
+ * image) serves with tracing on or off; off, their spans go to a sink that drops them.
+ */
+const workflowInterceptorModules = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
+
 /** Bundles `workflows/` once; tests and production reuse the bundle instead of rebuilding it per worker. */
 export async function buildWorkflowBundle(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietBundlerLogger });
 }
+
+export const dropWorkflowSpans: InjectedSink<OpenTelemetryWorkflowExporter> = { export: { fn: () => undefined, callDuringReplay: false } };
+
+/** Activity spans, children of the workflow's span through the activity's Temporal headers. */
+const tracingActivityInterceptor =
+  (tracing: Tracing): ActivityInterceptorsFactory =>
+  (ctx) => ({
+    inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: tracing.tracer }),
+    outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+  });
 
 /** Webpack's progress lines are noise in tests and the bench; its warnings and errors are not. */
 export const quietBundlerLogger = {
@@ -33,17 +65,32 @@ export interface WorkerOptions {
   shutdownGraceTime?: string;
   /** A prebuilt bundle (tests, production); without one the worker bundles at start. */
   workflowBundle?: WorkflowBundleOption;
+  /** Passed to runs that schedule ticks start, as the API passes FLIGHTDECK_HISTORY_EVENTS_LIMIT. */
+  historyEventsLimit?: number;
+  /** OpenTelemetry (lib/telemetry.ts); null or unset: no spans leave the worker. */
+  tracing?: Tracing | null;
 }
 
 /** A worker for `agentRun`, whose tool calls pass through the event-log interceptor. */
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
+  const tracing = options.tracing ?? null;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ db: options.db, tools: options.tools, model: options.model }),
-    interceptors: { activity: [eventLogInterceptor(options.db, options.tools)] },
+    activities: createActivities({
+      db: options.db,
+      tools: options.tools,
+      model: options.model,
+      // Schedule ticks start runs over the worker's own connection, on the queue it serves.
+      runStarter: { temporal: new Client({ connection: options.connection, namespace: options.namespace }), taskQueue: options.taskQueue, historyEventsLimit: options.historyEventsLimit },
+    }),
+    interceptors: {
+      activity: [...(tracing ? [tracingActivityInterceptor(tracing)] : []), eventLogInterceptor(options.db, options.tools)],
+      ...(options.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
+    },
+    sinks: { exporter: tracing ? makeWorkflowExporter(tracing.spanProcessor, tracing.resource) : dropWorkflowSpans },
     // On SIGTERM, in-flight tool calls get this long to finish (and record their outcome) before
     // they are cancelled; what does not finish is retried by Temporal on another worker.
     shutdownGraceTime: options.shutdownGraceTime ?? '20s',

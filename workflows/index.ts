@@ -1,2 +1,3 @@
 export { agentRun } from './agent-run';
 export { cancelSignal, stateQuery } from './definitions';
+export { scheduledRun } from './scheduled-run';

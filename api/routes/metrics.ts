@@ -19,12 +19,14 @@ function runsByStatusGauge(db: Knex): Gauge {
   });
 }
 
-/** Times every REST request by its route pattern (not the raw path, which would explode labels). */
+/** The route pattern a request matched (`/v1/runs/:id`), once routed; not the raw path, which would explode labels. */
+export const routeOf = (request: Request): string => (request.route?.path ? `${request.baseUrl}${String(request.route.path)}` : 'unmatched');
+
+/** Times every REST request by its route pattern. */
 export function timeRequests(request: Request, response: Response, next: NextFunction): void {
   const stop = httpRequestSeconds.startTimer();
   response.on('finish', () => {
-    const route = request.route?.path ? `${request.baseUrl}${String(request.route.path)}` : 'unmatched';
-    stop({ method: request.method, route, status: String(response.statusCode) });
+    stop({ method: request.method, route: routeOf(request), status: String(response.statusCode) });
   });
   next();
 }

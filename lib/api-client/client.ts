@@ -5,6 +5,7 @@ import type { Role, runSpecSchema } from '../run-spec';
 import { FlightdeckApiError, FlightdeckUnreachableError } from './errors';
 import type { WebSocketLike } from './reconnecting-stream';
 import {
+  adminAuditPageSchema,
   apiKeyBodySchema,
   approvalBodySchema,
   approvalListSchema,
@@ -19,7 +20,11 @@ import {
   runBodySchema,
   runDetailBodySchema,
   runListSchema,
+  scheduleBodySchema,
+  scheduleDeletedSchema,
+  scheduleListSchema,
   toolListSchema,
+  type AdminAuditPage,
   type ApiKey,
   type Approval,
   type Connection,
@@ -32,6 +37,7 @@ import {
   type ResumedRun,
   type RunList,
   type StartedConnection,
+  type Schedule,
   type Tool,
 } from './schemas';
 import { watchRunEvents, watchRunsList, type RunsFilter, type WatchRunOptions, type WatchRunResult, type WatchRunsOptions } from './watch';
@@ -175,6 +181,35 @@ export class FlightdeckClient {
   /** Revoking twice is harmless (the first revocation time stays). */
   async revokeKey(keyId: string, tenantId?: string): Promise<ApiKey> {
     return (await this.request('DELETE', `/v1/admin/keys/${encodeURIComponent(keyId)}`, apiKeyBodySchema, { query: { tenantId } })).body.apiKey;
+  }
+
+  /** A recurring run: exactly one of `cron` / `every`; the spec is checked as `startRun` checks it. */
+  async createSchedule(input: { id?: string; spec: RunSpecInput; cron?: string; every?: string; timezone?: string; paused?: boolean; note?: string }): Promise<Schedule> {
+    return (await this.request('POST', '/v1/schedules', scheduleBodySchema, { body: input })).body.schedule;
+  }
+
+  async listSchedules(): Promise<Schedule[]> {
+    return (await this.request('GET', '/v1/schedules', scheduleListSchema)).body.schedules;
+  }
+
+  async getSchedule(id: string): Promise<Schedule> {
+    return (await this.request('GET', `/v1/schedules/${encodeURIComponent(id)}`, scheduleBodySchema)).body.schedule;
+  }
+
+  /** `pause`, `unpause` or `trigger` (start its run now); answers with the schedule as it is then. */
+  async controlSchedule(id: string, action: 'pause' | 'unpause' | 'trigger', note?: string): Promise<Schedule> {
+    return (await this.request('POST', `/v1/schedules/${encodeURIComponent(id)}/${action}`, scheduleBodySchema, { body: note ? { note } : {} })).body.schedule;
+  }
+
+  /** Runs it already started stay. */
+  async deleteSchedule(id: string): Promise<void> {
+    await this.request('DELETE', `/v1/schedules/${encodeURIComponent(id)}`, scheduleDeletedSchema);
+  }
+
+  /** The admin audit trail, newest first; page with `beforeId` = the previous page's `nextBeforeId`. */
+  async listAdminAudit(query: { tenantId?: string; limit?: number; beforeId?: string; action?: string[] } = {}): Promise<AdminAuditPage> {
+    const { action, ...rest } = query;
+    return (await this.request('GET', '/v1/admin/audit', adminAuditPageSchema, { query: { ...rest, action: action?.join(',') } })).body;
   }
 
   /** Liveness: the process answers. */

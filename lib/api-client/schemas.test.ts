@@ -1,9 +1,11 @@
 import type { ApiKeyView } from '../../api/api-keys';
+import type { ScheduleView } from '../../api/schedules';
+import type { AdminAuditView } from '../admin-audit';
 import { presentRun, type RunView } from '../../api/presenters';
 import { createToolRegistry } from '../../activities/tools/default-registry';
 import type { ToolDescription } from '../../activities/tools/registry';
 import type { RunProjection } from '../run-projection';
-import { apiKeySchema, runDetailSchema, runSchema, toolSchema, type ApiKey, type Run, type RunDetail, type Tool } from './schemas';
+import { apiKeySchema, runDetailSchema, runSchema, toolSchema, type AdminAuditEntry, type ApiKey, type Run, type RunDetail, type Schedule, type Tool } from './schemas';
 
 /** `true` only when A and B have the same keys: a presenter field the client lacks (or vice versa) fails tsc. */
 type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
@@ -11,6 +13,8 @@ type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] ext
 const runKeysMatch: SameKeys<RunView, RunDetail> = true;
 const apiKeyKeysMatch: SameKeys<ApiKeyView, ApiKey> = true;
 const toolKeysMatch: SameKeys<ToolDescription, Tool> = true;
+const scheduleKeysMatch: SameKeys<ScheduleView, Schedule> = true;
+const auditKeysMatch: SameKeys<AdminAuditView, AdminAuditEntry> = true;
 
 const at = new Date('2026-01-02T03:04:05.678Z');
 const projection: RunProjection = {
@@ -42,7 +46,7 @@ const overJson = <T>(value: T): unknown => JSON.parse(JSON.stringify(value));
 
 describe('client schemas mirror the API presenters', () => {
   it('has the same keys as each presenter (checked by tsc above)', () => {
-    expect([runKeysMatch, apiKeyKeysMatch, toolKeysMatch]).toEqual([true, true, true]);
+    expect([runKeysMatch, apiKeyKeysMatch, toolKeysMatch, scheduleKeysMatch, auditKeysMatch]).toEqual([true, true, true, true, true]);
   });
 
   it('reads a presented run, with and without its spec, losing nothing', () => {

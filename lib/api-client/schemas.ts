@@ -94,6 +94,41 @@ export type CreatedApiKey = z.infer<typeof createdApiKeySchema>;
 export const apiKeyListSchema = z.object({ keys: z.array(apiKeySchema) });
 export const apiKeyBodySchema = z.object({ apiKey: apiKeySchema });
 
+/** A schedule as api/schedules.ts presents it. */
+export const scheduleSchema = z.object({
+  id: z.string(),
+  cron: z.string().nullable(),
+  every: z.string().nullable(),
+  timezone: z.string().nullable(),
+  spec: runSpecSchema,
+  paused: z.boolean(),
+  note: z.string().nullable(),
+  nextRunTimes: z.array(isoTime),
+  recentRuns: z.array(z.object({ scheduledAt: isoTime, runId: z.string() })),
+  createdBy: actorSchema,
+  createdAt: isoTime,
+  temporalUrl: z.string(),
+});
+export type Schedule = z.infer<typeof scheduleSchema>;
+export const scheduleBodySchema = z.object({ schedule: scheduleSchema });
+export const scheduleListSchema = z.object({ schedules: z.array(scheduleSchema) });
+export const scheduleDeletedSchema = z.object({ deleted: z.string() });
+
+/** One row of the admin audit trail (lib/admin-audit.ts); `action` stays a string so new actions do not break old clients. */
+export const adminAuditEntrySchema = z.object({
+  id: z.string(),
+  tenantId: z.string().nullable(),
+  at: isoTime,
+  actor: actorSchema,
+  ip: z.string().nullable(),
+  action: z.string(),
+  target: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+});
+export type AdminAuditEntry = z.infer<typeof adminAuditEntrySchema>;
+export const adminAuditPageSchema = z.object({ entries: z.array(adminAuditEntrySchema), nextBeforeId: z.string().nullable() });
+export type AdminAuditPage = z.infer<typeof adminAuditPageSchema>;
+
 export const healthSchema = z.object({ status: z.literal('ok') });
 export type Health = z.infer<typeof healthSchema>;
 export const readinessSchema = z.object({

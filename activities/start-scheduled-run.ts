@@ -1,0 +1,43 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import { startRun } from '../api/run-service';
+import { AppError } from '../lib/errors';
+import { InFlight } from '../lib/in-flight';
+import { scheduleActor, tickIdempotencyKey, type ScheduledRunInput, type ScheduledRunResult } from '../lib/schedule-contract';
+import type { ToolRegistry } from './tools/registry';
+
+/** What a schedule tick needs to start a run as the API does. */
+export interface RunStarterDeps {
+  temporal: Client;
+  taskQueue: string;
+  historyEventsLimit?: number;
+}
+
+/**
+ * The activity behind each schedule tick: `startRun` (api/run-service.ts) with the schedule as the
+ * actor and the tick's workflow id as the idempotency key, so retries find the same run.
+ */
+export function startScheduledRunActivity(deps: { db: Knex; tools: ToolRegistry; runStarter?: RunStarterDeps }) {
+  return async function startScheduledRun(input: ScheduledRunInput): Promise<ScheduledRunResult> {
+    if (!deps.runStarter) {
+      throw ApplicationFailure.create({ type: 'NotConfigured', message: 'this worker has no Temporal client to start scheduled runs', nonRetryable: true });
+    }
+    const tick = Context.current().info.workflowExecution?.workflowId;
+    if (!tick) throw ApplicationFailure.create({ type: 'NotConfigured', message: 'startScheduledRun runs only inside a schedule tick', nonRetryable: true });
+    const spec = { ...input.spec, idempotencyKey: tickIdempotencyKey(tick) };
+    try {
+      const { run, created } = await startRun(
+        { db: deps.db, tools: deps.tools, temporalCalls: new InFlight(), ...deps.runStarter },
+        { tenantId: input.tenantId, role: 'operator', superAdmin: false, actor: scheduleActor(input.scheduleId) },
+        spec,
+      );
+      return { runId: run.id, created };
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'validation_failed') {
+        throw ApplicationFailure.create({ type: 'InvalidRunSpec', message: error.message, details: [error.details], nonRetryable: true });
+      }
+      throw error;
+    }
+  };
+}

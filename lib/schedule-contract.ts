@@ -1,0 +1,34 @@
+import type { Actor } from './events';
+import type { RunSpec } from './run-spec';
+
+/** The workflow a schedule starts on each tick; it starts the run through the API's run-start path. */
+export const scheduledRunWorkflowType = 'scheduledRun';
+
+export interface ScheduledRunInput {
+  tenantId: string;
+  scheduleId: string;
+  spec: RunSpec;
+  /** Who created the schedule (recorded in the schedule's memo and the admin audit). */
+  createdBy: Actor;
+}
+
+export interface ScheduledRunResult {
+  runId: string;
+  /** false when an earlier attempt of this tick had already started it. */
+  created: boolean;
+}
+
+/** The actor scheduled runs are recorded under (`run.created`). */
+export const scheduleActor = (scheduleId: string): Actor => ({ type: 'system', id: `schedule:${scheduleId}` });
+
+/** The Temporal schedule id: tenant-qualified, since Temporal schedule ids are per namespace. */
+export const temporalScheduleId = (tenantId: string, scheduleId: string): string => `fd:${tenantId}:${scheduleId}`;
+
+/** Prefix of each tick's workflow id (Temporal appends `-<scheduled time>`). */
+export const tickWorkflowIdPrefix = (tenantId: string, scheduleId: string): string => `fds-${tenantId}-${scheduleId}`;
+
+/**
+ * The idempotency key of the run a tick starts: the tick's workflow id (unique per scheduled time),
+ * so a retried activity finds the run its earlier attempt started.
+ */
+export const tickIdempotencyKey = (tickWorkflowId: string): string => `schedule:${tickWorkflowId}`;

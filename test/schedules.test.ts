@@ -1,0 +1,105 @@
+import type { Schedule } from '../lib/api-client';
+import { startTestStack, type TestStack } from './stack';
+
+const echoSpec = { name: 'nightly-echo', tags: ['scheduled'], plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: 'tick' } }] } };
+
+async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('schedules (Temporal Schedules on the real dev server)', () => {
+  let stack: TestStack;
+  const created: string[] = [];
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    for (const id of created) await stack.client.deleteSchedule(id).catch(() => undefined);
+    await stack?.close();
+  });
+
+  it('creates a schedule whose ticks start runs through the run-start path, once per tick', async () => {
+    const schedule = await stack.client.createSchedule({ id: 'hourly-echo', spec: echoSpec, every: '1h', note: 'test' });
+    created.push(schedule.id);
+    expect(schedule).toMatchObject({ id: 'hourly-echo', every: '1h', cron: null, paused: false, recentRuns: [] });
+    expect(schedule.nextRunTimes.length).toBeGreaterThan(0);
+    expect(schedule.temporalUrl).toContain('/schedules/');
+
+    await stack.client.controlSchedule(schedule.id, 'trigger');
+    const ticked = await until('a tick', () => stack.client.getSchedule(schedule.id), (current: Schedule) => current.recentRuns.length >= 1);
+    const runId = ticked.recentRuns[0]!.runId;
+    const run = await stack.waitForRun(runId);
+    expect(run).toMatchObject({ status: 'completed', name: 'nightly-echo', tags: ['scheduled'], createdBy: { type: 'system', id: 'schedule:hourly-echo' } });
+    const events = (await stack.client.listEvents(runId)).events;
+    expect(events.filter((event) => event.type === 'run.created')).toHaveLength(1);
+    expect(events.at(-1)?.type).toBe('run.completed');
+    expect((await stack.request('GET', `/v1/runs/${runId}/verify`)).body.ok).toBe(true);
+
+    // A second tick is a second run.
+    await stack.client.controlSchedule(schedule.id, 'trigger');
+    const twice = await until('a second tick', () => stack.client.getSchedule(schedule.id), (current: Schedule) => current.recentRuns.length >= 2);
+    expect(new Set(twice.recentRuns.map((tick) => tick.runId)).size).toBe(2);
+    await stack.waitForRun(twice.recentRuns[1]!.runId);
+  });
+
+  it('lists, pauses, unpauses and deletes, auditing each change', async () => {
+    const schedule = await stack.client.createSchedule({ id: 'new-year', spec: echoSpec, cron: '0 0 1 1 *', timezone: 'Europe/Paris' });
+    created.push(schedule.id);
+    expect(schedule.nextRunTimes[0]).toMatch(/-12-31T23:00:00/); // midnight in Paris, winter time
+    const listed = await until('the list', () => stack.client.listSchedules(), (all) => all.some((entry) => entry.id === 'new-year'));
+    expect(listed.map((entry) => entry.id)).toEqual(expect.arrayContaining(['new-year']));
+
+    expect((await stack.client.controlSchedule('new-year', 'pause', 'holiday')).paused).toBe(true);
+    expect((await stack.client.controlSchedule('new-year', 'unpause')).paused).toBe(false);
+    await stack.client.deleteSchedule('new-year');
+    expect((await stack.request('GET', '/v1/schedules/new-year')).status).toBe(404);
+
+    const audit = await stack.client.listAdminAudit({ action: ['schedule.created', 'schedule.paused', 'schedule.unpaused', 'schedule.deleted'] });
+    expect(audit.entries.filter((entry) => entry.target === 'new-year').map((entry) => entry.action)).toEqual([
+      'schedule.deleted',
+      'schedule.unpaused',
+      'schedule.paused',
+      'schedule.created',
+    ]);
+  });
+
+  it('answers 400 / 422 / 409 / 403 / 404 as the rest of the API does', async () => {
+    const post = (body: unknown) => stack.request('POST', '/v1/schedules', body);
+    for (const body of [
+      { spec: echoSpec },
+      { spec: echoSpec, every: '1h', cron: '* * * * *' },
+      { spec: echoSpec, every: 'often' },
+      { spec: echoSpec, cron: 'not a cron' },
+      { spec: echoSpec, every: '1h', timezone: 'Mars/Olympus' },
+      { spec: { ...echoSpec, idempotencyKey: 'k' }, every: '1h' },
+      { spec: echoSpec, every: '1h', id: 'no spaces please' },
+      { spec: echoSpec, every: '1h', extra: true },
+    ]) {
+      const response = await post(body);
+      expect([response.status, response.body.error.code]).toEqual([400, 'validation_failed']);
+    }
+    const unknownTool = await post({ spec: { plan: { steps: [{ id: 'x', tool: 'builtin.nope', args: {} }] } }, every: '1h' });
+    expect(unknownTool.status).toBe(422);
+
+    const first = await post({ id: 'dup', spec: echoSpec, every: '1d', paused: true });
+    expect(first.status).toBe(201);
+    created.push('dup');
+    expect((await post({ id: 'dup', spec: echoSpec, every: '1d' })).status).toBe(409);
+
+    const viewer = await stack.client.createKey({ name: 'schedule-viewer', role: 'viewer' });
+    const asViewer = (method: string, path: string) =>
+      fetch(`${stack.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${viewer.key}`, 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' });
+    expect((await asViewer('GET', '/v1/schedules/dup')).status).toBe(200);
+    expect((await asViewer('POST', '/v1/schedules/dup/trigger')).status).toBe(403);
+
+    const other = await stack.client.createKey({ name: 'other admin', role: 'admin', tenantId: `other-${stack.tenantId}` });
+    const asOther = await fetch(`${stack.apiUrl}/v1/schedules/dup`, { headers: { authorization: `Bearer ${other.key}` } });
+    expect(asOther.status).toBe(404);
+  });
+});

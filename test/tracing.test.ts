@@ -1,0 +1,71 @@
+import { FakeOtlpCollector, type CollectedSpan } from './fake-otlp-collector';
+import { startRun, waitForEnd } from './run-helpers';
+import { startTestStack, type TestStack } from './stack';
+
+/** Walks parent links up from `span`; the chain ends at a root (or a parent the collector never got). */
+function ancestry(spans: CollectedSpan[], span: CollectedSpan): CollectedSpan[] {
+  const chain = [span];
+  for (let current = span; current.parentSpanId; ) {
+    const parent = spans.find((candidate) => candidate.spanId === current.parentSpanId);
+    if (!parent) break;
+    chain.push(parent);
+    current = parent;
+  }
+  return chain;
+}
+
+describe('OpenTelemetry over OTLP/HTTP', () => {
+  let collector: FakeOtlpCollector;
+  let stack: TestStack;
+  beforeAll(async () => {
+    collector = await FakeOtlpCollector.start();
+    stack = await startTestStack({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await collector?.close();
+  });
+
+  it('exports one trace per run: API request → workflow start → workflow → activity, linked by parent ids', async () => {
+    const runId = await startRun(stack, { name: 'traced', plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: 'hi' } }] } });
+    await waitForEnd(stack, runId);
+
+    const deadline = Date.now() + 20_000;
+    let activity: CollectedSpan | undefined;
+    while (!activity && Date.now() < deadline) {
+      activity = collector.spans.find((span) => span.name === 'RunActivity:executeTool' && span.attributes.temporalWorkflowId === runId);
+      if (!activity) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    if (!activity) throw new Error(`no activity span for ${runId}; got: ${collector.spans.map((span) => span.name).join(', ')}`);
+
+    const chain = ancestry(collector.spans, activity);
+    const names = chain.map((span) => `${span.service}:${span.name}`);
+    expect(names).toEqual([
+      'flightdeck-worker:RunActivity:executeTool',
+      'flightdeck-worker:StartActivity:executeTool',
+      'flightdeck-worker:RunWorkflow:agentRun',
+      'flightdeck-api:StartWorkflow:agentRun',
+      'flightdeck-api:POST /v1/runs',
+    ]);
+    expect(new Set(chain.map((span) => span.traceId)).size).toBe(1);
+    const root = chain[chain.length - 1]!;
+    expect(root.parentSpanId).toBeNull();
+    expect(root.attributes).toMatchObject({ 'http.route': '/v1/runs', 'http.response.status_code': 201 });
+    expect(collector.rejected).toEqual([]);
+  });
+
+  it('continues a caller\'s trace from its traceparent header', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const response = await fetch(`${stack.apiUrl}/v1/tools`, {
+      headers: { authorization: `Bearer ${stack.adminKey}`, traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    expect(response.status).toBe(200);
+    const deadline = Date.now() + 10_000;
+    let span: CollectedSpan | undefined;
+    while (!span && Date.now() < deadline) {
+      span = collector.spans.find((candidate) => candidate.traceId === traceId);
+      if (!span) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(span).toMatchObject({ name: 'GET /v1/tools', parentSpanId: '00f067aa0ba902b7', service: 'flightdeck-api' });
+  });
+});
