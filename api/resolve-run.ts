@@ -48,6 +48,7 @@ export function resolveRunPolicies(spec: RunSpec, tools: ToolRegistry): Record<s
 function policyFor(tool: ToolDefinition, step?: PlanStep): ToolCallPolicy {
   const defaults = tool.defaults;
   return {
+    ...(tool.short ? { local: true } : {}),
     startToCloseTimeout: step?.timeout ?? defaults.startToCloseTimeout,
     heartbeatTimeout: defaults.heartbeatTimeout,
     retry: {

@@ -11,6 +11,7 @@ const echo = defineTool({
   defaults: shortToolPolicy,
   requiresApproval: false,
   idempotent: true,
+  short: true,
   execute: async (args) => args,
 });
 
@@ -35,6 +36,7 @@ const jsonTransform = defineTool({
   defaults: shortToolPolicy,
   requiresApproval: false,
   idempotent: true,
+  short: true,
   async execute(args) {
     if (args.path) return at(args.value, args.path);
     if (args.pick) return Object.fromEntries(Object.entries(args.pick).map(([name, path]) => [name, at(args.value, path)]));
@@ -77,6 +79,7 @@ const flaky = defineTool({
   },
   requiresApproval: false,
   idempotent: true,
+  short: true,
   async execute(args, context) {
     if (context.attempt <= args.failures) {
       throw retryableError('FlakyFailure', `attempt ${context.attempt} of ${args.failures + 1} fails on purpose`, args.retryAfterMs);
