@@ -3,11 +3,11 @@ import { ApplicationFailure, CancelledFailure, type RetryPolicy } from '@tempora
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, Next } from '@temporalio/worker';
 import type { Knex } from 'knex';
-import type { FailureInfo, NewEvent } from '../lib/events';
+import type { FailureInfo, NewEvent, RunEvent } from '../lib/events';
 import { appendEvents, findEventsByKeys } from '../lib/event-log';
 import { toolCallAttemptsTotal } from '../lib/metrics';
 import { redactedMarker } from '../lib/redact';
-import { dedupeKeys, idempotencyKeyOf, type ExecuteToolInput } from '../lib/workflow-contract';
+import { dedupeKeys, idempotencyKeyOf, workflowFactEvents, type ExecuteToolInput } from '../lib/workflow-contract';
 import { workflowRetriedErrorTypes } from './tools/tool-errors';
 
 const recordedActivity = 'executeTool';
@@ -33,35 +33,38 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
     const execution = info.workflowExecution;
     if (info.activityType !== recordedActivity || !execution) return next(input);
     const call = input.args[0] as ExecuteToolInput;
-    const key = (phase: 'started' | 'succeeded' | 'failed') =>
-      dedupeKeys.toolCall(execution, info.activityId, info.attempt, phase);
+    // A local activity that backs off on a workflow timer comes back with a new activity id: key its
+    // attempts by the call (step ids are unique in a run) so every attempt of it is found again.
+    const callIdentity = info.isLocal ? `local:${call.stepId}` : info.activityId;
+    const keyOf = (attempt: number, phase: 'started' | 'succeeded' | 'failed') => dedupeKeys.toolCall(execution, callIdentity, attempt, phase);
+    const key = (phase: 'started' | 'succeeded' | 'failed') => keyOf(info.attempt, phase);
     const target = { tenantId: call.tenantId, runId: call.runId };
     const common = { stepId: call.stepId, tool: call.tool, attempt: info.attempt, activityId: info.activityId, idempotencyKey: idempotencyKeyOf(call) };
 
     // Nothing done twice: if an earlier attempt's success is in the log (its worker died before
     // Temporal heard of it), hand that result back instead of running the tool again.
-    const earlier = await earlierAttempts(this.db, (attempt, phase) => dedupeKeys.toolCall(execution, info.activityId, attempt, phase), info.attempt);
-    if (earlier.succeeded) {
-      const output = earlier.succeeded.output ?? null;
-      // The log keeps outputs with secrets redacted: such an output cannot stand in for the real one.
-      if (!JSON.stringify(output).includes(redactedMarker)) return output;
-      if (!this.tools.get(call.tool)?.idempotent) {
-        throw ApplicationFailure.create({
-          type: 'UnrecoverableResult',
-          message: `${call.tool} already succeeded in an attempt that was lost with its worker, and its recorded output had secrets redacted; it is not idempotent, so it is not run again`,
-          nonRetryable: true,
-        });
-      }
-    }
-    for (const attempt of earlier.lost) {
-      await appendWithRetry(this.db, target, {
-        type: 'tool.call.failed',
-        dedupeKey: dedupeKeys.toolCall(execution, info.activityId, attempt, 'failed'),
-        data: { ...common, attempt, error: lostAttemptFailure },
-      });
-    }
+    const earlier = await earlierAttempts(this.db, keyOf, info.attempt);
+    const recorded = this.recordedOutput(call, earlier.succeeded);
+    if (recorded.found) return recorded.output;
 
-    await appendWithRetry(this.db, target, { type: 'tool.call.started', dedupeKey: key('started'), data: { ...common, args: call.args } });
+    // Lost attempts, the facts the workflow folded into this call (step.started) and this
+    // attempt's start: one transaction.
+    const stored = await appendWithRetry(this.db, target, [
+      ...earlier.lost.map((attempt): NewEvent => ({
+        type: 'tool.call.failed',
+        dedupeKey: keyOf(attempt, 'failed'),
+        data: { ...common, attempt, error: lostAttemptFailure },
+      })),
+      ...workflowFactEvents(call.runId, call.recordWith ?? []),
+      { type: 'tool.call.started', dedupeKey: key('started'), data: { ...common, args: call.args } },
+    ]);
+    if (info.isLocal && !stored.some((event) => event.type === 'tool.call.started')) {
+      // A local activity replayed after its worker died starts again at the same attempt: its
+      // start is stored already, and maybe its success.
+      const [again] = await findEventsByKeys(this.db, [key('succeeded')]);
+      const replayed = this.recordedOutput(call, again ? (again.data as { output?: unknown }) : null);
+      if (replayed.found) return replayed.output;
+    }
     const startedAt = process.hrtime.bigint();
     const durationMs = () => Number((process.hrtime.bigint() - startedAt) / 1_000_000n);
     let output: unknown;
@@ -70,20 +73,40 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
     } catch (error) {
       const failure = describeFailure(error, info.attempt, info.retryPolicy);
       toolCallAttemptsTotal.inc({ tool: call.tool, outcome: failure.errorClass === 'Cancelled' ? 'cancelled' : 'failed' });
-      await appendWithRetry(this.db, target, {
-        type: 'tool.call.failed',
-        dedupeKey: key('failed'),
-        data: { ...common, durationMs: durationMs(), error: failure },
-      });
+      await appendWithRetry(this.db, target, [
+        {
+          type: 'tool.call.failed',
+          dedupeKey: key('failed'),
+          data: { ...common, durationMs: durationMs(), error: failure },
+        },
+      ]);
       throw error;
     }
     toolCallAttemptsTotal.inc({ tool: call.tool, outcome: 'succeeded' });
-    await appendWithRetry(this.db, target, {
-      type: 'tool.call.succeeded',
-      dedupeKey: key('succeeded'),
-      data: { ...common, durationMs: durationMs(), output: output ?? null },
-    });
+    await appendWithRetry(this.db, target, [
+      {
+        type: 'tool.call.succeeded',
+        dedupeKey: key('succeeded'),
+        data: { ...common, durationMs: durationMs(), output: output ?? null },
+      },
+    ]);
     return output;
+  }
+
+  /** A success already in the log stands in for running the tool again, unless secrets were redacted from it. */
+  private recordedOutput(call: ExecuteToolInput, succeeded: { output?: unknown } | null): { found: boolean; output?: unknown } {
+    if (!succeeded) return { found: false };
+    const output = succeeded.output ?? null;
+    // The log keeps outputs with secrets redacted: such an output cannot stand in for the real one.
+    if (!JSON.stringify(output).includes(redactedMarker)) return { found: true, output };
+    if (!this.tools.get(call.tool)?.idempotent) {
+      throw ApplicationFailure.create({
+        type: 'UnrecoverableResult',
+        message: `${call.tool} already succeeded in an attempt that was lost with its worker, and its recorded output had secrets redacted; it is not idempotent, so it is not run again`,
+        nonRetryable: true,
+      });
+    }
+    return { found: false };
   }
 }
 
@@ -115,12 +138,11 @@ async function earlierAttempts(
 }
 
 /** A brief database hiccup should not turn a tool's success into a retry of its side effect. */
-async function appendWithRetry(db: Knex, target: { tenantId: string; runId: string }, fact: NewEvent): Promise<void> {
+async function appendWithRetry(db: Knex, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<RunEvent[]> {
   const delaysMs = [50, 200, 1000];
   for (let attempt = 0; ; attempt += 1) {
     try {
-      await appendEvents(db, target, [fact], { writer: 'activity' });
-      return;
+      return await appendEvents(db, target, facts, { writer: 'activity' });
     } catch (error) {
       const delay = delaysMs[attempt];
       if (delay === undefined) throw error;

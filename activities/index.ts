@@ -3,8 +3,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { describeIssues } from '../lib/errors';
 import { appendEvents } from '../lib/event-log';
 import {
-  dedupeKeys,
   idempotencyKeyOf,
+  workflowFactEvents,
   type CallModelInput,
   type CallModelResult,
   type ExecuteToolInput,
@@ -65,12 +65,7 @@ export function createActivities({ db, tools, model = {}, runStarter }: Activity
       const stored = await appendEvents(
         db,
         { tenantId: input.tenantId, runId: input.runId },
-        input.facts.map((fact) => ({
-          type: fact.type,
-          dedupeKey: dedupeKeys.runFact(input.runId, fact.key),
-          data: fact.data,
-          actor: fact.actor ?? null,
-        })),
+        workflowFactEvents(input.runId, input.facts),
         { writer: 'workflow' },
       );
       return stored.length;

@@ -68,6 +68,7 @@ function checkComposioUser(spec: RunSpec): Problem[] {
 function policyFor(tool: ToolDefinition, step?: PlanStep): ToolCallPolicy {
   const defaults = tool.defaults;
   return {
+    ...(tool.short ? { local: true } : {}),
     startToCloseTimeout: step?.timeout ?? defaults.startToCloseTimeout,
     heartbeatTimeout: defaults.heartbeatTimeout,
     retry: {

@@ -18,6 +18,8 @@ const repoRoot = path.resolve(__dirname, '..');
 export interface BenchInfra {
   stateDir: string;
   databaseUrl: string;
+  /** A second database on the same server, for the peer engine (DBOS) to keep its own tables in. */
+  peerDatabaseUrl: string;
   temporalAddress: string;
   namespace: string;
   /** The `temporal` binary that runs the dev server (null with TEMPORAL_ADDRESS or a downloaded CLI). */
@@ -30,7 +32,14 @@ export interface BenchInfra {
   stop(): Promise<void>;
 }
 
-export async function startBenchInfra(options: { env: NodeJS.ProcessEnv; log: (line: string) => void }): Promise<BenchInfra> {
+export interface BenchInfraOptions {
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+  /** The dev server's flags: Flightdeck's tuned ones, or start-dev's defaults. */
+  temporalFlags: 'tuned' | 'defaults';
+}
+
+export async function startBenchInfra(options: BenchInfraOptions): Promise<BenchInfra> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'flightdeck-bench-'));
   await chmod(stateDir, 0o755); // embedded Postgres runs as the postgres user when we are root
   const stops: Array<() => Promise<void>> = [() => rm(stateDir, { recursive: true, force: true })];
@@ -40,17 +49,18 @@ export async function startBenchInfra(options: { env: NodeJS.ProcessEnv; log: (l
   try {
     const namespace = options.env.TEMPORAL_NAMESPACE ?? 'default';
     const [temporal, postgres] = await Promise.all([
-      startTemporal(options.env, stateDir, namespace, stops, options.log),
+      startTemporal(options, stateDir, namespace, stops),
       startDatabase(options.env, stateDir, stops, options.log),
     ]);
-    return { stateDir, namespace, databaseUrl: postgres.url, temporalAddress: temporal.address, temporalCliPath: temporal.cliPath, temporalDbFile: temporal.dbFile, postgresDataDir: postgres.dataDir, provided: { postgres: postgres.kind, temporal: temporal.kind }, stop };
+    return { stateDir, namespace, databaseUrl: postgres.url, peerDatabaseUrl: postgres.peerUrl, temporalAddress: temporal.address, temporalCliPath: temporal.cliPath, temporalDbFile: temporal.dbFile, postgresDataDir: postgres.dataDir, provided: { postgres: postgres.kind, temporal: temporal.kind }, stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-async function startTemporal(env: NodeJS.ProcessEnv, stateDir: string, namespace: string, stops: Array<() => Promise<void>>, log: (line: string) => void) {
+async function startTemporal(options: BenchInfraOptions, stateDir: string, namespace: string, stops: Array<() => Promise<void>>) {
+  const { env, log } = options;
   if (env.TEMPORAL_ADDRESS) {
     await waitForTemporal(env.TEMPORAL_ADDRESS, namespace, 30_000, { searchAttributes: true });
     return { address: env.TEMPORAL_ADDRESS, cliPath: null, dbFile: null, kind: `TEMPORAL_ADDRESS ${env.TEMPORAL_ADDRESS}` };
@@ -63,11 +73,12 @@ async function startTemporal(env: NodeJS.ProcessEnv, stateDir: string, namespace
     uiPort: await freePort(),
     dbFile,
     namespace,
+    ...(options.temporalFlags === 'defaults' ? { tuningArgs: [] } : {}),
     log: () => undefined,
   });
   stops.push(() => server.stop());
   const cliPath = cli.kind === 'binary' ? cli.path : null;
-  return { address: server.address, cliPath, dbFile, kind: 'dev server (tuned flags, SQLite file with WAL)' };
+  return { address: server.address, cliPath, dbFile, kind: options.temporalFlags === 'defaults' ? 'dev server (start-dev defaults, SQLite file)' : 'dev server (tuned flags, SQLite file with WAL)' };
 }
 
 async function startDatabase(env: NodeJS.ProcessEnv, stateDir: string, stops: Array<() => Promise<void>>, log: (line: string) => void) {
@@ -75,10 +86,12 @@ async function startDatabase(env: NodeJS.ProcessEnv, stateDir: string, stops: Ar
   let kind: string;
   let dataDir: string | null = null;
   const database = `flightdeck_bench_${Date.now()}`;
+  const peerDatabase = `${database}_dbos`;
   if (env.DATABASE_URL) {
     adminUrl = withDatabase(env.DATABASE_URL, 'postgres');
     kind = `database ${database} on DATABASE_URL's server (dropped afterwards)`;
     stops.push(() => dropDatabase(adminUrl, database));
+    stops.push(() => dropDatabase(adminUrl, peerDatabase));
   } else {
     const baseDir = path.join(stateDir, 'postgres');
     const server = await startEmbeddedPostgres({ baseDir, port: await freePort(), log: () => undefined });
@@ -89,6 +102,7 @@ async function startDatabase(env: NodeJS.ProcessEnv, stateDir: string, stops: Ar
   }
   log(`database: ${kind}`);
   await ensureDatabase(adminUrl, database);
+  await ensureDatabase(adminUrl, peerDatabase);
   const url = withDatabase(adminUrl, database);
   const db = createDb(url, { poolMax: 1 });
   try {
@@ -96,5 +110,5 @@ async function startDatabase(env: NodeJS.ProcessEnv, stateDir: string, stops: Ar
   } finally {
     await db.destroy();
   }
-  return { url, kind, dataDir };
+  return { url, peerUrl: withDatabase(adminUrl, peerDatabase), kind, dataDir };
 }

@@ -1,6 +1,6 @@
 /** The benchmark's knobs, from the environment (documented in README, "Performance"). */
 import { z } from 'zod';
-import { parseEnv } from '../lib/config';
+import { envBoolean, parseEnv } from '../lib/config';
 
 const numberList = (fallback: string) =>
   z
@@ -25,6 +25,19 @@ export const benchEnvSchema = z.object({
   BENCH_SEED_RUNS: z.coerce.number().int().min(200).default(100_000),
   BENCH_LIST_REQUESTS: z.coerce.number().int().min(1).default(200),
   BENCH_OUTPUT: z.string().default('bench/results/latest.json'),
+  /** Which parts run: the runs matrix, event append, ws delivery, REST (POST and runs list). */
+  BENCH_PARTS: z
+    .string()
+    .default('runs,append,ws,rest')
+    .transform((text) => text.split(',').map((part) => part.trim()))
+    .pipe(z.array(z.enum(['runs', 'append', 'ws', 'rest'])).min(1)),
+  /** Whether the DBOS Transact peer runs beside bare Temporal and Flightdeck in the runs matrix. */
+  BENCH_DBOS: envBoolean.default(true),
+  /**
+   * The bench's own dev server: Flightdeck's tuned flags, or start-dev's defaults (to show what the
+   * flags buy; the dispatch cap then dominates). Ignored with TEMPORAL_ADDRESS.
+   */
+  BENCH_TEMPORAL_FLAGS: z.enum(['tuned', 'defaults']).default('tuned'),
 });
 export type BenchOptions = z.infer<typeof benchEnvSchema>;
 

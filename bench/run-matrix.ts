@@ -1,6 +1,6 @@
 /**
- * Part 1 of the benchmark: bare Temporal (a) against Flightdeck (b) for each (steps, concurrency)
- * cell, in alternating rounds a, b, a, b… so that machine noise (other processes, GC, the dev
+ * Part 1 of the benchmark: bare Temporal (a) against Flightdeck (b) and the DBOS peer (c) for each
+ * (steps, concurrency) cell, in alternating rounds a, b, c, a, b, c… so that machine noise (other processes, GC, the dev
  * server's SQLite growing) lands on both systems alike.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,8 +23,12 @@ export interface MatrixCell {
   concurrency: number;
   temporal: SystemFigures;
   flightdeck: SystemFigures;
-  /** Flightdeck runs/s ÷ bare Temporal runs/s (target ≥ 0.90). */
+  /** The peer engine (DBOS Transact), when the bench runs it. */
+  dbos?: SystemFigures;
+  /** Flightdeck runs/s ÷ bare Temporal runs/s (target ≥ 0.95 at C=10, ≥ 0.90 at C=100). */
   throughputRatio: number;
+  /** Flightdeck runs/s ÷ DBOS runs/s. */
+  dbosRatio?: number;
 }
 
 export interface MatrixOptions {
@@ -38,7 +42,7 @@ export interface MatrixOptions {
   cpuTimes: () => Promise<CpuTimes>;
 }
 
-type Systems = { temporal: RunSystem; flightdeck: RunSystem };
+type Systems = { temporal: RunSystem; flightdeck: RunSystem; dbos?: RunSystem };
 type CellOptions = { steps: number; concurrency: number; windowMs: number; rounds: number; cpuTimes: () => Promise<CpuTimes> };
 type MeasuredRound = RoundResult & { cpuMs: CpuTimes };
 
@@ -52,7 +56,8 @@ export async function runMatrix(systems: Systems, options: MatrixOptions): Promi
       const cell = await runCell(systems, { ...options, steps, concurrency });
       options.log(
         `N=${steps} C=${concurrency}: temporal ${cell.temporal.runsPerSecond} runs/s (p50 ${cell.temporal.latency.p50Ms} ms), ` +
-          `flightdeck ${cell.flightdeck.runsPerSecond} runs/s (p50 ${cell.flightdeck.latency.p50Ms} ms), ratio ${cell.throughputRatio}`,
+          `flightdeck ${cell.flightdeck.runsPerSecond} runs/s (p50 ${cell.flightdeck.latency.p50Ms} ms), ratio ${cell.throughputRatio}` +
+          (cell.dbos ? `; dbos ${cell.dbos.runsPerSecond} runs/s (p50 ${cell.dbos.latency.p50Ms} ms), flightdeck/dbos ${cell.dbosRatio}` : ''),
       );
       cells.push(cell);
     }
@@ -66,7 +71,7 @@ export async function warmUp(systems: Systems, windowMs: number): Promise<void> 
 }
 
 async function runCell(systems: Systems, cell: CellOptions): Promise<MatrixCell> {
-  const order = [systems.temporal, systems.flightdeck];
+  const order = [systems.temporal, systems.flightdeck, ...(systems.dbos ? [systems.dbos] : [])];
   const rounds = new Map<RunSystem['name'], MeasuredRound[]>(order.map((system) => [system.name, []]));
   const sessions = await Promise.all(order.map((system) => system.open(cell.concurrency)));
   try {
@@ -85,14 +90,19 @@ async function runCell(systems: Systems, cell: CellOptions): Promise<MatrixCell>
   }
   const temporal = combineRounds(rounds.get('temporal') ?? []);
   const flightdeck = combineRounds(rounds.get('flightdeck') ?? []);
+  const dbosRounds = rounds.get('dbos');
+  const dbos = dbosRounds ? combineRounds(dbosRounds) : undefined;
   return {
     steps: cell.steps,
     concurrency: cell.concurrency,
     temporal,
     flightdeck,
-    throughputRatio: temporal.runsPerSecond > 0 ? roundTo(flightdeck.runsPerSecond / temporal.runsPerSecond, 3) : Number.NaN,
+    throughputRatio: ratio(flightdeck, temporal),
+    ...(dbos ? { dbos, dbosRatio: ratio(flightdeck, dbos) } : {}),
   };
 }
+
+const ratio = (of: SystemFigures, to: SystemFigures): number => (to.runsPerSecond > 0 ? roundTo(of.runsPerSecond / to.runsPerSecond, 3) : Number.NaN);
 
 /** Runs/s over the rounds' summed wall time; latency percentiles over every run of every round. */
 function combineRounds(results: MeasuredRound[]): SystemFigures {

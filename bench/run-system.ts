@@ -1,5 +1,5 @@
 /**
- * The two systems of the comparison behind one shape, and the closed-loop rounds that drive them:
+ * The systems of the comparison behind one shape, and the closed-loop rounds that drive them:
  * C virtual users each start a run, wait until it is done, and start the next until the window shuts.
  */
 import { msSince } from './stats';
@@ -11,7 +11,7 @@ export interface RunSession {
 }
 
 export interface RunSystem {
-  name: 'temporal' | 'flightdeck';
+  name: 'temporal' | 'flightdeck' | 'dbos';
   /** Per-user resources (e.g. one ws connection per virtual user) that outlive single runs. */
   open(concurrency: number): Promise<RunSession>;
 }

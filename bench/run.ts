@@ -10,6 +10,7 @@ import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } f
 import { createDb } from '../lib/db';
 import { buildWorkflowBundle } from '../worker/create-worker';
 import { cpuTimes, findTemporalDevServerPid, readPostmasterPid } from './cpu-accounting';
+import { startDbosPeer } from './dbos-peer';
 import { measureAppendRate } from './event-append';
 import { flightdeckSystem } from './flightdeck-runs';
 import { startApiProcess, startWorkerProcess, type ApiChild, type FlightdeckChild } from './flightdeck-processes';
@@ -18,7 +19,7 @@ import { describeMachine, loadAverage } from './machine';
 import { parseBenchOptions } from './options';
 import { checkTargets, formatReport, writeResults, type BenchResults } from './report';
 import { runMatrix, warmUp } from './run-matrix';
-import { measureRestLatencies } from './rest-phase';
+import { measureRestLatencies, type RestFigures } from './rest-phase';
 import { msSince, roundTo } from './stats';
 import { buildBaselineBundle, startBaselineWorker, temporalBaselineSystem } from './temporal-baseline';
 import { measureWsDelivery } from './ws-latency';
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     shutdownSignals: [],
   });
   say('bench: starting Temporal and Postgres…');
-  const infra = await startBenchInfra({ env: process.env, log: say });
+  const infra = await startBenchInfra({ env: process.env, log: say, temporalFlags: options.BENCH_TEMPORAL_FLAGS });
   // In-process resources (connections, workers) close on a normal end; on Ctrl-C the process exits
   // over them, and only what outlives it is stopped: the children, Temporal, Postgres, the temp folder.
   const cleanups: Array<{ close: () => Promise<unknown>; outlivesUs?: boolean }> = [{ close: () => infra.stop(), outlivesUs: true }];
@@ -100,53 +101,63 @@ async function main(): Promise<void> {
       memorySamples.push({ after, api: await api.memory(), worker: await worker.memory() });
     };
 
-    const systems = {
-      temporal: temporalBaselineSystem({ connection: clientConnection, namespace: infra.namespace, taskQueue: baselineTaskQueue }),
-      flightdeck: flightdeckSystem(endpoint),
-    };
-    say('bench: warming up…');
-    await warmUp(systems, 2_000);
-    say(`bench: runs, N=${options.BENCH_STEPS.join('/')} × C=${options.BENCH_CONCURRENCY.join('/')}, ${options.BENCH_ROUNDS} rounds of ${options.BENCH_ROUND_MS} ms per system per cell`);
-    const runs = await runMatrix(systems, {
-      steps: options.BENCH_STEPS,
-      concurrency: options.BENCH_CONCURRENCY,
-      windowMs: options.BENCH_ROUND_MS,
-      rounds: options.BENCH_ROUNDS,
-      log: (line) => say(`bench:   ${line}`),
-      cpuTimes: () => cpuTimes(pids),
-    });
-    await sampleMemory('runs');
+    const parts = new Set(options.BENCH_PARTS);
+    let runs: BenchResults['runs'] = [];
+    if (parts.has('runs')) {
+      const dbos = options.BENCH_DBOS ? await startDbosPeer({ systemDatabaseUrl: infra.peerDatabaseUrl }) : undefined;
+      if (dbos) cleanups.push({ close: () => dbos.stop() });
+      const systems = {
+        temporal: temporalBaselineSystem({ connection: clientConnection, namespace: infra.namespace, taskQueue: baselineTaskQueue }),
+        flightdeck: flightdeckSystem(endpoint),
+        ...(dbos ? { dbos: dbos.system } : {}),
+      };
+      say('bench: warming up…');
+      await warmUp(systems, 2_000);
+      say(`bench: runs, N=${options.BENCH_STEPS.join('/')} × C=${options.BENCH_CONCURRENCY.join('/')}, ${options.BENCH_ROUNDS} rounds of ${options.BENCH_ROUND_MS} ms per system per cell`);
+      runs = await runMatrix(systems, {
+        steps: options.BENCH_STEPS,
+        concurrency: options.BENCH_CONCURRENCY,
+        windowMs: options.BENCH_ROUND_MS,
+        rounds: options.BENCH_ROUNDS,
+        log: (line) => say(`bench:   ${line}`),
+        cpuTimes: () => cpuTimes(pids),
+      });
+      await sampleMemory('runs');
+    }
 
-    say('bench: event append rate…');
     const eventAppend = [];
-    for (const shape of [
+    if (parts.has('append')) say('bench: event append rate…');
+    for (const shape of parts.has('append') ? [
       { writers: 1, eventsPerCall: 1 },
       { writers: 10, eventsPerCall: 1 },
       { writers: 1, eventsPerCall: 50 },
       { writers: 10, eventsPerCall: 50 },
-    ]) {
+    ] : []) {
       eventAppend.push(await measureAppendRate(db, { tenantId: benchTenant, ...shape, durationMs: options.BENCH_APPEND_MS }));
     }
-    await sampleMemory('eventAppend');
+    if (parts.has('append')) await sampleMemory('eventAppend');
 
-    say('bench: ws delivery…');
     const wsDelivery = [];
-    for (const subscribers of options.BENCH_WS_SUBSCRIBERS) {
+    if (parts.has('ws')) say('bench: ws delivery…');
+    for (const subscribers of parts.has('ws') ? options.BENCH_WS_SUBSCRIBERS : []) {
       const events = subscribers >= 1000 ? 50 : subscribers >= 100 ? 100 : 200;
       wsDelivery.push(await measureWsDelivery({ db, tenantId: benchTenant, wsUrl: api.wsUrl, apiKey: endpoint.apiKey, subscribers, events, gapMs: 20 }));
     }
-    await sampleMemory('wsDelivery');
+    if (parts.has('ws')) await sampleMemory('wsDelivery');
 
-    say(`bench: POST /v1/runs at ${options.BENCH_POST_RATES.join(', ')}/s, then runs list over ${options.BENCH_SEED_RUNS} seeded runs…`);
-    const rest = await measureRestLatencies({
-      db,
-      endpoint,
-      baseline: { client: new Client({ connection: clientConnection, namespace: infra.namespace }), taskQueue: baselineTaskQueue },
-      options,
-      seededTenant,
-      startListApi: () => startApiProcess(processEnv, seededTenant, childLog),
-    });
-    await sampleMemory('rest');
+    let rest: Partial<RestFigures> = {};
+    if (parts.has('rest')) {
+      say(`bench: POST /v1/runs at ${options.BENCH_POST_RATES.join(', ')}/s, then runs list over ${options.BENCH_SEED_RUNS} seeded runs…`);
+      rest = await measureRestLatencies({
+        db,
+        endpoint,
+        baseline: { client: new Client({ connection: clientConnection, namespace: infra.namespace }), taskQueue: baselineTaskQueue },
+        options,
+        seededTenant,
+        startListApi: () => startApiProcess(processEnv, seededTenant, childLog),
+      });
+      await sampleMemory('rest');
+    }
 
     const finalMemory = { api: await api.memory(), worker: await worker.memory() };
     const partial: Omit<BenchResults, 'targets'> = {
@@ -161,6 +172,7 @@ async function main(): Promise<void> {
           'closed loop: C virtual users each start a run and wait for it to complete, for a window per round; rounds alternate a, b, a, b; runs/s = completed runs ÷ summed round wall time (window + drain)',
         flightdeckRun: 'POST /v1/runs of an N-step builtin.echo plan, then a ws subscription (afterSeq 0) until run.completed with all 3N+3 events; one ws connection per virtual user',
         temporalRun: 'client.workflow.execute of a workflow with N no-op activities, no interceptors, own task queue and worker',
+        dbosRun: 'DBOS Transact 5.3.0 in the bench process: a registered workflow of N no-op DBOS.runStep calls, awaited; its system database on the same Postgres server',
         options,
       },
       runs,

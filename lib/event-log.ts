@@ -79,24 +79,22 @@ export async function appendEvents(
 
 async function appendInTransaction(db: Knex, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<RunEvent[]> {
   return db.transaction(async (trx) => {
-    let run = await lockRun(trx, target.runId);
-    const known = new Set<string>(
-      await trx('run_events')
-        .whereIn('dedupe_key', facts.map((fact) => fact.dedupeKey))
-        .pluck('dedupe_key'),
-    );
+    const locked = await lockRunAndFindKeys(trx, target.runId, facts.map((fact) => fact.dedupeKey));
+    const before = locked.run;
+    const known = new Set(locked.knownKeys);
     const fresh = facts.filter((fact) => {
       if (known.has(fact.dedupeKey)) return false;
       known.add(fact.dedupeKey);
       return true;
     });
     if (fresh.length === 0) return [];
-    if (run && run.tenantId !== target.tenantId) {
+    if (before && before.tenantId !== target.tenantId) {
       throw new Error(`run ${target.runId} belongs to another tenant`);
     }
 
     const rows: EventRow[] = [];
     const at = new Date();
+    let run = before;
     for (const fact of fresh) {
       const seq = (run?.lastSeq ?? 0) + 1;
       const prevHash = run?.lastHash ?? null;
@@ -111,42 +109,81 @@ async function appendInTransaction(db: Knex, target: { tenantId: string; runId: 
         dedupe_key: fact.dedupeKey,
       };
       const row: EventRow = { id: '', ...unhashed, prev_hash: prevHash, hash: eventHash(prevHash, unhashed) };
-      const isFirst = run === null;
       run = applyEvent(run, toProjected(row));
-      if (isFirst) {
-        // The first fact creates the projection row the later ones lock and update.
-        await trx('runs').insert(runToRow(run));
-      }
       rows.push(row);
     }
-    await trx('run_events').insert(
-      rows.map(({ id: _id, actor, data, ...rest }) => ({
-        ...rest,
-        actor: actor ? JSON.stringify(actor) : null,
-        data: JSON.stringify(data),
-      })),
-    );
-    if (run) await trx('runs').where({ id: target.runId }).update(runToRow(run));
+    await writeStatement(trx, target, before, run, rows);
+    // NOTIFY is delivered at commit, so readers woken by it see the approvals rows too.
     const approvalEvents = rows.filter((row) => touchesApprovals(row.type)).map(toProjected);
     if (approvalEvents.length > 0) await projectApprovalEvents(trx, approvalEvents);
-    await trx.raw('select pg_notify(?, ?)', [
-      eventsChannel,
-      JSON.stringify({ tenantId: target.tenantId, runId: target.runId, seq: run?.lastSeq }),
-    ]);
     return rows.map(toRunEvent);
   });
 }
 
 /**
- * Locks the run's projection row for the rest of the transaction. When the run does not exist
- * yet, concurrent creators queue on a transaction-scoped advisory lock keyed by the run id.
+ * The events, the projection and the NOTIFY in one statement (one round trip): data-modifying
+ * CTEs all run, and the foreign key from run_events to runs is checked at the statement's end, so
+ * a run's first facts may create its projection row in the same statement.
  */
-async function lockRun(trx: Knex.Transaction, runId: string): Promise<RunProjection | null> {
-  const existing = await trx<RunRow>('runs').where({ id: runId }).forUpdate().first();
-  if (existing) return rowToRun(existing);
+function writeStatement(
+  trx: Knex.Transaction,
+  target: { tenantId: string; runId: string },
+  before: RunProjection | null,
+  after: RunProjection | null,
+  rows: EventRow[],
+): Knex.Raw {
+  if (!after) throw new Error(`run ${target.runId}: no projection after ${rows.length} events`);
+  const events = trx('run_events').insert(
+    rows.map(({ id: _id, actor, data, ...rest }) => ({
+      ...rest,
+      actor: actor ? JSON.stringify(actor) : null,
+      data: JSON.stringify(data),
+    })),
+  );
+  const projection = before
+    ? trx('runs').where({ id: target.runId }).update(changedColumns(runToRow(before), runToRow(after)))
+    : trx('runs').insert(runToRow(after));
+  const notify = trx.raw('select pg_notify(?, ?)', [
+    eventsChannel,
+    JSON.stringify({ tenantId: target.tenantId, runId: target.runId, seq: after.lastSeq }),
+  ]);
+  return trx.raw('with appended as (?), projected as (?) ?', [events, projection, notify]);
+}
+
+/** Only the columns an event changed: rewriting the unchanged spec (jsonb, often TOASTed) on every append costs. */
+function changedColumns(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+  const changed: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(after)) {
+    if (!sameColumnValue(before[column], value)) changed[column] = value;
+  }
+  return changed;
+}
+
+function sameColumnValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (Array.isArray(a) && Array.isArray(b)) return JSON.stringify(a) === JSON.stringify(b);
+  return a === b;
+}
+
+/**
+ * Locks the run's projection row for the rest of the transaction and, in the same round trip,
+ * finds which of the dedupe keys are already stored. When the run does not exist yet, concurrent
+ * creators queue on a transaction-scoped advisory lock keyed by the run id.
+ */
+async function lockRunAndFindKeys(trx: Knex.Transaction, runId: string, keys: string[]): Promise<{ run: RunProjection | null; knownKeys: string[] }> {
+  const lockQuery = () =>
+    trx.raw<{ rows: Array<RunRow & { known_keys: string[] }> }>(
+      'select runs.*, array(select dedupe_key from run_events where dedupe_key = any(?::text[])) as known_keys from runs where id = ? for update',
+      [keys, runId],
+    );
+  const existing = (await lockQuery()).rows[0];
+  if (existing) return { run: rowToRun(existing), knownKeys: existing.known_keys };
   await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [runId]);
-  const created = await trx<RunRow>('runs').where({ id: runId }).forUpdate().first();
-  return created ? rowToRun(created) : null;
+  const created = (await lockQuery()).rows[0];
+  if (created) return { run: rowToRun(created), knownKeys: created.known_keys };
+  // Keys are global: a key may be stored under another run (a caller's mistake, still never twice).
+  const knownKeys = await trx('run_events').whereIn('dedupe_key', keys).pluck('dedupe_key');
+  return { run: null, knownKeys };
 }
 
 export function toProjected(row: EventRow): ProjectedEvent {

@@ -2,7 +2,7 @@
  * What the API hands the `agentRun` workflow and what the workflow hands its activities.
  * Types only (plus pure helpers): workflow code imports this file, so it must stay deterministic.
  */
-import type { Actor, EventType } from './events';
+import type { Actor, EventType, NewEvent } from './events';
 import type { RunCreatedData } from './run-projection';
 import type { Role, RunSpec } from './run-spec';
 
@@ -23,6 +23,8 @@ export interface ToolCallPolicy {
   approval?: ApprovalPolicy;
   /** How long the call waits in `awaiting_connection` for a missing Composio account (workflow default: 24h). */
   connectionTimeout?: string;
+  /** A short built-in tool (no I/O, well under a second): the workflow runs it as a local activity. */
+  local?: boolean;
   startToCloseTimeout: string;
   heartbeatTimeout?: string;
   retry: {
@@ -114,6 +116,11 @@ export interface ExecuteToolInput {
   connectedAccountId?: string;
   /** Run id + step id: the same for every attempt and replay of this call (`toolCallIdempotencyKey`). */
   idempotencyKey?: string;
+  /**
+   * Workflow facts that land with this call's `tool.call.started`, in the same transaction
+   * (`step.started`): one append instead of a recordEvent local activity and a second append.
+   */
+  recordWith?: WorkflowFact[];
 }
 
 /**
@@ -187,3 +194,7 @@ export const dedupeKeys = {
     phase: 'started' | 'succeeded' | 'failed',
   ): string => `${execution.workflowId}/${execution.runId}/activity/${activityId}/${attempt}/${phase}`,
 };
+
+/** Workflow facts as the log stores them: each keyed by run id + the fact's own key. */
+export const workflowFactEvents = (runId: string, facts: WorkflowFact[]): NewEvent[] =>
+  facts.map((fact) => ({ type: fact.type, dedupeKey: dedupeKeys.runFact(runId, fact.key), data: fact.data, actor: fact.actor ?? null }));

@@ -23,6 +23,8 @@ export interface StartDevServerOptions {
   uiPort: number;
   dbFile: string;
   namespace?: string;
+  /** Flightdeck's flags (default), or none: start-dev's defaults, which the bench measures against. */
+  tuningArgs?: readonly string[];
   log: (line: string) => void;
 }
 
@@ -45,7 +47,7 @@ export const devServerTuningArgs: readonly string[] = [
 ];
 
 export async function startTemporalDevServer(opts: StartDevServerOptions): Promise<TemporalDevServer> {
-  const settings = { ...opts, ip: opts.ip ?? '127.0.0.1', namespace: opts.namespace ?? 'default' };
+  const settings = { ...opts, ip: opts.ip ?? '127.0.0.1', namespace: opts.namespace ?? 'default', tuningArgs: opts.tuningArgs ?? devServerTuningArgs };
   // start-dev refuses a db file whose directory does not exist.
   await mkdir(path.dirname(path.resolve(opts.dbFile)), { recursive: true });
   return opts.cli.kind === 'binary'
@@ -53,7 +55,7 @@ export async function startTemporalDevServer(opts: StartDevServerOptions): Promi
     : startDownloadedDevServer(settings);
 }
 
-type DevServerSettings = Omit<StartDevServerOptions, 'cli'> & { ip: string; namespace: string };
+type DevServerSettings = Omit<StartDevServerOptions, 'cli'> & { ip: string; namespace: string; tuningArgs: readonly string[] };
 
 function devServerArgs(s: DevServerSettings): string[] {
   return [
@@ -63,7 +65,7 @@ function devServerArgs(s: DevServerSettings): string[] {
       '--search-attribute',
       `${name}=${TypedSearchAttributes.toMetadataType(type)}`,
     ]),
-    ...devServerTuningArgs,
+    ...s.tuningArgs,
   ];
 }
 
@@ -129,7 +131,7 @@ async function startDownloadedDevServer(s: DevServerSettings): Promise<TemporalD
       dbFilename: s.dbFile,
       namespace: s.namespace,
       searchAttributes: flightdeckSearchAttributes,
-      extraArgs: [...devServerTuningArgs],
+      extraArgs: [...s.tuningArgs],
     },
   });
   let stopping: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 import { ActivityFailure } from '@temporalio/workflow';
 import { resolveTemplates, TemplateError } from '../lib/templates';
+import type { WorkflowFact } from '../lib/workflow-contract';
 import { failureOf, RunStopped, type RunContext } from './run-context';
 
 /** Plan mode: the steps in order, each one tool call whose args may use earlier outputs. */
@@ -8,15 +9,19 @@ export async function runPlan(context: RunContext): Promise<Record<string, unkno
   const outputs: Record<string, unknown> = {};
   for (const step of spec.plan?.steps ?? []) {
     context.state.currentStep = step.id;
-    await context.record([{ type: 'step.started', key: `step/${step.id}/started`, data: { stepId: step.id, tool: step.tool } }]);
+    const stepStarted: WorkflowFact = { type: 'step.started', key: `step/${step.id}/started`, data: { stepId: step.id, tool: step.tool } };
+    const policy = policies[step.id];
+    // Folded: step.started is written with the tool call's first tool.call.started (one append).
+    const folded = policy !== undefined && context.foldsStepStarted(policy);
+    if (!folded) await context.record([stepStarted]);
     let args: Record<string, unknown>;
     try {
       args = resolveTemplates(step.args, { input: spec.input, stepOutputs: outputs }) as Record<string, unknown>;
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
+      if (folded) await context.record([stepStarted]);
       throw new RunStopped({ message: error.message, errorClass: 'BadReference', retryable: false, step: step.id });
     }
-    const policy = policies[step.id];
     if (!policy) throw new RunStopped({ message: `no policy resolved for step ${step.id}`, errorClass: 'InvalidInput', retryable: false });
     if (policy.approval) {
       const outcome = await context.approvals.request(step.id, step.tool, args, policy.approval);
@@ -28,7 +33,7 @@ export async function runPlan(context: RunContext): Promise<Record<string, unkno
       args = outcome.args;
     }
     try {
-      outputs[step.id] = await context.callTool(policy, { stepId: step.id, tool: step.tool, args });
+      outputs[step.id] = await context.callTool(policy, { stepId: step.id, tool: step.tool, args }, { recordWith: folded ? [stepStarted] : [] });
     } catch (error) {
       if (error instanceof ActivityFailure && !isCancelledActivity(error)) throw new RunStopped({ ...failureOf(error), step: step.id });
       throw error;

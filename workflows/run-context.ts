@@ -3,12 +3,14 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
   sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { RetryState } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { FailureInfo, RunStatus } from '../lib/events';
 import { statusSearchAttribute } from '../lib/search-attributes';
@@ -26,6 +28,12 @@ import {
 import { ApprovalGate } from './approval-gate';
 import { ConnectionGate } from './connection-gate';
 import type { RunState } from './definitions';
+
+/**
+ * Guards the fast tool path (histories recorded before it replay the old commands): short
+ * built-in tools run as local activities, and `step.started` is written with `tool.call.started`.
+ */
+export const fastToolPathPatch = 'fast-tool-path-v1';
 
 const { recordEvent } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -71,22 +79,31 @@ export class RunContext {
   }
 
   /**
-   * Runs one tool call as an activity with the resolved policy, counting it against `maxToolCalls`.
-   * Cancellation waits for the activity to acknowledge, so its last attempt is recorded before the run ends.
+   * Whether a step's `step.started` can ride with its tool call's first append instead of being
+   * recorded on its own. Not for approval steps: their `step.started` precedes `approval.requested`.
    */
-  async callTool(policy: ToolCallPolicy, call: Pick<ExecuteToolInput, 'stepId' | 'tool' | 'args'>): Promise<unknown> {
+  foldsStepStarted(policy: ToolCallPolicy): boolean {
+    return !policy.approval && patched(fastToolPathPatch);
+  }
+
+  /**
+   * Runs one tool call as an activity with the resolved policy, counting it against `maxToolCalls`;
+   * short built-in tools run as a local activity. Cancellation waits for the activity to
+   * acknowledge, so its last attempt is recorded before the run ends. `recordWith` facts land with
+   * the call's first `tool.call.started`, or on their own if the call never starts.
+   */
+  async callTool(
+    policy: ToolCallPolicy,
+    call: Pick<ExecuteToolInput, 'stepId' | 'tool' | 'args'>,
+    options: { recordWith?: WorkflowFact[] } = {},
+  ): Promise<unknown> {
     const limit = this.input.spec.limits?.maxToolCalls;
     if (limit !== undefined && this.state.toolCalls >= limit) {
       throw new RunStopped({ message: `maxToolCalls (${limit}) exceeded`, errorClass: 'LimitExceeded', retryable: false });
     }
     this.state.toolCalls += 1;
-    const { executeTool } = proxyActivities<Activities>({
-      startToCloseTimeout: policy.startToCloseTimeout,
-      heartbeatTimeout: policy.heartbeatTimeout,
-      retry: policy.retry,
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    });
     const { tenantId, runId, spec } = this.input;
+    const recordWith = options.recordWith ?? [];
     const input: ExecuteToolInput = {
       tenantId,
       runId,
@@ -94,28 +111,62 @@ export class RunContext {
       ...(spec.userId ? { userId: spec.userId } : {}),
       ...(spec.connectedAccountId ? { connectedAccountId: spec.connectedAccountId } : {}),
       idempotencyKey: toolCallIdempotencyKey(runId, call.stepId),
+      ...(recordWith.length > 0 ? { recordWith } : {}),
     };
-    // A call waiting for a shared limit's slot or for a connected account is called again as a new
-    // activity (same idempotency key), so waiting never spends the retry policy's attempts.
-    for (let connectionRound = 1; ; ) {
-      try {
-        return await executeTool(input);
-      } catch (error) {
-        const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : null;
-        if (cause?.type === limitWaitErrorType && patched(toolCallWaitsPatch)) {
-          await sleep(Math.max(1, (cause.details?.[0] as LimitWaitDetails | undefined)?.waitMs ?? 1000));
-          continue;
+    const executeTool = this.executeToolActivity(policy);
+    try {
+      // A call waiting for a shared limit's slot or for a connected account is called again as a new
+      // activity (same idempotency key), so waiting never spends the retry policy's attempts.
+      for (let connectionRound = 1; ; ) {
+        try {
+          return await executeTool(input);
+        } catch (error) {
+          const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : null;
+          if (cause?.type === limitWaitErrorType && patched(toolCallWaitsPatch)) {
+            await sleep(Math.max(1, (cause.details?.[0] as LimitWaitDetails | undefined)?.waitMs ?? 1000));
+            continue;
+          }
+          if (cause?.type === connectionRequiredErrorType && patched(toolCallWaitsPatch)) {
+            const missing = cause.details?.[0] as ConnectionRequiredDetails;
+            await this.connections.await({ stepId: call.stepId, tool: call.tool, round: connectionRound }, missing, cause.message, policy.connectionTimeout);
+            connectionRound += 1;
+            continue;
+          }
+          throw error;
         }
-        if (cause?.type === connectionRequiredErrorType && patched(toolCallWaitsPatch)) {
-          const missing = cause.details?.[0] as ConnectionRequiredDetails;
-          await this.connections.await({ stepId: call.stepId, tool: call.tool, round: connectionRound }, missing, cause.message, policy.connectionTimeout);
-          connectionRound += 1;
-          continue;
-        }
-        throw error;
       }
+    } catch (error) {
+      // Deduped when the call did start; otherwise (cancelled before it started) the facts still count.
+      if (recordWith.length > 0) await this.recordFinal(recordWith);
+      throw error;
     }
   }
+
+  private executeToolActivity(policy: ToolCallPolicy): (input: ExecuteToolInput) => Promise<unknown> {
+    const common = {
+      startToCloseTimeout: policy.startToCloseTimeout,
+      retry: policy.retry,
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    };
+    if (policy.local && patched(fastToolPathPatch)) return asOrdinaryFailures(proxyLocalActivities<Activities>(common).executeTool);
+    return proxyActivities<Activities>({ ...common, heartbeatTimeout: policy.heartbeatTimeout }).executeTool;
+  }
+}
+
+/**
+ * A local activity's last failure reaches the workflow unwrapped (an ApplicationFailure, not an
+ * ActivityFailure around it): wrap it as an ordinary activity's is, so callers handle both alike.
+ */
+function asOrdinaryFailures(execute: (input: ExecuteToolInput) => Promise<unknown>): (input: ExecuteToolInput) => Promise<unknown> {
+  return async (input) => {
+    try {
+      return await execute(input);
+    } catch (error) {
+      if (error instanceof ActivityFailure || isCancellation(error) || !(error instanceof Error)) throw error;
+      const retryState = error instanceof ApplicationFailure && error.nonRetryable ? RetryState.NON_RETRYABLE_FAILURE : RetryState.MAXIMUM_ATTEMPTS_REACHED;
+      throw new ActivityFailure(error.message, 'executeTool', undefined, retryState, undefined, error);
+    }
+  };
 }
 
 /** Workflows started before tool calls could wait (for a limit's slot, for a connected account) replay without the waits. */

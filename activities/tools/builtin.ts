@@ -12,6 +12,7 @@ const echo = defineTool({
   defaults: shortToolPolicy,
   requiresApproval: false,
   idempotent: true,
+  short: true,
   execute: async (args) => args,
 });
 
@@ -36,6 +37,7 @@ const jsonTransform = defineTool({
   defaults: shortToolPolicy,
   requiresApproval: false,
   idempotent: true,
+  short: true,
   async execute(args) {
     if (args.path) return at(args.value, args.path);
     if (args.pick) return Object.fromEntries(Object.entries(args.pick).map(([name, path]) => [name, at(args.value, path)]));
@@ -78,6 +80,7 @@ const flaky = defineTool({
   },
   requiresApproval: false,
   idempotent: true,
+  short: true,
   async execute(args, context) {
     if (context.attempt <= args.failures) {
       throw retryableError('FlakyFailure', `attempt ${context.attempt} of ${args.failures + 1} fails on purpose`, args.retryAfterMs);

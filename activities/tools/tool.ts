@@ -30,6 +30,11 @@ export interface ToolDefinition<Args = unknown> {
   requiresApproval: boolean;
   /** Whether running it twice has the same effect as once (safe to retry blindly). */
   idempotent: boolean;
+  /**
+   * A short built-in: no I/O, no heartbeats, done in well under a second, idempotent. Runs as a
+   * local activity (no task-queue round trip per call); long or external tools never are.
+   */
+  short?: boolean;
   execute(args: Args, context: ToolContext): Promise<unknown>;
 }
 
