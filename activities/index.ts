@@ -47,6 +47,7 @@ export function createActivities({ db, tools, model = {} }: ActivityDeps) {
         userId: call.userId,
         connectedAccountId: call.connectedAccountId,
         idempotencyKey: idempotencyKeyOf(call),
+        limitWaits: call.limitWaits ?? 0,
       });
     },
 

@@ -114,6 +114,8 @@ export interface ExecuteToolInput {
   connectedAccountId?: string;
   /** Run id + step id: the same for every attempt and replay of this call (`toolCallIdempotencyKey`). */
   idempotencyKey?: string;
+  /** How many times this call already waited for a limit's slot (LimitWait): concurrency waits back off with it. */
+  limitWaits?: number;
 }
 
 /**
