@@ -52,6 +52,7 @@ export function createActivities({ db, tools, model = {}, runStarter }: Activity
         userId: call.userId,
         connectedAccountId: call.connectedAccountId,
         idempotencyKey: idempotencyKeyOf(call),
+        limitWaits: call.limitWaits ?? 0,
       });
     },
 

@@ -121,6 +121,8 @@ export interface ExecuteToolInput {
    * (`step.started`): one append instead of a recordEvent local activity and a second append.
    */
   recordWith?: WorkflowFact[];
+  /** How many times this call already waited for a limit's slot (LimitWait): concurrency waits back off with it. */
+  limitWaits?: number;
 }
 
 /**

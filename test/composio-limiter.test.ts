@@ -35,7 +35,10 @@ describe('ComposioLimiter (state in Postgres)', () => {
     const other = limiter.keysFor('github', 'GITHUB_CREATE_AN_ISSUE', `${user}-other`);
     const first = (await limiter.acquire(keys)) as LimitSlot;
     expect(isLimitWait(first)).toBe(false);
-    expect(await limiter.acquire(keys)).toMatchObject({ reason: 'concurrency', key: `tool:GITHUB_CREATE_AN_ISSUE|${user}-lease` });
+    expect(await limiter.acquire(keys)).toMatchObject({ reason: 'concurrency', key: `tool:GITHUB_CREATE_AN_ISSUE|${user}-lease`, waitMs: 500 });
+    // A call that already waited backs off: 500 ms doubled per earlier wait, up to 8 s.
+    expect(await limiter.acquire(keys, 2)).toMatchObject({ reason: 'concurrency', waitMs: 2000 });
+    expect(await limiter.acquire(keys, 10)).toMatchObject({ reason: 'concurrency', waitMs: 8000 });
     const otherSlot = await limiter.acquire(other);
     expect(isLimitWait(otherSlot)).toBe(false);
     await first.release();

@@ -117,13 +117,14 @@ export class RunContext {
     try {
       // A call waiting for a shared limit's slot or for a connected account is called again as a new
       // activity (same idempotency key), so waiting never spends the retry policy's attempts.
-      for (let connectionRound = 1; ; ) {
+      for (let connectionRound = 1, limitWaits = 0; ; ) {
         try {
-          return await executeTool(input);
+          return await executeTool(limitWaits > 0 ? { ...input, limitWaits } : input);
         } catch (error) {
           const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : null;
           if (cause?.type === limitWaitErrorType && patched(toolCallWaitsPatch)) {
             await sleep(Math.max(1, (cause.details?.[0] as LimitWaitDetails | undefined)?.waitMs ?? 1000));
+            limitWaits += 1;
             continue;
           }
           if (cause?.type === connectionRequiredErrorType && patched(toolCallWaitsPatch)) {

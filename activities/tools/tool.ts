@@ -12,6 +12,8 @@ export interface ToolContext {
   connectedAccountId?: string;
   /** The same for every attempt and replay of this call: run id + step id. */
   idempotencyKey: string;
+  /** How many times this call already waited for a shared limit's slot. */
+  limitWaits: number;
 }
 
 /** The one interface every provider's tools implement (built-in, Composio). */

@@ -17,8 +17,10 @@ export interface LimitSlot {
 export interface ComposioLimiterOptions {
   /** A lease not renewed for this long frees its slot (a killed worker's call). */
   leaseTtlMs?: number;
-  /** When a concurrency slot is taken there is no telling when it frees: try again after this long. */
+  /** When a concurrency slot is taken there is no telling when it frees: try again after this long, doubling per wait. */
   concurrencyRetryMs?: number;
+  /** The longest a concurrency wait backs off to. */
+  concurrencyRetryMaxMs?: number;
 }
 
 interface KeyRow {
@@ -38,6 +40,7 @@ interface KeyRow {
 export class ComposioLimiter {
   private readonly leaseTtlMs: number;
   private readonly concurrencyRetryMs: number;
+  private readonly concurrencyRetryMaxMs: number;
 
   constructor(
     private readonly db: Knex,
@@ -46,6 +49,7 @@ export class ComposioLimiter {
   ) {
     this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.concurrencyRetryMs = options.concurrencyRetryMs ?? 500;
+    this.concurrencyRetryMaxMs = options.concurrencyRetryMaxMs ?? 8000;
   }
 
   /** The keys a call of `tool` (in `toolkit`) for `userId` takes; the toolkit's key always, so a 429 can hold it. */
@@ -57,8 +61,12 @@ export class ComposioLimiter {
     return keys.sort((a, b) => a.key.localeCompare(b.key));
   }
 
-  /** A slot for the call, or how long to wait before asking again (and why). */
-  async acquire(keys: LimitKey[]): Promise<LimitSlot | LimitWaitDetails> {
+  /**
+   * A slot for the call, or how long to wait before asking again (and why). A concurrency wait
+   * backs off with the call's earlier waits (`waitsSoFar`), so a long-held slot costs few polls.
+   */
+  async acquire(keys: LimitKey[], waitsSoFar = 0): Promise<LimitSlot | LimitWaitDetails> {
+    const concurrencyWaitMs = Math.min(this.concurrencyRetryMaxMs, this.concurrencyRetryMs * 2 ** Math.min(waitsSoFar, 16));
     const leaseIds: string[] = [];
     const wait = await this.db.transaction(async (trx) => {
       await trx.raw(
@@ -95,7 +103,7 @@ export class ComposioLimiter {
         const now = Number(row.now_ms);
         if (row.held_ms !== null && Number(row.held_ms) > now) consider({ key: key.key, reason: 'held', waitMs: Number(row.held_ms) - now });
         if (key.concurrency !== undefined && (inFlight.get(key.key) ?? 0) >= key.concurrency) {
-          consider({ key: key.key, reason: 'concurrency', waitMs: this.concurrencyRetryMs });
+          consider({ key: key.key, reason: 'concurrency', waitMs: concurrencyWaitMs });
         }
         if (key.rate) {
           const perTokenMs = key.rate.perMs / key.rate.count;

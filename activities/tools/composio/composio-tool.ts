@@ -81,7 +81,7 @@ export function composioToolDefinition(
       const userId = context.userId;
       if (!userId) throw clientError(`${name} acts for a Composio user: give the run spec a "userId"`);
       const keys = limiter?.keysFor(toolkitSlug, raw.slug, userId) ?? [];
-      const slot = limiter ? await takeSlot(limiter, keys, name) : null;
+      const slot = limiter ? await takeSlot(limiter, keys, name, context.limitWaits) : null;
       let result: Awaited<ReturnType<ComposioSdk['tools']['execute']>>;
       try {
         result = await sdk.tools.execute(
@@ -108,8 +108,8 @@ export function composioToolDefinition(
   };
 }
 
-async function takeSlot(limiter: ComposioLimiter, keys: LimitKey[], name: string): Promise<LimitSlot> {
-  const taken = await limiter.acquire(keys);
+async function takeSlot(limiter: ComposioLimiter, keys: LimitKey[], name: string, waitsSoFar: number): Promise<LimitSlot> {
+  const taken = await limiter.acquire(keys, waitsSoFar);
   if (!isLimitWait(taken)) return taken;
   const why = taken.reason === 'held' ? 'held after a 429' : taken.reason === 'rate' ? 'over its rate limit' : 'at its concurrency limit';
   throw limitWait(`${name} waits: ${taken.key} is ${why}; next try in ${taken.waitMs} ms`, taken);
