@@ -30,15 +30,17 @@ describe('OpenTelemetry over OTLP/HTTP', () => {
     const runId = await startRun(stack, { name: 'traced', plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: 'hi' } }] } });
     await waitForEnd(stack, runId);
 
-    const deadline = Date.now() + 20_000;
-    let activity: CollectedSpan | undefined;
-    while (!activity && Date.now() < deadline) {
-      activity = collector.spans.find((span) => span.name === 'RunActivity:executeTool' && span.attributes.temporalWorkflowId === runId);
-      if (!activity) await new Promise((resolve) => setTimeout(resolve, 200));
+    // Workflow spans leave through a sink after the activity's own span: wait for the whole chain.
+    const deadline = Date.now() + 30_000;
+    let chain: CollectedSpan[] = [];
+    for (;;) {
+      const activity = collector.spans.find((span) => span.name === 'RunActivity:executeTool' && span.attributes.temporalWorkflowId === runId);
+      chain = activity ? ancestry(collector.spans, activity) : [];
+      if (chain.at(-1)?.name === 'POST /v1/runs' || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    if (!activity) throw new Error(`no activity span for ${runId}; got: ${collector.spans.map((span) => span.name).join(', ')}`);
+    if (chain.length === 0) throw new Error(`no activity span for ${runId}; got: ${collector.spans.map((span) => span.name).join(', ')}`);
 
-    const chain = ancestry(collector.spans, activity);
     const names = chain.map((span) => `${span.service}:${span.name}`);
     expect(names).toEqual([
       'flightdeck-worker:RunActivity:executeTool',
