@@ -13,6 +13,7 @@ import { approvalsRouter } from './routes/approvals';
 import { metricsRouter, timeRequests } from './routes/metrics';
 import { runControlRouter } from './routes/run-control';
 import { runsRouter } from './routes/runs';
+import { sessionRouter } from './routes/session';
 import { healthRouter, toolsRouter } from './routes/system';
 import { verifyRouter } from './routes/verify';
 
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): Express {
   const v1 = express.Router();
   v1.use(requireAuth(deps.authenticator));
   v1.use(toolsRouter(deps.tools));
+  v1.use(sessionRouter(deps));
   v1.use(runsRouter(deps));
   v1.use(runControlRouter(deps));
   v1.use(approvalsRouter(deps));

@@ -2,6 +2,6 @@
 export { FlightdeckClient, type FlightdeckClientOptions, type ListRunsFilter, type RunSpecInput } from './client';
 export { FlightdeckApiError, FlightdeckUnreachableError } from './errors';
 export type { StreamStatus, WebSocketLike, ReconnectOptions } from './reconnecting-stream';
-export type { ApiKey, CreatedApiKey, EventPage, Health, Readiness, Run, RunDetail, RunList, Tool } from './schemas';
+export type { ApiKey, Approval, CreatedApiKey, EventPage, Health, Principal, Readiness, Run, RunCounts, RunDetail, RunVerification, RunList, Tool } from './schemas';
 export type { EndStatus, RunsFilter, WatchRunOptions, WatchRunResult, WatchRunsOptions } from './watch';
 export type { RunEvent, RunStatus } from '../events';
