@@ -63,8 +63,9 @@ const actorName = (value: unknown): string => {
 
 /**
  * Folds a run's events (in seq order) into rows to draw: a "Run" group for run-level facts and
- * model calls, then one group per step with each tool-call attempt (duration, error class, retry
- * delay) and its approval's request, submissions and decision (with who decided). Pure, so the
+ * model calls, one group per step with each tool-call attempt (duration, error class, retry
+ * delay) and its approval's request, submissions and decision (with who decided), then the
+ * outcome. Pure, so the
  * live view can refold as events arrive.
  */
 export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
@@ -156,13 +157,23 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
         });
         break;
       }
+      case 'run.completed':
+      case 'run.failed':
+      case 'run.cancelled':
+      case 'run.terminated': {
+        const group = groupOf('end', 'Outcome');
+        group.items.push({ kind: 'event', group: group.id, event });
+        break;
+      }
       default: {
         const group = runGroup();
         group.items.push({ kind: 'event', group: group.id, event });
       }
     }
   }
-  const ordered = [...groups.values()].sort((a, b) => (a.id === 'run' ? -1 : b.id === 'run' ? 1 : 0));
+  // The run's own facts first, its outcome last, the steps between in the order they started.
+  const rank = (group: Group) => (group.id === 'run' ? 0 : group.id === 'end' ? 2 : 1);
+  const ordered = [...groups.values()].sort((a, b) => rank(a) - rank(b));
   return ordered.flatMap((group) => [{ kind: 'group', id: group.id, title: group.title, subtitle: group.subtitle } as TimelineRow, ...group.items]);
 }
 

@@ -25,7 +25,7 @@ export function RunFacts({ run, verification }: { run: RunDetail; verification: 
           </div>
         ))}
       </dl>
-      {run.lastError && (
+      {run.lastError && run.status === 'failed' && (
         <p className="mt-3 rounded-md bg-red-50 p-2 text-sm text-red-900 dark:bg-red-950/60 dark:text-red-200">
           <span className="font-semibold">{run.lastError.errorClass}</span>: {run.lastError.message}
         </p>

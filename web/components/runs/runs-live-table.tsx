@@ -1,5 +1,6 @@
 'use client';
 
+import { TableHead } from '@/components/ui/table-head';
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
@@ -86,16 +87,7 @@ export function RunsLiveTable({ initialRuns, query, firstPage }: { initialRuns: 
       </div>
       <div className="card overflow-x-auto">
         <table className="w-full min-w-[44rem] border-collapse text-sm" data-testid="runs-table">
-          <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400">
-            <tr>
-              <th scope="col" className="px-3 py-2 font-semibold">Run</th>
-              <th scope="col" className="px-3 py-2 font-semibold">Status</th>
-              <th scope="col" className="px-3 py-2 font-semibold">Mode</th>
-              <th scope="col" className="px-3 py-2 font-semibold">Tags</th>
-              <th scope="col" className="px-3 py-2 font-semibold">Tool calls</th>
-              <th scope="col" className="px-3 py-2 font-semibold">Created</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Run', 'Status', 'Mode', 'Tags', 'Tool calls', 'Created']} />
           <tbody ref={listRef}>
             {before > 0 && <tr aria-hidden style={{ height: before }} />}
             {items.map((item) => {

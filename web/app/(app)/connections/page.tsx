@@ -1,3 +1,4 @@
+import { TableHead } from '@/components/ui/table-head';
 import type { Metadata } from 'next';
 import { ConnectForm } from '@/components/connections/connect-form';
 import { EmptyState, Notice, PageHeader } from '@/components/ui/page-header';
@@ -58,14 +59,7 @@ export default async function ConnectionsPage({ searchParams }: { searchParams: 
           ) : (
             <div className="card overflow-x-auto">
               <table className="w-full text-sm">
-                <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400">
-                  <tr>
-                    <th scope="col" className="px-3 py-2">Toolkit</th>
-                    <th scope="col" className="px-3 py-2">Status</th>
-                    <th scope="col" className="px-3 py-2">Account id</th>
-                    <th scope="col" className="px-3 py-2">Created</th>
-                  </tr>
-                </thead>
+                <TableHead columns={['Toolkit', 'Status', 'Account id', 'Created']} />
                 <tbody>
                   {result.value.items.map((connection) => (
                     <tr key={connection.id} className="border-t border-zinc-200 dark:border-zinc-800">

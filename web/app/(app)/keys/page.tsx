@@ -1,3 +1,4 @@
+import { TableHead } from '@/components/ui/table-head';
 import type { Metadata } from 'next';
 import { CreateKeyForm, RevokeKeyButton } from '@/components/keys/key-forms';
 import { ApiErrorNotice } from '@/components/ui/api-error-notice';
@@ -35,17 +36,7 @@ export default async function KeysPage() {
         ) : (
           <div className="card overflow-x-auto">
             <table className="w-full min-w-[36rem] text-sm">
-              <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400">
-                <tr>
-                  <th scope="col" className="px-3 py-2">Name</th>
-                  <th scope="col" className="px-3 py-2">Role</th>
-                  <th scope="col" className="px-3 py-2">Created</th>
-                  <th scope="col" className="px-3 py-2">State</th>
-                  <th scope="col" className="px-3 py-2">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Name', 'Role', 'Created', 'State', { srLabel: 'Actions' }]} />
               <tbody>
                 {keys.map((key) => (
                   <tr key={key.id} className="border-t border-zinc-200 dark:border-zinc-800">
