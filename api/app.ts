@@ -19,6 +19,7 @@ import { metricsRouter, timeRequests } from './routes/metrics';
 import { runControlRouter } from './routes/run-control';
 import { runsRouter } from './routes/runs';
 import { schedulesRouter } from './routes/schedules';
+import { sessionRouter } from './routes/session';
 import { healthRouter, toolsRouter } from './routes/system';
 import { verifyRouter } from './routes/verify';
 import { traceRequests } from './trace-requests';
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps): Express {
   const v1 = express.Router();
   v1.use(requireAuth(deps.authenticator), rateLimitByKey(deps.rateLimiter));
   v1.use(toolsRouter(deps.tools));
+  v1.use(sessionRouter(deps));
   v1.use(runsRouter(deps));
   v1.use(runControlRouter(deps));
   v1.use(approvalsRouter(deps));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorBodySchema } from '../lib/errors';
 import { runSpecSchema, type Role } from '../lib/run-spec';
-import { approvalParams, approvalsQuery, auditQuery, connectionsQuery, createConnectionBody, createKeyBody, createScheduleBody, decisionBody, eventsQuery, keyIdParams, listRunsQuery, messageBody, reasonBody, runIdParams, scheduleControlBody, scheduleIdParams, syncConnectionsBody, tenantQuery } from './schemas';
+import { approvalParams, approvalsQuery, auditQuery, connectionsQuery, createConnectionBody, createKeyBody, createScheduleBody, decisionBody, eventsQuery, keyIdParams, listRunsQuery, messageBody, reasonBody, runCountsQuery, runIdParams, scheduleControlBody, scheduleIdParams, syncConnectionsBody, tenantQuery } from './schemas';
 
 interface RouteDoc {
   method: 'get' | 'post' | 'delete';
@@ -20,6 +20,8 @@ interface RouteDoc {
 export const routeDocs: RouteDoc[] = [
   { method: 'post', path: '/v1/runs', summary: 'Start a run (idempotent with idempotencyKey)', role: 'operator', body: runSpecSchema, success: { status: 201, description: 'created; 200 when idempotencyKey names an existing run with the same spec' }, errors: [400, 401, 403, 409, 413, 422, 503] },
   { method: 'get', path: '/v1/runs', summary: 'List runs, newest first', role: 'viewer', query: listRunsQuery, success: { status: 200, description: '{ runs, nextCursor }' }, errors: [400, 401, 403] },
+  { method: 'get', path: '/v1/runs/counts', summary: 'How many runs match the filters, by status', role: 'viewer', query: runCountsQuery, success: { status: 200, description: '{ counts: { <status>: n }, total }' }, errors: [400, 401, 403] },
+  { method: 'get', path: '/v1/me', summary: 'The calling key: tenant, role, actor', role: 'viewer', success: { status: 200, description: '{ tenantId, role, superAdmin, actor }' }, errors: [401] },
   { method: 'get', path: '/v1/runs/:id', summary: 'One run', role: 'viewer', params: runIdParams, success: { status: 200, description: '{ run }' }, errors: [401, 403, 404] },
   { method: 'get', path: '/v1/runs/:id/events', summary: 'A run\'s events after a seq', role: 'viewer', params: runIdParams, query: eventsQuery, success: { status: 200, description: '{ events, nextAfterSeq, lastSeq }' }, errors: [400, 401, 403, 404] },
   { method: 'get', path: '/v1/runs/:id/verify', summary: 'Verify the run\'s hash chain; names the first broken link', role: 'viewer', params: runIdParams, success: { status: 200, description: '{ ok, events, lastHash } or { ok: false, firstBroken }' }, errors: [401, 403, 404] },

@@ -27,6 +27,9 @@ export const listRunsQuery = z
   })
   .strict();
 
+/** The runs-list filters that are not the status: counts are given per status. */
+export const runCountsQuery = listRunsQuery.pick({ tag: true, tool: true, q: true }).strict();
+
 export const eventsQuery = z
   .object({
     afterSeq: z.coerce.number().int().min(0).default(0),

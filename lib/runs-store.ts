@@ -135,23 +135,35 @@ export interface RunsFilter {
   text?: string;
 }
 
+function applyRunsFilter(builder: Knex.QueryBuilder, filter: RunsFilter): void {
+  if (filter.status?.length) builder.whereIn('status', filter.status);
+  if (filter.tags?.length) builder.whereRaw('tags @> ?::text[]', [filter.tags]);
+  if (filter.tool) builder.whereRaw('tools @> ?::text[]', [[filter.tool]]);
+  if (filter.createdAfter) builder.where('created_at', '>=', filter.createdAfter);
+  if (filter.createdBefore) builder.where('created_at', '<', filter.createdBefore);
+  if (filter.text) builder.whereILike('name', `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+}
+
+/** How many of the tenant's runs match `filter`, by status (statuses with none are left out). */
+export async function countRunsByStatus(db: Knex, tenantId: string, filter: RunsFilter): Promise<Partial<Record<RunStatus, number>>> {
+  const rows = await db('runs')
+    .where({ tenant_id: tenantId })
+    .modify((builder) => applyRunsFilter(builder, filter))
+    .select('status')
+    .count<Array<{ status: RunStatus; count: string }>>('* as count')
+    .groupBy('status');
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+}
+
 /** Newest first; the cursor is the last row's (created_at, id), so pages never skip or repeat. */
 export async function listRuns(
   db: Knex,
   tenantId: string,
   options: { limit: number; cursor?: { createdAt: Date; id: string }; filter?: RunsFilter },
 ): Promise<RunsPage> {
-  const filter = options.filter ?? {};
   const query = db<RunRow>('runs')
     .where({ tenant_id: tenantId })
-    .modify((builder) => {
-      if (filter.status?.length) builder.whereIn('status', filter.status);
-      if (filter.tags?.length) builder.whereRaw('tags @> ?::text[]', [filter.tags]);
-      if (filter.tool) builder.whereRaw('tools @> ?::text[]', [[filter.tool]]);
-      if (filter.createdAfter) builder.where('created_at', '>=', filter.createdAfter);
-      if (filter.createdBefore) builder.where('created_at', '<', filter.createdBefore);
-      if (filter.text) builder.whereILike('name', `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    })
+    .modify((builder) => applyRunsFilter(builder, options.filter ?? {}))
     .orderBy([
       { column: 'created_at', order: 'desc' },
       { column: 'id', order: 'desc' },

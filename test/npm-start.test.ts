@@ -119,7 +119,14 @@ describe('npm start', () => {
       }
       expect(status).toBe('completed');
 
-      const dashboard = await (await fetch(`http://localhost:${ports.web}/`)).text();
+      // The dashboard asks for a key first; signing in with the printed admin key lists the run.
+      const web = `http://localhost:${ports.web}`;
+      expect((await fetch(`${web}/`, { redirect: 'manual' })).headers.get('location')).toContain('/sign-in');
+      const signIn = await fetch(`${web}/api/session`, { method: 'POST', body: new URLSearchParams({ key: first.adminKey }), redirect: 'manual' });
+      expect(signIn.status).toBe(303);
+      const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+      expect(cookie).toMatch(/^flightdeck_key=/);
+      const dashboard = await (await fetch(`${web}/`, { headers: { cookie } })).text();
       expect(dashboard).toContain('from-npm-start');
       expect(dashboard).toContain(runId);
       expect((await fetch(`http://localhost:${ports.ui}/`)).status).toBe(200);

@@ -16,6 +16,9 @@ import {
   createdApiKeySchema,
   eventPageSchema,
   healthSchema,
+  principalSchema,
+  runCountsSchema,
+  runVerificationSchema,
   readinessSchema,
   runBodySchema,
   runDetailBodySchema,
@@ -31,6 +34,9 @@ import {
   type CreatedApiKey,
   type EventPage,
   type Health,
+  type Principal,
+  type RunCounts,
+  type RunVerification,
   type Readiness,
   type Run,
   type RunDetail,
@@ -40,7 +46,7 @@ import {
   type Schedule,
   type Tool,
 } from './schemas';
-import { watchRunEvents, watchRunsList, type RunsFilter, type WatchRunOptions, type WatchRunResult, type WatchRunsOptions } from './watch';
+import { watchApprovalsInbox, watchRunEvents, watchRunsList, type RunsFilter, type WatchRunOptions, type WatchRunResult, type WatchRunsOptions } from './watch';
 
 /** A run spec as a caller writes it (defaults such as `tags: []` may be left out). */
 export type RunSpecInput = z.input<typeof runSpecSchema>;
@@ -105,6 +111,16 @@ export class FlightdeckClient {
     return (await this.request('GET', '/v1/runs', runListSchema, { query })).body;
   }
 
+  /** How many runs match the filters (all but status), by status. */
+  async countRuns(filter: Pick<ListRunsFilter, 'tag' | 'tool' | 'q'> = {}): Promise<RunCounts> {
+    return (await this.request('GET', '/v1/runs/counts', runCountsSchema, { query: { ...filter } })).body;
+  }
+
+  /** Who this key is: tenant, role and the actor the log records. */
+  async me(): Promise<Principal> {
+    return (await this.request('GET', '/v1/me', principalSchema)).body;
+  }
+
   async getRun(runId: string): Promise<RunDetail> {
     return (await this.request('GET', `/v1/runs/${encodeURIComponent(runId)}`, runDetailBodySchema)).body.run;
   }
@@ -112,6 +128,11 @@ export class FlightdeckClient {
   /** Events with `seq > afterSeq`, in order; there are more while `nextAfterSeq < lastSeq`. */
   async listEvents(runId: string, page: { afterSeq?: number; limit?: number } = {}): Promise<EventPage> {
     return (await this.request('GET', `/v1/runs/${encodeURIComponent(runId)}/events`, eventPageSchema, { query: page })).body;
+  }
+
+  /** Recomputes the run's hash chain on the API; `ok: false` names the first broken link. */
+  async verifyRun(runId: string): Promise<RunVerification> {
+    return (await this.request('GET', `/v1/runs/${encodeURIComponent(runId)}/verify`, runVerificationSchema)).body;
   }
 
   /** Graceful: the run records who asked and why, cancels its in-flight tool call, then ends `cancelled`. */
@@ -230,6 +251,11 @@ export class FlightdeckClient {
   /** Follows the runs list; resolves when `options.signal` aborts (see watch.ts). */
   watchRuns(filter: RunsFilter, onRun: (run: Run) => void | Promise<void>, options?: WatchRunsOptions): Promise<void> {
     return watchRunsList({ target: this.streamTarget(), checkAccess: () => this.listRuns({ limit: 1 }) }, filter, onRun, options);
+  }
+
+  /** Follows the tenant's approvals inbox: each approval that is requested or changes; resolves when `options.signal` aborts. */
+  watchApprovals(onApproval: (approval: Approval) => void | Promise<void>, options?: WatchRunsOptions): Promise<void> {
+    return watchApprovalsInbox({ target: this.streamTarget(), checkAccess: () => this.listApprovals({ limit: 1 }) }, onApproval, options);
   }
 
   private streamTarget() {

@@ -146,9 +146,12 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     runId: z.string().optional(),
     afterSeq: z.number().int().optional(),
     runs: z.boolean().optional(),
+    approvals: z.boolean().optional(),
   }),
   z.object({ type: z.literal('error'), error: errorBodySchema.shape.error }),
   z.object({ type: z.literal('pong') }),
+  // The approval's shape is checked by whoever subscribed to the inbox (approvalSchema below).
+  z.object({ type: z.literal('approval'), approval: z.unknown() }),
 ]);
 export type StreamFrame = z.infer<typeof serverFrameSchema>;
 
@@ -199,3 +202,26 @@ export const startedConnectionSchema = z.object({ connection: z.object({ id: z.s
 export type StartedConnection = z.infer<typeof startedConnectionSchema>['connection'];
 export const resumedRunsSchema = z.object({ resumed: z.array(z.object({ runId: z.string(), toolkit: z.string(), connectedAccountId: z.string() })) });
 export type ResumedRun = z.infer<typeof resumedRunsSchema>['resumed'][number];
+/** `GET /v1/me`: who the key is. */
+export const principalSchema = z.object({ tenantId: z.string(), role: roleSchema, superAdmin: z.boolean(), actor: actorSchema });
+export type Principal = z.infer<typeof principalSchema>;
+
+/** `GET /v1/runs/counts`: runs matching the filters, by status (statuses with none are left out). */
+export const runCountsSchema = z.object({ counts: z.partialRecord(runStatusSchema, z.number().int()), total: z.number().int() });
+export type RunCounts = z.infer<typeof runCountsSchema>;
+
+/** `GET /v1/runs/:id/verify`: the run's hash chain recomputed from the stored rows (lib/verify-chain.ts). */
+export const runVerificationSchema = z.object({
+  runId: z.string(),
+  ok: z.boolean(),
+  chain: z.object({
+    ok: z.boolean(),
+    events: z.number().int(),
+    lastHash: z.string().nullable().optional(),
+    firstBroken: z
+      .object({ seq: z.number().int(), reason: z.string(), expected: z.union([z.string(), z.number()]).nullable(), actual: z.union([z.string(), z.number()]).nullable() })
+      .optional(),
+  }),
+  head: z.object({ ok: z.boolean() }),
+});
+export type RunVerification = z.infer<typeof runVerificationSchema>;

@@ -10,7 +10,7 @@ import {
   type StreamStatus,
   type WebSocketLike,
 } from './reconnecting-stream';
-import type { Run, StreamFrame } from './schemas';
+import { approvalSchema, type Approval, type Run, type StreamFrame } from './schemas';
 
 /** Where the stream is and how to open a socket to it. */
 export interface StreamTarget {
@@ -132,24 +132,54 @@ export interface WatchRunsOptions extends ReconnectOptions {
  * when it stops matching). Updates made while disconnected are not replayed: on 'live' after
  * 'reconnecting', list the runs again. Resolves when `signal` aborts.
  */
-export async function watchRunsList(
+export function watchRunsList(
   deps: { target: StreamTarget; checkAccess(): Promise<unknown> },
   filter: RunsFilter,
   onRun: (run: Run) => void | Promise<void>,
   options: WatchRunsOptions = {},
 ): Promise<void> {
+  return watchFeed(deps, { type: 'subscribe', runs: filter }, options, async (frame, control) => {
+    if (frame.type === 'subscribed' && frame.runs) control.markLive();
+    if (frame.type === 'run') await onRun(frame.run);
+  });
+}
+
+/**
+ * Follows the tenant's approvals inbox (`{subscribe, approvals: true}`): `onApproval` gets each
+ * approval requested or changed. Like the runs list, changes made while disconnected are not
+ * replayed: on 'live' after 'reconnecting', list the approvals again. Resolves when `signal` aborts.
+ */
+export function watchApprovalsInbox(
+  deps: { target: StreamTarget; checkAccess(): Promise<unknown> },
+  onApproval: (approval: Approval) => void | Promise<void>,
+  options: WatchRunsOptions = {},
+): Promise<void> {
+  return watchFeed(deps, { type: 'subscribe', approvals: true }, options, async (frame, control) => {
+    if (frame.type === 'subscribed' && frame.approvals) control.markLive();
+    if (frame.type !== 'approval') return;
+    const approval = approvalSchema.safeParse(frame.approval);
+    if (approval.success) await onApproval(approval.data);
+  });
+}
+
+/** A subscription without a cursor (runs list, approvals): reconnects and resubscribes until `signal` aborts. */
+async function watchFeed(
+  deps: { target: StreamTarget; checkAccess(): Promise<unknown> },
+  subscribeFrame: ClientFrame,
+  options: WatchRunsOptions,
+  onFrame: (frame: StreamFrame, control: StreamControl) => Promise<void>,
+): Promise<void> {
   await runReconnectingStream({
     ...options,
     openSocket: socketOpener(deps.target),
-    subscribeFrame: (): ClientFrame => ({ type: 'subscribe', runs: filter }),
+    subscribeFrame: () => subscribeFrame,
     probe: async () => {
       await deps.checkAccess();
       return 'connect';
     },
     onFrame: async (frame, control) => {
       if (handleCommonFrame(frame, control)) return;
-      if (frame.type === 'subscribed' && frame.runs) control.markLive();
-      if (frame.type === 'run') await onRun(frame.run);
+      await onFrame(frame, control);
     },
   });
 }

@@ -1,15 +1,35 @@
 import Link from 'next/link';
+import type { Principal } from '@/lib/api';
+import { hasRole } from '../../../lib/roles';
+import { NavLinks } from './nav-links';
 
-export function SiteHeader() {
+export function SiteHeader({ principal }: { principal: Principal }) {
+  const links = [
+    { href: '/', label: 'Runs' },
+    { href: '/approvals', label: 'Approvals' },
+    ...(hasRole(principal.role, 'operator') ? [{ href: '/runs/new', label: 'Start a run' }] : []),
+    { href: '/tools', label: 'Tools' },
+    { href: '/connections', label: 'Connections' },
+    ...(hasRole(principal.role, 'admin') ? [{ href: '/keys', label: 'API keys' }] : []),
+  ];
   return (
-    <header className="site-header">
-      <div className="site-header__inner">
-        <Link href="/" className="site-header__brand">
+    <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+      <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
+        <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
+          <span aria-hidden className="grid size-6 place-items-center rounded bg-blue-700 text-xs text-white">F</span>
           Flightdeck
         </Link>
-        <nav aria-label="Main" className="site-header__nav">
-          <Link href="/">Runs</Link>
-        </nav>
+        <NavLinks links={links} />
+        <div className="ml-auto flex items-center gap-3 text-sm">
+          <span className="muted hidden sm:inline" data-testid="signed-in-as">
+            {principal.actor.name ?? principal.actor.id} · <span className="font-medium">{principal.role}</span> · {principal.tenantId}
+          </span>
+          <form action="/api/session?action=sign-out" method="post">
+            <button type="submit" className="btn">
+              Sign out
+            </button>
+          </form>
+        </div>
       </div>
     </header>
   );

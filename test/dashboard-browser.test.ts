@@ -1,0 +1,241 @@
+/**
+ * The dashboard in a real browser (Debian Chromium through playwright-core) against a real API,
+ * worker, Temporal and Postgres. The only double is the model provider (fake-chat-completions-server).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { answer, FakeChatCompletionsServer } from './fake-chat-completions-server';
+import { startRun } from './run-helpers';
+import { startTestStack, type TestStack } from './stack';
+import { buildDashboard, chromiumArgs, ensureChromium, ensureScreenshotsDir, startDashboard, type Dashboard } from './dashboard-web';
+
+const axeSource = require.resolve('axe-core/axe.min.js');
+const gated = (name: string) => ({ name, tags: ['gated'], plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { message: name }, approval: true }] } });
+
+describe('the dashboard in a browser', () => {
+  /** A test whose failure leaves the page's screenshot and HTML in artifacts/failures/, to see what the browser saw. */
+  const it = (name: string, body: () => Promise<void>) =>
+    global.it(name, async () => {
+      try {
+        await body();
+      } catch (error) {
+        const dir = path.join(ensureScreenshotsDir(), '..', 'failures');
+        mkdirSync(dir, { recursive: true });
+        const file = path.join(dir, name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60));
+        await page.screenshot({ path: `${file}.png`, fullPage: true }).catch(() => undefined);
+        writeFileSync(`${file}.html`, await page.content().catch(() => ''));
+        throw error;
+      }
+    }, 180_000);
+
+  let stack: TestStack;
+  let model: FakeChatCompletionsServer;
+  let dashboard: Dashboard;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  /** The timeline's own count of events against the last seq it holds, and what the API says. */
+  const timelineMatchesLog = async (runId: string) => {
+    const timeline = page.getByTestId('timeline');
+    const { lastSeq } = await stack.client.getRun(runId);
+    await expectAttribute(timeline, 'data-last-seq', String(lastSeq));
+    expect(await timeline.getAttribute('data-event-count')).toBe(String(lastSeq));
+  };
+
+  const expectAttribute = async (locator: ReturnType<Page['locator']>, name: string, value: string) => {
+    await locator.and(page.locator(`[${name}="${value}"]`)).waitFor({ timeout: 30_000 });
+  };
+
+  /** Every main page: light and dark screenshots, and an axe check with no serious or critical violation. */
+  const checkPage = async (name: string) => {
+    const dir = ensureScreenshotsDir();
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      await page.screenshot({ path: path.join(dir, `${name}-${colorScheme}.png`), fullPage: true });
+      await page.addScriptTag({ path: axeSource });
+      // Runs in the page (the test's tsconfig has no DOM types, hence the string).
+      const violations = (await page.evaluate(`axe.run(document).then((result) => result.violations
+        .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+        .map((violation) => ({ id: violation.id, impact: violation.impact, targets: violation.nodes.map((node) => node.target) })))`)) as unknown[];
+      expect({ page: name, colorScheme, violations }).toEqual({ page: name, colorScheme, violations: [] });
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  };
+
+  beforeAll(async () => {
+    ensureChromium();
+    model = await new FakeChatCompletionsServer().start();
+    model.script('m-ui-chat', [answer('Hello! What shall we talk about?')], answer('Noted, thank you.'));
+    stack = await startTestStack({ env: { MODEL_BASE_URL: model.baseUrl, MODEL_API_KEY: 'test-model-key' } });
+    buildDashboard();
+    dashboard = await startDashboard({ apiUrl: stack.apiUrl });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.stop();
+    await stack?.close();
+    await model?.stop();
+  });
+
+  it('sends a visitor to sign in, refuses a wrong key at the field, and keeps the key in an httpOnly cookie', async () => {
+    await page.goto(`${dashboard.url}/`);
+    await page.waitForURL(/\/sign-in/);
+    await checkPage('sign-in');
+    await page.getByLabel('API key').fill('not-a-key-the-api-knows');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('the API does not accept this key').waitFor();
+    await page.getByLabel('API key').fill(stack.adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Runs', exact: true }).waitFor();
+    const [cookie] = (await context.cookies()).filter((entry) => entry.name === 'flightdeck_key');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    expect(await page.evaluate('document.cookie + JSON.stringify(localStorage)')).not.toContain(stack.adminKey);
+    await page.getByText('No runs yet').waitFor();
+    await checkPage('runs-empty');
+  });
+
+  it('shows the API 422 at the field it is about, then starts a run from a template and watches it complete live', async () => {
+    await page.goto(`${dashboard.url}/runs/new`);
+    await page.getByRole('tab', { name: 'Paste a spec' }).click();
+    await page.getByLabel('Run spec (JSON)').fill(JSON.stringify({ name: 'broken', plan: { steps: [{ id: 'a', tool: 'builtin.nope', args: {} }] } }));
+    await page.getByRole('button', { name: 'Start run' }).click();
+    const specError = page.locator('#field-spec-error');
+    await specError.waitFor();
+    expect(await specError.textContent()).toContain('plan.steps.0.tool');
+    expect(await page.getByLabel('Run spec (JSON)').getAttribute('aria-invalid')).toBe('true');
+
+    await page.getByRole('tab', { name: 'From a template' }).click();
+    await page.getByLabel('Template', { exact: true }).selectOption('flaky');
+    await page.getByLabel('Name', { exact: true }).fill('from-the-ui');
+    await checkPage('start-run');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/\/runs\/run_/);
+    const runId = page.url().split('/runs/')[1]!;
+    await page.locator('[data-status="completed"]').first().waitFor({ timeout: 30_000 });
+    await timelineMatchesLog(runId);
+    // Every attempt is there: two failures with their error class and retry delay, then the success.
+    expect(await page.locator('[data-attempt][data-outcome="failed"]').count()).toBe(2);
+    expect(await page.locator('[data-attempt][data-outcome="succeeded"]').count()).toBe(1);
+    await page.getByTestId('verification').and(page.locator('[data-ok="true"]')).waitFor();
+    await checkPage('run-detail');
+  });
+
+  it('approves a gated step from the inbox with the keyboard only, and the run goes on', async () => {
+    await page.goto(`${dashboard.url}/approvals`);
+    await page.getByText('Nothing waits for a decision').waitFor();
+    const runId = await startRun(stack, gated('approve-me'));
+    const card = page.locator(`[data-approval-id="${runId}:send"]`);
+    await card.waitFor({ timeout: 30_000 });
+    await checkPage('approvals');
+    await card.getByLabel('Comment (optional)').focus();
+    await page.keyboard.type('looks right');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Approve');
+    await page.keyboard.press('Enter');
+    await page.locator(`[data-approval-id="${runId}:send"][data-status="approved"]`).waitFor({ timeout: 30_000 });
+    expect((await stack.waitForRun(runId)).status).toBe('completed');
+    await page.goto(`${dashboard.url}/runs/${runId}`);
+    await page.locator('[data-status="completed"]').first().waitFor();
+    expect(await page.locator('[data-approval="decided"]').textContent()).toContain('approve by admin');
+  });
+
+  it('rejects one and the run fails', async () => {
+    const runId = await startRun(stack, gated('reject-me'));
+    await page.goto(`${dashboard.url}/approvals`);
+    const card = page.locator(`[data-approval-id="${runId}:send"]`);
+    await card.getByLabel('Comment (optional)').fill('not today');
+    await card.getByRole('button', { name: 'Reject' }).click();
+    await page.locator(`[data-approval-id="${runId}:send"][data-status="rejected"]`).waitFor({ timeout: 30_000 });
+    await page.goto(`${dashboard.url}/runs/${runId}`);
+    await page.locator('[data-status="failed"]').first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-approval="decided"]').textContent()).toContain('reject');
+  });
+
+  it('chats with a conversational agent run', async () => {
+    const runId = await startRun(stack, { name: 'ui-chat', agent: { model: 'm-ui-chat', instructions: 'Chat.', tools: [], conversational: true, idleTimeout: '5m' } });
+    await page.goto(`${dashboard.url}/runs/${runId}`);
+    const messages = page.getByTestId('chat-messages');
+    await messages.getByText('Hello! What shall we talk about?').waitFor({ timeout: 30_000 });
+    await page.getByLabel('Message to the agent').fill('the weather, please');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await messages.locator('[data-from="user"]').getByText('the weather, please').waitFor({ timeout: 30_000 });
+    await messages.getByText('Noted, thank you.').waitFor({ timeout: 30_000 });
+    expect(model.requestsFor('m-ui-chat').at(-1)?.messages.some((message) => message.content === 'the weather, please')).toBe(true);
+    await page.locator('[data-model-turn]').first().waitFor();
+    await stack.client.cancelRun(runId, 'test done');
+  });
+
+  it('filters the list by tag, status and name in the URL, with counts by status', async () => {
+    const blue = [await startRun(stack, { name: 'paint-blue-1', tags: ['blue'], plan: { steps: [{ id: 's', tool: 'builtin.echo', args: {} }] } }), await startRun(stack, { name: 'paint-blue-2', tags: ['blue'], plan: { steps: [{ id: 's', tool: 'builtin.echo', args: {} }] } })];
+    const red = await startRun(stack, { name: 'paint-red', tags: ['red'], plan: { steps: [{ id: 's', tool: 'builtin.echo', args: {} }] } });
+    for (const id of [...blue, red]) await stack.waitForRun(id);
+    await page.goto(`${dashboard.url}/`);
+    await page.getByLabel('Tag').fill('blue');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/tag=blue/);
+    const rows = page.locator('[data-run-id]');
+    await page.locator(`[data-run-id="${blue[0]}"]`).waitFor();
+    expect((await rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-run-id')))).sort()).toEqual([...blue].sort());
+    expect(await page.locator('[data-count="completed"]').textContent()).toBe('2');
+    await page.getByLabel('Name contains').fill('blue-2');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/q=blue-2/);
+    await page.locator(`[data-run-id="${blue[0]}"]`).waitFor({ state: 'detached' });
+    expect(await rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-run-id')))).toEqual([blue[1]]);
+    await page.goto(`${dashboard.url}/?status=failed`);
+    await page.locator('[data-run-id]').first().waitFor();
+    expect(await page.locator(`[data-run-id="${blue[0]}"]`).count()).toBe(0);
+    await page.goto(`${dashboard.url}/`);
+    await checkPage('runs');
+  });
+
+  it('keeps a live view across an API restart: it shows it reconnected and resumes with no gap and no duplicate', async () => {
+    const runId = await startRun(stack, {
+      name: 'survives-restart',
+      plan: { steps: [1, 2, 3, 4].map((index) => ({ id: `wait-${index}`, tool: 'builtin.wait', args: { seconds: 1 } })) },
+    });
+    await page.goto(`${dashboard.url}/runs/${runId}`);
+    await page.locator('[data-live-status="live"]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-group="step:wait-1"]').waitFor({ timeout: 30_000 });
+    await stack.restartApi();
+    await page.locator('[data-status="completed"]').first().waitFor({ timeout: 60_000 });
+    expect(Number(await page.locator('[data-live-status]').getAttribute('data-reconnects'))).toBeGreaterThanOrEqual(1);
+    await timelineMatchesLog(runId);
+    expect(await page.locator('[data-group^="step:"]').count()).toBe(4);
+  });
+
+  it('shows the tools catalog, connections (the API has no connections routes: says so) and API keys', async () => {
+    await page.goto(`${dashboard.url}/tools`);
+    await page.locator('[data-tool="builtin.echo"]').waitFor();
+    await checkPage('tools');
+    await page.goto(`${dashboard.url}/connections?userId=someone`);
+    await page.getByText('This API does not manage connections').waitFor();
+    await checkPage('connections');
+    await page.goto(`${dashboard.url}/keys`);
+    await page.getByLabel('Name', { exact: true }).fill('ui-viewer');
+    await page.getByLabel('Role').selectOption('viewer');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const newKey = await page.getByLabel('The new key').inputValue();
+    expect(newKey.length).toBeGreaterThanOrEqual(16);
+    await checkPage('keys');
+
+    // A viewer sees no start button, no keys page, no decision form; the API would refuse anyway.
+    const viewer = await browser.newContext();
+    const viewerPage = await viewer.newPage();
+    await viewerPage.goto(`${dashboard.url}/sign-in`);
+    await viewerPage.getByLabel('API key').fill(newKey);
+    await viewerPage.getByRole('button', { name: 'Sign in' }).click();
+    await viewerPage.getByRole('heading', { name: 'Runs', exact: true }).waitFor();
+    expect(await viewerPage.getByRole('link', { name: 'Start a run' }).count()).toBe(0);
+    expect(await viewerPage.getByRole('link', { name: 'API keys' }).count()).toBe(0);
+    await viewerPage.goto(`${dashboard.url}/keys`);
+    await viewerPage.getByText('Not for your role').waitFor();
+    await viewer.close();
+  });
+});

@@ -1,0 +1,60 @@
+import type { RunEvent } from '../lib/events';
+import { buildTimeline, chatMessages } from '../web/lib/timeline';
+
+let seq = 0;
+const event = (type: RunEvent['type'], data: Record<string, unknown>, actor: RunEvent['actor'] = null): RunEvent => ({
+  runId: 'run_1',
+  seq: (seq += 1),
+  type,
+  at: `2026-11-25T12:00:${String(seq).padStart(2, '0')}.000Z`,
+  actor,
+  data,
+  hash: `h${seq}`,
+});
+const call = { stepId: 'fetch', tool: 'builtin.flaky', activityId: '3' };
+
+describe('the run timeline (web/lib/timeline.ts)', () => {
+  it('groups by step with every attempt, its duration, error class and retry delay; approvals with who decided; the outcome last', () => {
+    seq = 0;
+    const admin = { type: 'api_key' as const, id: 'key_1', name: 'alice' };
+    const rows = buildTimeline([
+      event('run.created', {}),
+      event('run.started', {}),
+      event('step.started', { stepId: 'fetch', tool: 'builtin.flaky' }),
+      event('approval.requested', { approvalId: 'run_1:fetch', stepId: 'fetch', tool: 'builtin.flaky' }),
+      event('approval.submitted', { approvalId: 'run_1:fetch', decision: 'approve', comment: 'ok', args: null }, admin),
+      event('approval.decided', { approvalId: 'run_1:fetch', decision: 'approve', by: [admin], comment: 'ok' }),
+      event('tool.call.started', { ...call, attempt: 1 }),
+      event('tool.call.failed', { ...call, attempt: 1, durationMs: 12, error: { errorClass: 'RateLimited', message: '429', retryable: true, nextRetryDelayMs: 2000 } }),
+      event('tool.call.started', { ...call, attempt: 2 }),
+      event('tool.call.succeeded', { ...call, attempt: 2, durationMs: 5, output: {} }),
+      event('run.completed', { output: {} }),
+    ]);
+    expect(rows.map((row) => (row.kind === 'group' ? `# ${row.id}` : row.kind))).toEqual([
+      '# run', 'event', 'event', '# step:fetch', 'event', 'approval', 'approval', 'approval', 'attempt', 'attempt', '# end', 'event',
+    ]);
+    const attempts = rows.flatMap((row) => (row.kind === 'attempt' ? [row.attempt] : []));
+    expect(attempts).toMatchObject([
+      { attempt: 1, outcome: 'failed', durationMs: 12, errorClass: 'RateLimited', nextRetryDelayMs: 2000, seqs: [7, 8] },
+      { attempt: 2, outcome: 'succeeded', durationMs: 5, errorClass: null, seqs: [9, 10] },
+    ]);
+    const decided = rows.find((row) => row.kind === 'approval' && row.entry.kind === 'decided');
+    expect(decided).toMatchObject({ entry: { decision: 'approve', who: ['alice'], comment: 'ok' } });
+  });
+
+  it('shows model calls with their tokens and reads the chat of a conversational run', () => {
+    seq = 0;
+    const events = [
+      event('run.started', {}),
+      event('model.called', { turn: 1, model: 'm', usage: { promptTokens: 10, completionTokens: 4, totalTokens: 14 }, content: 'Hi!', toolCalls: [] }),
+      event('message.received', { index: 1, text: 'hello' }, { type: 'api_key', id: 'key_1', name: 'bob' }),
+      event('model.called', { turn: 2, model: 'm', usage: { promptTokens: 20, completionTokens: 0, totalTokens: 20 }, content: null, toolCalls: [{ id: 'c1', name: 'builtin__echo' }] }),
+    ];
+    const models = buildTimeline(events).flatMap((row) => (row.kind === 'model' ? [row.call] : []));
+    expect(models).toMatchObject([{ turn: 1, totalTokens: 14, promptTokens: 10, completionTokens: 4 }, { turn: 2, totalTokens: 20, toolCalls: ['builtin__echo'] }]);
+    expect(chatMessages(events).map((message) => [message.from, message.text, message.who])).toEqual([
+      ['assistant', 'Hi!', null],
+      ['user', 'hello', 'bob'],
+    ]);
+  });
+});

@@ -1,0 +1,47 @@
+'use server';
+
+import { z } from 'zod';
+import { failure, type ActionResult } from '@/lib/action-result';
+import { requireSession } from '@/lib/session';
+
+const decisionForm = z.object({
+  runId: z.string().min(1).max(100),
+  approvalId: z.string().min(1).max(300),
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().trim().max(4000).optional(),
+  args: z.string().max(256_000).optional(),
+  originalArgs: z.string().max(256_000).optional(),
+});
+
+/** Parses edited args; unchanged ones are not sent, so an approval without edits stays a plain approval. */
+function editedArgs(args: string | undefined, originalArgs: string | undefined): { args?: Record<string, unknown>; error?: string } {
+  if (args === undefined || args.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(args);
+  } catch (error) {
+    return { error: `not valid JSON: ${(error as Error).message}` };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { error: 'args must be a JSON object' };
+  if (originalArgs !== undefined && JSON.stringify(parsed) === JSON.stringify(JSON.parse(originalArgs))) return {};
+  return { args: parsed as Record<string, unknown> };
+}
+
+export async function decideApprovalAction(_previous: ActionResult, formData: FormData): Promise<ActionResult> {
+  const form = decisionForm.safeParse(Object.fromEntries(formData));
+  if (!form.success) return { ok: false, message: 'The form is incomplete; reload the page.', fieldErrors: {} };
+  const { runId, approvalId, decision, comment, originalArgs } = form.data;
+  const edit = decision === 'approve' ? editedArgs(form.data.args, originalArgs) : {};
+  if (edit.error) return { ok: false, message: 'Fix the args first.', fieldErrors: { args: [edit.error] } };
+  const { client } = await requireSession();
+  try {
+    const approval = await client.decideApproval(runId, approvalId, { decision, comment: comment || undefined, args: edit.args });
+    return { ok: true, message: approval.status === 'pending' ? 'Your approval is in; more are needed.' : `Decision recorded: ${approval.status}.`, fieldErrors: {} };
+  } catch (error) {
+    const result = failure(error);
+    // The API names edited-args problems by their path inside the args.
+    const argProblems = Object.entries(result.fieldErrors).filter(([path]) => path === 'args' || path.startsWith('args.'));
+    if (argProblems.length) result.fieldErrors.args = argProblems.flatMap(([path, messages]) => messages.map((message) => `${path}: ${message}`));
+    return result;
+  }
+}

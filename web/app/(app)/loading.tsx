@@ -1,0 +1,5 @@
+import { LoadingState } from '@/components/ui/page-header';
+
+export default function Loading() {
+  return <LoadingState title="this page" />;
+}
