@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { AppError, describeIssues } from '../lib/errors';
+import { AppError, describeIssues, isUnavailableError } from '../lib/errors';
 import { readEvents } from '../lib/event-log';
 import type { ApprovalRow } from '../lib/approval-projection';
 import type { RunEvent, RunStatus } from '../lib/events';
@@ -183,7 +183,11 @@ export class StreamHub {
   }
 
   private async subscribeRun(client: StreamClient, runId: string, afterSeq: number): Promise<void> {
-    const run = await findRun(this.options.db, client.principal.tenantId, runId);
+    const run = await findRun(this.options.db, client.principal.tenantId, runId).catch((error: unknown) => {
+      // Not subscribed: say which run, so the client can subscribe again with its afterSeq.
+      if (isUnavailableError(error)) throw new AppError('unavailable', 'the database is unavailable: subscribe again shortly', { runId, afterSeq });
+      throw error;
+    });
     if (!run) throw new AppError('not_found', `run ${runId} not found`, { runId });
     const limit = this.options.maxSubscriptions ?? Infinity;
     if (!client.runs.has(runId) && client.runs.size >= limit) {
@@ -343,8 +347,11 @@ export class StreamHub {
   }
 
   private sendError(client: StreamClient, error: unknown): void {
-    const appError = error instanceof AppError ? error : new AppError('internal', 'internal error');
-    if (!(error instanceof AppError)) this.options.log.error({ err: error }, 'stream error');
+    const unavailable = !(error instanceof AppError) && isUnavailableError(error);
+    const appError =
+      error instanceof AppError ? error : unavailable ? new AppError('unavailable', 'the database is unavailable; events resume when it is back') : new AppError('internal', 'internal error');
+    if (unavailable) this.options.log.warn({ err: error }, 'stream read failed: database unavailable');
+    else if (!(error instanceof AppError)) this.options.log.error({ err: error }, 'stream error');
     this.send(client, { type: 'error', error: appError.toBody().error });
   }
 
