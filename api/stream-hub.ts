@@ -196,7 +196,10 @@ export class StreamHub {
     const subscription: RunSubscription = { cursor: afterSeq, pumping: false, dirty: false, live: false };
     client.runs.set(runId, subscription);
     this.send(client, { type: 'subscribed', runId, afterSeq });
-    await this.pump(client, runId, subscription);
+    await this.pump(client, runId, subscription).catch((error: unknown) => {
+      this.retryWhenUnavailable(client, runId, subscription, error);
+      throw error;
+    });
   }
 
   /**
@@ -303,7 +306,21 @@ export class StreamHub {
   }
 
   private pumpInBackground(client: StreamClient, runId: string, subscription: RunSubscription, sharedReads?: SharedReads): void {
-    this.pump(client, runId, subscription, sharedReads).catch((error: unknown) => this.sendError(client, error));
+    this.pump(client, runId, subscription, sharedReads).catch((error: unknown) => {
+      this.retryWhenUnavailable(client, runId, subscription, error);
+      this.sendError(client, error);
+    });
+  }
+
+  /**
+   * A read that failed because the database is down loses the wake-ups that came meanwhile: try
+   * again shortly, for as long as the subscription stands, so it catches up by itself.
+   */
+  private retryWhenUnavailable(client: StreamClient, runId: string, subscription: RunSubscription, error: unknown): void {
+    if (!isUnavailableError(error)) return;
+    setTimeout(() => {
+      if (client.runs.get(runId) === subscription && this.clients.has(client)) this.pumpInBackground(client, runId, subscription);
+    }, 1000).unref();
   }
 
   private resyncAll(): void {

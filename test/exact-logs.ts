@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import { rebuildRunProjection } from '../lib/rebuild-projection';
 import { verifyRunLog } from '../lib/verify-chain';
-import type { TestStreamClient } from './ws-client';
+import { TestStreamClient } from './ws-client';
 
 /** Checks the runs' logs; returns each run's last seq (what a follower must have seen). */
 export async function expectExactLogs(db: Knex, tenantId: string, runIds: string[], stepIds: string[]): Promise<Map<string, number>> {
@@ -38,5 +38,28 @@ export async function expectFollowersSawAll(clients: TestStreamClient[], lastSeq
     for (const [runId, lastSeq] of lastSeqs) {
       expect(client.events(runId).map((frame) => frame.seq)).toEqual(Array.from({ length: lastSeq }, (_, index) => index + 1));
     }
+  }
+}
+
+/** The fault scenarios' load: starts the runs, then `clientCount` ws clients that follow all of them from seq 0. */
+export async function startFollowedRuns(
+  stack: { request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>; wsUrl: string; adminKey: string },
+  specs: unknown[],
+  clientCount: number,
+): Promise<{ runIds: string[]; clients: TestStreamClient[] }> {
+  const started = await Promise.all(specs.map((spec) => stack.request('POST', '/v1/runs', spec)));
+  expect(started.map((response) => response.status)).toEqual(Array(specs.length).fill(201));
+  const runIds: string[] = started.map((response) => response.body.run.id);
+  const clients = await Promise.all(Array.from({ length: clientCount }, () => TestStreamClient.connect(stack.wsUrl, stack.adminKey)));
+  for (const client of clients) for (const runId of runIds) client.send({ type: 'subscribe', runId, afterSeq: 0 });
+  return { runIds, clients };
+}
+
+/** Waits (bounded) until the runs have at least `count` successful tool calls between them: progress, not time. */
+export async function waitForSucceededCalls(db: Knex, runIds: string[], count: number): Promise<void> {
+  const succeeded = async () => Number((await db('run_events').whereIn('run_id', runIds).andWhere({ type: 'tool.call.succeeded' }).count<{ count: string }[]>('* as count'))[0]?.count);
+  for (let waited = 0; (await succeeded()) < count; waited += 50) {
+    if (waited > 60_000) throw new Error(`runs did not reach ${count} successful tool calls`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
