@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { AppError, describeIssues } from '../lib/errors';
+import { AppError, describeIssues, isUnavailableError } from '../lib/errors';
 import { readEvents } from '../lib/event-log';
 import type { ApprovalRow } from '../lib/approval-projection';
 import type { RunEvent, RunStatus } from '../lib/events';
@@ -183,7 +183,11 @@ export class StreamHub {
   }
 
   private async subscribeRun(client: StreamClient, runId: string, afterSeq: number): Promise<void> {
-    const run = await findRun(this.options.db, client.principal.tenantId, runId);
+    const run = await findRun(this.options.db, client.principal.tenantId, runId).catch((error: unknown) => {
+      // Not subscribed: say which run, so the client can subscribe again with its afterSeq.
+      if (isUnavailableError(error)) throw new AppError('unavailable', 'the database is unavailable: subscribe again shortly', { runId, afterSeq });
+      throw error;
+    });
     if (!run) throw new AppError('not_found', `run ${runId} not found`, { runId });
     const limit = this.options.maxSubscriptions ?? Infinity;
     if (!client.runs.has(runId) && client.runs.size >= limit) {
@@ -192,7 +196,10 @@ export class StreamHub {
     const subscription: RunSubscription = { cursor: afterSeq, pumping: false, dirty: false, live: false };
     client.runs.set(runId, subscription);
     this.send(client, { type: 'subscribed', runId, afterSeq });
-    await this.pump(client, runId, subscription);
+    await this.pump(client, runId, subscription).catch((error: unknown) => {
+      this.retryWhenUnavailable(client, runId, subscription, error);
+      throw error;
+    });
   }
 
   /**
@@ -299,7 +306,21 @@ export class StreamHub {
   }
 
   private pumpInBackground(client: StreamClient, runId: string, subscription: RunSubscription, sharedReads?: SharedReads): void {
-    this.pump(client, runId, subscription, sharedReads).catch((error: unknown) => this.sendError(client, error));
+    this.pump(client, runId, subscription, sharedReads).catch((error: unknown) => {
+      this.retryWhenUnavailable(client, runId, subscription, error);
+      this.sendError(client, error);
+    });
+  }
+
+  /**
+   * A read that failed because the database is down loses the wake-ups that came meanwhile: try
+   * again shortly, for as long as the subscription stands, so it catches up by itself.
+   */
+  private retryWhenUnavailable(client: StreamClient, runId: string, subscription: RunSubscription, error: unknown): void {
+    if (!isUnavailableError(error)) return;
+    setTimeout(() => {
+      if (client.runs.get(runId) === subscription && this.clients.has(client)) this.pumpInBackground(client, runId, subscription);
+    }, 1000).unref();
   }
 
   private resyncAll(): void {
@@ -343,8 +364,11 @@ export class StreamHub {
   }
 
   private sendError(client: StreamClient, error: unknown): void {
-    const appError = error instanceof AppError ? error : new AppError('internal', 'internal error');
-    if (!(error instanceof AppError)) this.options.log.error({ err: error }, 'stream error');
+    const unavailable = !(error instanceof AppError) && isUnavailableError(error);
+    const appError =
+      error instanceof AppError ? error : unavailable ? new AppError('unavailable', 'the database is unavailable; events resume when it is back') : new AppError('internal', 'internal error');
+    if (unavailable) this.options.log.warn({ err: error }, 'stream read failed: database unavailable');
+    else if (!(error instanceof AppError)) this.options.log.error({ err: error }, 'stream error');
     this.send(client, { type: 'error', error: appError.toBody().error });
   }
 

@@ -6,8 +6,7 @@
  * see every event of every run exactly once, in order.
  */
 import { terminalStatuses } from '../lib/events';
-import { rebuildRunProjection } from '../lib/rebuild-projection';
-import { verifyRunLog } from '../lib/verify-chain';
+import { expectExactLogs, expectFollowersSawAll } from './exact-logs';
 import { startTestStack, type TestStack } from './stack';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 import { TestStreamClient } from './ws-client';
@@ -93,33 +92,8 @@ describe('chaos: the worker is killed -9 while runs are in flight', () => {
       return (await completedCount()) === runCount ? true : undefined;
     });
 
-    const events = await stack.db('run_events').whereIn('run_id', runIds).orderBy(['run_id', 'seq']).select('run_id', 'seq', 'type', 'data', 'dedupe_key');
-    for (const runId of runIds) {
-      const mine = events.filter((event) => event.run_id === runId);
-      expect(mine.map((event) => event.seq)).toEqual(Array.from({ length: mine.length }, (_, index) => index + 1));
-      expect(mine.filter((event) => event.type === 'run.completed')).toHaveLength(1);
-
-      // Exactly one success per step: a worker killed after writing `succeeded` but before Temporal
-      // heard of it leaves a retry, which the interceptor answers with the recorded success.
-      const succeededSteps = mine.filter((event) => event.type === 'tool.call.succeeded').map((event) => event.data.stepId as string);
-      expect(succeededSteps.sort()).toEqual(stepIds);
-
-      const verification = await verifyRunLog(stack.db, { tenantId: stack.tenantId, runId });
-      expect(verification).toMatchObject({ ok: true, chain: { ok: true, events: mine.length } });
-      expect(await rebuildRunProjection(stack.db, runId, { mode: 'check' })).toMatchObject({ differences: [] });
-    }
-
+    const lastSeqs = await expectExactLogs(stack.db, stack.tenantId, runIds, stepIds);
     // Every ws client saw each run's whole log once, in order, live through the kills.
-    const lastSeqs = new Map(runIds.map((runId) => [runId, events.filter((event) => event.run_id === runId).length]));
-    const complete = (client: TestStreamClient) => runIds.every((runId) => client.events(runId).length >= lastSeqs.get(runId)!);
-    await Promise.all(wsClients.map((client) => client.waitFor(() => complete(client), 30_000)));
-    for (const client of wsClients) {
-      for (const runId of runIds) {
-        expect(client.events(runId).map((frame) => frame.seq)).toEqual(Array.from({ length: lastSeqs.get(runId)! }, (_, index) => index + 1));
-      }
-    }
-
-    const repeatedKeys = await stack.db('run_events').whereIn('run_id', runIds).groupBy('dedupe_key').havingRaw('count(*) > 1').select('dedupe_key');
-    expect(repeatedKeys).toEqual([]);
+    await expectFollowersSawAll(wsClients, lastSeqs);
   }, deadlineMs + 30_000);
 });
