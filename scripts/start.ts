@@ -77,7 +77,6 @@ async function main(): Promise<void> {
   apiUrls.forEach((_, index) => spawnChild(numbered('api', index, env.API_PROCESSES), ...tsEntry('api/main.ts'), { API_PORT: String(env.API_PORT + index) }));
   spawnChild('web', process.execPath, [require.resolve('next/dist/bin/next'), 'dev', 'web', '--port', String(env.WEB_PORT)], {
     FLIGHTDECK_API_URL: apiUrl,
-    FLIGHTDECK_API_KEY: infra.adminKey,
     NODE_ENV: 'development',
   });
 

@@ -28,7 +28,7 @@ export async function startApiProcess(
     } catch {
       // not listening yet
     }
-    if (child.exitCode !== null || attempt > 150) throw new Error(`API process did not start: ${stderr}`);
+    if (child.exitCode !== null || attempt > 600) throw new Error(`API process did not start: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -15,18 +15,27 @@ const runCount = 20;
 const stepIds = ['s1', 's2', 's3', 's4', 's5'];
 const wsClientCount = 50;
 /**
- * Kill when 6–14 more tool calls (of 100) have succeeded since the last kill, plus up to 200 ms:
- * random moments, but tied to progress so all five land while runs are still going.
+ * Kill when the count of succeeded tool calls (of 100) passes each of five random targets spread
+ * over 5–85, plus up to 200 ms: random moments, but tied to progress so all five land while runs are
+ * still going. Targets are absolute: a burst of progress after a restart cannot push one past 100.
  */
-const killAfterSucceeded = Array.from({ length: 5 }, () => 6 + Math.floor(Math.random() * 9));
+const killAtSucceeded = Array.from({ length: 5 }, (_, index) => 5 + index * 16 + Math.floor(Math.random() * 16));
 const killDelayMs = () => Math.floor(Math.random() * 200);
 const deadlineMs = 240_000;
 
-// A lost attempt times out after 2 s and is retried, instead of after the tool's default 30 s.
+// Steps alternate a short tool (a local activity on the fast path) and a 300 ms wait (an ordinary
+// activity), so kills land on both paths. A lost attempt times out after 2 s and is retried, instead
+// of after the tool's default; extra attempts, since one call may be caught by more than one kill.
 const plan = (index: number) => ({
   name: `chaos-${index}`,
   tags: ['chaos'],
-  plan: { steps: stepIds.map((id) => ({ id, tool: 'builtin.echo', args: { run: index, step: id }, timeout: '2s' })) },
+  plan: {
+    steps: stepIds.map((id, position) =>
+      position % 2 === 0
+        ? { id, tool: 'builtin.echo', args: { run: index, step: id }, timeout: '2s', retry: { maxAttempts: 20 } }
+        : { id, tool: 'builtin.wait', args: { seconds: 0.3 }, timeout: '2s', retry: { maxAttempts: 20, initialInterval: '200ms' } },
+    ),
+  },
 });
 
 describe('chaos: the worker is killed -9 while runs are in flight', () => {
@@ -71,13 +80,8 @@ describe('chaos: the worker is killed -9 while runs are in flight', () => {
     const completedCount = async () =>
       Number((await stack.db('runs').whereIn('id', runIds).andWhere({ status: 'completed' }).count<{ count: string }[]>('* as count'))[0]?.count);
 
-    let progress = 0;
-    for (const [kill, more] of killAfterSucceeded.entries()) {
-      const target = progress + more;
-      progress = await waitFor(`${target} succeeded tool calls before kill ${kill + 1}`, async () => {
-        const count = await succeededCount();
-        return count >= target ? count : undefined;
-      });
+    for (const [kill, target] of killAtSucceeded.entries()) {
+      await waitFor(`${target} succeeded tool calls before kill ${kill + 1}`, async () => ((await succeededCount()) >= target ? true : undefined));
       await new Promise((resolve) => setTimeout(resolve, killDelayMs()));
       await worker.kill9();
       // The kill must land while runs are still going, or it proves nothing.

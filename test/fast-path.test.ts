@@ -27,7 +27,7 @@ describe('fast tool path', () => {
     peer = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
     await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', () => resolve()));
     peerUrl = `http://127.0.0.1:${(peer.address() as AddressInfo).port}`;
-    [stack, connection] = await Promise.all([startTestStack(), Connection.connect({ address: process.env.TEMPORAL_ADDRESS })]);
+    [stack, connection] = await Promise.all([startTestStack({ env: { FLIGHTDECK_HTTP_ALLOW: '127.0.0.1' } }), Connection.connect({ address: process.env.TEMPORAL_ADDRESS })]);
   });
   afterAll(async () => {
     await stack?.close();
