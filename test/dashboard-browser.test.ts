@@ -336,6 +336,10 @@ describe('the dashboard in a browser: Composio connections', () => {
     expect(started).toHaveLength(1);
     expect(linkRequests).toEqual([`https://connect.composio.dev/link/lk_${started[0]!.id}`]);
     await page.unroute('https://connect.composio.dev/**');
+    // Composio sends the user back to the callback URL with ?status=success|failed.
+    await page.goto(`${callbackUrl}&status=success`);
+    await page.getByText('Back from Composio: connected').waitFor();
+    await page.locator(`[data-connection-id="${started[0]!.id}"]`).waitFor();
   });
 
   it('shows a run waiting for a connection (list filter, timeline with a link to the user\'s connections) and resumes it from the UI', async () => {
