@@ -1,8 +1,20 @@
 import 'server-only';
+import { z } from 'zod';
 import { FlightdeckApiError, FlightdeckUnreachableError, type FlightdeckClient } from './api';
 import type { Connection } from '../../lib/api-client/schemas';
 
 export type { Connection, ResumedRun } from '../../lib/api-client/schemas';
+
+const firstString = (value: unknown) => (Array.isArray(value) ? value[0] : value);
+
+/**
+ * The connections page's URL (`?userId=…`, and `&status=success|failed` when Composio's Connect Link
+ * sends the user back). Anything unreadable is dropped rather than failing the page; the API checks again.
+ */
+export const ConnectionsPageQuery = z.object({
+  userId: z.preprocess(firstString, z.string().trim().max(200).catch('')).default(''),
+  status: z.preprocess(firstString, z.string().trim().max(40).optional().catch(undefined)),
+});
 
 /** A 409 from the connections routes: the API runs without COMPOSIO_API_KEY, so it has no Composio. */
 export const isComposioOff = (error: unknown): boolean => error instanceof FlightdeckApiError && error.status === 409;

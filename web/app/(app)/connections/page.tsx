@@ -3,7 +3,7 @@ import { ConnectForm } from '@/components/connections/connect-form';
 import { ConnectionsTable } from '@/components/connections/connections-table';
 import { ResumeRunsButton } from '@/components/connections/resume-runs-button';
 import { EmptyState, Notice, PageHeader } from '@/components/ui/page-header';
-import { loadConnections } from '@/lib/connections';
+import { ConnectionsPageQuery, loadConnections } from '@/lib/connections';
 import { requireSession } from '@/lib/session';
 
 export const dynamic = 'force-dynamic';
@@ -11,8 +11,7 @@ export const metadata: Metadata = { title: 'Connections' };
 
 export default async function ConnectionsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const session = await requireSession();
-  const { userId: rawUserId, status: rawStatus } = await searchParams;
-  const userId = typeof rawUserId === 'string' ? rawUserId.trim().slice(0, 200) : '';
+  const { userId, status: callbackStatus } = ConnectionsPageQuery.parse(await searchParams);
   const result = userId ? await loadConnections(session.client, userId) : null;
 
   return (
@@ -51,9 +50,8 @@ export default async function ConnectionsPage({ searchParams }: { searchParams: 
       )}
       {result?.kind === 'ok' && (
         <div className="space-y-4">
-          {typeof rawStatus === 'string' && rawStatus !== '' && (
-            // Composio's Connect Link sends the user back to the callback URL with ?status=success|failed.
-            <Notice tone={rawStatus === 'success' ? 'info' : 'danger'} title={rawStatus === 'success' ? 'Back from Composio: connected' : `Back from Composio: ${rawStatus.slice(0, 40)}`} />
+          {callbackStatus && (
+            <Notice tone={callbackStatus === 'success' ? 'info' : 'danger'} title={callbackStatus === 'success' ? 'Back from Composio: connected' : `Back from Composio: ${callbackStatus}`} />
           )}
           {result.connections.length === 0 ? (
             <EmptyState title={`No connections for ${userId}`}>
