@@ -6,19 +6,13 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import type { RunEvent } from '../lib/events';
-import { FakeComposioServer, type FakeComposioTool } from './fake-composio-server';
+import { FakeComposioServer, githubCreateIssue } from './fake-composio-server';
 import { saveHistoryFixture } from './history-fixtures';
 import { callAs, searchStatusOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
 import { startTestStack, type TestStack } from './stack';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
 const apiKey = 'composio-connections-key';
-const createIssue: FakeComposioTool = {
-  slug: 'GITHUB_CREATE_AN_ISSUE',
-  toolkit: 'github',
-  description: 'Creates an issue in a GitHub repository.',
-  inputParameters: { type: 'object', properties: { title: { type: 'string' } }, required: ['title'] },
-};
 const issuePlan = (userId: string) => ({ userId, plan: { steps: [{ id: 'open', tool: 'composio.GITHUB_CREATE_AN_ISSUE', args: { title: 'Broken build' } }] } });
 const awaitConnectionRequired = (stack: TestStack, runId: string) =>
   waitForEvents(stack, runId, (events) => typesOf(events).includes('connection.required'));
@@ -32,7 +26,7 @@ describe('Composio connections: list, connect, resume waiting runs', () => {
   const call = (key: string, method: string, path: string, body?: unknown) => callAs(stack, key, method, path, body);
 
   beforeAll(async () => {
-    fake = await new FakeComposioServer(apiKey, [createIssue]).start();
+    fake = await new FakeComposioServer(apiKey, [githubCreateIssue]).start();
     fake.enforceConnections = true;
     fake.authConfigs.set('ac_github', 'github');
     stack = await startTestStack({
@@ -134,7 +128,7 @@ describe('Composio connections: list, connect, resume waiting runs', () => {
 
 describe('Composio connections: the API\'s poller', () => {
   it('resumes a waiting run by itself once the user\'s account is ACTIVE', async () => {
-    const fake = await new FakeComposioServer(apiKey, [createIssue]).start();
+    const fake = await new FakeComposioServer(apiKey, [githubCreateIssue]).start();
     fake.enforceConnections = true;
     const stack = await startTestStack({
       env: { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00', COMPOSIO_CONNECTION_POLL_MS: '200' },

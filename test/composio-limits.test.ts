@@ -5,18 +5,12 @@
  * users' calls do run side by side. Waiting calls show as `LimitWait` attempts in their logs.
  */
 import type { RunEvent } from '../lib/events';
-import { FakeComposioServer, type FakeComposioTool } from './fake-composio-server';
+import { FakeComposioServer, githubCreateIssue } from './fake-composio-server';
 import { startRun, waitForEnd } from './run-helpers';
 import { startTestStack, type TestStack } from './stack';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 const apiKey = 'composio-limits-key';
-const createIssue: FakeComposioTool = {
-  slug: 'GITHUB_CREATE_AN_ISSUE',
-  toolkit: 'github',
-  description: 'Creates an issue in a GitHub repository.',
-  inputParameters: { type: 'object', properties: { title: { type: 'string' } }, required: ['title'] },
-};
 const users = ['limits-a', 'limits-b'];
 const runsPerUser = 4;
 
@@ -26,7 +20,7 @@ describe('Composio limits across two worker processes', () => {
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    fake = await new FakeComposioServer(apiKey, [createIssue]).start();
+    fake = await new FakeComposioServer(apiKey, [githubCreateIssue]).start();
     fake.executionDelayMs = 300;
     const composioEnv = { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00' };
     // The API validates plans against the catalog; only the two child processes run tools.
@@ -53,8 +47,8 @@ describe('Composio limits across two worker processes', () => {
     expect(logs.map((events) => events.at(-1)?.type)).toEqual(runIds.map(() => 'run.completed'));
     expect(workers.some((worker) => worker.hasCrashed())).toBe(false);
 
-    expect(fake.executionsOf(createIssue.slug)).toHaveLength(users.length * runsPerUser);
-    expect(users.map((userId) => fake.maxOverlap.get(`${createIssue.slug}|${userId}`))).toEqual([1, 1]);
+    expect(fake.executionsOf(githubCreateIssue.slug)).toHaveLength(users.length * runsPerUser);
+    expect(users.map((userId) => fake.maxOverlap.get(`${githubCreateIssue.slug}|${userId}`))).toEqual([1, 1]);
     expect(fake.maxOverlapOverall).toBeGreaterThanOrEqual(2);
 
     // Calls that found the slot taken waited (a LimitWait attempt, retried by the workflow) instead of failing.

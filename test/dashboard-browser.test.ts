@@ -1,33 +1,68 @@
 /**
  * The dashboard in a real browser (Debian Chromium through playwright-core) against a real API,
- * worker, Temporal and Postgres. The only double is the model provider (fake-chat-completions-server).
+ * worker, Temporal and Postgres. The only doubles are the model provider (fake-chat-completions-server)
+ * and Composio (fake-composio-server).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { answer, FakeChatCompletionsServer } from './fake-chat-completions-server';
-import { startRun } from './run-helpers';
+import { FakeComposioServer, githubCreateIssue } from './fake-composio-server';
+import { startRun, typesOf, waitForEvents } from './run-helpers';
 import { startTestStack, type TestStack } from './stack';
 import { buildDashboard, chromiumArgs, ensureChromium, ensureScreenshotsDir, startDashboard, type Dashboard } from './dashboard-web';
 
 const axeSource = require.resolve('axe-core/axe.min.js');
+const phoneViewport = { width: 390, height: 844 };
+/**
+ * Every main page: light and dark screenshots at desktop and phone width (390×844), and an axe
+ * check with no serious or critical violation.
+ */
+async function checkPageOf(page: Page, name: string): Promise<void> {
+  const dir = ensureScreenshotsDir();
+  const desktop = page.viewportSize();
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    await page.screenshot({ path: path.join(dir, `${name}-${colorScheme}.png`), fullPage: true });
+    await page.addScriptTag({ path: axeSource });
+    // Runs in the page (the test's tsconfig has no DOM types, hence the string).
+    const violations = (await page.evaluate(`axe.run(document).then((result) => result.violations
+      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+      .map((violation) => ({ id: violation.id, impact: violation.impact, targets: violation.nodes.map((node) => node.target) })))`)) as unknown[];
+    expect({ page: name, colorScheme, violations }).toEqual({ page: name, colorScheme, violations: [] });
+    await page.setViewportSize(phoneViewport);
+    await page.screenshot({ path: path.join(dir, `${name}-phone-${colorScheme}.png`), fullPage: true });
+    if (desktop) await page.setViewportSize(desktop);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/** A test whose failure leaves the page's screenshot and HTML in artifacts/failures/, to see what the browser saw. */
+const capturingIt = (page: () => Page) => (name: string, body: () => Promise<void>) =>
+  global.it(name, async () => {
+    try {
+      await body();
+    } catch (error) {
+      const dir = path.join(ensureScreenshotsDir(), '..', 'failures');
+      mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60));
+      await page().screenshot({ path: `${file}.png`, fullPage: true }).catch(() => undefined);
+      writeFileSync(`${file}.html`, await page().content().catch(() => ''));
+      throw error;
+    }
+  }, 180_000);
+
+let built = false;
+/** One `next build` for both dashboards of this file, whichever describe runs first. */
+const buildOnce = () => {
+  if (!built) buildDashboard();
+  built = true;
+};
+
 const gated = (name: string) => ({ name, tags: ['gated'], plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { message: name }, approval: true }] } });
 
 describe('the dashboard in a browser', () => {
-  /** A test whose failure leaves the page's screenshot and HTML in artifacts/failures/, to see what the browser saw. */
-  const it = (name: string, body: () => Promise<void>) =>
-    global.it(name, async () => {
-      try {
-        await body();
-      } catch (error) {
-        const dir = path.join(ensureScreenshotsDir(), '..', 'failures');
-        mkdirSync(dir, { recursive: true });
-        const file = path.join(dir, name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60));
-        await page.screenshot({ path: `${file}.png`, fullPage: true }).catch(() => undefined);
-        writeFileSync(`${file}.html`, await page.content().catch(() => ''));
-        throw error;
-      }
-    }, 180_000);
+  const it = capturingIt(() => page);
 
   let stack: TestStack;
   let model: FakeChatCompletionsServer;
@@ -48,28 +83,14 @@ describe('the dashboard in a browser', () => {
     await locator.and(page.locator(`[${name}="${value}"]`)).waitFor({ timeout: 30_000 });
   };
 
-  /** Every main page: light and dark screenshots, and an axe check with no serious or critical violation. */
-  const checkPage = async (name: string) => {
-    const dir = ensureScreenshotsDir();
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme });
-      await page.screenshot({ path: path.join(dir, `${name}-${colorScheme}.png`), fullPage: true });
-      await page.addScriptTag({ path: axeSource });
-      // Runs in the page (the test's tsconfig has no DOM types, hence the string).
-      const violations = (await page.evaluate(`axe.run(document).then((result) => result.violations
-        .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-        .map((violation) => ({ id: violation.id, impact: violation.impact, targets: violation.nodes.map((node) => node.target) })))`)) as unknown[];
-      expect({ page: name, colorScheme, violations }).toEqual({ page: name, colorScheme, violations: [] });
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-  };
+  const checkPage = (name: string) => checkPageOf(page, name);
 
   beforeAll(async () => {
     ensureChromium();
     model = await new FakeChatCompletionsServer().start();
     model.script('m-ui-chat', [answer('Hello! What shall we talk about?')], answer('Noted, thank you.'));
     stack = await startTestStack({ env: { MODEL_BASE_URL: model.baseUrl, MODEL_API_KEY: 'test-model-key' } });
-    buildDashboard();
+    buildOnce();
     dashboard = await startDashboard({ apiUrl: stack.apiUrl });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -210,13 +231,14 @@ describe('the dashboard in a browser', () => {
     expect(await page.locator('[data-group^="step:"]').count()).toBe(4);
   });
 
-  it('shows the tools catalog, connections (the API has no connections routes: says so) and API keys', async () => {
+  it('shows the tools catalog, connections (Composio is off on this API: says so) and API keys', async () => {
     await page.goto(`${dashboard.url}/tools`);
     await page.locator('[data-tool="builtin.echo"]').waitFor();
     await checkPage('tools');
     await page.goto(`${dashboard.url}/connections?userId=someone`);
-    await page.getByText('This API does not manage connections').waitFor();
-    await checkPage('connections');
+    await page.getByText('Composio is not configured on the API').waitFor();
+    expect(await page.getByRole('status').filter({ hasText: 'COMPOSIO_API_KEY' }).count()).toBe(1);
+    await checkPage('connections-off');
     await page.goto(`${dashboard.url}/keys`);
     await page.getByLabel('Name', { exact: true }).fill('ui-viewer');
     await page.getByLabel('Role').selectOption('viewer');
@@ -237,5 +259,125 @@ describe('the dashboard in a browser', () => {
     await viewerPage.goto(`${dashboard.url}/keys`);
     await viewerPage.getByText('Not for your role').waitFor();
     await viewer.close();
+  });
+});
+
+/**
+ * Connections against an API whose Composio is the test double (test/fake-composio-server.ts, with
+ * connections enforced, as test/composio-connections.test.ts sets it up). The browser never leaves
+ * loopback: the Connect Link navigation to connect.composio.dev is answered by the test.
+ */
+describe('the dashboard in a browser: Composio connections', () => {
+  const composioKey = 'dashboard-composio-key';
+  let fake: FakeComposioServer;
+  let stack: TestStack;
+  let dashboard: Dashboard;
+  let browser: Browser;
+  let page: Page;
+  const it = capturingIt(() => page);
+
+  beforeAll(async () => {
+    ensureChromium();
+    fake = await new FakeComposioServer(composioKey, [githubCreateIssue]).start();
+    fake.enforceConnections = true;
+    fake.authConfigs.set('ac_github', 'github');
+    stack = await startTestStack({
+      env: { COMPOSIO_API_KEY: composioKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00', COMPOSIO_CONNECTION_POLL_MS: '0' },
+    });
+    buildOnce();
+    dashboard = await startDashboard({ apiUrl: stack.apiUrl });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await page.goto(`${dashboard.url}/sign-in`);
+    await page.getByLabel('API key').fill(stack.adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Runs', exact: true }).waitFor();
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.stop();
+    await stack?.close();
+    await fake?.stop();
+  });
+
+  it('lists a user\'s connections with status reason, shows Composio\'s 422 at the auth config field, and follows a Connect Link', async () => {
+    const expired = fake.addAccount({ userId: 'ui-user', toolkit: 'github', status: 'EXPIRED' });
+    await page.goto(`${dashboard.url}/connections`);
+    await page.getByLabel('User id').fill('ui-user');
+    await page.getByRole('button', { name: 'Show connections' }).click();
+    const row = page.locator(`[data-connection-id="${expired.id}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-connection-status')).toBe('EXPIRED');
+    expect(await row.textContent()).toContain('account is EXPIRED');
+    await checkPageOf(page, 'connections');
+
+    await page.getByLabel('Auth config id').fill('ac_nope');
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    const fieldError = page.locator('#connect-auth-config-error');
+    await fieldError.waitFor();
+    expect(await fieldError.textContent()).toContain('Auth config ac_nope not found');
+    expect(await page.getByLabel('Auth config id').getAttribute('aria-invalid')).toBe('true');
+
+    // Composio's hosted page is not reachable from here: answer it in the browser and check where we were sent.
+    const linkRequests: string[] = [];
+    await page.route('https://connect.composio.dev/**', async (route) => {
+      linkRequests.push(route.request().url());
+      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><html lang="en"><title>Composio (test)</title><h1>Connect</h1></html>' });
+    });
+    const callbackUrl = `${dashboard.url}/connections?userId=ui-user`;
+    await page.getByLabel('Auth config id').fill('ac_github');
+    await page.getByLabel('Callback URL (optional)').fill(callbackUrl);
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.waitForURL(/^https:\/\/connect\.composio\.dev\/link\//);
+    const link = fake.requests.filter((request) => request.path === '/api/v3.1/connected_accounts/link').at(-1);
+    expect(link?.body).toEqual({ auth_config_id: 'ac_github', user_id: 'ui-user', callback_url: callbackUrl });
+    const started = fake.accounts.filter((account) => account.userId === 'ui-user' && account.status === 'INITIATED');
+    expect(started).toHaveLength(1);
+    expect(linkRequests).toEqual([`https://connect.composio.dev/link/lk_${started[0]!.id}`]);
+    await page.unroute('https://connect.composio.dev/**');
+    // Composio sends the user back to the callback URL with ?status=success|failed.
+    await page.goto(`${callbackUrl}&status=success`);
+    await page.getByText('Back from Composio: connected').waitFor();
+    await page.locator(`[data-connection-id="${started[0]!.id}"]`).waitFor();
+  });
+
+  it('shows a run waiting for a connection (list filter, timeline with a link to the user\'s connections) and resumes it from the UI', async () => {
+    const runId = await startRun(stack, { name: 'needs-github', userId: 'ui-waiting', plan: { steps: [{ id: 'open', tool: 'composio.GITHUB_CREATE_AN_ISSUE', args: { title: 'Broken build' } }] } });
+    await waitForEvents(stack, runId, (events) => typesOf(events).includes('connection.required'));
+
+    await page.goto(`${dashboard.url}/`);
+    await page.getByLabel('Status', { exact: true }).selectOption('awaiting_connection');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/status=awaiting_connection/);
+    await page.locator(`[data-run-id="${runId}"]`).waitFor();
+
+    await page.goto(`${dashboard.url}/runs/${runId}`);
+    const required = page.locator('[data-connection="required"]');
+    await required.waitFor({ timeout: 30_000 });
+    const requiredText = await required.textContent();
+    expect(requiredText).toContain('Waiting for a github connection of user ui-waiting');
+    expect(requiredText).toContain('24h');
+    await checkPageOf(page, 'run-awaiting-connection');
+    await required.getByRole('link', { name: 'Connections of ui-waiting' }).click();
+    await page.waitForURL(/\/connections\?userId=ui-waiting$/);
+
+    // Nothing ACTIVE yet: nothing resumes, and the page says so.
+    await page.getByRole('button', { name: 'Resume waiting runs' }).click();
+    await page.getByText('No waiting run could resume').waitFor();
+
+    // The user finishes Composio's Connect Link (the double turns the account ACTIVE).
+    const started = await stack.client.startConnection({ userId: 'ui-waiting', authConfigId: 'ac_github' });
+    fake.connect(started.id);
+    await page.reload();
+    await page.locator(`[data-connection-id="${started.id}"][data-connection-status="ACTIVE"]`).waitFor();
+    await page.getByRole('button', { name: 'Resume waiting runs' }).click();
+    const resumed = page.locator(`[data-resumed-run="${runId}"]`);
+    await resumed.waitFor({ timeout: 30_000 });
+    expect(await resumed.textContent()).toContain(started.id);
+    await resumed.getByRole('link', { name: runId }).click();
+    await page.waitForURL(new RegExp(`/runs/${runId}$`));
+    await page.locator('[data-status="completed"]').first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-connection="resolved"]').textContent()).toContain('resumed by admin');
   });
 });

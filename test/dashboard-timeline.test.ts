@@ -57,4 +57,26 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
       ['user', 'hello', 'bob'],
     ]);
   });
+
+  it('puts the Composio connection a step waited for in that step: required with its hint, resolved with who, expired', () => {
+    seq = 0;
+    const operator = { type: 'api_key' as const, id: 'key_2', name: 'olga' };
+    const composioCall = { stepId: 'open', tool: 'composio.GITHUB_CREATE_AN_ISSUE', activityId: '5' };
+    const rows = buildTimeline([
+      event('run.started', {}),
+      event('tool.call.started', { ...composioCall, attempt: 1 }),
+      event('tool.call.failed', { ...composioCall, attempt: 1, error: { errorClass: 'ConnectionRequired', message: 'no account', retryable: false } }),
+      event('connection.required', { stepId: 'open', tool: composioCall.tool, toolkit: 'github', userId: 'u-1', connectedAccountId: null, message: 'No connected account found for user u-1', timeout: '24h' }),
+      event('connection.resolved', { stepId: 'open', toolkit: 'github', userId: 'u-1', connectedAccountId: 'ca_1' }, operator),
+      event('connection.required', { stepId: 'open', tool: composioCall.tool, toolkit: 'github', userId: 'u-1', connectedAccountId: 'ca_1', message: 'expired again', timeout: '1h' }),
+      event('connection.expired', { stepId: 'open', toolkit: 'github', userId: 'u-1', timeout: '1h' }),
+    ]);
+    expect(rows.map((row) => (row.kind === 'group' ? `# ${row.id}` : row.kind))).toEqual(['# run', 'event', '# step:open', 'attempt', 'connection', 'connection', 'connection', 'connection']);
+    expect(rows.flatMap((row) => (row.kind === 'connection' ? [row.entry] : []))).toMatchObject([
+      { kind: 'required', toolkit: 'github', userId: 'u-1', hint: 'No connected account found for user u-1', timeout: '24h', who: null },
+      { kind: 'resolved', toolkit: 'github', userId: 'u-1', connectedAccountId: 'ca_1', who: 'olga' },
+      { kind: 'required', hint: 'expired again', timeout: '1h' },
+      { kind: 'expired', toolkit: 'github', userId: 'u-1', timeout: '1h', hint: null },
+    ]);
+  });
 });

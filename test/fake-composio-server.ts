@@ -26,6 +26,14 @@ export interface FakeComposioTool {
   version?: string;
 }
 
+/** The GitHub "create an issue" tool as the tests serve it (one required `title`). */
+export const githubCreateIssue: FakeComposioTool = {
+  slug: 'GITHUB_CREATE_AN_ISSUE',
+  toolkit: 'github',
+  description: 'Creates an issue in a GitHub repository.',
+  inputParameters: { type: 'object', properties: { title: { type: 'string' } }, required: ['title'] },
+};
+
 type HttpReply = { kind: 'http'; status: number; message: string; code?: number; retryAfter?: string };
 export type ComposioReply = { kind: 'success'; data: Record<string, unknown> } | { kind: 'unsuccessful'; error: string } | HttpReply;
 

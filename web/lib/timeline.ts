@@ -26,6 +26,20 @@ export interface ApprovalEntry {
   edited: boolean;
 }
 
+/** A Composio connection the run waits for (required), got (resolved) or gave up on (expired). */
+export interface ConnectionEntry {
+  seq: number;
+  at: string;
+  kind: 'required' | 'resolved' | 'expired';
+  toolkit: string;
+  userId: string;
+  /** Why it is needed (Composio's message), for `required`. */
+  hint: string | null;
+  timeout: string | null;
+  connectedAccountId: string | null;
+  who: string | null;
+}
+
 export interface ModelCall {
   seq: number;
   at: string;
@@ -43,6 +57,7 @@ export type TimelineRow =
   | { kind: 'attempt'; group: string; attempt: Attempt }
   | { kind: 'approval'; group: string; entry: ApprovalEntry }
   | { kind: 'model'; group: string; call: ModelCall }
+  | { kind: 'connection'; group: string; entry: ConnectionEntry }
   | { kind: 'event'; group: string; event: RunEvent };
 
 interface Group {
@@ -64,8 +79,8 @@ const actorName = (value: unknown): string => {
 /**
  * Folds a run's events (in seq order) into rows to draw: a "Run" group for run-level facts and
  * model calls, one group per step with each tool-call attempt (duration, error class, retry
- * delay) and its approval's request, submissions and decision (with who decided), then the
- * outcome. Pure, so the
+ * delay), its approval's request, submissions and decision (with who decided) and the Composio
+ * connection it waited for, then the outcome. Pure, so the
  * live view can refold as events arrive.
  */
 export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
@@ -134,6 +149,27 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
           kind: 'approval',
           group: group.id,
           entry: { seq: event.seq, at: event.at, kind, decision: str(data.decision), comment: str(data.comment), who: by, edited: data.editedArgs !== undefined || (kind === 'submitted' && data.args !== null && data.args !== undefined) },
+        });
+        break;
+      }
+      case 'connection.required':
+      case 'connection.resolved':
+      case 'connection.expired': {
+        const group = stepGroup(str(data.stepId) ?? '?', str(data.tool));
+        group.items.push({
+          kind: 'connection',
+          group: group.id,
+          entry: {
+            seq: event.seq,
+            at: event.at,
+            kind: event.type.slice('connection.'.length) as ConnectionEntry['kind'],
+            toolkit: str(data.toolkit) ?? '?',
+            userId: str(data.userId) ?? '?',
+            hint: str(data.message),
+            timeout: str(data.timeout),
+            connectedAccountId: str(data.connectedAccountId),
+            who: event.actor ? actorName(event.actor) : null,
+          },
         });
         break;
       }

@@ -1,9 +1,10 @@
 'use client';
 
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
+import Link from 'next/link';
 import { useRef } from 'react';
 import { Timestamp } from '@/components/ui/timestamp';
-import type { TimelineRow } from '@/lib/timeline';
+import type { ConnectionEntry, TimelineRow } from '@/lib/timeline';
 
 const formatMs = (ms: number | null) => (ms === null ? '—' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`);
 
@@ -18,6 +19,36 @@ const EVENT_LABEL: Record<string, string> = {
   'message.received': 'Message received',
   'step.started': 'Step started',
 };
+
+const CONNECTION_TONE: Record<ConnectionEntry['kind'], string> = { required: 'border-amber-500', resolved: 'border-emerald-500', expired: 'border-red-500' };
+
+function ConnectionRow({ entry }: { entry: ConnectionEntry }) {
+  const text =
+    entry.kind === 'required'
+      ? `Waiting for a ${entry.toolkit} connection of user ${entry.userId}${entry.timeout ? ` (up to ${entry.timeout})` : ''}`
+      : entry.kind === 'resolved'
+        ? `Connected: ${entry.toolkit} of user ${entry.userId}${entry.who ? ` (resumed by ${entry.who})` : ''}`
+        : `No ${entry.toolkit} connection of user ${entry.userId} within ${entry.timeout ?? 'the timeout'}`;
+  return (
+    <div className={`ml-2 border-l-2 py-1.5 pl-3 text-sm ${CONNECTION_TONE[entry.kind]}`} data-connection={entry.kind}>
+      <span className="font-medium">{text}</span>{' '}
+      <span className="muted text-xs">
+        #{entry.seq} · <Timestamp iso={entry.at} />
+      </span>
+      {entry.hint && <div className="muted text-xs">{entry.hint}</div>}
+      {entry.connectedAccountId && (
+        <div className="muted text-xs">
+          account <code>{entry.connectedAccountId}</code>
+        </div>
+      )}
+      {entry.kind !== 'resolved' && (
+        <Link href={`/connections?userId=${encodeURIComponent(entry.userId)}`} className="text-xs underline">
+          Connections of {entry.userId}
+        </Link>
+      )}
+    </div>
+  );
+}
 
 function Row({ row }: { row: TimelineRow }) {
   switch (row.kind) {
@@ -74,6 +105,8 @@ function Row({ row }: { row: TimelineRow }) {
         </div>
       );
     }
+    case 'connection':
+      return <ConnectionRow entry={row.entry} />;
     case 'model': {
       const { call } = row;
       return (

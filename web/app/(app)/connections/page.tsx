@@ -1,20 +1,18 @@
-import { TableHead } from '@/components/ui/table-head';
 import type { Metadata } from 'next';
 import { ConnectForm } from '@/components/connections/connect-form';
+import { ConnectionsTable } from '@/components/connections/connections-table';
+import { ResumeRunsButton } from '@/components/connections/resume-runs-button';
 import { EmptyState, Notice, PageHeader } from '@/components/ui/page-header';
-import { StatusBadge } from '@/components/ui/status-badge';
-import { Timestamp } from '@/components/ui/timestamp';
-import { listConnections } from '@/lib/connections';
-import { requireSession, sessionKey } from '@/lib/session';
+import { ConnectionsPageQuery, loadConnections } from '@/lib/connections';
+import { requireSession } from '@/lib/session';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Connections' };
 
 export default async function ConnectionsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const session = await requireSession();
-  const { userId: rawUserId } = await searchParams;
-  const userId = typeof rawUserId === 'string' ? rawUserId.trim().slice(0, 200) : '';
-  const result = userId ? await listConnections((await sessionKey())!, userId) : null;
+  const { userId, status: callbackStatus } = ConnectionsPageQuery.parse(await searchParams);
+  const result = userId ? await loadConnections(session.client, userId) : null;
 
   return (
     <>
@@ -35,11 +33,11 @@ export default async function ConnectionsPage({ searchParams }: { searchParams: 
           <p>Enter the user id your runs pass as <code>userId</code> to see their connected accounts and connect new ones.</p>
         </EmptyState>
       )}
-      {result?.kind === 'not_available' && (
-        <Notice tone="info" title="This API does not manage connections">
+      {result?.kind === 'composio_off' && (
+        <Notice tone="info" title="Composio is not configured on the API">
           <p>
-            It answered 404 for <code>GET /v1/connections</code>. Connections come with the Composio connections API; once the API has it, they show here. Meanwhile, runs
-            can still name a <code>connectedAccountId</code> in their spec.
+            <code>COMPOSIO_API_KEY</code> is not set on the API (it answered 409), so it has no Composio connections to show or start. Set it (and restart the API) to
+            manage connected accounts here.
           </p>
         </Notice>
       )}
@@ -52,32 +50,22 @@ export default async function ConnectionsPage({ searchParams }: { searchParams: 
       )}
       {result?.kind === 'ok' && (
         <div className="space-y-4">
-          {result.value.items.length === 0 ? (
+          {callbackStatus && (
+            <Notice tone={callbackStatus === 'success' ? 'info' : 'danger'} title={callbackStatus === 'success' ? 'Back from Composio: connected' : `Back from Composio: ${callbackStatus}`} />
+          )}
+          {result.connections.length === 0 ? (
             <EmptyState title={`No connections for ${userId}`}>
-              <p>Connect a toolkit below; you will be sent to the provider to grant access, then come back here.</p>
+              <p>Connect an account below; you will be sent to the provider to grant access, then come back here.</p>
             </EmptyState>
           ) : (
-            <div className="card overflow-x-auto">
-              <table className="w-full text-sm">
-                <TableHead columns={['Toolkit', 'Status', 'Account id', 'Created']} />
-                <tbody>
-                  {result.value.items.map((connection) => (
-                    <tr key={connection.id} className="border-t border-zinc-200 dark:border-zinc-800">
-                      <td className="px-3 py-2 font-medium">{connection.toolkit}</td>
-                      <td className="px-3 py-2">
-                        <StatusBadge status={connection.status.toLowerCase()} />
-                      </td>
-                      <td className="px-3 py-2">
-                        <code className="text-xs">{connection.id}</code>
-                      </td>
-                      <td className="px-3 py-2">{connection.createdAt ? <Timestamp iso={connection.createdAt} /> : '—'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <ConnectionsTable connections={result.connections} />
           )}
-          {session.can('operator') && <ConnectForm userId={userId} />}
+          {session.can('operator') && (
+            <>
+              <ResumeRunsButton userId={userId} />
+              <ConnectForm userId={userId} />
+            </>
+          )}
         </div>
       )}
     </>
