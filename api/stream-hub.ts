@@ -49,6 +49,8 @@ interface RunSubscription {
   dirty: boolean;
   /** Past the stored backlog: what is sent now is live, and its lag is worth measuring. */
   live: boolean;
+  /** A read failed and a retry is scheduled (one timer per subscription, however many reads failed). */
+  retrying: boolean;
 }
 
 interface StreamClient {
@@ -89,6 +91,16 @@ export class StreamHub {
 
   get clientCount(): number {
     return this.clients.size;
+  }
+
+  /**
+   * Bytes the API holds for its ws sockets, written and not yet taken by the kernel: every open
+   * socket's, including one already closed for lagging and waiting for its peer's close frame.
+   */
+  get bufferedBytes(): number {
+    let total = 0;
+    for (const socket of this.wss.clients) total += socket.bufferedAmount;
+    return total;
   }
 
   attach(server: Server): void {
@@ -193,11 +205,11 @@ export class StreamHub {
     if (!client.runs.has(runId) && client.runs.size >= limit) {
       throw new AppError('validation_failed', `at most ${limit} run subscriptions per connection: unsubscribe from one first`, { limit, runId });
     }
-    const subscription: RunSubscription = { cursor: afterSeq, pumping: false, dirty: false, live: false };
+    const subscription: RunSubscription = { cursor: afterSeq, pumping: false, dirty: false, live: false, retrying: false };
     client.runs.set(runId, subscription);
     this.send(client, { type: 'subscribed', runId, afterSeq });
     await this.pump(client, runId, subscription).catch((error: unknown) => {
-      this.retryWhenUnavailable(client, runId, subscription, error);
+      this.retryLater(client, runId, subscription, error);
       throw error;
     });
   }
@@ -307,20 +319,27 @@ export class StreamHub {
 
   private pumpInBackground(client: StreamClient, runId: string, subscription: RunSubscription, sharedReads?: SharedReads): void {
     this.pump(client, runId, subscription, sharedReads).catch((error: unknown) => {
-      this.retryWhenUnavailable(client, runId, subscription, error);
+      this.retryLater(client, runId, subscription, error);
       this.sendError(client, error);
     });
   }
 
   /**
-   * A read that failed because the database is down loses the wake-ups that came meanwhile: try
-   * again shortly, for as long as the subscription stands, so it catches up by itself.
+   * A failed read loses the wake-ups that came meanwhile (and a notice that set `dirty` during it),
+   * and none may come again (the run may have ended): so any failure is retried, for as long as the
+   * subscription stands, and the subscription catches up by itself. Every second while the
+   * database is unavailable; every 5 s for anything else, which is logged as an error.
    */
-  private retryWhenUnavailable(client: StreamClient, runId: string, subscription: RunSubscription, error: unknown): void {
-    if (!isUnavailableError(error)) return;
-    setTimeout(() => {
-      if (client.runs.get(runId) === subscription && this.clients.has(client)) this.pumpInBackground(client, runId, subscription);
-    }, 1000).unref();
+  private retryLater(client: StreamClient, runId: string, subscription: RunSubscription, error: unknown): void {
+    if (subscription.retrying) return;
+    subscription.retrying = true;
+    setTimeout(
+      () => {
+        subscription.retrying = false;
+        if (client.runs.get(runId) === subscription && this.clients.has(client)) this.pumpInBackground(client, runId, subscription);
+      },
+      isUnavailableError(error) ? 1000 : 5000,
+    ).unref();
   }
 
   private resyncAll(): void {

@@ -62,15 +62,19 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   return result.data;
 }
 
+// knex prefixes a failed query's SQL (`select ... - Connection terminated unexpectedly`).
+const pgConnectionLost = /(^|- )(Connection terminated( unexpectedly)?|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect)$/;
+
 /**
  * Errors that mean a dependency (Postgres, Temporal) cannot be reached right now: callers get
  * 503 `unavailable` and may retry, rather than a 500 that suggests a bug.
  */
 export function isUnavailableError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { code, name } = error as { code?: unknown; name?: unknown };
+  const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
   if (name === 'KnexTimeoutError') return true; // no pool connection could be acquired
-  if (typeof code !== 'string') return false;
+  // node-postgres reports a connection lost mid-query, or a pooled client already broken, without a code.
+  if (typeof code !== 'string') return typeof message === 'string' && pgConnectionLost.test(message);
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(code) ||
     code.startsWith('08') || // Postgres connection exceptions

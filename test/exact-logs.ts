@@ -50,7 +50,7 @@ export async function startFollowedRuns(
   const started = await Promise.all(specs.map((spec) => stack.request('POST', '/v1/runs', spec)));
   expect(started.map((response) => response.status)).toEqual(Array(specs.length).fill(201));
   const runIds: string[] = started.map((response) => response.body.run.id);
-  const clients = await Promise.all(Array.from({ length: clientCount }, () => TestStreamClient.connect(stack.wsUrl, stack.adminKey)));
+  const clients = await Promise.all(Array.from({ length: clientCount }, () => TestStreamClient.connect(stack.wsUrl, stack.adminKey, { resubscribeMs: 500 })));
   for (const client of clients) for (const runId of runIds) client.send({ type: 'subscribe', runId, afterSeq: 0 });
   return { runIds, clients };
 }

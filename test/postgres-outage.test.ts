@@ -3,8 +3,9 @@
  * again on the same port and data, while 20 five-step runs are in flight and 50 ws clients follow
  * them (the rest of the suite keeps the shared database). While it is down the API answers 503 with
  * the error shape (readyz and a route); activities retry; afterwards every run completes with an
- * exact log. Not asserted yet: that every ws follower ends with every event (some miss events after
- * the outage in some runs; see the README's Reliability section).
+ * exact log, and every ws follower ends with every event of every run once, in order: subscriptions
+ * whose reads failed catch up by themselves, and subscribes refused while down (the followers' own,
+ * still being served when the database went, and a late follower's) are sent again by the client.
  */
 import { mkdtemp, chmod } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,13 +14,15 @@ import { createDb, migrateLatest } from '../lib/db';
 import { ensureDatabase, withDatabase } from '../scripts/embedded-postgres';
 import { freePort } from '../scripts/free-port';
 import { startPostgresProcess, type PostgresProcess } from './embedded-postgres-process';
-import { expectExactLogs, startFollowedRuns, waitForSucceededCalls } from './exact-logs';
+import { expectExactLogs, expectFollowersSawAll, startFollowedRuns, waitForSucceededCalls } from './exact-logs';
 import { startTestStack, type TestStack } from './stack';
-import type { TestStreamClient } from './ws-client';
+import { TestStreamClient } from './ws-client';
 
 const runCount = 20;
 const stepIds = ['s1', 's2', 's3', 's4', 's5'];
 const downtimeMs = 10_000;
+const refusedSubscribes = (client: TestStreamClient) =>
+  client.frames.filter((frame) => frame.type === 'error' && frame.error.code === 'unavailable' && (frame.error.details as { runId?: string } | null)?.runId).length;
 const plan = (index: number) => ({
   name: `pg-outage-${index}`,
   plan: { steps: stepIds.map((id) => ({ id, tool: 'builtin.wait', args: { seconds: 1 }, timeout: '10s', retry: { maxAttempts: 100, initialInterval: '500ms', maximumInterval: '2s' } })) },
@@ -69,10 +72,21 @@ describe('Postgres unavailable for 10 s mid-run', () => {
     const events = await stack.request('GET', `/v1/runs/${runIds[0]}/events`);
     expect(events.status).toBe(503);
 
+    // A follower that arrives while the database is down: each subscribe is refused as `unavailable`
+    // with its runId, and it subscribes again (as the contract asks) until the database is back.
+    const lateFollower = await TestStreamClient.connect(stack.wsUrl, stack.adminKey, { resubscribeMs: 500 });
+    clients.push(lateFollower);
+    for (const runId of runIds) lateFollower.send({ type: 'subscribe', runId, afterSeq: 0 });
+    await lateFollower.waitFor(() => refusedSubscribes(lateFollower) > 0);
+
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, downtimeMs - (Date.now() - downSince))));
     postgres = await start();
 
     for (const runId of runIds) expect((await stack.waitForRun(runId, { timeoutMs: 120_000 })).status).toBe('completed');
-    await expectExactLogs(stack.db, stack.tenantId, runIds, stepIds);
+    const lastSeqs = await expectExactLogs(stack.db, stack.tenantId, runIds, stepIds);
+    // Every follower, including the one whose subscribes were all refused while down, ends with
+    // every event of every run, once, in order.
+    expect(refusedSubscribes(lateFollower)).toBeGreaterThan(0);
+    await expectFollowersSawAll(clients, lastSeqs);
   }, 300_000);
 });

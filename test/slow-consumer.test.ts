@@ -1,7 +1,8 @@
 /**
  * A ws client that stops reading fills its send buffer; past the bound the server closes it with
- * 4008 ("lagging: resume with afterSeq") while other clients carry on, and the slow client resumes
- * from the last seq it had, with no gap and no duplicate.
+ * 4008 ("lagging: resume with afterSeq") while other clients carry on (every event, in order), the
+ * bytes the API holds for its sockets stay near the bound rather than the backlog, and the slow
+ * client resumes from the last seq it had, with no gap and no duplicate.
  */
 import WebSocket from 'ws';
 import { closeCodes } from '../lib/stream';
@@ -9,10 +10,12 @@ import { startRun, waitForEnd } from './run-helpers';
 import { startTestStack, type TestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
+const maxBufferedBytes = 64 * 1024;
+
 describe('a slow ws consumer', () => {
   let stack: TestStack;
   beforeAll(async () => {
-    stack = await startTestStack({ env: { FLIGHTDECK_WS_MAX_BUFFERED_BYTES: String(64 * 1024) } });
+    stack = await startTestStack({ env: { FLIGHTDECK_WS_MAX_BUFFERED_BYTES: String(maxBufferedBytes) } });
   });
   afterAll(async () => {
     await stack?.close();
@@ -43,16 +46,34 @@ describe('a slow ws consumer', () => {
       healthy.send({ type: 'subscribe', runId, afterSeq: 0 });
     }
     // The hub drops the client once its buffer passes the bound; then reading resumes, and the
-    // client gets what was already on its way, then the close frame.
+    // client gets what was already on its way, then the close frame. Meanwhile the bytes the API
+    // holds for its sockets are sampled: they must stay near the bound, not grow with the backlog.
+    let peakBuffered = stack.api.hub.bufferedBytes;
     for (let waited = 0; stack.api.hub.clientCount > 1; waited += 50) {
       if (waited > 30_000) throw new Error('the slow client was never dropped');
       await new Promise((resolve) => setTimeout(resolve, 50));
+      peakBuffered = Math.max(peakBuffered, stack.api.hub.bufferedBytes);
+    }
+    // Held for a while after the drop: nothing more is queued for the dropped client.
+    for (let sample = 0; sample < 20; sample++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      peakBuffered = Math.max(peakBuffered, stack.api.hub.bufferedBytes);
     }
     (slow as unknown as { _socket: { resume(): void } })._socket.resume();
     expect(await closed).toBe(closeCodes.lagging);
 
+    // The healthy client, subscribed to the same runs at the same time, got every event once, in order.
     await healthy.waitFor(() => runIds.every((runId) => healthy.events(runId).some((frame) => frame.event.type === 'run.completed')), 30_000);
+    for (const runId of runIds) expect(healthy.events(runId).map((frame) => frame.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // The backlog offered to each client: the event frames the healthy one received.
+    const backlogBytes = healthy.events().reduce((sum, frame) => sum + Buffer.byteLength(JSON.stringify(frame)), 0);
     await healthy.close();
+    const largestFrame = 2 * blob.length + 16 * 1024; // an event carrying the blob twice (args and output), plus its envelope
+    // Generous: the bound, plus frames written in the same turn as the one that crossed it. Without
+    // the bound the whole backlog (several MB) would sit in the API's buffers.
+    expect(backlogBytes).toBeGreaterThan(4 * (maxBufferedBytes + 2 * largestFrame));
+    expect(peakBuffered).toBeLessThanOrEqual(maxBufferedBytes + 2 * largestFrame);
+    console.log(`slow consumer: backlog ${backlogBytes} B offered, peak buffered in the API ${peakBuffered} B (bound ${maxBufferedBytes} B)`);
 
     // Resume each run from the last seq the slow client received.
     const resumed = await TestStreamClient.connect(stack.wsUrl, stack.adminKey);

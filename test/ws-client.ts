@@ -1,25 +1,46 @@
 import WebSocket from 'ws';
 import type { ServerFrame } from '../lib/stream';
 
+export interface TestStreamClientOptions {
+  /**
+   * Do what the documented contract asks of a client (and lib/api-client's watch does): a subscribe
+   * the server refused as `unavailable`, naming its `runId`, is sent again after `resubscribeMs`,
+   * with `afterSeq` at the last event this client holds for that run.
+   */
+  resubscribeMs?: number;
+}
+
 /** A real ws client for tests: collects frames and waits for the ones a test expects. */
 export class TestStreamClient {
   readonly frames: ServerFrame[] = [];
   private waiters: Array<() => void> = [];
+  private readonly lastSeqs = new Map<string, number>();
 
-  private constructor(private readonly socket: WebSocket) {
+  private constructor(
+    private readonly socket: WebSocket,
+    options: TestStreamClientOptions,
+  ) {
     socket.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()) as ServerFrame);
+      const frame = JSON.parse(data.toString()) as ServerFrame;
+      this.frames.push(frame);
+      if (frame.type === 'event') this.lastSeqs.set(frame.runId, frame.seq);
+      const refusedRunId = frame.type === 'error' && frame.error.code === 'unavailable' ? (frame.error.details as { runId?: unknown } | undefined)?.runId : undefined;
+      if (options.resubscribeMs !== undefined && typeof refusedRunId === 'string') {
+        setTimeout(() => {
+          if (socket.readyState === WebSocket.OPEN) this.send({ type: 'subscribe', runId: refusedRunId, afterSeq: this.lastSeqs.get(refusedRunId) ?? 0 });
+        }, options.resubscribeMs);
+      }
       for (const wake of this.waiters.splice(0)) wake();
     });
   }
 
-  static async connect(url: string, token?: string): Promise<TestStreamClient> {
+  static async connect(url: string, token?: string, options: TestStreamClientOptions = {}): Promise<TestStreamClient> {
     const socket = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);
     });
-    return new TestStreamClient(socket);
+    return new TestStreamClient(socket, options);
   }
 
   /** Resolves with the close code when the server (or anyone) closes the connection. */
