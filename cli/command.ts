@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { FlightdeckClient } from '../lib/api-client';
+import { FlightdeckClient, type RunSpecInput } from '../lib/api-client';
 import { loadCliConfig } from './config';
 
 /** Where a command reads and writes: the real process in the bin, anything in a test. */
@@ -89,4 +90,16 @@ export function listOption(values: string[] | undefined): string[] | undefined {
 /** With `--json`, `value` as JSON (what the API answered); otherwise the human-readable text. */
 export function print(io: CliIo, options: { json?: boolean }, value: unknown, text: () => string): void {
   io.stdout(options.json ? `${JSON.stringify(value, null, 2)}\n` : text());
+}
+
+/** The spec as given; the API validates it and answers with every problem. */
+export async function readSpec(source: string, io: CliIo): Promise<RunSpecInput> {
+  const text = source === '-' ? await io.readStdin() : await readFile(source, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read spec file ${source}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
+  try {
+    return JSON.parse(text) as RunSpecInput;
+  } catch (error) {
+    throw new Error(`the spec ${source === '-' ? 'on stdin' : `in ${source}`} is not valid JSON: ${(error as Error).message}`);
+  }
 }

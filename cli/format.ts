@@ -1,4 +1,4 @@
-import type { ApiKey, Run, RunDetail, RunEvent } from '../lib/api-client';
+import type { ApiKey, Run, RunDetail, RunEvent, Schedule } from '../lib/api-client';
 
 const maxSummaryLength = 160;
 
@@ -28,6 +28,44 @@ export const keysTable = (keys: ApiKey[]) =>
     keys.map((key) => [key.id, key.name, key.role, key.tenantId, shortTime(key.createdAt), shortTime(key.revokedAt)]),
   );
 
+/** `cron 0 * * * *` or `every 15m`, with the time zone when one is set. */
+const scheduleWhen = (schedule: Schedule) =>
+  `${schedule.cron !== null ? `cron ${schedule.cron}` : `every ${schedule.every ?? '?'}`}${schedule.timezone ? ` (${schedule.timezone})` : ''}`;
+
+export const schedulesTable = (schedules: Schedule[]) =>
+  formatTable(
+    ['ID', 'WHEN', 'STATE', 'NEXT', 'RUN NAME'],
+    schedules.map((schedule) => [
+      schedule.id,
+      scheduleWhen(schedule),
+      schedule.paused ? 'paused' : 'active',
+      schedule.paused ? '-' : shortTime(schedule.nextRunTimes[0] ?? null),
+      schedule.spec.name ?? '-',
+    ]),
+  );
+
+/** Label-aligned lines, as `runs show` and `schedules show` print them. */
+function labelledLines(lines: Array<[string, string]>): string {
+  const width = Math.max(...lines.map(([label]) => label.length));
+  return lines.map(([label, value]) => `${`${label}:`.padEnd(width + 2)}${value}`).join('\n') + '\n';
+}
+
+export function formatSchedule(schedule: Schedule): string {
+  const ticks = schedule.recentRuns.map((tick) => `  ${shortTime(tick.scheduledAt)}  ${tick.runId}\n`).join('');
+  return (
+    labelledLines([
+      ['id', schedule.id],
+      ['when', scheduleWhen(schedule)],
+      ['state', schedule.paused ? 'paused' : 'active'],
+      ['note', schedule.note ?? '-'],
+      ['next', schedule.nextRunTimes.map((time) => shortTime(time)).join(', ') || '-'],
+      ['run name', schedule.spec.name ?? '-'],
+      ['created', `${shortTime(schedule.createdAt)} by ${schedule.createdBy.name ?? schedule.createdBy.id}`],
+      ['temporal', schedule.temporalUrl],
+    ]) + `recent runs:\n${ticks || '  none yet\n'}`
+  );
+}
+
 export function formatRun(run: RunDetail): string {
   const calls = run.toolCalls;
   const lines: Array<[string, string]> = [
@@ -45,8 +83,7 @@ export function formatRun(run: RunDetail): string {
     ['output', run.output === null || run.output === undefined ? '-' : compactJson(run.output)],
     ['temporal', run.temporalUrl],
   ];
-  const width = Math.max(...lines.map(([label]) => label.length));
-  return lines.map(([label, value]) => `${`${label}:`.padEnd(width + 2)}${value}`).join('\n') + '\n';
+  return labelledLines(lines);
 }
 
 /** `seq type summary`, one line per event. */

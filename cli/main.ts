@@ -8,8 +8,9 @@ import { ConfigError } from '../lib/config';
 import { HelpRequested, UsageError, type CliIo, type Command, type CommandGroup } from './command';
 import { keysCommands } from './keys';
 import { runsCommands } from './runs';
+import { schedulesCommands } from './schedules';
 
-const groups: CommandGroup[] = [runsCommands, keysCommands];
+const groups: CommandGroup[] = [runsCommands, schedulesCommands, keysCommands];
 
 const commonOptions = [
   'Options of every command:',

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { RunEvent, RunSpecInput, RunStatus } from '../lib/api-client';
 import {
   clientFrom,
@@ -6,9 +5,9 @@ import {
   listOption,
   parseCommandArgs,
   print,
+  readSpec,
   requirePositional,
   UsageError,
-  type CliIo,
   type Command,
   type CommandGroup,
 } from './command';
@@ -36,18 +35,6 @@ const echoPlan = (message: string): RunSpecInput => ({
   name: 'echo',
   plan: { steps: [{ id: 'echo', tool: 'builtin.echo', args: { message } }] },
 });
-
-/** The spec as given; the API validates it and answers with every problem. */
-async function readSpec(source: string, io: CliIo): Promise<RunSpecInput> {
-  const text = source === '-' ? await io.readStdin() : await readFile(source, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`cannot read spec file ${source}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
-  });
-  try {
-    return JSON.parse(text) as RunSpecInput;
-  } catch (error) {
-    throw new Error(`the spec ${source === '-' ? 'on stdin' : `in ${source}`} is not valid JSON: ${(error as Error).message}`);
-  }
-}
 
 const list: Command = {
   name: 'list',

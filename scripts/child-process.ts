@@ -27,16 +27,19 @@ export function formatLogLine(line: string): string {
   }
 }
 
-/** Spawns a child whose output is prefixed with its name; `stop()` sends SIGTERM, then SIGKILL after a grace period. */
+/** Spawns a child whose output is prefixed with its name (`onOutputLine` sees each line as written); `stop()` sends SIGTERM, then SIGKILL after a grace period. */
 export function spawnManaged(
   name: string,
   command: string,
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; write: (line: string) => void },
+  options: { cwd: string; env: NodeJS.ProcessEnv; write: (line: string) => void; onOutputLine?: (line: string) => void },
 ): ManagedChild {
   const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => options.write(`[${name}] ${formatLogLine(line)}`));
+    createInterface({ input: stream }).on('line', (line) => {
+      options.onOutputLine?.(line);
+      options.write(`[${name}] ${formatLogLine(line)}`);
+    });
   }
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));

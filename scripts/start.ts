@@ -53,7 +53,13 @@ async function main(): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
     say(`flightdeck: stopping (${reason})…`);
-    await Promise.all(children.map((child) => child.stop()));
+    // Each child drains on SIGTERM (SIGKILL after a grace period); how it ended shows whether it did.
+    await Promise.all(
+      children.map(async (child) => {
+        await child.stop();
+        say(`flightdeck: ${child.name} stopped (${await child.exited})`);
+      }),
+    );
     await infra.stop();
     say('flightdeck: stopped.');
     process.exit(exitCode);

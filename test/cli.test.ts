@@ -46,6 +46,7 @@ describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
     specDir = await mkdtemp(path.join(os.tmpdir(), 'flightdeck-cli-'));
   });
   afterAll(async () => {
+    for (const id of ['cli-hourly', 'cli-new-year']) await stack?.client.deleteSchedule(id).catch(() => undefined);
     await stack?.close();
   });
 
@@ -179,6 +180,76 @@ describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
     expect(again.stderr).toContain('conflict (HTTP 409)');
   });
 
+  it('creates, lists, shows, pauses, unpauses, triggers and deletes a schedule', async () => {
+    const specPath = path.join(specDir, 'scheduled.json');
+    await writeFile(specPath, JSON.stringify({ name: 'cli-tick', plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: 'tick' } }] } }));
+    const created = await cli(['schedules', 'create', specPath, '--every', '1h', '--id', 'cli-hourly', '--note', 'from the cli']);
+    expect(created).toMatchObject({ code: 0, stdout: 'cli-hourly\n' });
+    expect(created.stderr).toMatch(/^next: \d{4}-\d\d-\d\dT\S+; Temporal UI: \S+\/schedules\//);
+    const fromStdin = await cli(['schedules', 'create', '-', '--cron', '0 0 1 1 *', '--timezone', 'Europe/Paris', '--id', 'cli-new-year', '--paused', '--json'], JSON.stringify({ name: 'cli-yearly', plan: { steps: [{ id: 'say', tool: 'builtin.echo' }] } }));
+    expect(fromStdin.code).toBe(0);
+    expect(JSON.parse(fromStdin.stdout).schedule).toMatchObject({ id: 'cli-new-year', cron: '0 0 1 1 *', timezone: 'Europe/Paris', paused: true, spec: { name: 'cli-yearly' } });
+
+    const listed = await cli(['schedules', 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')[0]).toMatch(/^ID\s+WHEN\s+STATE\s+NEXT\s+RUN NAME$/);
+    expect(listed.stdout).toMatch(/^cli-hourly\s+every 1h\s+active\s+\d{4}-\S+Z\s+cli-tick$/m);
+    expect(listed.stdout).toMatch(/^cli-new-year\s+cron 0 0 1 1 \* \(Europe\/Paris\)\s+paused\s+-\s+cli-yearly$/m);
+
+    expect(await cli(['schedules', 'pause', 'cli-hourly', '--note', 'holiday'])).toMatchObject({ code: 0, stdout: 'paused cli-hourly\n' });
+    // Temporal keeps one note per schedule: each pause and unpause replaces it.
+    const paused = await cli(['schedules', 'show', 'cli-hourly']);
+    expect(paused.stdout).toMatch(/^state:\s+paused$/m);
+    expect(paused.stdout).toMatch(/^note:\s+holiday$/m);
+    const unpaused = await cli(['schedules', 'unpause', 'cli-hourly']);
+    expect(unpaused.code).toBe(0);
+    expect(unpaused.stdout).toMatch(/^unpaused cli-hourly \(next: \d{4}-/);
+
+    expect(await cli(['schedules', 'trigger', 'cli-hourly'])).toMatchObject({ code: 0, stdout: 'triggered cli-hourly\n' });
+    let ticks = (await stack.client.getSchedule('cli-hourly')).recentRuns;
+    for (let i = 0; i < 150 && ticks.length === 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      ticks = (await stack.client.getSchedule('cli-hourly')).recentRuns;
+    }
+    const runId = ticks[0]!.runId;
+    expect(await stack.waitForRun(runId)).toMatchObject({ status: 'completed', name: 'cli-tick' });
+    const shownText = await cli(['schedules', 'show', 'cli-hourly']);
+    expect(shownText.stdout).toMatch(/^state:\s+active$/m);
+    expect(shownText.stdout).toMatch(/^note:\s+unpaused /m);
+    expect(shownText.stdout).toContain(`recent runs:\n  `);
+    expect(shownText.stdout).toContain(runId);
+
+    expect(await cli(['schedules', 'delete', 'cli-hourly'])).toMatchObject({ code: 0, stdout: 'deleted cli-hourly\n' });
+    expect(await cli(['schedules', 'delete', 'cli-new-year', '--json'])).toMatchObject({ code: 0 });
+    const gone = await cli(['schedules', 'show', 'cli-hourly']);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('error: not_found (HTTP 404)');
+    expect((await stack.client.listSchedules()).map((schedule) => schedule.id)).not.toEqual(expect.arrayContaining(['cli-new-year']));
+  }, 180_000);
+
+  it('refuses a wrong schedules command line (exit 2) and prints what the API rejects (exit 1)', async () => {
+    const specPath = path.join(specDir, 'schedule-spec.json');
+    await writeFile(specPath, JSON.stringify({ plan: { steps: [{ id: 'say', tool: 'builtin.echo' }] } }));
+    const neither = await cli(['schedules', 'create', specPath]);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toMatch(/^error: give exactly one of --cron and --every\n\nUsage:\n {2}flightdeck schedules create <spec\.json \| ->/);
+    expect((await cli(['schedules', 'create', specPath, '--cron', '@daily', '--every', '1h'])).code).toBe(2);
+    expect((await cli(['schedules', 'create', '--every', '1h'])).stderr).toContain('error: missing <spec.json | ->');
+    expect((await cli(['schedules', 'pause'])).stderr).toContain('error: missing <schedule-id>');
+
+    const badCron = await cli(['schedules', 'create', specPath, '--cron', 'every tuesday']);
+    expect(badCron.code).toBe(1);
+    expect(badCron.stderr).toContain('error: validation_failed (HTTP 400)');
+    expect(badCron.stderr).toMatch(/^ {2}- cron: a cron expression of 5–7 fields/m);
+    const badZone = await cli(['schedules', 'create', specPath, '--every', '1h', '--timezone', 'Mars/Olympus']);
+    expect(badZone.stderr).toMatch(/^ {2}- timezone: an IANA time zone/m);
+    expect((await cli(['schedules', 'trigger', 'no-such-schedule'])).stderr).toContain('not_found (HTTP 404)');
+
+    const help = await cli(['schedules', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('flightdeck schedules trigger <schedule-id> [--note <text>]');
+  }, 180_000);
+
   it('creates, lists and revokes API keys', async () => {
     const created = await cli(['keys', 'create', '--name', 'cli viewer', '--role', 'viewer', '--json']);
     expect(created.code).toBe(0);
@@ -193,5 +264,5 @@ describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
     expect(revoked).toMatchObject({ code: 0, stdout: `revoked ${apiKey.id} (cli viewer)\n` });
     expect((await flightdeck(['runs', 'list'], { env: { ...env, FLIGHTDECK_API_KEY: key } })).code).toBe(1);
     expect((await cli(['keys', 'create', '--name', 'x', '--role', 'boss'])).code).toBe(2);
-  });
+  }, 120_000);
 });

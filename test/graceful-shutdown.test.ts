@@ -39,4 +39,37 @@ describe('graceful worker shutdown', () => {
       await second.stop();
     }
   }, 90_000);
+
+  it('writes the Temporal SDK\'s log lines as pino JSON carrying runId and workflowId', async () => {
+    const worker = startWorkerProcess(stack.taskQueue);
+    try {
+      // Each failed attempt makes the SDK's activity logger warn "Activity failed" (LOG_LEVEL is warn).
+      const runId = await startRun(stack, { plan: { steps: [{ id: 'shaky', tool: 'builtin.flaky', args: { failures: 1 } }] } });
+      expect(typesOf(await waitForEnd(stack, runId, 60_000)).at(-1)).toBe('run.completed');
+      await worker.stop();
+      expect(worker.hasCrashed()).toBe(false);
+
+      const records = worker.rawOutput().flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+      const failed = records.find((record) => record.msg === 'Activity failed' && record.workflowId === runId);
+      if (!failed) throw new Error(`no "Activity failed" JSON line for ${runId} in:\n${worker.rawOutput().join('\n')}`);
+      expect(failed).toMatchObject({
+        level: 40,
+        process: 'worker',
+        runId,
+        workflowId: runId,
+        temporalRunId: expect.any(String),
+        attempt: 1,
+        err: { message: expect.stringContaining('fails on purpose') },
+      });
+      expect(failed).not.toHaveProperty('error');
+    } finally {
+      await worker.stop();
+    }
+  }, 90_000);
 });

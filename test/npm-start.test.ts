@@ -2,7 +2,7 @@
  * `npm start` as a user runs it: a child process group, embedded Postgres and a Temporal dev server of
  * its own (on free ports, data in a temp folder), a run started over HTTP, the dashboard listing it,
  * then Ctrl-C (SIGINT to the group) and a check that nothing is left running. A second start must
- * reuse the data.
+ * reuse the data; it is stopped with SIGTERM to npm alone, as a supervisor would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -24,9 +24,17 @@ async function startFlightdeck(env: NodeJS.ProcessEnv): Promise<Started> {
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 150_000;
+  const deadline = Date.now() + 300_000;
   while (!output.includes('Press Ctrl-C to stop.')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // Never leave its group (APIs, workers, the dashboard) running behind a failed test.
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      throw new Error(`npm start did not come up:\n${output}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const adminKey = /Admin API key\s+(\S+)/.exec(output)?.[1];
@@ -36,8 +44,25 @@ async function startFlightdeck(env: NodeJS.ProcessEnv): Promise<Started> {
 
 /** Ctrl-C: SIGINT to the whole process group; resolves when every process of the group is gone. */
 async function pressCtrlC(started: Started): Promise<void> {
+  process.kill(-(started.child.pid as number), 'SIGINT');
+  await groupGone(started, 'Ctrl-C');
+}
+
+/**
+ * SIGTERM to `npm start` alone, as a supervisor (systemd, a container runtime) stops it: no signal
+ * reaches the children from outside. Resolves with npm's exit code (or signal) once the whole group is gone.
+ */
+async function sendSigterm(started: Started): Promise<number | string> {
+  const exited = new Promise<number | string>((resolve) => started.child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  process.kill(started.child.pid as number, 'SIGTERM');
+  const outcome = await exited;
+  await groupGone(started, 'SIGTERM');
+  return outcome;
+}
+
+/** Resolves when no process of the group is left; kills the rest and fails after 30 s. */
+async function groupGone(started: Started, after: string): Promise<void> {
   const pgid = started.child.pid as number;
-  process.kill(-pgid, 'SIGINT');
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
@@ -47,7 +72,7 @@ async function pressCtrlC(started: Started): Promise<void> {
     }
     if (Date.now() > deadline) {
       process.kill(-pgid, 'SIGKILL');
-      throw new Error(`processes were left running after Ctrl-C:\n${started.output()}`);
+      throw new Error(`processes were left running after ${after}:\n${started.output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -140,13 +165,22 @@ describe('npm start', () => {
     expect(first.output()).toContain('flightdeck: stopped.');
 
     const second = await startFlightdeck(env);
+    let stopped: number | string = 'not stopped';
     try {
       expect(second.adminKey).toBe(first.adminKey);
       expect(second.output()).toContain('database schema is up to date');
       const run = await fetch(`http://localhost:${ports.api}/v1/runs/${runId}`, { headers: { authorization: `Bearer ${second.adminKey}` } });
       expect(run.status).toBe(200);
     } finally {
-      await pressCtrlC(second);
+      stopped = await sendSigterm(second);
     }
-  }, 400_000);
+    // npm forwards SIGTERM to start.ts, which stops every child with SIGTERM and exits 0. The dashboard
+    // (`next dev` and its next-server) ends by itself, not by the SIGKILL after the grace period.
+    expect([0, 143, 'SIGTERM']).toContain(stopped);
+    expect(second.output()).toContain('flightdeck: stopping (SIGTERM)');
+    expect(second.output()).toMatch(/^flightdeck: web stopped \((0|143|SIGTERM)\)$/m);
+    expect(second.output()).not.toMatch(/^flightdeck: \S+ stopped \(SIGKILL\)$/m);
+    expect(second.output()).toContain('flightdeck: stopped.');
+    await expect(fetch(`http://localhost:${ports.web}/`)).rejects.toThrow();
+  }, 900_000);
 });

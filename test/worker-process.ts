@@ -12,15 +12,19 @@ export interface WorkerProcess {
   stop(): Promise<void>;
   /** Its last output lines, for failure messages. */
   outputTail(): string[];
+  /** Every line it wrote, as written (pino JSON lines unformatted). */
+  rawOutput(): string[];
 }
 
 /** The real worker entry point (`node --import tsx worker/main.ts`) as a child process on `taskQueue`. */
 export function startWorkerProcess(taskQueue: string, env: Record<string, string> = {}): WorkerProcess {
   const lines: string[] = [];
+  const rawLines: string[] = [];
   const child = spawnManaged('worker', process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     cwd: repoRoot,
     // DATABASE_URL, TEMPORAL_ADDRESS and WORKFLOW_BUNDLE_PATH come from global-setup via process.env.
     env: { ...process.env, ...env, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn' },
+    onOutputLine: (line) => rawLines.push(line),
     write: (line) => {
       lines.push(line);
       if (lines.length > 40) lines.shift();
@@ -41,5 +45,6 @@ export function startWorkerProcess(taskQueue: string, env: Record<string, string
       return child.stop();
     },
     outputTail: () => [...lines],
+    rawOutput: () => [...rawLines],
   };
 }

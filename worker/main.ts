@@ -1,4 +1,4 @@
-import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
+import { NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { createToolRegistry } from '../activities/tools/default-registry';
 import { loadEnvOrExit, workerEnvSchema } from '../lib/config';
 import { createDb } from '../lib/db';
@@ -8,6 +8,7 @@ import { createLogger } from '../lib/logger';
 import { startTracing } from '../lib/telemetry';
 import { createWorker } from './create-worker';
 import { startMetricsServer } from './metrics-server';
+import { PinoSdkLogger } from './pino-sdk-logger';
 
 /** The SDK's own log lines follow LOG_LEVEL, but its routine lifecycle chatter stays out of `npm start`. */
 function sdkLogLevel(level: string): LogLevel {
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   configureLogRedaction({ extraKeys: env.FLIGHTDECK_REDACT_KEYS });
   const log = createLogger('worker', env.LOG_LEVEL);
   Runtime.install({
-    logger: new DefaultLogger(sdkLogLevel(env.LOG_LEVEL)),
+    logger: new PinoSdkLogger(log, sdkLogLevel(env.LOG_LEVEL)),
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
       ...(env.TEMPORAL_SDK_METRICS_PORT === undefined ? {} : { metrics: { prometheus: { bindAddress: `0.0.0.0:${env.TEMPORAL_SDK_METRICS_PORT}` } } }),
