@@ -136,7 +136,7 @@ describe('Composio tools (against a test double of the Composio API)', () => {
       userId: 'user-1',
       timeout: '1s',
       message: expect.stringContaining('No connected account found for user user-1'),
-      connect: { method: 'POST', path: '/v1/connections', body: { userId: 'user-1', toolkit: 'github' } },
+      connect: { method: 'POST', path: '/v1/connections', body: { userId: 'user-1', authConfigId: '<a Composio auth config of github>' } },
     });
     expect(dataOf(events, 'run.failed')[0].error).toMatchObject({ errorClass: 'ConnectionRequired', message: expect.stringContaining('none was connected within 1s') });
     expect(fake.executionsOf(createIssue.slug).filter((request) => request.at >= new Date(events[0]!.at).getTime())).toHaveLength(1);

@@ -115,7 +115,7 @@ describe('secrets never leave where they belong', () => {
     const rows = await db.raw<{ rows: Array<{ text: string }> }>('select row_to_json(e)::text as text from run_events e where tenant_id = ?', [tenantId]);
     const runRows = await db.raw<{ rows: Array<{ text: string }> }>('select row_to_json(r)::text as text from runs r where tenant_id = ?', [tenantId]);
     expect(rows.rows.length).toBeGreaterThan(10);
-    expect(workerOutput).toContain('[DEBUG] Activity completed');
+    expect(workerOutput).toContain('"msg":"Activity completed"');
     expect(apiOutput.length).toBeGreaterThan(0);
 
     const places = {

@@ -71,8 +71,9 @@ export class ConnectionGate {
           connectedAccountId: missing.connectedAccountId,
           message,
           timeout: waitTimeout,
-          // Where to start a connection; the API signals this run once the account is ACTIVE.
-          connect: { method: 'POST', path: '/v1/connections', body: { userId: missing.userId, toolkit } },
+          // Where to start a connection (with an auth config of this toolkit); the API signals this run
+          // once the account is ACTIVE.
+          connect: { method: 'POST', path: '/v1/connections', body: { userId: missing.userId, authConfigId: `<a Composio auth config of ${toolkit}>` } },
         },
       },
     ]);
