@@ -41,7 +41,9 @@ describe('schedules (Temporal Schedules on the real dev server)', () => {
     expect(events.at(-1)?.type).toBe('run.completed');
     expect((await stack.request('GET', `/v1/runs/${runId}/verify`)).body.ok).toBe(true);
 
-    // A second tick is a second run.
+    // A second tick is a second run. Temporal names a tick's workflow by its time to the second, so
+    // two triggers within one second are one tick: trigger again in a later second.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     await stack.client.controlSchedule(schedule.id, 'trigger');
     const twice = await until('a second tick', () => stack.client.getSchedule(schedule.id), (current: Schedule) => current.recentRuns.length >= 2);
     expect(new Set(twice.recentRuns.map((tick) => tick.runId)).size).toBe(2);
