@@ -190,8 +190,13 @@ describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
     expect(fromStdin.code).toBe(0);
     expect(JSON.parse(fromStdin.stdout).schedule).toMatchObject({ id: 'cli-new-year', cron: '0 0 1 1 *', timezone: 'Europe/Paris', paused: true, spec: { name: 'cli-yearly' } });
 
-    const listed = await cli(['schedules', 'list']);
-    expect(listed.code).toBe(0);
+    // Temporal's schedule list is eventually consistent: a schedule just created may take a moment to show.
+    let listed = await cli(['schedules', 'list']);
+    for (let i = 0; i < 50 && listed.code === 0 && !(/^cli-hourly\s/m.test(listed.stdout) && /^cli-new-year\s/m.test(listed.stdout)); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      listed = await cli(['schedules', 'list']);
+    }
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
     expect(listed.stdout.split('\n')[0]).toMatch(/^ID\s+WHEN\s+STATE\s+NEXT\s+RUN NAME$/);
     expect(listed.stdout).toMatch(/^cli-hourly\s+every 1h\s+active\s+\d{4}-\S+Z\s+cli-tick$/m);
     expect(listed.stdout).toMatch(/^cli-new-year\s+cron 0 0 1 1 \* \(Europe\/Paris\)\s+paused\s+-\s+cli-yearly$/m);
