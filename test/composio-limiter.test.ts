@@ -64,4 +64,13 @@ describe('ComposioLimiter (state in Postgres)', () => {
     // A shorter hold never shortens a longer one.
     expect(await limiter.acquire(keys)).toMatchObject({ reason: 'held' });
   });
+
+  it('holds a key never acquired before, for callers with and without limits on it', async () => {
+    const unlimited = new ComposioLimiter(db, []);
+    const limited = new ComposioLimiter(db, [{ scope: 'toolkit', slug: 'notion', rate: { count: 5, perMs: 1000 } }]);
+    await unlimited.hold(unlimited.keysFor('notion', 'NOTION_CREATE_PAGE', `${user}-cold`), 60_000);
+    expect(await unlimited.acquire(unlimited.keysFor('notion', 'NOTION_SEARCH', `${user}-cold`))).toMatchObject({ reason: 'held' });
+    expect(await limited.acquire(limited.keysFor('notion', 'NOTION_SEARCH', `${user}-cold`))).toMatchObject({ reason: 'held' });
+    expect(isLimitWait(await unlimited.acquire(unlimited.keysFor('notion', 'NOTION_SEARCH', `${user}-warm`)))).toBe(false);
+  });
 });

@@ -66,6 +66,7 @@ export class ComposioLimiter {
    * backs off with the call's earlier waits (`waitsSoFar`), so a long-held slot costs few polls.
    */
   async acquire(keys: LimitKey[], waitsSoFar = 0): Promise<LimitSlot | LimitWaitDetails> {
+    if (keys.every((key) => key.concurrency === undefined && !key.rate)) return this.unlimited(keys);
     const concurrencyWaitMs = Math.min(this.concurrencyRetryMaxMs, this.concurrencyRetryMs * 2 ** Math.min(waitsSoFar, 16));
     const leaseIds: string[] = [];
     const wait = await this.db.transaction(async (trx) => {
@@ -127,10 +128,25 @@ export class ComposioLimiter {
     return this.slot(leaseIds);
   }
 
+  /** Keys with no configured limit take nothing: one read checks whether a 429 holds any of them. */
+  private async unlimited(keys: LimitKey[]): Promise<LimitSlot | LimitWaitDetails> {
+    const held = (
+      await this.db.raw<{ rows: Array<{ key: string; wait_ms: string | number }> }>(
+        `SELECT key, extract(epoch FROM held_until - now()) * 1000 AS wait_ms FROM composio_limit_keys
+         WHERE key = ANY(?::text[]) AND held_until > now() ORDER BY held_until DESC LIMIT 1`,
+        [keys.map((key) => key.key)],
+      )
+    ).rows[0];
+    return held ? { key: held.key, reason: 'held', waitMs: Math.ceil(Number(held.wait_ms)) } : this.slot([]);
+  }
+
   /** A 429 for these keys: every call of theirs waits until `ms` from now (the longest hold wins). */
   async hold(keys: LimitKey[], ms: number): Promise<void> {
+    // An upsert: a key without limits has no row until its first 429.
     await this.db.raw(
-      `UPDATE composio_limit_keys SET held_until = GREATEST(COALESCE(held_until, now()), now() + ? * interval '1 millisecond') WHERE key = ANY(?::text[])`,
+      `INSERT INTO composio_limit_keys AS limit_key (key, tokens, refilled_at, held_until)
+       SELECT key, 0, now(), now() + ? * interval '1 millisecond' FROM unnest(?::text[]) AS held(key)
+       ON CONFLICT (key) DO UPDATE SET held_until = GREATEST(COALESCE(limit_key.held_until, now()), EXCLUDED.held_until)`,
       [ms, keys.map((key) => key.key)],
     );
   }
