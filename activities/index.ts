@@ -11,6 +11,7 @@ import {
   type RecordEventInput,
 } from '../lib/workflow-contract';
 import { callChatCompletions, type ModelProviderConfig } from './call-model';
+import { purgeExpiredRunsActivity } from './purge-expired-runs';
 import { startScheduledRunActivity, type RunStarterDeps } from './start-scheduled-run';
 import type { ToolRegistry } from './tools/registry';
 
@@ -26,6 +27,9 @@ export interface ActivityDeps {
 export function createActivities({ db, tools, model = {}, runStarter }: ActivityDeps) {
   return {
     startScheduledRun: startScheduledRunActivity({ db, tools, runStarter }),
+
+    /** The retention schedule's daily purge (workflows/retention-purge.ts). */
+    purgeExpiredRuns: purgeExpiredRunsActivity({ db }),
 
     /** Runs one tool call. The event-log interceptor records its attempts around this. */
     async executeTool(call: ExecuteToolInput): Promise<unknown> {

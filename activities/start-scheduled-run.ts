@@ -2,16 +2,15 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { startRun } from '../api/run-service';
+import type { RunStartSettings } from '../lib/config';
 import { AppError } from '../lib/errors';
 import { InFlight } from '../lib/in-flight';
 import { scheduleActor, tickIdempotencyKey, type ScheduledRunInput, type ScheduledRunResult } from '../lib/schedule-contract';
 import type { ToolRegistry } from './tools/registry';
 
-/** What a schedule tick needs to start a run as the API does. */
-export interface RunStarterDeps {
+/** What a schedule tick needs to start a run as the API does: the worker's client and the same run-start settings. */
+export interface RunStarterDeps extends RunStartSettings {
   temporal: Client;
-  taskQueue: string;
-  historyEventsLimit?: number;
 }
 
 /**

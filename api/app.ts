@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { ComposioSdk } from '../activities/tools/composio/composio-sdk';
 import type { ToolRegistry } from '../activities/tools/registry';
+import type { RunStartSettings } from '../lib/config';
 import type { InFlight } from '../lib/in-flight';
 import { requireAuth, type Authenticator } from './auth';
 import { errorHandler, notFoundHandler } from './error-handler';
@@ -24,14 +25,12 @@ import { healthRouter, toolsRouter } from './routes/system';
 import { verifyRouter } from './routes/verify';
 import { traceRequests } from './trace-requests';
 
-export interface AppDeps extends PresenterContext {
+export interface AppDeps extends PresenterContext, RunStartSettings {
   db: Knex;
   temporal: Client;
   /** Every call to Temporal goes through this, so shutdown can wait for calls still retrying. */
   temporalCalls: InFlight;
   tools: ToolRegistry;
-  taskQueue: string;
-  historyEventsLimit?: number;
   authenticator: Authenticator;
   log: Logger;
   /** The Composio SDK for the connections routes; null when the provider is off. */

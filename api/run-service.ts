@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { ToolRegistry } from '../activities/tools/registry';
+import type { RunStartSettings } from '../lib/config';
 import { AppError } from '../lib/errors';
 import type { InFlight } from '../lib/in-flight';
 import { appendEvents } from '../lib/event-log';
@@ -17,13 +18,12 @@ import { resolveRunPolicies } from './resolve-run';
 /** How long a POST waits for Temporal to accept the workflow before answering 503. */
 const startDeadlineMs = 10_000;
 
-export interface RunServiceDeps {
-  historyEventsLimit?: number;
+/** Task queue and history limit come from `runStartSettings` (lib/config.ts) in the API and the worker alike. */
+export interface RunServiceDeps extends RunStartSettings {
   db: Knex;
   temporal: Client;
   temporalCalls: InFlight;
   tools: ToolRegistry;
-  taskQueue: string;
 }
 
 export interface StartRunResult {

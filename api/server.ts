@@ -1,14 +1,13 @@
 import { Client, Connection } from '@temporalio/client';
-import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { createComposioSdk } from '../activities/tools/composio/composio-sdk';
 import type { ToolRegistry } from '../activities/tools/registry';
-import type { ApiEnv } from '../lib/config';
+import { runStartSettings, type ApiEnv } from '../lib/config';
 import { InFlight } from '../lib/in-flight';
-import { startTracing } from '../lib/telemetry';
+import { runStartClientInterceptors, startTracing } from '../lib/telemetry';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { createApp } from './app';
 import { startConnectionPoller } from './connections';
@@ -33,7 +32,7 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
   const temporal = new Client({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
-    ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })] } } : {}),
+    interceptors: runStartClientInterceptors(tracing),
   });
   // Calls to Temporal still retrying when we close would hit a closed channel: close after them.
   const temporalCalls = new InFlight();
@@ -53,8 +52,7 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
     temporal,
     temporalCalls,
     tools,
-    taskQueue: env.TEMPORAL_TASK_QUEUE,
-    historyEventsLimit: env.FLIGHTDECK_HISTORY_EVENTS_LIMIT,
+    ...runStartSettings(env),
     authenticator,
     log,
     ...guards,

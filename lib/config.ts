@@ -153,8 +153,35 @@ function unpinnedToolkitProblems(env: NodeJS.ProcessEnv): Array<{ path: string; 
   return [{ path: 'COMPOSIO_TOOLKITS', message: `pin a version for ${unpinned.join(', ')} (slug@version) when NODE_ENV=production` }];
 }
 
+/**
+ * What every run start applies, whether `POST /v1/runs` (API) or a schedule tick (worker) starts
+ * it: both processes read it, and `runStartSettings` hands it to `startRun`.
+ */
+const runStartShape = {
+  /** Agent runs continue as new past this many history events (default: when Temporal suggests it). */
+  FLIGHTDECK_HISTORY_EVENTS_LIMIT: z.coerce.number().int().min(50).optional(),
+};
+
+export interface RunStartSettings {
+  taskQueue: string;
+  historyEventsLimit?: number;
+}
+
+export const runStartSettings = (env: { TEMPORAL_TASK_QUEUE: string; FLIGHTDECK_HISTORY_EVENTS_LIMIT?: number }): RunStartSettings => ({
+  taskQueue: env.TEMPORAL_TASK_QUEUE,
+  ...(env.FLIGHTDECK_HISTORY_EVENTS_LIMIT === undefined ? {} : { historyEventsLimit: env.FLIGHTDECK_HISTORY_EVENTS_LIMIT }),
+});
+
+/** `npm run retention` reads it, and the worker keeps the daily retention schedule in step with it. */
+const retentionShape = {
+  // '' is unset, not 0: `z.coerce.number` would read an empty variable as "purge everything finished".
+  FLIGHTDECK_RETENTION_DAYS: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).max(36_500).optional()),
+};
+
 export const workerEnvSchema = z.object({
   ...commonShape,
+  ...runStartShape,
+  ...retentionShape,
   /** Serve the worker's Prometheus metrics on this port (unset: off). */
   WORKER_METRICS_PORT: port.optional(),
   /** Serve the Temporal SDK's own (core) metrics in Prometheus format on this port (unset: off). */
@@ -186,8 +213,7 @@ export const apiEnvSchema = z.object({
     .default('http://localhost:3000,http://127.0.0.1:3000')
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0))
     .pipe(z.array(z.url().transform((origin) => new URL(origin).origin))),
-  /** Agent runs continue as new past this many history events (default: when Temporal suggests it). */
-  FLIGHTDECK_HISTORY_EVENTS_LIMIT: z.coerce.number().int().min(50).optional(),
+  ...runStartShape,
   /** How often the API checks whether users of runs in `awaiting_connection` now have an ACTIVE account (0: never). */
   COMPOSIO_CONNECTION_POLL_MS: z.coerce.number().int().min(0).default(15_000),
   ...composioShape,
@@ -197,8 +223,7 @@ export type ApiEnv = z.infer<typeof apiEnvSchema>;
 /** `npm run retention`: finished runs older than this many days are purged (lib/retention.ts). */
 export const retentionEnvSchema = z.object({
   DATABASE_URL: postgresUrl,
-  // '' is unset, not 0: `z.coerce.number` would read an empty variable as "purge everything finished".
-  FLIGHTDECK_RETENTION_DAYS: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).max(36_500).optional()),
+  ...retentionShape,
 });
 
 /** What `npm start` (the dev supervisor) reads before it provisions anything. */

@@ -15,7 +15,7 @@ export interface PurgedRun {
  */
 export async function purgeFinishedRuns(
   db: Knex,
-  options: { before: Date; tenantId?: string; actor: Actor; batchSize?: number },
+  options: { before: Date; tenantId?: string; actor: Actor; batchSize?: number; onBatch?: (purgedSoFar: number) => void },
 ): Promise<PurgedRun[]> {
   const batchSize = options.batchSize ?? 500;
   const purged: PurgedRun[] = [];
@@ -27,6 +27,7 @@ export async function purgeFinishedRuns(
       JSON.stringify(options.actor),
     ])) as { rows: Array<{ run_id: string; tenant_id: string; status: string; events: string }> };
     purged.push(...rows.map((row) => ({ runId: row.run_id, tenantId: row.tenant_id, status: row.status, events: Number(row.events) })));
+    options.onBatch?.(purged.length);
     if (rows.length < batchSize) return purged;
   }
 }

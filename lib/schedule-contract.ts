@@ -32,3 +32,24 @@ export const tickWorkflowIdPrefix = (tenantId: string, scheduleId: string): stri
  * so a retried activity finds the run its earlier attempt started.
  */
 export const tickIdempotencyKey = (tickWorkflowId: string): string => `schedule:${tickWorkflowId}`;
+
+/** The workflow the retention schedule starts each day (workflows/retention-purge.ts). */
+export const retentionWorkflowType = 'retentionPurge';
+
+export interface RetentionPurgeInput {
+  /** Finished runs that ended more than this many days before the purge are removed. */
+  days: number;
+}
+
+export interface RetentionPurgeResult {
+  purged: number;
+  events: number;
+  /** The cutoff used: runs that ended before it went. */
+  before: string;
+}
+
+/**
+ * The deployment's one retention schedule. Not under `fd:<tenant>:` (tenants' schedules), so no
+ * tenant's listing shows it; per task queue, so deployments sharing a namespace keep their own.
+ */
+export const retentionScheduleId = (taskQueue: string): string => `flightdeck-retention:${taskQueue}`;

@@ -5,6 +5,8 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { ClientInterceptors } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
 import { z } from 'zod';
 
 /** `OTEL_EXPORTER_OTLP_HEADERS`: `key=value,key2=value2`, as the OpenTelemetry spec writes it. */
@@ -79,3 +81,10 @@ export function startTracing(env: TelemetryEnv, defaultServiceName: string): Tra
     shutdown: () => provider.shutdown(),
   };
 }
+
+/**
+ * Client interceptors for any Temporal client that starts runs (the API's, and the worker's for
+ * schedule ticks), so the run's workflow spans join the caller's trace.
+ */
+export const runStartClientInterceptors = (tracing: Tracing | null): ClientInterceptors =>
+  tracing ? { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })] } : {};

@@ -67,7 +67,6 @@ export async function up(knex: Knex): Promise<void> {
     END;
     $$;
     REVOKE ALL ON FUNCTION ${purgeSignature} FROM PUBLIC;
-    GRANT EXECUTE ON FUNCTION ${purgeSignature} TO CURRENT_USER;
   `);
   // A superuser may hand the function to the role directly; another owner needs to be able to
   // SET ROLE to it (CREATEROLE gives admin of roles it made) and the role needs CREATE on the schema.
@@ -77,6 +76,9 @@ export async function up(knex: Knex): Promise<void> {
     await knex.raw('GRANT CREATE ON SCHEMA public TO flightdeck_maintenance; GRANT flightdeck_maintenance TO CURRENT_USER');
   }
   await knex.raw(`ALTER FUNCTION ${purgeSignature} OWNER TO flightdeck_maintenance`);
+  // After the hand-over: ALTER OWNER rewrites the old owner's own grant to the new owner, so a
+  // grant made before it would be gone (a superuser never noticed: it bypasses the check).
+  await knex.raw(`GRANT EXECUTE ON FUNCTION ${purgeSignature} TO CURRENT_USER`);
   if (!superuser) {
     // Membership would let the application role SET ROLE past the trigger: give it back.
     await knex.raw('REVOKE flightdeck_maintenance FROM CURRENT_USER; REVOKE CREATE ON SCHEMA public FROM flightdeck_maintenance');

@@ -52,12 +52,6 @@ const capturingIt = (page: () => Page) => (name: string, body: () => Promise<voi
     }
   }, 180_000);
 
-let built = false;
-/** One `next build` for both dashboards of this file, whichever describe runs first. */
-const buildOnce = () => {
-  if (!built) buildDashboard();
-  built = true;
-};
 
 const gated = (name: string) => ({ name, tags: ['gated'], plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { message: name }, approval: true }] } });
 
@@ -90,7 +84,7 @@ describe('the dashboard in a browser', () => {
     model = await new FakeChatCompletionsServer().start();
     model.script('m-ui-chat', [answer('Hello! What shall we talk about?')], answer('Noted, thank you.'));
     stack = await startTestStack({ env: { MODEL_BASE_URL: model.baseUrl, MODEL_API_KEY: 'test-model-key' } });
-    buildOnce();
+    await buildDashboard();
     dashboard = await startDashboard({ apiUrl: stack.apiUrl });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -284,7 +278,7 @@ describe('the dashboard in a browser: Composio connections', () => {
     stack = await startTestStack({
       env: { COMPOSIO_API_KEY: composioKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00', COMPOSIO_CONNECTION_POLL_MS: '0' },
     });
-    buildOnce();
+    await buildDashboard();
     dashboard = await startDashboard({ apiUrl: stack.apiUrl });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();

@@ -3,7 +3,7 @@
  * root), one `next build` per test run, and `next start` against a test API.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../scripts/free-port';
 
@@ -30,30 +30,78 @@ export function ensureChromium(): string {
 
 const nextEnv = (extra: Record<string, string> = {}) => ({ ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...extra });
 
-/**
- * `next build web` (once per test run: only the browser test file builds), output shown only on
- * failure. FLIGHTDECK_TEST_REUSE_WEB_BUILD=1 keeps an existing web/.next, for quick reruns while
- * working on the tests themselves.
- */
-export function buildDashboard(): void {
-  if (process.env.FLIGHTDECK_TEST_REUSE_WEB_BUILD === '1' && existsSync(path.join(repoRoot, 'web', '.next', 'BUILD_ID'))) return;
+function runNextBuild(): string | null {
   const result = spawnSync(process.execPath, [nextBin, 'build', 'web'], { cwd: repoRoot, env: nextEnv({ NODE_ENV: 'production' }), encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`next build failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+  return result.status === 0 ? null : `next build failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`;
+}
+
+const buildWaitMs = 15 * 60_000;
+
+/**
+ * `next build web`, once per test run however many test files (Jest worker processes) ask: the
+ * first takes a lock file in the run's state folder and builds, the others wait for its verdict.
+ * Output shown only on failure. FLIGHTDECK_TEST_REUSE_WEB_BUILD=1 keeps an existing web/.next,
+ * for quick reruns while working on the tests themselves.
+ */
+export async function buildDashboard(): Promise<void> {
+  if (process.env.FLIGHTDECK_TEST_REUSE_WEB_BUILD === '1' && existsSync(path.join(repoRoot, 'web', '.next', 'BUILD_ID'))) return;
+  const stateDir = process.env.FLIGHTDECK_TEST_STATE_DIR;
+  if (!stateDir) {
+    const failure = runNextBuild();
+    if (failure) throw new Error(failure);
+    return;
+  }
+  const verdictFile = path.join(stateDir, 'web-build.verdict');
+  try {
+    writeFileSync(path.join(stateDir, 'web-build.lock'), String(process.pid), { flag: 'wx' });
+  } catch {
+    const deadline = Date.now() + buildWaitMs;
+    while (!existsSync(verdictFile)) {
+      if (Date.now() > deadline) throw new Error(`another test file's next build gave no verdict within ${buildWaitMs / 60_000} min`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const verdict = readFileSync(verdictFile, 'utf8');
+    if (verdict !== 'ok') throw new Error(verdict);
+    return;
+  }
+  const failure = runNextBuild();
+  // Written whole, then renamed, so a waiter never reads half a verdict.
+  writeFileSync(`${verdictFile}.tmp`, failure ?? 'ok');
+  renameSync(`${verdictFile}.tmp`, verdictFile);
+  if (failure) throw new Error(failure);
 }
 
 export interface Dashboard {
   url: string;
+  /** The process started: `next` itself, or npm (which execs it through `web:start`). It leads its own process group. */
+  process: ChildProcess;
+  output(): string;
   stop(): Promise<void>;
 }
 
-/** `next start web` on a free port, against `apiUrl`; resolves once it answers. */
-export async function startDashboard(env: { apiUrl: string; temporalUiUrl?: string }): Promise<Dashboard> {
+/**
+ * The built dashboard on a free port, against `apiUrl`, started as `next start web` or as a
+ * deployment does, `npm run web:start`; resolves once it answers.
+ */
+export async function startDashboard(env: { apiUrl: string; temporalUiUrl?: string }, options: { via?: 'next' | 'npm' } = {}): Promise<Dashboard> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [nextBin, 'start', 'web', '--port', String(port), '--hostname', '127.0.0.1'], {
+  const serveArgs = ['--port', String(port), '--hostname', '127.0.0.1'];
+  const [command, args] =
+    options.via === 'npm' ? ['npm', ['run', 'web:start', '--', ...serveArgs]] : [process.execPath, [nextBin, 'start', 'web', ...serveArgs]];
+  const child: ChildProcess = spawn(command, args, {
     cwd: repoRoot,
     env: nextEnv({ FLIGHTDECK_API_URL: env.apiUrl, TEMPORAL_UI_URL: env.temporalUiUrl ?? 'http://localhost:8233', NODE_ENV: 'production' }),
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a test can tell that nothing of it is left.
+    detached: true,
   });
+  const killGroup = () => {
+    try {
+      process.kill(-(child.pid as number), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -61,25 +109,27 @@ export async function startDashboard(env: { apiUrl: string; temporalUiUrl?: stri
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`${command} ${args.join(' ')} exited with ${child.exitCode}:\n${output}`);
     try {
       if ((await fetch(`${url}/sign-in`)).ok) break;
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      killGroup();
       throw new Error(`next start did not answer within 60 s:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return {
     url,
+    process: child,
+    output: () => output,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      const timer = setTimeout(killGroup, 5_000);
       await exited;
       clearTimeout(timer);
     },

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../scripts/free-port';
+import { waitForGroupGone } from './process-group';
 
 const repoRoot = path.resolve(__dirname, '..');
 
@@ -61,22 +62,7 @@ async function sendSigterm(started: Started): Promise<number | string> {
 }
 
 /** Resolves when no process of the group is left; kills the rest and fails after 30 s. */
-async function groupGone(started: Started, after: string): Promise<void> {
-  const pgid = started.child.pid as number;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      process.kill(-pgid, 0);
-    } catch {
-      return; // ESRCH: no process left in the group
-    }
-    if (Date.now() > deadline) {
-      process.kill(-pgid, 'SIGKILL');
-      throw new Error(`processes were left running after ${after}:\n${started.output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const groupGone = (started: Started, after: string) => waitForGroupGone(started.child.pid as number, { after, describe: started.output });
 
 /** A free port whose next port is free too (API_PORT and API_PORT+1). */
 async function freePortPair(): Promise<number> {

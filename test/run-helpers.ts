@@ -57,3 +57,14 @@ export async function searchStatusOf(temporal: Client, runId: string, status: st
   }
   return seen;
 }
+
+/** Polls `read` until `done` holds (bounded by a generous deadline, never a proof by sleeping); returns the last value. */
+export async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

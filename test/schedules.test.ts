@@ -1,17 +1,8 @@
 import type { Schedule } from '../lib/api-client';
+import { until } from './run-helpers';
 import { startTestStack, type TestStack } from './stack';
 
 const echoSpec = { name: 'nightly-echo', tags: ['scheduled'], plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: 'tick' } }] } };
-
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('schedules (Temporal Schedules on the real dev server)', () => {
   let stack: TestStack;

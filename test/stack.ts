@@ -9,7 +9,7 @@ import type { Knex } from 'knex';
 import { createToolRegistry } from '../activities/tools/default-registry';
 import type { ToolRegistry } from '../activities/tools/registry';
 import { startApiServer, type ApiServer } from '../api/server';
-import { apiEnvSchema, parseEnv, workerEnvSchema, type WorkerEnv } from '../lib/config';
+import { apiEnvSchema, parseEnv, runStartSettings, workerEnvSchema, type WorkerEnv } from '../lib/config';
 import { createDb } from '../lib/db';
 import { configureLogRedaction } from '../lib/event-log';
 import { terminalStatuses } from '../lib/events';
@@ -144,6 +144,7 @@ async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex,
     shutdownGraceTime: '1s',
     workflowBundle: env.WORKFLOW_BUNDLE_PATH ? { codePath: env.WORKFLOW_BUNDLE_PATH } : undefined,
     tracing,
+    runStart: runStartSettings(env),
   });
   const running = worker.run();
   return {

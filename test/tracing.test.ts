@@ -1,5 +1,5 @@
 import { FakeOtlpCollector, type CollectedSpan } from './fake-otlp-collector';
-import { startRun, waitForEnd } from './run-helpers';
+import { startRun, until, waitForEnd } from './run-helpers';
 import { startTestStack, type TestStack } from './stack';
 
 /** Walks parent links up from `span`; the chain ends at a root (or a parent the collector never got). */
@@ -12,6 +12,21 @@ function ancestry(spans: CollectedSpan[], span: CollectedSpan): CollectedSpan[] 
     current = parent;
   }
   return chain;
+}
+
+/** Waits until the chain above `runId`'s tool-call span reaches a span named `rootName`; returns it (or what there is at the deadline). */
+async function chainOfRun(collector: FakeOtlpCollector, runId: string, rootName: string): Promise<CollectedSpan[]> {
+  // Workflow spans leave through a sink after the activity's own span: wait for the whole chain.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const activity = collector.spans.find((span) => span.name === 'RunActivity:executeTool' && span.attributes.temporalWorkflowId === runId);
+    const chain = activity ? ancestry(collector.spans, activity) : [];
+    if (chain.at(-1)?.name === rootName || Date.now() > deadline) {
+      if (chain.length === 0) throw new Error(`no activity span for ${runId}; got: ${collector.spans.map((span) => span.name).join(', ')}`);
+      return chain;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 describe('OpenTelemetry over OTLP/HTTP', () => {
@@ -30,17 +45,7 @@ describe('OpenTelemetry over OTLP/HTTP', () => {
     const runId = await startRun(stack, { name: 'traced', plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: 'hi' } }] } });
     await waitForEnd(stack, runId);
 
-    // Workflow spans leave through a sink after the activity's own span: wait for the whole chain.
-    const deadline = Date.now() + 30_000;
-    let chain: CollectedSpan[] = [];
-    for (;;) {
-      const activity = collector.spans.find((span) => span.name === 'RunActivity:executeTool' && span.attributes.temporalWorkflowId === runId);
-      chain = activity ? ancestry(collector.spans, activity) : [];
-      if (chain.at(-1)?.name === 'POST /v1/runs' || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    if (chain.length === 0) throw new Error(`no activity span for ${runId}; got: ${collector.spans.map((span) => span.name).join(', ')}`);
-
+    const chain = await chainOfRun(collector, runId, 'POST /v1/runs');
     const names = chain.map((span) => `${span.service}:${span.name}`);
     expect(names).toEqual([
       'flightdeck-worker:RunActivity:executeTool',
@@ -54,6 +59,29 @@ describe('OpenTelemetry over OTLP/HTTP', () => {
     expect(root.parentSpanId).toBeNull();
     expect(root.attributes).toMatchObject({ 'http.route': '/v1/runs', 'http.response.status_code': 201 });
     expect(collector.rejected).toEqual([]);
+  });
+
+  it('puts a schedule tick\'s run in the tick\'s trace: the worker starts it with the same client interceptors as the API', async () => {
+    const schedule = await stack.client.createSchedule({ id: 'traced', spec: { plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: {} }] } }, every: '1h' });
+    try {
+      await stack.client.controlSchedule(schedule.id, 'trigger');
+      const ticked = await until('a tick', () => stack.client.getSchedule(schedule.id), (current) => current.recentRuns.length >= 1);
+      const runId = ticked.recentRuns[0]!.runId;
+      await stack.waitForRun(runId);
+      const chain = await chainOfRun(collector, runId, 'RunWorkflow:scheduledRun');
+      expect(chain.map((span) => `${span.service}:${span.name}`)).toEqual([
+        'flightdeck-worker:RunActivity:executeTool',
+        'flightdeck-worker:StartActivity:executeTool',
+        'flightdeck-worker:RunWorkflow:agentRun',
+        'flightdeck-worker:StartWorkflow:agentRun',
+        'flightdeck-worker:RunActivity:startScheduledRun',
+        'flightdeck-worker:StartActivity:startScheduledRun',
+        'flightdeck-worker:RunWorkflow:scheduledRun',
+      ]);
+      expect(new Set(chain.map((span) => span.traceId)).size).toBe(1);
+    } finally {
+      await stack.client.deleteSchedule(schedule.id);
+    }
   });
 
   it('continues a caller\'s trace from its traceparent header', async () => {

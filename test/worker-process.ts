@@ -23,7 +23,8 @@ export function startWorkerProcess(taskQueue: string, env: Record<string, string
   const child = spawnManaged('worker', process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     cwd: repoRoot,
     // DATABASE_URL, TEMPORAL_ADDRESS and WORKFLOW_BUNDLE_PATH come from global-setup via process.env.
-    env: { ...process.env, ...env, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn' },
+    // LOG_LEVEL warn unless the test asks for the worker's info lines.
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, TEMPORAL_TASK_QUEUE: taskQueue },
     onOutputLine: (line) => rawLines.push(line),
     write: (line) => {
       lines.push(line);

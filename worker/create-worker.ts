@@ -20,7 +20,8 @@ import { createActivities } from '../activities';
 import type { ModelProviderConfig } from '../activities/call-model';
 import { eventLogInterceptor } from '../activities/event-log-interceptor';
 import type { ToolRegistry } from '../activities/tools/registry';
-import type { Tracing } from '../lib/telemetry';
+import type { RunStartSettings } from '../lib/config';
+import { runStartClientInterceptors, type Tracing } from '../lib/telemetry';
 
 export const workflowsPath = path.resolve(__dirname, '..', 'workflows', 'index.ts');
 
@@ -65,8 +66,8 @@ export interface WorkerOptions {
   shutdownGraceTime?: string;
   /** A prebuilt bundle (tests, production); without one the worker bundles at start. */
   workflowBundle?: WorkflowBundleOption;
-  /** Passed to runs that schedule ticks start, as the API passes FLIGHTDECK_HISTORY_EVENTS_LIMIT. */
-  historyEventsLimit?: number;
+  /** What runs that schedule ticks start get (`runStartSettings`, as the API applies); default: this task queue, no history limit. */
+  runStart?: RunStartSettings;
   /** OpenTelemetry (lib/telemetry.ts); null or unset: no spans leave the worker. */
   tracing?: Tracing | null;
 }
@@ -84,7 +85,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       tools: options.tools,
       model: options.model,
       // Schedule ticks start runs over the worker's own connection, on the queue it serves.
-      runStarter: { temporal: new Client({ connection: options.connection, namespace: options.namespace }), taskQueue: options.taskQueue, historyEventsLimit: options.historyEventsLimit },
+      runStarter: { temporal: new Client({ connection: options.connection, namespace: options.namespace, interceptors: runStartClientInterceptors(tracing) }), ...(options.runStart ?? { taskQueue: options.taskQueue }) },
     }),
     interceptors: {
       activity: [...(tracing ? [tracingActivityInterceptor(tracing)] : []), eventLogInterceptor(options.db, options.tools)],

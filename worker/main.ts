@@ -1,6 +1,7 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { createToolRegistry } from '../activities/tools/default-registry';
-import { loadEnvOrExit, workerEnvSchema } from '../lib/config';
+import { loadEnvOrExit, runStartSettings, workerEnvSchema } from '../lib/config';
 import { createDb } from '../lib/db';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { configureLogRedaction } from '../lib/event-log';
@@ -9,6 +10,7 @@ import { startTracing } from '../lib/telemetry';
 import { createWorker } from './create-worker';
 import { startMetricsServer } from './metrics-server';
 import { PinoSdkLogger } from './pino-sdk-logger';
+import { ensureRetentionSchedule } from './retention-schedule';
 
 /** The SDK's own log lines follow LOG_LEVEL, but its routine lifecycle chatter stays out of `npm start`. */
 function sdkLogLevel(level: string): LogLevel {
@@ -41,6 +43,14 @@ async function main(): Promise<void> {
       model: { baseUrl: env.MODEL_BASE_URL, apiKey: env.MODEL_API_KEY },
       workflowBundle,
       tracing,
+      runStart: runStartSettings(env),
+    });
+    // After Worker.create has proven the connection and namespace: a failure here stops the boot,
+    // since an operator who set FLIGHTDECK_RETENTION_DAYS expects the purge to happen.
+    await ensureRetentionSchedule(new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }), {
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      days: env.FLIGHTDECK_RETENTION_DAYS,
+      log,
     });
     const metrics = env.WORKER_METRICS_PORT === undefined ? null : await startMetricsServer(env.WORKER_METRICS_PORT);
     log.info(
