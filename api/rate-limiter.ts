@@ -37,10 +37,13 @@ export class RateLimiter {
   }
 }
 
-/** The 429 every limit answers with; `retryAfterMs` goes to `Retry-After` (seconds) and the details. */
-export function rateLimitedError(retryAfterMs: number): AppError {
+/**
+ * The 429 every limit answers with; `retryAfterMs` goes to `Retry-After` (seconds) and the details,
+ * with `refused` (what was not done, e.g. a ws subscribe's runId) so the caller can send it again.
+ */
+export function rateLimitedError(retryAfterMs: number, refused: Record<string, unknown> = {}): AppError {
   const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new AppError('rate_limited', `too many requests for this API key; retry after ${retryAfterSeconds} s`, { retryAfterSeconds });
+  return new AppError('rate_limited', `too many requests for this API key; retry after ${retryAfterSeconds} s`, { ...refused, retryAfterSeconds });
 }
 
 /** Which bucket a caller draws from: the key's id (the bootstrap admin key is "admin"). */
