@@ -115,21 +115,20 @@ export class StreamHub {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
         return;
       }
-      this.options.authenticator.authenticate(tokenOf(request, { allowQuery: true })).then(
-        (principal) => {
-          const waitMs = rateLimiter?.take(rateLimitKey(principal)) ?? 0;
-          if (waitMs > 0) {
-            socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.max(1, Math.ceil(waitMs / 1000))}\r\nConnection: close\r\n\r\n`);
-            return;
-          }
-          this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal));
-        },
-        (error: unknown) => {
-          const status = error instanceof AppError ? error.status : 503;
-          const reason = status === 401 ? 'Unauthorized' : 'Service Unavailable';
-          socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n\r\n`);
-        },
-      );
+      const upgrade = async () => {
+        const principal = await this.options.authenticator.authenticate(tokenOf(request, { allowQuery: true }));
+        const waitMs = (await rateLimiter?.take(rateLimitKey(principal))) ?? 0;
+        if (waitMs > 0) {
+          socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.max(1, Math.ceil(waitMs / 1000))}\r\nConnection: close\r\n\r\n`);
+          return;
+        }
+        this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal));
+      };
+      upgrade().catch((error: unknown) => {
+        const status = error instanceof AppError ? error.status : 503;
+        const reason = status === 401 ? 'Unauthorized' : 'Service Unavailable';
+        socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n\r\n`);
+      });
     });
   }
 
@@ -153,7 +152,7 @@ export class StreamHub {
   }
 
   private async onMessage(client: StreamClient, data: RawData): Promise<void> {
-    const waitMs = this.options.rateLimiter?.take(rateLimitKey(client.principal)) ?? 0;
+    const waitMs = (await this.options.rateLimiter?.take(rateLimitKey(client.principal))) ?? 0;
     // A refused run subscribe names its run, as one refused for an unavailable database does: a
     // client that cannot tell which subscribe failed cannot send it again, and never follows that run.
     if (waitMs > 0) throw rateLimitedError(waitMs, refusedRunSubscribe(data));
