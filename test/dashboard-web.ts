@@ -43,6 +43,8 @@ export function buildDashboard(): void {
 
 export interface Dashboard {
   url: string;
+  /** What `next start` printed so far (stdout and stderr): the dashboard's logs. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function startDashboard(env: { apiUrl: string; temporalUiUrl?: stri
   }
   return {
     url,
+    output: () => output,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
