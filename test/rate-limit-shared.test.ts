@@ -3,7 +3,9 @@
  * from one bucket (api/rate-limiter.ts), so the key gets its budget once, not once per instance.
  * A budget of 2 a minute (a lease of one token): a refill comes only every 30 s.
  */
+import pino from 'pino';
 import WebSocket from 'ws';
+import { PostgresRateLimiter } from '../api/rate-limiter';
 import { startTestStack, type TestStack } from './stack';
 
 const perMinute = 2;
@@ -47,5 +49,20 @@ describe('rate limits shared by API instances', () => {
       socket.once('error', () => undefined);
     });
     expect(upgrade).toBe(429);
+  });
+
+  it('leases tokens in blocks: two limiters on one bucket hand out the budget once, plus at most a lease each', async () => {
+    const budget = 300; // a lease of 3
+    const log = pino({ level: 'silent' });
+    const instances = [new PostgresRateLimiter(stacks[0]!.db, budget, log), new PostgresRateLimiter(stacks[1]!.db, budget, log)];
+    const bucket = `lease-test/${Date.now()}`;
+    const started = Date.now();
+    // Concurrent takes on both: each instance coalesces its own into one lease at a time.
+    const results = await Promise.all(instances.flatMap((limiter) => Array.from({ length: 250 }, () => limiter.take(bucket))));
+    const refilledMeanwhile = Math.ceil(((Date.now() - started) / 60_000) * budget);
+    const allowed = results.filter((waitMs) => waitMs === 0).length;
+    expect(allowed).toBeGreaterThanOrEqual(budget - 2 * 3);
+    expect(allowed).toBeLessThanOrEqual(budget + 2 * 3 + refilledMeanwhile);
+    for (const waitMs of results.filter((wait) => wait > 0)) expect(waitMs).toBeLessThanOrEqual(60_000);
   });
 });
