@@ -55,6 +55,8 @@ interface Lease {
 
 /** A lease not used up within this long is dropped, so a long-idle process cannot burst past the budget. */
 const leaseLifetimeMs = 60_000;
+/** After Postgres failed to answer, how long this process limits on its own before asking again. */
+const fallbackMs = 1_000;
 
 /**
  * Buckets in Postgres (`rate_limit_buckets`), shared by every API instance. A process leases tokens
@@ -69,6 +71,7 @@ export class PostgresRateLimiter implements RateLimiter {
   private readonly fallback: MemoryRateLimiter;
   private readonly perSecond: number;
   private readonly leaseSize: number;
+  private unavailableUntil = 0;
 
   constructor(
     private readonly db: Knex,
@@ -87,6 +90,8 @@ export class PostgresRateLimiter implements RateLimiter {
 
   async take(bucket: string): Promise<number> {
     if (!this.enabled) return 0;
+    // While Postgres is down, every request asking it first would be one more failed connection.
+    if (Date.now() < this.unavailableUntil) return this.fallback.take(bucket);
     const lease = this.leaseOf(bucket);
     for (;;) {
       if (lease.tokens >= 1 && Date.now() - lease.leasedAt < leaseLifetimeMs) {
@@ -104,6 +109,7 @@ export class PostgresRateLimiter implements RateLimiter {
       } catch (error) {
         if (!isUnavailableError(error)) throw error;
         this.log.debug({ err: error }, 'rate limit buckets unavailable; this process limits on its own');
+        this.unavailableUntil = Date.now() + fallbackMs;
         return this.fallback.take(bucket);
       }
     }
