@@ -13,7 +13,7 @@ import { createApp } from './app';
 import { startConnectionPoller } from './connections';
 import { databaseAuthenticator } from './api-keys';
 import { EventNotifier } from './event-notifier';
-import { RateLimiter } from './rate-limiter';
+import { PostgresRateLimiter } from './rate-limiter';
 import { StreamHub } from './stream-hub';
 
 export interface ApiServer {
@@ -40,7 +40,7 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
   const presenter = { temporalUiUrl: env.TEMPORAL_UI_URL, namespace: env.TEMPORAL_NAMESPACE };
   const notifier = new EventNotifier(env.DATABASE_URL, log);
   await notifier.start();
-  const guards = { rateLimiter: new RateLimiter(env.FLIGHTDECK_RATE_LIMIT_PER_MINUTE), allowedOrigins: new Set(env.FLIGHTDECK_ALLOWED_ORIGINS) };
+  const guards = { rateLimiter: new PostgresRateLimiter(db, env.FLIGHTDECK_RATE_LIMIT_PER_MINUTE, log), allowedOrigins: new Set(env.FLIGHTDECK_ALLOWED_ORIGINS) };
 
   const composio = env.COMPOSIO_API_KEY
     ? createComposioSdk({ apiKey: env.COMPOSIO_API_KEY, baseUrl: env.COMPOSIO_BASE_URL, toolkits: env.COMPOSIO_TOOLKITS })

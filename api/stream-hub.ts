@@ -3,18 +3,19 @@ import type { Duplex } from 'node:stream';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { AppError, describeIssues, isUnavailableError } from '../lib/errors';
+import { AppError, isUnavailableError } from '../lib/errors';
 import { readEvents } from '../lib/event-log';
 import type { ApprovalRow } from '../lib/approval-projection';
 import type { RunEvent, RunStatus } from '../lib/events';
 import { findRun } from '../lib/runs-store';
 import { streamLagSeconds, wsClients } from '../lib/metrics';
-import { clientFrameSchema, closeCodes, type ClientFrame, type ServerFrame } from '../lib/stream';
+import { closeCodes, type ClientFrame, type ServerFrame } from '../lib/stream';
 import { tokenOf, type Authenticator, type Principal } from './auth';
 import type { EventNotice, EventNotifier } from './event-notifier';
 import { presentApproval } from './approvals';
 import { presentRun, type PresenterContext } from './presenters';
 import { isAllowedOrigin } from './origin-check';
+import { parseClientFrame, refusedRunSubscribe } from './parse-client-frame';
 import { rateLimitKey, rateLimitedError, type RateLimiter } from './rate-limiter';
 
 export const streamPath = '/v1/stream';
@@ -68,7 +69,6 @@ interface StreamClient {
 }
 
 const maxListedVersions = 10_000;
-
 /**
  * The ws stream: per-run subscriptions replay stored events after `afterSeq`, then follow live
  * ones. A subscription is a cursor over the table, advanced only by what was sent, and notices
@@ -115,21 +115,20 @@ export class StreamHub {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
         return;
       }
-      this.options.authenticator.authenticate(tokenOf(request, { allowQuery: true })).then(
-        (principal) => {
-          const waitMs = rateLimiter?.take(rateLimitKey(principal)) ?? 0;
-          if (waitMs > 0) {
-            socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.max(1, Math.ceil(waitMs / 1000))}\r\nConnection: close\r\n\r\n`);
-            return;
-          }
-          this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal));
-        },
-        (error: unknown) => {
-          const status = error instanceof AppError ? error.status : 503;
-          const reason = status === 401 ? 'Unauthorized' : 'Service Unavailable';
-          socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n\r\n`);
-        },
-      );
+      const upgrade = async () => {
+        const principal = await this.options.authenticator.authenticate(tokenOf(request, { allowQuery: true }));
+        const waitMs = (await rateLimiter?.take(rateLimitKey(principal))) ?? 0;
+        if (waitMs > 0) {
+          socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.max(1, Math.ceil(waitMs / 1000))}\r\nConnection: close\r\n\r\n`);
+          return;
+        }
+        this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal));
+      };
+      upgrade().catch((error: unknown) => {
+        const status = error instanceof AppError ? error.status : 503;
+        const reason = status === 401 ? 'Unauthorized' : 'Service Unavailable';
+        socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n\r\n`);
+      });
     });
   }
 
@@ -153,17 +152,11 @@ export class StreamHub {
   }
 
   private async onMessage(client: StreamClient, data: RawData): Promise<void> {
-    const waitMs = this.options.rateLimiter?.take(rateLimitKey(client.principal)) ?? 0;
-    if (waitMs > 0) throw rateLimitedError(waitMs);
-    let json: unknown;
-    try {
-      json = JSON.parse(data.toString());
-    } catch {
-      throw new AppError('validation_failed', 'frame is not valid JSON');
-    }
-    const parsed = clientFrameSchema.safeParse(json);
-    if (!parsed.success) throw new AppError('validation_failed', 'invalid frame', describeIssues(parsed.error));
-    await this.handle(client, parsed.data);
+    const waitMs = (await this.options.rateLimiter?.take(rateLimitKey(client.principal))) ?? 0;
+    // A refused run subscribe names its run, as one refused for an unavailable database does: a
+    // client that cannot tell which subscribe failed cannot send it again, and never follows that run.
+    if (waitMs > 0) throw rateLimitedError(waitMs, refusedRunSubscribe(data));
+    await this.handle(client, parseClientFrame(data));
   }
 
   private async handle(client: StreamClient, frame: ClientFrame): Promise<void> {

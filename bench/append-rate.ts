@@ -4,17 +4,12 @@
  * INSERTs into a table of the same shape, with 1 and 8 writers, on own runs and on one shared run.
  * Uses a fresh database on DATABASE_URL's server, else an embedded Postgres in a temp folder.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Knex } from 'knex';
-import { createDb, migrateLatest } from '../lib/db';
 import { appendEvents } from '../lib/event-log';
 import type { NewEvent } from '../lib/events';
 import { specHash } from '../lib/ids';
-import { dropDatabase, ensureDatabase, startEmbeddedPostgres, withDatabase } from '../scripts/embedded-postgres';
-import { freePort } from '../scripts/free-port';
+import { runTableBench } from './bench-database';
 
 const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '5' } } });
 const seconds = Number(args.seconds);
@@ -118,57 +113,18 @@ function plainInsertScenario(name: string, writers: number, options: { sharedRun
   };
 }
 
-async function withBenchDatabase<T>(job: (url: string) => Promise<T>): Promise<T> {
-  const name = `flightdeck_bench_${process.pid}`;
-  if (process.env.DATABASE_URL) {
-    const adminUrl = withDatabase(process.env.DATABASE_URL, 'postgres');
-    await ensureDatabase(adminUrl, name);
-    try {
-      return await job(withDatabase(adminUrl, name));
-    } finally {
-      await dropDatabase(adminUrl, name);
-    }
-  }
-  const baseDir = await mkdtemp(path.join(os.tmpdir(), 'flightdeck-bench-'));
-  await chmod(baseDir, 0o755); // embedded Postgres runs as the postgres user when we are root
-  const server = await startEmbeddedPostgres({ baseDir: path.join(baseDir, 'postgres'), port: await freePort(), log: () => undefined });
-  try {
-    await ensureDatabase(server.urlFor('postgres'), name);
-    return await job(server.urlFor(name));
-  } finally {
-    await server.stop();
-    await rm(baseDir, { recursive: true, force: true });
-  }
-}
-
-async function main(): Promise<void> {
-  const results = await withBenchDatabase(async (url) => {
-    const db = createDb(url, { poolMax: 10 });
-    try {
-      await migrateLatest(db);
-      await db.raw('CREATE TABLE bench_plain_events (LIKE run_events INCLUDING DEFAULTS INCLUDING INDEXES)');
-      const scenarios = [
-        appendScenario('appendEvents, own runs', 1, { sharedRun: false, batch: 1 }),
-        appendScenario('appendEvents, own runs', 8, { sharedRun: false, batch: 1 }),
-        appendScenario('appendEvents, one shared run', 8, { sharedRun: true, batch: 1 }),
-        appendScenario('appendEvents, own runs, 10 facts/call', 1, { sharedRun: false, batch: 10 }),
-        plainInsertScenario('plain INSERT, own runs', 1, { sharedRun: false }),
-        plainInsertScenario('plain INSERT, own runs', 8, { sharedRun: false }),
-        plainInsertScenario('plain INSERT, one shared run', 8, { sharedRun: true }),
-      ];
-      const measured = [];
-      for (const scenario of scenarios) measured.push(await measure(db, scenario));
-      const [version] = (await db.raw('show server_version')).rows as Array<{ server_version: string }>;
-      console.log(`PostgreSQL ${version?.server_version}, ${seconds} s per scenario, ${os.cpus().length} CPUs`);
-      return measured;
-    } finally {
-      await db.destroy();
-    }
-  });
-  console.table(results);
-}
-
-main().catch((error: unknown) => {
-  console.error('bench failed:', error);
-  process.exit(1);
+runTableBench(seconds, async (db) => {
+  await db.raw('CREATE TABLE bench_plain_events (LIKE run_events INCLUDING DEFAULTS INCLUDING INDEXES)');
+  const scenarios = [
+    appendScenario('appendEvents, own runs', 1, { sharedRun: false, batch: 1 }),
+    appendScenario('appendEvents, own runs', 8, { sharedRun: false, batch: 1 }),
+    appendScenario('appendEvents, one shared run', 8, { sharedRun: true, batch: 1 }),
+    appendScenario('appendEvents, own runs, 10 facts/call', 1, { sharedRun: false, batch: 10 }),
+    plainInsertScenario('plain INSERT, own runs', 1, { sharedRun: false }),
+    plainInsertScenario('plain INSERT, own runs', 8, { sharedRun: false }),
+    plainInsertScenario('plain INSERT, one shared run', 8, { sharedRun: true }),
+  ];
+  const measured = [];
+  for (const scenario of scenarios) measured.push(await measure(db, scenario));
+  return measured;
 });

@@ -203,7 +203,7 @@ export const apiEnvSchema = z.object({
   FLIGHTDECK_DEFAULT_TENANT: z.string().trim().min(1).default('default'),
   /** A ws client whose unsent frames pass this many bytes is closed with 4008 and resumes with afterSeq. */
   FLIGHTDECK_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
-  /** Per API key, per API process: requests (REST calls, ws upgrades and frames) a minute; 0 turns it off. */
+  /** Per API key, across all API instances (shared in Postgres): requests (REST calls, ws upgrades and frames) a minute; 0 turns it off. */
   FLIGHTDECK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
   /** Run subscriptions one ws connection may hold at once. */
   FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(1000),

@@ -55,11 +55,19 @@ describe('abuse limits at the API edge', () => {
     const client = await TestStreamClient.connect(stack.wsUrl, key); // the upgrade takes one token
     const sent = perMinute + 10;
     for (let index = 0; index < sent; index += 1) client.send({ type: 'ping' });
-    const frames = await client.waitFor((all) => all.length >= sent);
+    // Run subscribes past the budget: each refusal names its run, so the client can send it again.
+    const subscribes = 3;
+    for (let index = 0; index < subscribes; index += 1) client.send({ type: 'subscribe', runId: 'run_refused', afterSeq: 7 });
+    const frames = await client.waitFor((all) => all.length >= sent + subscribes);
     expect(frames.filter((frame) => frame.type === 'pong').length).toBeGreaterThanOrEqual(perMinute - 1);
     const errors = frames.flatMap((frame) => (frame.type === 'error' ? [frame.error] : []));
-    expect(errors.length).toBeGreaterThan(0);
-    for (const error of errors) expect(error).toMatchObject({ code: 'rate_limited', details: { retryAfterSeconds: expect.any(Number) } });
+    // A token refilled meanwhile lets a subscribe through, to a 404: that run does not exist.
+    const limited = errors.filter((error) => error.code !== 'not_found');
+    expect(limited.length).toBeGreaterThan(subscribes);
+    for (const error of limited) expect(error).toMatchObject({ code: 'rate_limited', details: { retryAfterSeconds: expect.any(Number) } });
+    const refusedSubscribes = limited.filter((error) => (error.details as { runId?: string }).runId !== undefined);
+    expect(refusedSubscribes.length).toBeGreaterThan(0);
+    for (const error of refusedSubscribes) expect(error.details).toMatchObject({ runId: 'run_refused', afterSeq: 7 });
     await client.close();
 
     // The budget is spent: upgrades are refused with 429 (one may slip through on a refilled token).

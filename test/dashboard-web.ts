@@ -75,6 +75,7 @@ export interface Dashboard {
   url: string;
   /** The process started: `next` itself, or npm (which execs it through `web:start`). It leads its own process group. */
   process: ChildProcess;
+  /** What `next start` printed so far (stdout and stderr): the dashboard's logs. */
   output(): string;
   stop(): Promise<void>;
 }

@@ -11,6 +11,8 @@ import { startApiProcess } from './api-process';
 import { answer, callTools, FakeChatCompletionsServer, httpError } from './fake-chat-completions-server';
 import { answerStatus, FakeComposioServer, succeed, type FakeComposioTool } from './fake-composio-server';
 import { createDb } from '../lib/db';
+import { collectDashboardOutput, signInToDashboard } from './dashboard-output';
+import { buildDashboard, startDashboard, type Dashboard } from './dashboard-web';
 import { TestStreamClient } from './ws-client';
 
 const modelKey = `sk-model-SECRET-${randomBytes(8).toString('hex')}`;
@@ -34,6 +36,16 @@ describe('secrets never leave where they belong', () => {
   let workerOutput = '';
   const responses: string[] = [];
   const db = createDb(process.env.DATABASE_URL!);
+  /** The two runs of the first test, which the dashboard test looks at. */
+  const runIds: string[] = [];
+  let dashboard: Dashboard | null = null;
+  const expectClean = (places: Record<string, string>, secrets: Record<string, string> = { modelKey, composioKey }) => {
+    for (const [place, text] of Object.entries(places)) {
+      for (const [name, secret] of Object.entries(secrets)) {
+        expect(`${place}: ${text.includes(secret) ? `contains ${name}` : 'clean'}`).toBe(`${place}: clean`);
+      }
+    }
+  };
 
   const call = async (method: string, route: string, body?: unknown, key = adminKey) => {
     const response = await fetch(`${api.url}${route}`, {
@@ -74,6 +86,7 @@ describe('secrets never leave where they belong', () => {
     api = await startApiProcess({ ...env, FLIGHTDECK_ADMIN_KEY: adminKey, FLIGHTDECK_DEFAULT_TENANT: tenantId }, { logLevel: 'debug', onOutput: (text) => (apiOutput += text) });
   }, 60_000);
   afterAll(async () => {
+    await dashboard?.stop();
     api?.child.kill('SIGTERM');
     worker?.kill('SIGTERM');
     await Promise.all([api, { child: worker }].map(({ child }) => (child && child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null)));
@@ -94,7 +107,7 @@ describe('secrets never leave where they belong', () => {
       plan: { steps: [{ id: 'issue', tool: 'composio.GITHUB_CREATE_AN_ISSUE', args: { title: 'Broken build' }, retry: { maxAttempts: 3, initialInterval: '100ms' } }] },
     });
     expect([agent.status, plan.status]).toEqual([201, 201]);
-    const runIds = [agent.body.run.id as string, plan.body.run.id as string];
+    runIds.push(agent.body.run.id as string, plan.body.run.id as string);
     for (const runId of runIds) stream.send({ type: 'subscribe', runId, afterSeq: 0 });
     expect((await waitForEnd(runIds[0]!)).status).toBe('completed');
     expect((await waitForEnd(runIds[1]!)).status).toBe('completed');
@@ -125,12 +138,27 @@ describe('secrets never leave where they belong', () => {
       apiOutput,
       workerOutput,
     };
-    for (const [place, text] of Object.entries(places)) {
-      for (const [name, secret] of Object.entries({ modelKey, composioKey })) {
-        expect(`${place}: ${text.includes(secret) ? `contains ${name}` : 'clean'}`).toBe(`${place}: clean`);
-      }
-    }
+    expectClean(places);
   }, 120_000);
+
+  it('keeps them out of the dashboard: pages, RSC payloads, live streams and its logs', async () => {
+    expect(runIds).toHaveLength(2);
+    buildDashboard(); // FLIGHTDECK_TEST_REUSE_WEB_BUILD=1 keeps an existing build
+    dashboard = await startDashboard({ apiUrl: api.url });
+    const cookie = await signInToDashboard(dashboard.url, adminKey);
+    const { responses: served, liveStreams } = await collectDashboardOutput(dashboard.url, cookie, runIds);
+
+    // The places searched hold the runs: each run's page names it, each stream carried it to the end.
+    for (const runId of runIds) {
+      expect(served.find((response) => response.startsWith(`/runs/${runId} HTML 200`))).toContain(runId);
+      const flight = served.find((response) => response.startsWith(`/runs/${runId} RSC 200`));
+      expect(flight).toContain('text/x-component');
+      expect(flight).toContain(runId);
+      expect(liveStreams.get(runId)).toContain('"type":"run.completed"');
+    }
+    // Nor the session's own API key: the browser holds it only in the httpOnly cookie.
+    expectClean({ dashboardResponses: served.join('\n'), dashboardOutput: dashboard.output() }, { modelKey, composioKey, adminKey });
+  }, 300_000);
 
   it('shows an API key once, at creation, and stores only its sha256', async () => {
     const created = await call('POST', '/v1/admin/keys', { name: 'shown once', role: 'viewer' });

@@ -3,18 +3,23 @@ import type { ServerFrame } from '../lib/stream';
 
 export interface TestStreamClientOptions {
   /**
-   * Do what the documented contract asks of a client (and lib/api-client's watch does): a subscribe
-   * the server refused as `unavailable`, naming its `runId`, is sent again after `resubscribeMs`,
-   * with `afterSeq` at the last event this client holds for that run.
+   * Do what the documented contract asks of a client: a subscribe the server refused, naming its
+   * `runId`, is sent again with `afterSeq` at the last event this client holds for that run. When
+   * refused as `unavailable`, after `resubscribeMs`, doubling per refusal of that run (to 8×); when
+   * `rate_limited`, after the `retryAfterSeconds` it names.
    */
   resubscribeMs?: number;
 }
+
+const maxBackoffFactor = 8;
 
 /** A real ws client for tests: collects frames and waits for the ones a test expects. */
 export class TestStreamClient {
   readonly frames: ServerFrame[] = [];
   private waiters: Array<() => void> = [];
   private readonly lastSeqs = new Map<string, number>();
+  /** Refusals of each run's subscribe since it was last acknowledged. */
+  private readonly refusals = new Map<string, number>();
 
   private constructor(
     private readonly socket: WebSocket,
@@ -24,14 +29,28 @@ export class TestStreamClient {
       const frame = JSON.parse(data.toString()) as ServerFrame;
       this.frames.push(frame);
       if (frame.type === 'event') this.lastSeqs.set(frame.runId, frame.seq);
-      const refusedRunId = frame.type === 'error' && frame.error.code === 'unavailable' ? (frame.error.details as { runId?: unknown } | undefined)?.runId : undefined;
-      if (options.resubscribeMs !== undefined && typeof refusedRunId === 'string') {
-        setTimeout(() => {
-          if (socket.readyState === WebSocket.OPEN) this.send({ type: 'subscribe', runId: refusedRunId, afterSeq: this.lastSeqs.get(refusedRunId) ?? 0 });
-        }, options.resubscribeMs);
-      }
+      if (frame.type === 'subscribed' && frame.runId) this.refusals.delete(frame.runId);
+      if (frame.type === 'error' && options.resubscribeMs !== undefined) this.resubscribeIfRefused(frame.error, options.resubscribeMs);
       for (const wake of this.waiters.splice(0)) wake();
     });
+  }
+
+  private resubscribeIfRefused(error: { code: string; details?: unknown }, resubscribeMs: number): void {
+    const { runId, retryAfterSeconds } = (error.details ?? {}) as { runId?: unknown; retryAfterSeconds?: unknown };
+    if (typeof runId !== 'string') return;
+    let delayMs: number;
+    if (error.code === 'rate_limited' && typeof retryAfterSeconds === 'number') {
+      delayMs = retryAfterSeconds * 1000;
+    } else if (error.code === 'unavailable') {
+      const refusals = (this.refusals.get(runId) ?? 0) + 1;
+      this.refusals.set(runId, refusals);
+      delayMs = resubscribeMs * Math.min(maxBackoffFactor, 2 ** (refusals - 1));
+    } else {
+      return;
+    }
+    setTimeout(() => {
+      if (this.socket.readyState === WebSocket.OPEN) this.send({ type: 'subscribe', runId, afterSeq: this.lastSeqs.get(runId) ?? 0 });
+    }, delayMs);
   }
 
   static async connect(url: string, token?: string, options: TestStreamClientOptions = {}): Promise<TestStreamClient> {
