@@ -143,7 +143,7 @@ describe('secrets never leave where they belong', () => {
 
   it('keeps them out of the dashboard: pages, RSC payloads, live streams and its logs', async () => {
     expect(runIds).toHaveLength(2);
-    buildDashboard(); // FLIGHTDECK_TEST_REUSE_WEB_BUILD=1 keeps an existing build
+    await buildDashboard(); // once per test run; FLIGHTDECK_TEST_REUSE_WEB_BUILD=1 keeps an existing build
     dashboard = await startDashboard({ apiUrl: api.url });
     const cookie = await signInToDashboard(dashboard.url, adminKey);
     const { responses: served, liveStreams } = await collectDashboardOutput(dashboard.url, cookie, runIds);
