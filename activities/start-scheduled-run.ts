@@ -12,6 +12,8 @@ export interface RunStarterDeps {
   temporal: Client;
   taskQueue: string;
   historyEventsLimit?: number;
+  /** `temporal` runs on this worker's NativeConnection: the tick's run starts eagerly (run-service.ts). */
+  eagerStart?: boolean;
 }
 
 /**

@@ -31,6 +31,8 @@ export interface AppDeps extends PresenterContext {
   temporalCalls: InFlight;
   tools: ToolRegistry;
   taskQueue: string;
+  /** Runs start eagerly (run-service.ts): `temporal` shares a NativeConnection with a worker in this process. */
+  eagerStart?: boolean;
   historyEventsLimit?: number;
   authenticator: Authenticator;
   log: Logger;

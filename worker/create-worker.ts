@@ -83,8 +83,13 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       db: options.db,
       tools: options.tools,
       model: options.model,
-      // Schedule ticks start runs over the worker's own connection, on the queue it serves.
-      runStarter: { temporal: new Client({ connection: options.connection, namespace: options.namespace }), taskQueue: options.taskQueue, historyEventsLimit: options.historyEventsLimit },
+      // Schedule ticks start runs over the worker's own connection, on the queue it serves: eagerly.
+      runStarter: {
+        temporal: new Client({ connection: options.connection, namespace: options.namespace }),
+        taskQueue: options.taskQueue,
+        historyEventsLimit: options.historyEventsLimit,
+        eagerStart: true,
+      },
     }),
     interceptors: {
       activity: [...(tracing ? [tracingActivityInterceptor(tracing)] : []), eventLogInterceptor(options.db, options.tools)],
