@@ -11,6 +11,8 @@ import type { ToolRegistry } from './tools/registry';
 /** What a schedule tick needs to start a run as the API does: the worker's client and the same run-start settings. */
 export interface RunStarterDeps extends RunStartSettings {
   temporal: Client;
+  /** `temporal` runs on this worker's NativeConnection: the tick's run starts eagerly (run-service.ts). */
+  eagerStart?: boolean;
 }
 
 /**

@@ -31,6 +31,8 @@ export interface AppDeps extends PresenterContext, RunStartSettings {
   /** Every call to Temporal goes through this, so shutdown can wait for calls still retrying. */
   temporalCalls: InFlight;
   tools: ToolRegistry;
+  /** Runs start eagerly (run-service.ts): `temporal` shares a NativeConnection with a worker in this process. */
+  eagerStart?: boolean;
   authenticator: Authenticator;
   log: Logger;
   /** The Composio SDK for the connections routes; null when the provider is off. */

@@ -5,7 +5,7 @@ import type { RunStartSettings } from '../lib/config';
 import { AppError } from '../lib/errors';
 import type { InFlight } from '../lib/in-flight';
 import { appendEvents } from '../lib/event-log';
-import { runsStartedTotal } from '../lib/metrics';
+import { runsStartedEagerlyTotal, runsStartedTotal } from '../lib/metrics';
 import { idempotentRunId, newRunId, specHash } from '../lib/ids';
 import type { RunCreatedData, RunProjection } from '../lib/run-projection';
 import { runModeOf, type RunSpec } from '../lib/run-spec';
@@ -24,6 +24,12 @@ export interface RunServiceDeps extends RunStartSettings {
   temporal: Client;
   temporalCalls: InFlight;
   tools: ToolRegistry;
+  /**
+   * Ask Temporal to hand the run's first workflow task straight back to a worker in this process
+   * (eager start): only when `temporal` is built on the NativeConnection of a worker that serves
+   * `taskQueue` here, which the SDK checks; it saves the first task's trip through matching.
+   */
+  eagerStart?: boolean;
 }
 
 export interface StartRunResult {
@@ -75,6 +81,7 @@ export async function startRun(deps: RunServiceDeps, principal: Principal, spec:
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
+      ...(deps.eagerStart ? { requestEagerStart: true } : {}),
       typedSearchAttributes: [
         { key: statusSearchAttribute, value: 'created' },
         { key: tenantSearchAttribute, value: principal.tenantId },
@@ -82,7 +89,8 @@ export async function startRun(deps: RunServiceDeps, principal: Principal, spec:
       ],
     });
   try {
-    await deps.temporalCalls.track(deps.temporal.connection.withDeadline(Date.now() + startDeadlineMs, start));
+    const handle = await deps.temporalCalls.track(deps.temporal.connection.withDeadline(Date.now() + startDeadlineMs, start));
+    if (handle.eagerlyStarted) runsStartedEagerlyTotal.inc();
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
       throw new AppError('unavailable', 'could not start the run: Temporal did not accept the workflow', {

@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
@@ -23,11 +24,23 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+export interface ApiServerOptions {
+  env: ApiEnv;
+  db: Knex;
+  tools: ToolRegistry;
+  log: Logger;
+  /**
+   * The NativeConnection of a worker in this process that serves the API's task queue (the
+   * combined process): the API's client shares it and starts runs eagerly. Its owner closes it.
+   */
+  workerConnection?: NativeConnection;
+}
+
 /** Builds and starts the API (REST + ws) over one Temporal connection and one LISTEN connection. */
-export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: ToolRegistry; log: Logger }): Promise<ApiServer> {
-  const { env, db, tools, log } = options;
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { env, db, tools, log, workerConnection } = options;
   // Lazy: the API comes up (and /readyz says why it is not ready) even while Temporal is still starting.
-  const connection = Connection.lazy(temporalConnectionOptions(env));
+  const connection = workerConnection ?? Connection.lazy(temporalConnectionOptions(env));
   const tracing = startTracing(env, 'flightdeck-api');
   const temporal = new Client({
     connection,
@@ -53,6 +66,7 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
     temporalCalls,
     tools,
     ...runStartSettings(env),
+    eagerStart: workerConnection !== undefined,
     authenticator,
     log,
     ...guards,
@@ -90,7 +104,7 @@ export async function startApiServer(options: { env: ApiEnv; db: Knex; tools: To
       await connectionPoller.stop();
       await notifier.stop();
       await temporalCalls.drain();
-      await connection.close();
+      if (!workerConnection) await connection.close();
       await tracing?.shutdown();
     },
   };

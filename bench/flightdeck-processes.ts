@@ -75,10 +75,15 @@ function spawnEntry(name: string, entry: string, env: NodeJS.ProcessEnv, log: (l
   return { child, memory, stop: () => child.stop() };
 }
 
-/** An API process acting for `tenantId`; resolves once /readyz says Postgres and Temporal answer. */
-export async function startApiProcess(env: FlightdeckProcessEnv, tenantId: string, log: (line: string) => void): Promise<ApiChild> {
+/**
+ * An API process acting for `tenantId`; resolves once /readyz says Postgres and Temporal answer.
+ * `combined`: the API and the worker in one process (worker/combined-main.ts, `npm start`'s
+ * default), so runs start eagerly.
+ */
+export async function startApiProcess(env: FlightdeckProcessEnv, tenantId: string, log: (line: string) => void, shape: 'api' | 'combined' = 'api'): Promise<ApiChild> {
   const port = await freePort();
-  const api = spawnEntry('api', 'api/main.ts', childEnv(env, {
+  const entry = shape === 'combined' ? 'worker/combined-main.ts' : 'api/main.ts';
+  const api = spawnEntry(shape === 'combined' ? 'api+worker' : 'api', entry, childEnv(env, {
     API_PORT: String(port),
     API_HOST: '127.0.0.1',
     FLIGHTDECK_ADMIN_KEY: env.adminKey,

@@ -11,7 +11,7 @@ import { createDb, migrateLatest } from '../lib/db';
 import { dropDatabase, ensureDatabase, startEmbeddedPostgres, withDatabase } from '../scripts/embedded-postgres';
 import { freePort } from '../scripts/free-port';
 import { findTemporalCli } from '../scripts/temporal-cli';
-import { startTemporalDevServer, waitForTemporal } from '../scripts/temporal-dev-server';
+import { devServerTuningArgs, startTemporalDevServer, waitForTemporal } from '../scripts/temporal-dev-server';
 
 const repoRoot = path.resolve(__dirname, '..');
 
@@ -37,6 +37,8 @@ export interface BenchInfraOptions {
   log: (line: string) => void;
   /** The dev server's flags: Flightdeck's tuned ones, or start-dev's defaults. */
   temporalFlags: 'tuned' | 'defaults';
+  /** More `start-dev` arguments after those (e.g. a dynamic-config value a probe tries). */
+  extraTemporalArgs?: readonly string[];
 }
 
 export async function startBenchInfra(options: BenchInfraOptions): Promise<BenchInfra> {
@@ -73,7 +75,7 @@ async function startTemporal(options: BenchInfraOptions, stateDir: string, names
     uiPort: await freePort(),
     dbFile,
     namespace,
-    ...(options.temporalFlags === 'defaults' ? { tuningArgs: [] } : {}),
+    tuningArgs: [...(options.temporalFlags === 'defaults' ? [] : devServerTuningArgs), ...(options.extraTemporalArgs ?? [])],
     log: () => undefined,
   });
   stops.push(() => server.stop());

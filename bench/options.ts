@@ -38,6 +38,11 @@ export const benchEnvSchema = z.object({
    * flags buy; the dispatch cap then dominates). Ignored with TEMPORAL_ADDRESS.
    */
   BENCH_TEMPORAL_FLAGS: z.enum(['tuned', 'defaults']).default('tuned'),
+  /**
+   * Flightdeck as `npm start` runs it by default, the API and the worker in one process (eager run
+   * starts), or as separate processes (production's shape, and scale-out).
+   */
+  BENCH_FLIGHTDECK_MODE: z.enum(['combined', 'separate']).default('combined'),
 });
 export type BenchOptions = z.infer<typeof benchEnvSchema>;
 

@@ -19,8 +19,11 @@ export interface BenchResults extends Partial<RestFigures> {
   runs: MatrixCell[];
   eventAppend: AppendRateFigures[];
   wsDelivery: WsDeliveryFigures[];
-  /** API and worker are separate processes: their own RSS, from /proc/<pid>/status, after each phase. */
-  memory: { api: ChildMemory; worker: ChildMemory; samples: Array<{ after: string; api: ChildMemory; worker: ChildMemory }> };
+  /**
+   * RSS from /proc/<pid>/status after each phase: of the API and the worker, or, with `combined`,
+   * of the one process that is both (then `api` and `worker` are the same figures).
+   */
+  memory: { combined: boolean; api: ChildMemory; worker: ChildMemory; samples: Array<{ after: string; api: ChildMemory; worker: ChildMemory }> };
   targets: TargetCheck[];
 }
 
@@ -137,7 +140,9 @@ export function formatReport(results: BenchResults): string {
         ]
       : []),
     ...restSection(results),
-    `Memory (RSS of the child processes): api ${results.memory.api.rssMb} MiB (peak ${results.memory.api.peakRssMb}), worker ${results.memory.worker.rssMb} MiB (peak ${results.memory.worker.peakRssMb})`,
+    results.memory.combined
+      ? `Memory (RSS of the child process): api+worker ${results.memory.worker.rssMb} MiB (peak ${results.memory.worker.peakRssMb})`
+      : `Memory (RSS of the child processes): api ${results.memory.api.rssMb} MiB (peak ${results.memory.api.peakRssMb}), worker ${results.memory.worker.rssMb} MiB (peak ${results.memory.worker.peakRssMb})`,
     '',
     'Targets',
     table(

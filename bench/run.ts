@@ -76,10 +76,13 @@ async function main(): Promise<void> {
       workflowBundlePath,
       adminKey: `bench_${randomBytes(18).toString('base64url')}`,
     };
-    const worker: FlightdeckChild = await startWorkerProcess(processEnv, childLog);
-    cleanups.push({ close: () => worker.stop(), outlivesUs: true });
-    const api: ApiChild = await startApiProcess(processEnv, benchTenant, childLog);
+    const combined = options.BENCH_FLIGHTDECK_MODE === 'combined';
+    const worker: FlightdeckChild | null = combined ? null : await startWorkerProcess(processEnv, childLog);
+    if (worker) cleanups.push({ close: () => worker.stop(), outlivesUs: true });
+    const api: ApiChild = await startApiProcess(processEnv, benchTenant, childLog, combined ? 'combined' : 'api');
     cleanups.push({ close: () => api.stop(), outlivesUs: true });
+    // Combined, one process is both: its CPU and memory are reported as the worker's.
+    const workerProcess: FlightdeckChild = worker ?? api;
     const endpoint = { apiUrl: api.apiUrl, wsUrl: api.wsUrl, apiKey: processEnv.adminKey };
 
     const nativeConnection = await NativeConnection.connect({ address: infra.temporalAddress });
@@ -91,14 +94,14 @@ async function main(): Promise<void> {
     const pids = {
       temporal: infra.temporalDbFile ? await findTemporalDevServerPid(infra.temporalDbFile) : undefined,
       postmaster: infra.postgresDataDir ? await readPostmasterPid(infra.postgresDataDir) : undefined,
-      api: api.child.process.pid,
-      worker: worker.child.process.pid,
+      api: combined ? undefined : api.child.process.pid,
+      worker: workerProcess.child.process.pid,
       bench: process.pid,
     };
 
     const memorySamples: BenchResults['memory']['samples'] = [];
     const sampleMemory = async (after: string) => {
-      memorySamples.push({ after, api: await api.memory(), worker: await worker.memory() });
+      memorySamples.push({ after, api: await api.memory(), worker: await workerProcess.memory() });
     };
 
     const parts = new Set(options.BENCH_PARTS);
@@ -159,7 +162,7 @@ async function main(): Promise<void> {
       await sampleMemory('rest');
     }
 
-    const finalMemory = { api: await api.memory(), worker: await worker.memory() };
+    const finalMemory = { api: await api.memory(), worker: await workerProcess.memory() };
     const partial: Omit<BenchResults, 'targets'> = {
       date: new Date().toISOString(),
       durationSeconds: roundTo(msSince(startedAt) / 1000, 1),
@@ -167,7 +170,9 @@ async function main(): Promise<void> {
       setup: {
         postgres: infra.provided.postgres,
         temporal: infra.provided.temporal,
-        processes: 'API and worker each a child process (node --import tsx api/main.ts, worker/main.ts); bench clients and the baseline worker in the bench process',
+        processes: combined
+          ? 'API and worker in one child process (node --import tsx worker/combined-main.ts, eager run starts; its CPU and RSS reported as the worker\'s); bench clients and the baseline worker in the bench process'
+          : 'API and worker each a child process (node --import tsx api/main.ts, worker/main.ts); bench clients and the baseline worker in the bench process',
         runsMethod:
           'closed loop: C virtual users each start a run and wait for it to complete, for a window per round; rounds alternate a, b, a, b; runs/s = completed runs ÷ summed round wall time (window + drain)',
         flightdeckRun: 'POST /v1/runs of an N-step builtin.echo plan, then a ws subscription (afterSeq 0) until run.completed with all 3N+3 events; one ws connection per virtual user',
@@ -179,7 +184,7 @@ async function main(): Promise<void> {
       eventAppend,
       wsDelivery,
       ...rest,
-      memory: { ...finalMemory, samples: memorySamples },
+      memory: { combined, ...finalMemory, samples: memorySamples },
     };
     const results: BenchResults = { ...partial, targets: checkTargets(partial) };
     const output = path.resolve(repoRoot, options.BENCH_OUTPUT);

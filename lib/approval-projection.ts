@@ -40,13 +40,15 @@ export const touchesApprovals = (type: string): boolean => type.startsWith('appr
 
 /**
  * Folds events into the approvals rows (inside appendEvents' transaction, after the run row is
- * locked). A run that ends leaves none of its approvals pending.
+ * locked). A run that ends leaves none of its approvals pending. `db` is a knex transaction, or
+ * knex with the raw pooled `connection` appendEvents holds its transaction on.
  */
-export async function projectApprovalEvents(trx: Knex.Transaction, events: ProjectedEvent[]): Promise<void> {
+export async function projectApprovalEvents(db: Knex, events: ProjectedEvent[], options: { connection?: unknown } = {}): Promise<void> {
+  const table = (name: string) => (options.connection === undefined ? db(name) : db(name).connection(options.connection));
   for (const event of events) {
     const data = event.data as Record<string, unknown>;
     if (event.type === 'approval.requested') {
-      await trx<ApprovalRow>('approvals')
+      await table('approvals')
         .insert({
           id: String(data.approvalId),
           tenant_id: event.tenantId,
@@ -74,16 +76,16 @@ export async function projectApprovalEvents(trx: Knex.Transaction, events: Proje
         actor: event.actor,
         at: event.at.toISOString(),
       };
-      await trx('approvals')
+      await table('approvals')
         .where({ id: String(data.approvalId) })
-        .update({ submissions: trx.raw('submissions || ?::jsonb', [JSON.stringify([submission])]), updated_seq: event.seq });
+        .update({ submissions: db.raw('submissions || ?::jsonb', [JSON.stringify([submission])]), updated_seq: event.seq });
     } else if (event.type === 'approval.decided' || event.type === 'approval.expired') {
       const status: ApprovalStatus = event.type === 'approval.expired' ? 'expired' : data.decision === 'approve' ? 'approved' : 'rejected';
-      await trx('approvals')
+      await table('approvals')
         .where({ id: String(data.approvalId) })
         .update({ status, decision: JSON.stringify(data), decided_at: event.at, updated_seq: event.seq });
     } else if (runEndTypes.has(event.type)) {
-      await trx('approvals')
+      await table('approvals')
         .where({ run_id: event.runId, status: 'pending' })
         .update({ status: 'cancelled', decided_at: event.at, updated_seq: event.seq });
     }

@@ -220,6 +220,10 @@ export const apiEnvSchema = z.object({
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 
+/** The combined process (worker/combined-main.ts): the API and a worker, so both sets of variables. */
+export const combinedEnvSchema = z.object({ ...workerEnvSchema.shape, ...apiEnvSchema.shape });
+export type CombinedEnv = z.infer<typeof combinedEnvSchema>;
+
 /** `npm run retention`: finished runs older than this many days are purged (lib/retention.ts). */
 export const retentionEnvSchema = z.object({
   DATABASE_URL: postgresUrl,
@@ -245,6 +249,11 @@ export const devEnvSchema = z.object({
   /** Scale-out on one machine: this many worker processes, and API processes on API_PORT, API_PORT+1, … */
   WORKER_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
   API_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
+  /**
+   * `combined`: the (first) API and the (first) worker share one process and one Temporal
+   * connection, so runs start eagerly; `separate`: each is its own process, as in production.
+   */
+  FLIGHTDECK_START_MODE: z.enum(['combined', 'separate']).default('combined'),
 });
 export type DevEnv = z.infer<typeof devEnvSchema>;
 

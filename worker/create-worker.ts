@@ -84,8 +84,12 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       db: options.db,
       tools: options.tools,
       model: options.model,
-      // Schedule ticks start runs over the worker's own connection, on the queue it serves.
-      runStarter: { temporal: new Client({ connection: options.connection, namespace: options.namespace, interceptors: runStartClientInterceptors(tracing) }), ...(options.runStart ?? { taskQueue: options.taskQueue }) },
+      // Schedule ticks start runs over the worker's own connection, on the queue it serves: eagerly.
+      runStarter: {
+        temporal: new Client({ connection: options.connection, namespace: options.namespace, interceptors: runStartClientInterceptors(tracing) }),
+        ...(options.runStart ?? { taskQueue: options.taskQueue }),
+        eagerStart: true,
+      },
     }),
     interceptors: {
       activity: [...(tracing ? [tracingActivityInterceptor(tracing)] : []), eventLogInterceptor(options.db, options.tools)],

@@ -1,0 +1,94 @@
+/**
+ * appendEvents on its plain-`pg` path, against a real Postgres: many writers of one run at once
+ * (creators included) leave a gapless, chained log with each fact once, a failed append leaves
+ * nothing behind and its connection usable, and the projection, approvals and NOTIFY are written.
+ */
+import { Client } from 'pg';
+import { createScratchDatabase } from '../test/databases';
+import { migrateLatest } from './db';
+import { appendEvents, eventsChannel, readEvents } from './event-log';
+import type { NewEvent } from './events';
+import { specHash } from './ids';
+import { findRun } from './runs-store';
+import { verifyRunLog } from './verify-chain';
+
+const spec = { tags: ['t1'], plan: { steps: [{ id: 's', tool: 'builtin.echo', args: {} }] } };
+const created = (runId: string): NewEvent => ({
+  type: 'run.created',
+  dedupeKey: `${runId}/run.created`,
+  data: { spec, specHash: specHash(spec), mode: 'plan', name: 'n', tags: ['t1'], idempotencyKey: null },
+});
+const started = (runId: string, index: number): NewEvent => ({
+  type: 'tool.call.started',
+  dedupeKey: `${runId}/call-${index}/started`,
+  data: { stepId: 's', tool: 'builtin.echo', attempt: 1, args: { index } },
+});
+
+describe('appendEvents (plain pg transaction)', () => {
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('event_log');
+    await migrateLatest(scratch.db);
+  });
+  afterAll(async () => {
+    await scratch?.drop();
+  });
+
+  it('keeps seq gapless, the chain whole and each fact once under concurrent writers and creators', async () => {
+    const target = { tenantId: 't', runId: 'run_concurrent' };
+    // Every call carries run.created (as the API and the workflow both do), so the run is created once by whoever locks first.
+    const calls = Array.from({ length: 40 }, (_, index) => appendEvents(scratch.db, target, [created(target.runId), started(target.runId, index % 30)]));
+    const stored = (await Promise.all(calls)).flat();
+    expect(stored).toHaveLength(31);
+
+    const events = await readEvents(scratch.db, target, { afterSeq: 0, limit: 100 });
+    expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 31 }, (_, index) => index + 1));
+    expect(events.filter((event) => event.type === 'run.created')).toHaveLength(1);
+    expect(new Set(events.map((event) => JSON.stringify(event.data))).size).toBe(31);
+    const verification = await verifyRunLog(scratch.db, target);
+    expect(verification?.ok).toBe(true);
+    const run = await findRun(scratch.db, 't', target.runId);
+    expect(run).toMatchObject({ lastSeq: 31, tags: ['t1'], toolCalls: { started: 30, succeeded: 0, failed: 0 } });
+  });
+
+  it('rolls a failing append back whole and keeps the pool usable', async () => {
+    const target = { tenantId: 't', runId: 'run_rollback' };
+    await appendEvents(scratch.db, target, [created(target.runId)]);
+    // The first fact is fine; jsonb refuses the second's NUL character, in the same statement: neither may land.
+    const invalid: NewEvent = { type: 'tool.call.started', dedupeKey: `${target.runId}/bad`, data: { stepId: 's', tool: 'builtin.echo', attempt: 1, note: 'nul \u0000' } };
+    await expect(appendEvents(scratch.db, target, [started(target.runId, 1), invalid])).rejects.toThrow();
+    // Every pooled connection must have left the failed transaction: more appends than the pool has connections.
+    await Promise.all(Array.from({ length: 12 }, (_, index) => appendEvents(scratch.db, target, [started(target.runId, 100 + index)])));
+    const events = await readEvents(scratch.db, target, { afterSeq: 0, limit: 100 });
+    expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 13 }, (_, index) => index + 1));
+    expect(events.some((event) => (event.data as { args?: { index?: number } }).args?.index === 1)).toBe(false);
+    expect((await verifyRunLog(scratch.db, target))?.ok).toBe(true);
+  });
+
+  it('refuses another tenant\'s run and writes the approvals projection and the NOTIFY', async () => {
+    const target = { tenantId: 't', runId: 'run_approval' };
+    const listener = new Client({ connectionString: scratch.url });
+    await listener.connect();
+    const notified: string[] = [];
+    listener.on('notification', (message) => notified.push(message.payload ?? ''));
+    await listener.query(`listen ${eventsChannel}`);
+    try {
+      await appendEvents(scratch.db, target, [
+        created(target.runId),
+        {
+          type: 'approval.requested',
+          dedupeKey: `${target.runId}/approval`,
+          data: { approvalId: 'ap_1', stepId: 's', tool: 'builtin.echo', args: {}, approvers: ['operator'], required: 1, onTimeout: 'reject', timeout: '1h' },
+        },
+      ]);
+      await expect(appendEvents(scratch.db, { tenantId: 'other', runId: target.runId }, [started(target.runId, 1)])).rejects.toThrow(/another tenant/);
+      const approval = await scratch.db('approvals').where({ id: 'ap_1' }).first();
+      expect(approval).toMatchObject({ run_id: target.runId, status: 'pending', updated_seq: 2 });
+      const deadline = Date.now() + 10_000;
+      while (notified.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(notified.map((payload) => JSON.parse(payload) as unknown)).toEqual([{ tenantId: 't', runId: target.runId, seq: 2 }]);
+    } finally {
+      await listener.end();
+    }
+  });
+});
