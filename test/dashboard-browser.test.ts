@@ -188,6 +188,30 @@ describe('the dashboard in a browser', () => {
     }
   });
 
+  it('switches light and dark from the header, remembered in a cookie; System follows the device', async () => {
+    const backgroundOf = () => page.evaluate('getComputedStyle(document.body).backgroundColor') as Promise<string>;
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto(`${dashboard.url}/tools`);
+    const lightBackground = await backgroundOf();
+    await page.getByRole('button', { name: 'Theme: System' }).click();
+    await page.getByRole('menuitemradio', { name: 'Dark' }).click();
+    await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
+    expect(await backgroundOf()).not.toBe(lightBackground);
+    const [cookie] = (await context.cookies()).filter((entry) => entry.name === 'flightdeck_theme');
+    expect(cookie?.value).toBe('dark');
+    // The server renders the next page dark already, while the device still says light.
+    const response = await page.goto(`${dashboard.url}/approvals`);
+    expect(await response?.text()).toMatch(/<html[^>]*data-theme="dark"/);
+    await checkPage('approvals-dark-theme');
+    await page.getByRole('button', { name: 'Theme: Dark' }).click();
+    await page.getByRole('menuitemradio', { name: 'System' }).click();
+    await page.locator('html[data-theme="system"]').waitFor({ state: 'attached' });
+    expect(await backgroundOf()).toBe(lightBackground);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await backgroundOf()).not.toBe(lightBackground);
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
   it('keeps a live view across an API restart: it shows it reconnected and resumes with no gap and no duplicate', async () => {
     const runId = await startRun(stack, {
       name: 'survives-restart',
