@@ -17,6 +17,8 @@ export interface DashboardInBrowser {
   browser: Browser;
   context: BrowserContext;
   page: Page;
+  /** Uncaught errors and console errors of `page`, for tests that expect none. */
+  pageErrors: string[];
   close(): Promise<void>;
 }
 
@@ -38,6 +40,11 @@ export async function openDashboardInBrowser(options: {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   if (options.initScript) await context.addInitScript(options.initScript);
   const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(`uncaught: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`);
+  });
   if (options.signInWith) await signIn(page, url, options.signInWith);
   return {
     dashboard,
@@ -45,6 +52,7 @@ export async function openDashboardInBrowser(options: {
     browser,
     context,
     page,
+    pageErrors,
     async close() {
       await browser.close();
       await dashboard.stop();
