@@ -43,7 +43,7 @@ export async function openDashboardInBrowser(options: {
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(`uncaught: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`);
+    if (message.type() === 'error') pageErrors.push(`console: ${message.text()} (${message.location().url})`);
   });
   if (options.signInWith) await signIn(page, url, options.signInWith);
   return {
