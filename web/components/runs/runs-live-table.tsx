@@ -47,15 +47,6 @@ export function RunsLiveTable({ initialRuns, query, firstPage }: { initialRuns: 
       refreshSoon();
     },
   });
-  // Each page of the list (this table is keyed by its URL) opens at its top. Next scrolls there
-  // after a Link navigation, yet under load a new page sometimes rendered at the old page's
-  // bottom, most likely because the refresh below, asked for once live, cut that scroll short.
-  useEffect(() => {
-    // A statement, not the arrow's value: newer browsers return a promise from scrollTo, and
-    // React would call that as the effect's cleanup.
-    window.scrollTo(0, 0);
-  }, []);
-
   // Changes made before the subscription was live (page render to subscribe, or during a drop)
   // are not replayed: read the list again each time the stream goes live.
   useEffect(() => {
