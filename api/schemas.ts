@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { adminActionSchema } from '../lib/admin-audit';
 import { runStatusSchema } from '../lib/events';
 import { durationSchema, roleSchema, runSpecSchema, toolNameSchema } from '../lib/run-spec';
+import { composioConnectionStatuses } from '../lib/api-client/schemas';
 
 /**
  * Every path, query and body schema of the REST API, in one place: the routes parse with them and
@@ -72,7 +73,7 @@ export const approvalsQuery = z
   .strict();
 
 const composioUserId = z.string().trim().min(1).max(200);
-const connectionStatus = z.enum(['INITIALIZING', 'INITIATED', 'ACTIVE', 'FAILED', 'EXPIRED', 'INACTIVE', 'REVOKED']);
+const connectionStatus = z.enum(composioConnectionStatuses);
 export const connectionsQuery = z
   .object({
     userId: composioUserId,

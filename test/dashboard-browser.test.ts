@@ -3,55 +3,12 @@
  * worker, Temporal and Postgres. The only doubles are the model provider (fake-chat-completions-server)
  * and Composio (fake-composio-server).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { answer, FakeChatCompletionsServer } from './fake-chat-completions-server';
 import { FakeComposioServer, githubCreateIssue } from './fake-composio-server';
 import { startRun, typesOf, waitForEvents } from './run-helpers';
 import { startTestStack, type TestStack } from './stack';
-import { buildDashboard, chromiumArgs, ensureChromium, ensureScreenshotsDir, startDashboard, type Dashboard } from './dashboard-web';
-
-const axeSource = require.resolve('axe-core/axe.min.js');
-const phoneViewport = { width: 390, height: 844 };
-/**
- * Every main page: light and dark screenshots at desktop and phone width (390×844), and an axe
- * check with no serious or critical violation.
- */
-async function checkPageOf(page: Page, name: string): Promise<void> {
-  const dir = ensureScreenshotsDir();
-  const desktop = page.viewportSize();
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    await page.screenshot({ path: path.join(dir, `${name}-${colorScheme}.png`), fullPage: true });
-    await page.addScriptTag({ path: axeSource });
-    // Runs in the page (the test's tsconfig has no DOM types, hence the string).
-    const violations = (await page.evaluate(`axe.run(document).then((result) => result.violations
-      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-      .map((violation) => ({ id: violation.id, impact: violation.impact, targets: violation.nodes.map((node) => node.target) })))`)) as unknown[];
-    expect({ page: name, colorScheme, violations }).toEqual({ page: name, colorScheme, violations: [] });
-    await page.setViewportSize(phoneViewport);
-    await page.screenshot({ path: path.join(dir, `${name}-phone-${colorScheme}.png`), fullPage: true });
-    if (desktop) await page.setViewportSize(desktop);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
-
-/** A test whose failure leaves the page's screenshot and HTML in artifacts/failures/, to see what the browser saw. */
-const capturingIt = (page: () => Page) => (name: string, body: () => Promise<void>) =>
-  global.it(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      const dir = path.join(ensureScreenshotsDir(), '..', 'failures');
-      mkdirSync(dir, { recursive: true });
-      const file = path.join(dir, name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60));
-      await page().screenshot({ path: `${file}.png`, fullPage: true }).catch(() => undefined);
-      writeFileSync(`${file}.html`, await page().content().catch(() => ''));
-      throw error;
-    }
-  }, 180_000);
-
+import { capturingIt, checkPageOf, openDashboardInBrowser, phoneViewport, signIn, type DashboardInBrowser } from './dashboard-browser-kit';
 
 const gated = (name: string) => ({ name, tags: ['gated'], plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { message: name }, approval: true }] } });
 
@@ -60,7 +17,8 @@ describe('the dashboard in a browser', () => {
 
   let stack: TestStack;
   let model: FakeChatCompletionsServer;
-  let dashboard: Dashboard;
+  let ui: DashboardInBrowser;
+  let dashboard: DashboardInBrowser['dashboard'];
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -80,20 +38,15 @@ describe('the dashboard in a browser', () => {
   const checkPage = (name: string) => checkPageOf(page, name);
 
   beforeAll(async () => {
-    ensureChromium();
     model = await new FakeChatCompletionsServer().start();
     model.script('m-ui-chat', [answer('Hello! What shall we talk about?')], answer('Noted, thank you.'));
     stack = await startTestStack({ env: { MODEL_BASE_URL: model.baseUrl, MODEL_API_KEY: 'test-model-key' } });
-    await buildDashboard();
-    dashboard = await startDashboard({ apiUrl: stack.apiUrl });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
+    ui = await openDashboardInBrowser({ apiUrl: stack.apiUrl });
+    ({ dashboard, browser, context, page } = ui);
   }, 600_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await dashboard?.stop();
+    await ui?.close();
     await stack?.close();
     await model?.stop();
   });
@@ -210,6 +163,55 @@ describe('the dashboard in a browser', () => {
     await checkPage('runs');
   });
 
+  it('at phone width, one menu button holds the main navigation, by pointer and by keyboard', async () => {
+    await page.setViewportSize(phoneViewport);
+    try {
+      await page.goto(`${dashboard.url}/`);
+      // The row of links is hidden at this width; the button names the current page.
+      expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
+      const menuButton = page.getByRole('button', { name: /^Menu, now on Runs/ });
+      await menuButton.click();
+      await page.getByRole('menuitem', { name: 'Tools' }).click();
+      await page.waitForURL(/\/tools$/);
+      const toolsButton = page.getByRole('button', { name: /^Menu, now on Tools/ });
+      await toolsButton.focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('menuitem', { name: 'Runs' }).waitFor();
+      await page.keyboard.press('Escape');
+      await page.getByRole('menu').waitFor({ state: 'detached' });
+      await page.keyboard.press('Enter');
+      await page.getByRole('menuitem', { name: 'Approvals' }).focus();
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/approvals$/);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
+  it('switches light and dark from the header, remembered in a cookie; System follows the device', async () => {
+    const backgroundOf = () => page.evaluate('getComputedStyle(document.body).backgroundColor') as Promise<string>;
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto(`${dashboard.url}/tools`);
+    const lightBackground = await backgroundOf();
+    await page.getByRole('button', { name: 'Theme: System' }).click();
+    await page.getByRole('menuitemradio', { name: 'Dark' }).click();
+    await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
+    expect(await backgroundOf()).not.toBe(lightBackground);
+    const [cookie] = (await context.cookies()).filter((entry) => entry.name === 'flightdeck_theme');
+    expect(cookie?.value).toBe('dark');
+    // The server renders the next page dark already, while the device still says light.
+    const response = await page.goto(`${dashboard.url}/approvals`);
+    expect(await response?.text()).toMatch(/<html[^>]*data-theme="dark"/);
+    await checkPage('approvals-dark-theme');
+    await page.getByRole('button', { name: 'Theme: Dark' }).click();
+    await page.getByRole('menuitemradio', { name: 'System' }).click();
+    await page.locator('html[data-theme="system"]').waitFor({ state: 'attached' });
+    expect(await backgroundOf()).toBe(lightBackground);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await backgroundOf()).not.toBe(lightBackground);
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
   it('keeps a live view across an API restart: it shows it reconnected and resumes with no gap and no duplicate', async () => {
     const runId = await startRun(stack, {
       name: 'survives-restart',
@@ -244,10 +246,7 @@ describe('the dashboard in a browser', () => {
     // A viewer sees no start button, no keys page, no decision form; the API would refuse anyway.
     const viewer = await browser.newContext();
     const viewerPage = await viewer.newPage();
-    await viewerPage.goto(`${dashboard.url}/sign-in`);
-    await viewerPage.getByLabel('API key').fill(newKey);
-    await viewerPage.getByRole('button', { name: 'Sign in' }).click();
-    await viewerPage.getByRole('heading', { name: 'Runs', exact: true }).waitFor();
+    await signIn(viewerPage, dashboard.url, newKey);
     expect(await viewerPage.getByRole('link', { name: 'Start a run' }).count()).toBe(0);
     expect(await viewerPage.getByRole('link', { name: 'API keys' }).count()).toBe(0);
     await viewerPage.goto(`${dashboard.url}/keys`);
@@ -265,32 +264,24 @@ describe('the dashboard in a browser: Composio connections', () => {
   const composioKey = 'dashboard-composio-key';
   let fake: FakeComposioServer;
   let stack: TestStack;
-  let dashboard: Dashboard;
-  let browser: Browser;
+  let ui: DashboardInBrowser;
+  let dashboard: DashboardInBrowser['dashboard'];
   let page: Page;
   const it = capturingIt(() => page);
 
   beforeAll(async () => {
-    ensureChromium();
     fake = await new FakeComposioServer(composioKey, [githubCreateIssue]).start();
     fake.enforceConnections = true;
     fake.authConfigs.set('ac_github', 'github');
     stack = await startTestStack({
       env: { COMPOSIO_API_KEY: composioKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00', COMPOSIO_CONNECTION_POLL_MS: '0' },
     });
-    await buildDashboard();
-    dashboard = await startDashboard({ apiUrl: stack.apiUrl });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    await page.goto(`${dashboard.url}/sign-in`);
-    await page.getByLabel('API key').fill(stack.adminKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Runs', exact: true }).waitFor();
+    ui = await openDashboardInBrowser({ apiUrl: stack.apiUrl, signInWith: stack.adminKey });
+    ({ dashboard, page } = ui);
   }, 600_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await dashboard?.stop();
+    await ui?.close();
     await stack?.close();
     await fake?.stop();
   });

@@ -184,7 +184,14 @@ export type Approval = z.infer<typeof approvalSchema>;
 export const approvalListSchema = z.object({ approvals: z.array(approvalSchema) });
 export const approvalBodySchema = z.object({ approval: approvalSchema });
 
-/** A Composio connected account as `GET /v1/connections` shows it (api/connections.ts ConnectionView). */
+/** Composio's connected-account statuses, as the API filters by them and the dashboard colours them. */
+export const composioConnectionStatuses = ['INITIALIZING', 'INITIATED', 'ACTIVE', 'FAILED', 'EXPIRED', 'INACTIVE', 'REVOKED'] as const;
+export type ComposioConnectionStatus = (typeof composioConnectionStatuses)[number];
+
+/**
+ * A Composio connected account as `GET /v1/connections` shows it (api/connections.ts ConnectionView).
+ * `status` stays a string: a status Composio adds later must not break the client.
+ */
 export const connectionSchema = z.object({
   id: z.string(),
   userId: z.string(),

@@ -85,7 +85,7 @@ export function RunsLiveTable({ initialRuns, query, firstPage }: { initialRuns: 
         </span>
         <LiveIndicator state={live} />
       </div>
-      <div className="card overflow-x-auto">
+      <div className="card scroll-x">
         <table className="w-full min-w-[44rem] border-collapse text-sm" data-testid="runs-table">
           <TableHead columns={['Run', 'Status', 'Mode', 'Tags', 'Tool calls', 'Created']} />
           <tbody ref={listRef}>

@@ -8,7 +8,7 @@ export function StatusCounts({ query, counts }: { query: RunsPageQuery; counts: 
   const selected = 'border-blue-600 ring-1 ring-blue-600 dark:border-sky-400 dark:ring-sky-400';
   const unselected = 'border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900';
   return (
-    <nav aria-label="Runs by status" className="mb-4 flex gap-2 overflow-x-auto pb-1" data-testid="status-counts">
+    <nav aria-label="Runs by status" className="scroll-x mb-4 flex gap-2 pb-1" data-testid="status-counts">
       <Link href={runsHref(query, { status: [] })} aria-current={query.status.length === 0 ? 'true' : undefined} className={`${chip} ${query.status.length === 0 ? selected : unselected}`}>
         <span className="muted text-xs">All</span>
         <span className="text-lg font-semibold tabular-nums" data-count="all">

@@ -153,7 +153,7 @@ export function Timeline({ rows }: { rows: TimelineRow[] }) {
     initialRect: { width: 1024, height: 1200 },
   });
   return (
-    <div ref={listRef} className="card px-3 pb-3">
+    <div ref={listRef} className="card px-3 pb-3" data-row-count={rows.length}>
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {virtualizer.getVirtualItems().map((item) => (
           <div

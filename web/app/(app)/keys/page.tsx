@@ -34,7 +34,7 @@ export default async function KeysPage() {
             <p>Only the bootstrap admin key exists. Create a key per person or service above, with the smallest role that does the job.</p>
           </EmptyState>
         ) : (
-          <div className="card overflow-x-auto">
+          <div className="card scroll-x">
             <table className="w-full min-w-[36rem] text-sm">
               <TableHead columns={['Name', 'Role', 'Created', 'State', { srLabel: 'Actions' }]} />
               <tbody>

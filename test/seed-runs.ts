@@ -1,0 +1,63 @@
+/**
+ * Long lists for the dashboard's scale test, written through the event log's one door
+ * (`appendEvents`: seq, hash chain and `runs` projection as for any run) without a workflow
+ * behind them, so a thousand runs take seconds, not minutes of Temporal work.
+ */
+import type { Knex } from 'knex';
+import { benchRunCreatedData } from '../bench/bench-runs';
+import { appendEvents } from '../lib/event-log';
+import type { NewEvent } from '../lib/events';
+import { newRunId } from '../lib/ids';
+import { dedupeKeys } from '../lib/workflow-contract';
+
+const fact = (runId: string, type: NewEvent['type'], key: string, data: Record<string, unknown>): NewEvent => ({
+  type,
+  dedupeKey: dedupeKeys.runFact(runId, key),
+  data,
+  actor: null,
+});
+
+/** `count` completed one-step runs named `seeded-<n>` (n from 1, oldest first); returns their ids in creation order. */
+export async function seedCompletedRuns(db: Knex, tenantId: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let index = 1; index <= count; index += 1) {
+    const runId = newRunId();
+    await appendEvents(db, { tenantId, runId }, [
+      fact(runId, 'run.created', 'run.created', { ...benchRunCreatedData(), name: `seeded-${index}`, tags: ['seeded'] }),
+      fact(runId, 'run.started', 'run.started', {}),
+      fact(runId, 'run.completed', 'run.completed', { output: { index } }),
+    ]);
+    ids.push(runId);
+  }
+  return ids;
+}
+
+/**
+ * One running plan run with `steps` steps of one successful tool call each: `run.created`,
+ * `run.started`, then `step.started`, `tool.call.started`, `tool.call.succeeded` per step
+ * (3 × steps + 2 events). Left running, so the page follows it live.
+ */
+export async function seedLongRun(db: Knex, tenantId: string, steps: number): Promise<{ runId: string; lastSeq: number }> {
+  const runId = newRunId();
+  const facts: NewEvent[] = [
+    fact(runId, 'run.created', 'run.created', { ...benchRunCreatedData(), name: `long-run-${steps}-steps` }),
+    fact(runId, 'run.started', 'run.started', {}),
+  ];
+  for (let step = 1; step <= steps; step += 1) {
+    const call = { stepId: `step-${step}`, tool: 'builtin.echo', activityId: String(step) };
+    facts.push(
+      fact(runId, 'step.started', `step/${step}`, { stepId: call.stepId, tool: call.tool }),
+      fact(runId, 'tool.call.started', `call/${step}/started`, { ...call, attempt: 1 }),
+      fact(runId, 'tool.call.succeeded', `call/${step}/succeeded`, { ...call, attempt: 1, durationMs: 3, output: { step } }),
+    );
+  }
+  // One statement per batch: a few hundred rows keep it well under Postgres's parameter limit.
+  for (let start = 0; start < facts.length; start += 300) {
+    await appendEvents(db, { tenantId, runId }, facts.slice(start, start + 300));
+  }
+  return { runId, lastSeq: facts.length };
+}
+
+/** The fact that ends a seeded long run, appended while a test watches it. */
+export const completeSeededRun = (db: Knex, tenantId: string, runId: string) =>
+  appendEvents(db, { tenantId, runId }, [fact(runId, 'run.completed', 'run.completed', { output: { done: true } })]);
