@@ -14,7 +14,8 @@ const recordedActivity = 'executeTool';
 
 /**
  * Records every attempt of a tool call in the event log: `tool.call.started` before the tool runs,
- * then `tool.call.succeeded` or `tool.call.failed`. Keys come from the activity's durable identity
+ * then `tool.call.succeeded` or `tool.call.failed` (for a short tool run as a local activity, both
+ * in one transaction after it ran). Keys come from the activity's durable identity
  * (workflow execution, activity id, attempt), so a retried write or a replayed task stores nothing twice.
  */
 export function eventLogInterceptor(db: Knex, tools: { get(name: string): { idempotent: boolean } | undefined }): ActivityInterceptorsFactory {
@@ -49,7 +50,7 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
 
     // Lost attempts, the facts the workflow folded into this call (step.started) and this
     // attempt's start: one transaction.
-    const stored = await appendWithRetry(this.db, target, [
+    const beforeCall: NewEvent[] = [
       ...earlier.lost.map((attempt): NewEvent => ({
         type: 'tool.call.failed',
         dedupeKey: keyOf(attempt, 'failed'),
@@ -57,14 +58,13 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
       })),
       ...workflowFactEvents(call.runId, call.recordWith ?? []),
       { type: 'tool.call.started', dedupeKey: key('started'), data: { ...common, args: call.args } },
-    ]);
-    if (info.isLocal && !stored.some((event) => event.type === 'tool.call.started')) {
-      // A local activity replayed after its worker died starts again at the same attempt: its
-      // start is stored already, and maybe its success.
-      const [again] = await findEventsByKeys(this.db, [key('succeeded')]);
-      const replayed = this.recordedOutput(call, again ? (again.data as { output?: unknown }) : null);
-      if (replayed.found) return replayed.output;
-    }
+    ];
+    // A local activity runs a short tool: pure, deterministic in its args and attempt, done in well
+    // under a second. Its start and outcome go in one transaction after it ran (half the appends
+    // of the fast path); an attempt whose worker died meanwhile left nothing and is simply run again,
+    // and one replayed after its facts were stored stores nothing twice (the keys dedupe).
+    if (!info.isLocal) await appendWithRetry(this.db, target, beforeCall);
+    const pending = info.isLocal ? beforeCall : [];
     const startedAt = process.hrtime.bigint();
     const durationMs = () => Number((process.hrtime.bigint() - startedAt) / 1_000_000n);
     let output: unknown;
@@ -74,6 +74,7 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
       const failure = describeFailure(error, info.attempt, info.retryPolicy);
       toolCallAttemptsTotal.inc({ tool: call.tool, outcome: failure.errorClass === 'Cancelled' ? 'cancelled' : 'failed' });
       await appendWithRetry(this.db, target, [
+        ...pending,
         {
           type: 'tool.call.failed',
           dedupeKey: key('failed'),
@@ -84,6 +85,7 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
     }
     toolCallAttemptsTotal.inc({ tool: call.tool, outcome: 'succeeded' });
     await appendWithRetry(this.db, target, [
+      ...pending,
       {
         type: 'tool.call.succeeded',
         dedupeKey: key('succeeded'),
