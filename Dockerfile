@@ -19,7 +19,8 @@ COPY migrations migrations
 COPY scripts scripts
 COPY web web
 ENV NEXT_TELEMETRY_DISABLED=1
-# The worker loads this prebuilt bundle (WORKFLOW_BUNDLE_PATH) instead of bundling at start.
+# The worker loads this prebuilt bundle (WORKFLOW_BUNDLE_PATH) instead of bundling at start; with
+# tracing on, its twin workflow-bundle.tracing.js, which the same command writes beside it.
 RUN npm run build:workflows -- /app/dist/workflow-bundle.js && npx next build web
 
 FROM node:20-bookworm-slim AS runtime

@@ -1,14 +1,16 @@
-/** `npm run build:workflows`: bundles workflows/ once, for workers started with WORKFLOW_BUNDLE_PATH (production images). */
-import { mkdir, writeFile } from 'node:fs/promises';
+/**
+ * `npm run build:workflows [path]`: bundles workflows/ for workers started with WORKFLOW_BUNDLE_PATH
+ * (production images): the plain bundle at `path` and, beside it, its tracing twin with the
+ * OpenTelemetry workflow interceptors, which workers with tracing on load instead.
+ */
 import path from 'node:path';
-import { buildWorkflowBundle } from '../worker/create-worker';
+import { writeWorkflowBundles } from '../worker/create-worker';
 
 async function main(): Promise<void> {
   const output = path.resolve(process.argv[2] ?? path.join(__dirname, '..', 'dist', 'workflow-bundle.js'));
-  const bundle = await buildWorkflowBundle();
-  await mkdir(path.dirname(output), { recursive: true });
-  await writeFile(output, bundle.code);
-  console.log(`workflow bundle written to ${output} (${Math.round(bundle.code.length / 1024)} KiB)`);
+  for (const { file, tracing, bytes } of await writeWorkflowBundles(output)) {
+    console.log(`workflow bundle${tracing ? ' (tracing)' : ''} written to ${file} (${Math.round(bytes / 1024)} KiB)`);
+  }
 }
 
 main().catch((error: unknown) => {

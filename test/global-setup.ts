@@ -2,7 +2,7 @@
  * Once per `npm test`: one Temporal dev server, one Postgres (embedded, or a fresh database on
  * DATABASE_URL's server), migrations, and one workflow bundle — shared by every test file.
  */
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createDb, migrateLatest } from '../lib/db';
@@ -10,7 +10,7 @@ import { dropDatabase, ensureDatabase, startEmbeddedPostgres, withDatabase } fro
 import { freePort } from '../scripts/free-port';
 import { findTemporalCli } from '../scripts/temporal-cli';
 import { startTemporalDevServer } from '../scripts/temporal-dev-server';
-import { buildWorkflowBundle } from '../worker/create-worker';
+import { writeWorkflowBundles } from '../worker/create-worker';
 import { registerTeardown } from './teardown-registry';
 
 const repoRoot = path.resolve(__dirname, '..');
@@ -24,9 +24,9 @@ export default async function globalSetup(): Promise<void> {
   await chmod(stateDir, 0o755); // embedded Postgres runs as the postgres user when we are root
 
   const [temporal, database] = await Promise.all([startTemporal(stateDir), startDatabase(stateDir)]);
-  const bundle = await buildWorkflowBundle();
+  // The plain bundle, and its tracing twin for the stacks that turn OpenTelemetry on (create-worker.ts).
   const bundlePath = path.join(stateDir, 'workflow-bundle.js');
-  await writeFile(bundlePath, bundle.code);
+  await writeWorkflowBundles(bundlePath);
 
   Object.assign(process.env, {
     NODE_ENV: 'test',

@@ -1,11 +1,16 @@
 import { Worker } from '@temporalio/worker';
-import { dropWorkflowSpans } from '../worker/create-worker';
+import { dropWorkflowSpans, tracingBundlePath } from '../worker/create-worker';
 import { loadHistoryFixtures } from './history-fixtures';
 
 describe('replaying recorded histories against the current workflow code', () => {
-  it('finds no nondeterminism in any fixture', async () => {
-    const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
-    if (!bundlePath) throw new Error('WORKFLOW_BUNDLE_PATH is not set: run through jest (test/global-setup.ts)');
+  // Both bundles a worker may load: plain, and the tracing twin with the OpenTelemetry interceptors.
+  it.each([
+    ['the plain bundle', (plain: string) => plain],
+    ['the tracing bundle', tracingBundlePath],
+  ])('finds no nondeterminism in any fixture with %s', async (_name, bundleOf) => {
+    const plainPath = process.env.WORKFLOW_BUNDLE_PATH;
+    if (!plainPath) throw new Error('WORKFLOW_BUNDLE_PATH is not set: run through jest (test/global-setup.ts)');
+    const bundlePath = bundleOf(plainPath);
     const histories = await loadHistoryFixtures();
     // Plan and agent runs, chat across continue-as-new, cancel, terminate, limits: a vacuous pass would be a failure.
     expect(histories.map((history) => history.workflowId)).toEqual(

@@ -16,7 +16,7 @@ import { terminalStatuses } from '../lib/events';
 import { FlightdeckClient } from '../lib/api-client';
 import { createLogger } from '../lib/logger';
 import { startTracing } from '../lib/telemetry';
-import { createWorker } from '../worker/create-worker';
+import { createWorker, prebuiltWorkflowBundle } from '../worker/create-worker';
 
 export const testAdminKey = 'test-admin-key-0123456789';
 
@@ -142,7 +142,7 @@ async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex,
     tools,
     model: { baseUrl: env.MODEL_BASE_URL, apiKey: env.MODEL_API_KEY },
     shutdownGraceTime: '1s',
-    workflowBundle: env.WORKFLOW_BUNDLE_PATH ? { codePath: env.WORKFLOW_BUNDLE_PATH } : undefined,
+    workflowBundle: prebuiltWorkflowBundle(env.WORKFLOW_BUNDLE_PATH, { tracing: tracing !== null }),
     tracing,
     runStart: runStartSettings(env),
   });

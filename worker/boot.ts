@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { ToolRegistry } from '../activities/tools/registry';
 import { runStartSettings, type WorkerEnv } from '../lib/config';
 import type { Tracing } from '../lib/telemetry';
-import { createWorker } from './create-worker';
+import { createWorker, prebuiltWorkflowBundle } from './create-worker';
 import { startMetricsServer } from './metrics-server';
 import { PinoSdkLogger } from './pino-sdk-logger';
 import { ensureRetentionSchedule } from './retention-schedule';
@@ -54,7 +54,7 @@ export async function bootWorker(
     db: deps.db,
     tools: deps.tools,
     model: { baseUrl: env.MODEL_BASE_URL, apiKey: env.MODEL_API_KEY },
-    workflowBundle: env.WORKFLOW_BUNDLE_PATH ? { codePath: env.WORKFLOW_BUNDLE_PATH } : undefined,
+    workflowBundle: prebuiltWorkflowBundle(env.WORKFLOW_BUNDLE_PATH, { tracing: deps.tracing !== null }),
     tracing: deps.tracing,
     runStart: runStartSettings(env),
   });

@@ -15,6 +15,8 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import type { Knex } from 'knex';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createActivities } from '../activities';
 import type { ModelProviderConfig } from '../activities/call-model';
@@ -26,14 +28,49 @@ import { runStartClientInterceptors, type Tracing } from '../lib/telemetry';
 export const workflowsPath = path.resolve(__dirname, '..', 'workflows', 'index.ts');
 
 /**
- * The OpenTelemetry workflow interceptors are always in the bundle, so one bundle (built into the
- * image) serves with tracing on or off; off, their spans go to a sink that drops them.
+ * The OpenTelemetry workflow interceptors go into the bundle only when tracing is on: in the
+ * sandbox every workflow evaluates their modules afresh and every activation passes through them,
+ * which cost ~20% of the worker's CPU per run and ~9 ms of a 5-step run's latency even with the
+ * spans dropped (README, Performance). A prebuilt bundle therefore comes in two: the plain one and
+ * its tracing twin (`tracingBundlePath`), and a worker loads the one its tracing setting needs.
  */
-const workflowInterceptorModules = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
+const tracingInterceptorModules = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
 
 /** Bundles `workflows/` once; tests and production reuse the bundle instead of rebuilding it per worker. */
-export async function buildWorkflowBundle(): Promise<WorkflowBundle> {
+export async function buildWorkflowBundle(options: { tracing?: boolean } = {}): Promise<WorkflowBundle> {
+  const workflowInterceptorModules = options.tracing ? tracingInterceptorModules : [];
   return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietBundlerLogger });
+}
+
+/** Writes the plain bundle to `bundlePath` and its tracing twin beside it; returns what it wrote. */
+export async function writeWorkflowBundles(bundlePath: string): Promise<Array<{ file: string; tracing: boolean; bytes: number }>> {
+  await mkdir(path.dirname(bundlePath), { recursive: true });
+  const written = [];
+  for (const [file, tracing] of [[bundlePath, false], [tracingBundlePath(bundlePath), true]] as const) {
+    const { code } = await buildWorkflowBundle({ tracing });
+    await writeFile(file, code);
+    written.push({ file, tracing, bytes: Buffer.byteLength(code) });
+  }
+  return written;
+}
+
+/** Where the tracing twin of a prebuilt bundle lives: `dist/workflow-bundle.js` → `dist/workflow-bundle.tracing.js`. */
+export const tracingBundlePath = (bundlePath: string): string => bundlePath.replace(/(\.js)?$/, '.tracing.js');
+
+/**
+ * The prebuilt bundle a worker loads for WORKFLOW_BUNDLE_PATH (undefined: it bundles at start):
+ * that file, or with tracing on its twin, which must exist (`npm run build:workflows` writes both).
+ */
+export function prebuiltWorkflowBundle(bundlePath: string | undefined, options: { tracing: boolean }): WorkflowBundleOption | undefined {
+  if (!bundlePath || !options.tracing) return bundlePath ? { codePath: bundlePath } : undefined;
+  const twin = tracingBundlePath(bundlePath);
+  if (!existsSync(twin)) {
+    throw new Error(
+      `tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT) but the tracing twin of WORKFLOW_BUNDLE_PATH (${bundlePath}) is missing: ${twin}. ` +
+        '`npm run build:workflows -- <path>` writes both bundles.',
+    );
+  }
+  return { codePath: twin };
 }
 
 export const dropWorkflowSpans: InjectedSink<OpenTelemetryWorkflowExporter> = { export: { fn: () => undefined, callDuringReplay: false } };
@@ -93,7 +130,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     }),
     interceptors: {
       activity: [...(tracing ? [tracingActivityInterceptor(tracing)] : []), eventLogInterceptor(options.db, options.tools)],
-      ...(options.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
+      ...(options.workflowBundle ? {} : { workflowModules: tracing ? tracingInterceptorModules : [] }),
     },
     sinks: { exporter: tracing ? makeWorkflowExporter(tracing.spanProcessor, tracing.resource) : dropWorkflowSpans },
     // On SIGTERM, in-flight tool calls get this long to finish (and record their outcome) before
