@@ -91,8 +91,9 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
   const data = event.data;
   switch (event.type) {
     case 'run.started':
-      next.status = 'running';
-      next.startedAt = event.at;
+      // A start that lands late (after a terminate the API recorded) never revives an ended run.
+      if (next.status === 'created') next.status = 'running';
+      next.startedAt ??= event.at;
       break;
     case 'step.started':
       next.currentStep = String(data.stepId);

@@ -3,7 +3,8 @@
  * lands in the same append as the call's first `tool.call.started`; long or external tools stay
  * ordinary activities. The log's guarantees must be the same either way: every attempt recorded,
  * gapless seq, each fact once. (The chaos test kills the worker during five-step echo runs, which
- * take this path: one `tool.call.succeeded` per step there too.)
+ * take this path: one `tool.call.succeeded` per step there too.) A plan run's `run.started` rides with
+ * its first step's append.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -81,6 +82,25 @@ describe('fast tool path', () => {
     expect(dataOf(events, 'run.failed')[0].error).toMatchObject({ errorClass: 'FlakyFailure', step: 'shaky' });
     expect(typesOf(events).filter((type) => type === 'step.started')).toHaveLength(1);
     await expectGaplessAndVerified(runId, events);
+  });
+
+  it("writes a plan run's start with its first step's facts: one append, no local activity of its own", async () => {
+    const runId = await startRun(stack, { plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: { n: 1 } }, { id: 'b', tool: 'builtin.echo', args: { n: 2 } }] } });
+    const events = await waitForEnd(stack, runId);
+    expect(typesOf(events)).toEqual([
+      'run.created', 'run.started',
+      'step.started', 'tool.call.started', 'tool.call.succeeded',
+      'step.started', 'tool.call.started', 'tool.call.succeeded',
+      'run.completed',
+    ]);
+    // run.started and step a's facts share one commit time; step b's are a later append.
+    const at = (seq: number) => events.find((event) => event.seq === seq)?.at;
+    expect(new Set([2, 3, 4, 5].map(at)).size).toBe(1);
+    expect(at(6)).not.toBe(at(2));
+    // Two steps and run.completed: the start needed no recordEvent of its own.
+    expect(await activityKinds(runId)).toEqual({ ordinary: [], local: ['executeTool', 'executeTool', 'recordEvent'] });
+    await expectGaplessAndVerified(runId, events);
+    await saveHistoryFixture('folded-run-start', runId);
   });
 
   it('keeps external tools on ordinary activities beside local ones', async () => {

@@ -1,11 +1,11 @@
-import { CancellationScope, isCancellation, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Actor, FailureInfo } from '../lib/events';
-import type { AgentRunInput, AgentRunResult } from '../lib/workflow-contract';
+import type { AgentRunInput, AgentRunResult, WorkflowFact } from '../lib/workflow-contract';
 import { runAgent, type Inbox } from './agent-loop';
 import { approvalSignal, cancelSignal, connectionSignal, messageSignal, stateQuery } from './definitions';
 import { runPlan } from './plan-run';
-import { RunContext, RunStopped } from './run-context';
+import { foldedRunStartPatch, RunContext, RunStopped } from './run-context';
 
 type Stop = { kind: 'cancel'; reason: string | null; actor: Actor | null; recorded: Promise<unknown> } | { kind: 'deadline' };
 
@@ -37,10 +37,14 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
   });
 
   if (!input.carried) {
-    await context.record([
+    const runStart: WorkflowFact[] = [
       { type: 'run.created', key: 'run.created', data: { ...input.created }, actor: input.createdBy },
       { type: 'run.started', key: 'run.started', data: {} },
-    ]);
+    ];
+    // A plan's first step appends at once (a short tool right after it ran), so the start rides
+    // with it. An agent's first append waits for the model, so its start is recorded on its own.
+    if (input.spec.plan && patched(foldedRunStartPatch)) context.leadNextAppend(runStart);
+    else await context.record(runStart);
   }
   context.setStatus('running');
   const deadline = input.spec.limits?.deadline;

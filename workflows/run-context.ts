@@ -35,6 +35,12 @@ import type { RunState } from './definitions';
  */
 export const fastToolPathPatch = 'fast-tool-path-v1';
 
+/**
+ * Guards the folded run start: `run.created` and `run.started` ride with a plan run's first append
+ * instead of a recordEvent local activity and a transaction of their own.
+ */
+export const foldedRunStartPatch = 'folded-run-start-v1';
+
 const { recordEvent } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
@@ -59,13 +65,38 @@ export class RunContext {
   readonly approvals: ApprovalGate;
   readonly connections: ConnectionGate;
 
+  /**
+   * Facts that lead every append until one that carried them has finished (the run's start): they
+   * land in the first append to commit, ahead of its own facts, and their keys dedupe them in the
+   * others, so nothing the workflow records can precede them in the log.
+   */
+  private leading: WorkflowFact[] = [];
+
   constructor(readonly input: AgentRunInput) {
     this.approvals = new ApprovalGate(this);
     this.connections = new ConnectionGate(this);
   }
 
+  /** `facts` go ahead of whatever the workflow records next, in the same append (see `leading`). */
+  leadNextAppend(facts: WorkflowFact[]): void {
+    this.leading = [...this.leading, ...facts];
+  }
+
   record(facts: WorkflowFact[]): Promise<number> {
+    return this.carryingLead(facts, (all) => this.append(all));
+  }
+
+  private append(facts: WorkflowFact[]): Promise<number> {
     return recordEvent({ tenantId: this.input.tenantId, runId: this.input.runId, facts });
+  }
+
+  /** Runs `append` with the leading facts ahead of `facts`; once it has finished they are stored. */
+  private async carryingLead<T>(facts: WorkflowFact[], append: (facts: WorkflowFact[]) => Promise<T>): Promise<T> {
+    const lead = this.leading;
+    if (lead.length === 0) return append(facts);
+    const result = await append([...lead, ...facts]);
+    if (this.leading === lead) this.leading = [];
+    return result;
   }
 
   /** Records facts even when the run's scope is being cancelled (run.cancelled, run.failed). */
@@ -102,8 +133,11 @@ export class RunContext {
       throw new RunStopped({ message: `maxToolCalls (${limit}) exceeded`, errorClass: 'LimitExceeded', retryable: false });
     }
     this.state.toolCalls += 1;
+    return this.carryingLead(options.recordWith ?? [], (recordWith) => this.runToolCall(policy, call, recordWith));
+  }
+
+  private async runToolCall(policy: ToolCallPolicy, call: Pick<ExecuteToolInput, 'stepId' | 'tool' | 'args'>, recordWith: WorkflowFact[]): Promise<unknown> {
     const { tenantId, runId, spec } = this.input;
-    const recordWith = options.recordWith ?? [];
     const input: ExecuteToolInput = {
       tenantId,
       runId,
@@ -138,7 +172,7 @@ export class RunContext {
       }
     } catch (error) {
       // Deduped when the call did start; otherwise (cancelled before it started) the facts still count.
-      if (recordWith.length > 0) await this.recordFinal(recordWith);
+      if (recordWith.length > 0) await CancellationScope.nonCancellable(() => this.append(recordWith));
       throw error;
     }
   }
