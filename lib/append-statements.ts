@@ -100,3 +100,43 @@ export async function writeAppend(
   const notify = `select pg_notify(${params.add(write.notify.channel)}, ${params.add(write.notify.payload)})`;
   await client.query(`with appended as (${appended}), projected as (${projected}) ${notify}`, params.values);
 }
+
+/** SQL types of the run_events columns an append writes, for rows sent through a VALUES list. */
+const eventColumnTypes: Record<(typeof eventColumns)[number], string> = {
+  tenant_id: 'text',
+  run_id: 'text',
+  seq: 'integer',
+  type: 'text',
+  at: 'timestamptz',
+  actor: 'jsonb',
+  data: 'jsonb',
+  dedupe_key: 'text',
+  prev_hash: 'text',
+  hash: 'text',
+};
+
+/**
+ * The optimistic append: events, projection and NOTIFY in one autocommit statement, but only if
+ * the run's row is still at `expected` (last_seq and last_hash, so the whole chain): the update
+ * is the compare-and-set, and the insert and the NOTIFY happen only for the row it updated. An
+ * UPDATE that waited for another writer's lock re-checks its condition on the row that writer
+ * left. Resolves false when the row had moved on (nothing written); a fact already stored fails
+ * the statement on the dedupe key's unique index (nothing written either).
+ */
+export async function writeAppendIfAt(
+  client: ClientBase,
+  write: { runId: string; expected: { lastSeq: number; lastHash: string | null }; rows: EventInsertRow[]; update: Record<string, unknown>; notify: { channel: string; payload: string } },
+): Promise<boolean> {
+  const params = new Placeholders();
+  const assignments = Object.entries(write.update).map(([column, value]) => `${quoted(column)} = ${params.add(value)}`);
+  if (assignments.length === 0) throw new Error(`run ${write.runId}: an append must change its projection (last_seq at least)`);
+  const runId = params.add(write.runId);
+  const lastSeq = params.add(write.expected.lastSeq);
+  const lastHash = params.add(write.expected.lastHash);
+  const projected = `update runs set ${assignments.join(', ')} where id = ${runId} and last_seq = ${lastSeq} and last_hash is not distinct from ${lastHash}::text returning id`;
+  const eventValues = write.rows.map((row) => `(${eventColumns.map((column) => `${params.add(row[column])}::${eventColumnTypes[column]}`).join(', ')})`);
+  const appended = `insert into run_events (${eventColumns.join(', ')}) select event.* from (values ${eventValues.join(', ')}) as event, projected`;
+  const notify = `select pg_notify(${params.add(write.notify.channel)}, ${params.add(write.notify.payload)}) from projected`;
+  const result = await client.query(`with projected as (${projected}), appended as (${appended}) ${notify}`, params.values);
+  return result.rowCount === 1;
+}

@@ -1,14 +1,17 @@
 /**
  * appendEvents on its plain-`pg` path, against a real Postgres: many writers of one run at once
- * (creators included) leave a gapless, chained log with each fact once, a failed append leaves
- * nothing behind and its connection usable, and the projection, approvals and NOTIFY are written.
+ * (creators included) leave a gapless, chained log with each fact once, the one-statement append
+ * is taken when the row is as this process left it and gives way to the lock otherwise, a failed
+ * append leaves nothing behind and its connection usable, and the projection, approvals and
+ * NOTIFY are written.
  */
 import { Client } from 'pg';
 import { createScratchDatabase } from '../test/databases';
-import { migrateLatest } from './db';
+import { createDb, migrateLatest } from './db';
 import { appendEvents, eventsChannel, readEvents } from './event-log';
 import type { NewEvent } from './events';
 import { specHash } from './ids';
+import { eventAppendsTotal } from './metrics';
 import { findRun } from './runs-store';
 import { verifyRunLog } from './verify-chain';
 
@@ -49,6 +52,40 @@ describe('appendEvents (plain pg transaction)', () => {
     expect(verification?.ok).toBe(true);
     const run = await findRun(scratch.db, 't', target.runId);
     expect(run).toMatchObject({ lastSeq: 31, tags: ['t1'], toolCalls: { started: 30, succeeded: 0, failed: 0 } });
+  });
+
+  it('writes a run\'s next append in one statement, and takes the lock when another writer moved the row on or a fact is stored', async () => {
+    const target = { tenantId: 't', runId: 'run_optimistic' };
+    const otherProcess = createDb(scratch.url); // its own pool and its own idea of the run's row
+    const appendsBy = async () => Object.fromEntries((await eventAppendsTotal.get()).values.map((value) => [String(value.labels.path), value.value]));
+    try {
+      const before = await appendsBy();
+      const delta = async () => {
+        const now = await appendsBy();
+        return Object.fromEntries(Object.entries(now).map(([path, count]) => [path, count - (before[path] ?? 0)]).filter(([, count]) => count !== 0));
+      };
+      await appendEvents(scratch.db, target, [created(target.runId)]);
+      for (let index = 1; index <= 3; index += 1) await appendEvents(scratch.db, target, [started(target.runId, index)]);
+      expect(await delta()).toEqual({ locked: 1, one_statement: 3 });
+
+      // Another process appends: this one's row is stale, its one statement writes nothing, the lock decides.
+      await appendEvents(otherProcess, target, [started(target.runId, 4)]);
+      await appendEvents(scratch.db, target, [started(target.runId, 5)]);
+      expect(await delta()).toEqual({ locked: 2, one_statement: 3, locked_after_miss: 1 });
+      // A fact already stored: the dedupe key's unique index refuses the statement; nothing is stored twice.
+      expect(await appendEvents(scratch.db, target, [started(target.runId, 2)])).toEqual([]);
+      expect(await appendEvents(scratch.db, target, [started(target.runId, 6)])).toHaveLength(1);
+      expect(await delta()).toEqual({ locked: 2, one_statement: 4, locked_after_miss: 2 });
+
+      const events = await readEvents(scratch.db, target, { afterSeq: 0, limit: 100 });
+      expect(events.map((event) => [event.seq, (event.data as { args?: { index?: number } }).args?.index ?? null])).toEqual([
+        [1, null], [2, 1], [3, 2], [4, 3], [5, 4], [6, 5], [7, 6],
+      ]);
+      expect((await verifyRunLog(scratch.db, target))?.ok).toBe(true);
+      expect(await findRun(scratch.db, 't', target.runId)).toMatchObject({ lastSeq: 7, toolCalls: { started: 6, succeeded: 0, failed: 0 } });
+    } finally {
+      await otherProcess.destroy();
+    }
   });
 
   it('rolls a failing append back whole and keeps the pool usable', async () => {

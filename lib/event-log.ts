@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
 import type { ClientBase } from 'pg';
-import { lockNewRun, lockRunRow, storedKeys, writeAppend } from './append-statements';
+import { lockNewRun, lockRunRow, storedKeys, writeAppend, writeAppendIfAt, type EventInsertRow } from './append-statements';
 import { projectApprovalEvents, touchesApprovals } from './approval-projection';
 import { canonicalJson } from './canonical-json';
 import { withPooledClient } from './db';
 import type { Actor, EventType, NewEvent, RunEvent } from './events';
 import { sha256Hex } from './ids';
-import { eventAppendSeconds, eventsAppendedTotal } from './metrics';
+import { eventAppendSeconds, eventAppendsTotal, eventsAppendedTotal } from './metrics';
 import { redactSecrets, type RedactOptions } from './redact';
 import { applyEvent, type ProjectedEvent, type RunProjection } from './run-projection';
 import { rowToRun, runToRow } from './runs-store';
@@ -74,48 +74,147 @@ export async function appendEvents(
 ): Promise<RunEvent[]> {
   if (facts.length === 0) return [];
   const timer = eventAppendSeconds.startTimer({ writer: options.writer ?? 'unknown' });
-  const stored = await appendInTransaction(db, target, facts);
+  const stored = await appendOnPooledClient(db, target, facts);
   timer();
   for (const event of stored) eventsAppendedTotal.inc({ type: event.type });
   return stored;
 }
 
 /**
- * One transaction on a pooled connection, in plain `pg` (lib/append-statements.ts): begin, lock,
- * write, commit. On an error it rolls back; a connection that died on the way is dropped by the pool.
+ * Each run's projection as this process last wrote it (or found it under lock), per database:
+ * the row an optimistic append expects. Most appends to a run come from the process that made the
+ * one before (a run's steps on its worker; in the combined process, the API's run.created too).
+ * Bounded; a run that ended or was not seen lately takes the locked path.
  */
-async function appendInTransaction(db: Knex, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<RunEvent[]> {
+const lastKnownRuns = new WeakMap<Knex, Map<string, RunProjection>>();
+const lastKnownLimit = 1_000;
+
+function knownRunsOf(db: Knex): Map<string, RunProjection> {
+  let known = lastKnownRuns.get(db);
+  if (!known) lastKnownRuns.set(db, (known = new Map()));
+  return known;
+}
+
+function remember(known: Map<string, RunProjection>, run: RunProjection): void {
+  known.delete(run.id);
+  if (run.completedAt !== null) return;
+  known.set(run.id, run);
+  if (known.size > lastKnownLimit) known.delete(known.keys().next().value!);
+}
+
+/**
+ * On one pooled connection, in plain `pg` (lib/append-statements.ts): first the optimistic append
+ * (one statement, one round trip) against the row this process last saw; when that row moved on,
+ * or a fact is already stored, or none was seen, the locked transaction (begin, lock, write,
+ * commit), which finds stored keys and the current row. A connection that died is dropped by the pool.
+ */
+async function appendOnPooledClient(db: Knex, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<RunEvent[]> {
+  const known = knownRunsOf(db);
   return withPooledClient(db, async (client) => {
-    await client.query('begin');
-    try {
-      const stored = await appendLocked(db, client, target, facts);
-      await client.query('commit');
+    const tried = known.has(target.runId);
+    const stored = await appendIfUnchanged(client, known, target, facts);
+    if (stored) {
+      eventAppendsTotal.inc({ path: 'one_statement' });
       return stored;
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      throw error;
     }
+    eventAppendsTotal.inc({ path: tried ? 'locked_after_miss' : 'locked' });
+    return appendInTransaction(db, client, known, target, facts);
   });
 }
 
-async function appendLocked(db: Knex, client: ClientBase, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<RunEvent[]> {
+/** The optimistic append; null when it wrote nothing and the locked path must decide. */
+async function appendIfUnchanged(client: ClientBase, known: Map<string, RunProjection>, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<RunEvent[] | null> {
+  const before = known.get(target.runId);
+  // Approval facts also write the approvals projection, in the locked transaction.
+  if (!before || before.tenantId !== target.tenantId || facts.some((fact) => touchesApprovals(fact.type))) return null;
+  const { rows, run } = chainFacts(before, target, uniqueByKey(facts));
+  try {
+    const written = await writeAppendIfAt(client, {
+      runId: target.runId,
+      expected: { lastSeq: before.lastSeq, lastHash: before.lastHash },
+      rows: rows.map(toInsertRow),
+      update: changedColumns(runToRow(before), runToRow(run)),
+      notify: notificationOf(run),
+    });
+    if (!written) {
+      known.delete(target.runId);
+      return null;
+    }
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    known.delete(target.runId);
+    return null;
+  }
+  remember(known, run);
+  return rows.map(toRunEvent);
+}
+
+const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === '23505';
+
+async function appendInTransaction(
+  db: Knex,
+  client: ClientBase,
+  known: Map<string, RunProjection>,
+  target: { tenantId: string; runId: string },
+  facts: NewEvent[],
+): Promise<RunEvent[]> {
+  await client.query('begin');
+  try {
+    const { stored, run } = await appendLocked(db, client, target, facts);
+    await client.query('commit');
+    if (run) remember(known, run);
+    return stored;
+  } catch (error) {
+    known.delete(target.runId);
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  }
+}
+
+async function appendLocked(
+  db: Knex,
+  client: ClientBase,
+  target: { tenantId: string; runId: string },
+  facts: NewEvent[],
+): Promise<{ stored: RunEvent[]; run: RunProjection | null }> {
   const locked = await lockRunAndFindKeys(client, target.runId, facts.map((fact) => fact.dedupeKey));
   const before = locked.run;
-  const known = new Set(locked.knownKeys);
-  const fresh = facts.filter((fact) => {
-    if (known.has(fact.dedupeKey)) return false;
-    known.add(fact.dedupeKey);
-    return true;
-  });
-  if (fresh.length === 0) return [];
   if (before && before.tenantId !== target.tenantId) {
     throw new Error(`run ${target.runId} belongs to another tenant`);
   }
+  const known = new Set(locked.knownKeys);
+  const fresh = uniqueByKey(facts).filter((fact) => !known.has(fact.dedupeKey));
+  if (fresh.length === 0) return { stored: [], run: before };
 
+  const { rows, run } = chainFacts(before, target, fresh);
+  await writeAppend(client, {
+    runId: target.runId,
+    rows: rows.map(toInsertRow),
+    projection: before ? { update: changedColumns(runToRow(before), runToRow(run)) } : { insert: runToRow(run) },
+    notify: notificationOf(run),
+  });
+  // NOTIFY is delivered at commit, so readers woken by it see the approvals rows too.
+  const approvalEvents = rows.filter((row) => touchesApprovals(row.type)).map(toProjected);
+  if (approvalEvents.length > 0) await projectApprovalEvents(db, approvalEvents, { connection: client });
+  return { stored: rows.map(toRunEvent), run };
+}
+
+/** The first fact of each key: a call may name one fact twice (run.created from two sources). */
+function uniqueByKey(facts: NewEvent[]): NewEvent[] {
+  const seen = new Set<string>();
+  return facts.filter((fact) => {
+    if (seen.has(fact.dedupeKey)) return false;
+    seen.add(fact.dedupeKey);
+    return true;
+  });
+}
+
+/** The facts as the next rows of the run's chain (seq, prev_hash, hash), and the projection after them. */
+function chainFacts(before: RunProjection | null, target: { tenantId: string; runId: string }, facts: NewEvent[]): { rows: EventRow[]; run: RunProjection } {
   const rows: EventRow[] = [];
   const at = new Date();
   let run = before;
-  for (const fact of fresh) {
+  for (const fact of facts) {
     const seq = (run?.lastSeq ?? 0) + 1;
     const prevHash = run?.lastHash ?? null;
     const unhashed = {
@@ -133,17 +232,12 @@ async function appendLocked(db: Knex, client: ClientBase, target: { tenantId: st
     rows.push(row);
   }
   if (!run) throw new Error(`run ${target.runId}: no projection after ${rows.length} events`);
-  await writeAppend(client, {
-    runId: target.runId,
-    rows: rows.map(({ id: _id, actor, data, ...rest }) => ({ ...rest, actor: actor ? JSON.stringify(actor) : null, data: JSON.stringify(data) })),
-    projection: before ? { update: changedColumns(runToRow(before), runToRow(run)) } : { insert: runToRow(run) },
-    notify: { channel: eventsChannel, payload: JSON.stringify({ tenantId: target.tenantId, runId: target.runId, seq: run.lastSeq }) },
-  });
-  // NOTIFY is delivered at commit, so readers woken by it see the approvals rows too.
-  const approvalEvents = rows.filter((row) => touchesApprovals(row.type)).map(toProjected);
-  if (approvalEvents.length > 0) await projectApprovalEvents(db, approvalEvents, { connection: client });
-  return rows.map(toRunEvent);
+  return { rows, run };
 }
+
+const toInsertRow = ({ id: _id, actor, data, ...rest }: EventRow): EventInsertRow => ({ ...rest, actor: actor ? JSON.stringify(actor) : null, data: JSON.stringify(data) });
+
+const notificationOf = (run: RunProjection) => ({ channel: eventsChannel, payload: JSON.stringify({ tenantId: run.tenantId, runId: run.id, seq: run.lastSeq }) });
 
 /** Only the columns an event changed: rewriting the unchanged spec (jsonb, often TOASTed) on every append costs. */
 function changedColumns(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {

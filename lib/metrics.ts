@@ -19,6 +19,12 @@ export const eventsAppendedTotal = new Counter({
   labelNames: ['type'] as const,
 });
 
+export const eventAppendsTotal = new Counter({
+  name: 'flightdeck_event_appends_total',
+  help: 'Appends by how they were written: one_statement (the run row was as this process last saw it), locked (the transaction that locks the row), locked_after_miss (locked, after the row had moved on or a fact was stored)',
+  labelNames: ['path'] as const,
+});
+
 export const runsStartedTotal = new Counter({
   name: 'flightdeck_runs_started_total',
   help: 'Runs started through this API instance',
