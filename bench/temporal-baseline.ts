@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Client, type Connection } from '@temporalio/client';
 import { bundleWorkflowCode, type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { ulid } from 'ulidx';
+import { defaultWorkflowTaskSlots } from '../lib/config';
 import { quietBundlerLogger } from '../worker/create-worker';
 import { baselineActivities } from './baseline-activities';
 import type { baselineRun } from './baseline-workflow';
@@ -20,7 +21,7 @@ export interface BaselineWorker {
   stop(): Promise<void>;
 }
 
-/** Same worker defaults as Flightdeck's worker, minus its interceptors and activities. */
+/** Same worker settings as Flightdeck's worker (workflow-task slots included), minus its interceptors and activities. */
 export async function startBaselineWorker(options: {
   connection: NativeConnection;
   namespace: string;
@@ -33,6 +34,7 @@ export async function startBaselineWorker(options: {
     taskQueue: options.taskQueue,
     workflowBundle: options.bundle,
     activities: baselineActivities,
+    maxConcurrentWorkflowTaskExecutions: defaultWorkflowTaskSlots,
   });
   const running = worker.run();
   return {

@@ -34,6 +34,13 @@ describe('config', () => {
     expect(dev.WEB_PORT).toBe(3000);
   });
 
+  it('gives the worker 200 workflow-task slots unless told otherwise, and names a bad value', () => {
+    const worker = { DATABASE_URL: api.DATABASE_URL };
+    expect(parseEnv(workerEnvSchema, worker).WORKER_MAX_CONCURRENT_WORKFLOW_TASKS).toBe(200);
+    expect(parseEnv(workerEnvSchema, { ...worker, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '64' }).WORKER_MAX_CONCURRENT_WORKFLOW_TASKS).toBe(64);
+    expect(problemsOf(() => parseEnv(workerEnvSchema, { ...worker, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' }))).toEqual(['WORKER_MAX_CONCURRENT_WORKFLOW_TASKS']);
+  });
+
   it('reads FLIGHTDECK_REDACT_KEYS as a list for the API and the worker', () => {
     const worker = { DATABASE_URL: api.DATABASE_URL };
     expect(parseEnv(apiEnvSchema, api).FLIGHTDECK_REDACT_KEYS).toEqual([]);

@@ -178,6 +178,9 @@ const retentionShape = {
   FLIGHTDECK_RETENTION_DAYS: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).max(36_500).optional()),
 };
 
+/** WORKER_MAX_CONCURRENT_WORKFLOW_TASKS's default (the bench gives bare Temporal's worker the same). */
+export const defaultWorkflowTaskSlots = 200;
+
 export const workerEnvSchema = z.object({
   ...commonShape,
   ...runStartShape,
@@ -188,6 +191,12 @@ export const workerEnvSchema = z.object({
   TEMPORAL_SDK_METRICS_PORT: port.optional(),
   /** A prebuilt workflow bundle (production); without it the worker bundles `workflows/` at start. */
   WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
+  /**
+   * Workflow tasks in progress at once. A run's short tools are local activities inside its workflow
+   * task, which stays in progress (holding a slot) until they are done: the SDK's default of 40
+   * capped Flightdeck at 40 runs executing at a time (README, Performance).
+   */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).default(defaultWorkflowTaskSlots),
   MODEL_BASE_URL: optionalUrl,
   MODEL_API_KEY: z.string().optional(),
   ...composioShape,

@@ -145,6 +145,7 @@ async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex,
     workflowBundle: prebuiltWorkflowBundle(env.WORKFLOW_BUNDLE_PATH, { tracing: tracing !== null }),
     tracing,
     runStart: runStartSettings(env),
+    maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
   });
   const running = worker.run();
   return {

@@ -57,6 +57,7 @@ export async function bootWorker(
     workflowBundle: prebuiltWorkflowBundle(env.WORKFLOW_BUNDLE_PATH, { tracing: deps.tracing !== null }),
     tracing: deps.tracing,
     runStart: runStartSettings(env),
+    maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
   });
   // After Worker.create has proven the connection and namespace: a failure here stops the boot,
   // since an operator who set FLIGHTDECK_RETENTION_DAYS expects the purge to happen.

@@ -107,6 +107,8 @@ export interface WorkerOptions {
   runStart?: RunStartSettings;
   /** OpenTelemetry (lib/telemetry.ts); null or unset: no spans leave the worker. */
   tracing?: Tracing | null;
+  /** WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (lib/config.ts); unset: the SDK's default. */
+  maxConcurrentWorkflowTaskExecutions?: number;
 }
 
 /** A worker for `agentRun`, whose tool calls pass through the event-log interceptor. */
@@ -136,5 +138,6 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     // On SIGTERM, in-flight tool calls get this long to finish (and record their outcome) before
     // they are cancelled; what does not finish is retried by Temporal on another worker.
     shutdownGraceTime: options.shutdownGraceTime ?? '20s',
+    ...(options.maxConcurrentWorkflowTaskExecutions ? { maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions } : {}),
   });
 }
