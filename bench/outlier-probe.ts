@@ -3,7 +3,8 @@
  * Runs PROBE_RUNS sequential N-step runs of bare Temporal and of Flightdeck (the combined process,
  * POST → workflow result), then prints, for the slowest runs, the largest gap between consecutive
  * history events: which step of Temporal's dispatch the time went to. PROBE_PARTITIONS=1 starts the
- * dev server with one task-queue partition (`matching.numTaskqueue{Read,Write}Partitions=1`).
+ * dev server with one task-queue partition (`matching.numTaskqueue{Read,Write}Partitions=1`);
+ * PROBE_TEMPORAL_FLAGS=defaults runs it without Flightdeck's dev-server flags.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -30,6 +31,8 @@ const probeEnvSchema = z.object({
   PROBE_SLOW_MS: z.coerce.number().int().min(1).default(500),
   /** Flightdeck as one process (eager starts) or as API and worker processes. */
   PROBE_FLIGHTDECK_MODE: z.enum(['combined', 'separate']).default('combined'),
+  /** The dev server's flags: Flightdeck's tuned ones, or start-dev's defaults. */
+  PROBE_TEMPORAL_FLAGS: z.enum(['tuned', 'defaults']).default('tuned'),
 });
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
   const partitionArgs = options.PROBE_PARTITIONS === '1'
     ? ['matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1'].flatMap((value) => ['--dynamic-config-value', value])
     : [];
-  const infra = await startBenchInfra({ env: process.env, log: say, temporalFlags: 'tuned', extraTemporalArgs: partitionArgs });
+  const infra = await startBenchInfra({ env: process.env, log: say, temporalFlags: options.PROBE_TEMPORAL_FLAGS, extraTemporalArgs: partitionArgs });
   const stops: Array<() => Promise<unknown>> = [() => infra.stop()];
   try {
     const [flightdeckBundle, baselineBundle] = await Promise.all([buildWorkflowBundle(), buildBaselineBundle()]);
@@ -114,7 +117,7 @@ async function main(): Promise<void> {
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: infra.namespace });
 
-    say(`probe: partitions ${options.PROBE_PARTITIONS}, Flightdeck ${options.PROBE_FLIGHTDECK_MODE}, N=${options.PROBE_STEPS}, C=1`);
+    say(`probe: dev server flags ${options.PROBE_TEMPORAL_FLAGS}, partitions ${options.PROBE_PARTITIONS}, Flightdeck ${options.PROBE_FLIGHTDECK_MODE}, N=${options.PROBE_STEPS}, C=1`);
     const bare = await sequentialRuns('bare Temporal', options.PROBE_RUNS, async () => {
       const workflowId = await startBaselineRun(client, 'probe-baseline', options.PROBE_STEPS);
       await client.workflow.getHandle(workflowId).result();
