@@ -54,7 +54,7 @@ describe('appendEvents (plain pg transaction)', () => {
     expect(run).toMatchObject({ lastSeq: 31, tags: ['t1'], toolCalls: { started: 30, succeeded: 0, failed: 0 } });
   });
 
-  it('writes a run\'s next append in one statement, and takes the lock when another writer moved the row on or a fact is stored', async () => {
+  it('writes a run\'s next append in one statement, skips what it knows is stored, and takes the lock when another writer moved the row on', async () => {
     const target = { tenantId: 't', runId: 'run_optimistic' };
     const otherProcess = createDb(scratch.url); // its own pool and its own idea of the run's row
     const appendsBy = async () => Object.fromEntries((await eventAppendsTotal.get()).values.map((value) => [String(value.labels.path), value.value]));
@@ -66,23 +66,29 @@ describe('appendEvents (plain pg transaction)', () => {
       };
       await appendEvents(scratch.db, target, [created(target.runId)]);
       for (let index = 1; index <= 3; index += 1) await appendEvents(scratch.db, target, [started(target.runId, index)]);
-      expect(await delta()).toEqual({ locked: 1, one_statement: 3 });
+      // The workflow's first append repeats the API's run.created: known here, so left out of the statement.
+      await appendEvents(scratch.db, target, [created(target.runId), started(target.runId, 4)]);
+      expect(await delta()).toEqual({ locked: 1, one_statement: 4 });
+      expect(await appendEvents(scratch.db, target, [started(target.runId, 2)])).toEqual([]);
+      expect(await delta()).toEqual({ locked: 1, one_statement: 4, known: 1 });
 
       // Another process appends: this one's row is stale, its one statement writes nothing, the lock decides.
-      await appendEvents(otherProcess, target, [started(target.runId, 4)]);
-      await appendEvents(scratch.db, target, [started(target.runId, 5)]);
-      expect(await delta()).toEqual({ locked: 2, one_statement: 3, locked_after_miss: 1 });
-      // A fact already stored: the dedupe key's unique index refuses the statement; nothing is stored twice.
-      expect(await appendEvents(scratch.db, target, [started(target.runId, 2)])).toEqual([]);
-      expect(await appendEvents(scratch.db, target, [started(target.runId, 6)])).toHaveLength(1);
-      expect(await delta()).toEqual({ locked: 2, one_statement: 4, locked_after_miss: 2 });
+      await appendEvents(otherProcess, target, [started(target.runId, 5)]);
+      await appendEvents(scratch.db, target, [started(target.runId, 6)]);
+      expect(await delta()).toEqual({ locked: 2, one_statement: 4, known: 1, locked_after_miss: 1 });
+      // A key stored elsewhere (under another run) that this process never saw: the unique index
+      // refuses the statement, the lock finds the key stored, nothing is stored twice.
+      await appendEvents(otherProcess, { tenantId: 't', runId: 'run_elsewhere' }, [created('run_elsewhere'), started(target.runId, 7)]);
+      expect(await appendEvents(scratch.db, target, [started(target.runId, 7)])).toEqual([]);
+      expect(await appendEvents(scratch.db, target, [started(target.runId, 8)])).toHaveLength(1);
+      expect(await delta()).toEqual({ locked: 3, one_statement: 5, known: 1, locked_after_miss: 2 });
 
       const events = await readEvents(scratch.db, target, { afterSeq: 0, limit: 100 });
       expect(events.map((event) => [event.seq, (event.data as { args?: { index?: number } }).args?.index ?? null])).toEqual([
-        [1, null], [2, 1], [3, 2], [4, 3], [5, 4], [6, 5], [7, 6],
+        [1, null], [2, 1], [3, 2], [4, 3], [5, 4], [6, 5], [7, 6], [8, 8],
       ]);
       expect((await verifyRunLog(scratch.db, target))?.ok).toBe(true);
-      expect(await findRun(scratch.db, 't', target.runId)).toMatchObject({ lastSeq: 7, toolCalls: { started: 6, succeeded: 0, failed: 0 } });
+      expect(await findRun(scratch.db, 't', target.runId)).toMatchObject({ lastSeq: 8, toolCalls: { started: 7, succeeded: 0, failed: 0 } });
     } finally {
       await otherProcess.destroy();
     }

@@ -81,25 +81,35 @@ export async function appendEvents(
 }
 
 /**
- * Each run's projection as this process last wrote it (or found it under lock), per database:
- * the row an optimistic append expects. Most appends to a run come from the process that made the
- * one before (a run's steps on its worker; in the combined process, the API's run.created too).
- * Bounded; a run that ended or was not seen lately takes the locked path.
+ * Each run's projection as this process last wrote it (or found it under lock), per database, and
+ * dedupe keys it knows are stored for the run: what an optimistic append expects and may skip.
+ * Most appends to a run come from the process that made the one before (a run's steps on its
+ * worker; in the combined process, the API's `run.created` too, which the workflow's first append
+ * repeats). Bounded; a run that ended or was not seen lately takes the locked path. Stored facts
+ * are never removed, so a key once known stays true.
  */
-const lastKnownRuns = new WeakMap<Knex, Map<string, RunProjection>>();
-const lastKnownLimit = 1_000;
+interface KnownRun {
+  run: RunProjection;
+  storedKeys: Set<string>;
+}
+const lastKnownRuns = new WeakMap<Knex, Map<string, KnownRun>>();
+const knownRunsLimit = 1_000;
+const knownKeysLimit = 500;
 
-function knownRunsOf(db: Knex): Map<string, RunProjection> {
+function knownRunsOf(db: Knex): Map<string, KnownRun> {
   let known = lastKnownRuns.get(db);
   if (!known) lastKnownRuns.set(db, (known = new Map()));
   return known;
 }
 
-function remember(known: Map<string, RunProjection>, run: RunProjection): void {
+function remember(known: Map<string, KnownRun>, run: RunProjection, storedKeys: Iterable<string>): void {
+  const previous = known.get(run.id);
   known.delete(run.id);
   if (run.completedAt !== null) return;
-  known.set(run.id, run);
-  if (known.size > lastKnownLimit) known.delete(known.keys().next().value!);
+  const keys = previous && previous.storedKeys.size < knownKeysLimit ? previous.storedKeys : new Set<string>();
+  for (const key of storedKeys) keys.add(key);
+  known.set(run.id, { run, storedKeys: keys });
+  if (known.size > knownRunsLimit) known.delete(known.keys().next().value!);
 }
 
 /**
@@ -112,22 +122,33 @@ async function appendOnPooledClient(db: Knex, target: { tenantId: string; runId:
   const known = knownRunsOf(db);
   return withPooledClient(db, async (client) => {
     const tried = known.has(target.runId);
-    const stored = await appendIfUnchanged(client, known, target, facts);
-    if (stored) {
-      eventAppendsTotal.inc({ path: 'one_statement' });
-      return stored;
+    const optimistic = await appendIfUnchanged(client, known, target, facts);
+    if (optimistic) {
+      eventAppendsTotal.inc({ path: optimistic.path });
+      return optimistic.stored;
     }
     eventAppendsTotal.inc({ path: tried ? 'locked_after_miss' : 'locked' });
     return appendInTransaction(db, client, known, target, facts);
   });
 }
 
-/** The optimistic append; null when it wrote nothing and the locked path must decide. */
-async function appendIfUnchanged(client: ClientBase, known: Map<string, RunProjection>, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<RunEvent[] | null> {
-  const before = known.get(target.runId);
+/**
+ * The optimistic append, or nothing to append (`known`: every fact is stored, as this process
+ * knows); null when it wrote nothing and the locked path must decide.
+ */
+async function appendIfUnchanged(
+  client: ClientBase,
+  known: Map<string, KnownRun>,
+  target: { tenantId: string; runId: string },
+  facts: NewEvent[],
+): Promise<{ path: 'one_statement' | 'known'; stored: RunEvent[] } | null> {
+  const entry = known.get(target.runId);
   // Approval facts also write the approvals projection, in the locked transaction.
-  if (!before || before.tenantId !== target.tenantId || facts.some((fact) => touchesApprovals(fact.type))) return null;
-  const { rows, run } = chainFacts(before, target, uniqueByKey(facts));
+  if (!entry || entry.run.tenantId !== target.tenantId || facts.some((fact) => touchesApprovals(fact.type))) return null;
+  const before = entry.run;
+  const fresh = uniqueByKey(facts).filter((fact) => !entry.storedKeys.has(fact.dedupeKey));
+  if (fresh.length === 0) return { path: 'known', stored: [] };
+  const { rows, run } = chainFacts(before, target, fresh);
   try {
     const written = await writeAppendIfAt(client, {
       runId: target.runId,
@@ -145,8 +166,8 @@ async function appendIfUnchanged(client: ClientBase, known: Map<string, RunProje
     known.delete(target.runId);
     return null;
   }
-  remember(known, run);
-  return rows.map(toRunEvent);
+  remember(known, run, fresh.map((fact) => fact.dedupeKey));
+  return { path: 'one_statement', stored: rows.map(toRunEvent) };
 }
 
 const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === '23505';
@@ -154,7 +175,7 @@ const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknow
 async function appendInTransaction(
   db: Knex,
   client: ClientBase,
-  known: Map<string, RunProjection>,
+  known: Map<string, KnownRun>,
   target: { tenantId: string; runId: string },
   facts: NewEvent[],
 ): Promise<RunEvent[]> {
@@ -162,7 +183,8 @@ async function appendInTransaction(
   try {
     const { stored, run } = await appendLocked(db, client, target, facts);
     await client.query('commit');
-    if (run) remember(known, run);
+    // Every fact of the call is stored now: found stored under the lock, or written by it.
+    if (run) remember(known, run, facts.map((fact) => fact.dedupeKey));
     return stored;
   } catch (error) {
     known.delete(target.runId);
