@@ -180,7 +180,7 @@ describe('the dashboard in a browser', () => {
       await page.keyboard.press('Escape');
       await page.getByRole('menu').waitFor({ state: 'detached' });
       // Radix hands the focus back to the trigger just after the menu unmounts; Enter before that is lost.
-      await page.waitForFunction(() => document.activeElement?.getAttribute('aria-haspopup') === 'menu');
+      await page.waitForFunction("document.activeElement?.getAttribute('aria-haspopup') === 'menu'");
       await page.keyboard.press('Enter');
       await page.getByRole('menuitem', { name: 'Approvals' }).focus();
       await page.keyboard.press('Enter');
