@@ -70,6 +70,8 @@ export async function checkPageOf(page: Page, name: string): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
     await page.screenshot({ path: path.join(dir, `${name}-${colorScheme}.png`), fullPage: true });
+    // Next streams a page's metadata, so its <title> may land after the content: axe must see it.
+    await page.waitForFunction('document.title.length > 0');
     await page.addScriptTag({ path: axeSource });
     // Runs in the page (the test's tsconfig has no DOM types, hence the string).
     const violations = (await page.evaluate(`axe.run(document).then((result) => result.violations

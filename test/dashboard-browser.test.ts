@@ -364,7 +364,13 @@ describe('the dashboard in a browser: Composio connections', () => {
     expect(await resumed.textContent()).toContain(started.id);
     await resumed.getByRole('link', { name: runId }).click();
     await page.waitForURL(new RegExp(`/runs/${runId}$`));
-    await page.locator('[data-status="completed"]').first().waitFor({ timeout: 30_000 });
+    try {
+      await page.locator('[data-status="completed"]').first().waitFor({ timeout: 30_000 });
+    } catch (error) {
+      // Seen a few times in ~20 runs of this file, cause not found yet: the failure carries the run's log.
+      const stored = await stack.db('run_events').where({ run_id: runId }).orderBy('seq').select('seq', 'type', 'data');
+      throw new Error(`run ${runId} did not show completed; its log: ${JSON.stringify(stored)}`, { cause: error });
+    }
     expect(await page.locator('[data-connection="resolved"]').textContent()).toContain('resumed by admin');
   });
 });
