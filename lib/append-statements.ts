@@ -85,17 +85,14 @@ export async function writeAppend(
   write: { runId: string; rows: EventInsertRow[]; projection: { insert: Record<string, unknown> } | { update: Record<string, unknown> }; notify: { channel: string; payload: string } },
 ): Promise<void> {
   const params = new Placeholders();
-  const eventValues = write.rows.map((row) => `(${eventColumns.map((column) => params.add(row[column])).join(', ')})`);
-  const appended = `insert into run_events (${eventColumns.join(', ')}) values ${eventValues.join(', ')}`;
+  const appended = `insert into run_events (${eventColumns.join(', ')}) values ${eventValues(write.rows, params)}`;
   let projected: string;
   if ('insert' in write.projection) {
     const columns = Object.keys(write.projection.insert);
     const values = Object.values(write.projection.insert).map((value) => params.add(value));
     projected = `insert into runs (${columns.map(quoted).join(', ')}) values (${values.join(', ')})`;
   } else {
-    const assignments = Object.entries(write.projection.update).map(([column, value]) => `${quoted(column)} = ${params.add(value)}`);
-    if (assignments.length === 0) throw new Error(`run ${write.runId}: an append must change its projection (last_seq at least)`);
-    projected = `update runs set ${assignments.join(', ')} where id = ${params.add(write.runId)}`;
+    projected = `update runs set ${projectionAssignments(write.runId, write.projection.update, params)} where id = ${params.add(write.runId)}`;
   }
   const notify = `select pg_notify(${params.add(write.notify.channel)}, ${params.add(write.notify.payload)})`;
   await client.query(`with appended as (${appended}), projected as (${projected}) ${notify}`, params.values);
@@ -115,6 +112,18 @@ const eventColumnTypes: Record<(typeof eventColumns)[number], string> = {
   hash: 'text',
 };
 
+/** The rows as a VALUES list, each value cast to its column's type (so it also serves a subquery). */
+function eventValues(rows: EventInsertRow[], params: Placeholders): string {
+  return rows.map((row) => `(${eventColumns.map((column) => `${params.add(row[column])}::${eventColumnTypes[column]}`).join(', ')})`).join(', ');
+}
+
+/** `column = $n, …` for a projection update; an append always changes `last_seq` at least. */
+function projectionAssignments(runId: string, update: Record<string, unknown>, params: Placeholders): string {
+  const assignments = Object.entries(update).map(([column, value]) => `${quoted(column)} = ${params.add(value)}`);
+  if (assignments.length === 0) throw new Error(`run ${runId}: an append must change its projection (last_seq at least)`);
+  return assignments.join(', ');
+}
+
 /**
  * The optimistic append: events, projection and NOTIFY in one autocommit statement, but only if
  * the run's row is still at `expected` (last_seq and last_hash, so the whole chain): the update
@@ -128,14 +137,12 @@ export async function writeAppendIfAt(
   write: { runId: string; expected: { lastSeq: number; lastHash: string | null }; rows: EventInsertRow[]; update: Record<string, unknown>; notify: { channel: string; payload: string } },
 ): Promise<boolean> {
   const params = new Placeholders();
-  const assignments = Object.entries(write.update).map(([column, value]) => `${quoted(column)} = ${params.add(value)}`);
-  if (assignments.length === 0) throw new Error(`run ${write.runId}: an append must change its projection (last_seq at least)`);
+  const assignments = projectionAssignments(write.runId, write.update, params);
   const runId = params.add(write.runId);
   const lastSeq = params.add(write.expected.lastSeq);
   const lastHash = params.add(write.expected.lastHash);
-  const projected = `update runs set ${assignments.join(', ')} where id = ${runId} and last_seq = ${lastSeq} and last_hash is not distinct from ${lastHash}::text returning id`;
-  const eventValues = write.rows.map((row) => `(${eventColumns.map((column) => `${params.add(row[column])}::${eventColumnTypes[column]}`).join(', ')})`);
-  const appended = `insert into run_events (${eventColumns.join(', ')}) select event.* from (values ${eventValues.join(', ')}) as event, projected`;
+  const projected = `update runs set ${assignments} where id = ${runId} and last_seq = ${lastSeq} and last_hash is not distinct from ${lastHash}::text returning id`;
+  const appended = `insert into run_events (${eventColumns.join(', ')}) select event.* from (values ${eventValues(write.rows, params)}) as event, projected`;
   const notify = `select pg_notify(${params.add(write.notify.channel)}, ${params.add(write.notify.payload)}) from projected`;
   const result = await client.query(`with projected as (${projected}), appended as (${appended}) ${notify}`, params.values);
   return result.rowCount === 1;
