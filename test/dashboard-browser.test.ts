@@ -367,9 +367,12 @@ describe('the dashboard in a browser: Composio connections', () => {
     try {
       await page.locator('[data-status="completed"]').first().waitFor({ timeout: 30_000 });
     } catch (error) {
-      // Seen a few times in ~20 runs of this file, cause not found yet: the failure carries the run's log.
-      const stored = await stack.db('run_events').where({ run_id: runId }).orderBy('seq').select('seq', 'type', 'data');
-      throw new Error(`run ${runId} did not show completed; its log: ${JSON.stringify(stored)}`, { cause: error });
+      // Failed a few times in ~25 runs: the log had run.completed, the header did not (the page's
+      // parallel reads of run and events; see web/lib/run-snapshot.ts). Keep what the page showed.
+      const stored = await stack.db('run_events').where({ run_id: runId }).orderBy('seq').select('seq', 'type');
+      const timeline = page.getByTestId('timeline');
+      const shown = { lastSeq: await timeline.getAttribute('data-last-seq'), header: await page.locator('[data-status]').first().getAttribute('data-status') };
+      throw new Error(`run ${runId} did not show completed; the page showed ${JSON.stringify(shown)}; its log: ${JSON.stringify(stored)}`, { cause: error });
     }
     expect(await page.locator('[data-connection="resolved"]').textContent()).toContain('resumed by admin');
   });

@@ -1,4 +1,5 @@
 import type { RunEvent } from '../lib/events';
+import { eventsAsOfRun } from '../web/lib/run-snapshot';
 import { buildTimeline, chatMessages } from '../web/lib/timeline';
 
 let seq = 0;
@@ -78,5 +79,23 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
       { kind: 'required', hint: 'expired again', timeout: '1h' },
       { kind: 'expired', toolkit: 'github', userId: 'u-1', timeout: '1h', hint: null },
     ]);
+  });
+});
+
+describe('the run page\'s first read (web/lib/run-snapshot.ts)', () => {
+  const log = () => {
+    seq = 0;
+    return [event('run.created', {}), event('run.started', {}), event('step.started', { stepId: 'open' }), event('run.completed', { output: {} })];
+  };
+
+  it('cuts events read after the run row back to its lastSeq, so run.completed comes over the stream (and refreshes the header) instead of hiding in the first read', () => {
+    const shown = eventsAsOfRun({ lastSeq: 3 }, log());
+    expect(shown.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(shown.map((e) => e.type)).not.toContain('run.completed');
+  });
+
+  it('keeps every event when the row is as new as the events or newer (the stream starts after the last one shown)', () => {
+    expect(eventsAsOfRun({ lastSeq: 4 }, log())).toHaveLength(4);
+    expect(eventsAsOfRun({ lastSeq: 9 }, log().slice(0, 2)).map((e) => e.seq)).toEqual([1, 2]);
   });
 });

@@ -7,6 +7,7 @@ import { ApiErrorNotice } from '@/components/ui/api-error-notice';
 import { JsonBlock, PageHeader } from '@/components/ui/page-header';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { FlightdeckApiError, type FlightdeckClient, type RunEvent } from '@/lib/api';
+import { eventsAsOfRun } from '@/lib/run-snapshot';
 import { requireSession } from '@/lib/session';
 import { terminalStatuses } from '../../../../../lib/events';
 
@@ -33,7 +34,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   let loaded;
   try {
     const [run, events, verification] = await Promise.all([session.client.getRun(id), allEvents(session.client, id), session.client.verifyRun(id)]);
-    loaded = { run, events, verification };
+    loaded = { run, events: eventsAsOfRun(run, events), verification };
   } catch (error) {
     if (error instanceof FlightdeckApiError && error.status === 404) {
       return (
