@@ -5,13 +5,15 @@ import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AppError, isUnavailableError } from '../lib/errors';
 import { readEvents } from '../lib/event-log';
+import { isAppending, onLocalAppend, type LocalAppend } from '../lib/local-appends';
 import type { ApprovalRow } from '../lib/approval-projection';
 import type { RunEvent, RunStatus } from '../lib/events';
 import { findRun } from '../lib/runs-store';
-import { streamLagSeconds, wsClients } from '../lib/metrics';
+import { streamLagSeconds, streamReadsTotal, wsClients } from '../lib/metrics';
 import { closeCodes, type ClientFrame, type ServerFrame } from '../lib/stream';
 import { tokenOf, type Authenticator, type Principal } from './auth';
 import type { EventNotice, EventNotifier } from './event-notifier';
+import { FollowedRun } from './followed-run';
 import { presentApproval } from './approvals';
 import { presentRun, type PresenterContext } from './presenters';
 import { isAllowedOrigin } from './origin-check';
@@ -73,6 +75,8 @@ const maxListedVersions = 10_000;
  * The ws stream: per-run subscriptions replay stored events after `afterSeq`, then follow live
  * ones. A subscription is a cursor over the table, advanced only by what was sent, and notices
  * only say "look again" — so ordering, no gap and no duplicate hold however notices arrive.
+ * "Look again" is answered from memory when it can (api/followed-run.ts): this process's own
+ * appends are handed over as they commit and sent at once; the table is read for the rest.
  */
 export class StreamHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
@@ -80,11 +84,15 @@ export class StreamHub {
   private readonly maxBufferedBytes: number;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly encodedEvents = new WeakMap<RunEvent, Buffer>();
+  /** Runs with at least one subscriber here, by run id. */
+  private readonly followed = new Map<string, FollowedRun<StreamClient>>();
+  private readonly stopLocalAppends: () => void;
 
   constructor(private readonly options: StreamHubOptions) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     options.notifier.on('notice', (notice) => this.onNotice(notice));
     options.notifier.on('resync', () => this.resyncAll());
+    this.stopLocalAppends = onLocalAppend(options.db, (append) => this.onLocalAppend(append));
     this.heartbeat = setInterval(() => this.checkAlive(), heartbeatMs);
     this.heartbeat.unref();
   }
@@ -165,7 +173,7 @@ export class StreamHub {
         this.send(client, { type: 'pong' });
         return;
       case 'unsubscribe':
-        if (frame.runId) client.runs.delete(frame.runId);
+        if (frame.runId && client.runs.delete(frame.runId)) this.unfollow(client, frame.runId);
         if (frame.runs) {
           client.runsFilter = null;
           client.listedVersions.clear();
@@ -200,6 +208,7 @@ export class StreamHub {
     }
     const subscription: RunSubscription = { cursor: afterSeq, pumping: false, dirty: false, live: false, retrying: false };
     client.runs.set(runId, subscription);
+    this.follow(client, run.tenantId, runId);
     this.send(client, { type: 'subscribed', runId, afterSeq });
     await this.pump(client, runId, subscription).catch((error: unknown) => {
       this.retryLater(client, runId, subscription, error);
@@ -242,7 +251,19 @@ export class StreamHub {
   }
 
   private readAfter(tenantId: string, runId: string, afterSeq: number, shared?: SharedReads): Promise<RunEvent[]> {
-    const read = () => readEvents(this.options.db, { tenantId, runId }, { afterSeq, limit: pageSize });
+    const followed = this.followed.get(runId);
+    const remembered = followed?.tenantId === tenantId ? followed.eventsAfter(afterSeq) : null;
+    if (remembered) {
+      streamReadsTotal.inc({ source: 'memory' });
+      return Promise.resolve(remembered);
+    }
+    const read = async () => {
+      streamReadsTotal.inc({ source: 'table' });
+      const token = followed?.beginRead();
+      const events = await readEvents(this.options.db, { tenantId, runId }, { afterSeq, limit: pageSize });
+      if (followed && token !== undefined && this.followed.get(runId) === followed) followed.afterRead(token, events, events.length < pageSize);
+      return events;
+    };
     if (!shared) return read();
     let pending = shared.get(afterSeq);
     if (!pending) {
@@ -253,18 +274,23 @@ export class StreamHub {
   }
 
   private onNotice(notice: EventNotice): void {
+    const followed = this.followed.get(notice.runId);
+    if (followed?.tenantId === notice.tenantId) {
+      followed.heard(notice.seq);
+      // A NOTIFY often overtakes the reply to this process's own append: while one is in flight,
+      // its settling (onLocalAppend) wakes the subscribers, with its events in memory by then.
+      if (isAppending(this.options.db, notice.runId)) followed.noticeWaiting = true;
+      else this.pumpSubscribers(followed, notice.runId);
+    }
     let runView: Promise<unknown> | null = null;
     let approvals: Promise<ApprovalRow[]> | null = null;
     // Clients are filtered to the notice's tenant and run below, so these reads are theirs alone.
-    const sharedReads: SharedReads = new Map();
     for (const client of this.clients) {
       if (client.principal.tenantId !== notice.tenantId) continue;
       if (client.approvalsInbox) {
         approvals ??= this.options.db<ApprovalRow>('approvals').where({ run_id: notice.runId, tenant_id: notice.tenantId });
         this.sendApprovals(client, approvals);
       }
-      const subscription = client.runs.get(notice.runId);
-      if (subscription) this.pumpInBackground(client, notice.runId, subscription, sharedReads);
       if (client.runsFilter) {
         // One read per notice, shared by every list subscriber of the tenant.
         runView ??= findRun(this.options.db, notice.tenantId, notice.runId).then((run) =>
@@ -335,7 +361,47 @@ export class StreamHub {
     ).unref();
   }
 
+  /**
+   * An append of this process settled. What it stored goes to the run's subscribers now, from
+   * memory (the NOTIFY that follows finds nothing new), encoded here once, before anyone else
+   * holds the events; a notice that waited for it is served too (from the table if not ours).
+   */
+  private onLocalAppend(append: LocalAppend): void {
+    const followed = this.followed.get(append.runId);
+    if (!followed || followed.tenantId !== append.tenantId) return;
+    if (append.events.length === 0 && !followed.noticeWaiting) return;
+    for (const event of append.events) this.eventFrame(append.runId, event);
+    followed.add(append.events);
+    followed.noticeWaiting = false;
+    this.pumpSubscribers(followed, append.runId);
+  }
+
+  /** Wakes every subscription of the run; a read of the table this takes is shared by all of them. */
+  private pumpSubscribers(followed: FollowedRun<StreamClient>, runId: string): void {
+    if (this.followed.get(runId) !== followed) return;
+    const sharedReads: SharedReads = new Map();
+    for (const client of followed.subscribers) {
+      const subscription = client.runs.get(runId);
+      if (subscription) this.pumpInBackground(client, runId, subscription, sharedReads);
+    }
+  }
+
+  private follow(client: StreamClient, tenantId: string, runId: string): void {
+    let followed = this.followed.get(runId);
+    if (!followed || followed.tenantId !== tenantId) this.followed.set(runId, (followed = new FollowedRun(tenantId)));
+    followed.subscribers.add(client);
+  }
+
+  private unfollow(client: StreamClient, runId: string): void {
+    const followed = this.followed.get(runId);
+    if (!followed) return;
+    followed.subscribers.delete(client);
+    if (followed.subscribers.size === 0) this.followed.delete(runId);
+  }
+
   private resyncAll(): void {
+    // Notices were lost while the listener was away: memory cannot say what is new until a read has.
+    for (const followed of this.followed.values()) followed.distrust();
     for (const client of this.clients) {
       for (const [runId, subscription] of client.runs) this.pumpInBackground(client, runId, subscription);
     }
@@ -371,8 +437,9 @@ export class StreamHub {
   }
 
   private drop(client: StreamClient): void {
-    this.clients.delete(client);
+    if (!this.clients.delete(client)) return;
     wsClients.set(this.clients.size);
+    for (const runId of client.runs.keys()) this.unfollow(client, runId);
   }
 
   private sendError(client: StreamClient, error: unknown): void {
@@ -399,6 +466,8 @@ export class StreamHub {
   /** Tells every client to reconnect elsewhere and resume; used on shutdown. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    this.stopLocalAppends();
+    this.followed.clear();
     for (const client of this.clients) client.socket.close(closeCodes.goingAway, 'server shutting down: resume with afterSeq');
     this.clients.clear();
     wsClients.set(0);

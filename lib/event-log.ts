@@ -6,6 +6,7 @@ import { canonicalJson } from './canonical-json';
 import { withPooledClient } from './db';
 import type { Actor, EventType, NewEvent, RunEvent } from './events';
 import { sha256Hex } from './ids';
+import { trackLocalAppend } from './local-appends';
 import { eventAppendSeconds, eventAppendsTotal, eventsAppendedTotal } from './metrics';
 import { redactSecrets, type RedactOptions } from './redact';
 import { applyEvent, type ProjectedEvent, type RunProjection } from './run-projection';
@@ -64,7 +65,8 @@ export function configureLogRedaction(options: RedactOptions): void {
  * per-run seq, the hash chain and the `runs` projection. The run row's lock serialises writers
  * of one run (API, several workers); a fact already stored is skipped, never rewritten.
  * Secrets are redacted from each fact's data first: this is the one door into the log, and the
- * hash must cover what is stored. Returns the events this call stored (none when all were there).
+ * hash must cover what is stored. Returns the events this call stored (none when all were there),
+ * which also go to this process's readers (lib/local-appends.ts) once committed.
  */
 export async function appendEvents(
   db: Knex,
@@ -74,7 +76,7 @@ export async function appendEvents(
 ): Promise<RunEvent[]> {
   if (facts.length === 0) return [];
   const timer = eventAppendSeconds.startTimer({ writer: options.writer ?? 'unknown' });
-  const stored = await appendOnPooledClient(db, target, facts);
+  const stored = await trackLocalAppend(db, target, () => appendOnPooledClient(db, target, facts));
   timer();
   for (const event of stored) eventsAppendedTotal.inc({ type: event.type });
   return stored;

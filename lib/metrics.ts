@@ -43,6 +43,12 @@ export const toolCallAttemptsTotal = new Counter({
 
 export const wsClients = new Gauge({ name: 'flightdeck_ws_clients', help: 'Connected ws stream clients' });
 
+export const streamReadsTotal = new Counter({
+  name: 'flightdeck_stream_reads_total',
+  help: "The ws stream's reads of a run's new events, by where they were answered: memory (this process appended them, or read them for another subscriber) or table",
+  labelNames: ['source'] as const,
+});
+
 export const streamLagSeconds = new Histogram({
   name: 'flightdeck_stream_lag_seconds',
   help: 'From an event being appended to its frame being sent to a ws client',
