@@ -4,7 +4,7 @@ import type { ToolRegistry } from '../activities/tools/registry';
 import type { RunStartSettings } from '../lib/config';
 import { AppError } from '../lib/errors';
 import type { InFlight } from '../lib/in-flight';
-import { appendEvents } from '../lib/event-log';
+import { appendEventsWithRun } from '../lib/event-log';
 import { runsStartedEagerlyTotal, runsStartedTotal } from '../lib/metrics';
 import { idempotentRunId, newRunId, specHash } from '../lib/ids';
 import type { RunCreatedData, RunProjection } from '../lib/run-projection';
@@ -101,11 +101,11 @@ export async function startRun(deps: RunServiceDeps, principal: Principal, spec:
   }
 
   // The workflow records the same fact under the same key; whichever write lands first is kept.
-  await appendEvents(deps.db, { tenantId: principal.tenantId, runId }, [
+  const appended = await appendEventsWithRun(deps.db, { tenantId: principal.tenantId, runId }, [
     { type: 'run.created', dedupeKey: dedupeKeys.runFact(runId, 'run.created'), data: { ...created }, actor: principal.actor },
   ], { writer: 'api' });
   if (startedNow) runsStartedTotal.inc();
-  const run = await findRun(deps.db, principal.tenantId, runId);
+  const run = appended.run ?? (await findRun(deps.db, principal.tenantId, runId));
   if (!run) throw new Error(`run ${runId} has no projection after run.created`);
   return { run: startedNow ? run : assertSameSpec(run, hash), created: startedNow };
 }

@@ -147,3 +147,27 @@ export async function writeAppendIfAt(
   const result = await client.query(`with projected as (${projected}), appended as (${appended}) ${notify}`, params.values);
   return result.rowCount === 1;
 }
+
+/**
+ * A new run's first append in one autocommit statement: the projection row is inserted only if the
+ * run has none, and the events and the NOTIFY only with it. The row's id is taken through the
+ * advisory lock of lockNewRun, so this creator and the locked path's queue on each other (neither
+ * fails on the primary key); an insert that meets a row another creator committed meanwhile does
+ * nothing. Resolves false when the run existed (nothing written); a fact already stored elsewhere
+ * fails the statement on the dedupe key's unique index (nothing written either).
+ */
+export async function writeNewRun(
+  client: ClientBase,
+  write: { runId: string; rows: EventInsertRow[]; insert: Record<string, unknown>; notify: { channel: string; payload: string } },
+): Promise<boolean> {
+  const params = new Placeholders();
+  const columns = Object.keys(write.insert);
+  const values = Object.entries(write.insert).map(([column, value]) =>
+    column === 'id' ? `(select ${params.add(value)}::text from (select pg_advisory_xact_lock(hashtextextended(${params.add(value)}, 0))) as locked)` : params.add(value),
+  );
+  const projected = `insert into runs (${columns.map(quoted).join(', ')}) values (${values.join(', ')}) on conflict (id) do nothing returning id`;
+  const appended = `insert into run_events (${eventColumns.join(', ')}) select event.* from (values ${eventValues(write.rows, params)}) as event, projected`;
+  const notify = `select pg_notify(${params.add(write.notify.channel)}, ${params.add(write.notify.payload)}) from projected`;
+  const result = await client.query(`with projected as (${projected}), appended as (${appended}) ${notify}`, params.values);
+  return result.rowCount === 1;
+}

@@ -68,20 +68,22 @@ describe('appendEvents (plain pg transaction)', () => {
       for (let index = 1; index <= 3; index += 1) await appendEvents(scratch.db, target, [started(target.runId, index)]);
       // The workflow's first append repeats the API's run.created: known here, so left out of the statement.
       await appendEvents(scratch.db, target, [created(target.runId), started(target.runId, 4)]);
-      expect(await delta()).toEqual({ locked: 1, one_statement: 4 });
+      // The run's first facts insert its row in one statement too.
+      expect(await delta()).toEqual({ new_run: 1, one_statement: 4 });
       expect(await appendEvents(scratch.db, target, [started(target.runId, 2)])).toEqual([]);
-      expect(await delta()).toEqual({ locked: 1, one_statement: 4, known: 1 });
+      expect(await delta()).toEqual({ new_run: 1, one_statement: 4, known: 1 });
 
-      // Another process appends: this one's row is stale, its one statement writes nothing, the lock decides.
+      // Another process appends (it never saw the run: locked): this one's row is stale, its one
+      // statement writes nothing, the lock decides.
       await appendEvents(otherProcess, target, [started(target.runId, 5)]);
       await appendEvents(scratch.db, target, [started(target.runId, 6)]);
-      expect(await delta()).toEqual({ locked: 2, one_statement: 4, known: 1, locked_after_miss: 1 });
+      expect(await delta()).toEqual({ new_run: 1, locked: 1, one_statement: 4, known: 1, locked_after_miss: 1 });
       // A key stored elsewhere (under another run) that this process never saw: the unique index
       // refuses the statement, the lock finds the key stored, nothing is stored twice.
       await appendEvents(otherProcess, { tenantId: 't', runId: 'run_elsewhere' }, [created('run_elsewhere'), started(target.runId, 7)]);
       expect(await appendEvents(scratch.db, target, [started(target.runId, 7)])).toEqual([]);
       expect(await appendEvents(scratch.db, target, [started(target.runId, 8)])).toHaveLength(1);
-      expect(await delta()).toEqual({ locked: 3, one_statement: 5, known: 1, locked_after_miss: 2 });
+      expect(await delta()).toEqual({ new_run: 2, locked: 1, one_statement: 5, known: 1, locked_after_miss: 2 });
 
       const events = await readEvents(scratch.db, target, { afterSeq: 0, limit: 100 });
       expect(events.map((event) => [event.seq, (event.data as { args?: { index?: number } }).args?.index ?? null])).toEqual([
@@ -89,6 +91,39 @@ describe('appendEvents (plain pg transaction)', () => {
       ]);
       expect((await verifyRunLog(scratch.db, target))?.ok).toBe(true);
       expect(await findRun(scratch.db, 't', target.runId)).toMatchObject({ lastSeq: 8, toolCalls: { started: 7, succeeded: 0, failed: 0 } });
+    } finally {
+      await otherProcess.destroy();
+    }
+  });
+
+  it('lets a new run\'s creators on both paths queue on each other: one row, run.created once, no creator refused', async () => {
+    const otherProcess = createDb(scratch.url);
+    // An approval fact keeps an append on the locked path (lockNewRun's advisory lock); the others
+    // try the one-statement insert of the row, which takes the same lock.
+    const approval = (runId: string, index: number): NewEvent => ({
+      type: 'approval.requested',
+      dedupeKey: `${runId}/approval-${index}`,
+      data: { approvalId: `${runId}_ap_${index}`, stepId: `s${index}`, tool: 'builtin.echo', args: {}, approvers: ['operator'], required: 1, onTimeout: 'reject', timeout: '1h' },
+    });
+    const createConcurrently = async (runId: string) => {
+      const target = { tenantId: 't', runId };
+      // The locked creators go first, so the one-statement ones tend to land inside their transactions.
+      const calls = Array.from({ length: 12 }, (_, index) => {
+        const pool = index % 2 === 0 ? scratch.db : otherProcess;
+        return appendEvents(pool, target, [created(runId), index < 4 ? approval(runId, index) : started(runId, index)]);
+      });
+      expect((await Promise.all(calls)).flat()).toHaveLength(13);
+      const events = await readEvents(scratch.db, target, { afterSeq: 0, limit: 100 });
+      expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 13 }, (_, index) => index + 1));
+      expect(events[0]?.type).toBe('run.created');
+      expect(events.filter((event) => event.type === 'run.created')).toHaveLength(1);
+      expect((await verifyRunLog(scratch.db, target))?.ok).toBe(true);
+      expect(await findRun(scratch.db, 't', runId)).toMatchObject({ lastSeq: 13, pendingApprovals: 4 });
+    };
+    try {
+      for (let round = 0; round < 5; round += 1) {
+        await Promise.all(Array.from({ length: 6 }, (_, index) => createConcurrently(`run_two_kinds_${round}_${index}`)));
+      }
     } finally {
       await otherProcess.destroy();
     }

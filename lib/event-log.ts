@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ClientBase } from 'pg';
-import { lockNewRun, lockRunRow, storedKeys, writeAppend, writeAppendIfAt, type EventInsertRow } from './append-statements';
+import { lockNewRun, lockRunRow, storedKeys, writeAppend, writeAppendIfAt, writeNewRun, type EventInsertRow } from './append-statements';
 import { projectApprovalEvents, touchesApprovals } from './approval-projection';
 import { canonicalJson } from './canonical-json';
 import { withPooledClient } from './db';
@@ -74,12 +74,31 @@ export async function appendEvents(
   facts: NewEvent[],
   options: { writer?: string } = {},
 ): Promise<RunEvent[]> {
-  if (facts.length === 0) return [];
+  return (await appendEventsWithRun(db, target, facts, options)).stored;
+}
+
+/**
+ * appendEvents, also returning the run's projection as the append left it (or found it, when every
+ * fact was stored already): what the API answers a POST with, without reading the row back.
+ */
+export async function appendEventsWithRun(
+  db: Knex,
+  target: { tenantId: string; runId: string },
+  facts: NewEvent[],
+  options: { writer?: string } = {},
+): Promise<Appended> {
+  if (facts.length === 0) return { stored: [], run: null };
   const timer = eventAppendSeconds.startTimer({ writer: options.writer ?? 'unknown' });
-  const stored = await trackLocalAppend(db, target, () => appendOnPooledClient(db, target, facts));
+  const appended = await trackLocalAppend(db, target, () => appendOnPooledClient(db, target, facts));
   timer();
-  for (const event of stored) eventsAppendedTotal.inc({ type: event.type });
-  return stored;
+  for (const event of appended.stored) eventsAppendedTotal.inc({ type: event.type });
+  return appended;
+}
+
+/** What one append stored, and the run's projection after it (null only for a run that has none). */
+export interface Appended {
+  stored: RunEvent[];
+  run: RunProjection | null;
 }
 
 /**
@@ -115,61 +134,85 @@ function remember(known: Map<string, KnownRun>, run: RunProjection, storedKeys: 
 }
 
 /**
- * On one pooled connection, in plain `pg` (lib/append-statements.ts): first the optimistic append
- * (one statement, one round trip) against the row this process last saw; when that row moved on,
- * or a fact is already stored, or none was seen, the locked transaction (begin, lock, write,
+ * On one pooled connection, in plain `pg` (lib/append-statements.ts): first an optimistic append
+ * (one statement, one round trip) — against the row this process last saw, or, for a run's first
+ * facts (`run.created` leads), as the insert of its row; when the row moved on, or existed, or a
+ * fact is already stored, or nothing was tried, the locked transaction (begin, lock, write,
  * commit), which finds stored keys and the current row. A connection that died is dropped by the pool.
  */
-async function appendOnPooledClient(db: Knex, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<RunEvent[]> {
+async function appendOnPooledClient(db: Knex, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<Appended> {
   const known = knownRunsOf(db);
   return withPooledClient(db, async (client) => {
-    const tried = known.has(target.runId);
-    const optimistic = await appendIfUnchanged(client, known, target, facts);
-    if (optimistic) {
+    const optimistic = await appendOptimistically(client, known, target, facts);
+    if (optimistic !== 'missed' && optimistic !== 'untried') {
       eventAppendsTotal.inc({ path: optimistic.path });
-      return optimistic.stored;
+      return optimistic;
     }
-    eventAppendsTotal.inc({ path: tried ? 'locked_after_miss' : 'locked' });
+    eventAppendsTotal.inc({ path: optimistic === 'missed' ? 'locked_after_miss' : 'locked' });
     return appendInTransaction(db, client, known, target, facts);
   });
 }
 
 /**
  * The optimistic append, or nothing to append (`known`: every fact is stored, as this process
- * knows); null when it wrote nothing and the locked path must decide.
+ * knows); `missed` when it wrote nothing and the locked path must decide, `untried` when there
+ * was nothing to try it against.
  */
-async function appendIfUnchanged(
+async function appendOptimistically(
   client: ClientBase,
   known: Map<string, KnownRun>,
   target: { tenantId: string; runId: string },
   facts: NewEvent[],
-): Promise<{ path: 'one_statement' | 'known'; stored: RunEvent[] } | null> {
-  const entry = known.get(target.runId);
+): Promise<(Appended & { path: 'one_statement' | 'new_run' | 'known' }) | 'missed' | 'untried'> {
   // Approval facts also write the approvals projection, in the locked transaction.
-  if (!entry || entry.run.tenantId !== target.tenantId || facts.some((fact) => touchesApprovals(fact.type))) return null;
+  if (facts.some((fact) => touchesApprovals(fact.type))) return 'untried';
+  const entry = known.get(target.runId);
+  if (!entry) return facts[0]?.type === 'run.created' ? createRun(client, known, target, facts) : 'untried';
+  if (entry.run.tenantId !== target.tenantId) return 'untried';
   const before = entry.run;
   const fresh = uniqueByKey(facts).filter((fact) => !entry.storedKeys.has(fact.dedupeKey));
-  if (fresh.length === 0) return { path: 'known', stored: [] };
+  if (fresh.length === 0) return { path: 'known', stored: [], run: before };
   const { rows, run } = chainFacts(before, target, fresh);
-  try {
-    const written = await writeAppendIfAt(client, {
+  const written = await writeOrMiss(() =>
+    writeAppendIfAt(client, {
       runId: target.runId,
       expected: { lastSeq: before.lastSeq, lastHash: before.lastHash },
       rows: rows.map(toInsertRow),
       update: changedColumns(runToRow(before), runToRow(run)),
       notify: notificationOf(run),
-    });
-    if (!written) {
-      known.delete(target.runId);
-      return null;
-    }
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
+    }),
+  );
+  if (!written) {
     known.delete(target.runId);
-    return null;
+    return 'missed';
   }
   remember(known, run, fresh.map((fact) => fact.dedupeKey));
-  return { path: 'one_statement', stored: rows.map(toRunEvent) };
+  return { path: 'one_statement', stored: rows.map(toRunEvent), run };
+}
+
+/** A run's first facts as the insert of its row (writeNewRun); `missed` when the run already had one. */
+async function createRun(
+  client: ClientBase,
+  known: Map<string, KnownRun>,
+  target: { tenantId: string; runId: string },
+  facts: NewEvent[],
+): Promise<(Appended & { path: 'new_run' }) | 'missed'> {
+  const fresh = uniqueByKey(facts);
+  const { rows, run } = chainFacts(null, target, fresh);
+  const written = await writeOrMiss(() => writeNewRun(client, { runId: target.runId, rows: rows.map(toInsertRow), insert: runToRow(run), notify: notificationOf(run) }));
+  if (!written) return 'missed';
+  remember(known, run, fresh.map((fact) => fact.dedupeKey));
+  return { path: 'new_run', stored: rows.map(toRunEvent), run };
+}
+
+/** An optimistic statement's outcome; a fact already stored (the unique index refused it) is a miss too. */
+async function writeOrMiss(write: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isUniqueViolation(error)) return false;
+    throw error;
+  }
 }
 
 const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === '23505';
@@ -180,14 +223,14 @@ async function appendInTransaction(
   known: Map<string, KnownRun>,
   target: { tenantId: string; runId: string },
   facts: NewEvent[],
-): Promise<RunEvent[]> {
+): Promise<Appended> {
   await client.query('begin');
   try {
-    const { stored, run } = await appendLocked(db, client, target, facts);
+    const appended = await appendLocked(db, client, target, facts);
     await client.query('commit');
     // Every fact of the call is stored now: found stored under the lock, or written by it.
-    if (run) remember(known, run, facts.map((fact) => fact.dedupeKey));
-    return stored;
+    if (appended.run) remember(known, appended.run, facts.map((fact) => fact.dedupeKey));
+    return appended;
   } catch (error) {
     known.delete(target.runId);
     await client.query('rollback').catch(() => undefined);
@@ -200,7 +243,7 @@ async function appendLocked(
   client: ClientBase,
   target: { tenantId: string; runId: string },
   facts: NewEvent[],
-): Promise<{ stored: RunEvent[]; run: RunProjection | null }> {
+): Promise<Appended> {
   const locked = await lockRunAndFindKeys(client, target.runId, facts.map((fact) => fact.dedupeKey));
   const before = locked.run;
   if (before && before.tenantId !== target.tenantId) {

@@ -22,13 +22,13 @@ describe('local appends: what this process stored, handed to readers in it', () 
     let release!: () => void;
     const appending = trackLocalAppend(db, target, async () => {
       await new Promise<void>((resolve) => (release = resolve));
-      return [event(1), event(2)];
+      return { stored: [event(1), event(2)] };
     });
     expect(isAppending(db, 'run_1')).toBe(true);
     expect(isAppending(otherDb, 'run_1')).toBe(false);
     expect(heard).toEqual([]);
     release();
-    expect(await appending).toHaveLength(2);
+    expect((await appending).stored).toHaveLength(2);
     expect(isAppending(db, 'run_1')).toBe(false);
     expect(heard).toEqual([{ ...target, events: [event(1), event(2)] }]);
     expect(heardElsewhere).toEqual([]);
@@ -45,11 +45,11 @@ describe('local appends: what this process stored, handed to readers in it', () 
     await expect(trackLocalAppend(db, target, () => Promise.reject(new Error('database gone')))).rejects.toThrow('database gone');
     expect(heard).toEqual([{ ...target, events: [] }]);
     expect(isAppending(db, 'run_1')).toBe(false);
-    await expect(trackLocalAppend(db, target, async () => [event(3)])).resolves.toEqual([event(3)]);
+    await expect(trackLocalAppend(db, target, async () => ({ stored: [event(3)] }))).resolves.toEqual({ stored: [event(3)] });
     expect(heard.at(-1)).toEqual({ ...target, events: [event(3)] });
     stop();
     stopThrowing();
-    await trackLocalAppend(db, target, async () => [event(4)]);
+    await trackLocalAppend(db, target, async () => ({ stored: [event(4)] }));
     expect(heard).toHaveLength(2);
   });
 });

@@ -47,13 +47,14 @@ export function isAppending(db: Knex, runId: string): boolean {
 }
 
 /** Wraps one append: marks it in flight, then hands its outcome to the listeners, success or not. */
-export async function trackLocalAppend(db: Knex, target: { tenantId: string; runId: string }, append: () => Promise<RunEvent[]>): Promise<RunEvent[]> {
+export async function trackLocalAppend<T extends { stored: RunEvent[] }>(db: Knex, target: { tenantId: string; runId: string }, append: () => Promise<T>): Promise<T> {
   const feed = feedOf(db);
   feed.appending.set(target.runId, (feed.appending.get(target.runId) ?? 0) + 1);
   let stored: RunEvent[] = [];
   try {
-    stored = await append();
-    return stored;
+    const appended = await append();
+    stored = appended.stored;
+    return appended;
   } finally {
     const left = (feed.appending.get(target.runId) ?? 1) - 1;
     if (left > 0) feed.appending.set(target.runId, left);
