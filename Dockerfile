@@ -1,7 +1,7 @@
 # Flightdeck images: one build, three roles (api, worker, web), selected by the command.
 # Stages: deps (node_modules) → build (workflow bundle, dashboard) → runtime (non-root).
 
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts/ensure-deps.mjs scripts/ensure-deps.mjs
@@ -23,7 +23,7 @@ ENV NEXT_TELEMETRY_DISABLED=1
 # tracing on, its twin workflow-bundle.tracing.js, which the same command writes beside it.
 RUN npm run build:workflows -- /app/dist/workflow-bundle.js && npx next build web
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 COPY --from=build --chown=node:node /app /app
