@@ -15,7 +15,10 @@ export default tseslint.config(
   {
     languageOptions: {
       globals: { ...globals.node },
-      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', '*.js', 'scripts/*.mjs', 'bin/*.mjs', 'web/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.mjs', '*.js', 'scripts/*.mjs', 'bin/*.mjs', 'web/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -38,18 +41,25 @@ export default tseslint.config(
         {
           paths: [
             ...nodeBuiltins.map((name) => ({ name, message: 'Workflows must be deterministic: no Node built-ins (use an activity).' })),
-            ...['pg', 'knex', 'ws', 'express', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'pino', '@composio/core'].map(
-              (name) => ({ name, message: 'Workflows must not do I/O: call an activity instead.' }),
-            ),
+            ...['pg', 'knex', 'ws', 'express', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'pino', '@composio/core'].map((name) => ({
+              name,
+              message: 'Workflows must not do I/O: call an activity instead.',
+            })),
           ],
           patterns: [{ group: ['../activities/*', '!../activities'], message: 'Import activity types only, from "../activities".', allowTypeImports: true }],
         },
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'No wall-clock reads in workflows: time comes from Temporal (timers, workflowInfo()).' },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'No wall-clock reads in workflows: time comes from Temporal (timers, workflowInfo()).',
+        },
         { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'No wall-clock reads in workflows.' },
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'No randomness in workflows: use uuid4() from @temporalio/workflow.' },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'No randomness in workflows: use uuid4() from @temporalio/workflow.',
+        },
         { selector: "CallExpression[callee.name='setTimeout']", message: 'Use sleep() from @temporalio/workflow.' },
         { selector: "CallExpression[callee.name='setInterval']", message: 'Use sleep() from @temporalio/workflow in a loop.' },
       ],

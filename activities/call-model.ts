@@ -30,9 +30,7 @@ const completionSchema = z.object({
       }),
     )
     .min(1),
-  usage: z
-    .object({ prompt_tokens: z.number().default(0), completion_tokens: z.number().default(0), total_tokens: z.number().default(0) })
-    .optional(),
+  usage: z.object({ prompt_tokens: z.number().default(0), completion_tokens: z.number().default(0), total_tokens: z.number().default(0) }).optional(),
 });
 
 /**
@@ -59,7 +57,10 @@ export async function callChatCompletions(config: ModelProviderConfig, input: Ca
     });
   } catch (error) {
     if (signal.aborted) throw signal.reason;
-    throw retryableError(timeout.aborted ? 'Timeout' : 'NetworkError', `model call to ${url} failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw retryableError(
+      timeout.aborted ? 'Timeout' : 'NetworkError',
+      `model call to ${url} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const text = await response.text();
   if (!response.ok) {

@@ -55,8 +55,7 @@ describe('event-log interceptor across attempts', () => {
     const { executeTool } = createActivities({ db: scratch.db, tools });
     return environment.run(executeTool, { tenantId: 't', runId: execution.workflowId, stepId: 's', tool: 'test.count', args: {} });
   };
-  const key = (activityId: string, attempt: number, phase: 'started' | 'succeeded' | 'failed') =>
-    dedupeKeys.toolCall(execution, activityId, attempt, phase);
+  const key = (activityId: string, attempt: number, phase: 'started' | 'succeeded' | 'failed') => dedupeKeys.toolCall(execution, activityId, attempt, phase);
 
   it('returns the recorded success of an earlier attempt instead of running the tool again', async () => {
     // Attempt 1 ran and recorded its success, but its worker died before Temporal heard of it.

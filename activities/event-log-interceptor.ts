@@ -163,9 +163,7 @@ export function describeFailure(error: unknown, attempt: number, policy: RetryPo
   if (workflowRetriedErrorTypes.includes(errorClass)) {
     return { message, errorClass, retryable: true, nextRetryDelayMs: nextDelayMs(error, attempt, undefined) };
   }
-  const nonRetryable =
-    (error instanceof ApplicationFailure && error.nonRetryable) ||
-    (policy?.nonRetryableErrorTypes ?? []).includes(errorClass);
+  const nonRetryable = (error instanceof ApplicationFailure && error.nonRetryable) || (policy?.nonRetryableErrorTypes ?? []).includes(errorClass);
   const attemptsLeft = !policy?.maximumAttempts || attempt < policy.maximumAttempts;
   const retryable = !nonRetryable && attemptsLeft;
   return { message, errorClass, retryable, nextRetryDelayMs: retryable ? nextDelayMs(error, attempt, policy) : null };

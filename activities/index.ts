@@ -67,12 +67,9 @@ export function createActivities({ db, tools, model = {}, runStarter }: Activity
 
     /** Writes workflow-level facts (run.*, step.*, ...); idempotent by dedupe key, so retries are safe. */
     async recordEvent(input: RecordEventInput): Promise<number> {
-      const stored = await appendEvents(
-        db,
-        { tenantId: input.tenantId, runId: input.runId },
-        workflowFactEvents(input.runId, input.facts),
-        { writer: 'workflow' },
-      );
+      const stored = await appendEvents(db, { tenantId: input.tenantId, runId: input.runId }, workflowFactEvents(input.runId, input.facts), {
+        writer: 'workflow',
+      });
       return stored.length;
     },
   };

@@ -120,11 +120,7 @@ function assertArgsFit(tools: ToolRegistry, toolName: string, args: Record<strin
   }
 }
 
-export async function listApprovals(
-  db: Knex,
-  tenantId: string,
-  filter: { status?: ApprovalStatus[]; runId?: string; limit: number },
-): Promise<ApprovalView[]> {
+export async function listApprovals(db: Knex, tenantId: string, filter: { status?: ApprovalStatus[]; runId?: string; limit: number }): Promise<ApprovalView[]> {
   const rows = await db<ApprovalRow>('approvals')
     .where({ tenant_id: tenantId })
     .modify((query) => {

@@ -126,7 +126,9 @@ export async function resumeWaitingRuns(
       const payload: ConnectionSignalPayload = { userId, accounts: [account], actor };
       try {
         await deps.temporalCalls.track(
-          deps.temporal.connection.withDeadline(Date.now() + signalDeadlineMs, () => deps.temporal.workflow.getHandle(run.id).signal(connectionSignal, payload)),
+          deps.temporal.connection.withDeadline(Date.now() + signalDeadlineMs, () =>
+            deps.temporal.workflow.getHandle(run.id).signal(connectionSignal, payload),
+          ),
         );
         resumed.push({ runId: run.id, ...account });
       } catch (error) {

@@ -1,7 +1,15 @@
 import type { RunEvent } from '../lib/events';
 import { FollowedRun } from './followed-run';
 
-const event = (seq: number): RunEvent => ({ runId: 'run_1', seq, type: 'step.started', at: '2026-12-04T00:00:00.000Z', actor: null, data: {}, hash: `h${seq}` });
+const event = (seq: number): RunEvent => ({
+  runId: 'run_1',
+  seq,
+  type: 'step.started',
+  at: '2026-12-04T00:00:00.000Z',
+  actor: null,
+  data: {},
+  hash: `h${seq}`,
+});
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => event(from + index));
 const seqs = (events: RunEvent[] | null) => events?.map((e) => e.seq) ?? null;
 

@@ -132,7 +132,10 @@ function checkReferences(spec: RunSpec): Problem[] {
     }
     edges.set(step.id, targets);
   });
-  const cycle = findCycle(steps.map((step) => step.id), edges);
+  const cycle = findCycle(
+    steps.map((step) => step.id),
+    edges,
+  );
   if (cycle) {
     problems.push({ path: 'plan.steps', message: `steps refer to each other in a cycle: ${cycle.join(' → ')}` });
     return problems;

@@ -40,9 +40,12 @@ async function toWorkflow(deps: RunControlDeps, runId: string, call: () => Promi
 /** Graceful cancel: recorded with who asked, then the workflow cancels its in-flight tool call. */
 export async function cancelRun(deps: RunControlDeps, principal: Principal, runId: string, reason: string | null): Promise<void> {
   await liveRun(deps, principal, runId);
-  await appendEvents(deps.db, { tenantId: principal.tenantId, runId }, [
-    { type: 'run.cancel_requested', dedupeKey: dedupeKeys.runFact(runId, 'run.cancel_requested'), data: { reason }, actor: principal.actor },
-  ], { writer: 'api' });
+  await appendEvents(
+    deps.db,
+    { tenantId: principal.tenantId, runId },
+    [{ type: 'run.cancel_requested', dedupeKey: dedupeKeys.runFact(runId, 'run.cancel_requested'), data: { reason }, actor: principal.actor }],
+    { writer: 'api' },
+  );
   await toWorkflow(deps, runId, () => deps.temporal.workflow.getHandle(runId).signal(cancelSignal, { reason: reason ?? undefined, actor: principal.actor }));
 }
 
@@ -50,9 +53,12 @@ export async function cancelRun(deps: RunControlDeps, principal: Principal, runI
 export async function terminateRun(deps: RunControlDeps, principal: Principal, runId: string, reason: string | null): Promise<void> {
   await liveRun(deps, principal, runId);
   await toWorkflow(deps, runId, () => deps.temporal.workflow.getHandle(runId).terminate(reason ?? 'terminated through the Flightdeck API'));
-  await appendEvents(deps.db, { tenantId: principal.tenantId, runId }, [
-    { type: 'run.terminated', dedupeKey: dedupeKeys.runFact(runId, 'run.terminated'), data: { reason }, actor: principal.actor },
-  ], { writer: 'api' });
+  await appendEvents(
+    deps.db,
+    { tenantId: principal.tenantId, runId },
+    [{ type: 'run.terminated', dedupeKey: dedupeKeys.runFact(runId, 'run.terminated'), data: { reason }, actor: principal.actor }],
+    { writer: 'api' },
+  );
   await recordAdminAction(deps.db, { tenantId: principal.tenantId, actor: principal.actor, action: 'run.terminated', target: runId, details: { reason } });
 }
 

@@ -101,9 +101,12 @@ export async function startRun(deps: RunServiceDeps, principal: Principal, spec:
   }
 
   // The workflow records the same fact under the same key; whichever write lands first is kept.
-  const appended = await appendEventsWithRun(deps.db, { tenantId: principal.tenantId, runId }, [
-    { type: 'run.created', dedupeKey: dedupeKeys.runFact(runId, 'run.created'), data: { ...created }, actor: principal.actor },
-  ], { writer: 'api' });
+  const appended = await appendEventsWithRun(
+    deps.db,
+    { tenantId: principal.tenantId, runId },
+    [{ type: 'run.created', dedupeKey: dedupeKeys.runFact(runId, 'run.created'), data: { ...created }, actor: principal.actor }],
+    { writer: 'api' },
+  );
   if (startedNow) runsStartedTotal.inc();
   const run = appended.run ?? (await findRun(deps.db, principal.tenantId, runId));
   if (!run) throw new Error(`run ${runId} has no projection after run.created`);

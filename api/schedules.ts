@@ -4,13 +4,7 @@ import { recordAdminAction, type AdminAction } from '../lib/admin-audit';
 import { AppError } from '../lib/errors';
 import { idempotentRunId } from '../lib/ids';
 import type { RunSpec } from '../lib/run-spec';
-import {
-  scheduledRunWorkflowType,
-  temporalScheduleId,
-  tickIdempotencyKey,
-  tickWorkflowIdPrefix,
-  type ScheduledRunInput,
-} from '../lib/schedule-contract';
+import { scheduledRunWorkflowType, temporalScheduleId, tickIdempotencyKey, tickWorkflowIdPrefix, type ScheduledRunInput } from '../lib/schedule-contract';
 import { tenantSearchAttribute } from '../lib/search-attributes';
 import type { Principal } from './auth';
 import { resolveRunPolicies } from './resolve-run';

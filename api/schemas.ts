@@ -41,7 +41,12 @@ export const eventsQuery = z
 export const reasonBody = z.object({ reason: z.string().trim().min(1).max(1000).optional() }).strict();
 export const messageBody = z.object({ text: z.string().trim().min(1).max(32_000) }).strict();
 
-const tenantIdSchema = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ".", "_" or "-"');
+const tenantIdSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ".", "_" or "-"');
 export const createKeyBody = z.object({ name: z.string().trim().min(1).max(200), role: roleSchema, tenantId: tenantIdSchema.optional() }).strict();
 export const tenantQuery = z.object({ tenantId: tenantIdSchema.optional() }).strict();
 export const keyIdParams = z.object({ id: z.string().min(1).max(100) });
@@ -49,7 +54,10 @@ export const auditQuery = z
   .object({
     tenantId: tenantIdSchema.optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
-    beforeId: z.string().regex(/^[1-9][0-9]{0,17}$/, 'an audit entry id').optional(),
+    beforeId: z
+      .string()
+      .regex(/^[1-9][0-9]{0,17}$/, 'an audit entry id')
+      .optional(),
     action: commaList(adminActionSchema).optional(),
   })
   .strict();
@@ -77,7 +85,13 @@ const connectionStatus = z.enum(composioConnectionStatuses);
 export const connectionsQuery = z
   .object({
     userId: composioUserId,
-    toolkit: z.string().trim().min(1).max(100).regex(/^[a-z0-9_-]+$/i, 'a toolkit slug').optional(),
+    toolkit: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[a-z0-9_-]+$/i, 'a toolkit slug')
+      .optional(),
     status: commaList(connectionStatus).optional(),
   })
   .strict();
@@ -104,9 +118,18 @@ export const scheduleIdParams = z.object({ id: scheduleIdSchema });
 export const createScheduleBody = z
   .object({
     id: scheduleIdSchema.optional(),
-    spec: runSpecSchema.refine((spec) => spec.idempotencyKey === undefined, { message: 'each tick gets its own idempotency key; leave idempotencyKey out', path: ['idempotencyKey'] }),
+    spec: runSpecSchema.refine((spec) => spec.idempotencyKey === undefined, {
+      message: 'each tick gets its own idempotency key; leave idempotencyKey out',
+      path: ['idempotencyKey'],
+    }),
     /** A cron expression (`0 * * * *`, `@daily`), as Temporal Schedules read it. */
-    cron: z.string().trim().min(1).max(200).regex(/^(@\w+|\S+(\s+\S+){4,6})$/, 'a cron expression of 5–7 fields, or @hourly / @daily / …').optional(),
+    cron: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^(@\w+|\S+(\s+\S+){4,6})$/, 'a cron expression of 5–7 fields, or @hourly / @daily / …')
+      .optional(),
     /** An interval (`30s`, `15m`, `1h`, `1d`). */
     every: durationSchema.optional(),
     timezone: z.string().trim().min(1).max(100).refine(isTimeZone, 'an IANA time zone, e.g. "Europe/Paris"').optional(),

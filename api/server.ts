@@ -53,7 +53,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const presenter = { temporalUiUrl: env.TEMPORAL_UI_URL, namespace: env.TEMPORAL_NAMESPACE };
   const notifier = new EventNotifier(env.DATABASE_URL, log);
   await notifier.start();
-  const guards = { rateLimiter: new PostgresRateLimiter(db, env.FLIGHTDECK_RATE_LIMIT_PER_MINUTE, log), allowedOrigins: new Set(env.FLIGHTDECK_ALLOWED_ORIGINS) };
+  const guards = {
+    rateLimiter: new PostgresRateLimiter(db, env.FLIGHTDECK_RATE_LIMIT_PER_MINUTE, log),
+    allowedOrigins: new Set(env.FLIGHTDECK_ALLOWED_ORIGINS),
+  };
 
   const composio = env.COMPOSIO_API_KEY
     ? createComposioSdk({ apiKey: env.COMPOSIO_API_KEY, baseUrl: env.COMPOSIO_BASE_URL, toolkits: env.COMPOSIO_TOOLKITS })

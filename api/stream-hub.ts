@@ -141,7 +141,16 @@ export class StreamHub {
   }
 
   private accept(socket: WebSocket, principal: Principal): void {
-    const client: StreamClient = { socket, principal, runs: new Map(), runsFilter: null, alive: true, inbox: Promise.resolve(), listedVersions: new Map(), approvalsInbox: null };
+    const client: StreamClient = {
+      socket,
+      principal,
+      runs: new Map(),
+      runsFilter: null,
+      alive: true,
+      inbox: Promise.resolve(),
+      listedVersions: new Map(),
+      approvalsInbox: null,
+    };
     this.clients.add(client);
     wsClients.set(this.clients.size);
     socket.on('pong', () => {
@@ -301,8 +310,7 @@ export class StreamHub {
           .then((view) => {
             const run = view as { id: string; status: RunStatus; tags: string[]; lastSeq: number } | null;
             if (!run || run.lastSeq <= (client.listedVersions.get(run.id) ?? 0)) return;
-            const matches =
-              (!filter.status || filter.status.includes(run.status)) && (!filter.tags || filter.tags.every((tag) => run.tags.includes(tag)));
+            const matches = (!filter.status || filter.status.includes(run.status)) && (!filter.tags || filter.tags.every((tag) => run.tags.includes(tag)));
             // A run that leaves the filter is sent once more, so the client can drop it from its list.
             if (!matches && !client.listedVersions.has(run.id)) return;
             this.rememberListed(client, run.id, run.lastSeq);
@@ -445,7 +453,11 @@ export class StreamHub {
   private sendError(client: StreamClient, error: unknown): void {
     const unavailable = !(error instanceof AppError) && isUnavailableError(error);
     const appError =
-      error instanceof AppError ? error : unavailable ? new AppError('unavailable', 'the database is unavailable; events resume when it is back') : new AppError('internal', 'internal error');
+      error instanceof AppError
+        ? error
+        : unavailable
+          ? new AppError('unavailable', 'the database is unavailable; events resume when it is back')
+          : new AppError('internal', 'internal error');
     if (unavailable) this.options.log.warn({ err: error }, 'stream read failed: database unavailable');
     else if (!(error instanceof AppError)) this.options.log.error({ err: error }, 'stream error');
     this.send(client, { type: 'error', error: appError.toBody().error });

@@ -30,7 +30,11 @@ const newRunId = (label: string) => `run_bench_${label}_${process.pid}_${(runCou
 async function createRun(db: Knex, label: string): Promise<string> {
   const runId = newRunId(label);
   await appendEvents(db, { tenantId, runId }, [
-    { type: 'run.created', dedupeKey: `${runId}/run.created`, data: { spec, specHash: specHash(spec), mode: 'plan', name: null, tags: [], idempotencyKey: null } },
+    {
+      type: 'run.created',
+      dedupeKey: `${runId}/run.created`,
+      data: { spec, specHash: specHash(spec), mode: 'plan', name: null, tags: [], idempotencyKey: null },
+    },
   ]);
   return runId;
 }

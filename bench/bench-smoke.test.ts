@@ -28,7 +28,12 @@ describe('benchmark building blocks', () => {
     const address = process.env.TEMPORAL_ADDRESS ?? '';
     nativeConnection = await NativeConnection.connect({ address });
     clientConnection = await Connection.connect({ address });
-    baselineWorker = await startBaselineWorker({ connection: nativeConnection, namespace: 'default', taskQueue: baselineTaskQueue, bundle: await buildBaselineBundle() });
+    baselineWorker = await startBaselineWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue: baselineTaskQueue,
+      bundle: await buildBaselineBundle(),
+    });
   });
   afterAll(async () => {
     await baselineWorker?.stop();
@@ -50,7 +55,14 @@ describe('benchmark building blocks', () => {
       flightdeck: flightdeckSystem(endpoint()),
     };
     // A 1 ms window: each virtual user starts exactly one run per round.
-    const cells = await runMatrix(systems, { steps: [1], concurrency: [1], windowMs: 1, rounds: 2, log: () => undefined, cpuTimes: () => cpuTimes({ bench: process.pid }) });
+    const cells = await runMatrix(systems, {
+      steps: [1],
+      concurrency: [1],
+      windowMs: 1,
+      rounds: 2,
+      log: () => undefined,
+      cpuTimes: () => cpuTimes({ bench: process.pid }),
+    });
     expect(cells).toHaveLength(1);
     const [cell] = cells;
     for (const figures of [cell?.temporal, cell?.flightdeck]) {
@@ -70,7 +82,15 @@ describe('benchmark building blocks', () => {
   });
 
   it('measures commit → ws delivery to every subscriber', async () => {
-    const figures = await measureWsDelivery({ db: stack.db, tenantId: stack.tenantId, wsUrl: stack.wsUrl, apiKey: stack.adminKey, subscribers: 2, events: 2, gapMs: 0 });
+    const figures = await measureWsDelivery({
+      db: stack.db,
+      tenantId: stack.tenantId,
+      wsUrl: stack.wsUrl,
+      apiKey: stack.adminKey,
+      subscribers: 2,
+      events: 2,
+      gapMs: 0,
+    });
     expect(figures).toMatchObject({ subscribers: 2, events: 2, missed: 0 });
     expect(figures.latency.count).toBe(4);
   });

@@ -23,7 +23,10 @@ async function readStat(pid: number): Promise<ProcStat | null> {
   const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
   if (!text) return null;
   // Fields after the command name (which may hold spaces) start at state, field 3 of proc(5).
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+  const fields = text
+    .slice(text.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   const at = (field: number) => fields[field - 3] ?? 0;
   const toMs = (ticks: number) => (ticks * 1000) / ticksPerSecond;
   return { ppid: at(4), ownMs: toMs(at(14) + at(15)), reapedChildrenMs: toMs(at(16) + at(17)) };

@@ -80,17 +80,27 @@ function spawnEntry(name: string, entry: string, env: NodeJS.ProcessEnv, log: (l
  * `combined`: the API and the worker in one process (worker/combined-main.ts, `npm start`'s
  * default), so runs start eagerly.
  */
-export async function startApiProcess(env: FlightdeckProcessEnv, tenantId: string, log: (line: string) => void, shape: 'api' | 'combined' = 'api'): Promise<ApiChild> {
+export async function startApiProcess(
+  env: FlightdeckProcessEnv,
+  tenantId: string,
+  log: (line: string) => void,
+  shape: 'api' | 'combined' = 'api',
+): Promise<ApiChild> {
   const port = await freePort();
   const entry = shape === 'combined' ? 'worker/combined-main.ts' : 'api/main.ts';
-  const api = spawnEntry(shape === 'combined' ? 'api+worker' : 'api', entry, childEnv(env, {
-    API_PORT: String(port),
-    API_HOST: '127.0.0.1',
-    FLIGHTDECK_ADMIN_KEY: env.adminKey,
-    FLIGHTDECK_DEFAULT_TENANT: tenantId,
-    // The bench measures capacity with one key: the per-key rate limit would measure itself.
-    FLIGHTDECK_RATE_LIMIT_PER_MINUTE: '0',
-  }), log);
+  const api = spawnEntry(
+    shape === 'combined' ? 'api+worker' : 'api',
+    entry,
+    childEnv(env, {
+      API_PORT: String(port),
+      API_HOST: '127.0.0.1',
+      FLIGHTDECK_ADMIN_KEY: env.adminKey,
+      FLIGHTDECK_DEFAULT_TENANT: tenantId,
+      // The bench measures capacity with one key: the per-key rate limit would measure itself.
+      FLIGHTDECK_RATE_LIMIT_PER_MINUTE: '0',
+    }),
+    log,
+  );
   const apiUrl = `http://127.0.0.1:${port}`;
   try {
     await untilReady(api.child, async () => (await fetch(`${apiUrl}/readyz`, { signal: AbortSignal.timeout(2_000) })).status === 200);

@@ -14,7 +14,11 @@ export interface FlightdeckEndpoint {
 
 const runTimeoutMs = 120_000;
 
-export function echoPlanSpec(steps: number): { name: string; tags: string[]; plan: { steps: Array<{ id: string; tool: string; args: Record<string, unknown> }> } } {
+export function echoPlanSpec(steps: number): {
+  name: string;
+  tags: string[];
+  plan: { steps: Array<{ id: string; tool: string; args: Record<string, unknown> }> };
+} {
   return {
     name: `bench-echo-${steps}`,
     tags: ['bench'],

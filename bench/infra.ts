@@ -54,7 +54,18 @@ export async function startBenchInfra(options: BenchInfraOptions): Promise<Bench
       startTemporal(options, stateDir, namespace, stops),
       startDatabase(options.env, stateDir, stops, options.log),
     ]);
-    return { stateDir, namespace, databaseUrl: postgres.url, peerDatabaseUrl: postgres.peerUrl, temporalAddress: temporal.address, temporalCliPath: temporal.cliPath, temporalDbFile: temporal.dbFile, postgresDataDir: postgres.dataDir, provided: { postgres: postgres.kind, temporal: temporal.kind }, stop };
+    return {
+      stateDir,
+      namespace,
+      databaseUrl: postgres.url,
+      peerDatabaseUrl: postgres.peerUrl,
+      temporalAddress: temporal.address,
+      temporalCliPath: temporal.cliPath,
+      temporalDbFile: temporal.dbFile,
+      postgresDataDir: postgres.dataDir,
+      provided: { postgres: postgres.kind, temporal: temporal.kind },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -80,7 +91,12 @@ async function startTemporal(options: BenchInfraOptions, stateDir: string, names
   });
   stops.push(() => server.stop());
   const cliPath = cli.kind === 'binary' ? cli.path : null;
-  return { address: server.address, cliPath, dbFile, kind: options.temporalFlags === 'defaults' ? 'dev server (start-dev defaults, SQLite file)' : 'dev server (tuned flags, SQLite file with WAL)' };
+  return {
+    address: server.address,
+    cliPath,
+    dbFile,
+    kind: options.temporalFlags === 'defaults' ? 'dev server (start-dev defaults, SQLite file)' : 'dev server (tuned flags, SQLite file with WAL)',
+  };
 }
 
 async function startDatabase(env: NodeJS.ProcessEnv, stateDir: string, stops: Array<() => Promise<void>>, log: (line: string) => void) {

@@ -24,7 +24,10 @@ export async function describeMachine(db: Knex, temporalCliPath: string | null):
   const cpus = os.cpus();
   const { rows } = await db.raw<{ rows: Array<{ server_version: string }> }>('show server_version');
   const temporalCli = temporalCliPath
-    ? await promisify(execFile)(temporalCliPath, ['--version']).then(({ stdout }) => stdout.trim(), () => 'unknown')
+    ? await promisify(execFile)(temporalCliPath, ['--version']).then(
+        ({ stdout }) => stdout.trim(),
+        () => 'unknown',
+      )
     : 'not used (TEMPORAL_ADDRESS)';
   return {
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',

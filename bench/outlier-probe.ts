@@ -67,7 +67,9 @@ async function sequentialRuns(label: string, runs: number, runOnce: () => Promis
   }
   const summary = summarizeLatencies(samples.map((sample) => sample.ms));
   const over = (ms: number) => samples.filter((sample) => sample.ms > ms).length;
-  say(`probe: ${label}: ${runs} runs, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, max ${summary.maxMs} ms, over 1 s: ${over(1000)}, over 1.5 s: ${over(1500)} (load ${loadAverage()})`);
+  say(
+    `probe: ${label}: ${runs} runs, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, max ${summary.maxMs} ms, over 1 s: ${over(1000)}, over 1.5 s: ${over(1500)} (load ${loadAverage()})`,
+  );
   return samples;
 }
 
@@ -85,15 +87,21 @@ async function report(label: string, client: Client, samples: Sample[], slowMs: 
   const p50 = summarizeLatencies(samples.map((sample) => sample.ms)).p50Ms;
   const slow = samples.filter((sample) => sample.ms > p50 + slowMs);
   say(`probe: ${label}: ${slow.length} of ${samples.length} runs over p50 + ${slowMs} ms`);
-  for (const sample of slow) say(`probe:   ${sample.workflowId} ${Math.round(sample.ms)} ms; largest history gap ${await largestGap(client, sample.workflowId)}`);
+  for (const sample of slow)
+    say(`probe:   ${sample.workflowId} ${Math.round(sample.ms)} ms; largest history gap ${await largestGap(client, sample.workflowId)}`);
 }
 
 async function main(): Promise<void> {
   const options = parseEnv(probeEnvSchema);
-  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } }, shutdownSignals: [] });
-  const partitionArgs = options.PROBE_PARTITIONS === '1'
-    ? ['matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1'].flatMap((value) => ['--dynamic-config-value', value])
-    : [];
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+    shutdownSignals: [],
+  });
+  const partitionArgs =
+    options.PROBE_PARTITIONS === '1'
+      ? ['matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1'].flatMap((value) => ['--dynamic-config-value', value])
+      : [];
   const infra = await startBenchInfra({ env: process.env, log: say, temporalFlags: options.PROBE_TEMPORAL_FLAGS, extraTemporalArgs: partitionArgs });
   const stops: Array<() => Promise<unknown>> = [() => infra.stop()];
   try {
@@ -101,7 +109,14 @@ async function main(): Promise<void> {
     const workflowBundlePath = path.join(infra.stateDir, 'workflow-bundle.js');
     await writeFile(workflowBundlePath, flightdeckBundle.code);
     const adminKey = `probe_${randomBytes(18).toString('base64url')}`;
-    const processEnv = { databaseUrl: infra.databaseUrl, temporalAddress: infra.temporalAddress, namespace: infra.namespace, taskQueue: 'flightdeck-probe', workflowBundlePath, adminKey };
+    const processEnv = {
+      databaseUrl: infra.databaseUrl,
+      temporalAddress: infra.temporalAddress,
+      namespace: infra.namespace,
+      taskQueue: 'flightdeck-probe',
+      workflowBundlePath,
+      adminKey,
+    };
     const childLog = (line: string) => process.stderr.write(`${line}\n`);
     if (options.PROBE_FLIGHTDECK_MODE === 'separate') {
       const worker = await startWorkerProcess(processEnv, childLog);
@@ -111,13 +126,20 @@ async function main(): Promise<void> {
     stops.push(() => api.stop());
     const nativeConnection = await NativeConnection.connect({ address: infra.temporalAddress });
     stops.push(() => nativeConnection.close());
-    const baselineWorker = await startBaselineWorker({ connection: nativeConnection, namespace: infra.namespace, taskQueue: 'probe-baseline', bundle: baselineBundle });
+    const baselineWorker = await startBaselineWorker({
+      connection: nativeConnection,
+      namespace: infra.namespace,
+      taskQueue: 'probe-baseline',
+      bundle: baselineBundle,
+    });
     stops.push(() => baselineWorker.stop());
     const connection = await Connection.connect({ address: infra.temporalAddress });
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: infra.namespace });
 
-    say(`probe: dev server flags ${options.PROBE_TEMPORAL_FLAGS}, partitions ${options.PROBE_PARTITIONS}, Flightdeck ${options.PROBE_FLIGHTDECK_MODE}, N=${options.PROBE_STEPS}, C=1`);
+    say(
+      `probe: dev server flags ${options.PROBE_TEMPORAL_FLAGS}, partitions ${options.PROBE_PARTITIONS}, Flightdeck ${options.PROBE_FLIGHTDECK_MODE}, N=${options.PROBE_STEPS}, C=1`,
+    );
     const bare = await sequentialRuns('bare Temporal', options.PROBE_RUNS, async () => {
       const workflowId = await startBaselineRun(client, 'probe-baseline', options.PROBE_STEPS);
       await client.workflow.getHandle(workflowId).result();

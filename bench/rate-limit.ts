@@ -42,7 +42,12 @@ runTableBench(seconds, async (db) => {
   // What any one Postgres round trip costs here, for scale.
   const roundTrip: RateLimiter = { enabled: true, take: async () => (await db.raw('select 1'), 0) };
   const measured = [];
-  for (const [name, limiter] of [['postgres, lease 1', perRequest], ['postgres, lease 60', leased], ['memory', memory], ['select 1 (round trip)', roundTrip]] as const) {
+  for (const [name, limiter] of [
+    ['postgres, lease 1', perRequest],
+    ['postgres, lease 60', leased],
+    ['memory', memory],
+    ['select 1 (round trip)', roundTrip],
+  ] as const) {
     measured.push(await measure(name, limiter, 1, { sharedKey: true }));
     measured.push(await measure(name, limiter, 8, { sharedKey: true }));
     measured.push(await measure(name, limiter, 8, { sharedKey: false }));

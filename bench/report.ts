@@ -67,7 +67,8 @@ function runTargets(cells: MatrixCell[]): TargetCheck[] {
 function logAndStreamTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const ws = results.wsDelivery.find((figures) => figures.subscribers === 1000) ?? results.wsDelivery[results.wsDelivery.length - 1];
-  if (ws) checks.push({ name: `ws delivery p99 at ${ws.subscribers} subscribers`, target: '≤ 25 ms', actual: `${ws.latency.p99Ms} ms`, met: ws.latency.p99Ms <= 25 });
+  if (ws)
+    checks.push({ name: `ws delivery p99 at ${ws.subscribers} subscribers`, target: '≤ 25 ms', actual: `${ws.latency.p99Ms} ms`, met: ws.latency.p99Ms <= 25 });
   const bestAppend = [...results.eventAppend].sort((a, b) => b.eventsPerSecond - a.eventsPerSecond)[0];
   if (bestAppend) {
     checks.push({
@@ -84,7 +85,13 @@ function restTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const postRuns = results.postRuns ?? [];
   const post = postRuns.find((figures) => figures.ratePerSecond === targetPostRate) ?? postRuns[postRuns.length - 1];
-  if (post) checks.push({ name: `POST /v1/runs p99 at ${post.ratePerSecond} req/s`, target: '≤ 30 ms', actual: `${post.latency.p99Ms} ms`, met: post.latency.p99Ms <= 30 });
+  if (post)
+    checks.push({
+      name: `POST /v1/runs p99 at ${post.ratePerSecond} req/s`,
+      target: '≤ 30 ms',
+      actual: `${post.latency.p99Ms} ms`,
+      met: post.latency.p99Ms <= 30,
+    });
   if (results.runsList) {
     const listP99 = Math.max(results.runsList.firstPage.p99Ms, results.runsList.laterPage.p99Ms);
     checks.push({ name: `GET /v1/runs?limit=50 p99 at ${results.runsList.seededRuns} runs`, target: '≤ 50 ms', actual: `${listP99} ms`, met: listP99 <= 50 });
@@ -158,7 +165,20 @@ function runsSection(cells: MatrixCell[]): string[] {
   return [
     `Runs: bare Temporal (a) vs Flightdeck (b)${withPeer ? ' vs DBOS Transact (c)' : ''}, closed loop, latency in ms`,
     table(
-      ['N', 'C', 'a runs/s', 'a p50', 'a p99', 'b runs/s', 'b p50', 'b p99', ...(withPeer ? ['c runs/s', 'c p50', 'c p99'] : []), 'b/a', ...(withPeer ? ['b/c'] : []), 'failed a/b'],
+      [
+        'N',
+        'C',
+        'a runs/s',
+        'a p50',
+        'a p99',
+        'b runs/s',
+        'b p50',
+        'b p99',
+        ...(withPeer ? ['c runs/s', 'c p50', 'c p99'] : []),
+        'b/a',
+        ...(withPeer ? ['b/c'] : []),
+        'failed a/b',
+      ],
       cells.map((cell) => [
         cell.steps,
         cell.concurrency,
@@ -191,7 +211,10 @@ function restSection(results: BenchResults): string[] {
   const postRuns = results.postRuns ?? [];
   const rows: Array<Array<string | number>> = postRuns.flatMap((post, index) => {
     const start = results.temporalStart?.[index];
-    return [rateRow(`POST /v1/runs @ ${post.ratePerSecond}/s`, post), ...(start ? [rateRow(`  bare Temporal workflow.start @ ${start.ratePerSecond}/s`, start)] : [])];
+    return [
+      rateRow(`POST /v1/runs @ ${post.ratePerSecond}/s`, post),
+      ...(start ? [rateRow(`  bare Temporal workflow.start @ ${start.ratePerSecond}/s`, start)] : []),
+    ];
   });
   const list = results.runsList;
   if (list) {
@@ -199,5 +222,9 @@ function restSection(results: BenchResults): string[] {
     rows.push(['GET /v1/runs?limit=50&cursor=…', list.laterPage.count, ...ms(list.laterPage), `after run ${list.laterPage.offset}`]);
   }
   if (rows.length === 0) return [];
-  return ['REST (fixed arrival rate; drain = time for the started runs to finish after the last answer)', table(['request', 'count', 'p50 ms', 'p99 ms', 'note'], rows), ''];
+  return [
+    'REST (fixed arrival rate; drain = time for the started runs to finish after the last answer)',
+    table(['request', 'count', 'p50 ms', 'p99 ms', 'note'], rows),
+    '',
+  ];
 }

@@ -45,9 +45,19 @@ export async function measureRestLatencies(deps: {
   for (const ratePerSecond of options.BENCH_POST_RATES) {
     const load = { ratePerSecond, durationMs: options.BENCH_POST_MS };
     temporalStart.push(
-      await atFixedRate(load, () => startBaselineRun(baseline.client, baseline.taskQueue, 1), (ids) => awaitBaselineRuns(baseline.client, ids)),
+      await atFixedRate(
+        load,
+        () => startBaselineRun(baseline.client, baseline.taskQueue, 1),
+        (ids) => awaitBaselineRuns(baseline.client, ids),
+      ),
     );
-    postRuns.push(await atFixedRate(load, () => postRun(endpoint, echoPlanSpec(1)), (ids) => waitForRunsToEnd(db, ids, drainTimeoutMs)));
+    postRuns.push(
+      await atFixedRate(
+        load,
+        () => postRun(endpoint, echoPlanSpec(1)),
+        (ids) => waitForRunsToEnd(db, ids, drainTimeoutMs),
+      ),
+    );
   }
   return { postRuns, temporalStart, runsList: await measureRunsList(deps) };
 }
@@ -81,7 +91,10 @@ async function measureRunsList(deps: {
 export async function waitForRunsToEnd(db: Knex, runIds: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [row] = await db('runs').whereIn('id', runIds).whereIn('status', [...terminalStatuses]).count<Array<{ count: string }>>({ count: '*' });
+    const [row] = await db('runs')
+      .whereIn('id', runIds)
+      .whereIn('status', [...terminalStatuses])
+      .count<Array<{ count: string }>>({ count: '*' });
     const ended = Number(row?.count ?? 0);
     if (ended >= runIds.length) return;
     if (Date.now() > deadline) throw new Error(`${runIds.length - ended} runs still not ended after ${timeoutMs / 1000} s`);

@@ -87,7 +87,12 @@ async function main(): Promise<void> {
 
     const nativeConnection = await NativeConnection.connect({ address: infra.temporalAddress });
     cleanups.push({ close: () => nativeConnection.close() });
-    const baselineWorker = await startBaselineWorker({ connection: nativeConnection, namespace: infra.namespace, taskQueue: baselineTaskQueue, bundle: baselineBundle });
+    const baselineWorker = await startBaselineWorker({
+      connection: nativeConnection,
+      namespace: infra.namespace,
+      taskQueue: baselineTaskQueue,
+      bundle: baselineBundle,
+    });
     cleanups.push({ close: () => baselineWorker.stop() });
     const clientConnection = await Connection.connect({ address: infra.temporalAddress });
     cleanups.push({ close: () => clientConnection.close() });
@@ -116,7 +121,9 @@ async function main(): Promise<void> {
       };
       say('bench: warming up…');
       await warmUp(systems, 2_000);
-      say(`bench: runs, N=${options.BENCH_STEPS.join('/')} × C=${options.BENCH_CONCURRENCY.join('/')}, ${options.BENCH_ROUNDS} rounds of ${options.BENCH_ROUND_MS} ms per system per cell`);
+      say(
+        `bench: runs, N=${options.BENCH_STEPS.join('/')} × C=${options.BENCH_CONCURRENCY.join('/')}, ${options.BENCH_ROUNDS} rounds of ${options.BENCH_ROUND_MS} ms per system per cell`,
+      );
       runs = await runMatrix(systems, {
         steps: options.BENCH_STEPS,
         concurrency: options.BENCH_CONCURRENCY,
@@ -130,12 +137,14 @@ async function main(): Promise<void> {
 
     const eventAppend = [];
     if (parts.has('append')) say('bench: event append rate…');
-    for (const shape of parts.has('append') ? [
-      { writers: 1, eventsPerCall: 1 },
-      { writers: 10, eventsPerCall: 1 },
-      { writers: 1, eventsPerCall: 50 },
-      { writers: 10, eventsPerCall: 50 },
-    ] : []) {
+    for (const shape of parts.has('append')
+      ? [
+          { writers: 1, eventsPerCall: 1 },
+          { writers: 10, eventsPerCall: 1 },
+          { writers: 1, eventsPerCall: 50 },
+          { writers: 10, eventsPerCall: 50 },
+        ]
+      : []) {
       eventAppend.push(await measureAppendRate(db, { tenantId: benchTenant, ...shape, durationMs: options.BENCH_APPEND_MS }));
     }
     if (parts.has('append')) await sampleMemory('eventAppend');
@@ -171,13 +180,15 @@ async function main(): Promise<void> {
         postgres: infra.provided.postgres,
         temporal: infra.provided.temporal,
         processes: combined
-          ? 'API and worker in one child process (node --import tsx worker/combined-main.ts, eager run starts; its CPU and RSS reported as the worker\'s); bench clients and the baseline worker in the bench process'
+          ? "API and worker in one child process (node --import tsx worker/combined-main.ts, eager run starts; its CPU and RSS reported as the worker's); bench clients and the baseline worker in the bench process"
           : 'API and worker each a child process (node --import tsx api/main.ts, worker/main.ts); bench clients and the baseline worker in the bench process',
         runsMethod:
           'closed loop: C virtual users each start a run and wait for it to complete, for a window per round; rounds alternate a, b, a, b; runs/s = completed runs ÷ summed round wall time (window + drain)',
-        flightdeckRun: 'POST /v1/runs of an N-step builtin.echo plan, then a ws subscription (afterSeq 0) until run.completed with all 3N+3 events; one ws connection per virtual user',
+        flightdeckRun:
+          'POST /v1/runs of an N-step builtin.echo plan, then a ws subscription (afterSeq 0) until run.completed with all 3N+3 events; one ws connection per virtual user',
         temporalRun: 'client.workflow.execute of a workflow with N no-op activities, no interceptors, own task queue and worker',
-        dbosRun: 'DBOS Transact 5.3.0 in the bench process: a registered workflow of N no-op DBOS.runStep calls, awaited; its system database on the same Postgres server',
+        dbosRun:
+          'DBOS Transact 5.3.0 in the bench process: a registered workflow of N no-op DBOS.runStep calls, awaited; its system database on the same Postgres server',
         options,
       },
       runs,

@@ -14,8 +14,7 @@ import type { RunSystem } from './run-system';
 
 export const baselineWorkflowsPath = path.resolve(__dirname, 'baseline-workflow.ts');
 
-export const buildBaselineBundle = (): Promise<WorkflowBundle> =>
-  bundleWorkflowCode({ workflowsPath: baselineWorkflowsPath, logger: quietBundlerLogger });
+export const buildBaselineBundle = (): Promise<WorkflowBundle> => bundleWorkflowCode({ workflowsPath: baselineWorkflowsPath, logger: quietBundlerLogger });
 
 export interface BaselineWorker {
   stop(): Promise<void>;

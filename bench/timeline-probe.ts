@@ -51,7 +51,8 @@ async function timedRun(endpoint: { apiUrl: string; wsUrl: string; apiKey: strin
       if (frame.type !== 'event') return;
       arrivals.push({ seq: frame.seq, ms: receivedAt - postedAt });
       if (frame.event.type === 'run.completed') resolve();
-      else if (frame.event.type.startsWith('run.') && frame.event.type !== 'run.created' && frame.event.type !== 'run.started') reject(new Error(`run ended ${frame.event.type}`));
+      else if (frame.event.type.startsWith('run.') && frame.event.type !== 'run.created' && frame.event.type !== 'run.started')
+        reject(new Error(`run ended ${frame.event.type}`));
     });
   });
   const runId = await postRun(endpoint, echoPlanSpec(steps));
@@ -65,14 +66,25 @@ async function timedRun(endpoint: { apiUrl: string; wsUrl: string; apiKey: strin
 
 async function main(): Promise<void> {
   const options = parseEnv(probeEnvSchema);
-  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } }, shutdownSignals: [] });
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+    shutdownSignals: [],
+  });
   const infra = await startBenchInfra({ env: process.env, log: say, temporalFlags: 'tuned' });
   const stops: Array<() => Promise<unknown>> = [() => infra.stop()];
   try {
     const workflowBundlePath = path.join(infra.stateDir, 'workflow-bundle.js');
     await writeFile(workflowBundlePath, (await buildWorkflowBundle()).code);
     const adminKey = `probe_${randomBytes(18).toString('base64url')}`;
-    const processEnv = { databaseUrl: infra.databaseUrl, temporalAddress: infra.temporalAddress, namespace: infra.namespace, taskQueue: 'flightdeck-timeline', workflowBundlePath, adminKey };
+    const processEnv = {
+      databaseUrl: infra.databaseUrl,
+      temporalAddress: infra.temporalAddress,
+      namespace: infra.namespace,
+      taskQueue: 'flightdeck-timeline',
+      workflowBundlePath,
+      adminKey,
+    };
     const api = await startApiProcess(processEnv, tenantId, (line) => process.stderr.write(`${line}\n`), 'combined');
     stops.push(() => api.stop());
     const subscriber = await StreamSubscriber.connect(api.wsUrl, adminKey);
@@ -96,9 +108,15 @@ async function main(): Promise<void> {
 
     const completedMs = timelines.map((timeline) => timeline.events.at(-1)?.wsMs ?? Number.NaN);
     const total = summarizeLatencies(completedMs);
-    say(`timeline: ${timelines.length} runs of ${options.PROBE_STEPS} steps at C=1 (load ${loadAverage()}): POST answered p50 ${summarizeLatencies(timelines.map((timeline) => timeline.postMs)).p50Ms} ms; run.completed on ws p50 ${total.p50Ms} ms, p99 ${total.p99Ms} ms, max ${total.maxMs} ms`);
+    say(
+      `timeline: ${timelines.length} runs of ${options.PROBE_STEPS} steps at C=1 (load ${loadAverage()}): POST answered p50 ${summarizeLatencies(timelines.map((timeline) => timeline.postMs)).p50Ms} ms; run.completed on ws p50 ${total.p50Ms} ms, p99 ${total.p99Ms} ms, max ${total.maxMs} ms`,
+    );
     say('timeline: median ms from the POST, per event (at: its writer stamped it, before the append commits; ws: a client got it)');
-    const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 0.5);
+    const median = (values: number[]) =>
+      percentile(
+        [...values].sort((a, b) => a - b),
+        0.5,
+      );
     timelines[0]?.events.forEach((event, index) => {
       const at = median(timelines.map((timeline) => timeline.events[index]?.atMs ?? Number.NaN));
       const ws = median(timelines.map((timeline) => timeline.events[index]?.wsMs ?? Number.NaN));
@@ -106,8 +124,11 @@ async function main(): Promise<void> {
     });
     const slowest = [...timelines].sort((a, b) => (b.events.at(-1)?.wsMs ?? 0) - (a.events.at(-1)?.wsMs ?? 0)).slice(0, options.PROBE_SHOW_SLOWEST);
     for (const timeline of slowest) {
-      say(`timeline: slow run ${timeline.runId} (${(timeline.events.at(-1)?.wsMs ?? Number.NaN).toFixed(1)} ms; POST answered after ${timeline.postMs.toFixed(1)} ms)`);
-      for (const [index, event] of timeline.events.entries()) say(`  ${String(index + 1).padStart(3)} ${event.type.padEnd(22)} at ${event.atMs.toFixed(0).padStart(6)}  ws ${event.wsMs.toFixed(1).padStart(8)}`);
+      say(
+        `timeline: slow run ${timeline.runId} (${(timeline.events.at(-1)?.wsMs ?? Number.NaN).toFixed(1)} ms; POST answered after ${timeline.postMs.toFixed(1)} ms)`,
+      );
+      for (const [index, event] of timeline.events.entries())
+        say(`  ${String(index + 1).padStart(3)} ${event.type.padEnd(22)} at ${event.atMs.toFixed(0).padStart(6)}  ws ${event.wsMs.toFixed(1).padStart(8)}`);
     }
   } finally {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => say(`timeline: stop failed: ${String(error)}`));

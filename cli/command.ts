@@ -57,7 +57,9 @@ export function parseCommandArgs<const Options extends OptionSpec>(args: string[
   // Inside this generic function the values' type is still open; `help` is always among them.
   if ((parsed.values as { help?: boolean }).help) throw new HelpRequested();
   if (parsed.positionals.length > positionals.max) {
-    throw new UsageError(`unexpected argument${parsed.positionals.length - positionals.max > 1 ? 's' : ''}: ${parsed.positionals.slice(positionals.max).join(' ')}`);
+    throw new UsageError(
+      `unexpected argument${parsed.positionals.length - positionals.max > 1 ? 's' : ''}: ${parsed.positionals.slice(positionals.max).join(' ')}`,
+    );
   }
   return parsed;
 }
@@ -83,7 +85,10 @@ export function integerOption(value: string | undefined, option: string, min: nu
 
 /** Repeated and comma-separated values alike: `--tag a --tag b,c` → a, b, c. */
 export function listOption(values: string[] | undefined): string[] | undefined {
-  const items = values?.flatMap((value) => value.split(',')).map((item) => item.trim()).filter(Boolean);
+  const items = values
+    ?.flatMap((value) => value.split(','))
+    .map((item) => item.trim())
+    .filter(Boolean);
   return items && items.length > 0 ? items : undefined;
 }
 
@@ -94,9 +99,12 @@ export function print(io: CliIo, options: { json?: boolean }, value: unknown, te
 
 /** The spec as given; the API validates it and answers with every problem. */
 export async function readSpec(source: string, io: CliIo): Promise<RunSpecInput> {
-  const text = source === '-' ? await io.readStdin() : await readFile(source, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`cannot read spec file ${source}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
-  });
+  const text =
+    source === '-'
+      ? await io.readStdin()
+      : await readFile(source, 'utf8').catch((error: NodeJS.ErrnoException) => {
+          throw new Error(`cannot read spec file ${source}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+        });
   try {
     return JSON.parse(text) as RunSpecInput;
   } catch (error) {

@@ -17,8 +17,7 @@ export const cliConfigSchema = z.object({
   FLIGHTDECK_API_KEY: z.preprocess(
     unsetIfEmpty,
     z.string({
-      error:
-        'is required: set FLIGHTDECK_API_KEY or pass --api-key. `npm start` prints the admin key ("Admin API key"); it is also in .data/admin-key',
+      error: 'is required: set FLIGHTDECK_API_KEY or pass --api-key. `npm start` prints the admin key ("Admin API key"); it is also in .data/admin-key',
     }),
   ),
 });

@@ -15,7 +15,8 @@ const create: Command = {
     if (!role.success) throw new UsageError(`--role must be one of ${roleSchema.options.join(', ')}`);
     const created = await clientFrom(values, io).createKey({ name: values.name, role: role.data, tenantId: values.tenant });
     print(io, values, created, () => `${created.key}\n`);
-    if (!values.json) io.stderr(`created ${created.apiKey.id} (${created.apiKey.role}, tenant ${created.apiKey.tenantId}); the key above is shown only this once\n`);
+    if (!values.json)
+      io.stderr(`created ${created.apiKey.id} (${created.apiKey.role}, tenant ${created.apiKey.tenantId}); the key above is shown only this once\n`);
     return 0;
   },
 };

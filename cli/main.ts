@@ -16,7 +16,7 @@ const commonOptions = [
   'Options of every command:',
   '  --api-url <url>   the API (default: $FLIGHTDECK_API_URL, else http://localhost:4000)',
   '  --api-key <key>   an API key (default: $FLIGHTDECK_API_KEY; `npm start` prints the admin key)',
-  '  --json            print the API\'s answer as JSON (watch: one event per line)',
+  "  --json            print the API's answer as JSON (watch: one event per line)",
   '  -h, --help        this help',
 ].join('\n');
 
@@ -80,7 +80,11 @@ export function describeFailure(error: unknown): string {
     const lines = [`error: ${error.code} (HTTP ${error.status}): ${error.message}`];
     if (Array.isArray(error.details)) {
       for (const detail of error.details as Array<{ path?: unknown; message?: unknown }>) {
-        lines.push(detail && typeof detail === 'object' && 'message' in detail ? `  - ${String(detail.path ?? '')}: ${String(detail.message)}` : `  - ${JSON.stringify(detail)}`);
+        lines.push(
+          detail && typeof detail === 'object' && 'message' in detail
+            ? `  - ${String(detail.path ?? '')}: ${String(detail.message)}`
+            : `  - ${JSON.stringify(detail)}`,
+        );
       }
     } else if (error.details !== null && error.details !== undefined) {
       lines.push(`  details: ${JSON.stringify(error.details)}`);

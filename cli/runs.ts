@@ -85,7 +85,7 @@ const show: Command = {
     const client = clientFrom(values, io);
     const run = await client.getRun(runId);
     const events: RunEvent[] = [];
-    for (let afterSeq = 0; ; ) {
+    for (let afterSeq = 0; ;) {
       const page = await client.listEvents(runId, { afterSeq, limit: 1000 });
       events.push(...page.events);
       if (page.events.length === 0 || page.nextAfterSeq >= page.lastSeq) break;
@@ -99,7 +99,7 @@ const show: Command = {
 const watch: Command = {
   name: 'watch',
   usage: ['runs watch <run-id> [--after-seq <n>]'],
-  summary: 'stream a run\'s events live (`seq type summary`, or JSON lines); exit 0 when it completes, 1 when it fails, is cancelled or terminated',
+  summary: "stream a run's events live (`seq type summary`, or JSON lines); exit 0 when it completes, 1 when it fails, is cancelled or terminated",
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { 'after-seq': { type: 'string' } }, { max: 1 });
     const runId = requirePositional(positionals, 0, 'run-id');

@@ -76,10 +76,14 @@ function controlCommand(action: 'pause' | 'unpause' | 'trigger', summary: string
 }
 
 const pause = controlCommand('pause', 'stop a schedule from starting runs until it is unpaused', (schedule) => `paused ${schedule.id}\n`);
-const unpause = controlCommand('unpause', 'let a paused schedule start runs again', (schedule) => `unpaused ${schedule.id} (next: ${schedule.nextRunTimes[0] ?? '-'})\n`);
+const unpause = controlCommand(
+  'unpause',
+  'let a paused schedule start runs again',
+  (schedule) => `unpaused ${schedule.id} (next: ${schedule.nextRunTimes[0] ?? '-'})\n`,
+);
 const trigger = controlCommand(
   'trigger',
-  'start the schedule\'s run now (also when paused); `flightdeck schedules show` lists the run once it has started',
+  "start the schedule's run now (also when paused); `flightdeck schedules show` lists the run once it has started",
   (schedule) => `triggered ${schedule.id}\n`,
 );
 

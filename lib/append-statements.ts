@@ -82,7 +82,12 @@ export async function storedKeys(client: ClientBase, keys: string[]): Promise<st
  */
 export async function writeAppend(
   client: ClientBase,
-  write: { runId: string; rows: EventInsertRow[]; projection: { insert: Record<string, unknown> } | { update: Record<string, unknown> }; notify: { channel: string; payload: string } },
+  write: {
+    runId: string;
+    rows: EventInsertRow[];
+    projection: { insert: Record<string, unknown> } | { update: Record<string, unknown> };
+    notify: { channel: string; payload: string };
+  },
 ): Promise<void> {
   const params = new Placeholders();
   const appended = `insert into run_events (${eventColumns.join(', ')}) values ${eventValues(write.rows, params)}`;
@@ -134,7 +139,13 @@ function projectionAssignments(runId: string, update: Record<string, unknown>, p
  */
 export async function writeAppendIfAt(
   client: ClientBase,
-  write: { runId: string; expected: { lastSeq: number; lastHash: string | null }; rows: EventInsertRow[]; update: Record<string, unknown>; notify: { channel: string; payload: string } },
+  write: {
+    runId: string;
+    expected: { lastSeq: number; lastHash: string | null };
+    rows: EventInsertRow[];
+    update: Record<string, unknown>;
+    notify: { channel: string; payload: string };
+  },
 ): Promise<boolean> {
   const params = new Placeholders();
   const assignments = projectionAssignments(write.runId, write.update, params);
@@ -163,7 +174,9 @@ export async function writeNewRun(
   const params = new Placeholders();
   const columns = Object.keys(write.insert);
   const values = Object.entries(write.insert).map(([column, value]) =>
-    column === 'id' ? `(select ${params.add(value)}::text from (select pg_advisory_xact_lock(hashtextextended(${params.add(value)}, 0))) as locked)` : params.add(value),
+    column === 'id'
+      ? `(select ${params.add(value)}::text from (select pg_advisory_xact_lock(hashtextextended(${params.add(value)}, 0))) as locked)`
+      : params.add(value),
   );
   const projected = `insert into runs (${columns.map(quoted).join(', ')}) values (${values.join(', ')}) on conflict (id) do nothing returning id`;
   const appended = `insert into run_events (${eventColumns.join(', ')}) select event.* from (values ${eventValues(write.rows, params)}) as event, projected`;

@@ -85,9 +85,7 @@ export async function projectApprovalEvents(db: Knex, events: ProjectedEvent[], 
         .where({ id: String(data.approvalId) })
         .update({ status, decision: JSON.stringify(data), decided_at: event.at, updated_seq: event.seq });
     } else if (runEndTypes.has(event.type)) {
-      await table('approvals')
-        .where({ run_id: event.runId, status: 'pending' })
-        .update({ status: 'cancelled', decided_at: event.at, updated_seq: event.seq });
+      await table('approvals').where({ run_id: event.runId, status: 'pending' }).update({ status: 'cancelled', decided_at: event.at, updated_seq: event.seq });
     }
   }
 }

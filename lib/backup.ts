@@ -60,10 +60,10 @@ export async function backupDatabase(db: Knex, file: string): Promise<Record<str
           counts[table] = 0;
           let after = '(0,0)';
           for (;;) {
-            const { rows } = (await trx.raw(`SELECT ctid::text AS position, to_jsonb(t) AS row FROM ?? t WHERE ctid > ?::tid ORDER BY ctid LIMIT ${batchRows}`, [
-              table,
-              after,
-            ])) as { rows: Array<{ position: string; row: unknown }> };
+            const { rows } = (await trx.raw(
+              `SELECT ctid::text AS position, to_jsonb(t) AS row FROM ?? t WHERE ctid > ?::tid ORDER BY ctid LIMIT ${batchRows}`,
+              [table, after],
+            )) as { rows: Array<{ position: string; row: unknown }> };
             if (rows.length === 0) break;
             counts[table] += rows.length;
             after = rows[rows.length - 1]!.position;
@@ -106,7 +106,9 @@ async function restoreLines(trx: Knex.Transaction, reader: AsyncIterable<string>
       if (header.format !== backupFormat) throw new RestoreRefused(`not a Flightdeck backup (format ${String(header.format)})`);
       const migrations = await appliedMigrations(trx);
       if (JSON.stringify(migrations) !== JSON.stringify(header.migrations)) {
-        throw new RestoreRefused(`the database is at migration ${migrations.at(-1) ?? '(none)'}, the backup at ${header.migrations.at(-1) ?? '(none)'}: migrate to the same version first`);
+        throw new RestoreRefused(
+          `the database is at migration ${migrations.at(-1) ?? '(none)'}, the backup at ${header.migrations.at(-1) ?? '(none)'}: migrate to the same version first`,
+        );
       }
       for (const table of header.tables) {
         const existing = await trx(table).first(trx.raw('1 AS present'));

@@ -26,9 +26,7 @@ describe('config', () => {
 
   it('refuses embedded defaults in production', () => {
     expect(problemsOf(() => parseEnv(devEnvSchema, { NODE_ENV: 'production' })).sort()).toEqual(['DATABASE_URL', 'TEMPORAL_ADDRESS']);
-    expect(problemsOf(() => parseEnv(workerEnvSchema, { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db' }))).toEqual([
-      'TEMPORAL_ADDRESS',
-    ]);
+    expect(problemsOf(() => parseEnv(workerEnvSchema, { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db' }))).toEqual(['TEMPORAL_ADDRESS']);
     const dev = parseEnv(devEnvSchema, { NODE_ENV: 'development' });
     expect(dev.DATABASE_URL).toBeUndefined();
     expect(dev.WEB_PORT).toBe(3000);
@@ -38,7 +36,9 @@ describe('config', () => {
     const worker = { DATABASE_URL: api.DATABASE_URL };
     expect(parseEnv(workerEnvSchema, worker).WORKER_MAX_CONCURRENT_WORKFLOW_TASKS).toBe(200);
     expect(parseEnv(workerEnvSchema, { ...worker, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '64' }).WORKER_MAX_CONCURRENT_WORKFLOW_TASKS).toBe(64);
-    expect(problemsOf(() => parseEnv(workerEnvSchema, { ...worker, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' }))).toEqual(['WORKER_MAX_CONCURRENT_WORKFLOW_TASKS']);
+    expect(problemsOf(() => parseEnv(workerEnvSchema, { ...worker, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' }))).toEqual([
+      'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+    ]);
   });
 
   it('reads FLIGHTDECK_REDACT_KEYS as a list for the API and the worker', () => {
@@ -90,6 +90,8 @@ describe('config', () => {
     const env = parseEnv(workerEnvSchema, { DATABASE_URL: 'postgres://u@h/db', FLIGHTDECK_HTTP_ALLOW: '127.0.0.1, internal.example,10.0.0.0/8' });
     expect([...env.FLIGHTDECK_HTTP_ALLOW.allowedHosts]).toEqual(['internal.example']);
     expect(env.FLIGHTDECK_HTTP_ALLOW.allowedAddresses.check('10.9.9.9')).toBe(true);
-    expect(problemsOf(() => parseEnv(workerEnvSchema, { DATABASE_URL: 'postgres://u@h/db', FLIGHTDECK_HTTP_ALLOW: '10.0.0.0/99' }))).toEqual(['FLIGHTDECK_HTTP_ALLOW']);
+    expect(problemsOf(() => parseEnv(workerEnvSchema, { DATABASE_URL: 'postgres://u@h/db', FLIGHTDECK_HTTP_ALLOW: '10.0.0.0/99' }))).toEqual([
+      'FLIGHTDECK_HTTP_ALLOW',
+    ]);
   });
 });

@@ -6,20 +6,26 @@ import { telemetryShape } from './telemetry';
 /** Treats "false", "0", "no", "off" and "" as false — `z.coerce.boolean()` would call them true. */
 export const envBoolean = z
   .union([z.boolean(), z.string()])
-  .transform((value) =>
-    typeof value === 'boolean' ? value : !['false', '0', 'no', 'off', ''].includes(value.trim().toLowerCase()),
-  );
+  .transform((value) => (typeof value === 'boolean' ? value : !['false', '0', 'no', 'off', ''].includes(value.trim().toLowerCase())));
 
 /** 0 lets the OS pick a free port (tests). */
 const port = z.coerce.number().int().min(0).max(65_535);
-const postgresUrl = z.string().trim().regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL');
+const postgresUrl = z
+  .string()
+  .trim()
+  .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL');
 const optionalUrl = z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().url().optional());
 
 /** Extra secret key names for the event log's redaction, on top of the built-in list (lib/redact.ts). */
 const redactKeys = z
   .string()
   .default('')
-  .transform((value) => value.split(',').map((key) => key.trim()).filter((key) => key.length > 0))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((key) => key.trim())
+      .filter((key) => key.length > 0),
+  )
   .refine((keys) => keys.every((key) => /^[A-Za-z0-9_.-]+$/.test(key)), 'must be a comma list of key names, e.g. "x-session-token,stripe_key"');
 
 /** `FLIGHTDECK_HTTP_ALLOW`: hosts, IPs and CIDRs builtin.http_request may reach inside the denied ranges. */
@@ -28,7 +34,12 @@ const httpAllow = z
   .default('')
   .transform((value, context) => {
     try {
-      return parseNetworkAllowList(value.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0));
+      return parseNetworkAllowList(
+        value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter((entry) => entry.length > 0),
+      );
     } catch (error) {
       context.addIssue({ code: 'custom', message: `${(error as Error).message}; expected a comma list like "127.0.0.1,10.0.0.0/8,internal.example"` });
       return z.NEVER;
@@ -69,7 +80,10 @@ export const composioToolkitsSchema = z
   .optional()
   .transform((value, context): ComposioToolkit[] => {
     const toolkits: ComposioToolkit[] = [];
-    for (const entry of (value ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+    for (const entry of (value ?? '')
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const match = /^([a-z0-9_-]+)(?:@([A-Za-z0-9_.-]+))?$/i.exec(entry);
       if (!match?.[1]) {
         context.addIssue({ code: 'custom', message: `"${entry}" is not a toolkit slug or slug@version` });
@@ -102,7 +116,10 @@ export const composioLimitsSchema = z
   .optional()
   .transform((value, context): ComposioLimit[] => {
     const limits: ComposioLimit[] = [];
-    for (const entry of (value ?? '').split(';').map((part) => part.trim()).filter(Boolean)) {
+    for (const entry of (value ?? '')
+      .split(';')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const match = /^(toolkit|tool):([A-Za-z0-9_-]+)\s+(\S.*)$/.exec(entry);
       if (!match?.[1] || !match[2] || !match[3]) {
         context.addIssue({ code: 'custom', message: `"${entry}" is not "toolkit:<slug> <rules>" or "tool:<SLUG> <rules>"` });
@@ -211,7 +228,11 @@ export const apiEnvSchema = z.object({
   /** The tenant the admin key acts for (per-tenant keys arrive with the auth issue). */
   FLIGHTDECK_DEFAULT_TENANT: z.string().trim().min(1).default('default'),
   /** A ws client whose unsent frames pass this many bytes is closed with 4008 and resumes with afterSeq. */
-  FLIGHTDECK_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  FLIGHTDECK_WS_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
   /** Per API key, across all API instances (shared in Postgres): requests (REST calls, ws upgrades and frames) a minute; 0 turns it off. */
   FLIGHTDECK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
   /** Run subscriptions one ws connection may hold at once. */
@@ -220,7 +241,12 @@ export const apiEnvSchema = z.object({
   FLIGHTDECK_ALLOWED_ORIGINS: z
     .string()
     .default('http://localhost:3000,http://127.0.0.1:3000')
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin.length > 0),
+    )
     .pipe(z.array(z.url().transform((origin) => new URL(origin).origin))),
   ...runStartShape,
   /** How often the API checks whether users of runs in `awaiting_connection` now have an ACTIVE account (0: never). */

@@ -63,7 +63,8 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
 }
 
 // knex prefixes a failed query's SQL (`select ... - Connection terminated unexpectedly`).
-const pgConnectionLost = /(^|- )(Connection terminated( unexpectedly)?|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect)$/;
+const pgConnectionLost =
+  /(^|- )(Connection terminated( unexpectedly)?|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect)$/;
 
 /**
  * Errors that mean a dependency (Postgres, Temporal) cannot be reached right now: callers get

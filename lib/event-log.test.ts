@@ -54,7 +54,7 @@ describe('appendEvents (plain pg transaction)', () => {
     expect(run).toMatchObject({ lastSeq: 31, tags: ['t1'], toolCalls: { started: 30, succeeded: 0, failed: 0 } });
   });
 
-  it('writes a run\'s next append in one statement, skips what it knows is stored, and takes the lock when another writer moved the row on', async () => {
+  it("writes a run's next append in one statement, skips what it knows is stored, and takes the lock when another writer moved the row on", async () => {
     const target = { tenantId: 't', runId: 'run_optimistic' };
     const otherProcess = createDb(scratch.url); // its own pool and its own idea of the run's row
     const appendsBy = async () => Object.fromEntries((await eventAppendsTotal.get()).values.map((value) => [String(value.labels.path), value.value]));
@@ -62,7 +62,11 @@ describe('appendEvents (plain pg transaction)', () => {
       const before = await appendsBy();
       const delta = async () => {
         const now = await appendsBy();
-        return Object.fromEntries(Object.entries(now).map(([path, count]) => [path, count - (before[path] ?? 0)]).filter(([, count]) => count !== 0));
+        return Object.fromEntries(
+          Object.entries(now)
+            .map(([path, count]) => [path, count - (before[path] ?? 0)])
+            .filter(([, count]) => count !== 0),
+        );
       };
       await appendEvents(scratch.db, target, [created(target.runId)]);
       for (let index = 1; index <= 3; index += 1) await appendEvents(scratch.db, target, [started(target.runId, index)]);
@@ -87,7 +91,14 @@ describe('appendEvents (plain pg transaction)', () => {
 
       const events = await readEvents(scratch.db, target, { afterSeq: 0, limit: 100 });
       expect(events.map((event) => [event.seq, (event.data as { args?: { index?: number } }).args?.index ?? null])).toEqual([
-        [1, null], [2, 1], [3, 2], [4, 3], [5, 4], [6, 5], [7, 6], [8, 8],
+        [1, null],
+        [2, 1],
+        [3, 2],
+        [4, 3],
+        [5, 4],
+        [6, 5],
+        [7, 6],
+        [8, 8],
       ]);
       expect((await verifyRunLog(scratch.db, target))?.ok).toBe(true);
       expect(await findRun(scratch.db, 't', target.runId)).toMatchObject({ lastSeq: 8, toolCalls: { started: 7, succeeded: 0, failed: 0 } });
@@ -96,14 +107,23 @@ describe('appendEvents (plain pg transaction)', () => {
     }
   });
 
-  it('lets a new run\'s creators on both paths queue on each other: one row, run.created once, no creator refused', async () => {
+  it("lets a new run's creators on both paths queue on each other: one row, run.created once, no creator refused", async () => {
     const otherProcess = createDb(scratch.url);
     // An approval fact keeps an append on the locked path (lockNewRun's advisory lock); the others
     // try the one-statement insert of the row, which takes the same lock.
     const approval = (runId: string, index: number): NewEvent => ({
       type: 'approval.requested',
       dedupeKey: `${runId}/approval-${index}`,
-      data: { approvalId: `${runId}_ap_${index}`, stepId: `s${index}`, tool: 'builtin.echo', args: {}, approvers: ['operator'], required: 1, onTimeout: 'reject', timeout: '1h' },
+      data: {
+        approvalId: `${runId}_ap_${index}`,
+        stepId: `s${index}`,
+        tool: 'builtin.echo',
+        args: {},
+        approvers: ['operator'],
+        required: 1,
+        onTimeout: 'reject',
+        timeout: '1h',
+      },
     });
     const createConcurrently = async (runId: string) => {
       const target = { tenantId: 't', runId };
@@ -133,7 +153,11 @@ describe('appendEvents (plain pg transaction)', () => {
     const target = { tenantId: 't', runId: 'run_rollback' };
     await appendEvents(scratch.db, target, [created(target.runId)]);
     // The first fact is fine; jsonb refuses the second's NUL character, in the same statement: neither may land.
-    const invalid: NewEvent = { type: 'tool.call.started', dedupeKey: `${target.runId}/bad`, data: { stepId: 's', tool: 'builtin.echo', attempt: 1, note: 'nul \u0000' } };
+    const invalid: NewEvent = {
+      type: 'tool.call.started',
+      dedupeKey: `${target.runId}/bad`,
+      data: { stepId: 's', tool: 'builtin.echo', attempt: 1, note: 'nul \u0000' },
+    };
     await expect(appendEvents(scratch.db, target, [started(target.runId, 1), invalid])).rejects.toThrow();
     // Every pooled connection must have left the failed transaction: more appends than the pool has connections.
     await Promise.all(Array.from({ length: 12 }, (_, index) => appendEvents(scratch.db, target, [started(target.runId, 100 + index)])));
@@ -143,7 +167,7 @@ describe('appendEvents (plain pg transaction)', () => {
     expect((await verifyRunLog(scratch.db, target))?.ok).toBe(true);
   });
 
-  it('refuses another tenant\'s run and writes the approvals projection and the NOTIFY', async () => {
+  it("refuses another tenant's run and writes the approvals projection and the NOTIFY", async () => {
     const target = { tenantId: 't', runId: 'run_approval' };
     const listener = new Client({ connectionString: scratch.url });
     await listener.connect();

@@ -186,7 +186,11 @@ async function appendOptimistically(
     known.delete(target.runId);
     return 'missed';
   }
-  remember(known, run, fresh.map((fact) => fact.dedupeKey));
+  remember(
+    known,
+    run,
+    fresh.map((fact) => fact.dedupeKey),
+  );
   return { path: 'one_statement', stored: rows.map(toRunEvent), run };
 }
 
@@ -199,9 +203,15 @@ async function createRun(
 ): Promise<(Appended & { path: 'new_run' }) | 'missed'> {
   const fresh = uniqueByKey(facts);
   const { rows, run } = chainFacts(null, target, fresh);
-  const written = await writeOrMiss(() => writeNewRun(client, { runId: target.runId, rows: rows.map(toInsertRow), insert: runToRow(run), notify: notificationOf(run) }));
+  const written = await writeOrMiss(() =>
+    writeNewRun(client, { runId: target.runId, rows: rows.map(toInsertRow), insert: runToRow(run), notify: notificationOf(run) }),
+  );
   if (!written) return 'missed';
-  remember(known, run, fresh.map((fact) => fact.dedupeKey));
+  remember(
+    known,
+    run,
+    fresh.map((fact) => fact.dedupeKey),
+  );
   return { path: 'new_run', stored: rows.map(toRunEvent), run };
 }
 
@@ -229,7 +239,12 @@ async function appendInTransaction(
     const appended = await appendLocked(db, client, target, facts);
     await client.query('commit');
     // Every fact of the call is stored now: found stored under the lock, or written by it.
-    if (appended.run) remember(known, appended.run, facts.map((fact) => fact.dedupeKey));
+    if (appended.run)
+      remember(
+        known,
+        appended.run,
+        facts.map((fact) => fact.dedupeKey),
+      );
     return appended;
   } catch (error) {
     known.delete(target.runId);
@@ -238,13 +253,12 @@ async function appendInTransaction(
   }
 }
 
-async function appendLocked(
-  db: Knex,
-  client: ClientBase,
-  target: { tenantId: string; runId: string },
-  facts: NewEvent[],
-): Promise<Appended> {
-  const locked = await lockRunAndFindKeys(client, target.runId, facts.map((fact) => fact.dedupeKey));
+async function appendLocked(db: Knex, client: ClientBase, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<Appended> {
+  const locked = await lockRunAndFindKeys(
+    client,
+    target.runId,
+    facts.map((fact) => fact.dedupeKey),
+  );
   const before = locked.run;
   if (before && before.tenantId !== target.tenantId) {
     throw new Error(`run ${target.runId} belongs to another tenant`);
@@ -302,9 +316,16 @@ function chainFacts(before: RunProjection | null, target: { tenantId: string; ru
   return { rows, run };
 }
 
-const toInsertRow = ({ id: _id, actor, data, ...rest }: EventRow): EventInsertRow => ({ ...rest, actor: actor ? JSON.stringify(actor) : null, data: JSON.stringify(data) });
+const toInsertRow = ({ id: _id, actor, data, ...rest }: EventRow): EventInsertRow => ({
+  ...rest,
+  actor: actor ? JSON.stringify(actor) : null,
+  data: JSON.stringify(data),
+});
 
-const notificationOf = (run: RunProjection) => ({ channel: eventsChannel, payload: JSON.stringify({ tenantId: run.tenantId, runId: run.id, seq: run.lastSeq }) });
+const notificationOf = (run: RunProjection) => ({
+  channel: eventsChannel,
+  payload: JSON.stringify({ tenantId: run.tenantId, runId: run.id, seq: run.lastSeq }),
+});
 
 /** Only the columns an event changed: rewriting the unchanged spec (jsonb, often TOASTed) on every append costs. */
 function changedColumns(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
@@ -367,11 +388,7 @@ export function toRunEvent(row: EventRow): RunEvent {
 }
 
 /** A run's events with seq > afterSeq, in order. */
-export async function readEvents(
-  db: Knex,
-  target: { tenantId: string; runId: string },
-  options: { afterSeq: number; limit: number },
-): Promise<RunEvent[]> {
+export async function readEvents(db: Knex, target: { tenantId: string; runId: string }, options: { afterSeq: number; limit: number }): Promise<RunEvent[]> {
   const rows = await db<EventRow>('run_events')
     .where({ tenant_id: target.tenantId, run_id: target.runId })
     .andWhere('seq', '>', options.afterSeq)
@@ -393,7 +410,7 @@ export async function findEventsByKeys(db: Knex, keys: string[]): Promise<Array<
  */
 export async function* storedEventRows(db: Knex, runId: string, options: { pageSize?: number } = {}): AsyncGenerator<EventRow> {
   const pageSize = options.pageSize ?? 1000;
-  for (let afterSeq = 0; ; ) {
+  for (let afterSeq = 0; ;) {
     const page = await db<EventRow>('run_events').where({ run_id: runId }).andWhere('seq', '>', afterSeq).orderBy('seq', 'asc').limit(pageSize);
     yield* page;
     const last = page[page.length - 1];

@@ -40,16 +40,7 @@ export const actorSchema = z
   .strict();
 export type Actor = z.infer<typeof actorSchema>;
 
-export const runStatuses = [
-  'created',
-  'running',
-  'awaiting_approval',
-  'awaiting_connection',
-  'completed',
-  'failed',
-  'cancelled',
-  'terminated',
-] as const;
+export const runStatuses = ['created', 'running', 'awaiting_approval', 'awaiting_connection', 'completed', 'failed', 'cancelled', 'terminated'] as const;
 export const runStatusSchema = z.enum(runStatuses);
 export type RunStatus = z.infer<typeof runStatusSchema>;
 export const terminalStatuses: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled', 'terminated']);

@@ -3,7 +3,15 @@ import type { RunEvent } from './events';
 import { isAppending, onLocalAppend, trackLocalAppend, type LocalAppend } from './local-appends';
 
 const target = { tenantId: 't1', runId: 'run_1' };
-const event = (seq: number): RunEvent => ({ runId: 'run_1', seq, type: 'step.started', at: '2026-12-04T00:00:00.000Z', actor: null, data: {}, hash: `h${seq}` });
+const event = (seq: number): RunEvent => ({
+  runId: 'run_1',
+  seq,
+  type: 'step.started',
+  at: '2026-12-04T00:00:00.000Z',
+  actor: null,
+  data: {},
+  hash: `h${seq}`,
+});
 
 describe('local appends: what this process stored, handed to readers in it', () => {
   // Never connected: the feed is keyed by the Knex instance, i.e. by pool.

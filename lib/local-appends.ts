@@ -47,7 +47,11 @@ export function isAppending(db: Knex, runId: string): boolean {
 }
 
 /** Wraps one append: marks it in flight, then hands its outcome to the listeners, success or not. */
-export async function trackLocalAppend<T extends { stored: RunEvent[] }>(db: Knex, target: { tenantId: string; runId: string }, append: () => Promise<T>): Promise<T> {
+export async function trackLocalAppend<T extends { stored: RunEvent[] }>(
+  db: Knex,
+  target: { tenantId: string; runId: string },
+  append: () => Promise<T>,
+): Promise<T> {
   const feed = feedOf(db);
   feed.appending.set(target.runId, (feed.appending.get(target.runId) ?? 0) + 1);
   let stored: RunEvent[] = [];

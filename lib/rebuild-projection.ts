@@ -20,11 +20,7 @@ export interface ProjectionRebuild {
  * append waits for the rebuild (or the rebuild for it) and the row never misses an event.
  * `check` only compares; `write` also stores the folded row when it differs.
  */
-export async function rebuildRunProjection(
-  db: Knex,
-  runId: string,
-  options: { mode: 'check' | 'write'; pageSize?: number },
-): Promise<ProjectionRebuild> {
+export async function rebuildRunProjection(db: Knex, runId: string, options: { mode: 'check' | 'write'; pageSize?: number }): Promise<ProjectionRebuild> {
   return db.transaction(async (trx) => {
     const stored = await trx<RunRow>('runs').where({ id: runId }).forUpdate().first();
     if (!stored) throw new Error(`run ${runId} not found`);

@@ -6,20 +6,40 @@ describe('redactSecrets', () => {
   it('redacts secret keys at any depth, in objects and arrays', () => {
     const value = {
       request: { headers: { Authorization: 'Bearer abc', 'X-Api-Key': 'k1', accept: 'json' }, body: { password: 'p', user: 'ann' } },
-      accounts: [{ token: 't1', id: 1 }, { refresh_token: { nested: 'r1' }, id: 2 }],
+      accounts: [
+        { token: 't1', id: 1 },
+        { refresh_token: { nested: 'r1' }, id: 2 },
+      ],
     };
     expect(redactSecrets(value)).toEqual({
       request: { headers: { Authorization: R, 'X-Api-Key': R, accept: 'json' }, body: { password: R, user: 'ann' } },
-      accounts: [{ token: R, id: 1 }, { refresh_token: R, id: 2 }],
+      accounts: [
+        { token: R, id: 1 },
+        { refresh_token: R, id: 2 },
+      ],
     });
   });
 
-  it.each(['authorization', 'AUTHORIZATION', 'Proxy-Authorization', 'Set-Cookie', 'cookie', 'apiKey', 'API_KEY', 'api-key', 'apikey', 'x-api-key', 'Secret', 'accessToken', 'ACCESS_TOKEN', 'clientSecret', 'private_key', 'PrivateKey'])(
-    'matches the key %s whatever its case and separators',
-    (key) => {
-      expect(redactSecrets({ [key]: 'value' })).toEqual({ [key]: R });
-    },
-  );
+  it.each([
+    'authorization',
+    'AUTHORIZATION',
+    'Proxy-Authorization',
+    'Set-Cookie',
+    'cookie',
+    'apiKey',
+    'API_KEY',
+    'api-key',
+    'apikey',
+    'x-api-key',
+    'Secret',
+    'accessToken',
+    'ACCESS_TOKEN',
+    'clientSecret',
+    'private_key',
+    'PrivateKey',
+  ])('matches the key %s whatever its case and separators', (key) => {
+    expect(redactSecrets({ [key]: 'value' })).toEqual({ [key]: R });
+  });
 
   it('leaves non-secret keys and values alone, including look-alike names', () => {
     const value = { message: 'hi', maxTokens: 100, tokenCount: 3, secretary: 'Jo', cookies_enabled: true, count: 0, nothing: null, list: [1, 'two'] };
@@ -27,10 +47,26 @@ describe('redactSecrets', () => {
   });
 
   it('redacts header lists as pairs and as name/value objects', () => {
-    expect(redactSecrets({ headers: [['Authorization', 'Bearer x'], ['Accept', 'text/plain']] })).toEqual({
-      headers: [['Authorization', R], ['Accept', 'text/plain']],
+    expect(
+      redactSecrets({
+        headers: [
+          ['Authorization', 'Bearer x'],
+          ['Accept', 'text/plain'],
+        ],
+      }),
+    ).toEqual({
+      headers: [
+        ['Authorization', R],
+        ['Accept', 'text/plain'],
+      ],
     });
-    expect(redactSecrets([{ name: 'Cookie', value: 'sid=1' }, { key: 'api_key', value: 'k' }, { name: 'Accept', value: '*/*' }])).toEqual([
+    expect(
+      redactSecrets([
+        { name: 'Cookie', value: 'sid=1' },
+        { key: 'api_key', value: 'k' },
+        { name: 'Accept', value: '*/*' },
+      ]),
+    ).toEqual([
       { name: 'Cookie', value: R },
       { key: 'api_key', value: R },
       { name: 'Accept', value: '*/*' },

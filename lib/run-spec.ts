@@ -1,17 +1,13 @@
 import { z } from 'zod';
 
 /** A duration as Temporal accepts it: `500ms`, `30s`, `5m`, `2h`, `1d`. */
-export const durationSchema = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like "500ms", "30s", "5m", "2h" or "1d"');
+export const durationSchema = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like "500ms", "30s", "5m", "2h" or "1d"');
 
 export const roleSchema = z.enum(['viewer', 'operator', 'approver', 'admin']);
 export type Role = z.infer<typeof roleSchema>;
 
 /** `<provider>.<name>`: `builtin.echo`, `composio.GITHUB_CREATE_AN_ISSUE`. */
-export const toolNameSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]*\.[A-Za-z0-9_]+$/, 'must be "<provider>.<name>", e.g. "builtin.echo"');
+export const toolNameSchema = z.string().regex(/^[a-z][a-z0-9_]*\.[A-Za-z0-9_]+$/, 'must be "<provider>.<name>", e.g. "builtin.echo"');
 
 export const retryOverrideSchema = z
   .object({
@@ -34,9 +30,7 @@ export const approvalSchema = z.union([
     .strict(),
 ]);
 
-export const stepIdSchema = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must start with a letter and use letters, digits, "_" or "-" (max 64)');
+export const stepIdSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must start with a letter and use letters, digits, "_" or "-" (max 64)');
 
 export const planStepSchema = z
   .object({
@@ -88,7 +82,12 @@ export const limitsSchema = z
   })
   .strict();
 
-const tagSchema = z.string().trim().min(1).max(64).regex(/^[^,\s]+$/, 'tags may not contain spaces or commas');
+const tagSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[^,\s]+$/, 'tags may not contain spaces or commas');
 
 /** The run spec, validated at the API edge and carried into the workflow (ARCHITECTURE.md). */
 export const runSpecSchema = z

@@ -107,7 +107,7 @@ export interface RunSelection {
 /** The selected runs' ids and tenants in id order, a page at a time: there may be millions. */
 export async function* selectRuns(db: Knex, selection: RunSelection, options: { pageSize?: number } = {}): AsyncGenerator<{ id: string; tenantId: string }> {
   const pageSize = options.pageSize ?? 500;
-  for (let afterId = ''; ; ) {
+  for (let afterId = ''; ;) {
     const query = db<RunRow>('runs').where('id', '>', afterId).orderBy('id', 'asc').limit(pageSize).select('id', 'tenant_id');
     if (selection.tenantId !== undefined) query.andWhere({ tenant_id: selection.tenantId });
     if (selection.runIds !== undefined) query.whereIn('id', selection.runIds);

@@ -15,7 +15,10 @@ const otlpHeaders = z
   .default('')
   .transform((value, context) => {
     const headers: Record<string, string> = {};
-    for (const pair of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+    for (const pair of value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const at = pair.indexOf('=');
       if (at <= 0) {
         context.addIssue({ code: 'custom', message: `"${pair.split('=')[0]}…" is not key=value` });

@@ -24,8 +24,7 @@ function chainOf(count: number): ChainRow[] {
   return rows;
 }
 
-const replaceAt = (rows: ChainRow[], seq: number, change: Partial<ChainRow>) =>
-  rows.map((row) => (row.seq === seq ? { ...row, ...change } : row));
+const replaceAt = (rows: ChainRow[], seq: number, change: Partial<ChainRow>) => rows.map((row) => (row.seq === seq ? { ...row, ...change } : row));
 
 describe('verifyChain', () => {
   it('accepts an intact chain and reports its length and last hash', () => {

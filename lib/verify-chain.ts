@@ -12,9 +12,7 @@ export interface ChainBreak {
   actual: string | number | null;
 }
 
-export type ChainVerification =
-  | { ok: true; events: number; lastHash: string | null }
-  | { ok: false; events: number; firstBroken: ChainBreak };
+export type ChainVerification = { ok: true; events: number; lastHash: string | null } | { ok: false; events: number; firstBroken: ChainBreak };
 
 /** A stored event as the chain sees it (the bigserial id is not part of it). */
 export type ChainRow = Omit<EventRow, 'id'>;

@@ -189,12 +189,8 @@ export interface LimitWaitDetails {
 /** Dedupe keys: derived from durable identity only, never from time or randomness. */
 export const dedupeKeys = {
   runFact: (runId: string, key: string): string => `${runId}/${key}`,
-  toolCall: (
-    execution: { workflowId: string; runId: string },
-    activityId: string,
-    attempt: number,
-    phase: 'started' | 'succeeded' | 'failed',
-  ): string => `${execution.workflowId}/${execution.runId}/activity/${activityId}/${attempt}/${phase}`,
+  toolCall: (execution: { workflowId: string; runId: string }, activityId: string, attempt: number, phase: 'started' | 'succeeded' | 'failed'): string =>
+    `${execution.workflowId}/${execution.runId}/activity/${activityId}/${attempt}/${phase}`,
 };
 
 /** Workflow facts as the log stores them: each keyed by run id + the fact's own key. */

@@ -8,7 +8,12 @@ import { backupDatabase, restoreDatabase, RestoreRefused } from '../lib/backup';
 import { loadEnvOrExit } from '../lib/config';
 import { createDb } from '../lib/db';
 
-const envSchema = z.object({ DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL') });
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL'),
+});
 
 export function runBackupCommand(kind: 'backup' | 'restore'): void {
   const env = loadEnvOrExit(envSchema, kind);
@@ -20,11 +25,15 @@ export function runBackupCommand(kind: 'backup' | 'restore'): void {
   const db = createDb(env.DATABASE_URL, { poolMax: 2 });
   (kind === 'backup' ? backupDatabase(db, file) : restoreDatabase(db, file))
     .then((counts) => {
-      const summary = Object.entries(counts).map(([table, rows]) => `${table}=${rows}`).join(' ');
+      const summary = Object.entries(counts)
+        .map(([table, rows]) => `${table}=${rows}`)
+        .join(' ');
       console.log(`${kind === 'backup' ? 'backed up' : 'restored'} ${summary} ${kind === 'backup' ? 'to' : 'from'} ${file}`);
     })
     .catch((error: unknown) => {
-      process.stderr.write(`${kind} failed: ${error instanceof RestoreRefused ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `${kind} failed: ${error instanceof RestoreRefused ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exitCode = 1;
     })
     .finally(() => db.destroy());

@@ -104,8 +104,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         (error instanceof Error ? `: ${error.message}` : ''),
     );
   }
-  const urlFor = (database: string) =>
-    `postgres://${superuser}:${password}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
+  const urlFor = (database: string) => `postgres://${superuser}:${password}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
   return { port: options.port, urlFor, stop: () => stopCluster(server, dataDir) };
 }
 

@@ -13,7 +13,9 @@ const stamp = path.join(root, 'node_modules', '.flightdeck-deps-stamp');
 
 const [major] = process.versions.node.split('.').map(Number);
 if (major < 22) {
-  console.error(`flightdeck needs Node.js 22 or newer, 24 LTS recommended (this is ${process.version}): run \`nvm install\` (reads .nvmrc) or get it from https://nodejs.org/en/download`);
+  console.error(
+    `flightdeck needs Node.js 22 or newer, 24 LTS recommended (this is ${process.version}): run \`nvm install\` (reads .nvmrc) or get it from https://nodejs.org/en/download`,
+  );
   process.exit(1);
 }
 

@@ -11,7 +11,10 @@ import { createDb } from '../lib/db';
 import type { RunSelection } from '../lib/runs-store';
 
 const maintenanceEnvSchema = z.object({
-  DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL'),
 });
 
 export interface MaintenanceContext<Flag extends string> {

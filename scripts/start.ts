@@ -82,7 +82,8 @@ async function main(): Promise<void> {
   // Combined (the default): the first API and the first worker share a process (eager run starts).
   const combined = env.FLIGHTDECK_START_MODE === 'combined';
   if (combined) spawnChild('api+worker', ...tsEntry('worker/combined-main.ts'), { API_PORT: String(env.API_PORT) });
-  for (let index = combined ? 1 : 0; index < env.WORKER_PROCESSES; index += 1) spawnChild(numbered('worker', index, env.WORKER_PROCESSES), ...tsEntry('worker/main.ts'));
+  for (let index = combined ? 1 : 0; index < env.WORKER_PROCESSES; index += 1)
+    spawnChild(numbered('worker', index, env.WORKER_PROCESSES), ...tsEntry('worker/main.ts'));
   const apiUrls = Array.from({ length: env.API_PROCESSES }, (_, index) => `http://localhost:${env.API_PORT + index}`);
   for (let index = combined ? 1 : 0; index < env.API_PROCESSES; index += 1) {
     spawnChild(numbered('api', index, env.API_PROCESSES), ...tsEntry('api/main.ts'), { API_PORT: String(env.API_PORT + index) });

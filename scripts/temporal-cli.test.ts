@@ -57,9 +57,7 @@ describe('findTemporalCli', () => {
   it('rejects a TEMPORAL_CLI that is not executable', async () => {
     const notExecutable = await writeScript(path.join(sandbox, 'temporal'), 'exit 0', 0o644);
 
-    await expect(findTemporalCli({ repoRoot, log, env: { TEMPORAL_CLI: notExecutable } })).rejects.toThrow(
-      'it is not executable',
-    );
+    await expect(findTemporalCli({ repoRoot, log, env: { TEMPORAL_CLI: notExecutable } })).rejects.toThrow('it is not executable');
   });
 
   it('prefers temporal on PATH over the cache', async () => {

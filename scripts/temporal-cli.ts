@@ -13,9 +13,7 @@ const TEMPORAL_CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_C
 const EXE_SUFFIX = process.platform === 'win32' ? '.exe' : '';
 const BUILD_PROGRESS_EVERY_MS = 15_000;
 
-export type TemporalCli =
-  | { kind: 'binary'; path: string; source: 'TEMPORAL_CLI' | 'PATH' | 'cache' | 'go-build' }
-  | { kind: 'download' };
+export type TemporalCli = { kind: 'binary'; path: string; source: 'TEMPORAL_CLI' | 'PATH' | 'cache' | 'go-build' } | { kind: 'download' };
 
 export interface FindTemporalCliOptions {
   repoRoot: string;
@@ -80,9 +78,7 @@ async function requireExecutable(configured: string): Promise<string> {
         ? 'it is not executable (chmod +x it)'
         : undefined;
   if (problem) {
-    throw new Error(
-      `TEMPORAL_CLI is set to "${configured}", but ${problem}. Point it at the temporal binary, or unset it.`,
-    );
+    throw new Error(`TEMPORAL_CLI is set to "${configured}", but ${problem}. Point it at the temporal binary, or unset it.`);
   }
   return resolved;
 }
@@ -140,4 +136,3 @@ async function buildWithGo(opts: GoBuild): Promise<boolean> {
     clearInterval(ticker);
   }
 }
-

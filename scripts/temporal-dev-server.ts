@@ -39,10 +39,7 @@ export interface TemporalDevServer {
  * SQLite's default journaling caps the file DB at ~12 runs/s; both measured in ARCHITECTURE.md.
  */
 export const devServerTuningArgs: readonly string[] = [
-  ...['transfer', 'timer', 'visibility', 'outbound'].flatMap((queue) => [
-    '--dynamic-config-value',
-    `history.${queue}ProcessorMaxPollRPS=10000`,
-  ]),
+  ...['transfer', 'timer', 'visibility', 'outbound'].flatMap((queue) => ['--dynamic-config-value', `history.${queue}ProcessorMaxPollRPS=10000`]),
   ...['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'],
 ];
 
@@ -50,9 +47,7 @@ export async function startTemporalDevServer(opts: StartDevServerOptions): Promi
   const settings = { ...opts, ip: opts.ip ?? '127.0.0.1', namespace: opts.namespace ?? 'default', tuningArgs: opts.tuningArgs ?? devServerTuningArgs };
   // start-dev refuses a db file whose directory does not exist.
   await mkdir(path.dirname(path.resolve(opts.dbFile)), { recursive: true });
-  return opts.cli.kind === 'binary'
-    ? startBinaryDevServer(opts.cli.path, settings)
-    : startDownloadedDevServer(settings);
+  return opts.cli.kind === 'binary' ? startBinaryDevServer(opts.cli.path, settings) : startDownloadedDevServer(settings);
 }
 
 type DevServerSettings = Omit<StartDevServerOptions, 'cli'> & { ip: string; namespace: string; tuningArgs: readonly string[] };
@@ -61,10 +56,7 @@ function devServerArgs(s: DevServerSettings): string[] {
   return [
     ...['server', 'start-dev', '--ip', s.ip, '--port', String(s.port), '--ui-port', String(s.uiPort)],
     ...['--db-filename', s.dbFile, '--namespace', s.namespace, '--log-level', 'warn'],
-    ...flightdeckSearchAttributes.flatMap(({ name, type }) => [
-      '--search-attribute',
-      `${name}=${TypedSearchAttributes.toMetadataType(type)}`,
-    ]),
+    ...flightdeckSearchAttributes.flatMap(({ name, type }) => ['--search-attribute', `${name}=${TypedSearchAttributes.toMetadataType(type)}`]),
     ...s.tuningArgs,
   ];
 }

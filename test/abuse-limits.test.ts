@@ -15,7 +15,11 @@ describe('abuse limits at the API edge', () => {
   let stack: TestStack;
   beforeAll(async () => {
     stack = await startTestStack({
-      env: { FLIGHTDECK_RATE_LIMIT_PER_MINUTE: String(perMinute), FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: String(maxSubscriptions), FLIGHTDECK_ALLOWED_ORIGINS: dashboard },
+      env: {
+        FLIGHTDECK_RATE_LIMIT_PER_MINUTE: String(perMinute),
+        FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: String(maxSubscriptions),
+        FLIGHTDECK_ALLOWED_ORIGINS: dashboard,
+      },
     });
   });
   afterAll(async () => {
@@ -75,7 +79,9 @@ describe('abuse limits at the API edge', () => {
       Array.from({ length: 5 }, () => {
         const socket = new WebSocket(stack.wsUrl, { headers: { authorization: `Bearer ${key}` } });
         return new Promise<{ status: number; retryAfter?: string }>((resolve) => {
-          socket.once('unexpected-response', (_request, incoming) => resolve({ status: incoming.statusCode ?? 0, retryAfter: incoming.headers['retry-after'] as string }));
+          socket.once('unexpected-response', (_request, incoming) =>
+            resolve({ status: incoming.statusCode ?? 0, retryAfter: incoming.headers['retry-after'] as string }),
+          );
           socket.once('open', () => {
             socket.close();
             resolve({ status: 101 });
@@ -139,7 +145,10 @@ describe('abuse limits at the API edge', () => {
     expect(foreign.status).toBe(403);
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
     expect(((await foreign.json()) as { error: { code: string } }).error.code).toBe('forbidden');
-    const foreignPreflight = await fetch(`${stack.apiUrl}/v1/runs`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const foreignPreflight = await fetch(`${stack.apiUrl}/v1/runs`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(foreignPreflight.status).toBe(403);
 
     expect((await get(key, '/v1/tools')).status).toBe(200);

@@ -122,7 +122,14 @@ describe('the API killed -9 and restarted while ws clients follow runs', () => {
       if (waited > 30_000) throw new Error('clients did not catch up after the restart');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const totals = clients.reduce((sum, client) => ({ gaps: sum.gaps + client.gaps, duplicates: sum.duplicates + client.duplicates, reconnected: sum.reconnected + (client.reconnects > 0 ? 1 : 0) }), { gaps: 0, duplicates: 0, reconnected: 0 });
+    const totals = clients.reduce(
+      (sum, client) => ({
+        gaps: sum.gaps + client.gaps,
+        duplicates: sum.duplicates + client.duplicates,
+        reconnected: sum.reconnected + (client.reconnects > 0 ? 1 : 0),
+      }),
+      { gaps: 0, duplicates: 0, reconnected: 0 },
+    );
     expect(totals).toEqual({ gaps: 0, duplicates: 0, reconnected: clientCount });
   }, 180_000);
 });

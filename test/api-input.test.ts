@@ -18,8 +18,7 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
     await stack?.close();
   });
 
-  const countRuns = async () =>
-    Number((await stack.db('runs').where({ tenant_id: stack.tenantId }).count<{ count: string }[]>('* as count'))[0]?.count);
+  const countRuns = async () => Number((await stack.db('runs').where({ tenant_id: stack.tenantId }).count<{ count: string }[]>('* as count'))[0]?.count);
 
   it.each([
     ['an empty body', {}, 'a run spec needs exactly one of'],
@@ -100,9 +99,7 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
 
   it('concurrent POSTs with one idempotency key create exactly one run', async () => {
     const key = `race-${Date.now()}`;
-    const responses = await Promise.all(
-      Array.from({ length: 8 }, () => stack.request('POST', '/v1/runs', { ...onePlan, idempotencyKey: key })),
-    );
+    const responses = await Promise.all(Array.from({ length: 8 }, () => stack.request('POST', '/v1/runs', { ...onePlan, idempotencyKey: key })));
     expect(responses.map((response) => response.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
     expect(new Set(responses.map((response) => response.body.run.id)).size).toBe(1);
     const runId = responses[0]?.body.run.id as string;

@@ -25,7 +25,12 @@ describe('human approvals', () => {
     stack = await startTestStack();
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
     temporal = new Client({ connection });
-    for (const [name, role] of [['approver1', 'approver'], ['approver2', 'approver'], ['operator', 'operator'], ['viewer', 'viewer']]) {
+    for (const [name, role] of [
+      ['approver1', 'approver'],
+      ['approver2', 'approver'],
+      ['operator', 'operator'],
+      ['viewer', 'viewer'],
+    ]) {
       keys[name!] = (await stack.request('POST', '/v1/admin/keys', { name, role })).body.key;
     }
     keys.stranger = (await stack.request('POST', '/v1/admin/keys', { name: 'stranger', role: 'admin', tenantId: `elsewhere-${Date.now()}` })).body.key;
@@ -43,7 +48,13 @@ describe('human approvals', () => {
       const runId = await startRun(stack, gatedEcho(true));
       const requested = await awaitRequest(runId);
       expect(typesOf(requested)).toEqual(['run.created', 'run.started', 'step.started', 'approval.requested']);
-      expect(dataOf(requested, 'approval.requested')[0]).toMatchObject({ approvalId: `${runId}:send`, tool: 'builtin.echo', args: { message: 'hi' }, approvers: ['approver'], required: 1 });
+      expect(dataOf(requested, 'approval.requested')[0]).toMatchObject({
+        approvalId: `${runId}:send`,
+        tool: 'builtin.echo',
+        args: { message: 'hi' },
+        approvers: ['approver'],
+        required: 1,
+      });
       expect((await stack.request('GET', `/v1/runs/${runId}`)).body.run).toMatchObject({ status: 'awaiting_approval', pendingApprovals: 1 });
       const pending = await call(keys.viewer!, 'GET', '/v1/approvals?status=pending');
       expect(pending.body.approvals.map((approval: { id: string }) => approval.id)).toContain(`${runId}:send`);
@@ -54,7 +65,14 @@ describe('human approvals', () => {
       const approved = await decide(keys.approver1!, runId, { decision: 'approve', comment: 'ok' });
       expect(approved.status).toBe(202);
       const events = await waitForEnd(stack, runId);
-      expect(typesOf(events).slice(3)).toEqual(['approval.requested', 'approval.submitted', 'approval.decided', 'tool.call.started', 'tool.call.succeeded', 'run.completed']);
+      expect(typesOf(events).slice(3)).toEqual([
+        'approval.requested',
+        'approval.submitted',
+        'approval.decided',
+        'tool.call.started',
+        'tool.call.succeeded',
+        'run.completed',
+      ]);
       const submitted = events.find((event) => event.type === 'approval.submitted')!;
       expect(submitted.actor).toMatchObject({ name: 'approver1', role: 'approver', ip: expect.any(String) });
       expect(dataOf(events, 'approval.decided')[0]).toMatchObject({ decision: 'approve', by: [expect.objectContaining({ name: 'approver1' })] });
@@ -74,7 +92,10 @@ describe('human approvals', () => {
     expect((await decide(keys.approver1!, runId, { decision: 'reject', comment: 'not today' })).status).toBe(202);
     const events = await waitForEnd(stack, runId);
     expect(typesOf(events)).not.toContain('tool.call.started');
-    expect(dataOf(events, 'run.failed')[0].error).toMatchObject({ errorClass: 'ApprovalRejected', message: 'step send was not approved (rejected: not today)' });
+    expect(dataOf(events, 'run.failed')[0].error).toMatchObject({
+      errorClass: 'ApprovalRejected',
+      message: 'step send was not approved (rejected: not today)',
+    });
     const again = await decide(keys.approver2!, runId, { decision: 'approve' });
     expect(again.status).toBe(409);
     expect(again.body.error.details).toMatchObject({ status: 'rejected', decision: { decision: 'reject', comment: 'not today' } });
@@ -100,7 +121,10 @@ describe('human approvals', () => {
     const failOnTimeout = await startRun(stack, gatedEcho({ timeout: '1s', onTimeout: 'fail' }));
     const rejected = await waitForEnd(stack, rejectByDefault);
     expect(dataOf(rejected, 'approval.expired')[0]).toMatchObject({ onTimeout: 'reject' });
-    expect(dataOf(rejected, 'run.failed')[0].error).toMatchObject({ errorClass: 'ApprovalRejected', message: expect.stringContaining('no decision before the deadline') });
+    expect(dataOf(rejected, 'run.failed')[0].error).toMatchObject({
+      errorClass: 'ApprovalRejected',
+      message: expect.stringContaining('no decision before the deadline'),
+    });
     const late = await decide(keys.approver1!, rejectByDefault, { decision: 'approve' });
     expect(late.status).toBe(409);
     expect(late.body.error.details.status).toBe('expired');
@@ -113,7 +137,10 @@ describe('human approvals', () => {
     const runId = await startRun(stack, gatedEcho(true));
     await awaitRequest(runId);
     const racers = await Promise.all(
-      Array.from({ length: 10 }, async (_, index) => (await stack.request('POST', '/v1/admin/keys', { name: `racer${index}`, role: 'approver' })).body.key as string),
+      Array.from(
+        { length: 10 },
+        async (_, index) => (await stack.request('POST', '/v1/admin/keys', { name: `racer${index}`, role: 'approver' })).body.key as string,
+      ),
     );
     const answers = await Promise.all(racers.map((key) => decide(key, runId, { decision: 'approve' })));
     expect(answers.map((answer) => answer.status).sort()).toEqual([202, 409, 409, 409, 409, 409, 409, 409, 409, 409]);

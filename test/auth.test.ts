@@ -105,7 +105,7 @@ describe('API keys, roles and tenancy', () => {
     }
   });
 
-  it('lets an admin manage only its own tenant\'s keys; the bootstrap key may name a tenant', async () => {
+  it("lets an admin manage only its own tenant's keys; the bootstrap key may name a tenant", async () => {
     const other = await call(keys.admin!, 'POST', '/v1/admin/keys', { name: 'sneaky', role: 'admin', tenantId: otherTenant });
     expect(other.status).toBe(403);
     const listed = await call(keys.admin!, 'GET', '/v1/admin/keys');

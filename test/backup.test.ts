@@ -22,7 +22,15 @@ describe('npm run backup / restore', () => {
 
   it('backs up, restores into a fresh database, and every restored chain verifies', async () => {
     const runIds = [
-      await startRun(stack, { name: 'backed-up', plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: { n: 1 } }, { id: 'b', tool: 'builtin.flaky', args: { failures: 1, retryAfterMs: 10 } }] } }),
+      await startRun(stack, {
+        name: 'backed-up',
+        plan: {
+          steps: [
+            { id: 'a', tool: 'builtin.echo', args: { n: 1 } },
+            { id: 'b', tool: 'builtin.flaky', args: { failures: 1, retryAfterMs: 10 } },
+          ],
+        },
+      }),
       await startRun(stack, { name: 'backed-up-2', plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: { n: 2 } }] } }),
     ];
     for (const runId of runIds) await waitForEnd(stack, runId);
@@ -63,7 +71,10 @@ describe('npm run backup / restore', () => {
       // Sequences continue after the restored ids: a new audit row gets a fresh id.
       const [maxRow] = (await fresh.db('admin_audit').max('id as max')) as Array<{ max: string | null }>;
       const max = maxRow?.max;
-      const [inserted] = await fresh.db('admin_audit').insert({ actor: JSON.stringify({ type: 'system', id: 'test' }), action: 'api_key.created' }).returning('id');
+      const [inserted] = await fresh
+        .db('admin_audit')
+        .insert({ actor: JSON.stringify({ type: 'system', id: 'test' }), action: 'api_key.created' })
+        .returning('id');
       expect(Number(inserted.id)).toBeGreaterThan(Number(max ?? 0));
 
       // A second restore into the now non-empty database is refused, changing nothing.

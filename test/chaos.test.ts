@@ -68,38 +68,44 @@ describe('chaos: the worker is killed -9 while runs are in flight', () => {
     }
   }
 
-  it('completes every run with an exact, verifiable log', async () => {
-    deadline = Date.now() + deadlineMs;
-    worker = startWorkerProcess(stack.taskQueue);
-    const started = await Promise.all(Array.from({ length: runCount }, (_, index) => stack.request('POST', '/v1/runs', plan(index))));
-    expect(started.map((response) => response.status)).toEqual(Array(runCount).fill(201));
-    const runIds: string[] = started.map((response) => response.body.run.id);
-    wsClients.push(...(await Promise.all(Array.from({ length: wsClientCount }, () => TestStreamClient.connect(stack.wsUrl, stack.adminKey)))));
-    for (const client of wsClients) for (const runId of runIds) client.send({ type: 'subscribe', runId, afterSeq: 0 });
-
-    const succeededCount = async () =>
-      Number((await stack.db('run_events').whereIn('run_id', runIds).andWhere({ type: 'tool.call.succeeded' }).count<{ count: string }[]>('* as count'))[0]?.count);
-    const completedCount = async () =>
-      Number((await stack.db('runs').whereIn('id', runIds).andWhere({ status: 'completed' }).count<{ count: string }[]>('* as count'))[0]?.count);
-
-    for (const [kill, target] of killAtSucceeded.entries()) {
-      await waitFor(`${target} succeeded tool calls before kill ${kill + 1}`, async () => ((await succeededCount()) >= target ? true : undefined));
-      await new Promise((resolve) => setTimeout(resolve, killDelayMs()));
-      await worker.kill9();
-      // The kill must land while runs are still going, or it proves nothing.
-      expect(await completedCount()).toBeLessThan(runCount);
+  it(
+    'completes every run with an exact, verifiable log',
+    async () => {
+      deadline = Date.now() + deadlineMs;
       worker = startWorkerProcess(stack.taskQueue);
-    }
+      const started = await Promise.all(Array.from({ length: runCount }, (_, index) => stack.request('POST', '/v1/runs', plan(index))));
+      expect(started.map((response) => response.status)).toEqual(Array(runCount).fill(201));
+      const runIds: string[] = started.map((response) => response.body.run.id);
+      wsClients.push(...(await Promise.all(Array.from({ length: wsClientCount }, () => TestStreamClient.connect(stack.wsUrl, stack.adminKey)))));
+      for (const client of wsClients) for (const runId of runIds) client.send({ type: 'subscribe', runId, afterSeq: 0 });
 
-    await waitFor('every run to complete', async () => {
-      const endedBadly = [...terminalStatuses].filter((status) => status !== 'completed');
-      const failed = await stack.db('runs').whereIn('id', runIds).whereIn('status', endedBadly).select('id', 'status');
-      if (failed.length > 0) throw new Error(`runs ended badly: ${JSON.stringify(failed)}`);
-      return (await completedCount()) === runCount ? true : undefined;
-    });
+      const succeededCount = async () =>
+        Number(
+          (await stack.db('run_events').whereIn('run_id', runIds).andWhere({ type: 'tool.call.succeeded' }).count<{ count: string }[]>('* as count'))[0]?.count,
+        );
+      const completedCount = async () =>
+        Number((await stack.db('runs').whereIn('id', runIds).andWhere({ status: 'completed' }).count<{ count: string }[]>('* as count'))[0]?.count);
 
-    const lastSeqs = await expectExactLogs(stack.db, stack.tenantId, runIds, stepIds);
-    // Every ws client saw each run's whole log once, in order, live through the kills.
-    await expectFollowersSawAll(wsClients, lastSeqs);
-  }, deadlineMs + 30_000);
+      for (const [kill, target] of killAtSucceeded.entries()) {
+        await waitFor(`${target} succeeded tool calls before kill ${kill + 1}`, async () => ((await succeededCount()) >= target ? true : undefined));
+        await new Promise((resolve) => setTimeout(resolve, killDelayMs()));
+        await worker.kill9();
+        // The kill must land while runs are still going, or it proves nothing.
+        expect(await completedCount()).toBeLessThan(runCount);
+        worker = startWorkerProcess(stack.taskQueue);
+      }
+
+      await waitFor('every run to complete', async () => {
+        const endedBadly = [...terminalStatuses].filter((status) => status !== 'completed');
+        const failed = await stack.db('runs').whereIn('id', runIds).whereIn('status', endedBadly).select('id', 'status');
+        if (failed.length > 0) throw new Error(`runs ended badly: ${JSON.stringify(failed)}`);
+        return (await completedCount()) === runCount ? true : undefined;
+      });
+
+      const lastSeqs = await expectExactLogs(stack.db, stack.tenantId, runIds, stepIds);
+      // Every ws client saw each run's whole log once, in order, live through the kills.
+      await expectFollowersSawAll(wsClients, lastSeqs);
+    },
+    deadlineMs + 30_000,
+  );
 });

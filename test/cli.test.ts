@@ -186,9 +186,18 @@ describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
     const created = await cli(['schedules', 'create', specPath, '--every', '1h', '--id', 'cli-hourly', '--note', 'from the cli']);
     expect(created).toMatchObject({ code: 0, stdout: 'cli-hourly\n' });
     expect(created.stderr).toMatch(/^next: \d{4}-\d\d-\d\dT\S+; Temporal UI: \S+\/schedules\//);
-    const fromStdin = await cli(['schedules', 'create', '-', '--cron', '0 0 1 1 *', '--timezone', 'Europe/Paris', '--id', 'cli-new-year', '--paused', '--json'], JSON.stringify({ name: 'cli-yearly', plan: { steps: [{ id: 'say', tool: 'builtin.echo' }] } }));
+    const fromStdin = await cli(
+      ['schedules', 'create', '-', '--cron', '0 0 1 1 *', '--timezone', 'Europe/Paris', '--id', 'cli-new-year', '--paused', '--json'],
+      JSON.stringify({ name: 'cli-yearly', plan: { steps: [{ id: 'say', tool: 'builtin.echo' }] } }),
+    );
     expect(fromStdin.code).toBe(0);
-    expect(JSON.parse(fromStdin.stdout).schedule).toMatchObject({ id: 'cli-new-year', cron: '0 0 1 1 *', timezone: 'Europe/Paris', paused: true, spec: { name: 'cli-yearly' } });
+    expect(JSON.parse(fromStdin.stdout).schedule).toMatchObject({
+      id: 'cli-new-year',
+      cron: '0 0 1 1 *',
+      timezone: 'Europe/Paris',
+      paused: true,
+      spec: { name: 'cli-yearly' },
+    });
 
     // Temporal's schedule list is eventually consistent: a schedule just created may take a moment to show.
     let listed = await cli(['schedules', 'list']);

@@ -67,7 +67,14 @@ describe('combined API + worker process', () => {
       const response = await fetch(`${apiUrl}/v1/runs`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: { index } }, { id: 'b', tool: 'builtin.echo', args: {} }] } }),
+        body: JSON.stringify({
+          plan: {
+            steps: [
+              { id: 'a', tool: 'builtin.echo', args: { index } },
+              { id: 'b', tool: 'builtin.echo', args: {} },
+            ],
+          },
+        }),
       });
       expect(response.status).toBe(201);
       const runId = ((await response.json()) as { run: { id: string } }).run.id;

@@ -14,8 +14,7 @@ import { startTestStack, type TestStack } from './stack';
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
 const apiKey = 'composio-connections-key';
 const issuePlan = (userId: string) => ({ userId, plan: { steps: [{ id: 'open', tool: 'composio.GITHUB_CREATE_AN_ISSUE', args: { title: 'Broken build' } }] } });
-const awaitConnectionRequired = (stack: TestStack, runId: string) =>
-  waitForEvents(stack, runId, (events) => typesOf(events).includes('connection.required'));
+const awaitConnectionRequired = (stack: TestStack, runId: string) => waitForEvents(stack, runId, (events) => typesOf(events).includes('connection.required'));
 
 describe('Composio connections: list, connect, resume waiting runs', () => {
   let fake: FakeComposioServer;
@@ -42,23 +41,34 @@ describe('Composio connections: list, connect, resume waiting runs', () => {
     await fake?.stop();
   });
 
-  it('starts a connection (operator) and lists the user\'s accounts (viewer); bad input is 400/422, roles are checked', async () => {
+  it("starts a connection (operator) and lists the user's accounts (viewer); bad input is 400/422, roles are checked", async () => {
     expect((await call(keys.viewer!, 'GET', '/v1/connections?userId=conn-list')).body).toEqual({ connections: [] });
     expect((await call(keys.viewer!, 'POST', '/v1/connections', { userId: 'conn-list', authConfigId: 'ac_github' })).status).toBe(403);
-    const started = await call(keys.operator!, 'POST', '/v1/connections', { userId: 'conn-list', authConfigId: 'ac_github', callbackUrl: 'https://app.example/done' });
-    expect(started).toEqual({ status: 201, body: { connection: { id: expect.any(String), status: 'INITIATED', redirectUrl: expect.stringContaining('https://connect.composio.dev/link/') } } });
+    const started = await call(keys.operator!, 'POST', '/v1/connections', {
+      userId: 'conn-list',
+      authConfigId: 'ac_github',
+      callbackUrl: 'https://app.example/done',
+    });
+    expect(started).toEqual({
+      status: 201,
+      body: { connection: { id: expect.any(String), status: 'INITIATED', redirectUrl: expect.stringContaining('https://connect.composio.dev/link/') } },
+    });
     expect(fake.requests.find((request) => request.path === '/api/v3.1/connected_accounts/link')?.body).toEqual({
       auth_config_id: 'ac_github',
       user_id: 'conn-list',
       callback_url: 'https://app.example/done',
     });
     const listed = await stack.client.listConnections({ userId: 'conn-list' });
-    expect(listed).toEqual([expect.objectContaining({ id: started.body.connection.id, userId: 'conn-list', toolkit: 'github', status: 'INITIATED', authConfigId: 'ac_github' })]);
+    expect(listed).toEqual([
+      expect.objectContaining({ id: started.body.connection.id, userId: 'conn-list', toolkit: 'github', status: 'INITIATED', authConfigId: 'ac_github' }),
+    ]);
     expect(await stack.client.listConnections({ userId: 'conn-list', status: ['ACTIVE'] })).toEqual([]);
 
     expect((await call(keys.viewer!, 'GET', '/v1/connections')).status).toBe(400);
     expect((await call(keys.operator!, 'POST', '/v1/connections', { userId: 'conn-list' })).status).toBe(400);
-    expect((await call(keys.operator!, 'POST', '/v1/connections', { userId: 'conn-list', authConfigId: 'ac_github', callbackUrl: 'javascript:alert(1)' })).status).toBe(400);
+    expect(
+      (await call(keys.operator!, 'POST', '/v1/connections', { userId: 'conn-list', authConfigId: 'ac_github', callbackUrl: 'javascript:alert(1)' })).status,
+    ).toBe(400);
     const unknownConfig = await call(keys.operator!, 'POST', '/v1/connections', { userId: 'conn-list', authConfigId: 'ac_nope' });
     expect(unknownConfig.status).toBe(422);
     expect(unknownConfig.body.error.message).toContain('Auth config ac_nope not found');
@@ -122,12 +132,15 @@ describe('Composio connections: list, connect, resume waiting runs', () => {
     await stack.request('POST', `/v1/runs/${runId}/cancel`, { reason: 'done with this test' });
     const events = await waitForEnd(stack, runId);
     expect(events.at(-1)?.type).toBe('run.cancelled');
-    expect(typesOf(events).filter((type) => type.startsWith('connection.') || type === 'tool.call.started')).toEqual(['tool.call.started', 'connection.required']);
+    expect(typesOf(events).filter((type) => type.startsWith('connection.') || type === 'tool.call.started')).toEqual([
+      'tool.call.started',
+      'connection.required',
+    ]);
   });
 });
 
-describe('Composio connections: the API\'s poller', () => {
-  it('resumes a waiting run by itself once the user\'s account is ACTIVE', async () => {
+describe("Composio connections: the API's poller", () => {
+  it("resumes a waiting run by itself once the user's account is ACTIVE", async () => {
     const fake = await new FakeComposioServer(apiKey, [githubCreateIssue]).start();
     fake.enforceConnections = true;
     const stack = await startTestStack({

@@ -29,7 +29,7 @@ describe('ComposioLimiter (state in Postgres)', () => {
     expect((third as { waitMs: number }).waitMs).toBeLessThanOrEqual(30_000);
   });
 
-  it('counts leases per key, frees a released one, and lets an unrenewed one (a dead worker\'s) expire', async () => {
+  it("counts leases per key, frees a released one, and lets an unrenewed one (a dead worker's) expire", async () => {
     const limiter = new ComposioLimiter(db, [{ scope: 'tool', slug: 'GITHUB_CREATE_AN_ISSUE', concurrency: 1 }]);
     const keys = limiter.keysFor('github', 'GITHUB_CREATE_AN_ISSUE', `${user}-lease`);
     const other = limiter.keysFor('github', 'GITHUB_CREATE_AN_ISSUE', `${user}-other`);

@@ -34,7 +34,7 @@ describe('Composio limits across two worker processes', () => {
     await fake?.stop();
   });
 
-  it('never runs two calls of one (tool, user) at once, while another user\'s calls run in parallel', async () => {
+  it("never runs two calls of one (tool, user) at once, while another user's calls run in parallel", async () => {
     const runIds = await Promise.all(
       users.flatMap((userId) =>
         Array.from({ length: runsPerUser }, (_, index) =>
@@ -54,6 +54,7 @@ describe('Composio limits across two worker processes', () => {
     // Calls that found the slot taken waited (a LimitWait attempt, retried by the workflow) instead of failing.
     const waits = logs.flatMap((events) => events.filter((event) => event.type === 'tool.call.failed').map((event) => (event.data as any).error));
     expect(waits.length).toBeGreaterThan(0);
-    for (const wait of waits) expect(wait).toMatchObject({ errorClass: 'LimitWait', retryable: true, message: expect.stringContaining('at its concurrency limit') });
+    for (const wait of waits)
+      expect(wait).toMatchObject({ errorClass: 'LimitWait', retryable: true, message: expect.stringContaining('at its concurrency limit') });
   }, 150_000);
 });

@@ -53,7 +53,7 @@ describe('Composio tools (against a test double of the Composio API)', () => {
     globalThis.fetch = realFetch;
   });
 
-  it('lists the configured toolkits\' tools in GET /v1/tools with Composio\'s JSON Schemas', async () => {
+  it("lists the configured toolkits' tools in GET /v1/tools with Composio's JSON Schemas", async () => {
     const response = await stack.request('GET', '/v1/tools');
     const composio = response.body.tools.filter((tool: { provider: string }) => tool.provider === 'composio');
     expect(composio.map((tool: { name: string }) => tool.name)).toEqual(['composio.GITHUB_CREATE_AN_ISSUE', 'composio.SLACK_SEND_MESSAGE']);
@@ -63,7 +63,7 @@ describe('Composio tools (against a test double of the Composio API)', () => {
     expect(catalogReads[0]?.query['toolkit_versions[github]']).toBe('20251027_00');
   });
 
-  it('rejects a plan whose literal args do not fit the tool\'s schema with 422, before any run', async () => {
+  it("rejects a plan whose literal args do not fit the tool's schema with 422, before any run", async () => {
     const response = await stack.request('POST', '/v1/runs', planWith('open', 'composio.GITHUB_CREATE_AN_ISSUE', { owner: 'acme' }));
     expect(response.status).toBe(422);
     expect(response.body.error.details.map((detail: { path: string }) => detail.path)).toEqual(
@@ -71,7 +71,7 @@ describe('Composio tools (against a test double of the Composio API)', () => {
     );
   });
 
-  it('runs a plan step as composio.<SLUG> for the run\'s user, pinned version and idempotency key in the log', async () => {
+  it("runs a plan step as composio.<SLUG> for the run's user, pinned version and idempotency key in the log", async () => {
     fake.script(createIssue.slug, [succeed({ number: 42 })]);
     const runId = await startRun(stack, planWith('open', 'composio.GITHUB_CREATE_AN_ISSUE', issueArgs));
     const events = await waitForEnd(stack, runId);
@@ -83,7 +83,7 @@ describe('Composio tools (against a test double of the Composio API)', () => {
     expect(execution?.apiKey).toBe(apiKey);
   });
 
-  it('executes an unpinned toolkit\'s tool at the version the catalog listed', async () => {
+  it("executes an unpinned toolkit's tool at the version the catalog listed", async () => {
     const runId = await startRun(stack, planWith('post', 'composio.SLACK_SEND_MESSAGE', { channel: '#ops', text: 'hi' }));
     expect((await waitForEnd(stack, runId)).at(-1)?.type).toBe('run.completed');
     expect(fake.executionsOf(sendMessage.slug).at(-1)?.body).toMatchObject({ version: '20250901_01', user_id: 'user-1' });
@@ -113,7 +113,7 @@ describe('Composio tools (against a test double of the Composio API)', () => {
     expect(events.at(-1)?.type).toBe('run.completed');
   });
 
-  it('fails at once on a 401 with Composio\'s own message', async () => {
+  it("fails at once on a 401 with Composio's own message", async () => {
     fake.script(createIssue.slug, [answerStatus(401, 'API key lacks access to project prj_1')]);
     const runId = await startRun(stack, planWith('open', 'composio.GITHUB_CREATE_AN_ISSUE', issueArgs));
     const events = await waitForEnd(stack, runId);
@@ -123,7 +123,7 @@ describe('Composio tools (against a test double of the Composio API)', () => {
     expect(dataOf(events, 'run.failed')[0].error.message).toContain('API key lacks access to project prj_1');
   });
 
-  it('waits in awaiting_connection when the user has no usable account, and fails with ConnectionRequired after the step\'s deadline', async () => {
+  it("waits in awaiting_connection when the user has no usable account, and fails with ConnectionRequired after the step's deadline", async () => {
     fake.script(createIssue.slug, [connectedAccountMissing('user-1')]);
     const spec = planWith('open', 'composio.GITHUB_CREATE_AN_ISSUE', issueArgs);
     const runId = await startRun(stack, { ...spec, plan: { steps: [{ ...spec.plan.steps[0], connectionTimeout: '1s' }] } });
@@ -138,12 +138,15 @@ describe('Composio tools (against a test double of the Composio API)', () => {
       message: expect.stringContaining('No connected account found for user user-1'),
       connect: { method: 'POST', path: '/v1/connections', body: { userId: 'user-1', authConfigId: '<a Composio auth config of github>' } },
     });
-    expect(dataOf(events, 'run.failed')[0].error).toMatchObject({ errorClass: 'ConnectionRequired', message: expect.stringContaining('none was connected within 1s') });
+    expect(dataOf(events, 'run.failed')[0].error).toMatchObject({
+      errorClass: 'ConnectionRequired',
+      message: expect.stringContaining('none was connected within 1s'),
+    });
     expect(fake.executionsOf(createIssue.slug).filter((request) => request.at >= new Date(events[0]!.at).getTime())).toHaveLength(1);
     await saveHistoryFixture('connection-expired', runId);
   });
 
-  it('holds a key after a 429 until Retry-After passes: the key\'s other calls wait instead of hitting Composio', async () => {
+  it("holds a key after a 429 until Retry-After passes: the key's other calls wait instead of hitting Composio", async () => {
     // A hold long enough that the second run reaches Composio within it even on a loaded machine.
     fake.script(createIssue.slug, [answerStatus(429, 'Rate limit exceeded', { retryAfter: '5' })]);
     const first = await startRun(stack, planWith('open', 'composio.GITHUB_CREATE_AN_ISSUE', issueArgs));
@@ -167,17 +170,21 @@ describe('Composio tools (against a test double of the Composio API)', () => {
     const plan = await stack.request('POST', '/v1/runs', { plan: { steps: [{ id: 'open', tool: 'composio.GITHUB_CREATE_AN_ISSUE', args: issueArgs }] } });
     expect(plan.status).toBe(422);
     expect(plan.body.error.details).toEqual([{ path: 'userId', message: expect.stringContaining('composio.GITHUB_CREATE_AN_ISSUE') }]);
-    const agent = await stack.request('POST', '/v1/runs', { agent: { model: 'm', instructions: 'help', tools: ['builtin.echo', 'composio.SLACK_SEND_MESSAGE'] } });
+    const agent = await stack.request('POST', '/v1/runs', {
+      agent: { model: 'm', instructions: 'help', tools: ['builtin.echo', 'composio.SLACK_SEND_MESSAGE'] },
+    });
     expect(agent.status).toBe(422);
     expect(agent.body.error.details.map((detail: { path: string }) => detail.path)).toEqual(['userId']);
   });
 
-  it('turns successful:false into a final failure carrying Composio\'s error text', async () => {
+  it("turns successful:false into a final failure carrying Composio's error text", async () => {
     fake.script(createIssue.slug, [reportFailure('Repository acme/flightdeck is archived')]);
     const runId = await startRun(stack, planWith('open', 'composio.GITHUB_CREATE_AN_ISSUE', issueArgs));
     const events = await waitForEnd(stack, runId);
     expect(dataOf(events, 'tool.call.failed')).toEqual([
-      expect.objectContaining({ error: expect.objectContaining({ errorClass: 'ToolFailed', retryable: false, message: expect.stringContaining('is archived') }) }),
+      expect.objectContaining({
+        error: expect.objectContaining({ errorClass: 'ToolFailed', retryable: false, message: expect.stringContaining('is archived') }),
+      }),
     ]);
   });
 

@@ -22,8 +22,16 @@ describe('the routes the dashboard adds: GET /v1/me and GET /v1/runs/counts', ()
   });
 
   it('counts runs by status under the list filters', async () => {
-    const failing = { name: 'counts-broken', tags: ['counts'], plan: { steps: [{ id: 'boom', tool: 'builtin.http_request', args: { url: 'http://127.0.0.1:9/' }, retry: { maxAttempts: 1 } }] } };
-    const ids = [await startRun(stack, echoPlan('counts-a', ['counts'])), await startRun(stack, echoPlan('counts-b', ['counts', 'other'])), await startRun(stack, failing)];
+    const failing = {
+      name: 'counts-broken',
+      tags: ['counts'],
+      plan: { steps: [{ id: 'boom', tool: 'builtin.http_request', args: { url: 'http://127.0.0.1:9/' }, retry: { maxAttempts: 1 } }] },
+    };
+    const ids = [
+      await startRun(stack, echoPlan('counts-a', ['counts'])),
+      await startRun(stack, echoPlan('counts-b', ['counts', 'other'])),
+      await startRun(stack, failing),
+    ];
     for (const id of ids) await waitForEnd(stack, id);
     await startRun(stack, echoPlan('elsewhere', ['unrelated']));
 
@@ -48,7 +56,8 @@ describe('the routes the dashboard adds: GET /v1/me and GET /v1/runs/counts', ()
     for (let i = 0; i < 100 && !seen.some((entry) => entry.id === approvalId); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(seen).toContainEqual({ id: approvalId, status: 'pending' });
     await stack.client.decideApproval(runId, approvalId, { decision: 'approve' });
-    for (let i = 0; i < 100 && !seen.some((entry) => entry.id === approvalId && entry.status === 'approved'); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 100 && !seen.some((entry) => entry.id === approvalId && entry.status === 'approved'); i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(seen).toContainEqual({ id: approvalId, status: 'approved' });
     stop.abort();
     expect((await stack.waitForRun(runId)).status).toBe('completed');

@@ -105,19 +105,32 @@ async function sidewaysOverflow(page: Page): Promise<{ overflowing: string[] }> 
 }
 
 /** A test whose failure leaves the page's screenshot and HTML in artifacts/failures/, to see what the browser saw. */
-export const capturingIt = (page: () => Page) => (name: string, body: () => Promise<void>, timeoutMs = 180_000) =>
-  global.it(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      const dir = path.join(ensureScreenshotsDir(), '..', 'failures');
-      mkdirSync(dir, { recursive: true });
-      const file = path.join(dir, name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60));
-      await page().screenshot({ path: `${file}.png`, fullPage: true }).catch(() => undefined);
-      writeFileSync(`${file}.html`, await page().content().catch(() => ''));
-      throw error;
-    }
-  }, timeoutMs);
+export const capturingIt =
+  (page: () => Page) =>
+  (name: string, body: () => Promise<void>, timeoutMs = 180_000) =>
+    global.it(
+      name,
+      async () => {
+        try {
+          await body();
+        } catch (error) {
+          const dir = path.join(ensureScreenshotsDir(), '..', 'failures');
+          mkdirSync(dir, { recursive: true });
+          const file = path.join(dir, name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60));
+          await page()
+            .screenshot({ path: `${file}.png`, fullPage: true })
+            .catch(() => undefined);
+          writeFileSync(
+            `${file}.html`,
+            await page()
+              .content()
+              .catch(() => ''),
+          );
+          throw error;
+        }
+      },
+      timeoutMs,
+    );
 
 /** Signs in with `key` and waits for the runs page. */
 export async function signIn(page: Page, dashboardUrl: string, key: string): Promise<void> {

@@ -126,7 +126,10 @@ describe('the dashboard in a browser', () => {
   });
 
   it('chats with a conversational agent run', async () => {
-    const runId = await startRun(stack, { name: 'ui-chat', agent: { model: 'm-ui-chat', instructions: 'Chat.', tools: [], conversational: true, idleTimeout: '5m' } });
+    const runId = await startRun(stack, {
+      name: 'ui-chat',
+      agent: { model: 'm-ui-chat', instructions: 'Chat.', tools: [], conversational: true, idleTimeout: '5m' },
+    });
     await page.goto(`${dashboard.url}/runs/${runId}`);
     const messages = page.getByTestId('chat-messages');
     await messages.getByText('Hello! What shall we talk about?').waitFor({ timeout: 30_000 });
@@ -134,13 +137,21 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Send' }).click();
     await messages.locator('[data-from="user"]').getByText('the weather, please').waitFor({ timeout: 30_000 });
     await messages.getByText('Noted, thank you.').waitFor({ timeout: 30_000 });
-    expect(model.requestsFor('m-ui-chat').at(-1)?.messages.some((message) => message.content === 'the weather, please')).toBe(true);
+    expect(
+      model
+        .requestsFor('m-ui-chat')
+        .at(-1)
+        ?.messages.some((message) => message.content === 'the weather, please'),
+    ).toBe(true);
     await page.locator('[data-model-turn]').first().waitFor();
     await stack.client.cancelRun(runId, 'test done');
   });
 
   it('filters the list by tag, status and name in the URL, with counts by status', async () => {
-    const blue = [await startRun(stack, { name: 'paint-blue-1', tags: ['blue'], plan: { steps: [{ id: 's', tool: 'builtin.echo', args: {} }] } }), await startRun(stack, { name: 'paint-blue-2', tags: ['blue'], plan: { steps: [{ id: 's', tool: 'builtin.echo', args: {} }] } })];
+    const blue = [
+      await startRun(stack, { name: 'paint-blue-1', tags: ['blue'], plan: { steps: [{ id: 's', tool: 'builtin.echo', args: {} }] } }),
+      await startRun(stack, { name: 'paint-blue-2', tags: ['blue'], plan: { steps: [{ id: 's', tool: 'builtin.echo', args: {} }] } }),
+    ];
     const red = await startRun(stack, { name: 'paint-red', tags: ['red'], plan: { steps: [{ id: 's', tool: 'builtin.echo', args: {} }] } });
     for (const id of [...blue, red]) await stack.waitForRun(id);
     await page.goto(`${dashboard.url}/`);
@@ -288,7 +299,7 @@ describe('the dashboard in a browser: Composio connections', () => {
     await fake?.stop();
   });
 
-  it('lists a user\'s connections with status reason, shows Composio\'s 422 at the auth config field, and follows a Connect Link', async () => {
+  it("lists a user's connections with status reason, shows Composio's 422 at the auth config field, and follows a Connect Link", async () => {
     const expired = fake.addAccount({ userId: 'ui-user', toolkit: 'github', status: 'EXPIRED' });
     await page.goto(`${dashboard.url}/connections`);
     await page.getByLabel('User id').fill('ui-user');
@@ -310,7 +321,11 @@ describe('the dashboard in a browser: Composio connections', () => {
     const linkRequests: string[] = [];
     await page.route('https://connect.composio.dev/**', async (route) => {
       linkRequests.push(route.request().url());
-      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><html lang="en"><title>Composio (test)</title><h1>Connect</h1></html>' });
+      await route.fulfill({
+        status: 200,
+        contentType: 'text/html',
+        body: '<!doctype html><html lang="en"><title>Composio (test)</title><h1>Connect</h1></html>',
+      });
     });
     const callbackUrl = `${dashboard.url}/connections?userId=ui-user`;
     await page.getByLabel('Auth config id').fill('ac_github');
@@ -329,8 +344,12 @@ describe('the dashboard in a browser: Composio connections', () => {
     await page.locator(`[data-connection-id="${started[0]!.id}"]`).waitFor();
   });
 
-  it('shows a run waiting for a connection (list filter, timeline with a link to the user\'s connections) and resumes it from the UI', async () => {
-    const runId = await startRun(stack, { name: 'needs-github', userId: 'ui-waiting', plan: { steps: [{ id: 'open', tool: 'composio.GITHUB_CREATE_AN_ISSUE', args: { title: 'Broken build' } }] } });
+  it("shows a run waiting for a connection (list filter, timeline with a link to the user's connections) and resumes it from the UI", async () => {
+    const runId = await startRun(stack, {
+      name: 'needs-github',
+      userId: 'ui-waiting',
+      plan: { steps: [{ id: 'open', tool: 'composio.GITHUB_CREATE_AN_ISSUE', args: { title: 'Broken build' } }] },
+    });
     await waitForEvents(stack, runId, (events) => typesOf(events).includes('connection.required'));
 
     await page.goto(`${dashboard.url}/`);

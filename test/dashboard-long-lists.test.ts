@@ -56,7 +56,10 @@ describe('the dashboard with long lists', () => {
   }, 600_000);
 
   afterAll(async () => {
-    const load = os.loadavg().map((value) => value.toFixed(1)).join(' / ');
+    const load = os
+      .loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' / ');
     process.stderr.write(`\ndashboard long lists (${new Date().toISOString()}, ${os.cpus().length} cores, load 1/5/15 min ${load}):\n`);
     for (const [name, value] of Object.entries(figures)) process.stderr.write(`  ${name}: ${value}\n`);
     await ui?.close();
@@ -81,7 +84,7 @@ describe('the dashboard with long lists', () => {
     expect(await lastOnFirstPage.count()).toBe(0);
     const scrollStart = Date.now();
     await scrollUntilRendered(page, lastOnFirstPage);
-    figures['runs list: scroll to the page\'s last row (ms)'] = since(scrollStart);
+    figures["runs list: scroll to the page's last row (ms)"] = since(scrollStart);
     expect(await lastOnFirstPage.isVisible()).toBe(true);
     expect(await page.locator('[data-run-id]').count()).toBeLessThan(PAGE_SIZE / 2);
 

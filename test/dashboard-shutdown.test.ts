@@ -15,22 +15,26 @@ describe('the built dashboard on SIGTERM', () => {
     await buildDashboard();
   }, 16 * 60_000);
 
-  it.each(['next', 'npm'] as const)('started through %s, it exits 143 with its server closed and no process left', async (via) => {
-    const dashboard = await startDashboard({ apiUrl }, { via });
-    const pgid = dashboard.process.pid as number;
-    const exited = new Promise<number | string>((resolve) => dashboard.process.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-    // SIGTERM to the one process a supervisor knows (npm, or next itself), not to the group.
-    dashboard.process.kill('SIGTERM');
-    // A hang ends as SIGKILL (and fails below with the output), not as a test timeout.
-    const stuck = setTimeout(() => process.kill(-pgid, 'SIGKILL'), 30_000);
-    const outcome = await exited;
-    clearTimeout(stuck);
-    // Whatever the outcome, nothing of the group may be left (what is left is killed, and named).
-    const leftover = await waitForGroupGone(pgid, { after: 'SIGTERM', describe: dashboard.output }).then(
-      () => null,
-      (error: Error) => error.message,
-    );
-    expect({ outcome, leftover, output: outcome === 143 ? '' : dashboard.output() }).toEqual({ outcome: 143, leftover: null, output: '' });
-    await expect(fetch(`${dashboard.url}/sign-in`)).rejects.toThrow();
-  }, 120_000);
+  it.each(['next', 'npm'] as const)(
+    'started through %s, it exits 143 with its server closed and no process left',
+    async (via) => {
+      const dashboard = await startDashboard({ apiUrl }, { via });
+      const pgid = dashboard.process.pid as number;
+      const exited = new Promise<number | string>((resolve) => dashboard.process.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+      // SIGTERM to the one process a supervisor knows (npm, or next itself), not to the group.
+      dashboard.process.kill('SIGTERM');
+      // A hang ends as SIGKILL (and fails below with the output), not as a test timeout.
+      const stuck = setTimeout(() => process.kill(-pgid, 'SIGKILL'), 30_000);
+      const outcome = await exited;
+      clearTimeout(stuck);
+      // Whatever the outcome, nothing of the group may be left (what is left is killed, and named).
+      const leftover = await waitForGroupGone(pgid, { after: 'SIGTERM', describe: dashboard.output }).then(
+        () => null,
+        (error: Error) => error.message,
+      );
+      expect({ outcome, leftover, output: outcome === 143 ? '' : dashboard.output() }).toEqual({ outcome: 143, leftover: null, output: '' });
+      await expect(fetch(`${dashboard.url}/sign-in`)).rejects.toThrow();
+    },
+    120_000,
+  );
 });

@@ -26,13 +26,29 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
       event('approval.submitted', { approvalId: 'run_1:fetch', decision: 'approve', comment: 'ok', args: null }, admin),
       event('approval.decided', { approvalId: 'run_1:fetch', decision: 'approve', by: [admin], comment: 'ok' }),
       event('tool.call.started', { ...call, attempt: 1 }),
-      event('tool.call.failed', { ...call, attempt: 1, durationMs: 12, error: { errorClass: 'RateLimited', message: '429', retryable: true, nextRetryDelayMs: 2000 } }),
+      event('tool.call.failed', {
+        ...call,
+        attempt: 1,
+        durationMs: 12,
+        error: { errorClass: 'RateLimited', message: '429', retryable: true, nextRetryDelayMs: 2000 },
+      }),
       event('tool.call.started', { ...call, attempt: 2 }),
       event('tool.call.succeeded', { ...call, attempt: 2, durationMs: 5, output: {} }),
       event('run.completed', { output: {} }),
     ]);
     expect(rows.map((row) => (row.kind === 'group' ? `# ${row.id}` : row.kind))).toEqual([
-      '# run', 'event', 'event', '# step:fetch', 'event', 'approval', 'approval', 'approval', 'attempt', 'attempt', '# end', 'event',
+      '# run',
+      'event',
+      'event',
+      '# step:fetch',
+      'event',
+      'approval',
+      'approval',
+      'approval',
+      'attempt',
+      'attempt',
+      '# end',
+      'event',
     ]);
     const attempts = rows.flatMap((row) => (row.kind === 'attempt' ? [row.attempt] : []));
     expect(attempts).toMatchObject([
@@ -49,10 +65,19 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
       event('run.started', {}),
       event('model.called', { turn: 1, model: 'm', usage: { promptTokens: 10, completionTokens: 4, totalTokens: 14 }, content: 'Hi!', toolCalls: [] }),
       event('message.received', { index: 1, text: 'hello' }, { type: 'api_key', id: 'key_1', name: 'bob' }),
-      event('model.called', { turn: 2, model: 'm', usage: { promptTokens: 20, completionTokens: 0, totalTokens: 20 }, content: null, toolCalls: [{ id: 'c1', name: 'builtin__echo' }] }),
+      event('model.called', {
+        turn: 2,
+        model: 'm',
+        usage: { promptTokens: 20, completionTokens: 0, totalTokens: 20 },
+        content: null,
+        toolCalls: [{ id: 'c1', name: 'builtin__echo' }],
+      }),
     ];
     const models = buildTimeline(events).flatMap((row) => (row.kind === 'model' ? [row.call] : []));
-    expect(models).toMatchObject([{ turn: 1, totalTokens: 14, promptTokens: 10, completionTokens: 4 }, { turn: 2, totalTokens: 20, toolCalls: ['builtin__echo'] }]);
+    expect(models).toMatchObject([
+      { turn: 1, totalTokens: 14, promptTokens: 10, completionTokens: 4 },
+      { turn: 2, totalTokens: 20, toolCalls: ['builtin__echo'] },
+    ]);
     expect(chatMessages(events).map((message) => [message.from, message.text, message.who])).toEqual([
       ['assistant', 'Hi!', null],
       ['user', 'hello', 'bob'],
@@ -67,12 +92,37 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
       event('run.started', {}),
       event('tool.call.started', { ...composioCall, attempt: 1 }),
       event('tool.call.failed', { ...composioCall, attempt: 1, error: { errorClass: 'ConnectionRequired', message: 'no account', retryable: false } }),
-      event('connection.required', { stepId: 'open', tool: composioCall.tool, toolkit: 'github', userId: 'u-1', connectedAccountId: null, message: 'No connected account found for user u-1', timeout: '24h' }),
+      event('connection.required', {
+        stepId: 'open',
+        tool: composioCall.tool,
+        toolkit: 'github',
+        userId: 'u-1',
+        connectedAccountId: null,
+        message: 'No connected account found for user u-1',
+        timeout: '24h',
+      }),
       event('connection.resolved', { stepId: 'open', toolkit: 'github', userId: 'u-1', connectedAccountId: 'ca_1' }, operator),
-      event('connection.required', { stepId: 'open', tool: composioCall.tool, toolkit: 'github', userId: 'u-1', connectedAccountId: 'ca_1', message: 'expired again', timeout: '1h' }),
+      event('connection.required', {
+        stepId: 'open',
+        tool: composioCall.tool,
+        toolkit: 'github',
+        userId: 'u-1',
+        connectedAccountId: 'ca_1',
+        message: 'expired again',
+        timeout: '1h',
+      }),
       event('connection.expired', { stepId: 'open', toolkit: 'github', userId: 'u-1', timeout: '1h' }),
     ]);
-    expect(rows.map((row) => (row.kind === 'group' ? `# ${row.id}` : row.kind))).toEqual(['# run', 'event', '# step:open', 'attempt', 'connection', 'connection', 'connection', 'connection']);
+    expect(rows.map((row) => (row.kind === 'group' ? `# ${row.id}` : row.kind))).toEqual([
+      '# run',
+      'event',
+      '# step:open',
+      'attempt',
+      'connection',
+      'connection',
+      'connection',
+      'connection',
+    ]);
     expect(rows.flatMap((row) => (row.kind === 'connection' ? [row.entry] : []))).toMatchObject([
       { kind: 'required', toolkit: 'github', userId: 'u-1', hint: 'No connected account found for user u-1', timeout: '24h', who: null },
       { kind: 'resolved', toolkit: 'github', userId: 'u-1', connectedAccountId: 'ca_1', who: 'olga' },
@@ -82,7 +132,7 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
   });
 });
 
-describe('the run page\'s first read (web/lib/run-snapshot.ts)', () => {
+describe("the run page's first read (web/lib/run-snapshot.ts)", () => {
   const log = () => {
     seq = 0;
     return [event('run.created', {}), event('run.started', {}), event('step.started', { stepId: 'open' }), event('run.completed', { output: {} })];

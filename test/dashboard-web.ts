@@ -17,7 +17,9 @@ export const screenshotsDir = path.join(repoRoot, 'artifacts', 'screenshots');
 export function ensureChromium(): string {
   if (existsSync(chromiumPath)) return chromiumPath;
   if (process.getuid?.() !== 0) {
-    throw new Error(`${chromiumPath} is missing and this is not root: install it with \`sudo apt-get update && sudo apt-get install -y chromium\`, then run the tests again`);
+    throw new Error(
+      `${chromiumPath} is missing and this is not root: install it with \`sudo apt-get update && sudo apt-get install -y chromium\`, then run the tests again`,
+    );
   }
   process.stderr.write('browser tests: installing Debian chromium (apt-get update && apt-get install -y chromium)…\n');
   for (const args of [['update'], ['install', '-y', 'chromium']]) {

@@ -47,7 +47,13 @@ function assertCommandRuns(command: string[] | string): void {
 
 /** What an operator would type for a `sync: false` variable. */
 const operatorValue = (name: string) =>
-  name === 'TEMPORAL_ADDRESS' ? 'flightdeck.abcde.tmprl.cloud:7233' : name.endsWith('_URL') ? 'https://models.example/v1' : name === 'TEMPORAL_NAMESPACE' ? 'flightdeck.abcde' : 'k'.repeat(32);
+  name === 'TEMPORAL_ADDRESS'
+    ? 'flightdeck.abcde.tmprl.cloud:7233'
+    : name.endsWith('_URL')
+      ? 'https://models.example/v1'
+      : name === 'TEMPORAL_NAMESPACE'
+        ? 'flightdeck.abcde'
+        : 'k'.repeat(32);
 
 const portOf = (url: string) => Number(new URL(url).port);
 const healthcheckUrl = (service: { healthcheck?: { test: string[] } }) => /fetch\('([^']+)'\)/.exec(service.healthcheck?.test.join(' ') ?? '')?.[1] ?? '';

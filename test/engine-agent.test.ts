@@ -29,9 +29,14 @@ describe('agent runs against an OpenAI-compatible model (test double)', () => {
     });
     const events = await waitForEnd(stack, runId);
     expect(typesOf(events)).toEqual([
-      'run.created', 'run.started',
-      'model.called', 'step.started', 'tool.call.started', 'tool.call.succeeded',
-      'model.called', 'run.completed',
+      'run.created',
+      'run.started',
+      'model.called',
+      'step.started',
+      'tool.call.started',
+      'tool.call.succeeded',
+      'model.called',
+      'run.completed',
     ]);
     const calls = dataOf(events, 'model.called');
     expect(calls[0]).toMatchObject({ turn: 1, usage: { promptTokens: 11, completionTokens: 7, totalTokens: 18 }, toolCalls: [{ name: 'builtin__echo' }] });
@@ -80,9 +85,7 @@ describe('agent runs against an OpenAI-compatible model (test double)', () => {
 
     // The last model call saw the whole conversation, although the workflow continued as new.
     const last = model.requestsFor('m-chat').at(-1)!;
-    expect(last.messages.filter((message) => message.role === 'user').map((message) => message.content)).toEqual(
-      [1, 2, 3, 4, 5].map((n) => `message ${n}`),
-    );
+    expect(last.messages.filter((message) => message.role === 'user').map((message) => message.content)).toEqual([1, 2, 3, 4, 5].map((n) => `message ${n}`));
     expect(last.messages.filter((message) => message.role === 'assistant').map((message) => message.content)).toEqual(replies.slice(0, 5));
     const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
     try {

@@ -57,9 +57,14 @@ describe('plan runs on the real dev server', () => {
     });
     const events = await waitForEnd(stack, runId);
     expect(typesOf(events)).toEqual([
-      'run.created', 'run.started',
-      'step.started', 'tool.call.started', 'tool.call.succeeded',
-      'step.started', 'tool.call.started', 'tool.call.succeeded',
+      'run.created',
+      'run.started',
+      'step.started',
+      'tool.call.started',
+      'tool.call.succeeded',
+      'step.started',
+      'tool.call.started',
+      'tool.call.succeeded',
       'run.completed',
     ]);
     expect(dataOf(events, 'run.completed')[0].output).toEqual({ greet: { text: 'hello Ada', n: 2 }, shape: { message: 'hello Ada', count: 2 } });
@@ -70,7 +75,13 @@ describe('plan runs on the real dev server', () => {
     const runId = await startRun(stack, { plan: { steps: [{ id: 'shaky', tool: 'builtin.flaky', args: { failures: 2 } }] } });
     const events = await waitForEnd(stack, runId);
     expect(typesOf(events).slice(-7)).toEqual([
-      'tool.call.started', 'tool.call.failed', 'tool.call.started', 'tool.call.failed', 'tool.call.started', 'tool.call.succeeded', 'run.completed',
+      'tool.call.started',
+      'tool.call.failed',
+      'tool.call.started',
+      'tool.call.failed',
+      'tool.call.started',
+      'tool.call.succeeded',
+      'run.completed',
     ]);
     const failures = dataOf(events, 'tool.call.failed');
     expect(failures.map((failure) => [failure.attempt, failure.error.errorClass, failure.error.retryable])).toEqual([
@@ -83,7 +94,7 @@ describe('plan runs on the real dev server', () => {
     await saveHistoryFixture('plan-retry', runId);
   });
 
-  it('lets a step override its tool\'s retry policy, and says when attempts run out', async () => {
+  it("lets a step override its tool's retry policy, and says when attempts run out", async () => {
     const runId = await startRun(stack, {
       plan: { steps: [{ id: 'shaky', tool: 'builtin.flaky', args: { failures: 5 }, retry: { maxAttempts: 2, initialInterval: '50ms' } }] },
     });
@@ -198,8 +209,22 @@ describe('plan validation before any workflow starts', () => {
   });
 
   it.each([
-    ['a cycle', [{ id: 'a', tool: 'builtin.echo', args: { x: '${steps.b.output}' } }, { id: 'b', tool: 'builtin.echo', args: { x: '${steps.a.output}' } }], 'cycle: a → b → a'],
-    ['a forward reference', [{ id: 'a', tool: 'builtin.echo', args: { x: '${steps.b.output}' } }, { id: 'b', tool: 'builtin.echo', args: {} }], 'runs after it'],
+    [
+      'a cycle',
+      [
+        { id: 'a', tool: 'builtin.echo', args: { x: '${steps.b.output}' } },
+        { id: 'b', tool: 'builtin.echo', args: { x: '${steps.a.output}' } },
+      ],
+      'cycle: a → b → a',
+    ],
+    [
+      'a forward reference',
+      [
+        { id: 'a', tool: 'builtin.echo', args: { x: '${steps.b.output}' } },
+        { id: 'b', tool: 'builtin.echo', args: {} },
+      ],
+      'runs after it',
+    ],
     ['an unknown step', [{ id: 'a', tool: 'builtin.echo', args: { x: '${steps.zz.output}' } }], 'no step "zz"'],
     ['a bad reference', [{ id: 'a', tool: 'builtin.echo', args: { x: '${env.HOME}' } }], 'must start with'],
     ['a missing input', [{ id: 'a', tool: 'builtin.echo', args: { x: '${input.nope}' } }], 'no "input"'],

@@ -57,7 +57,8 @@ export async function startFollowedRuns(
 
 /** Waits (bounded) until the runs have at least `count` successful tool calls between them: progress, not time. */
 export async function waitForSucceededCalls(db: Knex, runIds: string[], count: number): Promise<void> {
-  const succeeded = async () => Number((await db('run_events').whereIn('run_id', runIds).andWhere({ type: 'tool.call.succeeded' }).count<{ count: string }[]>('* as count'))[0]?.count);
+  const succeeded = async () =>
+    Number((await db('run_events').whereIn('run_id', runIds).andWhere({ type: 'tool.call.succeeded' }).count<{ count: string }[]>('* as count'))[0]?.count);
   for (let waited = 0; (await succeeded()) < count; waited += 50) {
     if (waited > 60_000) throw new Error(`runs did not reach ${count} successful tool calls`);
     await new Promise((resolve) => setTimeout(resolve, 50));

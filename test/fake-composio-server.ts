@@ -192,7 +192,8 @@ export class FakeComposioServer {
 
   private hasActiveAccount(userId: string, toolkit: string, accountId: unknown): boolean {
     return this.accounts.some(
-      (account) => account.userId === userId && account.toolkit === toolkit && account.status === 'ACTIVE' && (accountId === undefined || account.id === accountId),
+      (account) =>
+        account.userId === userId && account.toolkit === toolkit && account.status === 'ACTIVE' && (accountId === undefined || account.id === accountId),
     );
   }
 

@@ -28,7 +28,10 @@ describe('fast tool path', () => {
     peer = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
     await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', () => resolve()));
     peerUrl = `http://127.0.0.1:${(peer.address() as AddressInfo).port}`;
-    [stack, connection] = await Promise.all([startTestStack({ env: { FLIGHTDECK_HTTP_ALLOW: '127.0.0.1' } }), Connection.connect({ address: process.env.TEMPORAL_ADDRESS })]);
+    [stack, connection] = await Promise.all([
+      startTestStack({ env: { FLIGHTDECK_HTTP_ALLOW: '127.0.0.1' } }),
+      Connection.connect({ address: process.env.TEMPORAL_ADDRESS }),
+    ]);
   });
   afterAll(async () => {
     await stack?.close();
@@ -43,7 +46,9 @@ describe('fast tool path', () => {
     await handle.result().catch(() => undefined);
     const history = await handle.fetchHistory();
     const events: temporal.api.history.v1.IHistoryEvent[] = history.events ?? [];
-    const ordinary = events.flatMap((event) => (event.activityTaskScheduledEventAttributes?.activityType?.name ? [event.activityTaskScheduledEventAttributes.activityType.name] : []));
+    const ordinary = events.flatMap((event) =>
+      event.activityTaskScheduledEventAttributes?.activityType?.name ? [event.activityTaskScheduledEventAttributes.activityType.name] : [],
+    );
     const local = events.flatMap((event) => {
       const attributes = event.markerRecordedEventAttributes;
       const payload = attributes?.markerName === 'core_local_activity' ? attributes.details?.data?.payloads?.[0]?.data : undefined;
@@ -61,11 +66,18 @@ describe('fast tool path', () => {
     const runId = await startRun(stack, { plan: { steps: [{ id: 'shaky', tool: 'builtin.flaky', args: { failures: 1 } }] } });
     const events = await waitForEnd(stack, runId);
     expect(typesOf(events)).toEqual([
-      'run.created', 'run.started',
-      'step.started', 'tool.call.started', 'tool.call.failed', 'tool.call.started', 'tool.call.succeeded',
+      'run.created',
+      'run.started',
+      'step.started',
+      'tool.call.started',
+      'tool.call.failed',
+      'tool.call.started',
+      'tool.call.succeeded',
       'run.completed',
     ]);
-    expect(dataOf(events, 'tool.call.failed').map((failure) => [failure.attempt, failure.error.errorClass, failure.error.retryable])).toEqual([[1, 'FlakyFailure', true]]);
+    expect(dataOf(events, 'tool.call.failed').map((failure) => [failure.attempt, failure.error.errorClass, failure.error.retryable])).toEqual([
+      [1, 'FlakyFailure', true],
+    ]);
     expect(dataOf(events, 'tool.call.succeeded')).toEqual([expect.objectContaining({ attempt: 2, output: { attempt: 2, failedFirst: 1 } })]);
     // step.started and the first tool.call.started were one append: same commit time.
     const [stepStarted, firstStart] = events.filter((event) => event.type === 'step.started' || event.type === 'tool.call.started');
@@ -76,7 +88,9 @@ describe('fast tool path', () => {
   });
 
   it('fails the run with the tool error when a local tool runs out of attempts', async () => {
-    const runId = await startRun(stack, { plan: { steps: [{ id: 'shaky', tool: 'builtin.flaky', args: { failures: 5 }, retry: { maxAttempts: 2, initialInterval: '50ms' } }] } });
+    const runId = await startRun(stack, {
+      plan: { steps: [{ id: 'shaky', tool: 'builtin.flaky', args: { failures: 5 }, retry: { maxAttempts: 2, initialInterval: '50ms' } }] },
+    });
     const events = await waitForEnd(stack, runId);
     expect(typesOf(events).slice(-2)).toEqual(['tool.call.failed', 'run.failed']);
     expect(dataOf(events, 'run.failed')[0].error).toMatchObject({ errorClass: 'FlakyFailure', step: 'shaky' });
@@ -85,12 +99,24 @@ describe('fast tool path', () => {
   });
 
   it("writes a plan run's start with its first step's facts: one append, no local activity of its own", async () => {
-    const runId = await startRun(stack, { plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: { n: 1 } }, { id: 'b', tool: 'builtin.echo', args: { n: 2 } }] } });
+    const runId = await startRun(stack, {
+      plan: {
+        steps: [
+          { id: 'a', tool: 'builtin.echo', args: { n: 1 } },
+          { id: 'b', tool: 'builtin.echo', args: { n: 2 } },
+        ],
+      },
+    });
     const events = await waitForEnd(stack, runId);
     expect(typesOf(events)).toEqual([
-      'run.created', 'run.started',
-      'step.started', 'tool.call.started', 'tool.call.succeeded',
-      'step.started', 'tool.call.started', 'tool.call.succeeded',
+      'run.created',
+      'run.started',
+      'step.started',
+      'tool.call.started',
+      'tool.call.succeeded',
+      'step.started',
+      'tool.call.started',
+      'tool.call.succeeded',
       'run.completed',
     ]);
     // run.started and step a's facts share one commit time; step b's are a later append.
@@ -114,9 +140,14 @@ describe('fast tool path', () => {
     });
     const events = await waitForEnd(stack, runId);
     expect(typesOf(events)).toEqual([
-      'run.created', 'run.started',
-      'step.started', 'tool.call.started', 'tool.call.succeeded',
-      'step.started', 'tool.call.started', 'tool.call.succeeded',
+      'run.created',
+      'run.started',
+      'step.started',
+      'tool.call.started',
+      'tool.call.succeeded',
+      'step.started',
+      'tool.call.started',
+      'tool.call.succeeded',
       'run.completed',
     ]);
     expect(dataOf(events, 'run.completed')[0].output).toMatchObject({ status: 200 });

@@ -77,7 +77,17 @@ describe('fuzzing the API edge', () => {
         fc.oneof(
           fc.string(),
           fc.jsonValue().map((value) => JSON.stringify(value)),
-          fc.record({ type: fc.constantFrom('subscribe', 'unsubscribe', 'ping', 'nope'), runId: fc.string(), afterSeq: fc.oneof(fc.integer(), fc.string()), runs: fc.jsonValue() }, { requiredKeys: ['type'] }).map((value) => JSON.stringify(value)),
+          fc
+            .record(
+              {
+                type: fc.constantFrom('subscribe', 'unsubscribe', 'ping', 'nope'),
+                runId: fc.string(),
+                afterSeq: fc.oneof(fc.integer(), fc.string()),
+                runs: fc.jsonValue(),
+              },
+              { requiredKeys: ['type'] },
+            )
+            .map((value) => JSON.stringify(value)),
         ),
         200,
       );

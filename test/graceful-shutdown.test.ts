@@ -17,7 +17,14 @@ describe('graceful worker shutdown', () => {
 
   it('drains the in-flight tool call on SIGTERM; the next worker finishes the run', async () => {
     const first = startWorkerProcess(stack.taskQueue);
-    const runId = await startRun(stack, { plan: { steps: [{ id: 'nap', tool: 'builtin.wait', args: { seconds: 2 } }, { id: 'after', tool: 'builtin.echo', args: {} }] } });
+    const runId = await startRun(stack, {
+      plan: {
+        steps: [
+          { id: 'nap', tool: 'builtin.wait', args: { seconds: 2 } },
+          { id: 'after', tool: 'builtin.echo', args: {} },
+        ],
+      },
+    });
     await waitForEvents(stack, runId, (events) => typesOf(events).includes('tool.call.started'));
     const stopping = first.stop(); // SIGTERM
     await stopping;
@@ -40,7 +47,7 @@ describe('graceful worker shutdown', () => {
     }
   }, 90_000);
 
-  it('writes the Temporal SDK\'s log lines as pino JSON carrying runId and workflowId', async () => {
+  it("writes the Temporal SDK's log lines as pino JSON carrying runId and workflowId", async () => {
     const worker = startWorkerProcess(stack.taskQueue);
     try {
       // Each failed attempt makes the SDK's activity logger warn "Activity failed" (LOG_LEVEL is warn).

@@ -57,7 +57,9 @@ describe('migrations run by a non-superuser owner (managed Postgres)', () => {
     const functionOwner = await db.raw("SELECT pg_get_userbyid(proowner) AS owner FROM pg_proc WHERE proname = 'flightdeck_purge_runs'");
     expect(functionOwner.rows).toEqual([{ owner: 'flightdeck_maintenance' }]);
     // The membership it took to hand the function over is given back: no SET ROLE past the trigger.
-    const rights = await db.raw("SELECT pg_has_role('fd_owner', 'flightdeck_maintenance', 'SET') AS can_set, pg_has_role('fd_owner', 'flightdeck_maintenance', 'USAGE') AS can_use");
+    const rights = await db.raw(
+      "SELECT pg_has_role('fd_owner', 'flightdeck_maintenance', 'SET') AS can_set, pg_has_role('fd_owner', 'flightdeck_maintenance', 'USAGE') AS can_use",
+    );
     expect(rights.rows).toEqual([{ can_set: false, can_use: false }]);
     await expect(db.raw('SET ROLE flightdeck_maintenance')).rejects.toThrow(/permission denied/);
     const schemaCreate = await db.raw("SELECT has_schema_privilege('flightdeck_maintenance', 'public', 'CREATE') AS can_create");

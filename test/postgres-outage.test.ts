@@ -23,10 +23,19 @@ const runCount = 20;
 const stepIds = ['s1', 's2', 's3', 's4', 's5'];
 const downtimeMs = 10_000;
 const refusedSubscribes = (client: TestStreamClient) =>
-  client.frames.filter((frame) => frame.type === 'error' && frame.error.code === 'unavailable' && (frame.error.details as { runId?: string } | null)?.runId).length;
+  client.frames.filter((frame) => frame.type === 'error' && frame.error.code === 'unavailable' && (frame.error.details as { runId?: string } | null)?.runId)
+    .length;
 const plan = (index: number) => ({
   name: `pg-outage-${index}`,
-  plan: { steps: stepIds.map((id) => ({ id, tool: 'builtin.wait', args: { seconds: 1 }, timeout: '10s', retry: { maxAttempts: 100, initialInterval: '500ms', maximumInterval: '2s' } })) },
+  plan: {
+    steps: stepIds.map((id) => ({
+      id,
+      tool: 'builtin.wait',
+      args: { seconds: 1 },
+      timeout: '10s',
+      retry: { maxAttempts: 100, initialInterval: '500ms', maximumInterval: '2s' },
+    })),
+  },
 });
 
 describe('Postgres unavailable for 10 s mid-run', () => {
@@ -58,7 +67,11 @@ describe('Postgres unavailable for 10 s mid-run', () => {
   });
 
   it('answers 503 while down, then completes every run with nothing lost or doubled', async () => {
-    const { runIds, clients: followers } = await startFollowedRuns(stack, Array.from({ length: runCount }, (_, index) => plan(index)), 50);
+    const { runIds, clients: followers } = await startFollowedRuns(
+      stack,
+      Array.from({ length: runCount }, (_, index) => plan(index)),
+      50,
+    );
     clients.push(...followers);
     await waitForSucceededCalls(stack.db, runIds, 20);
     await postgres!.stop();

@@ -13,7 +13,8 @@ const perMinute = 2;
 describe('rate limits shared by API instances', () => {
   const stacks: TestStack[] = [];
   beforeAll(async () => {
-    for (let index = 0; index < 2; index += 1) stacks.push(await startTestStack({ worker: 'none', env: { FLIGHTDECK_RATE_LIMIT_PER_MINUTE: String(perMinute) } }));
+    for (let index = 0; index < 2; index += 1)
+      stacks.push(await startTestStack({ worker: 'none', env: { FLIGHTDECK_RATE_LIMIT_PER_MINUTE: String(perMinute) } }));
   });
   afterAll(async () => {
     await Promise.all(stacks.map((stack) => stack.close()));
@@ -24,8 +25,7 @@ describe('rate limits shared by API instances', () => {
     const created = await first.request('POST', '/v1/admin/keys', { name: 'shared-budget', role: 'operator' });
     expect(created.status).toBe(201);
     const key = created.body.key as string;
-    const get = async (stack: TestStack) =>
-      (await fetch(`${stack.apiUrl}/v1/runs`, { headers: { authorization: `Bearer ${key}` } })).status;
+    const get = async (stack: TestStack) => (await fetch(`${stack.apiUrl}/v1/runs`, { headers: { authorization: `Bearer ${key}` } })).status;
 
     // Alternating instances: per process, each would allow 2 (4 in all); shared, 2 in all (3 if a
     // refill landed meanwhile).

@@ -87,15 +87,18 @@ describe('rebuilding the runs projection from events', () => {
 
   it('restores every derived column of a failed run through the library function', async () => {
     const before = await runsRows();
-    await stack.db('runs').where({ id: runIds.failed }).update({
-      status: 'completed',
-      last_error: null,
-      output: JSON.stringify({ forged: true }),
-      tool_calls_failed: 0,
-      completed_at: null,
-      last_seq: 1,
-      tags: ['forged'],
-    });
+    await stack
+      .db('runs')
+      .where({ id: runIds.failed })
+      .update({
+        status: 'completed',
+        last_error: null,
+        output: JSON.stringify({ forged: true }),
+        tool_calls_failed: 0,
+        completed_at: null,
+        last_seq: 1,
+        tags: ['forged'],
+      });
     const rebuild = await rebuildRunProjection(stack.db, runIds.failed, { mode: 'write' });
     expect(rebuild.written).toBe(true);
     expect(rebuild.differences.sort()).toEqual(['completedAt', 'lastError', 'lastSeq', 'output', 'status', 'tags', 'toolCalls']);

@@ -30,9 +30,7 @@ describe('redaction at the event log', () => {
     expect((await stack.waitForRun(runId)).status).toBe('completed');
 
     const rows = await stack.db('run_events').where({ run_id: runId }).orderBy('seq').select('type', stack.db.raw('data::text as text'));
-    expect(rows.map((row) => row.type)).toEqual(
-      expect.arrayContaining(['run.created', 'tool.call.started', 'tool.call.succeeded', 'run.completed']),
-    );
+    expect(rows.map((row) => row.type)).toEqual(expect.arrayContaining(['run.created', 'tool.call.started', 'tool.call.succeeded', 'run.completed']));
     const stored = rows.map((row) => row.text as string).join('\n');
     for (const secret of secrets) expect(stored).not.toContain(secret);
     expect(stored).toContain('[REDACTED]');

@@ -24,7 +24,11 @@ describe('retention: whole finished runs leave through one audited path', () => 
 
     const result = await runScript('retention', ['--days', '0', '--tenant', stack.tenantId], { DATABASE_URL: process.env.DATABASE_URL! });
     expect(result.code).toBe(0);
-    expect(linesStartingWith(result, 'PURGED').map((line) => line.split(' ')[1]).sort()).toEqual([...finished].sort());
+    expect(
+      linesStartingWith(result, 'PURGED')
+        .map((line) => line.split(' ')[1])
+        .sort(),
+    ).toEqual([...finished].sort());
 
     for (const runId of finished) {
       expect((await stack.request('GET', `/v1/runs/${runId}`)).status).toBe(404);

@@ -15,12 +15,7 @@ export async function eventsOf(stack: TestStack, runId: string): Promise<RunEven
 }
 
 /** Polls the run's events until `done` holds (bounded); returns them. */
-export async function waitForEvents(
-  stack: TestStack,
-  runId: string,
-  done: (events: RunEvent[]) => boolean,
-  timeoutMs = 30_000,
-): Promise<RunEvent[]> {
+export async function waitForEvents(stack: TestStack, runId: string, done: (events: RunEvent[]) => boolean, timeoutMs = 30_000): Promise<RunEvent[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const events = await eventsOf(stack, runId);

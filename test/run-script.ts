@@ -25,5 +25,4 @@ export function runScript(script: string, args: string[], env: Record<string, st
 }
 
 /** The script's stdout lines that start with `prefix` (its per-run report lines). */
-export const linesStartingWith = (result: ScriptResult, prefix: string): string[] =>
-  result.stdout.split('\n').filter((line) => line.startsWith(prefix));
+export const linesStartingWith = (result: ScriptResult, prefix: string): string[] => result.stdout.split('\n').filter((line) => line.startsWith(prefix));

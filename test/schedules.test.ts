@@ -23,7 +23,11 @@ describe('schedules (Temporal Schedules on the real dev server)', () => {
     expect(schedule.temporalUrl).toContain('/schedules/');
 
     await stack.client.controlSchedule(schedule.id, 'trigger');
-    const ticked = await until('a tick', () => stack.client.getSchedule(schedule.id), (current: Schedule) => current.recentRuns.length >= 1);
+    const ticked = await until(
+      'a tick',
+      () => stack.client.getSchedule(schedule.id),
+      (current: Schedule) => current.recentRuns.length >= 1,
+    );
     const runId = ticked.recentRuns[0]!.runId;
     const run = await stack.waitForRun(runId);
     expect(run).toMatchObject({ status: 'completed', name: 'nightly-echo', tags: ['scheduled'], createdBy: { type: 'system', id: 'schedule:hourly-echo' } });
@@ -36,7 +40,11 @@ describe('schedules (Temporal Schedules on the real dev server)', () => {
     // two triggers within one second are one tick: trigger again in a later second.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await stack.client.controlSchedule(schedule.id, 'trigger');
-    const twice = await until('a second tick', () => stack.client.getSchedule(schedule.id), (current: Schedule) => current.recentRuns.length >= 2);
+    const twice = await until(
+      'a second tick',
+      () => stack.client.getSchedule(schedule.id),
+      (current: Schedule) => current.recentRuns.length >= 2,
+    );
     expect(new Set(twice.recentRuns.map((tick) => tick.runId)).size).toBe(2);
     await stack.waitForRun(twice.recentRuns[1]!.runId);
   });
@@ -45,7 +53,11 @@ describe('schedules (Temporal Schedules on the real dev server)', () => {
     const schedule = await stack.client.createSchedule({ id: 'new-year', spec: echoSpec, cron: '0 0 1 1 *', timezone: 'Europe/Paris' });
     created.push(schedule.id);
     expect(schedule.nextRunTimes[0]).toMatch(/-12-31T23:00:00/); // midnight in Paris, winter time
-    const listed = await until('the list', () => stack.client.listSchedules(), (all) => all.some((entry) => entry.id === 'new-year'));
+    const listed = await until(
+      'the list',
+      () => stack.client.listSchedules(),
+      (all) => all.some((entry) => entry.id === 'new-year'),
+    );
     expect(listed.map((entry) => entry.id)).toEqual(expect.arrayContaining(['new-year']));
 
     expect((await stack.client.controlSchedule('new-year', 'pause', 'holiday')).paused).toBe(true);
@@ -87,7 +99,11 @@ describe('schedules (Temporal Schedules on the real dev server)', () => {
 
     const viewer = await stack.client.createKey({ name: 'schedule-viewer', role: 'viewer' });
     const asViewer = (method: string, path: string) =>
-      fetch(`${stack.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${viewer.key}`, 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' });
+      fetch(`${stack.apiUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${viewer.key}`, 'content-type': 'application/json' },
+        body: method === 'GET' ? undefined : '{}',
+      });
     expect((await asViewer('GET', '/v1/schedules/dup')).status).toBe(200);
     expect((await asViewer('POST', '/v1/schedules/dup/trigger')).status).toBe(403);
 

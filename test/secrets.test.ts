@@ -83,13 +83,18 @@ describe('secrets never leave where they belong', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [worker.stdout, worker.stderr]) stream?.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
-    api = await startApiProcess({ ...env, FLIGHTDECK_ADMIN_KEY: adminKey, FLIGHTDECK_DEFAULT_TENANT: tenantId }, { logLevel: 'debug', onOutput: (text) => (apiOutput += text) });
+    api = await startApiProcess(
+      { ...env, FLIGHTDECK_ADMIN_KEY: adminKey, FLIGHTDECK_DEFAULT_TENANT: tenantId },
+      { logLevel: 'debug', onOutput: (text) => (apiOutput += text) },
+    );
   }, 60_000);
   afterAll(async () => {
     await dashboard?.stop();
     api?.child.kill('SIGTERM');
     worker?.kill('SIGTERM');
-    await Promise.all([api, { child: worker }].map(({ child }) => (child && child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null)));
+    await Promise.all(
+      [api, { child: worker }].map(({ child }) => (child && child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null)),
+    );
     await db.destroy();
     await model?.stop();
     await composio?.stop();
@@ -104,7 +109,9 @@ describe('secrets never leave where they belong', () => {
     const plan = await call('POST', '/v1/runs', {
       name: 'composio',
       userId: 'user-1',
-      plan: { steps: [{ id: 'issue', tool: 'composio.GITHUB_CREATE_AN_ISSUE', args: { title: 'Broken build' }, retry: { maxAttempts: 3, initialInterval: '100ms' } }] },
+      plan: {
+        steps: [{ id: 'issue', tool: 'composio.GITHUB_CREATE_AN_ISSUE', args: { title: 'Broken build' }, retry: { maxAttempts: 3, initialInterval: '100ms' } }],
+      },
     });
     expect([agent.status, plan.status]).toEqual([201, 201]);
     runIds.push(agent.body.run.id as string, plan.body.run.id as string);

@@ -25,7 +25,10 @@ let runtimeInstalled = false;
 function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(process.env.FLIGHTDECK_TEST_VERBOSE ? 'WARN' : 'ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+  Runtime.install({
+    logger: new DefaultLogger(process.env.FLIGHTDECK_TEST_VERBOSE ? 'WARN' : 'ERROR'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+  });
 }
 
 export interface TestStack {

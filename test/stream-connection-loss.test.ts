@@ -106,7 +106,11 @@ describe('ws followers across lost database connections', () => {
     })();
     // Kill the API's connections at three points of progress: its pool's (reads in flight fail),
     // then all of them (as a database restart does), then its pool's again.
-    for (const [atIndex, which] of [[5, 'pool'], [15, 'all'], [25, 'pool']] as const) {
+    for (const [atIndex, which] of [
+      [5, 'pool'],
+      [15, 'all'],
+      [25, 'pool'],
+    ] as const) {
       await waitUntil(async () => appended >= atIndex, `${atIndex} appends per run`);
       await terminate(await apiBackends(which));
     }

@@ -56,7 +56,7 @@ describe('ws fan-out to many subscribers of one run', () => {
     }
   });
 
-  it('sends this process\'s appends from memory and another writer\'s from the table, interleaved, each seq once and in order', async () => {
+  it("sends this process's appends from memory and another writer's from the table, interleaved, each seq once and in order", async () => {
     // The API's pool is stack.db: appends through it are this process's, handed to the hub as they commit.
     const runId = await createLogOnlyRun(otherWriter, stack.tenantId);
     const target = { tenantId: stack.tenantId, runId };

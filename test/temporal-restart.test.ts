@@ -20,7 +20,15 @@ const plan = (index: number) => ({
   name: `temporal-restart-${index}`,
   // builtin.wait heartbeats; heartbeats lost while Temporal is down time attempts out, so the steps
   // get retries enough to outlast the restart (the tool's default is 3 attempts).
-  plan: { steps: stepIds.map((id) => ({ id, tool: 'builtin.wait', args: { seconds: 1 }, timeout: '10s', retry: { maxAttempts: 100, initialInterval: '500ms', maximumInterval: '2s' } })) },
+  plan: {
+    steps: stepIds.map((id) => ({
+      id,
+      tool: 'builtin.wait',
+      args: { seconds: 1 },
+      timeout: '10s',
+      retry: { maxAttempts: 100, initialInterval: '500ms', maximumInterval: '2s' },
+    })),
+  },
 });
 
 describe('the Temporal dev server restarted mid-run', () => {
@@ -32,7 +40,13 @@ describe('the Temporal dev server restarted mid-run', () => {
   beforeAll(async () => {
     const repoRoot = path.resolve(__dirname, '..');
     const cli = await findTemporalCli({ repoRoot, log: () => undefined, allowBuild: false, allowDownload: false });
-    const settings = { cli, port: await freePort(), uiPort: await freePort(), dbFile: path.join(await mkdtemp(path.join(os.tmpdir(), 'fd-temporal-restart-')), 'temporal.db'), log: () => undefined };
+    const settings = {
+      cli,
+      port: await freePort(),
+      uiPort: await freePort(),
+      dbFile: path.join(await mkdtemp(path.join(os.tmpdir(), 'fd-temporal-restart-')), 'temporal.db'),
+      log: () => undefined,
+    };
     start = () => startTemporalDevServer(settings);
     temporal = await start();
     stack = await startTestStack({ env: { TEMPORAL_ADDRESS: temporal.address } });
@@ -44,7 +58,11 @@ describe('the Temporal dev server restarted mid-run', () => {
   });
 
   it('continues every run to completion', async () => {
-    const { runIds, clients: followers } = await startFollowedRuns(stack, Array.from({ length: runCount }, (_, index) => plan(index)), 50);
+    const { runIds, clients: followers } = await startFollowedRuns(
+      stack,
+      Array.from({ length: runCount }, (_, index) => plan(index)),
+      50,
+    );
     clients.push(...followers);
     await waitForSucceededCalls(stack.db, runIds, 20);
     await temporal!.stop();

@@ -5,7 +5,7 @@ import { startTestStack, type TestStack } from './stack';
 /** Walks parent links up from `span`; the chain ends at a root (or a parent the collector never got). */
 function ancestry(spans: CollectedSpan[], span: CollectedSpan): CollectedSpan[] {
   const chain = [span];
-  for (let current = span; current.parentSpanId; ) {
+  for (let current = span; current.parentSpanId;) {
     const parent = spans.find((candidate) => candidate.spanId === current.parentSpanId);
     if (!parent) break;
     chain.push(parent);
@@ -61,11 +61,19 @@ describe('OpenTelemetry over OTLP/HTTP', () => {
     expect(collector.rejected).toEqual([]);
   });
 
-  it('puts a schedule tick\'s run in the tick\'s trace: the worker starts it with the same client interceptors as the API', async () => {
-    const schedule = await stack.client.createSchedule({ id: 'traced', spec: { plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: {} }] } }, every: '1h' });
+  it("puts a schedule tick's run in the tick's trace: the worker starts it with the same client interceptors as the API", async () => {
+    const schedule = await stack.client.createSchedule({
+      id: 'traced',
+      spec: { plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: {} }] } },
+      every: '1h',
+    });
     try {
       await stack.client.controlSchedule(schedule.id, 'trigger');
-      const ticked = await until('a tick', () => stack.client.getSchedule(schedule.id), (current) => current.recentRuns.length >= 1);
+      const ticked = await until(
+        'a tick',
+        () => stack.client.getSchedule(schedule.id),
+        (current) => current.recentRuns.length >= 1,
+      );
       const runId = ticked.recentRuns[0]!.runId;
       await stack.waitForRun(runId);
       const chain = await chainOfRun(collector, runId, 'RunWorkflow:scheduledRun');
@@ -84,7 +92,7 @@ describe('OpenTelemetry over OTLP/HTTP', () => {
     }
   });
 
-  it('continues a caller\'s trace from its traceparent header', async () => {
+  it("continues a caller's trace from its traceparent header", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const response = await fetch(`${stack.apiUrl}/v1/tools`, {
       headers: { authorization: `Bearer ${stack.adminKey}`, traceparent: `00-${traceId}-00f067aa0ba902b7-01` },

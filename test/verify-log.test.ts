@@ -77,7 +77,7 @@ describe('hash-chain verification', () => {
     expect(script.stdout.trim()).toBe('verified 4 runs (24 events): 4 intact, 0 broken');
   });
 
-  it('answers 404 for an unknown run and for another tenant\'s run, 400 for a bad id', async () => {
+  it("answers 404 for an unknown run and for another tenant's run, 400 for a bad id", async () => {
     for (const id of ['run_unknown', 'run_elsewhere']) {
       const response = await stack.request('GET', `/v1/runs/${id}/verify`);
       expect(response.status).toBe(404);
@@ -90,7 +90,9 @@ describe('hash-chain verification', () => {
 
   it('names exactly the seq whose data was edited behind the trigger', async () => {
     await behindTheTrigger(scratch.db, (trx) =>
-      trx('run_events').where({ run_id: 'run_tampered', seq: 5 }).update({ data: JSON.stringify({ stepId: 'a', attempt: 1, output: { n: 2 } }) }),
+      trx('run_events')
+        .where({ run_id: 'run_tampered', seq: 5 })
+        .update({ data: JSON.stringify({ stepId: 'a', attempt: 1, output: { n: 2 } }) }),
     );
     // The trigger is back on: the log is append-only again.
     await expect(scratch.db('run_events').where({ run_id: 'run_tampered', seq: 5 }).update({ type: 'run.failed' })).rejects.toThrow(/append-only/);
@@ -105,7 +107,9 @@ describe('hash-chain verification', () => {
 
     const script = await verifyLog();
     expect(script.code).toBe(1);
-    expect(linesStartingWith(script, 'BROKEN')).toEqual([expect.stringMatching(new RegExp(`^BROKEN run_tampered tenant=${tenantId} seq=5 reason=hash_mismatch expected=[0-9a-f]{64} actual=[0-9a-f]{64}$`))]);
+    expect(linesStartingWith(script, 'BROKEN')).toEqual([
+      expect.stringMatching(new RegExp(`^BROKEN run_tampered tenant=${tenantId} seq=5 reason=hash_mismatch expected=[0-9a-f]{64} actual=[0-9a-f]{64}$`)),
+    ]);
     expect(script.stdout).toContain('verified 4 runs (24 events): 3 intact, 1 broken');
 
     const others = await verifyLog('--run', 'run_intact', '--run', 'run_truncated');
@@ -127,7 +131,9 @@ describe('hash-chain verification', () => {
 
     const script = await verifyLog('--run', 'run_truncated');
     expect(script.code).toBe(1);
-    expect(linesStartingWith(script, 'BROKEN')).toEqual([expect.stringMatching(new RegExp(`^BROKEN run_truncated tenant=${tenantId} reason=head_mismatch runs\\.last_seq=6 .* log\\.last_seq=5 `))]);
+    expect(linesStartingWith(script, 'BROKEN')).toEqual([
+      expect.stringMatching(new RegExp(`^BROKEN run_truncated tenant=${tenantId} reason=head_mismatch runs\\.last_seq=6 .* log\\.last_seq=5 `)),
+    ]);
   });
 
   it('exits 2 with the usage on an unknown flag', async () => {

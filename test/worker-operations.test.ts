@@ -67,7 +67,10 @@ describe('the worker process in operation', () => {
   afterAll(async () => {
     apiChild?.kill('SIGKILL');
     for (const worker of workers) await worker.stop();
-    await temporal?.schedule.getHandle(scheduleId).delete().catch(() => undefined);
+    await temporal?.schedule
+      .getHandle(scheduleId)
+      .delete()
+      .catch(() => undefined);
     await connection?.close();
     await stack?.close();
   });
@@ -85,11 +88,15 @@ describe('the worker process in operation', () => {
     expect([next.getUTCHours(), next.getUTCMinutes()]).toEqual([3, 17]);
     expect(description.state.paused).toBe(false);
     // Visible where operators look (Temporal's schedule list, as Web UI shows it), eventually consistent.
-    await until('the schedule in the list', async () => {
-      const ids: string[] = [];
-      for await (const summary of temporal.schedule.list()) ids.push(summary.scheduleId);
-      return ids;
-    }, (ids) => ids.includes(scheduleId));
+    await until(
+      'the schedule in the list',
+      async () => {
+        const ids: string[] = [];
+        for await (const summary of temporal.schedule.list()) ids.push(summary.scheduleId);
+        return ids;
+      },
+      (ids) => ids.includes(scheduleId),
+    );
     expect((await stack.client.listSchedules()).map((schedule) => schedule.id)).toEqual([]);
     await second.stop();
   });
@@ -99,11 +106,18 @@ describe('the worker process in operation', () => {
     for (const runId of [old, recent]) await waitForEnd(stack, runId);
     const live = await startRun(stack, napping);
     // Age the run as 40 days would: `runs` is the projection, not the append-only log.
-    await stack.db('runs').where({ id: old }).update({ completed_at: stack.db.raw("now() - interval '40 days'") });
+    await stack
+      .db('runs')
+      .where({ id: old })
+      .update({ completed_at: stack.db.raw("now() - interval '40 days'") });
 
     const handle = temporal.schedule.getHandle(scheduleId);
     await handle.trigger();
-    const described = await until('the tick', () => handle.describe(), (current) => current.info.recentActions.length >= 1);
+    const described = await until(
+      'the tick',
+      () => handle.describe(),
+      (current) => current.info.recentActions.length >= 1,
+    );
     const tick = described.info.recentActions[0]!.action.workflow;
     const result = (await temporal.workflow.getHandle(tick.workflowId, tick.firstExecutionRunId).result()) as RetentionPurgeResult;
     expect(result.purged).toBeGreaterThanOrEqual(1);
@@ -127,7 +141,11 @@ describe('the worker process in operation', () => {
     const schedule = await stack.client.createSchedule({ id: 'settings', spec: echo, every: '1h' });
     try {
       await stack.client.controlSchedule(schedule.id, 'trigger');
-      const ticked = await until('a tick', () => stack.client.getSchedule(schedule.id), (current) => current.recentRuns.length >= 1);
+      const ticked = await until(
+        'a tick',
+        () => stack.client.getSchedule(schedule.id),
+        (current) => current.recentRuns.length >= 1,
+      );
       const scheduled = ticked.recentRuns[0]!.runId;
       await stack.waitForRun(scheduled, { timeoutMs: 60_000 });
       const posted = await startRun(stack, echo);
@@ -150,7 +168,12 @@ describe('the worker process in operation', () => {
     const own = await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text();
     expect(metricLines(own, 'flightdeck_tool_call_attempts_total{tool="builtin.echo",outcome="succeeded"}').length).toBe(1);
 
-    const api = await startApiProcess({ ...process.env, FLIGHTDECK_ADMIN_KEY: testAdminKey, FLIGHTDECK_DEFAULT_TENANT: stack.tenantId, TEMPORAL_TASK_QUEUE: stack.taskQueue });
+    const api = await startApiProcess({
+      ...process.env,
+      FLIGHTDECK_ADMIN_KEY: testAdminKey,
+      FLIGHTDECK_DEFAULT_TENANT: stack.tenantId,
+      TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    });
     apiChild = api.child;
     const response = await fetch(`${api.url}/v1/runs`, {
       method: 'POST',

@@ -76,7 +76,8 @@ export class TestStreamClient {
     const deadline = Date.now() + timeoutMs;
     while (!done(this.frames)) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out; frames so far: ${JSON.stringify(this.frames.map((f) => f.type === 'event' ? `${f.seq}:${f.event.type}` : f.type))}`);
+      if (left <= 0)
+        throw new Error(`timed out; frames so far: ${JSON.stringify(this.frames.map((f) => (f.type === 'event' ? `${f.seq}:${f.event.type}` : f.type)))}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {

@@ -46,7 +46,10 @@ export async function buildWorkflowBundle(options: { tracing?: boolean } = {}): 
 export async function writeWorkflowBundles(bundlePath: string): Promise<Array<{ file: string; tracing: boolean; bytes: number }>> {
   await mkdir(path.dirname(bundlePath), { recursive: true });
   const written = [];
-  for (const [file, tracing] of [[bundlePath, false], [tracingBundlePath(bundlePath), true]] as const) {
+  for (const [file, tracing] of [
+    [bundlePath, false],
+    [tracingBundlePath(bundlePath), true],
+  ] as const) {
     const { code } = await buildWorkflowBundle({ tracing });
     await writeFile(file, code);
     written.push({ file, tracing, bytes: Buffer.byteLength(code) });

@@ -19,7 +19,13 @@ async function main(): Promise<void> {
   try {
     const { worker, metrics } = await bootWorker(env, { connection, db, tools: await createToolRegistry({ env, log, db }), tracing, log });
     log.info(
-      { taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, metricsPort: env.WORKER_METRICS_PORT, sdkMetricsPort: env.TEMPORAL_SDK_METRICS_PORT, tracing: tracing !== null },
+      {
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
+        address: env.TEMPORAL_ADDRESS,
+        metricsPort: env.WORKER_METRICS_PORT,
+        sdkMetricsPort: env.TEMPORAL_SDK_METRICS_PORT,
+        tracing: tracing !== null,
+      },
       'worker started',
     );
     // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks drain (the SDK installs those handlers).

@@ -22,8 +22,24 @@ describe('PinoSdkLogger', () => {
     warn('Activity failed', { workflowId: 'run_1', workflowRunId: 'temporal-run', attempt: 2, error: new Error('boom'), [timestamp]: 1n });
     log('ERROR', 'Workflow failed', { workflowId: 'run_2', runId: 'temporal-run-2', sdkComponent: 'workflow' });
     expect(records).toEqual([
-      expect.objectContaining({ level: 40, msg: 'Activity failed', process: 'worker', runId: 'run_1', workflowId: 'run_1', temporalRunId: 'temporal-run', attempt: 2, err: expect.objectContaining({ message: 'boom', type: 'Error' }) }),
-      expect.objectContaining({ level: 50, msg: 'Workflow failed', runId: 'run_2', workflowId: 'run_2', temporalRunId: 'temporal-run-2', sdkComponent: 'workflow' }),
+      expect.objectContaining({
+        level: 40,
+        msg: 'Activity failed',
+        process: 'worker',
+        runId: 'run_1',
+        workflowId: 'run_1',
+        temporalRunId: 'temporal-run',
+        attempt: 2,
+        err: expect.objectContaining({ message: 'boom', type: 'Error' }),
+      }),
+      expect.objectContaining({
+        level: 50,
+        msg: 'Workflow failed',
+        runId: 'run_2',
+        workflowId: 'run_2',
+        temporalRunId: 'temporal-run-2',
+        sdkComponent: 'workflow',
+      }),
     ]);
     expect(records[0]).not.toHaveProperty('error');
     expect(records[0]).not.toHaveProperty('workflowRunId');

@@ -1,13 +1,7 @@
 import { ActivityFailure, condition, continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Actor } from '../lib/events';
-import {
-  modelToolName,
-  type AgentCarryOver,
-  type AgentRunInput,
-  type ChatMessage,
-  type ModelToolCall,
-} from '../lib/workflow-contract';
+import { modelToolName, type AgentCarryOver, type AgentRunInput, type ChatMessage, type ModelToolCall } from '../lib/workflow-contract';
 import { isCancelledActivity } from './plan-run';
 import { failureOf, RunStopped, type RunContext } from './run-context';
 
@@ -17,7 +11,13 @@ const defaultHistoryEventsLimit = 10_000;
 
 const { callModel } = proxyActivities<Activities>({
   startToCloseTimeout: '3m',
-  retry: { maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['ClientError', 'ModelNotConfigured'] },
+  retry: {
+    maximumAttempts: 5,
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    nonRetryableErrorTypes: ['ClientError', 'ModelNotConfigured'],
+  },
 });
 
 /** Messages signalled into the run, waiting for the loop to take them. */

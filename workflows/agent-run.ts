@@ -48,11 +48,12 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
   }
   context.setStatus('running');
   const deadline = input.spec.limits?.deadline;
-  if (deadline) startDeadline(msToNumber(deadline), input, () => {
-    if (stop) return;
-    stop = { kind: 'deadline' };
-    work.cancel();
-  });
+  if (deadline)
+    startDeadline(msToNumber(deadline), input, () => {
+      if (stop) return;
+      stop = { kind: 'deadline' };
+      work.cancel();
+    });
 
   try {
     const output = await work.run<unknown>(() => (input.spec.plan ? runPlan(context) : runAgent(context, inbox)));
@@ -67,9 +68,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
       return fail(context, { message: `deadline (${deadline}) exceeded`, errorClass: 'DeadlineExceeded', retryable: false });
     }
     if (stopped) await stopped.recorded;
-    await context.recordFinal([
-      { type: 'run.cancelled', key: 'run.cancelled', data: { reason: stopped?.reason ?? null }, actor: stopped?.actor ?? null },
-    ]);
+    await context.recordFinal([{ type: 'run.cancelled', key: 'run.cancelled', data: { reason: stopped?.reason ?? null }, actor: stopped?.actor ?? null }]);
     context.setStatus('cancelled');
     if (stopped) return { status: 'cancelled', output: null };
     throw error; // cancelled through Temporal itself: let it show as Canceled there too

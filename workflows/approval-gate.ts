@@ -106,7 +106,13 @@ export class ApprovalGate {
         key: `approval/${stepId}/decided`,
         data: rejection
           ? { approvalId, decision: 'reject', by: [rejection.actor], comment: rejection.comment ?? null }
-          : { approvalId, decision: 'approve', by: approvals.map((submission) => submission.actor), comment: approvals.at(-1)?.comment ?? null, ...(edit ? { editedArgs: edit, originalArgs: args } : {}) },
+          : {
+              approvalId,
+              decision: 'approve',
+              by: approvals.map((submission) => submission.actor),
+              comment: approvals.at(-1)?.comment ?? null,
+              ...(edit ? { editedArgs: edit, originalArgs: args } : {}),
+            },
       },
     ]);
     this.context.setStatus('running');

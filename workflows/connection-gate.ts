@@ -50,11 +50,21 @@ export class ConnectionGate {
     }
   }
 
-  async await(call: { stepId: string; tool: string; round: number }, missing: ConnectionRequiredDetails, message: string, timeout: string | undefined): Promise<void> {
+  async await(
+    call: { stepId: string; tool: string; round: number },
+    missing: ConnectionRequiredDetails,
+    message: string,
+    timeout: string | undefined,
+  ): Promise<void> {
     const toolkit = missing.toolkit.toLowerCase();
     const waitTimeout = timeout ?? defaultConnectionTimeout;
     const stop = (why: string) =>
-      new RunStopped({ message: `${call.tool} needs an active Composio connection for toolkit ${toolkit} of user ${missing.userId}: ${why}`, errorClass: 'ConnectionRequired', retryable: false, step: call.stepId });
+      new RunStopped({
+        message: `${call.tool} needs an active Composio connection for toolkit ${toolkit} of user ${missing.userId}: ${why}`,
+        errorClass: 'ConnectionRequired',
+        retryable: false,
+        step: call.stepId,
+      });
     if (call.round > maxWaitsPerCall) throw stop(`still missing after ${maxWaitsPerCall} connections were reported`);
     this.waits += 1;
     const key = `connection/${this.waits}`;

@@ -151,7 +151,7 @@ export class RunContext {
     try {
       // A call waiting for a shared limit's slot or for a connected account is called again as a new
       // activity (same idempotency key), so waiting never spends the retry policy's attempts.
-      for (let connectionRound = 1, limitWaits = 0; ; ) {
+      for (let connectionRound = 1, limitWaits = 0; ;) {
         try {
           return await executeTool(limitWaits > 0 ? { ...input, limitWaits } : input);
         } catch (error) {

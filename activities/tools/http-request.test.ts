@@ -10,7 +10,13 @@ import { denyPrivateNetworks, parseNetworkAllowList } from '../../lib/network-gu
 import { createHttpRequestTool } from './http-request';
 import type { ToolContext } from './tool';
 
-const context = (): ToolContext => ({ signal: new AbortController().signal, heartbeat: () => undefined, attempt: 1, idempotencyKey: 'run:step', limitWaits: 0 });
+const context = (): ToolContext => ({
+  signal: new AbortController().signal,
+  heartbeat: () => undefined,
+  attempt: 1,
+  idempotencyKey: 'run:step',
+  limitWaits: 0,
+});
 
 async function listen(host: string, handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string; hits: () => number }> {
   let hits = 0;

@@ -38,7 +38,12 @@ function parseBody(response: RawResponse): unknown {
 }
 
 /** One request, no redirect following; connects only to addresses the policy allows. */
-function send(url: URL, request: { method: string; headers: Record<string, string>; body?: string }, policy: NetworkPolicy, signal: AbortSignal): Promise<RawResponse> {
+function send(
+  url: URL,
+  request: { method: string; headers: Record<string, string>; body?: string },
+  policy: NetworkPolicy,
+  signal: AbortSignal,
+): Promise<RawResponse> {
   // Node resolves nothing for an IP literal (the lookup is skipped): judge it here.
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const literalRefusal = isIP(host) ? refusalFor(policy, host, host) : null;
@@ -88,7 +93,9 @@ async function requestFollowingRedirects(args: HttpRequestArgs, policy: NetworkP
     }
     // Credentials are for the origin they were given to.
     if (next.origin !== url.origin) {
-      headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !['authorization', 'cookie', 'proxy-authorization'].includes(name.toLowerCase())));
+      headers = Object.fromEntries(
+        Object.entries(headers).filter(([name]) => !['authorization', 'cookie', 'proxy-authorization'].includes(name.toLowerCase())),
+      );
     }
     url = next;
   }

@@ -41,8 +41,7 @@ export interface ToolDefinition<Args = unknown> {
 }
 
 /** Declares a tool with its arg type inferred from the schema. */
-export const defineTool = <S extends z.ZodType>(tool: ToolDefinition<z.infer<S>> & { inputSchema: S }): ToolDefinition =>
-  tool as unknown as ToolDefinition;
+export const defineTool = <S extends z.ZodType>(tool: ToolDefinition<z.infer<S>> & { inputSchema: S }): ToolDefinition => tool as unknown as ToolDefinition;
 
 export const shortToolPolicy: ToolCallPolicy = {
   startToCloseTimeout: '30s',

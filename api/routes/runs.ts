@@ -21,7 +21,14 @@ export function runsRouter(deps: RunServiceDeps & PresenterContext): Router {
     const query = parseOrThrow(listRunsQuery, request.query, 'query');
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (cursor === null) throw new AppError('validation_failed', 'invalid cursor', [{ path: 'cursor', message: 'not a cursor this API issued' }]);
-    const filter = { status: query.status, tags: query.tag, tool: query.tool, createdAfter: query.createdAfter, createdBefore: query.createdBefore, text: query.q };
+    const filter = {
+      status: query.status,
+      tags: query.tag,
+      tool: query.tool,
+      createdAfter: query.createdAfter,
+      createdBefore: query.createdBefore,
+      text: query.q,
+    };
     const page = await listRuns(deps.db, principalWithRole(request, 'viewer').tenantId, { limit: query.limit, cursor, filter });
     response.json({ runs: page.runs.map((run) => presentRun(deps, run, { withSpec: false })), nextCursor: page.nextCursor });
   });

@@ -205,7 +205,15 @@ export class FlightdeckClient {
   }
 
   /** A recurring run: exactly one of `cron` / `every`; the spec is checked as `startRun` checks it. */
-  async createSchedule(input: { id?: string; spec: RunSpecInput; cron?: string; every?: string; timezone?: string; paused?: boolean; note?: string }): Promise<Schedule> {
+  async createSchedule(input: {
+    id?: string;
+    spec: RunSpecInput;
+    cron?: string;
+    every?: string;
+    timezone?: string;
+    paused?: boolean;
+    note?: string;
+  }): Promise<Schedule> {
     return (await this.request('POST', '/v1/schedules', scheduleBodySchema, { body: input })).body.schedule;
   }
 

@@ -2,6 +2,26 @@
 export { FlightdeckClient, type FlightdeckClientOptions, type ListRunsFilter, type RunSpecInput } from './client';
 export { FlightdeckApiError, FlightdeckUnreachableError } from './errors';
 export type { StreamStatus, WebSocketLike, ReconnectOptions } from './reconnecting-stream';
-export type { AdminAuditEntry, AdminAuditPage, ApiKey, Approval, Connection, CreatedApiKey, EventPage, Health, Principal, Readiness, ResumedRun, Run, RunCounts, RunDetail, RunList, RunVerification, Schedule, StartedConnection, Tool } from './schemas';
+export type {
+  AdminAuditEntry,
+  AdminAuditPage,
+  ApiKey,
+  Approval,
+  Connection,
+  CreatedApiKey,
+  EventPage,
+  Health,
+  Principal,
+  Readiness,
+  ResumedRun,
+  Run,
+  RunCounts,
+  RunDetail,
+  RunList,
+  RunVerification,
+  Schedule,
+  StartedConnection,
+  Tool,
+} from './schemas';
 export type { EndStatus, RunsFilter, WatchRunOptions, WatchRunResult, WatchRunsOptions } from './watch';
 export type { RunEvent, RunStatus } from '../events';

@@ -157,12 +157,14 @@ function runSession(options: ReconnectingStreamOptions, hooks: { onLive(): void 
     });
     socket.addEventListener('message', (event) => {
       answeredSincePing = true;
-      inbox = inbox.then(async () => {
-        if (ending) return;
-        const frame = parseFrame(event.data);
-        if (!frame) return control.reconnect('unreadable frame');
-        await options.onFrame(frame, control);
-      }).catch((error: unknown) => control.fail(error));
+      inbox = inbox
+        .then(async () => {
+          if (ending) return;
+          const frame = parseFrame(event.data);
+          if (!frame) return control.reconnect('unreadable frame');
+          await options.onFrame(frame, control);
+        })
+        .catch((error: unknown) => control.fail(error));
     });
     socket.addEventListener('close', (event) => {
       if (fatalCloseCodes.has(event.code)) {

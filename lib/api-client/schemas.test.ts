@@ -5,7 +5,18 @@ import { presentRun, type RunView } from '../../api/presenters';
 import { createToolRegistry } from '../../activities/tools/default-registry';
 import type { ToolDescription } from '../../activities/tools/registry';
 import type { RunProjection } from '../run-projection';
-import { apiKeySchema, runDetailSchema, runSchema, toolSchema, type AdminAuditEntry, type ApiKey, type Run, type RunDetail, type Schedule, type Tool } from './schemas';
+import {
+  apiKeySchema,
+  runDetailSchema,
+  runSchema,
+  toolSchema,
+  type AdminAuditEntry,
+  type ApiKey,
+  type Run,
+  type RunDetail,
+  type Schedule,
+  type Tool,
+} from './schemas';
 
 /** `true` only when A and B have the same keys: a presenter field the client lacks (or vice versa) fails tsc. */
 type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;

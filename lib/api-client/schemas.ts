@@ -226,7 +226,12 @@ export const runVerificationSchema = z.object({
     events: z.number().int(),
     lastHash: z.string().nullable().optional(),
     firstBroken: z
-      .object({ seq: z.number().int(), reason: z.string(), expected: z.union([z.string(), z.number()]).nullable(), actual: z.union([z.string(), z.number()]).nullable() })
+      .object({
+        seq: z.number().int(),
+        reason: z.string(),
+        expected: z.union([z.string(), z.number()]).nullable(),
+        actual: z.union([z.string(), z.number()]).nullable(),
+      })
       .optional(),
   }),
   head: z.object({ ok: z.boolean() }),

@@ -2,14 +2,7 @@ import WebSocket from 'ws';
 import { terminalStatuses, type EventType, type RunEvent, type RunStatus } from '../events';
 import type { ClientFrame } from '../stream';
 import { FlightdeckApiError } from './errors';
-import {
-  isTransient,
-  runReconnectingStream,
-  type ReconnectOptions,
-  type StreamControl,
-  type StreamStatus,
-  type WebSocketLike,
-} from './reconnecting-stream';
+import { isTransient, runReconnectingStream, type ReconnectOptions, type StreamControl, type StreamStatus, type WebSocketLike } from './reconnecting-stream';
 import { approvalSchema, type Approval, type Run, type StreamFrame } from './schemas';
 
 /** Where the stream is and how to open a socket to it. */
@@ -41,9 +34,7 @@ export interface WatchRunOptions extends ReconnectOptions {
   signal?: AbortSignal;
 }
 
-export type WatchRunResult =
-  | { outcome: 'ended'; status: EndStatus; lastSeq: number }
-  | { outcome: 'aborted'; lastSeq: number };
+export type WatchRunResult = { outcome: 'ended'; status: EndStatus; lastSeq: number } | { outcome: 'aborted'; lastSeq: number };
 
 /** Where an incoming seq stands against the last one delivered. */
 export function classifySeq(seq: number, lastDelivered: number): 'next' | 'duplicate' | 'gap' {

@@ -20,7 +20,8 @@ const pathOf = (detail: Record<string, unknown>): string => {
 
 /** A failed API call as form state: 400/422 details (`[{path, message}]`) become field errors. */
 export function failure(error: unknown): ActionResult {
-  if (error instanceof FlightdeckUnreachableError) return { ok: false, message: `The API at ${error.url} does not answer. Try again in a moment.`, fieldErrors: {} };
+  if (error instanceof FlightdeckUnreachableError)
+    return { ok: false, message: `The API at ${error.url} does not answer. Try again in a moment.`, fieldErrors: {} };
   if (!(error instanceof FlightdeckApiError)) throw error;
   const fieldErrors: Record<string, string[]> = {};
   if (Array.isArray(error.details)) {

@@ -19,10 +19,7 @@ export const ConnectionsPageQuery = z.object({
 /** A 409 from the connections routes: the API runs without COMPOSIO_API_KEY, so it has no Composio. */
 export const isComposioOff = (error: unknown): boolean => error instanceof FlightdeckApiError && error.status === 409;
 
-export type ConnectionsView =
-  | { kind: 'ok'; connections: Connection[] }
-  | { kind: 'composio_off' }
-  | { kind: 'error'; code: string; message: string };
+export type ConnectionsView = { kind: 'ok'; connections: Connection[] } | { kind: 'composio_off' } | { kind: 'error'; code: string; message: string };
 
 /** A user's connected accounts for the connections page, newest change first; API failures become what to show. */
 export async function loadConnections(client: FlightdeckClient, userId: string): Promise<ConnectionsView> {

@@ -63,7 +63,13 @@ export const runTemplates: RunTemplate[] = [
     tags: ['demo', 'agent'],
     input: {},
     definition: {
-      agent: { model: 'gpt-4o-mini', instructions: 'You are a helpful assistant. Use builtin__echo when asked to echo.', tools: ['builtin.echo'], conversational: true, idleTimeout: '10m' },
+      agent: {
+        model: 'gpt-4o-mini',
+        instructions: 'You are a helpful assistant. Use builtin__echo when asked to echo.',
+        tools: ['builtin.echo'],
+        conversational: true,
+        idleTimeout: '10m',
+      },
     },
   },
 ];

@@ -61,10 +61,14 @@ export function sseResponse(request: Request, follow: (writer: SseWriter, signal
     },
   });
   return new Response(stream, {
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' },
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    },
   });
 }
 
 /** 401 when there is no session: EventSource then stops instead of retrying forever. */
-export const unauthenticated = () =>
-  Response.json({ error: { code: 'unauthenticated', message: 'sign in first' } }, { status: 401 });
+export const unauthenticated = () => Response.json({ error: { code: 'unauthenticated', message: 'sign in first' } }, { status: 401 });

@@ -117,7 +117,20 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
         const key = `${str(data.activityId) ?? ''}#${attemptNo}`;
         let attempt = group.attempts.get(key);
         if (!attempt) {
-          attempt = { key, attempt: attemptNo, tool: str(data.tool) ?? '?', startedAt: null, endedAt: null, outcome: 'running', durationMs: null, errorClass: null, errorMessage: null, retryable: null, nextRetryDelayMs: null, seqs: [] };
+          attempt = {
+            key,
+            attempt: attemptNo,
+            tool: str(data.tool) ?? '?',
+            startedAt: null,
+            endedAt: null,
+            outcome: 'running',
+            durationMs: null,
+            errorClass: null,
+            errorMessage: null,
+            retryable: null,
+            nextRetryDelayMs: null,
+            seqs: [],
+          };
           group.attempts.set(key, attempt);
           group.items.push({ kind: 'attempt', group: group.id, attempt });
         }
@@ -148,7 +161,15 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
         group.items.push({
           kind: 'approval',
           group: group.id,
-          entry: { seq: event.seq, at: event.at, kind, decision: str(data.decision), comment: str(data.comment), who: by, edited: data.editedArgs !== undefined || (kind === 'submitted' && data.args !== null && data.args !== undefined) },
+          entry: {
+            seq: event.seq,
+            at: event.at,
+            kind,
+            decision: str(data.decision),
+            comment: str(data.comment),
+            who: by,
+            edited: data.editedArgs !== undefined || (kind === 'submitted' && data.args !== null && data.args !== undefined),
+          },
         });
         break;
       }
@@ -224,7 +245,8 @@ export interface ChatMessage {
 
 export function chatMessages(events: readonly RunEvent[]): ChatMessage[] {
   return events.flatMap((event): ChatMessage[] => {
-    if (event.type === 'message.received') return [{ seq: event.seq, at: event.at, from: 'user', text: str(event.data.text) ?? '', who: event.actor ? actorName(event.actor) : null }];
+    if (event.type === 'message.received')
+      return [{ seq: event.seq, at: event.at, from: 'user', text: str(event.data.text) ?? '', who: event.actor ? actorName(event.actor) : null }];
     if (event.type === 'model.called' && typeof event.data.content === 'string' && event.data.content !== '') {
       return [{ seq: event.seq, at: event.at, from: 'assistant', text: event.data.content, who: null }];
     }

@@ -120,7 +120,11 @@ export class ComposioLimiter {
       for (const key of keys.filter((candidate) => candidate.concurrency !== undefined)) {
         const id = `${key.key}#${randomUUID()}`;
         leaseIds.push(id);
-        await trx.raw(`INSERT INTO composio_limit_leases (id, key, expires_at) VALUES (?, ?, now() + ? * interval '1 millisecond')`, [id, key.key, this.leaseTtlMs]);
+        await trx.raw(`INSERT INTO composio_limit_leases (id, key, expires_at) VALUES (?, ?, now() + ? * interval '1 millisecond')`, [
+          id,
+          key.key,
+          this.leaseTtlMs,
+        ]);
       }
       return null;
     });
@@ -153,11 +157,14 @@ export class ComposioLimiter {
 
   private slot(leaseIds: string[]): LimitSlot {
     if (leaseIds.length === 0) return { release: async () => undefined };
-    const renew = setInterval(() => {
-      void this.db
-        .raw(`UPDATE composio_limit_leases SET expires_at = now() + ? * interval '1 millisecond' WHERE id = ANY(?::text[])`, [this.leaseTtlMs, leaseIds])
-        .catch(() => undefined); // a missed renewal only lets the lease expire early
-    }, Math.max(100, Math.floor(this.leaseTtlMs / 3)));
+    const renew = setInterval(
+      () => {
+        void this.db
+          .raw(`UPDATE composio_limit_leases SET expires_at = now() + ? * interval '1 millisecond' WHERE id = ANY(?::text[])`, [this.leaseTtlMs, leaseIds])
+          .catch(() => undefined); // a missed renewal only lets the lease expire early
+      },
+      Math.max(100, Math.floor(this.leaseTtlMs / 3)),
+    );
     renew.unref();
     return {
       release: async () => {

@@ -16,9 +16,7 @@ export type ComposioSdk = Composio;
  * versions go in as `toolkitVersions`, which the SDK sends with catalog reads and executions.
  */
 export function createComposioSdk(config: ComposioConfig): ComposioSdk {
-  const toolkitVersions = Object.fromEntries(
-    config.toolkits.flatMap((toolkit) => (toolkit.version ? [[toolkit.slug, toolkit.version] as const] : [])),
-  );
+  const toolkitVersions = Object.fromEntries(config.toolkits.flatMap((toolkit) => (toolkit.version ? [[toolkit.slug, toolkit.version] as const] : [])));
   return new Composio({
     apiKey: config.apiKey,
     baseURL: config.baseUrl,

@@ -101,7 +101,10 @@ export function composioToolDefinition(
         await slot?.release();
       }
       if (!result.successful) {
-        throw failureForUnsuccessfulResult(`${name} failed: ${result.error ?? 'Composio reported no error text'}`, { logId: result.logId ?? null, data: result.data });
+        throw failureForUnsuccessfulResult(`${name} failed: ${result.error ?? 'Composio reported no error text'}`, {
+          logId: result.logId ?? null,
+          data: result.data,
+        });
       }
       return { data: result.data, logId: result.logId ?? null };
     },

@@ -14,7 +14,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   return (
     <main className="mx-auto flex min-h-screen max-w-md flex-col justify-center px-4 py-12">
       <div className="mb-6 flex items-center gap-2 text-lg font-semibold">
-        <span aria-hidden className="grid size-7 place-items-center rounded bg-blue-700 text-sm text-white">F</span>
+        <span aria-hidden className="grid size-7 place-items-center rounded bg-blue-700 text-sm text-white">
+          F
+        </span>
         Flightdeck
       </div>
       <section className="card p-6">
@@ -52,7 +54,10 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
             First start? <code>npm start</code> printed an admin key; it is also kept in <code>.data/admin-key</code> (or is the{' '}
             <code>FLIGHTDECK_ADMIN_KEY</code> you set).
           </p>
-          <p>Anyone else: ask an admin for a key (API keys page, or <code>npx flightdeck keys create</code>). The key stays on the dashboard&apos;s server, in an httpOnly cookie.</p>
+          <p>
+            Anyone else: ask an admin for a key (API keys page, or <code>npx flightdeck keys create</code>). The key stays on the dashboard&apos;s server, in an
+            httpOnly cookie.
+          </p>
         </div>
       </section>
     </main>

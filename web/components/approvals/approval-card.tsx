@@ -94,7 +94,10 @@ export function ApprovalCard({ approval, canDecide }: { approval: Approval; canD
               </button>
             </div>
             {state.message && (
-              <p role={state.ok ? 'status' : 'alert'} className={`text-sm ${state.ok ? 'text-emerald-800 dark:text-emerald-300' : 'text-red-700 dark:text-red-400'}`}>
+              <p
+                role={state.ok ? 'status' : 'alert'}
+                className={`text-sm ${state.ok ? 'text-emerald-800 dark:text-emerald-300' : 'text-red-700 dark:text-red-400'}`}
+              >
                 {state.message}
               </p>
             )}

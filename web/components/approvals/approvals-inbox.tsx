@@ -30,7 +30,9 @@ export function ApprovalsInbox({ initialApprovals, canDecide }: { initialApprova
     const all = [...byId.values()];
     return {
       pending: all.filter((approval) => approval.status === 'pending').sort((a, b) => a.requestedAt.localeCompare(b.requestedAt)),
-      decided: all.filter((approval) => approval.status !== 'pending').sort((a, b) => (b.decidedAt ?? b.requestedAt).localeCompare(a.decidedAt ?? a.requestedAt)),
+      decided: all
+        .filter((approval) => approval.status !== 'pending')
+        .sort((a, b) => (b.decidedAt ?? b.requestedAt).localeCompare(a.decidedAt ?? a.requestedAt)),
     };
   }, [initialApprovals, live]);
 
@@ -39,15 +41,18 @@ export function ApprovalsInbox({ initialApprovals, canDecide }: { initialApprova
       <section aria-labelledby="pending-heading">
         <div className="mb-3 flex items-center justify-between">
           <h2 id="pending-heading" className="text-lg font-semibold">
-            Pending <span className="muted tabular-nums" data-testid="pending-count">({pending.length})</span>
+            Pending{' '}
+            <span className="muted tabular-nums" data-testid="pending-count">
+              ({pending.length})
+            </span>
           </h2>
           <LiveIndicator state={state} />
         </div>
         {pending.length === 0 ? (
           <EmptyState title="Nothing waits for a decision">
             <p>
-              A step with <code>&quot;approval&quot;: true</code> in its run spec (or a tool that requires approval) stops here until someone decides. New requests appear
-              live.
+              A step with <code>&quot;approval&quot;: true</code> in its run spec (or a tool that requires approval) stops here until someone decides. New
+              requests appear live.
             </p>
           </EmptyState>
         ) : (

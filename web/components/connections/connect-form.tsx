@@ -6,7 +6,13 @@ import type { ActionResult } from '@/lib/action-result';
 
 const initial: ActionResult = { ok: false, message: null, fieldErrors: {} };
 
-function Field({ id, name, label, error, ...input }: { id: string; name: string; label: string; error: string | undefined } & React.InputHTMLAttributes<HTMLInputElement>) {
+function Field({
+  id,
+  name,
+  label,
+  error,
+  ...input
+}: { id: string; name: string; label: string; error: string | undefined } & React.InputHTMLAttributes<HTMLInputElement>) {
   return (
     <div className="min-w-48 flex-1">
       <label htmlFor={id} className="label">

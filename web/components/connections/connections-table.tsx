@@ -11,7 +11,12 @@ export function ConnectionsTable({ connections }: { connections: Connection[] })
         <TableHead columns={['Toolkit', 'Status', 'Account id', 'Auth config', 'Created', 'Updated']} />
         <tbody>
           {connections.map((connection) => (
-            <tr key={connection.id} className="border-t border-zinc-200 dark:border-zinc-800" data-connection-id={connection.id} data-connection-status={connection.status}>
+            <tr
+              key={connection.id}
+              className="border-t border-zinc-200 dark:border-zinc-800"
+              data-connection-id={connection.id}
+              data-connection-status={connection.status}
+            >
               <td className="px-3 py-2 font-medium">{connection.toolkit}</td>
               <td className="px-3 py-2">
                 <StatusBadge status={connection.status} />

@@ -16,7 +16,10 @@ export function ResumeRunsButton({ userId }: { userId: string }) {
         <button type="submit" className="btn" disabled={pending}>
           {pending ? 'Resuming…' : 'Resume waiting runs'}
         </button>
-        <p className="muted text-sm">Runs of {userId} waiting for a connection go on once its account is ACTIVE (the API also checks by itself every COMPOSIO_CONNECTION_POLL_MS unless that is 0).</p>
+        <p className="muted text-sm">
+          Runs of {userId} waiting for a connection go on once its account is ACTIVE (the API also checks by itself every COMPOSIO_CONNECTION_POLL_MS unless
+          that is 0).
+        </p>
       </div>
       {state.message && (
         <p role={state.ok ? 'status' : 'alert'} className={`text-sm ${state.ok ? '' : 'text-red-700 dark:text-red-400'}`}>

@@ -19,7 +19,16 @@ export function CreateKeyForm() {
           <label htmlFor="key-name" className="label">
             Name
           </label>
-          <input id="key-name" name="name" required maxLength={200} placeholder="ci, alice…" className="input" aria-invalid={nameError ? true : undefined} aria-describedby={nameError ? 'key-name-error' : undefined} />
+          <input
+            id="key-name"
+            name="name"
+            required
+            maxLength={200}
+            placeholder="ci, alice…"
+            className="input"
+            aria-invalid={nameError ? true : undefined}
+            aria-describedby={nameError ? 'key-name-error' : undefined}
+          />
           {nameError && (
             <p id="key-name-error" role="alert" className="mt-1 text-sm text-red-700 dark:text-red-400">
               {nameError}

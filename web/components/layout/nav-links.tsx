@@ -39,12 +39,7 @@ export function NavLinks({ links }: { links: NavLink[] }) {
             {current?.label ?? 'Menu'}
           </DropdownMenu.Trigger>
           <DropdownMenu.Portal>
-            <DropdownMenu.Content
-              align="start"
-              sideOffset={6}
-              className="card z-50 min-w-48 p-1 text-sm shadow-lg"
-              aria-label="Main"
-            >
+            <DropdownMenu.Content align="start" sideOffset={6} className="card z-50 min-w-48 p-1 text-sm shadow-lg" aria-label="Main">
               {links.map((link) => (
                 <DropdownMenu.Item key={link.href} asChild>
                   <Link

@@ -18,7 +18,9 @@ export function SiteHeader({ principal, theme }: { principal: Principal; theme: 
     <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
       <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-3 gap-y-2 px-4 py-3 sm:gap-x-6">
         <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
-          <span aria-hidden className="grid size-6 place-items-center rounded bg-blue-700 text-xs text-white">F</span>
+          <span aria-hidden className="grid size-6 place-items-center rounded bg-blue-700 text-xs text-white">
+            F
+          </span>
           {/* On a phone the mark alone, so menu, theme and sign-out fit on one line. */}
           <span className="sr-only sm:not-sr-only">Flightdeck</span>
         </Link>

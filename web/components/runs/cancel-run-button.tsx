@@ -21,7 +21,9 @@ export function CancelRunButton({ runId }: { runId: string }) {
         <Dialog.Overlay className="fixed inset-0 bg-black/40" />
         <Dialog.Content className="card fixed left-1/2 top-1/2 w-[min(28rem,92vw)] -translate-x-1/2 -translate-y-1/2 p-5">
           <Dialog.Title className="text-lg font-semibold">Cancel this run?</Dialog.Title>
-          <Dialog.Description className="muted mt-1 text-sm">The run records who asked and why, stops its in-flight tool call, and ends cancelled.</Dialog.Description>
+          <Dialog.Description className="muted mt-1 text-sm">
+            The run records who asked and why, stops its in-flight tool call, and ends cancelled.
+          </Dialog.Description>
           <form action={action} className="mt-4 space-y-3">
             <input type="hidden" name="runId" value={runId} />
             <div>
@@ -31,7 +33,10 @@ export function CancelRunButton({ runId }: { runId: string }) {
               <input id="cancel-reason" name="reason" className="input" maxLength={1000} />
             </div>
             {state.message && (
-              <p role={state.ok ? 'status' : 'alert'} className={state.ok ? 'text-sm text-emerald-800 dark:text-emerald-300' : 'text-sm text-red-700 dark:text-red-400'}>
+              <p
+                role={state.ok ? 'status' : 'alert'}
+                className={state.ok ? 'text-sm text-emerald-800 dark:text-emerald-300' : 'text-sm text-red-700 dark:text-red-400'}
+              >
                 {state.message}
               </p>
             )}

@@ -7,7 +7,6 @@ import type { ChatMessage as Message } from '@/lib/timeline';
 
 const initial: ActionResult = { ok: false, message: null, fieldErrors: {} };
 
-
 /** The conversation of a conversational agent run, and a box to send the next message. */
 export function ChatBox({ runId, messages, canSend }: { runId: string; messages: Message[]; canSend: boolean }) {
   const [state, action, pending] = useActionState(sendMessageAction, initial);
@@ -42,7 +41,16 @@ export function ChatBox({ runId, messages, canSend }: { runId: string; messages:
           <label htmlFor="chat-text" className="sr-only">
             Message to the agent
           </label>
-          <input id="chat-text" name="text" required maxLength={32_000} placeholder="Message the agent…" className="input" aria-invalid={error ? true : undefined} aria-describedby={error ? 'chat-error' : undefined} />
+          <input
+            id="chat-text"
+            name="text"
+            required
+            maxLength={32_000}
+            placeholder="Message the agent…"
+            className="input"
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? 'chat-error' : undefined}
+          />
           <button type="submit" className="btn btn-primary" disabled={pending}>
             {pending ? 'Sending…' : 'Send'}
           </button>

@@ -38,7 +38,10 @@ export function RunFacts({ run, verification }: { run: RunDetail; verification: 
         ) : (
           <p className="text-red-800 dark:text-red-300" role="alert">
             <span aria-hidden>✗ </span>Hash chain broken
-            {verification.chain.firstBroken ? ` at seq ${verification.chain.firstBroken.seq} (${verification.chain.firstBroken.reason})` : ': the head does not match the log'}.
+            {verification.chain.firstBroken
+              ? ` at seq ${verification.chain.firstBroken.seq} (${verification.chain.firstBroken.reason})`
+              : ': the head does not match the log'}
+            .
           </p>
         )}
         <p className="muted text-xs">Checked when this page loaded.</p>

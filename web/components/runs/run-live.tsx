@@ -17,7 +17,17 @@ const REFRESHING_EVENTS = new Set(['run.completed', 'run.failed', 'run.cancelled
  * kept once, in order: a repeat is dropped, and a gap (which the stream never sends) would show
  * in `data-event-count` against `data-last-seq`.
  */
-export function RunLive({ runId, initialEvents, ended, chat }: { runId: string; initialEvents: RunEvent[]; ended: boolean; chat: { canSend: boolean } | null }) {
+export function RunLive({
+  runId,
+  initialEvents,
+  ended,
+  chat,
+}: {
+  runId: string;
+  initialEvents: RunEvent[];
+  ended: boolean;
+  chat: { canSend: boolean } | null;
+}) {
   const router = useRouter();
   const [events, setEvents] = useState(initialEvents);
   const lastSeq = events.at(-1)?.seq ?? 0;
@@ -56,7 +66,11 @@ export function RunLive({ runId, initialEvents, ended, chat }: { runId: string; 
             <LiveIndicator state={liveState} />
           </div>
         </div>
-        {events.length === 0 ? <p className="muted text-sm">No events yet: the run is being created. They appear here as they happen.</p> : <Timeline rows={rows} />}
+        {events.length === 0 ? (
+          <p className="muted text-sm">No events yet: the run is being created. They appear here as they happen.</p>
+        ) : (
+          <Timeline rows={rows} />
+        )}
       </section>
     </div>
   );

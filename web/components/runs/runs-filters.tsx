@@ -4,7 +4,13 @@ import { runStatuses, type RunsPageQuery } from '@/lib/runs-filter';
 /** A plain GET form: the filters live in the URL, so a filtered list can be shared and reloaded. */
 export function RunsFilters({ query, toolNames }: { query: RunsPageQuery; toolNames: string[] }) {
   return (
-    <form method="get" action="/" role="search" aria-label="Filter runs" className="card mb-4 grid gap-3 p-3 sm:grid-cols-2 lg:grid-cols-[1fr_10rem_10rem_12rem_auto]">
+    <form
+      method="get"
+      action="/"
+      role="search"
+      aria-label="Filter runs"
+      className="card mb-4 grid gap-3 p-3 sm:grid-cols-2 lg:grid-cols-[1fr_10rem_10rem_12rem_auto]"
+    >
       <div>
         <label htmlFor="filter-q" className="label">
           Name contains

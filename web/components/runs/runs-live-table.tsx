@@ -58,7 +58,9 @@ export function RunsLiveTable({ initialRuns, query, firstPage }: { initialRuns: 
     const shown = initialRuns.map((run) => newer(run, liveRuns.get(run.id)));
     const known = new Set(initialRuns.map((run) => run.id));
     const added = firstPage
-      ? [...liveRuns.values()].filter((run) => !known.has(run.id) && belongsHere(run, query) && (query.status.length === 0 || query.status.includes(run.status)))
+      ? [...liveRuns.values()].filter(
+          (run) => !known.has(run.id) && belongsHere(run, query) && (query.status.length === 0 || query.status.includes(run.status)),
+        )
       : [];
     added.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     return [...added, ...shown];
@@ -93,7 +95,13 @@ export function RunsLiveTable({ initialRuns, query, firstPage }: { initialRuns: 
             {items.map((item) => {
               const run = runs[item.index]!;
               return (
-                <tr key={run.id} data-run-id={run.id} data-index={item.index} ref={virtualizer.measureElement} className="border-t border-zinc-200 align-top dark:border-zinc-800">
+                <tr
+                  key={run.id}
+                  data-run-id={run.id}
+                  data-index={item.index}
+                  ref={virtualizer.measureElement}
+                  className="border-t border-zinc-200 align-top dark:border-zinc-800"
+                >
                   <td className="max-w-80 px-3 py-2">
                     <Link href={`/runs/${run.id}`} className="link block truncate font-medium">
                       {run.name ?? run.id}

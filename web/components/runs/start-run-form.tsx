@@ -20,7 +20,19 @@ function FieldErrors({ id, errors }: { id: string; errors: string[] | undefined 
   );
 }
 
-function Field({ name, label, hint, errors, children }: { name: string; label: string; hint?: string; errors: string[] | undefined; children: (props: { id: string; 'aria-invalid'?: boolean; 'aria-describedby'?: string }) => React.ReactNode }) {
+function Field({
+  name,
+  label,
+  hint,
+  errors,
+  children,
+}: {
+  name: string;
+  label: string;
+  hint?: string;
+  errors: string[] | undefined;
+  children: (props: { id: string; 'aria-invalid'?: boolean; 'aria-describedby'?: string }) => React.ReactNode;
+}) {
   const id = `field-${name}`;
   const describedBy = [hint ? `${id}-hint` : null, errors?.length ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
   return (
@@ -84,17 +96,33 @@ export function StartRunForm({ templates }: { templates: RunTemplate[] }) {
             <Field name="tags" label="Tags" hint="Comma-separated." errors={errors.tags}>
               {(props) => <input {...props} name="tags" defaultValue={template.tags.join(', ')} className="input" />}
             </Field>
-            <Field name="idempotencyKey" label="Idempotency key (optional)" hint="Starting twice with the same key returns the first run." errors={errors.idempotencyKey}>
+            <Field
+              name="idempotencyKey"
+              label="Idempotency key (optional)"
+              hint="Starting twice with the same key returns the first run."
+              errors={errors.idempotencyKey}
+            >
               {(props) => <input {...props} name="idempotencyKey" className="input" />}
             </Field>
             <Field name="userId" label="User id (optional)" hint="Needed for Composio tools: whose connected accounts to use." errors={errors.userId}>
               {(props) => <input {...props} name="userId" className="input" />}
             </Field>
             <Field name="input" label="Input (JSON)" hint="Steps read it as ${input.…}." errors={errors.input}>
-              {(props) => <textarea {...props} name="input" rows={8} spellCheck={false} defaultValue={pretty(template.input)} className="input font-mono text-xs" />}
+              {(props) => (
+                <textarea {...props} name="input" rows={8} spellCheck={false} defaultValue={pretty(template.input)} className="input font-mono text-xs" />
+              )}
             </Field>
             <Field name="definition" label="Definition (JSON: plan or agent, and limits)" errors={errors.definition}>
-              {(props) => <textarea {...props} name="definition" rows={14} spellCheck={false} defaultValue={pretty(template.definition)} className="input font-mono text-xs" />}
+              {(props) => (
+                <textarea
+                  {...props}
+                  name="definition"
+                  rows={14}
+                  spellCheck={false}
+                  defaultValue={pretty(template.definition)}
+                  className="input font-mono text-xs"
+                />
+              )}
             </Field>
           </div>
         </Tabs.Content>

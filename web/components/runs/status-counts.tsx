@@ -9,7 +9,11 @@ export function StatusCounts({ query, counts }: { query: RunsPageQuery; counts: 
   const unselected = 'border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900';
   return (
     <nav aria-label="Runs by status" className="scroll-x mb-4 flex gap-2 pb-1" data-testid="status-counts">
-      <Link href={runsHref(query, { status: [] })} aria-current={query.status.length === 0 ? 'true' : undefined} className={`${chip} ${query.status.length === 0 ? selected : unselected}`}>
+      <Link
+        href={runsHref(query, { status: [] })}
+        aria-current={query.status.length === 0 ? 'true' : undefined}
+        className={`${chip} ${query.status.length === 0 ? selected : unselected}`}
+      >
         <span className="muted text-xs">All</span>
         <span className="text-lg font-semibold tabular-nums" data-count="all">
           {counts.total}
@@ -18,7 +22,12 @@ export function StatusCounts({ query, counts }: { query: RunsPageQuery; counts: 
       {runStatuses.map((status) => {
         const isSelected = query.status.length === 1 && query.status[0] === status;
         return (
-          <Link key={status} href={runsHref(query, { status: [status] })} aria-current={isSelected ? 'true' : undefined} className={`${chip} ${isSelected ? selected : unselected}`}>
+          <Link
+            key={status}
+            href={runsHref(query, { status: [status] })}
+            aria-current={isSelected ? 'true' : undefined}
+            className={`${chip} ${isSelected ? selected : unselected}`}
+          >
             <span className="muted whitespace-nowrap text-xs">{status.replaceAll('_', ' ')}</span>
             <span className="text-lg font-semibold tabular-nums" data-count={status}>
               {counts.counts[status] ?? 0}

@@ -61,8 +61,7 @@ function Row({ row }: { row: TimelineRow }) {
       );
     case 'attempt': {
       const { attempt } = row;
-      const tone =
-        attempt.outcome === 'succeeded' ? 'border-emerald-500' : attempt.outcome === 'failed' ? 'border-red-500' : 'border-blue-500';
+      const tone = attempt.outcome === 'succeeded' ? 'border-emerald-500' : attempt.outcome === 'failed' ? 'border-red-500' : 'border-blue-500';
       return (
         <div className={`ml-2 border-l-2 py-1.5 pl-3 text-sm ${tone}`} data-attempt={attempt.attempt} data-outcome={attempt.outcome}>
           <div className="flex flex-wrap items-center gap-x-3 gap-y-0.5">
@@ -100,7 +99,10 @@ function Row({ row }: { row: TimelineRow }) {
             : `${entry.kind === 'decided' ? 'Decided' : 'Submitted'}: ${entry.decision ?? '?'}${entry.edited ? ' with edited args' : ''}${entry.who.length ? ` by ${entry.who.join(', ')}` : ''}`;
       return (
         <div className="ml-2 border-l-2 border-amber-500 py-1.5 pl-3 text-sm" data-approval={entry.kind}>
-          <span className="font-medium">{text}</span> <span className="muted text-xs"><Timestamp iso={entry.at} /></span>
+          <span className="font-medium">{text}</span>{' '}
+          <span className="muted text-xs">
+            <Timestamp iso={entry.at} />
+          </span>
           {entry.comment && <p className="muted text-xs">“{entry.comment}”</p>}
         </div>
       );

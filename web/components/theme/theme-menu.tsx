@@ -35,7 +35,9 @@ export function ThemeMenu({ initial }: { initial: Theme }) {
                 value={value}
                 className="flex cursor-default items-center gap-2 rounded-md px-2.5 py-1.5 outline-none data-[highlighted]:bg-zinc-100 dark:data-[highlighted]:bg-zinc-800"
               >
-                <span aria-hidden className="w-4">{ICON[value]}</span>
+                <span aria-hidden className="w-4">
+                  {ICON[value]}
+                </span>
                 {LABEL[value]}
                 <DropdownMenu.ItemIndicator className="ml-auto" aria-hidden>
                   ✓

@@ -7,8 +7,8 @@ export function ApiErrorNotice({ error, what }: { error: unknown; what: string }
     return (
       <Notice title="Cannot reach the Flightdeck API">
         <p>
-          Nothing answered at <code>{error.url}</code>. Start it with <code>npm start</code> in the repository root, or point{' '}
-          <code>FLIGHTDECK_API_URL</code> at a running API, then reload.
+          Nothing answered at <code>{error.url}</code>. Start it with <code>npm start</code> in the repository root, or point <code>FLIGHTDECK_API_URL</code> at
+          a running API, then reload.
         </p>
       </Notice>
     );

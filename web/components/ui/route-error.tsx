@@ -11,7 +11,9 @@ export function RouteError({ error, retry }: { error: unknown; retry: () => void
   return (
     <section role="alert" className="rounded-lg border border-red-300 bg-red-50 p-5 text-red-900 dark:border-red-800 dark:bg-red-950/60 dark:text-red-200">
       <h2 className="font-semibold">Something went wrong</h2>
-      <p className="mt-1 text-sm">This page could not be shown. If the API is down, start it (<code>npm start</code>) and try again; the server log has the details.</p>
+      <p className="mt-1 text-sm">
+        This page could not be shown. If the API is down, start it (<code>npm start</code>) and try again; the server log has the details.
+      </p>
       {digest !== undefined && (
         <p className="mt-1 text-xs">
           Reference: <code>{digest}</code>

@@ -36,7 +36,11 @@ export async function decideApprovalAction(_previous: ActionResult, formData: Fo
   const { client } = await requireSession();
   try {
     const approval = await client.decideApproval(runId, approvalId, { decision, comment: comment || undefined, args: edit.args });
-    return { ok: true, message: approval.status === 'pending' ? 'Your approval is in; more are needed.' : `Decision recorded: ${approval.status}.`, fieldErrors: {} };
+    return {
+      ok: true,
+      message: approval.status === 'pending' ? 'Your approval is in; more are needed.' : `Decision recorded: ${approval.status}.`,
+      fieldErrors: {},
+    };
   } catch (error) {
     const result = failure(error);
     // The API names edited-args problems by their path inside the args.

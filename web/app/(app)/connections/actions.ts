@@ -52,7 +52,10 @@ export async function resumeWaitingRunsAction(_previous: ResumeResult, formData:
     const resumed = await client.syncConnections(form.data.userId);
     return {
       ok: true,
-      message: resumed.length === 0 ? 'No waiting run could resume: none waits for a toolkit this user has an ACTIVE account for.' : `Resumed ${resumed.length} run${resumed.length === 1 ? '' : 's'}.`,
+      message:
+        resumed.length === 0
+          ? 'No waiting run could resume: none waits for a toolkit this user has an ACTIVE account for.'
+          : `Resumed ${resumed.length} run${resumed.length === 1 ? '' : 's'}.`,
       fieldErrors: {},
       resumed,
     };

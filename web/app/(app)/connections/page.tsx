@@ -30,14 +30,16 @@ export default async function ConnectionsPage({ searchParams }: { searchParams: 
       </form>
       {result === null && (
         <EmptyState title="Choose a user">
-          <p>Enter the user id your runs pass as <code>userId</code> to see their connected accounts and connect new ones.</p>
+          <p>
+            Enter the user id your runs pass as <code>userId</code> to see their connected accounts and connect new ones.
+          </p>
         </EmptyState>
       )}
       {result?.kind === 'composio_off' && (
         <Notice tone="info" title="Composio is not configured on the API">
           <p>
-            <code>COMPOSIO_API_KEY</code> is not set on the API (it answered 409), so it has no Composio connections to show or start. Set it (and restart the API) to
-            manage connected accounts here.
+            <code>COMPOSIO_API_KEY</code> is not set on the API (it answered 409), so it has no Composio connections to show or start. Set it (and restart the
+            API) to manage connected accounts here.
           </p>
         </Notice>
       )}
@@ -51,7 +53,10 @@ export default async function ConnectionsPage({ searchParams }: { searchParams: 
       {result?.kind === 'ok' && (
         <div className="space-y-4">
           {callbackStatus && (
-            <Notice tone={callbackStatus === 'success' ? 'info' : 'danger'} title={callbackStatus === 'success' ? 'Back from Composio: connected' : `Back from Composio: ${callbackStatus}`} />
+            <Notice
+              tone={callbackStatus === 'success' ? 'info' : 'danger'}
+              title={callbackStatus === 'success' ? 'Back from Composio: connected' : `Back from Composio: ${callbackStatus}`}
+            />
           )}
           {result.connections.length === 0 ? (
             <EmptyState title={`No connections for ${userId}`}>

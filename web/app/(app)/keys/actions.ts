@@ -11,12 +11,22 @@ const revokeForm = z.object({ keyId: z.string().min(1).max(100) });
 
 export async function createKeyAction(_previous: ActionResult, formData: FormData): Promise<ActionResult> {
   const form = createForm.safeParse(Object.fromEntries(formData));
-  if (!form.success) return { ok: false, message: 'Check the form.', fieldErrors: Object.fromEntries(form.error.issues.map((issue) => [issue.path.join('.'), [issue.message]])) };
+  if (!form.success)
+    return {
+      ok: false,
+      message: 'Check the form.',
+      fieldErrors: Object.fromEntries(form.error.issues.map((issue) => [issue.path.join('.'), [issue.message]])),
+    };
   const { client } = await requireSession();
   try {
     const created = await client.createKey(form.data);
     revalidatePath('/keys');
-    return { ok: true, message: `Key "${created.apiKey.name}" (${created.apiKey.role}) created. Copy it now: it is not shown again.`, fieldErrors: {}, value: created.key };
+    return {
+      ok: true,
+      message: `Key "${created.apiKey.name}" (${created.apiKey.role}) created. Copy it now: it is not shown again.`,
+      fieldErrors: {},
+      value: created.key,
+    };
   } catch (error) {
     return failure(error);
   }

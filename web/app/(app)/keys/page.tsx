@@ -26,7 +26,10 @@ export default async function KeysPage() {
   }
   return (
     <>
-      <PageHeader title="API keys" description={`Keys of tenant ${session.principal.tenantId}. viewer < operator < approver < admin: each role can do what the ones before it can.`} />
+      <PageHeader
+        title="API keys"
+        description={`Keys of tenant ${session.principal.tenantId}. viewer < operator < approver < admin: each role can do what the ones before it can.`}
+      />
       <CreateKeyForm />
       <div className="mt-6">
         {keys.length === 0 ? (

@@ -34,13 +34,15 @@ export default async function ToolsPage() {
               <div className="flex flex-wrap items-center gap-2">
                 <h2 className="font-mono text-sm font-semibold">{tool.name}</h2>
                 <span className="rounded border border-zinc-300 px-1.5 text-xs text-zinc-700 dark:border-zinc-700 dark:text-zinc-300">{tool.provider}</span>
-                {tool.requiresApproval && <span className="rounded bg-amber-100 px-1.5 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-300">needs approval</span>}
+                {tool.requiresApproval && (
+                  <span className="rounded bg-amber-100 px-1.5 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-300">needs approval</span>
+                )}
                 {tool.idempotent && <span className="rounded bg-zinc-100 px-1.5 text-xs text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300">idempotent</span>}
               </div>
               <p className="muted mt-1 text-sm">{tool.description}</p>
               <p className="muted mt-2 text-xs">
-                Retries: up to {tool.defaults.retry.maximumAttempts} attempts, {tool.defaults.retry.initialInterval} ×{tool.defaults.retry.backoffCoefficient} up to{' '}
-                {tool.defaults.retry.maximumInterval}; timeout {tool.defaults.startToCloseTimeout}
+                Retries: up to {tool.defaults.retry.maximumAttempts} attempts, {tool.defaults.retry.initialInterval} ×{tool.defaults.retry.backoffCoefficient}{' '}
+                up to {tool.defaults.retry.maximumInterval}; timeout {tool.defaults.startToCloseTimeout}
                 {tool.defaults.heartbeatTimeout ? `, heartbeat ${tool.defaults.heartbeatTimeout}` : ''}
               </p>
               <details className="mt-2">

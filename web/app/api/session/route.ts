@@ -6,7 +6,11 @@ import { SESSION_COOKIE, SESSION_MAX_AGE_S } from '@/lib/session';
 const signInForm = z.object({
   key: z.string().trim().min(16, 'an API key has at least 16 characters').max(500),
   // Only a local path, so the form cannot be used to bounce someone to another site.
-  next: z.string().regex(/^\/(?!\/)[^\s]*$/).optional().catch(undefined),
+  next: z
+    .string()
+    .regex(/^\/(?!\/)[^\s]*$/)
+    .optional()
+    .catch(undefined),
 });
 
 // A relative Location: behind `next start`, request.url names the host Next listens as (e.g.

@@ -20,7 +20,7 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 /** Every stored event, a page of up to 1,000 at a time; the live stream takes over after the last. */
 async function allEvents(client: FlightdeckClient, runId: string): Promise<RunEvent[]> {
   const events: RunEvent[] = [];
-  for (let afterSeq = 0; ; ) {
+  for (let afterSeq = 0; ;) {
     const page = await client.listEvents(runId, { afterSeq, limit: 1000 });
     events.push(...page.events);
     if (page.events.length === 0 || page.nextAfterSeq >= page.lastSeq) return events;
@@ -88,12 +88,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
       />
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
         <div className="min-w-0">
-          <RunLive
-            runId={run.id}
-            initialEvents={events}
-            ended={ended}
-            chat={conversational ? { canSend: session.can('operator') && !ended } : null}
-          />
+          <RunLive runId={run.id} initialEvents={events} ended={ended} chat={conversational ? { canSend: session.can('operator') && !ended } : null} />
         </div>
         <aside className="min-w-0 space-y-4">
           <RunFacts run={run} verification={verification} />
@@ -107,7 +102,11 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             <h2 id="output-heading" className="mb-1 text-sm font-semibold">
               Output
             </h2>
-            {run.output === null || run.output === undefined ? <p className="muted text-sm">{ended ? 'No output.' : 'Not finished yet.'}</p> : <JsonBlock value={run.output} label="Run output" />}
+            {run.output === null || run.output === undefined ? (
+              <p className="muted text-sm">{ended ? 'No output.' : 'Not finished yet.'}</p>
+            ) : (
+              <JsonBlock value={run.output} label="Run output" />
+            )}
           </section>
           <details className="card p-3">
             <summary className="cursor-pointer text-sm font-semibold">Spec</summary>

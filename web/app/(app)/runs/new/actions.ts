@@ -51,7 +51,10 @@ export async function startRunAction(_previous: ActionResult, formData: FormData
     const input = parseObject(data.input, 'input');
     const definition = parseObject(data.definition, 'definition');
     if (input.errors || definition.errors) return { ok: false, message: 'Fix the highlighted fields.', fieldErrors: { ...input.errors, ...definition.errors } };
-    const tags = (data.tags ?? '').split(',').map((tag) => tag.trim()).filter(Boolean);
+    const tags = (data.tags ?? '')
+      .split(',')
+      .map((tag) => tag.trim())
+      .filter(Boolean);
     spec = {
       ...(data.name ? { name: data.name } : {}),
       ...(tags.length ? { tags } : {}),
