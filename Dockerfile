@@ -13,6 +13,8 @@ COPY tsconfig.json ./
 COPY lib lib
 COPY workflows workflows
 COPY activities activities
+COPY tools tools
+COPY domains domains
 COPY worker worker
 COPY api api
 COPY migrations migrations

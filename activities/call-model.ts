@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { CallModelInput, CallModelResult } from '../lib/workflow-contract';
-import { failureForStatus, retryableError } from './tools/tool-errors';
+import { failureForStatus, retryableError } from '../tools/tool-errors';
 
 export interface ModelProviderConfig {
   /** An OpenAI-compatible API base, e.g. `https://api.openai.com/v1`. */

@@ -11,8 +11,8 @@ import { dedupeKeys } from '../lib/workflow-contract';
 import { createScratchDatabase } from '../test/databases';
 import { eventLogInterceptor } from './event-log-interceptor';
 import { createActivities } from '.';
-import { ToolRegistry } from './tools/registry';
-import { defineTool, shortToolPolicy } from './tools/tool';
+import { ToolRegistry } from '../tools/registry';
+import { defineTool, shortToolPolicy } from '../tools/tool';
 
 const execution = { workflowId: 'run_attempts', runId: 'exec-1' };
 const spec = { tags: [], plan: { steps: [{ id: 's', tool: 'test.count', args: {} }] } };

@@ -8,7 +8,7 @@ import { appendEvents, findEventsByKeys } from '../lib/event-log';
 import { toolCallAttemptsTotal } from '../lib/metrics';
 import { redactedMarker } from '../lib/redact';
 import { dedupeKeys, idempotencyKeyOf, workflowFactEvents, type ExecuteToolInput } from '../lib/workflow-contract';
-import { workflowRetriedErrorTypes } from './tools/tool-errors';
+import { workflowRetriedErrorTypes } from '../tools/tool-errors';
 
 const recordedActivity = 'executeTool';
 

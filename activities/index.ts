@@ -13,7 +13,7 @@ import {
 import { callChatCompletions, type ModelProviderConfig } from './call-model';
 import { purgeExpiredRunsActivity } from './purge-expired-runs';
 import { startScheduledRunActivity, type RunStarterDeps } from './start-scheduled-run';
-import type { ToolRegistry } from './tools/registry';
+import type { ToolRegistry } from '../tools/registry';
 
 export interface ActivityDeps {
   db: Knex;

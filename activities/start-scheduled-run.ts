@@ -1,12 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { startRun } from '../api/run-service';
+import { startRun } from '../domains/runs/start-run';
 import type { RunStartSettings } from '../lib/config';
 import { AppError } from '../lib/errors';
 import { InFlight } from '../lib/in-flight';
 import { scheduleActor, tickIdempotencyKey, type ScheduledRunInput, type ScheduledRunResult } from '../lib/schedule-contract';
-import type { ToolRegistry } from './tools/registry';
+import type { ToolRegistry } from '../tools/registry';
 
 /** What a schedule tick needs to start a run as the API does: the worker's client and the same run-start settings. */
 export interface RunStarterDeps extends RunStartSettings {
@@ -16,7 +16,7 @@ export interface RunStarterDeps extends RunStartSettings {
 }
 
 /**
- * The activity behind each schedule tick: `startRun` (api/run-service.ts) with the schedule as the
+ * The activity behind each schedule tick: `startRun` (domains/runs/start-run.ts) with the schedule as the
  * actor and the tick's workflow id as the idempotency key, so retries find the same run.
  */
 export function startScheduledRunActivity(deps: { db: Knex; tools: ToolRegistry; runStarter?: RunStarterDeps }) {

@@ -1,4 +1,4 @@
-import { createToolRegistry } from '../activities/tools/default-registry';
+import { createToolRegistry } from '../tools/default-registry';
 import { apiEnvSchema, loadEnvOrExit } from '../lib/config';
 import { createDb } from '../lib/db';
 import { configureLogRedaction } from '../lib/event-log';

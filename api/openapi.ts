@@ -21,7 +21,7 @@ import {
   scheduleIdParams,
   syncConnectionsBody,
   tenantQuery,
-} from './schemas';
+} from '../lib/rest-schemas';
 
 interface RouteDoc {
   method: 'get' | 'post' | 'delete';

@@ -1,4 +1,4 @@
-import { createToolRegistry } from '../activities/tools/default-registry';
+import { createToolRegistry } from '../tools/default-registry';
 import { startApiServer, type ApiServer } from '../api/server';
 import { apiEnvSchema, parseEnv } from '../lib/config';
 import { createDb } from '../lib/db';

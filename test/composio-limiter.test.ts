@@ -3,7 +3,7 @@
  * themselves when not renewed (a killed worker's call), and 429 holds.
  */
 import type { Knex } from 'knex';
-import { ComposioLimiter, isLimitWait, type LimitSlot } from '../activities/tools/composio/composio-limits';
+import { ComposioLimiter, isLimitWait, type LimitSlot } from '../tools/composio/composio-limits';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
 

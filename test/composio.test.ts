@@ -1,4 +1,4 @@
-import { createToolRegistry } from '../activities/tools/default-registry';
+import { createToolRegistry } from '../tools/default-registry';
 import type { RunEvent } from '../lib/events';
 import { createLogger } from '../lib/logger';
 import { answerStatus, connectedAccountMissing, FakeComposioServer, reportFailure, succeed, type FakeComposioTool } from './fake-composio-server';

@@ -5,9 +5,9 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { builtinTools } from '../activities/tools/builtin';
-import { ToolRegistry } from '../activities/tools/registry';
-import { defineTool, shortToolPolicy } from '../activities/tools/tool';
+import { builtinTools } from '../tools/builtin';
+import { ToolRegistry } from '../tools/registry';
+import { defineTool, shortToolPolicy } from '../tools/tool';
 import { rebuildRunProjection } from '../lib/rebuild-projection';
 import { linesStartingWith, runScript } from './run-script';
 import { startTestStack, type TestStack } from './stack';

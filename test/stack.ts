@@ -6,8 +6,8 @@
  */
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
 import type { Knex } from 'knex';
-import { createToolRegistry } from '../activities/tools/default-registry';
-import type { ToolRegistry } from '../activities/tools/registry';
+import { createToolRegistry } from '../tools/default-registry';
+import type { ToolRegistry } from '../tools/registry';
 import { startApiServer, type ApiServer } from '../api/server';
 import { apiEnvSchema, parseEnv, runStartSettings, workerEnvSchema, type WorkerEnv } from '../lib/config';
 import { createDb } from '../lib/db';

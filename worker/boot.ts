@@ -8,7 +8,7 @@ import { Runtime, makeTelemetryFilterString, type LogLevel, type NativeConnectio
 import type { Knex } from 'knex';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { ToolRegistry } from '../activities/tools/registry';
+import type { ToolRegistry } from '../tools/registry';
 import { runStartSettings, type WorkerEnv } from '../lib/config';
 import type { Tracing } from '../lib/telemetry';
 import { createWorker, prebuiltWorkflowBundle } from './create-worker';

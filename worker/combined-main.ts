@@ -7,7 +7,7 @@
  */
 import { NativeConnection } from '@temporalio/worker';
 import { startApiServer } from '../api/server';
-import { createToolRegistry } from '../activities/tools/default-registry';
+import { createToolRegistry } from '../tools/default-registry';
 import { combinedEnvSchema, loadEnvOrExit } from '../lib/config';
 import { createDb } from '../lib/db';
 import { configureLogRedaction } from '../lib/event-log';

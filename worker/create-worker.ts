@@ -21,7 +21,7 @@ import path from 'node:path';
 import { createActivities } from '../activities';
 import type { ModelProviderConfig } from '../activities/call-model';
 import { eventLogInterceptor } from '../activities/event-log-interceptor';
-import type { ToolRegistry } from '../activities/tools/registry';
+import type { ToolRegistry } from '../tools/registry';
 import type { RunStartSettings } from '../lib/config';
 import { runStartClientInterceptors, type Tracing } from '../lib/telemetry';
 

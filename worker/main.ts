@@ -1,5 +1,5 @@
 import { NativeConnection } from '@temporalio/worker';
-import { createToolRegistry } from '../activities/tools/default-registry';
+import { createToolRegistry } from '../tools/default-registry';
 import { loadEnvOrExit, workerEnvSchema } from '../lib/config';
 import { createDb } from '../lib/db';
 import { temporalConnectionOptions } from '../lib/temporal-connection';

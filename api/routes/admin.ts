@@ -2,9 +2,9 @@ import { Router, type Request } from 'express';
 import type { Knex } from 'knex';
 import { AppError, parseOrThrow } from '../../lib/errors';
 import { listAdminAudit, recordAdminAction } from '../../lib/admin-audit';
-import { createApiKey, listApiKeys, revokeApiKey } from '../api-keys';
+import { createApiKey, listApiKeys, revokeApiKey } from '../../domains/keys/api-keys';
 import { principalWithRole, type Authenticator } from '../auth';
-import { auditQuery, createKeyBody, keyIdParams, tenantQuery } from '../schemas';
+import { auditQuery, createKeyBody, keyIdParams, tenantQuery } from '../../lib/rest-schemas';
 
 /** The tenant an admin acts on: their own, or — for the bootstrap admin key only — the one named. */
 function targetTenant(request: Request, named: string | undefined): string {

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { parseOrThrow } from '../../lib/errors';
-import { listApprovals, submitDecision, type ApprovalDeps } from '../approvals';
+import { listApprovals, submitDecision, type ApprovalDeps } from '../../domains/approvals/approvals';
 import { principalWithRole } from '../auth';
-import { approvalParams, approvalsQuery, decisionBody } from '../schemas';
+import { approvalParams, approvalsQuery, decisionBody } from '../../lib/rest-schemas';
 
 /** The approvals inbox and decisions. Who may decide is checked per approval (its approvers). */
 export function approvalsRouter(deps: ApprovalDeps): Router {

@@ -5,8 +5,8 @@ import { runSpecSchema } from '../../lib/run-spec';
 import { decodeCursor, findRun, listRuns } from '../../lib/runs-store';
 import { principalWithRole } from '../auth';
 import { presentRun, type PresenterContext } from '../presenters';
-import { startRun, type RunServiceDeps } from '../run-service';
-import { eventsQuery, listRunsQuery, runIdParams } from '../schemas';
+import { startRun, type RunServiceDeps } from '../../domains/runs/start-run';
+import { eventsQuery, listRunsQuery, runIdParams } from '../../lib/rest-schemas';
 
 export function runsRouter(deps: RunServiceDeps & PresenterContext): Router {
   const router = Router();

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { parseOrThrow } from '../../lib/errors';
 import { principalWithRole } from '../auth';
-import { controlSchedule, createSchedule, getSchedule, listSchedules, type ScheduleControl, type ScheduleDeps } from '../schedules';
-import { createScheduleBody, scheduleControlBody, scheduleIdParams } from '../schemas';
+import { controlSchedule, createSchedule, getSchedule, listSchedules, type ScheduleControl, type ScheduleDeps } from '../../domains/schedules/schedules';
+import { createScheduleBody, scheduleControlBody, scheduleIdParams } from '../../lib/rest-schemas';
 
 /** Recurring runs as Temporal Schedules: viewers read, operators create and control (every change is audited). */
 export function schedulesRouter(deps: ScheduleDeps): Router {

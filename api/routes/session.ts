@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { parseOrThrow } from '../../lib/errors';
 import { countRunsByStatus } from '../../lib/runs-store';
 import { principalOf, principalWithRole } from '../auth';
-import { runCountsQuery } from '../schemas';
+import { runCountsQuery } from '../../lib/rest-schemas';
 
 /**
  * What a dashboard needs beside the resources: who the key is (`GET /v1/me`, so it can show only

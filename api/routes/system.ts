@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import type { Knex } from 'knex';
-import type { ToolRegistry } from '../../activities/tools/registry';
+import type { ToolRegistry } from '../../tools/registry';
 import { AppError } from '../../lib/errors';
 import { principalWithRole } from '../auth';
 import { pingDb } from '../../lib/db';

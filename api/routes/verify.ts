@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { AppError, parseOrThrow } from '../../lib/errors';
 import { verifyRunLog } from '../../lib/verify-chain';
 import { principalWithRole } from '../auth';
-import { runIdParams } from '../schemas';
+import { runIdParams } from '../../lib/rest-schemas';
 
 /**
  * `GET /v1/runs/:id/verify`: recomputes the run's hash chain from the stored events. 200 with

@@ -1,9 +1,9 @@
-import type { ApiKeyView } from '../../api/api-keys';
-import type { ScheduleView } from '../../api/schedules';
+import type { ApiKeyView } from '../../domains/keys/api-keys';
+import type { ScheduleView } from '../../domains/schedules/schedules';
 import type { AdminAuditView } from '../admin-audit';
 import { presentRun, type RunView } from '../../api/presenters';
-import { createToolRegistry } from '../../activities/tools/default-registry';
-import type { ToolDescription } from '../../activities/tools/registry';
+import { createToolRegistry } from '../../tools/default-registry';
+import type { ToolDescription } from '../../tools/registry';
 import type { RunProjection } from '../run-projection';
 import {
   apiKeySchema,

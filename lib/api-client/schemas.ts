@@ -1,6 +1,6 @@
 /**
  * Response bodies of the REST API and server frames of the ws stream, as zod schemas that mirror
- * the API's presenters (api/presenters.ts, api/api-keys.ts, activities/tools/registry.ts).
+ * the API's presenters (api/presenters.ts, domains/keys/api-keys.ts, tools/registry.ts).
  * Objects strip unknown keys, so a newer API that adds a field does not break an older client;
  * schemas.test.ts fails when a presenter and its schema drift apart.
  */
@@ -94,7 +94,7 @@ export type CreatedApiKey = z.infer<typeof createdApiKeySchema>;
 export const apiKeyListSchema = z.object({ keys: z.array(apiKeySchema) });
 export const apiKeyBodySchema = z.object({ apiKey: apiKeySchema });
 
-/** A schedule as api/schedules.ts presents it. */
+/** A schedule as domains/schedules/schedules.ts presents it. */
 export const scheduleSchema = z.object({
   id: z.string(),
   cron: z.string().nullable(),
@@ -155,7 +155,7 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
 ]);
 export type StreamFrame = z.infer<typeof serverFrameSchema>;
 
-/** An approval as `GET /v1/approvals` and the decision route show it (api/approvals.ts presentApproval). */
+/** An approval as `GET /v1/approvals` and the decision route show it (domains/approvals/approvals.ts presentApproval). */
 export const approvalSchema = z.object({
   id: z.string(),
   runId: z.string(),
@@ -189,7 +189,7 @@ export const composioConnectionStatuses = ['INITIALIZING', 'INITIATED', 'ACTIVE'
 export type ComposioConnectionStatus = (typeof composioConnectionStatuses)[number];
 
 /**
- * A Composio connected account as `GET /v1/connections` shows it (api/connections.ts ConnectionView).
+ * A Composio connected account as `GET /v1/connections` shows it (domains/connections/connections.ts ConnectionView).
  * `status` stays a string: a status Composio adds later must not break the client.
  */
 export const connectionSchema = z.object({

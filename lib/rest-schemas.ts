@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { adminActionSchema } from '../lib/admin-audit';
-import { runStatusSchema } from '../lib/events';
-import { durationSchema, roleSchema, runSpecSchema, toolNameSchema } from '../lib/run-spec';
-import { composioConnectionStatuses } from '../lib/api-client/schemas';
+import { adminActionSchema } from './admin-audit';
+import { runStatusSchema } from './events';
+import { durationSchema, roleSchema, runSpecSchema, toolNameSchema } from './run-spec';
+import { composioConnectionStatuses } from './api-client/schemas';
 
 /**
  * Every path, query and body schema of the REST API, in one place: the routes parse with them and

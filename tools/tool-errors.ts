@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { connectionRequiredErrorType, limitWaitErrorType, type ConnectionRequiredDetails, type LimitWaitDetails } from '../../lib/workflow-contract';
+import { connectionRequiredErrorType, limitWaitErrorType, type ConnectionRequiredDetails, type LimitWaitDetails } from '../lib/workflow-contract';
 
 /** Error types the workflow never retries, whatever the step's policy says. */
 export const nonRetryableErrorTypes = ['ValidationError', 'UnknownTool', 'ClientError', 'BadReference', 'ToolFailed'];

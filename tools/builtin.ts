@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { createHttpRequestTool } from './http-request';
-import { denyPrivateNetworks, type NetworkPolicy } from '../../lib/network-guard';
+import { denyPrivateNetworks, type NetworkPolicy } from './network-guard';
 import { defineTool, shortToolPolicy, type ToolDefinition } from './tool';
 import { clientError, nonRetryableErrorTypes, retryableError } from './tool-errors';
 

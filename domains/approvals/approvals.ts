@@ -1,15 +1,15 @@
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import type { ToolRegistry } from '../activities/tools/registry';
-import type { ApprovalRow, ApprovalStatus } from '../lib/approval-projection';
-import { AppError, describeIssues } from '../lib/errors';
-import { appendEvents } from '../lib/event-log';
-import type { InFlight } from '../lib/in-flight';
-import { hasRole } from '../lib/roles';
-import type { Role } from '../lib/run-spec';
-import { dedupeKeys, type ApprovalSignalPayload } from '../lib/workflow-contract';
-import { approvalSignal } from '../workflows/definitions';
-import type { Principal } from './auth';
+import type { ToolRegistry } from '../../tools/registry';
+import type { ApprovalRow, ApprovalStatus } from '../../lib/approval-projection';
+import { AppError, describeIssues } from '../../lib/errors';
+import { appendEvents } from '../../lib/event-log';
+import type { InFlight } from '../../lib/in-flight';
+import { hasRole } from '../../lib/roles';
+import type { Role } from '../../lib/run-spec';
+import { dedupeKeys, type ApprovalSignalPayload } from '../../lib/workflow-contract';
+import { approvalSignal } from '../../workflows/definitions';
+import type { Principal } from '../../api/auth';
 
 export interface ApprovalDeps {
   db: Knex;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { modelToolName, type ModelTool } from '../../lib/workflow-contract';
+import { modelToolName, type ModelTool } from '../lib/workflow-contract';
 import type { ToolDefinition } from './tool';
 import { retryableError } from './tool-errors';
 

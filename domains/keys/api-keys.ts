@@ -1,10 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Knex } from 'knex';
 import { ulid } from 'ulidx';
-import { AppError } from '../lib/errors';
-import type { Actor } from '../lib/events';
-import type { Role } from '../lib/run-spec';
-import type { Authenticator, Principal } from './auth';
+import { AppError } from '../../lib/errors';
+import type { Actor } from '../../lib/events';
+import type { Role } from '../../lib/run-spec';
+import type { Authenticator, Principal } from '../../api/auth';
 
 interface ApiKeyRow {
   id: string;

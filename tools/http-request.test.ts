@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
-import { denyPrivateNetworks, parseNetworkAllowList } from '../../lib/network-guard';
+import { denyPrivateNetworks, parseNetworkAllowList } from './network-guard';
 import { createHttpRequestTool } from './http-request';
 import type { ToolContext } from './tool';
 

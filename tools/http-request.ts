@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { AddressRefusedError, denyPrivateNetworks, guardedLookup, refusalFor, type NetworkPolicy } from '../../lib/network-guard';
+import { AddressRefusedError, denyPrivateNetworks, guardedLookup, refusalFor, type NetworkPolicy } from './network-guard';
 import { defineTool, type ToolDefinition } from './tool';
 import { clientError, failureForStatus, nonRetryableErrorTypes, retryableError } from './tool-errors';
 

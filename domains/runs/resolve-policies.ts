@@ -1,9 +1,9 @@
-import type { ToolRegistry } from '../activities/tools/registry';
-import type { ToolDefinition } from '../activities/tools/tool';
-import { AppError, describeIssues } from '../lib/errors';
-import type { PlanStep, RunSpec } from '../lib/run-spec';
-import { collectReferences, parseReference, resolveTemplates, TemplateError } from '../lib/templates';
-import type { ApprovalPolicy, ToolCallPolicy } from '../lib/workflow-contract';
+import type { ToolRegistry } from '../../tools/registry';
+import type { ToolDefinition } from '../../tools/tool';
+import { AppError, describeIssues } from '../../lib/errors';
+import type { PlanStep, RunSpec } from '../../lib/run-spec';
+import { collectReferences, parseReference, resolveTemplates, TemplateError } from '../../lib/templates';
+import type { ApprovalPolicy, ToolCallPolicy } from '../../lib/workflow-contract';
 
 type Problem = { path: string; message: string };
 

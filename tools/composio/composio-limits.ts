@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { ComposioLimit } from '../../../lib/config';
-import type { LimitWaitDetails } from '../../../lib/workflow-contract';
+import type { ComposioLimit } from '../../lib/config';
+import type { LimitWaitDetails } from '../../lib/workflow-contract';
 
 /** One limit key of a call: `toolkit:github|user-1` or `tool:GITHUB_CREATE_AN_ISSUE|user-1`. */
 export interface LimitKey {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { WorkerEnv } from '../../lib/config';
-import { createLogger } from '../../lib/logger';
+import type { WorkerEnv } from '../lib/config';
+import { createLogger } from '../lib/logger';
 import { createBuiltinTools } from './builtin';
 import { ComposioCatalog } from './composio/composio-catalog';
 import { ComposioLimiter } from './composio/composio-limits';

@@ -1,19 +1,19 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import type { ToolRegistry } from '../activities/tools/registry';
-import type { RunStartSettings } from '../lib/config';
-import { AppError } from '../lib/errors';
-import type { InFlight } from '../lib/in-flight';
-import { appendEventsWithRun } from '../lib/event-log';
-import { runsStartedEagerlyTotal, runsStartedTotal } from '../lib/metrics';
-import { idempotentRunId, newRunId, specHash } from '../lib/ids';
-import type { RunCreatedData, RunProjection } from '../lib/run-projection';
-import { runModeOf, type RunSpec } from '../lib/run-spec';
-import { findRun } from '../lib/runs-store';
-import { dedupeKeys, workflowType, type AgentRunInput } from '../lib/workflow-contract';
-import { statusSearchAttribute, tagsSearchAttribute, tenantSearchAttribute } from '../lib/search-attributes';
-import type { Principal } from './auth';
-import { resolveRunPolicies } from './resolve-run';
+import type { ToolRegistry } from '../../tools/registry';
+import type { RunStartSettings } from '../../lib/config';
+import { AppError } from '../../lib/errors';
+import type { InFlight } from '../../lib/in-flight';
+import { appendEventsWithRun } from '../../lib/event-log';
+import { runsStartedEagerlyTotal, runsStartedTotal } from '../../lib/metrics';
+import { idempotentRunId, newRunId, specHash } from '../../lib/ids';
+import type { RunCreatedData, RunProjection } from '../../lib/run-projection';
+import { runModeOf, type RunSpec } from '../../lib/run-spec';
+import { findRun } from '../../lib/runs-store';
+import { dedupeKeys, workflowType, type AgentRunInput } from '../../lib/workflow-contract';
+import { statusSearchAttribute, tagsSearchAttribute, tenantSearchAttribute } from '../../lib/search-attributes';
+import type { Principal } from '../../api/auth';
+import { resolveRunPolicies } from './resolve-policies';
 
 /** How long a POST waits for Temporal to accept the workflow before answering 503. */
 const startDeadlineMs = 10_000;

@@ -1,15 +1,15 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { AppError } from '../lib/errors';
-import { recordAdminAction } from '../lib/admin-audit';
-import { appendEvents } from '../lib/event-log';
-import { terminalStatuses } from '../lib/events';
-import type { InFlight } from '../lib/in-flight';
-import type { RunProjection } from '../lib/run-projection';
-import { findRun } from '../lib/runs-store';
-import { dedupeKeys } from '../lib/workflow-contract';
-import { cancelSignal, messageSignal } from '../workflows/definitions';
-import type { Principal } from './auth';
+import { AppError } from '../../lib/errors';
+import { recordAdminAction } from '../../lib/admin-audit';
+import { appendEvents } from '../../lib/event-log';
+import { terminalStatuses } from '../../lib/events';
+import type { InFlight } from '../../lib/in-flight';
+import type { RunProjection } from '../../lib/run-projection';
+import { findRun } from '../../lib/runs-store';
+import { dedupeKeys } from '../../lib/workflow-contract';
+import { cancelSignal, messageSignal } from '../../workflows/definitions';
+import type { Principal } from '../../api/auth';
 
 export interface RunControlDeps {
   db: Knex;

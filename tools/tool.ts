@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ToolCallPolicy } from '../../lib/workflow-contract';
+import type { ToolCallPolicy } from '../lib/workflow-contract';
 import { nonRetryableErrorTypes } from './tool-errors';
 
 /** What a tool gets besides its args: cancellation and heartbeats from the activity context. */

@@ -1,15 +1,15 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import { ulid } from 'ulidx';
-import { recordAdminAction, type AdminAction } from '../lib/admin-audit';
-import { AppError } from '../lib/errors';
-import { idempotentRunId } from '../lib/ids';
-import type { RunSpec } from '../lib/run-spec';
-import { scheduledRunWorkflowType, temporalScheduleId, tickIdempotencyKey, tickWorkflowIdPrefix, type ScheduledRunInput } from '../lib/schedule-contract';
-import { tenantSearchAttribute } from '../lib/search-attributes';
-import type { Principal } from './auth';
-import { resolveRunPolicies } from './resolve-run';
-import type { RunServiceDeps } from './run-service';
-import type { CreateScheduleBody } from './schemas';
+import { recordAdminAction, type AdminAction } from '../../lib/admin-audit';
+import { AppError } from '../../lib/errors';
+import { idempotentRunId } from '../../lib/ids';
+import type { RunSpec } from '../../lib/run-spec';
+import { scheduledRunWorkflowType, temporalScheduleId, tickIdempotencyKey, tickWorkflowIdPrefix, type ScheduledRunInput } from '../../lib/schedule-contract';
+import { tenantSearchAttribute } from '../../lib/search-attributes';
+import type { Principal } from '../../api/auth';
+import { resolveRunPolicies } from '../runs/resolve-policies';
+import type { RunServiceDeps } from '../runs/start-run';
+import type { CreateScheduleBody } from '../../lib/rest-schemas';
 
 /** What the schedule's memo keeps: the request as given, so it reads back as written (Temporal normalises cron to calendars). */
 interface ScheduleMemo {

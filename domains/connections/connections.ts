@@ -1,13 +1,13 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { ComposioSdk } from '../activities/tools/composio/composio-sdk';
-import { failureForSdkError, providerMessageOf } from '../activities/tools/tool-errors';
-import { AppError } from '../lib/errors';
-import type { Actor } from '../lib/events';
-import type { InFlight } from '../lib/in-flight';
-import type { ConnectionSignalPayload } from '../lib/workflow-contract';
-import { connectionSignal } from '../workflows/definitions';
+import type { ComposioSdk } from '../../tools/composio/composio-sdk';
+import { failureForSdkError, providerMessageOf } from '../../tools/tool-errors';
+import { AppError } from '../../lib/errors';
+import type { Actor } from '../../lib/events';
+import type { InFlight } from '../../lib/in-flight';
+import type { ConnectionSignalPayload } from '../../lib/workflow-contract';
+import { connectionSignal } from '../../workflows/definitions';
 
 export interface ConnectionDeps {
   db: Knex;
