@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { startRun } from '../domains/runs/start-run';
+import { startRun } from '../domains/runs';
 import type { RunStartSettings } from '../lib/config';
 import { AppError } from '../lib/errors';
 import { InFlight } from '../lib/in-flight';

@@ -14,7 +14,7 @@ import { closeCodes, type ClientFrame, type ServerFrame } from '../lib/stream';
 import { tokenOf, type Authenticator, type Principal } from './auth';
 import type { EventNotice, EventNotifier } from './event-notifier';
 import { FollowedRun } from './followed-run';
-import { presentApproval } from '../domains/approvals/approvals';
+import { presentApproval } from '../domains/approvals';
 import { presentRun, type PresenterContext } from './presenters';
 import { isAllowedOrigin } from './origin-check';
 import { parseClientFrame, refusedRunSubscribe } from './parse-client-frame';

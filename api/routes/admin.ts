@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import type { Knex } from 'knex';
 import { AppError, parseOrThrow } from '../../lib/errors';
 import { listAdminAudit, recordAdminAction } from '../../lib/admin-audit';
-import { createApiKey, listApiKeys, revokeApiKey } from '../../domains/keys/api-keys';
+import { createApiKey, listApiKeys, revokeApiKey } from '../../domains/keys';
 import { principalWithRole, type Authenticator } from '../auth';
 import { auditQuery, createKeyBody, keyIdParams, tenantQuery } from '../../lib/rest-schemas';
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { parseOrThrow } from '../../lib/errors';
-import { listApprovals, submitDecision, type ApprovalDeps } from '../../domains/approvals/approvals';
+import { listApprovals, submitDecision, type ApprovalDeps } from '../../domains/approvals';
 import { principalWithRole } from '../auth';
 import { approvalParams, approvalsQuery, decisionBody } from '../../lib/rest-schemas';
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { parseOrThrow } from '../../lib/errors';
 import { principalWithRole } from '../auth';
-import { listConnections, resumeWaitingRuns, startConnection, type ConnectionDeps } from '../../domains/connections/connections';
+import { listConnections, resumeWaitingRuns, startConnection, type ConnectionDeps } from '../../domains/connections';
 import { connectionsQuery, createConnectionBody, syncConnectionsBody } from '../../lib/rest-schemas';
 
 /** A Composio user's connected accounts: list (viewer), start one (operator), resume runs waiting for one (operator). */

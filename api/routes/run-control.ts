@@ -4,7 +4,7 @@ import { AppError, parseOrThrow } from '../../lib/errors';
 import { findRun } from '../../lib/runs-store';
 import { principalWithRole, type Principal } from '../auth';
 import { presentRun, type PresenterContext } from '../presenters';
-import { cancelRun, sendMessage, terminateRun, type RunControlDeps } from '../../domains/runs/control-run';
+import { cancelRun, sendMessage, terminateRun, type RunControlDeps } from '../../domains/runs';
 import { messageBody, reasonBody, runIdParams } from '../../lib/rest-schemas';
 
 /** Cancel, terminate and chat: each answers 202 with the run as it is now; the log shows the outcome. */

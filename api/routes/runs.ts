@@ -5,7 +5,7 @@ import { runSpecSchema } from '../../lib/run-spec';
 import { decodeCursor, findRun, listRuns } from '../../lib/runs-store';
 import { principalWithRole } from '../auth';
 import { presentRun, type PresenterContext } from '../presenters';
-import { startRun, type RunServiceDeps } from '../../domains/runs/start-run';
+import { startRun, type RunServiceDeps } from '../../domains/runs';
 import { eventsQuery, listRunsQuery, runIdParams } from '../../lib/rest-schemas';
 
 export function runsRouter(deps: RunServiceDeps & PresenterContext): Router {

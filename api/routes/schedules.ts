@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { parseOrThrow } from '../../lib/errors';
 import { principalWithRole } from '../auth';
-import { controlSchedule, createSchedule, getSchedule, listSchedules, type ScheduleControl, type ScheduleDeps } from '../../domains/schedules/schedules';
+import { controlSchedule, createSchedule, getSchedule, listSchedules, type ScheduleControl, type ScheduleDeps } from '../../domains/schedules';
 import { createScheduleBody, scheduleControlBody, scheduleIdParams } from '../../lib/rest-schemas';
 
 /** Recurring runs as Temporal Schedules: viewers read, operators create and control (every change is audited). */

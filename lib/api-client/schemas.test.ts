@@ -1,5 +1,5 @@
-import type { ApiKeyView } from '../../domains/keys/api-keys';
-import type { ScheduleView } from '../../domains/schedules/schedules';
+import type { ApiKeyView } from '../../domains/keys';
+import type { ScheduleView } from '../../domains/schedules';
 import type { AdminAuditView } from '../admin-audit';
 import { presentRun, type RunView } from '../../api/presenters';
 import { createToolRegistry } from '../../tools/default-registry';

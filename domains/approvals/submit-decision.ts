@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { ToolRegistry } from '../../tools/registry';
-import type { ApprovalRow, ApprovalStatus } from '../../lib/approval-projection';
+import type { ApprovalRow } from '../../lib/approval-projection';
 import { AppError, describeIssues } from '../../lib/errors';
 import { appendEvents } from '../../lib/event-log';
 import type { InFlight } from '../../lib/in-flight';
@@ -9,7 +9,8 @@ import { hasRole } from '../../lib/roles';
 import type { Role } from '../../lib/run-spec';
 import { dedupeKeys, type ApprovalSignalPayload } from '../../lib/workflow-contract';
 import { approvalSignal } from '../../workflows/definitions';
-import type { Principal } from '../../api/auth';
+import type { Principal } from '../keys';
+import { presentApproval, type ApprovalView } from './present-approval';
 
 export interface ApprovalDeps {
   db: Knex;
@@ -17,26 +18,6 @@ export interface ApprovalDeps {
   temporalCalls: InFlight;
   tools: ToolRegistry;
 }
-
-export function presentApproval(row: ApprovalRow) {
-  return {
-    id: row.id,
-    runId: row.run_id,
-    stepId: row.step_id,
-    tool: row.tool,
-    args: row.args,
-    approvers: row.approvers,
-    required: row.required,
-    onTimeout: row.on_timeout,
-    deadline: row.deadline_at.toISOString(),
-    status: row.status,
-    submissions: row.submissions,
-    decision: row.decision,
-    requestedAt: row.requested_at.toISOString(),
-    decidedAt: row.decided_at?.toISOString() ?? null,
-  };
-}
-export type ApprovalView = ReturnType<typeof presentApproval>;
 
 export interface DecisionInput {
   decision: 'approve' | 'reject';
@@ -118,16 +99,4 @@ function assertArgsFit(tools: ToolRegistry, toolName: string, args: Record<strin
       { status: 422 },
     );
   }
-}
-
-export async function listApprovals(db: Knex, tenantId: string, filter: { status?: ApprovalStatus[]; runId?: string; limit: number }): Promise<ApprovalView[]> {
-  const rows = await db<ApprovalRow>('approvals')
-    .where({ tenant_id: tenantId })
-    .modify((query) => {
-      if (filter.status?.length) query.whereIn('status', filter.status);
-      if (filter.runId) query.where({ run_id: filter.runId });
-    })
-    .orderByRaw("(status = 'pending') desc, requested_at desc")
-    .limit(filter.limit);
-  return rows.map(presentApproval);
 }

@@ -1,0 +1,22 @@
+import type { ApprovalRow } from '../../lib/approval-projection';
+
+/** An approval as the API and the stream show it. */
+export function presentApproval(row: ApprovalRow) {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    stepId: row.step_id,
+    tool: row.tool,
+    args: row.args,
+    approvers: row.approvers,
+    required: row.required,
+    onTimeout: row.on_timeout,
+    deadline: row.deadline_at.toISOString(),
+    status: row.status,
+    submissions: row.submissions,
+    decision: row.decision,
+    requestedAt: row.requested_at.toISOString(),
+    decidedAt: row.decided_at?.toISOString() ?? null,
+  };
+}
+export type ApprovalView = ReturnType<typeof presentApproval>;

@@ -1,0 +1,43 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Knex } from 'knex';
+import { AppError } from '../../lib/errors';
+import { hashKey, type ApiKeyRow } from './api-key-row';
+import type { Authenticator, Principal } from './principal';
+
+const cacheTtlMs = 5_000;
+
+/**
+ * Keys from the database (hash lookup), plus the bootstrap admin key from the environment, which
+ * acts as admin of the default tenant and may manage keys of any tenant. Lookups are cached for a
+ * few seconds: a revoked key stops working at once on the instance that revoked it, and within
+ * that time on the others.
+ */
+export function databaseAuthenticator(db: Knex, bootstrap: { adminKey: string; tenantId: string }): Authenticator {
+  const bootstrapKey = Buffer.from(bootstrap.adminKey);
+  const cache = new Map<string, { principal: Principal | null; until: number }>();
+  return {
+    invalidate: () => cache.clear(),
+    async authenticate(token) {
+      if (!token) throw new AppError('unauthenticated', 'missing API key: send "Authorization: Bearer <key>"');
+      const given = Buffer.from(token);
+      if (given.length === bootstrapKey.length && timingSafeEqual(given, bootstrapKey)) {
+        return { tenantId: bootstrap.tenantId, role: 'admin', superAdmin: true, actor: { type: 'api_key', id: 'admin', role: 'admin' } };
+      }
+      const hash = hashKey(token);
+      const cached = cache.get(hash);
+      let principal: Principal | null;
+      if (cached && cached.until > Date.now()) {
+        principal = cached.principal;
+      } else {
+        const row = await db<ApiKeyRow>('api_keys').where({ key_hash: hash }).whereNull('revoked_at').first();
+        principal = row
+          ? { tenantId: row.tenant_id, role: row.role, superAdmin: false, actor: { type: 'api_key', id: row.id, name: row.name, role: row.role } }
+          : null;
+        if (cache.size > 10_000) cache.clear();
+        cache.set(hash, { principal, until: Date.now() + cacheTtlMs });
+      }
+      if (!principal) throw new AppError('unauthenticated', 'invalid or revoked API key');
+      return principal;
+    },
+  };
+}
