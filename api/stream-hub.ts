@@ -4,8 +4,8 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AppError, isUnavailableError } from '../lib/errors';
-import { readEvents } from '../lib/event-log';
-import { isAppending, onLocalAppend, type LocalAppend } from '../lib/local-appends';
+import { eventLogOf, readEvents } from '../lib/event-log';
+import type { LocalAppend } from '../lib/local-appends';
 import type { ApprovalRow } from '../lib/approval-projection';
 import type { RunEvent, RunStatus } from '../lib/events';
 import { findRun } from '../lib/runs-store';
@@ -15,7 +15,7 @@ import { tokenOf, type Authenticator, type Principal } from './auth';
 import type { EventNotice, EventNotifier } from './event-notifier';
 import { FollowedRun } from './followed-run';
 import { presentApproval } from '../domains/approvals/approvals';
-import { presentRun, type PresenterContext } from './presenters';
+import { presentRun, type PresenterContext, type RunView } from './presenters';
 import { isAllowedOrigin } from './origin-check';
 import { parseClientFrame, refusedRunSubscribe } from './parse-client-frame';
 import { rateLimitKey, rateLimitedError, type RateLimiter } from './rate-limiter';
@@ -92,7 +92,7 @@ export class StreamHub {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     options.notifier.on('notice', (notice) => this.onNotice(notice));
     options.notifier.on('resync', () => this.resyncAll());
-    this.stopLocalAppends = onLocalAppend(options.db, (append) => this.onLocalAppend(append));
+    this.stopLocalAppends = eventLogOf(options.db).localAppends.onAppend((append) => this.onLocalAppend(append));
     this.heartbeat = setInterval(() => this.checkAlive(), heartbeatMs);
     this.heartbeat.unref();
   }
@@ -288,10 +288,10 @@ export class StreamHub {
       followed.heard(notice.seq);
       // A NOTIFY often overtakes the reply to this process's own append: while one is in flight,
       // its settling (onLocalAppend) wakes the subscribers, with its events in memory by then.
-      if (isAppending(this.options.db, notice.runId)) followed.noticeWaiting = true;
+      if (eventLogOf(this.options.db).localAppends.isAppending(notice.runId)) followed.noticeWaiting = true;
       else this.pumpSubscribers(followed, notice.runId);
     }
-    let runView: Promise<unknown> | null = null;
+    let runView: Promise<RunView | null> | null = null;
     let approvals: Promise<ApprovalRow[]> | null = null;
     // Clients are filtered to the notice's tenant and run below, so these reads are theirs alone.
     for (const client of this.clients) {
@@ -307,8 +307,7 @@ export class StreamHub {
         );
         const filter = client.runsFilter;
         runView
-          .then((view) => {
-            const run = view as { id: string; status: RunStatus; tags: string[]; lastSeq: number } | null;
+          .then((run) => {
             if (!run || run.lastSeq <= (client.listedVersions.get(run.id) ?? 0)) return;
             const matches = (!filter.status || filter.status.includes(run.status)) && (!filter.tags || filter.tags.every((tag) => run.tags.includes(tag)));
             // A run that leaves the filter is sent once more, so the client can drop it from its list.
