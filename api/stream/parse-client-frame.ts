@@ -1,6 +1,6 @@
 import type { RawData } from 'ws';
-import { AppError, describeIssues } from '../lib/errors';
-import { ClientFrame } from '../lib/stream';
+import { AppError, describeIssues } from '../../lib/errors';
+import { ClientFrame } from '../../lib/stream';
 
 /** One ws frame from a client, through the stream's schema; `validation_failed` when it is not one. */
 export function parseClientFrame(data: RawData): ClientFrame {
