@@ -1,20 +1,10 @@
-import type { NewEvent } from '../events';
-import { specHash } from '../ids';
+import { createdFact, startedFact } from '../../test/event-facts';
 import { chainFacts, eventHash } from './hash-chain';
 import { KnownRuns } from './known-runs';
 
-const spec = { tags: ['t1'], plan: { steps: [{ id: 's', tool: 'builtin.echo', args: {} }] } };
 const target = { tenantId: 't', runId: 'run_1' };
-const created: NewEvent = {
-  type: 'run.created',
-  dedupeKey: 'run_1/run.created',
-  data: { spec, specHash: specHash(spec), mode: 'plan', name: 'n', tags: ['t1'], idempotencyKey: null },
-};
-const started = (index: number, args: Record<string, unknown> = { index }): NewEvent => ({
-  type: 'tool.call.started',
-  dedupeKey: `run_1/call-${index}/started`,
-  data: { stepId: 's', tool: 'builtin.echo', attempt: 1, args },
-});
+const created = createdFact('run_1');
+const started = (index: number, args?: Record<string, unknown>) => startedFact('run_1', index, args);
 
 describe('chainFacts: the next rows of a run chain', () => {
   it('numbers rows from the run, links each hash to the one before and projects the run after them', () => {
@@ -42,8 +32,7 @@ describe('chainFacts: the next rows of a run chain', () => {
 });
 
 describe('KnownRuns: what an optimistic append expects', () => {
-  const projected = (runId: string, extra: NewEvent[] = []) =>
-    chainFacts(null, { tenantId: 't', runId }, [{ ...created, dedupeKey: `${runId}/run.created` }, ...extra], {}).run;
+  const projected = (runId: string) => chainFacts(null, { tenantId: 't', runId }, [createdFact(runId)], {}).run;
 
   it('keeps keys across appends, forgets on request, and never keeps an ended run', () => {
     const known = new KnownRuns();
