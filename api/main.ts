@@ -1,15 +1,15 @@
 import { createToolRegistry } from '../tools/default-registry';
 import { apiEnvSchema, loadEnvOrExit } from '../lib/config';
 import { createDb } from '../lib/db';
-import { configureLogRedaction } from '../lib/event-log';
+import { attachEventLog, createEventLogState } from '../lib/event-log';
 import { createLogger } from '../lib/logger';
 import { startApiServer } from './server';
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit(apiEnvSchema, 'api');
-  configureLogRedaction({ extraKeys: env.FLIGHTDECK_REDACT_KEYS });
   const log = createLogger('api', env.LOG_LEVEL);
   const db = createDb(env.DATABASE_URL, { log });
+  attachEventLog(db, createEventLogState({ redactKeys: env.FLIGHTDECK_REDACT_KEYS }));
   const api = await startApiServer({ env, db, tools: await createToolRegistry({ env, log }), log });
   log.info({ url: api.url }, 'api listening');
 

@@ -15,7 +15,8 @@ import { startConnectionPoller } from '../domains/connections';
 import { databaseAuthenticator } from '../domains/keys';
 import { EventNotifier } from './event-notifier';
 import { PostgresRateLimiter } from './rate-limiter';
-import { StreamHub } from './stream-hub';
+import { StreamHub } from './stream/hub';
+import { eventLogOf } from '../lib/event-log';
 
 export interface ApiServer {
   server: Server;
@@ -79,6 +80,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const server = createServer(app);
   const hub = new StreamHub({
     db,
+    localAppends: eventLogOf(db).localAppends,
     notifier,
     authenticator,
     presenter,

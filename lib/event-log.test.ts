@@ -7,25 +7,16 @@
  */
 import { Client } from 'pg';
 import { createScratchDatabase } from '../test/databases';
+import { createdFact, startedFact } from '../test/event-facts';
 import { createDb, migrateLatest } from './db';
 import { appendEvents, eventsChannel, readEvents } from './event-log';
 import type { NewEvent } from './events';
-import { specHash } from './ids';
 import { eventAppendsTotal } from './metrics';
 import { findRun } from './runs-store';
 import { verifyRunLog } from './verify-chain';
 
-const spec = { tags: ['t1'], plan: { steps: [{ id: 's', tool: 'builtin.echo', args: {} }] } };
-const created = (runId: string): NewEvent => ({
-  type: 'run.created',
-  dedupeKey: `${runId}/run.created`,
-  data: { spec, specHash: specHash(spec), mode: 'plan', name: 'n', tags: ['t1'], idempotencyKey: null },
-});
-const started = (runId: string, index: number): NewEvent => ({
-  type: 'tool.call.started',
-  dedupeKey: `${runId}/call-${index}/started`,
-  data: { stepId: 's', tool: 'builtin.echo', attempt: 1, args: { index } },
-});
+const created = createdFact;
+const started = (runId: string, index: number) => startedFact(runId, index);
 
 describe('appendEvents (plain pg transaction)', () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;

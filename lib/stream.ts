@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { ErrorBody } from './errors';
-import type { RunEvent } from './events';
-import { runStatusSchema } from './events';
+import { runSchema } from './api-client/schemas';
+import { errorBodySchema } from './errors';
+import { runEventSchema, runStatusSchema } from './events';
 
 /** Client → server frames of ws `/v1/stream` (ARCHITECTURE.md, "Stream protocol"). */
-export const clientFrameSchema = z.discriminatedUnion('type', [
+export const ClientFrame = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('subscribe'),
@@ -31,16 +31,29 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
     .strict(),
   z.object({ type: z.literal('ping') }).strict(),
 ]);
-export type ClientFrame = z.infer<typeof clientFrameSchema>;
+export type ClientFrame = z.infer<typeof ClientFrame>;
 
-/** Server → client frames. `subscribed` acknowledges a subscription before its first event. */
-export type ServerFrame =
-  | { type: 'event'; runId: string; seq: number; event: RunEvent }
-  | { type: 'run'; run: unknown }
-  | { type: 'approval'; approval: unknown }
-  | { type: 'subscribed'; runId?: string; afterSeq?: number; runs?: boolean; approvals?: boolean }
-  | { type: 'error'; error: ErrorBody['error'] }
-  | { type: 'pong' };
+/**
+ * Server → client frames; the server builds them typed by this and the typed client parses them
+ * with it. `subscribed` acknowledges a subscription before its first event. Objects strip unknown
+ * keys, so a newer server that adds a field does not break an older client.
+ */
+export const ServerFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('event'), runId: z.string(), seq: z.number().int().positive(), event: runEventSchema }),
+  z.object({ type: z.literal('run'), run: runSchema }),
+  z.object({
+    type: z.literal('subscribed'),
+    runId: z.string().optional(),
+    afterSeq: z.number().int().optional(),
+    runs: z.boolean().optional(),
+    approvals: z.boolean().optional(),
+  }),
+  z.object({ type: z.literal('error'), error: errorBodySchema.shape.error }),
+  z.object({ type: z.literal('pong') }),
+  // The approval's shape is checked by whoever subscribed to the inbox (lib/api-client/schemas.ts approvalSchema).
+  z.object({ type: z.literal('approval'), approval: z.unknown() }),
+]);
+export type ServerFrame = z.infer<typeof ServerFrame>;
 
 /** Close codes a client acts on; 4000–4999 are ours by the ws spec. */
 export const closeCodes = {

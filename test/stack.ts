@@ -11,7 +11,7 @@ import type { ToolRegistry } from '../tools/registry';
 import { startApiServer, type ApiServer } from '../api/server';
 import { apiEnvSchema, parseEnv, runStartSettings, workerEnvSchema, type WorkerEnv } from '../lib/config';
 import { createDb } from '../lib/db';
-import { configureLogRedaction } from '../lib/event-log';
+import { attachEventLog, createEventLogState } from '../lib/event-log';
 import { terminalStatuses } from '../lib/events';
 import { FlightdeckClient } from '../lib/api-client';
 import { createLogger } from '../lib/logger';
@@ -80,9 +80,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const log = createLogger('test', 'silent');
   // Built from the worker's env, so `env: { COMPOSIO_* }` turns the Composio provider on.
   const db = createDb(workerEnv.DATABASE_URL, { log });
+  // As worker/main.ts and api/main.ts do at boot; here the worker and the API share this pool.
+  attachEventLog(db, createEventLogState({ redactKeys: workerEnv.FLIGHTDECK_REDACT_KEYS }));
   const tools = options.tools ?? (await createToolRegistry({ env: workerEnv, log, db, composioRetryAfterFailureMs: 200 }));
-  // As worker/main.ts and api/main.ts do at boot; here both share this module.
-  configureLogRedaction({ extraKeys: workerEnv.FLIGHTDECK_REDACT_KEYS });
 
   const inProcess = options.worker === 'none' ? null : await startInProcessWorker(workerEnv, taskQueue, db, tools);
   let api = await startApiServer({ env: apiEnv, db, tools, log });

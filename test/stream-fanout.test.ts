@@ -7,7 +7,7 @@ import { startTestStack, type TestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
 /**
- * Subscribers of one run share the read each notice triggers (api/stream-hub.ts): whatever moment
+ * Subscribers of one run share the read each notice triggers (api/stream/run-feed.ts): whatever moment
  * each one joins, and however appends and notices interleave, every one gets seq 1..n exactly once.
  */
 describe('ws fan-out to many subscribers of one run', () => {

@@ -10,7 +10,7 @@ import { startApiServer } from '../api/server';
 import { createToolRegistry } from '../tools/default-registry';
 import { combinedEnvSchema, loadEnvOrExit } from '../lib/config';
 import { createDb } from '../lib/db';
-import { configureLogRedaction } from '../lib/event-log';
+import { attachEventLog, createEventLogState } from '../lib/event-log';
 import { createLogger } from '../lib/logger';
 import { startTracing } from '../lib/telemetry';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
@@ -18,12 +18,12 @@ import { bootWorker, installSdkRuntime } from './boot';
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit(combinedEnvSchema, 'api+worker');
-  configureLogRedaction({ extraKeys: env.FLIGHTDECK_REDACT_KEYS });
   const workerLog = createLogger('worker', env.LOG_LEVEL);
   const apiLog = createLogger('api', env.LOG_LEVEL);
   installSdkRuntime(env, workerLog);
   const tracing = startTracing(env, 'flightdeck-worker');
   const db = createDb(env.DATABASE_URL, { log: workerLog });
+  attachEventLog(db, createEventLogState({ redactKeys: env.FLIGHTDECK_REDACT_KEYS }));
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   try {
     const tools = await createToolRegistry({ env, log: workerLog, db });

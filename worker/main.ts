@@ -3,18 +3,18 @@ import { createToolRegistry } from '../tools/default-registry';
 import { loadEnvOrExit, workerEnvSchema } from '../lib/config';
 import { createDb } from '../lib/db';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
-import { configureLogRedaction } from '../lib/event-log';
+import { attachEventLog, createEventLogState } from '../lib/event-log';
 import { createLogger } from '../lib/logger';
 import { startTracing } from '../lib/telemetry';
 import { bootWorker, installSdkRuntime } from './boot';
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit(workerEnvSchema, 'worker');
-  configureLogRedaction({ extraKeys: env.FLIGHTDECK_REDACT_KEYS });
   const log = createLogger('worker', env.LOG_LEVEL);
   installSdkRuntime(env, log);
   const tracing = startTracing(env, 'flightdeck-worker');
   const db = createDb(env.DATABASE_URL, { log });
+  attachEventLog(db, createEventLogState({ redactKeys: env.FLIGHTDECK_REDACT_KEYS }));
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   try {
     const { worker, metrics } = await bootWorker(env, { connection, db, tools: await createToolRegistry({ env, log, db }), tracing, log });

@@ -1,5 +1,5 @@
 import { FlightdeckApiError, FlightdeckUnreachableError } from './errors';
-import { serverFrameSchema, type StreamFrame } from './schemas';
+import { ServerFrame } from '../stream';
 
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting';
 
@@ -45,7 +45,7 @@ export interface ReconnectingStreamOptions extends ReconnectOptions {
    */
   probe(): Promise<'connect' | 'done'>;
   /** Frames come one at a time: the next waits until the promise returned for this one settles. */
-  onFrame(frame: StreamFrame, control: StreamControl): void | Promise<void>;
+  onFrame(frame: ServerFrame, control: StreamControl): void | Promise<void>;
   onStatus?(status: StreamStatus): void;
   /** Every socket opened, for diagnostics and tests (a test may terminate it to force a drop). */
   onSocket?(socket: WebSocketLike): void;
@@ -180,9 +180,9 @@ function runSession(options: ReconnectingStreamOptions, hooks: { onLive(): void 
   });
 }
 
-function parseFrame(data: unknown): StreamFrame | null {
+function parseFrame(data: unknown): ServerFrame | null {
   try {
-    const parsed = serverFrameSchema.safeParse(JSON.parse(String(data)));
+    const parsed = ServerFrame.safeParse(JSON.parse(String(data)));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;

@@ -1,11 +1,10 @@
 /**
- * Response bodies of the REST API and server frames of the ws stream, as zod schemas that mirror
+ * Response bodies of the REST API (the ws stream's frames are in lib/stream.ts), as zod schemas that mirror
  * the API's presenters (api/presenters.ts, domains/keys/api-keys.ts, tools/registry.ts).
  * Objects strip unknown keys, so a newer API that adds a field does not break an older client;
  * schemas.test.ts fails when a presenter and its schema drift apart.
  */
 import { z } from 'zod';
-import { errorBodySchema } from '../errors';
 import { actorSchema, failureSchema, runEventSchema, runStatusSchema } from '../events';
 import { roleSchema, runSpecSchema } from '../run-spec';
 
@@ -136,24 +135,6 @@ export const readinessSchema = z.object({
   checks: z.object({ database: z.string(), temporal: z.string() }),
 });
 export type Readiness = z.infer<typeof readinessSchema>;
-
-/** Server → client frames of ws `/v1/stream` (lib/stream.ts `ServerFrame`, with the run frame's shape). */
-export const serverFrameSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('event'), runId: z.string(), seq: z.number().int().positive(), event: runEventSchema }),
-  z.object({ type: z.literal('run'), run: runSchema }),
-  z.object({
-    type: z.literal('subscribed'),
-    runId: z.string().optional(),
-    afterSeq: z.number().int().optional(),
-    runs: z.boolean().optional(),
-    approvals: z.boolean().optional(),
-  }),
-  z.object({ type: z.literal('error'), error: errorBodySchema.shape.error }),
-  z.object({ type: z.literal('pong') }),
-  // The approval's shape is checked by whoever subscribed to the inbox (approvalSchema below).
-  z.object({ type: z.literal('approval'), approval: z.unknown() }),
-]);
-export type StreamFrame = z.infer<typeof serverFrameSchema>;
 
 /** An approval as `GET /v1/approvals` and the decision route show it (domains/approvals/approvals.ts presentApproval). */
 export const approvalSchema = z.object({

@@ -1,9 +1,9 @@
 import WebSocket from 'ws';
 import { terminalStatuses, type EventType, type RunEvent, type RunStatus } from '../events';
-import type { ClientFrame } from '../stream';
+import type { ClientFrame, ServerFrame } from '../stream';
 import { FlightdeckApiError } from './errors';
 import { isTransient, runReconnectingStream, type ReconnectOptions, type StreamControl, type StreamStatus, type WebSocketLike } from './reconnecting-stream';
-import { approvalSchema, type Approval, type Run, type StreamFrame } from './schemas';
+import { approvalSchema, type Approval, type Run } from './schemas';
 
 /** Where the stream is and how to open a socket to it. */
 export interface StreamTarget {
@@ -158,7 +158,7 @@ async function watchFeed(
   deps: { target: StreamTarget; checkAccess(): Promise<unknown> },
   subscribeFrame: ClientFrame,
   options: WatchRunsOptions,
-  onFrame: (frame: StreamFrame, control: StreamControl) => Promise<void>,
+  onFrame: (frame: ServerFrame, control: StreamControl) => Promise<void>,
 ): Promise<void> {
   await runReconnectingStream({
     ...options,
@@ -176,7 +176,7 @@ async function watchFeed(
 }
 
 /** Error frames: a server-side hiccup is resumed from; anything else (not_found, forbidden) is final. */
-function handleCommonFrame(frame: StreamFrame, control: StreamControl): boolean {
+function handleCommonFrame(frame: ServerFrame, control: StreamControl): boolean {
   if (frame.type !== 'error') return false;
   const error = FlightdeckApiError.fromFrame(frame.error);
   if (isTransient(error)) control.reconnect(`server error: ${error.code}`);

@@ -1,4 +1,4 @@
-import type { RunEvent } from '../lib/events';
+import type { RunEvent } from '../../lib/events';
 
 /** Events a followed run keeps in memory: enough for live delivery, never the whole log. */
 const windowSize = 32;

@@ -1,6 +1,6 @@
 import type { RawData } from 'ws';
-import { AppError, describeIssues } from '../lib/errors';
-import { clientFrameSchema, type ClientFrame } from '../lib/stream';
+import { AppError, describeIssues } from '../../lib/errors';
+import { ClientFrame } from '../../lib/stream';
 
 /** One ws frame from a client, through the stream's schema; `validation_failed` when it is not one. */
 export function parseClientFrame(data: RawData): ClientFrame {
@@ -10,7 +10,7 @@ export function parseClientFrame(data: RawData): ClientFrame {
   } catch {
     throw new AppError('validation_failed', 'frame is not valid JSON');
   }
-  const parsed = clientFrameSchema.safeParse(json);
+  const parsed = ClientFrame.safeParse(json);
   if (!parsed.success) throw new AppError('validation_failed', 'invalid frame', describeIssues(parsed.error));
   return parsed.data;
 }

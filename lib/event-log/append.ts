@@ -1,64 +1,17 @@
 import type { Knex } from 'knex';
 import type { ClientBase } from 'pg';
-import { lockNewRun, lockRunRow, storedKeys, writeAppend, writeAppendIfAt, writeNewRun, type EventInsertRow } from './append-statements';
-import { projectApprovalEvents, touchesApprovals } from './approval-projection';
-import { canonicalJson } from './canonical-json';
-import { withPooledClient } from './db';
-import type { Actor, EventType, NewEvent, RunEvent } from './events';
-import { sha256Hex } from './ids';
-import { trackLocalAppend } from './local-appends';
-import { eventAppendSeconds, eventAppendsTotal, eventsAppendedTotal } from './metrics';
-import { redactSecrets, type RedactOptions } from './redact';
-import { applyEvent, type ProjectedEvent, type RunProjection } from './run-projection';
-import { rowToRun, runToRow } from './runs-store';
+import { lockNewRun, lockRunRow, storedKeys, writeAppend, writeAppendIfAt, writeNewRun, type EventInsertRow } from '../append-statements';
+import { projectApprovalEvents, touchesApprovals } from '../approval-projection';
+import { withPooledClient } from '../db';
+import type { NewEvent, RunEvent } from '../events';
+import { eventAppendSeconds, eventAppendsTotal, eventsAppendedTotal } from '../metrics';
+import type { RedactOptions } from '../redact';
+import type { RunProjection } from '../run-projection';
+import { rowToRun, runToRow } from '../runs-store';
+import { chainFacts, toProjected, toRunEvent, type EventRow } from './hash-chain';
+import { eventLogOf, type EventLogState } from './state';
 
 export const eventsChannel = 'run_events';
-
-export interface EventRow {
-  id: string;
-  tenant_id: string;
-  run_id: string;
-  seq: number;
-  type: EventType;
-  at: Date;
-  actor: Actor | null;
-  data: Record<string, unknown>;
-  dedupe_key: string;
-  prev_hash: string | null;
-  hash: string;
-}
-
-/** sha256 over the previous link and the canonical row: editing any stored event breaks the chain. */
-export function eventHash(prevHash: string | null, event: Omit<EventRow, 'id' | 'hash' | 'prev_hash'>): string {
-  return sha256Hex(
-    (prevHash ?? '') +
-      canonicalJson({
-        tenantId: event.tenant_id,
-        runId: event.run_id,
-        seq: event.seq,
-        type: event.type,
-        at: event.at.toISOString(),
-        actor: event.actor,
-        data: event.data,
-        dedupeKey: event.dedupe_key,
-      }),
-  );
-}
-
-/**
- * This process's extra secret keys. Built-in keys apply whatever is set here: configuration can
- * only add to them, so a process that never configures redaction still redacts.
- */
-let processRedaction: RedactOptions = {};
-
-/**
- * Sets the extra secret keys (FLIGHTDECK_REDACT_KEYS) for every append this process makes. Each
- * writer process calls it once at boot, where it parses its env: the list is per-process
- * configuration, so the writers (interceptor, recordEvent, API) need not carry it in every call.
- */
-export function configureLogRedaction(options: RedactOptions): void {
-  processRedaction = { extraKeys: [...(options.extraKeys ?? [])] };
-}
 
 /**
  * Appends facts to a run's log in one transaction: exactly once per dedupe key, with a gapless
@@ -80,6 +33,7 @@ export async function appendEvents(
 /**
  * appendEvents, also returning the run's projection as the append left it (or found it, when every
  * fact was stored already): what the API answers a POST with, without reading the row back.
+ * Every append enters here, appendEvents included.
  */
 export async function appendEventsWithRun(
   db: Knex,
@@ -89,7 +43,8 @@ export async function appendEventsWithRun(
 ): Promise<Appended> {
   if (facts.length === 0) return { stored: [], run: null };
   const timer = eventAppendSeconds.startTimer({ writer: options.writer ?? 'unknown' });
-  const appended = await trackLocalAppend(db, target, () => appendOnPooledClient(db, target, facts));
+  const state = eventLogOf(db);
+  const appended = await state.localAppends.track(target, () => appendOnPooledClient(db, state, target, facts));
   timer();
   for (const event of appended.stored) eventsAppendedTotal.inc({ type: event.type });
   return appended;
@@ -102,54 +57,21 @@ export interface Appended {
 }
 
 /**
- * Each run's projection as this process last wrote it (or found it under lock), per database, and
- * dedupe keys it knows are stored for the run: what an optimistic append expects and may skip.
- * Most appends to a run come from the process that made the one before (a run's steps on its
- * worker; in the combined process, the API's `run.created` too, which the workflow's first append
- * repeats). Bounded; a run that ended or was not seen lately takes the locked path. Stored facts
- * are never removed, so a key once known stays true.
- */
-interface KnownRun {
-  run: RunProjection;
-  storedKeys: Set<string>;
-}
-const lastKnownRuns = new WeakMap<Knex, Map<string, KnownRun>>();
-const knownRunsLimit = 1_000;
-const knownKeysLimit = 500;
-
-function knownRunsOf(db: Knex): Map<string, KnownRun> {
-  let known = lastKnownRuns.get(db);
-  if (!known) lastKnownRuns.set(db, (known = new Map()));
-  return known;
-}
-
-function remember(known: Map<string, KnownRun>, run: RunProjection, storedKeys: Iterable<string>): void {
-  const previous = known.get(run.id);
-  known.delete(run.id);
-  if (run.completedAt !== null) return;
-  const keys = previous && previous.storedKeys.size < knownKeysLimit ? previous.storedKeys : new Set<string>();
-  for (const key of storedKeys) keys.add(key);
-  known.set(run.id, { run, storedKeys: keys });
-  if (known.size > knownRunsLimit) known.delete(known.keys().next().value!);
-}
-
-/**
  * On one pooled connection, in plain `pg` (lib/append-statements.ts): first an optimistic append
  * (one statement, one round trip) — against the row this process last saw, or, for a run's first
  * facts (`run.created` leads), as the insert of its row; when the row moved on, or existed, or a
  * fact is already stored, or nothing was tried, the locked transaction (begin, lock, write,
  * commit), which finds stored keys and the current row. A connection that died is dropped by the pool.
  */
-async function appendOnPooledClient(db: Knex, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<Appended> {
-  const known = knownRunsOf(db);
+async function appendOnPooledClient(db: Knex, state: EventLogState, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<Appended> {
   return withPooledClient(db, async (client) => {
-    const optimistic = await appendOptimistically(client, known, target, facts);
+    const optimistic = await appendOptimistically(client, state, target, facts);
     if (optimistic !== 'missed' && optimistic !== 'untried') {
       eventAppendsTotal.inc({ path: optimistic.path });
       return optimistic;
     }
     eventAppendsTotal.inc({ path: optimistic === 'missed' ? 'locked_after_miss' : 'locked' });
-    return appendInTransaction(db, client, known, target, facts);
+    return appendInTransaction(db, client, state, target, facts);
   });
 }
 
@@ -160,19 +82,19 @@ async function appendOnPooledClient(db: Knex, target: { tenantId: string; runId:
  */
 async function appendOptimistically(
   client: ClientBase,
-  known: Map<string, KnownRun>,
+  state: EventLogState,
   target: { tenantId: string; runId: string },
   facts: NewEvent[],
 ): Promise<(Appended & { path: 'one_statement' | 'new_run' | 'known' }) | 'missed' | 'untried'> {
   // Approval facts also write the approvals projection, in the locked transaction.
   if (facts.some((fact) => touchesApprovals(fact.type))) return 'untried';
-  const entry = known.get(target.runId);
-  if (!entry) return facts[0]?.type === 'run.created' ? createRun(client, known, target, facts) : 'untried';
+  const entry = state.knownRuns.get(target.runId);
+  if (!entry) return facts[0]?.type === 'run.created' ? createRun(client, state, target, facts) : 'untried';
   if (entry.run.tenantId !== target.tenantId) return 'untried';
   const before = entry.run;
   const fresh = uniqueByKey(facts).filter((fact) => !entry.storedKeys.has(fact.dedupeKey));
   if (fresh.length === 0) return { path: 'known', stored: [], run: before };
-  const { rows, run } = chainFacts(before, target, fresh);
+  const { rows, run } = chainFacts(before, target, fresh, state.redaction);
   const written = await writeOrMiss(() =>
     writeAppendIfAt(client, {
       runId: target.runId,
@@ -183,11 +105,10 @@ async function appendOptimistically(
     }),
   );
   if (!written) {
-    known.delete(target.runId);
+    state.knownRuns.forget(target.runId);
     return 'missed';
   }
-  remember(
-    known,
+  state.knownRuns.remember(
     run,
     fresh.map((fact) => fact.dedupeKey),
   );
@@ -197,18 +118,17 @@ async function appendOptimistically(
 /** A run's first facts as the insert of its row (writeNewRun); `missed` when the run already had one. */
 async function createRun(
   client: ClientBase,
-  known: Map<string, KnownRun>,
+  state: EventLogState,
   target: { tenantId: string; runId: string },
   facts: NewEvent[],
 ): Promise<(Appended & { path: 'new_run' }) | 'missed'> {
   const fresh = uniqueByKey(facts);
-  const { rows, run } = chainFacts(null, target, fresh);
+  const { rows, run } = chainFacts(null, target, fresh, state.redaction);
   const written = await writeOrMiss(() =>
     writeNewRun(client, { runId: target.runId, rows: rows.map(toInsertRow), insert: runToRow(run), notify: notificationOf(run) }),
   );
   if (!written) return 'missed';
-  remember(
-    known,
+  state.knownRuns.remember(
     run,
     fresh.map((fact) => fact.dedupeKey),
   );
@@ -230,30 +150,34 @@ const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknow
 async function appendInTransaction(
   db: Knex,
   client: ClientBase,
-  known: Map<string, KnownRun>,
+  state: EventLogState,
   target: { tenantId: string; runId: string },
   facts: NewEvent[],
 ): Promise<Appended> {
   await client.query('begin');
   try {
-    const appended = await appendLocked(db, client, target, facts);
+    const appended = await appendLocked({ db, client, redaction: state.redaction }, target, facts);
     await client.query('commit');
     // Every fact of the call is stored now: found stored under the lock, or written by it.
     if (appended.run)
-      remember(
-        known,
+      state.knownRuns.remember(
         appended.run,
         facts.map((fact) => fact.dedupeKey),
       );
     return appended;
   } catch (error) {
-    known.delete(target.runId);
+    state.knownRuns.forget(target.runId);
     await client.query('rollback').catch(() => undefined);
     throw error;
   }
 }
 
-async function appendLocked(db: Knex, client: ClientBase, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<Appended> {
+/** Under the run row's lock (or the new run's advisory lock), inside the caller's transaction. */
+async function appendLocked(
+  { db, client, redaction }: { db: Knex; client: ClientBase; redaction: RedactOptions },
+  target: { tenantId: string; runId: string },
+  facts: NewEvent[],
+): Promise<Appended> {
   const locked = await lockRunAndFindKeys(
     client,
     target.runId,
@@ -267,7 +191,7 @@ async function appendLocked(db: Knex, client: ClientBase, target: { tenantId: st
   const fresh = uniqueByKey(facts).filter((fact) => !known.has(fact.dedupeKey));
   if (fresh.length === 0) return { stored: [], run: before };
 
-  const { rows, run } = chainFacts(before, target, fresh);
+  const { rows, run } = chainFacts(before, target, fresh, redaction);
   await writeAppend(client, {
     runId: target.runId,
     rows: rows.map(toInsertRow),
@@ -288,32 +212,6 @@ function uniqueByKey(facts: NewEvent[]): NewEvent[] {
     seen.add(fact.dedupeKey);
     return true;
   });
-}
-
-/** The facts as the next rows of the run's chain (seq, prev_hash, hash), and the projection after them. */
-function chainFacts(before: RunProjection | null, target: { tenantId: string; runId: string }, facts: NewEvent[]): { rows: EventRow[]; run: RunProjection } {
-  const rows: EventRow[] = [];
-  const at = new Date();
-  let run = before;
-  for (const fact of facts) {
-    const seq = (run?.lastSeq ?? 0) + 1;
-    const prevHash = run?.lastHash ?? null;
-    const unhashed = {
-      tenant_id: target.tenantId,
-      run_id: target.runId,
-      seq,
-      type: fact.type,
-      at,
-      actor: fact.actor ?? null,
-      data: redactSecrets(fact.data, processRedaction),
-      dedupe_key: fact.dedupeKey,
-    };
-    const row: EventRow = { id: '', ...unhashed, prev_hash: prevHash, hash: eventHash(prevHash, unhashed) };
-    run = applyEvent(run, toProjected(row));
-    rows.push(row);
-  }
-  if (!run) throw new Error(`run ${target.runId}: no projection after ${rows.length} events`);
-  return { rows, run };
 }
 
 const toInsertRow = ({ id: _id, actor, data, ...rest }: EventRow): EventInsertRow => ({
@@ -360,61 +258,4 @@ async function lockRunAndFindKeys(client: ClientBase, runId: string, keys: strin
   }
   // Keys are global: a key may be stored under another run (a caller's mistake, still never twice).
   return { run: null, knownKeys: await storedKeys(client, keys) };
-}
-
-export function toProjected(row: EventRow): ProjectedEvent {
-  return {
-    tenantId: row.tenant_id,
-    runId: row.run_id,
-    seq: row.seq,
-    type: row.type,
-    at: row.at,
-    actor: row.actor,
-    data: row.data,
-    hash: row.hash,
-  };
-}
-
-export function toRunEvent(row: EventRow): RunEvent {
-  return {
-    runId: row.run_id,
-    seq: row.seq,
-    type: row.type,
-    at: row.at.toISOString(),
-    actor: row.actor,
-    data: row.data,
-    hash: row.hash,
-  };
-}
-
-/** A run's events with seq > afterSeq, in order. */
-export async function readEvents(db: Knex, target: { tenantId: string; runId: string }, options: { afterSeq: number; limit: number }): Promise<RunEvent[]> {
-  const rows = await db<EventRow>('run_events')
-    .where({ tenant_id: target.tenantId, run_id: target.runId })
-    .andWhere('seq', '>', options.afterSeq)
-    .orderBy('seq', 'asc')
-    .limit(options.limit);
-  return rows.map(toRunEvent);
-}
-
-/** Stored events by dedupe key (any run): how writers learn what an earlier attempt already recorded. */
-export async function findEventsByKeys(db: Knex, keys: string[]): Promise<Array<RunEvent & { dedupeKey: string }>> {
-  if (keys.length === 0) return [];
-  const rows = await db<EventRow>('run_events').whereIn('dedupe_key', keys);
-  return rows.map((row) => ({ ...toRunEvent(row), dedupeKey: row.dedupe_key }));
-}
-
-/**
- * A run's stored rows in seq order, read a page at a time, for walks over a whole log (verify,
- * rebuild): a run may hold more events than one query should return.
- */
-export async function* storedEventRows(db: Knex, runId: string, options: { pageSize?: number } = {}): AsyncGenerator<EventRow> {
-  const pageSize = options.pageSize ?? 1000;
-  for (let afterSeq = 0; ;) {
-    const page = await db<EventRow>('run_events').where({ run_id: runId }).andWhere('seq', '>', afterSeq).orderBy('seq', 'asc').limit(pageSize);
-    yield* page;
-    const last = page[page.length - 1];
-    if (!last || page.length < pageSize) return;
-    afterSeq = last.seq;
-  }
 }

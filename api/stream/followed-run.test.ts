@@ -1,4 +1,4 @@
-import type { RunEvent } from '../lib/events';
+import type { RunEvent } from '../../lib/events';
 import { FollowedRun } from './followed-run';
 
 const event = (seq: number): RunEvent => ({

@@ -1,0 +1,159 @@
+import type { Server } from 'node:http';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { LocalAppendFeed } from '../../lib/local-appends';
+import { wsClients } from '../../lib/metrics';
+import { closeCodes, type ClientFrame } from '../../lib/stream';
+import type { Authenticator, Principal } from '../auth';
+import type { EventNotifier } from '../event-notifier';
+import type { PresenterContext } from '../presenters';
+import { rateLimitKey, rateLimitedError, type RateLimiter } from '../rate-limiter';
+import { ApprovalsFeed } from './approvals-feed';
+import { parseClientFrame, refusedRunSubscribe } from './parse-client-frame';
+import { RunFeed } from './run-feed';
+import { RunsFeed } from './runs-feed';
+import { StreamSocket } from './socket';
+import { acceptStreamUpgrades } from './upgrade';
+
+export { streamPath } from './upgrade';
+
+const heartbeatMs = 30_000;
+
+export interface StreamHubOptions {
+  db: Knex;
+  /** This process's appends to `db` (lib/event-log eventLogOf(db).localAppends). */
+  localAppends: LocalAppendFeed;
+  notifier: EventNotifier;
+  authenticator: Authenticator;
+  presenter: PresenterContext;
+  log: Logger;
+  /** A client whose unsent bytes pass this is closed with `closeCodes.lagging` and resumes with afterSeq. */
+  maxBufferedBytes?: number;
+  /** Run subscriptions one connection may hold. */
+  maxSubscriptions?: number;
+  /** Upgrades and frames draw from the key's budget, as REST calls do. */
+  rateLimiter?: RateLimiter;
+  /** Browser origins that may open a stream (a request without Origin is not a browser's). */
+  allowedOrigins?: ReadonlySet<string>;
+}
+
+/**
+ * The ws stream: accepts sockets, reads their frames in order and routes them to the three feeds
+ * (one run, the runs list, the approvals inbox), which the notifier's notices wake.
+ */
+export class StreamHub {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  private readonly clients = new Set<StreamSocket>();
+  private readonly maxBufferedBytes: number;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly runFeed: RunFeed;
+  private readonly runsFeed: RunsFeed;
+  private readonly approvalsFeed: ApprovalsFeed;
+
+  constructor(private readonly options: StreamHubOptions) {
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+    this.runFeed = new RunFeed({ db: options.db, localAppends: options.localAppends, maxSubscriptions: options.maxSubscriptions });
+    this.runsFeed = new RunsFeed({ db: options.db, presenter: options.presenter, log: options.log });
+    this.approvalsFeed = new ApprovalsFeed({ db: options.db, log: options.log });
+    options.notifier.on('notice', (notice) => {
+      this.runFeed.onNotice(notice);
+      this.approvalsFeed.onNotice(notice);
+      this.runsFeed.onNotice(notice);
+    });
+    options.notifier.on('resync', () => this.runFeed.resync());
+    this.heartbeat = setInterval(() => this.checkAlive(), heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /**
+   * Bytes the API holds for its ws sockets, written and not yet taken by the kernel: every open
+   * socket's, including one already closed for lagging and waiting for its peer's close frame.
+   */
+  get bufferedBytes(): number {
+    let total = 0;
+    for (const socket of this.wss.clients) total += socket.bufferedAmount;
+    return total;
+  }
+
+  attach(server: Server): void {
+    acceptStreamUpgrades(server, this.wss, this.options, (ws, principal) => this.accept(ws, principal));
+  }
+
+  private accept(ws: WebSocket, principal: Principal): void {
+    const socket: StreamSocket = new StreamSocket(ws, principal, {
+      maxBufferedBytes: this.maxBufferedBytes,
+      log: this.options.log,
+      onLagging: () => this.drop(socket),
+    });
+    this.clients.add(socket);
+    wsClients.set(this.clients.size);
+    // Frames are handled one at a time, so replies come back in the order frames were sent.
+    let inbox = Promise.resolve();
+    ws.on('message', (data) => {
+      socket.heardFrom();
+      inbox = inbox.then(() => this.onMessage(socket, data).catch((error: unknown) => socket.sendError(error)));
+    });
+    const forget = () => this.drop(socket);
+    ws.on('close', forget);
+    ws.on('error', (error) => {
+      this.options.log.debug({ err: error }, 'ws client error');
+      forget();
+    });
+  }
+
+  private async onMessage(socket: StreamSocket, data: RawData): Promise<void> {
+    const waitMs = (await this.options.rateLimiter?.take(rateLimitKey(socket.principal))) ?? 0;
+    // A refused run subscribe names its run, as one refused for an unavailable database does: a
+    // client that cannot tell which subscribe failed cannot send it again, and never follows that run.
+    if (waitMs > 0) throw rateLimitedError(waitMs, refusedRunSubscribe(data));
+    await this.handle(socket, parseClientFrame(data));
+  }
+
+  private async handle(socket: StreamSocket, frame: ClientFrame): Promise<void> {
+    switch (frame.type) {
+      case 'ping':
+        socket.send({ type: 'pong' });
+        return;
+      case 'unsubscribe':
+        if (frame.runId) this.runFeed.unsubscribe(socket, frame.runId);
+        if (frame.runs) this.runsFeed.unsubscribe(socket);
+        if (frame.approvals) this.approvalsFeed.unsubscribe(socket);
+        return;
+      case 'subscribe':
+        if (frame.approvals) return this.approvalsFeed.subscribe(socket);
+        if (frame.runs) return this.runsFeed.subscribe(socket, frame.runs);
+        if (frame.runId) await this.runFeed.subscribe(socket, frame.runId, frame.afterSeq ?? 0);
+    }
+  }
+
+  private drop(socket: StreamSocket): void {
+    if (!this.clients.delete(socket)) return;
+    wsClients.set(this.clients.size);
+    this.runFeed.drop(socket);
+    this.runsFeed.drop(socket);
+    this.approvalsFeed.drop(socket);
+  }
+
+  private checkAlive(): void {
+    for (const socket of this.clients) {
+      if (!socket.beat()) this.drop(socket);
+    }
+  }
+
+  /** Tells every client to reconnect elsewhere and resume; used on shutdown. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.runFeed.close();
+    this.runsFeed.close();
+    this.approvalsFeed.close();
+    for (const socket of this.clients) socket.close(closeCodes.goingAway, 'server shutting down: resume with afterSeq');
+    this.clients.clear();
+    wsClients.set(0);
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}

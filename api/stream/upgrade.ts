@@ -1,0 +1,50 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { AppError } from '../../lib/errors';
+import { tokenOf, type Authenticator, type Principal } from '../auth';
+import { isAllowedOrigin } from '../origin-check';
+import { rateLimitKey, type RateLimiter } from '../rate-limiter';
+
+export const streamPath = '/v1/stream';
+
+export interface UpgradeGate {
+  authenticator: Authenticator;
+  /** Upgrades draw from the key's budget, as REST calls do. */
+  rateLimiter?: RateLimiter;
+  /** Browser origins that may open a stream (a request without Origin is not a browser's). */
+  allowedOrigins?: ReadonlySet<string>;
+}
+
+/**
+ * Takes the HTTP server's upgrades to `streamPath`: a browser from another origin, a bad key or a
+ * key over its budget is answered with a plain HTTP status before any ws handshake; the rest
+ * become sockets handed to `accept` with their principal.
+ */
+export function acceptStreamUpgrades(server: Server, wss: WebSocketServer, gate: UpgradeGate, accept: (socket: WebSocket, principal: Principal) => void): void {
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== streamPath) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (gate.allowedOrigins && !isAllowedOrigin(gate.allowedOrigins, request.headers.origin)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const upgrade = async () => {
+      const principal = await gate.authenticator.authenticate(tokenOf(request, { allowQuery: true }));
+      const waitMs = (await gate.rateLimiter?.take(rateLimitKey(principal))) ?? 0;
+      if (waitMs > 0) {
+        socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.max(1, Math.ceil(waitMs / 1000))}\r\nConnection: close\r\n\r\n`);
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, principal));
+    };
+    upgrade().catch((error: unknown) => {
+      const status = error instanceof AppError ? error.status : 503;
+      const reason = status === 401 ? 'Unauthorized' : 'Service Unavailable';
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n\r\n`);
+    });
+  });
+}

@@ -1,0 +1,26 @@
+import knex from 'knex';
+import { attachEventLog, createEventLogState, eventLogOf } from './state';
+
+describe('event log state: one per database pool', () => {
+  // Never connected: state goes with the Knex instance, i.e. with the pool.
+  const booted = knex({ client: 'pg' });
+  const unconfigured = knex({ client: 'pg' });
+  afterAll(async () => {
+    await booted.destroy();
+    await unconfigured.destroy();
+  });
+
+  it('hands each pool the state its boot attached, or built-in redaction only, and refuses a second attach', () => {
+    const state = createEventLogState({ redactKeys: ['sessionRef'] });
+    attachEventLog(booted, state);
+    expect(eventLogOf(booted)).toBe(state);
+    expect(eventLogOf(booted).redaction).toEqual({ extraKeys: ['sessionRef'] });
+
+    const fallback = eventLogOf(unconfigured);
+    expect(fallback.redaction).toEqual({ extraKeys: [] });
+    expect(fallback.localAppends).not.toBe(state.localAppends);
+    expect(eventLogOf(unconfigured)).toBe(fallback);
+    // Readers may already hold the fallback's feed: a late attach would split them from the writers.
+    expect(() => attachEventLog(unconfigured, createEventLogState())).toThrow('already attached or in use');
+  });
+});

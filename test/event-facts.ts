@@ -1,0 +1,23 @@
+import type { NewEvent } from '../lib/events';
+import { specHash } from '../lib/ids';
+
+/** Facts for tests that append to a scratch log directly: a one-step plan run and its tool calls. */
+const spec = { tags: ['t1'], plan: { steps: [{ id: 's', tool: 'builtin.echo', args: {} }] } };
+
+export const createdFact = (runId: string): NewEvent => ({
+  type: 'run.created',
+  dedupeKey: `${runId}/run.created`,
+  data: { spec, specHash: specHash(spec), mode: 'plan', name: 'n', tags: ['t1'], idempotencyKey: null },
+});
+
+export const startedFact = (runId: string, index: number, args: Record<string, unknown> = { index }): NewEvent => ({
+  type: 'tool.call.started',
+  dedupeKey: `${runId}/call-${index}/started`,
+  data: { stepId: 's', tool: 'builtin.echo', attempt: 1, args },
+});
+
+export const approvalRequestedFact = (runId: string, stepId = 's'): NewEvent => ({
+  type: 'approval.requested',
+  dedupeKey: `${runId}/${stepId}/approval.requested`,
+  data: { approvalId: `${runId}:${stepId}`, stepId, tool: 'builtin.echo', args: {}, approvers: ['admin'], required: 1, onTimeout: 'reject', timeout: '1h' },
+});
