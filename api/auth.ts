@@ -1,24 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../lib/errors';
-import type { Actor } from '../lib/events';
 import { hasRole } from '../lib/roles';
+import type { Authenticator, Principal } from '../lib/principal';
 import type { Role } from '../lib/run-spec';
 
-/** Who is calling: the tenant every query is scoped to, the role, and the actor recorded in the log. */
-export interface Principal {
-  tenantId: string;
-  role: Role;
-  /** The bootstrap admin key (FLIGHTDECK_ADMIN_KEY): may manage keys of any tenant. */
-  superAdmin: boolean;
-  actor: Actor;
-}
-
-export interface Authenticator {
-  authenticate(token: string | undefined): Promise<Principal>;
-  /** Drops cached lookups (after a revoke), so this instance stops honouring the key at once. */
-  invalidate(): void;
-}
+export type { Authenticator, Principal };
 
 /** The bearer token of a request (`Authorization: Bearer`), or the ws `?token=` fallback browsers need. */
 export function tokenOf(request: IncomingMessage, options: { allowQuery: boolean }): string | undefined {

@@ -9,7 +9,7 @@ import { hasRole } from '../../lib/roles';
 import type { Role } from '../../lib/run-spec';
 import { dedupeKeys, type ApprovalSignalPayload } from '../../lib/workflow-contract';
 import { approvalSignal } from '../../workflows/definitions';
-import type { Principal } from '../../api/auth';
+import type { Principal } from '../../lib/principal';
 
 export interface ApprovalDeps {
   db: Knex;

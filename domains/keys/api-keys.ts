@@ -4,7 +4,7 @@ import { ulid } from 'ulidx';
 import { AppError } from '../../lib/errors';
 import type { Actor } from '../../lib/events';
 import type { Role } from '../../lib/run-spec';
-import type { Authenticator, Principal } from '../../api/auth';
+import type { Authenticator, Principal } from '../../lib/principal';
 
 interface ApiKeyRow {
   id: string;

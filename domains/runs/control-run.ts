@@ -9,7 +9,7 @@ import type { RunProjection } from '../../lib/run-projection';
 import { findRun } from '../../lib/runs-store';
 import { dedupeKeys } from '../../lib/workflow-contract';
 import { cancelSignal, messageSignal } from '../../workflows/definitions';
-import type { Principal } from '../../api/auth';
+import type { Principal } from '../../lib/principal';
 
 export interface RunControlDeps {
   db: Knex;

@@ -12,7 +12,7 @@ import { runModeOf, type RunSpec } from '../../lib/run-spec';
 import { findRun } from '../../lib/runs-store';
 import { dedupeKeys, workflowType, type AgentRunInput } from '../../lib/workflow-contract';
 import { statusSearchAttribute, tagsSearchAttribute, tenantSearchAttribute } from '../../lib/search-attributes';
-import type { Principal } from '../../api/auth';
+import type { Principal } from '../../lib/principal';
 import { resolveRunPolicies } from './resolve-policies';
 
 /** How long a POST waits for Temporal to accept the workflow before answering 503. */

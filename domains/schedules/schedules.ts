@@ -6,7 +6,7 @@ import { idempotentRunId } from '../../lib/ids';
 import type { RunSpec } from '../../lib/run-spec';
 import { scheduledRunWorkflowType, temporalScheduleId, tickIdempotencyKey, tickWorkflowIdPrefix, type ScheduledRunInput } from '../../lib/schedule-contract';
 import { tenantSearchAttribute } from '../../lib/search-attributes';
-import type { Principal } from '../../api/auth';
+import type { Principal } from '../../lib/principal';
 import { resolveRunPolicies } from '../runs/resolve-policies';
 import type { RunServiceDeps } from '../runs/start-run';
 import type { CreateScheduleBody } from '../../lib/rest-schemas';
