@@ -3,12 +3,58 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
 
+const topLevel = ['activities', 'api', 'bench', 'cli', 'domains', 'lib', 'migrations', 'scripts', 'test', 'tools', 'web', 'worker', 'workflows'];
+/** Every top-level folder but `allowed`, as no-restricted-paths `from` entries. */
+const allBut = (...allowed) => topLevel.filter((folder) => !allowed.includes(folder)).map((folder) => `./${folder}`);
+
+/** lib/ modules workflow code may import: pure contracts, no I/O, nothing non-deterministic. */
+export const workflowSafeLib = ['events.ts', 'roles.ts', 'run-spec.ts', 'schedule-contract.ts', 'search-attributes.ts', 'templates.ts', 'workflow-contract.ts'];
+/** lib/ wire schemas the dashboard may import besides the typed client (lib/api-client/). */
+export const webSafeLib = ['api-client', 'events.ts', 'rest-schemas.ts', 'roles.ts', 'run-spec.ts', 'stream.ts'];
+
+const layerZones = [
+  // Activity types reach workflows through `import type` from ../activities (no-restricted-imports below).
+  {
+    target: './workflows',
+    from: allBut('workflows', 'lib', 'activities'),
+    message: 'Workflows import only @temporalio/workflow, workflow-safe lib/ contracts and activity types.',
+  },
+  {
+    target: './workflows',
+    from: './lib',
+    except: workflowSafeLib.map((file) => `./${file}`),
+    message: 'Not a workflow-safe lib/ contract (eslint.config.mjs, workflowSafeLib): workflows must stay deterministic.',
+  },
+  { target: './activities', from: './api', message: 'Activities never import api/ (transport): move what both need to lib/ or domains/.' },
+  {
+    target: './domains',
+    from: ['./api', './activities', './worker'],
+    message: 'Domains are called by the edges, never the reverse: no api/, activities/ or worker/.',
+  },
+  {
+    target: './lib',
+    from: ['./api', './domains', './activities', './worker', './tools'],
+    message: 'lib/ is what every process shares: it imports no api/, domains/, activities/, worker/ or tools/.',
+  },
+  { target: './web', from: allBut('web', 'lib'), message: 'The dashboard imports only the typed client (lib/api-client) and wire schemas.' },
+  {
+    target: './web',
+    from: './lib',
+    except: webSafeLib.map((file) => `./${file}`),
+    message: 'Not a wire schema the dashboard may import (eslint.config.mjs, webSafeLib): use the typed client.',
+  },
+  { target: './tools', from: ['./api', './domains'], message: 'Tool providers never import api/ or domains/.' },
+];
+
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', '.data/**', '.tools/**', 'web/.next/**', 'web/next-env.d.ts', 'coverage/**', 'bench/results/**'],
+    // test/fixtures/lint/ holds deliberate violations: test/lint-rules.test.ts lints them under virtual paths.
+    ignores: ['node_modules/**', '.data/**', '.tools/**', 'web/.next/**', 'web/next-env.d.ts', 'coverage/**', 'bench/results/**', 'test/fixtures/lint/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -46,7 +92,15 @@ export default tseslint.config(
               message: 'Workflows must not do I/O: call an activity instead.',
             })),
           ],
-          patterns: [{ group: ['../activities/*', '!../activities'], message: 'Import activity types only, from "../activities".', allowTypeImports: true }],
+          patterns: [
+            { group: ['../activities/*', '!../activities'], message: 'Import activity types only, from "../activities".', allowTypeImports: true },
+            { group: ['../activities'], message: 'Import activity types only (import type): activities run outside the workflow.', allowTypeImports: true },
+            {
+              // Packages: only the workflow SDK and the common types it is built on.
+              regex: '^(?!\\.|@temporalio/workflow$|@temporalio/common(/|$))',
+              message: 'Workflows import only @temporalio/workflow (and @temporalio/common) among packages.',
+            },
+          ],
         },
       ],
       'no-restricted-syntax': [
@@ -64,6 +118,30 @@ export default tseslint.config(
         { selector: "CallExpression[callee.name='setInterval']", message: 'Use sleep() from @temporalio/workflow in a loop.' },
       ],
       'no-restricted-globals': ['error', 'process', 'require', 'Buffer', 'fetch', 'crypto', 'performance'],
+    },
+  },
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // The plugin reads only .js files unless told: no-cycle must parse the TypeScript it follows.
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['tsconfig.json', 'web/tsconfig.json'], noWarnOnMultipleProjects: true })],
+    },
+    rules: {
+      // Type-only imports do not count (they vanish at runtime); the longest cycle today is short, so
+      // the depth bound costs nothing but keeps a full lint fast.
+      'import-x/no-cycle': ['error', { maxDepth: 10 }],
+    },
+  },
+  {
+    // The target layout (docs in /work/shared/ARCHITECTURE.md): which layer may import which.
+    // Tests wire layers together on purpose, so they are outside these rules.
+    files: ['**/*.ts', '**/*.tsx'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx'],
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
     },
   },
 );

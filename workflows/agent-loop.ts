@@ -3,7 +3,8 @@ import type { Activities } from '../activities';
 import type { Actor } from '../lib/events';
 import { modelToolName, type AgentCarryOver, type AgentRunInput, type ChatMessage, type ModelToolCall } from '../lib/workflow-contract';
 import { isCancelledActivity } from './plan-run';
-import { failureOf, RunStopped, type RunContext } from './run-context';
+import type { RunContext } from './run-context';
+import { failureOf, RunStopped } from './run-stopped';
 
 const defaultMaxTurns = 10;
 const defaultIdleTimeout = '10m';

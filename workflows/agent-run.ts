@@ -5,7 +5,8 @@ import type { AgentRunInput, AgentRunResult, WorkflowFact } from '../lib/workflo
 import { runAgent, type Inbox } from './agent-loop';
 import { approvalSignal, cancelSignal, connectionSignal, messageSignal, stateQuery } from './definitions';
 import { runPlan } from './plan-run';
-import { foldedRunStartPatch, RunContext, RunStopped } from './run-context';
+import { foldedRunStartPatch, RunContext } from './run-context';
+import { RunStopped } from './run-stopped';
 
 type Stop = { kind: 'cancel'; reason: string | null; actor: Actor | null; recorded: Promise<unknown> } | { kind: 'deadline' };
 

@@ -3,7 +3,7 @@ import type { Actor } from '../lib/events';
 import { hasRole } from '../lib/roles';
 import type { Role } from '../lib/run-spec';
 import type { ApprovalPolicy, ApprovalSignalPayload } from '../lib/workflow-contract';
-import type { RunContext } from './run-context';
+import type { RunRecorder } from './run-recorder';
 
 export type ApprovalOutcome =
   | { kind: 'approved'; args: Record<string, unknown>; edited: boolean }
@@ -53,7 +53,7 @@ export class ApprovalGate {
   /** Rejected signals are recorded one after another, so the log keeps their arrival order. */
   private rejectionLog: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly context: RunContext) {}
+  constructor(private readonly context: RunRecorder) {}
 
   onSignal(payload: unknown): void {
     const problem = problemWith(payload, this.context.input.tenantId, this.pending);

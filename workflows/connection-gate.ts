@@ -1,8 +1,8 @@
 import { condition } from '@temporalio/workflow';
 import type { Actor } from '../lib/events';
 import type { ConnectionRequiredDetails, ConnectionSignalPayload } from '../lib/workflow-contract';
-import type { RunContext } from './run-context';
-import { RunStopped } from './run-context';
+import type { RunRecorder } from './run-recorder';
+import { RunStopped } from './run-stopped';
 
 const defaultConnectionTimeout = '24h';
 
@@ -37,7 +37,7 @@ export class ConnectionGate {
   private readonly resolutions = new Map<string, Resolution>();
   private waits = 0;
 
-  constructor(private readonly context: RunContext) {}
+  constructor(private readonly context: Pick<RunRecorder, 'input' | 'record' | 'setStatus'>) {}
 
   /** Signals are from the API (or anyone with Temporal access): only the run's own user counts. */
   onSignal(payload: unknown): void {

@@ -1,7 +1,8 @@
 import { ActivityFailure } from '@temporalio/workflow';
 import { resolveTemplates, TemplateError } from '../lib/templates';
 import type { WorkflowFact } from '../lib/workflow-contract';
-import { failureOf, RunStopped, type RunContext } from './run-context';
+import type { RunContext } from './run-context';
+import { failureOf, RunStopped } from './run-stopped';
 
 /** Plan mode: the steps in order, each one tool call whose args may use earlier outputs. */
 export async function runPlan(context: RunContext): Promise<Record<string, unknown>> {

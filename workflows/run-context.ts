@@ -12,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
 import type { Activities } from '../activities';
-import type { FailureInfo, RunStatus } from '../lib/events';
+import type { RunStatus } from '../lib/events';
 import { statusSearchAttribute } from '../lib/search-attributes';
 import {
   connectionRequiredErrorType,
@@ -28,6 +28,8 @@ import {
 import { ApprovalGate } from './approval-gate';
 import { ConnectionGate } from './connection-gate';
 import type { RunState } from './definitions';
+import type { RunRecorder } from './run-recorder';
+import { RunStopped } from './run-stopped';
 
 /**
  * Guards the fast tool path (histories recorded before it replay the old commands): short
@@ -46,21 +48,8 @@ const { recordEvent } = proxyLocalActivities<Activities>({
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 });
 
-/** A run ends early for a reason the log must name: a limit, the deadline, a failed step. */
-export class RunStopped extends Error {
-  constructor(readonly failure: FailureInfo & { step?: string }) {
-    super(failure.message);
-    this.name = 'RunStopped';
-  }
-
-  /** How a failed run ends its workflow: Failed in Temporal, with the reason the log recorded. */
-  static asWorkflowFailure(failure: FailureInfo & { step?: string }): ApplicationFailure {
-    return ApplicationFailure.create({ type: 'RunFailed', message: failure.message, nonRetryable: true, details: [failure] });
-  }
-}
-
 /** What every run mode shares: recording facts, status, limits and the tool-call path. */
-export class RunContext {
+export class RunContext implements RunRecorder {
   readonly state: RunState = { status: 'created', currentStep: null, completedSteps: [], toolCalls: 0, turns: 0 };
   readonly approvals: ApprovalGate;
   readonly connections: ConnectionGate;
@@ -206,12 +195,3 @@ function asOrdinaryFailures(execute: (input: ExecuteToolInput) => Promise<unknow
 
 /** Workflows started before tool calls could wait (for a limit's slot, for a connected account) replay without the waits. */
 const toolCallWaitsPatch = 'tool-call-waits';
-
-/** The error an activity ended with, as the log records it. */
-export function failureOf(error: ActivityFailure): FailureInfo {
-  const cause = error.cause;
-  if (cause instanceof ApplicationFailure) {
-    return { message: cause.message, errorClass: cause.type ?? 'ApplicationFailure', retryable: false };
-  }
-  return { message: cause?.message ?? error.message, errorClass: cause?.name ?? 'ActivityFailure', retryable: false };
-}
