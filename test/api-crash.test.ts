@@ -7,7 +7,7 @@
 import WebSocket from 'ws';
 import { freePort } from '../scripts/free-port';
 import { startApiProcess } from './api-process';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 
 const runCount = 20;
 const clientCount = 200;
@@ -79,17 +79,17 @@ class ResumingClient {
 }
 
 describe('the API killed -9 and restarted while ws clients follow runs', () => {
-  let stack: TestStack;
   let api: Awaited<ReturnType<typeof startApiProcess>> | null = null;
   const clients: ResumingClient[] = [];
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    for (const client of clients) client.close();
-    api?.child.kill('SIGTERM');
-    await stack?.close();
-  });
+  const stack = useTestStack(
+    {},
+    {
+      beforeClose: async () => {
+        for (const client of clients) client.close();
+        api?.child.kill('SIGTERM');
+      },
+    },
+  );
 
   it('loses and repeats nothing for 200 reconnecting clients', async () => {
     const port = await freePort();

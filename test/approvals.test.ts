@@ -3,7 +3,7 @@ import type { RunEvent } from '../lib/events';
 import { rebuildRunProjection } from '../lib/rebuild-projection';
 import { saveHistoryFixture } from './history-fixtures';
 import { callAs, eventsOf, searchStatusOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
@@ -12,7 +12,6 @@ const gatedEcho = (approval: unknown, args: Record<string, unknown> = { message:
 });
 
 describe('human approvals', () => {
-  let stack: TestStack;
   let temporal: Client;
   let connection: Connection;
   const keys: Record<string, string> = {};
@@ -21,8 +20,15 @@ describe('human approvals', () => {
   const decide = (key: string, runId: string, body: unknown) => call(key, 'POST', `/v1/runs/${runId}/approvals/${encodeURIComponent(`${runId}:send`)}`, body);
   const awaitRequest = (runId: string) => waitForEvents(stack, runId, (events) => typesOf(events).includes('approval.requested'));
 
+  const stack = useTestStack(
+    {},
+    {
+      beforeClose: async () => {
+        await connection?.close();
+      },
+    },
+  );
   beforeAll(async () => {
-    stack = await startTestStack();
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
     temporal = new Client({ connection });
     for (const [name, role] of [
@@ -34,10 +40,6 @@ describe('human approvals', () => {
       keys[name!] = (await stack.request('POST', '/v1/admin/keys', { name, role })).body.key;
     }
     keys.stranger = (await stack.request('POST', '/v1/admin/keys', { name: 'stranger', role: 'admin', tenantId: `elsewhere-${Date.now()}` })).body.key;
-  });
-  afterAll(async () => {
-    await connection?.close();
-    await stack?.close();
   });
 
   it('holds a gated step until an approver approves; the inbox, projection and FlightdeckStatus follow', async () => {

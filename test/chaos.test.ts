@@ -7,7 +7,7 @@
  */
 import { terminalStatuses } from '../lib/events';
 import { expectExactLogs, expectFollowersSawAll } from './exact-logs';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 import { TestStreamClient } from './ws-client';
 
@@ -41,19 +41,19 @@ const plan = (index: number) => ({
 });
 
 describe('chaos: the worker is killed -9 while runs are in flight', () => {
-  let stack: TestStack;
   let worker: WorkerProcess | null = null;
   let deadline = Infinity;
   const wsClients: TestStreamClient[] = [];
 
-  beforeAll(async () => {
-    stack = await startTestStack({ worker: 'none' });
-  });
-  afterAll(async () => {
-    await Promise.all(wsClients.map((client) => client.close()));
-    await worker?.stop();
-    await stack?.close();
-  });
+  const stack = useTestStack(
+    { worker: 'none' },
+    {
+      beforeClose: async () => {
+        await Promise.all(wsClients.map((client) => client.close()));
+        await worker?.stop();
+      },
+    },
+  );
 
   /** Polls `probe` until it returns a value; fails with the worker's last output on a crash or the deadline. */
   async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {

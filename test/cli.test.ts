@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 
 const bin = path.resolve(__dirname, '..', 'bin', 'flightdeck.mjs');
 const runIdLine = /^run_[0-9A-Za-z]+\n$/;
@@ -35,19 +35,21 @@ const eventLines = (stdout: string) =>
     .flatMap((match) => (match ? [[Number(match[1]), match[2]] as const] : []));
 
 describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
-  let stack: TestStack;
   let env: Record<string, string | undefined>;
   let specDir: string;
   const cli = (args: string[], input?: string) => flightdeck(args, { env, input });
 
+  const stack = useTestStack(
+    {},
+    {
+      beforeClose: async () => {
+        for (const id of ['cli-hourly', 'cli-new-year']) await stack?.client.deleteSchedule(id).catch(() => undefined);
+      },
+    },
+  );
   beforeAll(async () => {
-    stack = await startTestStack();
     env = { PATH: process.env.PATH, FLIGHTDECK_API_URL: stack.apiUrl, FLIGHTDECK_API_KEY: stack.adminKey };
     specDir = await mkdtemp(path.join(os.tmpdir(), 'flightdeck-cli-'));
-  });
-  afterAll(async () => {
-    for (const id of ['cli-hourly', 'cli-new-year']) await stack?.client.deleteSchedule(id).catch(() => undefined);
-    await stack?.close();
   });
 
   it('starts an echo plan, watches it to completion, lists and shows it', async () => {

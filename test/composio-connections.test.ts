@@ -9,7 +9,7 @@ import type { RunEvent } from '../lib/events';
 import { FakeComposioServer, githubCreateIssue } from './fake-composio-server';
 import { saveHistoryFixture } from './history-fixtures';
 import { callAs, searchStatusOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { startTestStack, useTestStack, type TestStack } from './stack';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
 const apiKey = 'composio-connections-key';
@@ -18,7 +18,6 @@ const awaitConnectionRequired = (stack: TestStack, runId: string) => waitForEven
 
 describe('Composio connections: list, connect, resume waiting runs', () => {
   let fake: FakeComposioServer;
-  let stack: TestStack;
   let temporal: Client;
   let connection: Connection;
   const keys: Record<string, string> = {};
@@ -28,16 +27,21 @@ describe('Composio connections: list, connect, resume waiting runs', () => {
     fake = await new FakeComposioServer(apiKey, [githubCreateIssue]).start();
     fake.enforceConnections = true;
     fake.authConfigs.set('ac_github', 'github');
-    stack = await startTestStack({
-      env: { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00', COMPOSIO_CONNECTION_POLL_MS: '0' },
-    });
+  });
+  const stack = useTestStack(
+    () => ({ env: { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00', COMPOSIO_CONNECTION_POLL_MS: '0' } }),
+    {
+      beforeClose: async () => {
+        await connection?.close();
+      },
+    },
+  );
+  beforeAll(async () => {
     for (const role of ['viewer', 'operator']) keys[role] = (await stack.request('POST', '/v1/admin/keys', { name: role, role })).body.key;
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
     temporal = new Client({ connection });
   });
   afterAll(async () => {
-    await connection?.close();
-    await stack?.close();
     await fake?.stop();
   });
 

@@ -4,7 +4,7 @@ import { createLogger } from '../lib/logger';
 import { answerStatus, connectedAccountMissing, FakeComposioServer, reportFailure, succeed, type FakeComposioTool } from './fake-composio-server';
 import { saveHistoryFixture } from './history-fixtures';
 import { startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
 
@@ -34,7 +34,6 @@ const realFetch = globalThis.fetch;
 
 describe('Composio tools (against a test double of the Composio API)', () => {
   let fake: FakeComposioServer;
-  let stack: TestStack;
   const planWith = (stepId: string, tool: string, args: unknown) => ({ userId: 'user-1', plan: { steps: [{ id: stepId, tool, args }] } });
 
   beforeAll(async () => {
@@ -43,12 +42,9 @@ describe('Composio tools (against a test double of the Composio API)', () => {
       return realFetch(input, init);
     };
     fake = await new FakeComposioServer(apiKey, [createIssue, sendMessage]).start();
-    stack = await startTestStack({
-      env: { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00,slack' },
-    });
   });
+  const stack = useTestStack(() => ({ env: { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00,slack' } }));
   afterAll(async () => {
-    await stack?.close();
     await fake?.stop();
     globalThis.fetch = realFetch;
   });

@@ -1,17 +1,11 @@
 import { FlightdeckApiError } from '../lib/api-client';
 import { startRun, waitForEnd } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 
 const echoPlan = (name: string, tags: string[]) => ({ name, tags, plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: name } }] } });
 
 describe('the routes the dashboard adds: GET /v1/me and GET /v1/runs/counts', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useTestStack();
 
   it('says who a key is', async () => {
     expect(await stack.client.me()).toMatchObject({ tenantId: stack.tenantId, role: 'admin', superAdmin: true });

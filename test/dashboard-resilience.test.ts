@@ -8,7 +8,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { CuttableTcpProxy } from './cuttable-tcp-proxy';
 import { capturingIt, openDashboardInBrowser, type DashboardInBrowser } from './dashboard-browser-kit';
 import { startRun } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 
 /**
  * Runs in the page before its scripts: notes every event frame the SSE streams deliver (not what
@@ -36,7 +36,6 @@ const slowRun = (name: string) => ({
 });
 
 describe('a live run view across network drops', () => {
-  let stack: TestStack;
   let apiProxy: CuttableTcpProxy;
   let browserProxy: CuttableTcpProxy;
   let ui: DashboardInBrowser;
@@ -46,8 +45,17 @@ describe('a live run view across network drops', () => {
   let page: Page;
   const it = capturingIt(() => page);
 
+  const stack = useTestStack(
+    {},
+    {
+      beforeClose: async () => {
+        await ui?.close();
+        await browserProxy?.stop();
+        await apiProxy?.stop();
+      },
+    },
+  );
   beforeAll(async () => {
-    stack = await startTestStack();
     apiProxy = await CuttableTcpProxy.forUrl(stack.apiUrl).start();
     // The dashboard's server reaches the API through one proxy, the browser the dashboard through another.
     ui = await openDashboardInBrowser({
@@ -61,13 +69,6 @@ describe('a live run view across network drops', () => {
     });
     ({ url: dashboardUrl, context, page } = ui);
   }, 600_000);
-
-  afterAll(async () => {
-    await ui?.close();
-    await browserProxy?.stop();
-    await apiProxy?.stop();
-    await stack?.close();
-  });
 
   const lastSeqOf = async (runId: string) => (await stack.client.getRun(runId)).lastSeq;
 

@@ -3,21 +3,17 @@ import type { RunEvent } from '../lib/events';
 import { answer, callTools, FakeChatCompletionsServer, httpError } from './fake-chat-completions-server';
 import { saveHistoryFixture } from './history-fixtures';
 import { startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
 
 describe('agent runs against an OpenAI-compatible model (test double)', () => {
-  let stack: TestStack;
   let model: FakeChatCompletionsServer;
   beforeAll(async () => {
     model = await new FakeChatCompletionsServer().start();
-    stack = await startTestStack({
-      env: { MODEL_BASE_URL: model.baseUrl, MODEL_API_KEY: 'test-model-key', FLIGHTDECK_HISTORY_EVENTS_LIMIT: '60' },
-    });
   });
+  const stack = useTestStack(() => ({ env: { MODEL_BASE_URL: model.baseUrl, MODEL_API_KEY: 'test-model-key', FLIGHTDECK_HISTORY_EVENTS_LIMIT: '60' } }));
   afterAll(async () => {
-    await stack?.close();
     await model?.stop();
   });
 

@@ -7,19 +7,13 @@
 import WebSocket from 'ws';
 import { closeCodes } from '../lib/stream';
 import { startRun, waitForEnd } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
 const maxBufferedBytes = 64 * 1024;
 
 describe('a slow ws consumer', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack({ env: { FLIGHTDECK_WS_MAX_BUFFERED_BYTES: String(maxBufferedBytes) } });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useTestStack({ env: { FLIGHTDECK_WS_MAX_BUFFERED_BYTES: String(maxBufferedBytes) } });
 
   it('is closed with 4008 past the bound, others are unaffected, and it resumes with afterSeq', async () => {
     // Big events: each step's args and output carry ~120 KB, so a few runs outgrow the socket buffers.

@@ -9,7 +9,7 @@ import type { Knex } from 'knex';
 import { createLogOnlyRun, fillerFact } from '../bench/bench-runs';
 import { createDb } from '../lib/db';
 import { appendEvents, eventsChannel } from '../lib/event-log';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
 const applicationName = `fd-conn-loss-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -25,7 +25,6 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs 
 }
 
 describe('ws followers across lost database connections', () => {
-  let stack: TestStack;
   let writer: Knex;
   const clients: TestStreamClient[] = [];
 
@@ -60,15 +59,22 @@ describe('ws followers across lost database connections', () => {
     }
   };
 
+  const stack = useTestStack(
+    () => {
+      const url = new URL(process.env.DATABASE_URL!);
+      url.searchParams.set('application_name', applicationName);
+      return { worker: 'none' as const, env: { DATABASE_URL: url.toString() } };
+    },
+    {
+      beforeClose: async () => {
+        await Promise.all(clients.map((client) => client.close()));
+      },
+    },
+  );
   beforeAll(async () => {
-    const url = new URL(process.env.DATABASE_URL!);
-    url.searchParams.set('application_name', applicationName);
-    stack = await startTestStack({ worker: 'none', env: { DATABASE_URL: url.toString() } });
     writer = createDb(process.env.DATABASE_URL!);
   });
   afterAll(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    await stack?.close();
     await writer?.destroy();
   });
 
