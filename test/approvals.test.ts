@@ -5,6 +5,7 @@ import { saveHistoryFixture } from './history-fixtures';
 import { callAs, eventsOf, searchStatusOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
 import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
+import { sleep } from './wait';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
 const gatedEcho = (approval: unknown, args: Record<string, unknown> = { message: 'hi' }) => ({
@@ -157,7 +158,7 @@ describe('human approvals', () => {
     await awaitRequest(runId);
     expect((await decide(keys.approver1!, runId, { decision: 'approve' })).status).toBe(202);
     expect((await decide(keys.approver1!, runId, { decision: 'approve' })).status).toBe(409);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(typesOf(await eventsOf(stack, runId))).not.toContain('approval.decided');
     expect((await decide(keys.approver2!, runId, { decision: 'approve' })).status).toBe(202);
     const events = await waitForEnd(stack, runId);

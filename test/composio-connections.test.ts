@@ -10,6 +10,7 @@ import { FakeComposioServer, githubCreateIssue } from './fake-composio-server';
 import { saveHistoryFixture } from './history-fixtures';
 import { callAs, searchStatusOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
 import { startTestStack, useTestStack, type TestStack } from './stack';
+import { sleep } from './wait';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
 const apiKey = 'composio-connections-key';
@@ -132,7 +133,7 @@ describe('Composio connections: list, connect, resume waiting runs', () => {
     await handle.signal('connection', { userId: 'conn-other', accounts: [{ toolkit: 'slack', connectedAccountId: 'ca_y' }] });
     await handle.signal('connection', 'not an object');
     // Give an accepted signal time to show (a connection.resolved); then end the run.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     await stack.request('POST', `/v1/runs/${runId}/cancel`, { reason: 'done with this test' });
     const events = await waitForEnd(stack, runId);
     expect(events.at(-1)?.type).toBe('run.cancelled');

@@ -5,6 +5,7 @@ import { answerStatus, connectedAccountMissing, FakeComposioServer, reportFailur
 import { saveHistoryFixture } from './history-fixtures';
 import { startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
 import { useTestStack } from './stack';
+import { sleep } from './wait';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
 
@@ -205,7 +206,7 @@ describe('Composio catalog outages', () => {
       expect(tools.has('composio.GITHUB_CREATE_AN_ISSUE')).toBe(false);
       await expect(tools.resolve('composio.GITHUB_CREATE_AN_ISSUE')).rejects.toMatchObject({ type: 'CatalogUnavailable', nonRetryable: false });
       fake.catalogOutages = 0;
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      await sleep(60);
       expect((await tools.resolve('composio.GITHUB_CREATE_AN_ISSUE'))?.name).toBe('composio.GITHUB_CREATE_AN_ISSUE');
     } finally {
       await fake.stop();

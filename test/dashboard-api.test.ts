@@ -1,6 +1,7 @@
 import { FlightdeckApiError } from '../lib/api-client';
 import { startRun, waitForEnd } from './run-helpers';
 import { useTestStack } from './stack';
+import { sleep } from './wait';
 
 const echoPlan = (name: string, tags: string[]) => ({ name, tags, plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: name } }] } });
 
@@ -47,11 +48,11 @@ describe('the routes the dashboard adds: GET /v1/me and GET /v1/runs/counts', ()
     await live;
     const runId = await startRun(stack, { plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { message: 'hi' }, approval: true }] } });
     const approvalId = `${runId}:send`;
-    for (let i = 0; i < 100 && !seen.some((entry) => entry.id === approvalId); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 100 && !seen.some((entry) => entry.id === approvalId); i += 1) await sleep(100);
     expect(seen).toContainEqual({ id: approvalId, status: 'pending' });
     await stack.client.decideApproval(runId, approvalId, { decision: 'approve' });
     for (let i = 0; i < 100 && !seen.some((entry) => entry.id === approvalId && entry.status === 'approved'); i += 1)
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     expect(seen).toContainEqual({ id: approvalId, status: 'approved' });
     stop.abort();
     expect((await stack.waitForRun(runId)).status).toBe('completed');

@@ -9,6 +9,7 @@ import { CuttableTcpProxy } from './cuttable-tcp-proxy';
 import { capturingIt, openDashboardInBrowser, type DashboardInBrowser } from './dashboard-browser-kit';
 import { startRun } from './run-helpers';
 import { useTestStack } from './stack';
+import { sleep } from './wait';
 
 /**
  * Runs in the page before its scripts: notes every event frame the SSE streams deliver (not what
@@ -77,7 +78,7 @@ describe('a live run view across network drops', () => {
     const deadline = Date.now() + 60_000;
     while ((await lastSeqOf(runId)) <= seq) {
       if (Date.now() > deadline) throw new Error(`run ${runId} appended nothing past seq ${seq} within 60 s`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
   };
 
@@ -100,7 +101,7 @@ describe('a live run view across network drops', () => {
       seqAtDrop = await lastSeqOf(runId);
       // The run goes on without the page: these events are appended while the page cannot hear.
       // The drop lasts a few seconds however fast they come: long enough for retries to fail.
-      await Promise.all([waitForLogPast(runId, seqAtDrop + 2), new Promise((resolve) => setTimeout(resolve, DROP_MS))]);
+      await Promise.all([waitForLogPast(runId, seqAtDrop + 2), sleep(DROP_MS)]);
       expect(await indicator.getAttribute('data-live-status')).toBe('reconnecting');
     } finally {
       await restore();

@@ -5,6 +5,7 @@ import type { RunEvent } from '../lib/events';
 import { saveHistoryFixture } from './history-fixtures';
 import { eventsOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
 import { startTestStack, type TestStack } from './stack';
+import { sleep } from './wait';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
 
@@ -167,7 +168,7 @@ describe('plan runs on the real dev server', () => {
       for (let i = 0; i < 50 && !listed.includes(runId); i += 1) {
         listed = [];
         for await (const workflow of client.workflow.list({ query })) listed.push(workflow.workflowId);
-        if (!listed.includes(runId)) await new Promise((resolve) => setTimeout(resolve, 200));
+        if (!listed.includes(runId)) await sleep(200);
       }
       expect(listed).toContain(runId);
 

@@ -18,6 +18,7 @@ import { startPostgresProcess, type PostgresProcess } from './embedded-postgres-
 import { expectExactLogs, expectFollowersSawAll, startFollowedRuns, waitForSucceededCalls } from './exact-logs';
 import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
+import { sleep } from './wait';
 
 const runCount = 20;
 const stepIds = ['s1', 's2', 's3', 's4', 's5'];
@@ -95,7 +96,7 @@ describe('Postgres unavailable for 10 s mid-run', () => {
     for (const runId of runIds) lateFollower.send({ type: 'subscribe', runId, afterSeq: 0 });
     await lateFollower.waitFor(() => refusedSubscribes(lateFollower) > 0);
 
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, downtimeMs - (Date.now() - downSince))));
+    await sleep(Math.max(0, downtimeMs - (Date.now() - downSince)));
     postgres = await start();
 
     for (const runId of runIds) expect((await stack.waitForRun(runId, { timeoutMs: 120_000 })).status).toBe('completed');

@@ -11,6 +11,7 @@ import { defineTool, shortToolPolicy } from '../tools/tool';
 import { rebuildRunProjection } from '../lib/rebuild-projection';
 import { linesStartingWith, runScript } from './run-script';
 import { useTestStack } from './stack';
+import { sleep } from './wait';
 
 /** A tool that refuses every call as the caller's mistake: the call fails for good, and so does the run. */
 const refusingTool = defineTool({
@@ -107,7 +108,7 @@ describe('rebuilding the runs projection from events', () => {
       await appendInFlight('runs').where({ id: runIds.oneStep }).forUpdate().first();
       let settled = false;
       const rebuild = rebuildRunProjection(stack.db, runIds.oneStep, { mode: 'write' }).finally(() => (settled = true));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       expect(settled).toBe(false);
       await appendInFlight.commit();
       expect(await rebuild).toMatchObject({ differences: [], written: false });

@@ -1,5 +1,5 @@
 import type { Schedule } from '../lib/api-client';
-import { until } from './wait';
+import { sleep, until } from './wait';
 import { useTestStack } from './stack';
 
 const echoSpec = { name: 'nightly-echo', tags: ['scheduled'], plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: 'tick' } }] } };
@@ -39,7 +39,7 @@ describe('schedules (Temporal Schedules on the real dev server)', () => {
 
     // A second tick is a second run. Temporal names a tick's workflow by its time to the second, so
     // two triggers within one second are one tick: trigger again in a later second.
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await sleep(1_100);
     await stack.client.controlSchedule(schedule.id, 'trigger');
     const twice = await until(() => stack.client.getSchedule(schedule.id), {
       message: 'a second tick',

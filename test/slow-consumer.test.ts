@@ -9,6 +9,7 @@ import { closeCodes } from '../lib/stream';
 import { startRun, waitForEnd } from './run-helpers';
 import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
+import { sleep } from './wait';
 
 const maxBufferedBytes = 64 * 1024;
 
@@ -45,12 +46,12 @@ describe('a slow ws consumer', () => {
     let peakBuffered = stack.api.hub.bufferedBytes;
     for (let waited = 0; stack.api.hub.clientCount > 1; waited += 50) {
       if (waited > 30_000) throw new Error('the slow client was never dropped');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
       peakBuffered = Math.max(peakBuffered, stack.api.hub.bufferedBytes);
     }
     // Held for a while after the drop: nothing more is queued for the dropped client.
     for (let sample = 0; sample < 20; sample++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
       peakBuffered = Math.max(peakBuffered, stack.api.hub.bufferedBytes);
     }
     (slow as unknown as { _socket: { resume(): void } })._socket.resume();

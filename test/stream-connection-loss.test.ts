@@ -11,6 +11,7 @@ import { createDb } from '../lib/db';
 import { appendEvents, eventsChannel } from '../lib/event-log';
 import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
+import { sleep } from './wait';
 
 const applicationName = `fd-conn-loss-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 const listenQuery = `LISTEN ${eventsChannel}`;
@@ -20,7 +21,7 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs 
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
 }
 

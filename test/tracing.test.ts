@@ -1,6 +1,6 @@
 import { FakeOtlpCollector, type CollectedSpan } from './fake-otlp-collector';
 import { startRun, waitForEnd } from './run-helpers';
-import { until } from './wait';
+import { sleep, until } from './wait';
 import { useTestStack } from './stack';
 
 /** Walks parent links up from `span`; the chain ends at a root (or a parent the collector never got). */
@@ -26,7 +26,7 @@ async function chainOfRun(collector: FakeOtlpCollector, runId: string, rootName:
       if (chain.length === 0) throw new Error(`no activity span for ${runId}; got: ${collector.spans.map((span) => span.name).join(', ')}`);
       return chain;
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
 }
 
@@ -102,7 +102,7 @@ describe('OpenTelemetry over OTLP/HTTP', () => {
     let span: CollectedSpan | undefined;
     while (!span && Date.now() < deadline) {
       span = collector.spans.find((candidate) => candidate.traceId === traceId);
-      if (!span) await new Promise((resolve) => setTimeout(resolve, 200));
+      if (!span) await sleep(200);
     }
     expect(span).toMatchObject({ name: 'GET /v1/tools', parentSpanId: '00f067aa0ba902b7', service: 'flightdeck-api' });
   });
