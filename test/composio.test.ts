@@ -3,7 +3,7 @@ import type { RunEvent } from '../lib/events';
 import { createLogger } from '../lib/logger';
 import { answerStatus, connectedAccountMissing, FakeComposioServer, reportFailure, succeed, type FakeComposioTool } from './fake-composio-server';
 import { saveHistoryFixture } from './history-fixtures';
-import { startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
+import { startRun, waitForEnd, waitForEvents, expectEventTypes } from './run-helpers';
 import { useTestStack } from './stack';
 import { sleep } from './wait';
 
@@ -125,7 +125,7 @@ describe('Composio tools (against a test double of the Composio API)', () => {
     const spec = planWith('open', 'composio.GITHUB_CREATE_AN_ISSUE', issueArgs);
     const runId = await startRun(stack, { ...spec, plan: { steps: [{ ...spec.plan.steps[0], connectionTimeout: '1s' }] } });
     const events = await waitForEnd(stack, runId);
-    expect(typesOf(events).slice(3)).toEqual(['tool.call.started', 'tool.call.failed', 'connection.required', 'connection.expired', 'run.failed']);
+    expectEventTypes(events, ['tool.call.started', 'tool.call.failed', 'connection.required', 'connection.expired', 'run.failed'], { from: 3 });
     expect(dataOf(events, 'tool.call.failed')[0].error).toMatchObject({ errorClass: 'ConnectionRequired', retryable: false });
     expect(dataOf(events, 'connection.required')[0]).toMatchObject({
       stepId: 'open',

@@ -51,8 +51,7 @@ describe('the routes the dashboard adds: GET /v1/me and GET /v1/runs/counts', ()
     for (let i = 0; i < 100 && !seen.some((entry) => entry.id === approvalId); i += 1) await sleep(100);
     expect(seen).toContainEqual({ id: approvalId, status: 'pending' });
     await stack.client.decideApproval(runId, approvalId, { decision: 'approve' });
-    for (let i = 0; i < 100 && !seen.some((entry) => entry.id === approvalId && entry.status === 'approved'); i += 1)
-      await sleep(100);
+    for (let i = 0; i < 100 && !seen.some((entry) => entry.id === approvalId && entry.status === 'approved'); i += 1) await sleep(100);
     expect(seen).toContainEqual({ id: approvalId, status: 'approved' });
     stop.abort();
     expect((await stack.waitForRun(runId)).status).toBe('completed');
