@@ -14,6 +14,7 @@ import type { NewEvent } from './events';
 import { eventAppendsTotal } from './metrics';
 import { findRun } from './runs-store';
 import { verifyRunLog } from './verify-chain';
+import { sleep } from '../test/wait';
 
 const created = createdFact;
 const started = (runId: string, index: number) => startedFact(runId, index);
@@ -178,7 +179,7 @@ describe('appendEvents (plain pg transaction)', () => {
       const approval = await scratch.db('approvals').where({ id: 'ap_1' }).first();
       expect(approval).toMatchObject({ run_id: target.runId, status: 'pending', updated_seq: 2 });
       const deadline = Date.now() + 10_000;
-      while (notified.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      while (notified.length === 0 && Date.now() < deadline) await sleep(50);
       expect(notified.map((payload) => JSON.parse(payload) as unknown)).toEqual([{ tenantId: 't', runId: target.runId, seq: 2 }]);
     } finally {
       await listener.end();

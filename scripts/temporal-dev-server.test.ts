@@ -6,6 +6,7 @@ import { Connection } from '@temporalio/client';
 import { freePort } from './free-port';
 import { findTemporalCli } from './temporal-cli';
 import { startTemporalDevServer } from './temporal-dev-server';
+import { sleep } from '../test/wait';
 
 const repoRoot = path.resolve(__dirname, '..');
 
@@ -35,7 +36,7 @@ describe('Temporal dev server', () => {
         break;
       } catch (error) {
         if (attempt > 100) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(200);
       }
     }
     const before = await probe.operatorService.listSearchAttributes({ namespace: 'default' });

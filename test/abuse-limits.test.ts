@@ -4,7 +4,7 @@
  * let only the dashboard's origin in (requests without Origin — curl, server side — pass).
  */
 import WebSocket from 'ws';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
 const perMinute = 30;
@@ -12,18 +12,12 @@ const maxSubscriptions = 3;
 const dashboard = 'http://localhost:3000';
 
 describe('abuse limits at the API edge', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack({
-      env: {
-        FLIGHTDECK_RATE_LIMIT_PER_MINUTE: String(perMinute),
-        FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: String(maxSubscriptions),
-        FLIGHTDECK_ALLOWED_ORIGINS: dashboard,
-      },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
+  const stack = useTestStack({
+    env: {
+      FLIGHTDECK_RATE_LIMIT_PER_MINUTE: String(perMinute),
+      FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: String(maxSubscriptions),
+      FLIGHTDECK_ALLOWED_ORIGINS: dashboard,
+    },
   });
 
   /** A fresh key: each test starts with a full budget of its own. */

@@ -1,16 +1,10 @@
 import { startRun, waitForEnd } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 
 const longPlan = { plan: { steps: [{ id: 'nap', tool: 'builtin.wait', args: { seconds: 300 } }] } };
 
 describe('admin audit trail', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useTestStack();
 
   it('records key creation and revocation, and a run terminated, with actor, source IP, target and details', async () => {
     const created = await stack.client.createKey({ name: 'audit-ci', role: 'operator' });

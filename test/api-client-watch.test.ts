@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { FlightdeckApiError, FlightdeckClient, type Run, type RunEvent, type StreamStatus, type WebSocketLike } from '../lib/api-client';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 
 /** Three one-second steps: ~12 events over ~3 s, so a drop early on misses some of them. */
 const slowPlan = {
@@ -32,14 +32,10 @@ function recorder() {
 }
 
 describe('watchRun and watchRuns over the real ws stream', () => {
-  let stack: TestStack;
   let client: FlightdeckClient;
+  const stack = useTestStack();
   beforeAll(async () => {
-    stack = await startTestStack();
     client = stack.client;
-  });
-  afterAll(async () => {
-    await stack?.close();
   });
 
   it('resumes after the client socket is killed mid-run: seqs exactly 1..n, each once', async () => {

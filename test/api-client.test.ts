@@ -2,7 +2,7 @@ import { FlightdeckApiError, FlightdeckClient, FlightdeckUnreachableError, type 
 import { freePort } from '../scripts/free-port';
 import { answer, FakeChatCompletionsServer } from './fake-chat-completions-server';
 import { waitForEvents } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 
 const echoSpec = (message: string) => ({ plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message } }] } });
 const waitSpec = { plan: { steps: [{ id: 'nap', tool: 'builtin.wait', args: { seconds: 300 } }] } };
@@ -18,7 +18,6 @@ async function apiErrorOf(call: Promise<unknown>): Promise<FlightdeckApiError> {
 }
 
 describe('FlightdeckClient against the real API', () => {
-  let stack: TestStack;
   let model: FakeChatCompletionsServer;
   let client: FlightdeckClient;
   /** Follows the run until it ends; resolves with how it ended. */
@@ -26,11 +25,12 @@ describe('FlightdeckClient against the real API', () => {
 
   beforeAll(async () => {
     model = await new FakeChatCompletionsServer().start();
-    stack = await startTestStack({ env: { MODEL_BASE_URL: model.baseUrl, MODEL_API_KEY: 'test-model-key' } });
+  });
+  const stack = useTestStack(() => ({ env: { MODEL_BASE_URL: model.baseUrl, MODEL_API_KEY: 'test-model-key' } }));
+  beforeAll(async () => {
     client = stack.client;
   });
   afterAll(async () => {
-    await stack?.close();
     await model?.stop();
   });
 

@@ -7,7 +7,8 @@
 import WebSocket from 'ws';
 import { freePort } from '../scripts/free-port';
 import { startApiProcess } from './api-process';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
+import { sleep } from './wait';
 
 const runCount = 20;
 const clientCount = 200;
@@ -41,7 +42,7 @@ class ResumingClient {
         return;
       } catch {
         if (this.stopped) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
       }
     }
   }
@@ -79,17 +80,17 @@ class ResumingClient {
 }
 
 describe('the API killed -9 and restarted while ws clients follow runs', () => {
-  let stack: TestStack;
   let api: Awaited<ReturnType<typeof startApiProcess>> | null = null;
   const clients: ResumingClient[] = [];
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    for (const client of clients) client.close();
-    api?.child.kill('SIGTERM');
-    await stack?.close();
-  });
+  const stack = useTestStack(
+    {},
+    {
+      beforeClose: async () => {
+        for (const client of clients) client.close();
+        api?.child.kill('SIGTERM');
+      },
+    },
+  );
 
   it('loses and repeats nothing for 200 reconnecting clients', async () => {
     const port = await freePort();
@@ -107,7 +108,7 @@ describe('the API killed -9 and restarted while ws clients follow runs', () => {
     const seen = () => clients.reduce((sum, client) => sum + [...client.lastSeq.values()].reduce((a, b) => a + b, 0), 0);
     for (let waited = 0; seen() < clientCount * runsPerClient * 4; waited += 50) {
       if (waited > 60_000) throw new Error('clients saw too few events before the kill');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     }
     api.child.kill('SIGKILL');
     await new Promise((resolve) => api!.child.once('exit', resolve));
@@ -120,7 +121,7 @@ describe('the API killed -9 and restarted while ws clients follow runs', () => {
     const caughtUp = () => clients.every((client) => [...client.lastSeq].every(([runId, seq]) => seq === lastSeqs.get(runId)));
     for (let waited = 0; !caughtUp(); waited += 100) {
       if (waited > 30_000) throw new Error('clients did not catch up after the restart');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
     const totals = clients.reduce(
       (sum, client) => ({

@@ -1,4 +1,4 @@
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
 const onePlan = { plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: 'hi' } }] } };
@@ -10,13 +10,7 @@ function expectErrorShape(body: any, code: string): void {
 }
 
 describe('bad input gets a clear 4xx and writes nothing', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useTestStack();
 
   const countRuns = async () => Number((await stack.db('runs').where({ tenant_id: stack.tenantId }).count<{ count: string }[]>('* as count'))[0]?.count);
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../scripts/free-port';
+import { sleep } from './wait';
 
 /**
  * The real API entry point (`node --import tsx api/main.ts`) as a child process; resolves once it
@@ -29,6 +30,6 @@ export async function startApiProcess(
       // not listening yet
     }
     if (child.exitCode !== null || attempt > 600) throw new Error(`API process did not start: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }

@@ -2,9 +2,10 @@ import { Client, Connection } from '@temporalio/client';
 import type { RunEvent } from '../lib/events';
 import { rebuildRunProjection } from '../lib/rebuild-projection';
 import { saveHistoryFixture } from './history-fixtures';
-import { callAs, eventsOf, searchStatusOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { callAs, eventsOf, searchStatusOf, startRun, typesOf, waitForEnd, waitForEvents, expectEventTypes } from './run-helpers';
+import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
+import { sleep } from './wait';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
 const gatedEcho = (approval: unknown, args: Record<string, unknown> = { message: 'hi' }) => ({
@@ -12,7 +13,6 @@ const gatedEcho = (approval: unknown, args: Record<string, unknown> = { message:
 });
 
 describe('human approvals', () => {
-  let stack: TestStack;
   let temporal: Client;
   let connection: Connection;
   const keys: Record<string, string> = {};
@@ -21,8 +21,15 @@ describe('human approvals', () => {
   const decide = (key: string, runId: string, body: unknown) => call(key, 'POST', `/v1/runs/${runId}/approvals/${encodeURIComponent(`${runId}:send`)}`, body);
   const awaitRequest = (runId: string) => waitForEvents(stack, runId, (events) => typesOf(events).includes('approval.requested'));
 
+  const stack = useTestStack(
+    {},
+    {
+      beforeClose: async () => {
+        await connection?.close();
+      },
+    },
+  );
   beforeAll(async () => {
-    stack = await startTestStack();
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
     temporal = new Client({ connection });
     for (const [name, role] of [
@@ -35,10 +42,6 @@ describe('human approvals', () => {
     }
     keys.stranger = (await stack.request('POST', '/v1/admin/keys', { name: 'stranger', role: 'admin', tenantId: `elsewhere-${Date.now()}` })).body.key;
   });
-  afterAll(async () => {
-    await connection?.close();
-    await stack?.close();
-  });
 
   it('holds a gated step until an approver approves; the inbox, projection and FlightdeckStatus follow', async () => {
     const inbox = await TestStreamClient.connect(stack.wsUrl, keys.viewer!);
@@ -47,7 +50,7 @@ describe('human approvals', () => {
       await inbox.waitFor((frames) => frames.some((frame) => frame.type === 'subscribed'));
       const runId = await startRun(stack, gatedEcho(true));
       const requested = await awaitRequest(runId);
-      expect(typesOf(requested)).toEqual(['run.created', 'run.started', 'step.started', 'approval.requested']);
+      expectEventTypes(requested, ['run.created', 'run.started', 'step.started', 'approval.requested']);
       expect(dataOf(requested, 'approval.requested')[0]).toMatchObject({
         approvalId: `${runId}:send`,
         tool: 'builtin.echo',
@@ -65,14 +68,9 @@ describe('human approvals', () => {
       const approved = await decide(keys.approver1!, runId, { decision: 'approve', comment: 'ok' });
       expect(approved.status).toBe(202);
       const events = await waitForEnd(stack, runId);
-      expect(typesOf(events).slice(3)).toEqual([
-        'approval.requested',
-        'approval.submitted',
-        'approval.decided',
-        'tool.call.started',
-        'tool.call.succeeded',
-        'run.completed',
-      ]);
+      expectEventTypes(events, ['approval.requested', 'approval.submitted', 'approval.decided', 'tool.call.started', 'tool.call.succeeded', 'run.completed'], {
+        from: 3,
+      });
       const submitted = events.find((event) => event.type === 'approval.submitted')!;
       expect(submitted.actor).toMatchObject({ name: 'approver1', role: 'approver', ip: expect.any(String) });
       expect(dataOf(events, 'approval.decided')[0]).toMatchObject({ decision: 'approve', by: [expect.objectContaining({ name: 'approver1' })] });
@@ -155,7 +153,7 @@ describe('human approvals', () => {
     await awaitRequest(runId);
     expect((await decide(keys.approver1!, runId, { decision: 'approve' })).status).toBe(202);
     expect((await decide(keys.approver1!, runId, { decision: 'approve' })).status).toBe(409);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(typesOf(await eventsOf(stack, runId))).not.toContain('approval.decided');
     expect((await decide(keys.approver2!, runId, { decision: 'approve' })).status).toBe(202);
     const events = await waitForEnd(stack, runId);
@@ -178,7 +176,7 @@ describe('human approvals', () => {
     await awaitRequest(runId);
     expect((await stack.request('POST', `/v1/runs/${runId}/cancel`, { reason: 'no longer needed' })).status).toBe(202);
     const events = await waitForEnd(stack, runId);
-    expect(typesOf(events).slice(-2)).toEqual(['run.cancel_requested', 'run.cancelled']);
+    expectEventTypes(events, ['run.cancel_requested', 'run.cancelled'], { tail: true });
     const approvals = await call(keys.viewer!, 'GET', `/v1/approvals?runId=${runId}`);
     expect(approvals.body.approvals[0].status).toBe('cancelled');
     expect((await stack.request('GET', `/v1/runs/${runId}`)).body.run.pendingApprovals).toBe(0);

@@ -1,5 +1,5 @@
 import { startRun, waitForEvents } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
 type Role = 'viewer' | 'operator' | 'approver' | 'admin';
@@ -7,7 +7,6 @@ const roles: Role[] = ['viewer', 'operator', 'approver', 'admin'];
 const longPlan = { plan: { steps: [{ id: 'nap', tool: 'builtin.wait', args: { seconds: 300 } }] } };
 
 describe('API keys, roles and tenancy', () => {
-  let stack: TestStack;
   const keys: Record<string, string> = {};
   const otherTenant = `other-${Date.now()}`;
   let ownRun: string;
@@ -29,19 +28,22 @@ describe('API keys, roles and tenancy', () => {
     return created.body as { key: string; apiKey: { id: string; role: Role; tenantId: string } };
   };
 
+  const stack = useTestStack(
+    {},
+    {
+      beforeClose: async () => {
+        await stack.request('POST', `/v1/runs/${ownRun}/terminate`, {});
+        await call(keys.otherAdmin!, 'POST', `/v1/runs/${otherRun}/terminate`, {});
+      },
+    },
+  );
   beforeAll(async () => {
-    stack = await startTestStack();
     for (const role of roles) keys[role] = (await createKey(role)).key;
     keys.otherAdmin = (await createKey('admin', otherTenant)).key;
     ownRun = await startRun(stack, longPlan);
     const started = await call(keys.otherAdmin!, 'POST', '/v1/runs', longPlan);
     expect(started.status).toBe(201);
     otherRun = started.body.run.id;
-  });
-  afterAll(async () => {
-    await stack.request('POST', `/v1/runs/${ownRun}/terminate`, {});
-    await call(keys.otherAdmin!, 'POST', `/v1/runs/${otherRun}/terminate`, {});
-    await stack?.close();
   });
 
   it('stores only a hash of each key', async () => {

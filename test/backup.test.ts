@@ -6,17 +6,15 @@ import { verifyRunLog } from '../lib/verify-chain';
 import { createScratchDatabase } from './databases';
 import { startRun, waitForEnd } from './run-helpers';
 import { linesStartingWith, runScript } from './run-script';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 
 describe('npm run backup / restore', () => {
-  let stack: TestStack;
   let dir: string;
+  const stack = useTestStack();
   beforeAll(async () => {
-    stack = await startTestStack();
     dir = await mkdtemp(path.join(os.tmpdir(), 'flightdeck-backup-'));
   });
   afterAll(async () => {
-    await stack?.close();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -7,9 +7,10 @@
  */
 import { terminalStatuses } from '../lib/events';
 import { expectExactLogs, expectFollowersSawAll } from './exact-logs';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 import { TestStreamClient } from './ws-client';
+import { sleep } from './wait';
 
 const runCount = 20;
 const stepIds = ['s1', 's2', 's3', 's4', 's5'];
@@ -41,19 +42,19 @@ const plan = (index: number) => ({
 });
 
 describe('chaos: the worker is killed -9 while runs are in flight', () => {
-  let stack: TestStack;
   let worker: WorkerProcess | null = null;
   let deadline = Infinity;
   const wsClients: TestStreamClient[] = [];
 
-  beforeAll(async () => {
-    stack = await startTestStack({ worker: 'none' });
-  });
-  afterAll(async () => {
-    await Promise.all(wsClients.map((client) => client.close()));
-    await worker?.stop();
-    await stack?.close();
-  });
+  const stack = useTestStack(
+    { worker: 'none' },
+    {
+      beforeClose: async () => {
+        await Promise.all(wsClients.map((client) => client.close()));
+        await worker?.stop();
+      },
+    },
+  );
 
   /** Polls `probe` until it returns a value; fails with the worker's last output on a crash or the deadline. */
   async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
@@ -64,7 +65,7 @@ describe('chaos: the worker is killed -9 while runs are in flight', () => {
         const statuses = await stack.db('runs').where({ tenant_id: stack.tenantId }).groupBy('status').select('status').count('* as count');
         throw new Error(`gave up waiting for ${what} (runs by status: ${JSON.stringify(statuses)}); worker output:\n${worker?.outputTail().join('\n')}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
   }
 
@@ -88,7 +89,7 @@ describe('chaos: the worker is killed -9 while runs are in flight', () => {
 
       for (const [kill, target] of killAtSucceeded.entries()) {
         await waitFor(`${target} succeeded tool calls before kill ${kill + 1}`, async () => ((await succeededCount()) >= target ? true : undefined));
-        await new Promise((resolve) => setTimeout(resolve, killDelayMs()));
+        await sleep(killDelayMs());
         await worker.kill9();
         // The kill must land while runs are still going, or it proves nothing.
         expect(await completedCount()).toBeLessThan(runCount);

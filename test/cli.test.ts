@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
+import { sleep } from './wait';
 
 const bin = path.resolve(__dirname, '..', 'bin', 'flightdeck.mjs');
 const runIdLine = /^run_[0-9A-Za-z]+\n$/;
@@ -35,19 +36,21 @@ const eventLines = (stdout: string) =>
     .flatMap((match) => (match ? [[Number(match[1]), match[2]] as const] : []));
 
 describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
-  let stack: TestStack;
   let env: Record<string, string | undefined>;
   let specDir: string;
   const cli = (args: string[], input?: string) => flightdeck(args, { env, input });
 
+  const stack = useTestStack(
+    {},
+    {
+      beforeClose: async () => {
+        for (const id of ['cli-hourly', 'cli-new-year']) await stack?.client.deleteSchedule(id).catch(() => undefined);
+      },
+    },
+  );
   beforeAll(async () => {
-    stack = await startTestStack();
     env = { PATH: process.env.PATH, FLIGHTDECK_API_URL: stack.apiUrl, FLIGHTDECK_API_KEY: stack.adminKey };
     specDir = await mkdtemp(path.join(os.tmpdir(), 'flightdeck-cli-'));
-  });
-  afterAll(async () => {
-    for (const id of ['cli-hourly', 'cli-new-year']) await stack?.client.deleteSchedule(id).catch(() => undefined);
-    await stack?.close();
   });
 
   it('starts an echo plan, watches it to completion, lists and shows it', async () => {
@@ -163,7 +166,7 @@ describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
   it('lists pending approvals and approves one with edited args, then a second decision is refused', async () => {
     const spec = { plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { to: 'all' }, approval: true }] } };
     const runId = (await stack.client.startRun(spec as never)).run.id;
-    for (let i = 0; i < 100 && (await stack.client.listApprovals({ runId })).length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 100 && (await stack.client.listApprovals({ runId })).length === 0; i += 1) await sleep(100);
 
     const listed = await cli(['runs', 'approve', '--list', '--run', runId]);
     expect(listed.code).toBe(0);
@@ -202,7 +205,7 @@ describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
     // Temporal's schedule list is eventually consistent: a schedule just created may take a moment to show.
     let listed = await cli(['schedules', 'list']);
     for (let i = 0; i < 50 && listed.code === 0 && !(/^cli-hourly\s/m.test(listed.stdout) && /^cli-new-year\s/m.test(listed.stdout)); i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
       listed = await cli(['schedules', 'list']);
     }
     expect(listed).toMatchObject({ code: 0, stderr: '' });
@@ -222,7 +225,7 @@ describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
     expect(await cli(['schedules', 'trigger', 'cli-hourly'])).toMatchObject({ code: 0, stdout: 'triggered cli-hourly\n' });
     let ticks = (await stack.client.getSchedule('cli-hourly')).recentRuns;
     for (let i = 0; i < 150 && ticks.length === 0; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
       ticks = (await stack.client.getSchedule('cli-hourly')).recentRuns;
     }
     const runId = ticks[0]!.runId;

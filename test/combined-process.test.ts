@@ -9,19 +9,14 @@ import { spawnManaged, type ManagedChild } from '../scripts/child-process';
 import { freePort } from '../scripts/free-port';
 import { createDb } from '../lib/db';
 import { readEvents } from '../lib/event-log';
+import { until } from './wait';
 
 const repoRoot = path.resolve(__dirname, '..');
 const adminKey = 'combined-admin-key-0123456789';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+/** Polls `probe` (its errors count as not yet: the process may not listen yet) until it returns a value. */
+const poll = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
+  (await until(() => probe().catch(() => undefined), { message: what, timeoutMs, intervalMs: 200 })) as T;
 
 describe('combined API + worker process', () => {
   const suffix = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -48,7 +43,7 @@ describe('combined API + worker process', () => {
       },
       write: (line) => lines.push(line),
     });
-    await until('the combined process to be ready', async () => ((await fetch(`${apiUrl}/readyz`)).status === 200 ? true : undefined), 120_000);
+    await poll('the combined process to be ready', async () => ((await fetch(`${apiUrl}/readyz`)).status === 200 ? true : undefined), 120_000);
   }, 150_000);
   afterAll(async () => {
     await combined?.stop();
@@ -79,7 +74,7 @@ describe('combined API + worker process', () => {
       expect(response.status).toBe(201);
       const runId = ((await response.json()) as { run: { id: string } }).run.id;
       runIds.push(runId);
-      const events = await until(`run ${runId} to complete`, async () => {
+      const events = await poll(`run ${runId} to complete`, async () => {
         const stored = await readEvents(db, { tenantId, runId }, { afterSeq: 0, limit: 100 });
         return stored.at(-1)?.type === 'run.completed' ? stored : undefined;
       });

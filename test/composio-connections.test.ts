@@ -8,8 +8,9 @@ import { Client, Connection } from '@temporalio/client';
 import type { RunEvent } from '../lib/events';
 import { FakeComposioServer, githubCreateIssue } from './fake-composio-server';
 import { saveHistoryFixture } from './history-fixtures';
-import { callAs, searchStatusOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { callAs, searchStatusOf, startRun, typesOf, waitForEnd, waitForEvents, expectEventTypes } from './run-helpers';
+import { startTestStack, useTestStack, type TestStack } from './stack';
+import { sleep } from './wait';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
 const apiKey = 'composio-connections-key';
@@ -18,7 +19,6 @@ const awaitConnectionRequired = (stack: TestStack, runId: string) => waitForEven
 
 describe('Composio connections: list, connect, resume waiting runs', () => {
   let fake: FakeComposioServer;
-  let stack: TestStack;
   let temporal: Client;
   let connection: Connection;
   const keys: Record<string, string> = {};
@@ -28,16 +28,21 @@ describe('Composio connections: list, connect, resume waiting runs', () => {
     fake = await new FakeComposioServer(apiKey, [githubCreateIssue]).start();
     fake.enforceConnections = true;
     fake.authConfigs.set('ac_github', 'github');
-    stack = await startTestStack({
-      env: { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00', COMPOSIO_CONNECTION_POLL_MS: '0' },
-    });
+  });
+  const stack = useTestStack(
+    () => ({ env: { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00', COMPOSIO_CONNECTION_POLL_MS: '0' } }),
+    {
+      beforeClose: async () => {
+        await connection?.close();
+      },
+    },
+  );
+  beforeAll(async () => {
     for (const role of ['viewer', 'operator']) keys[role] = (await stack.request('POST', '/v1/admin/keys', { name: role, role })).body.key;
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
     temporal = new Client({ connection });
   });
   afterAll(async () => {
-    await connection?.close();
-    await stack?.close();
     await fake?.stop();
   });
 
@@ -92,15 +97,11 @@ describe('Composio connections: list, connect, resume waiting runs', () => {
     expect(resumed).toEqual({ status: 200, body: { resumed: [{ runId, toolkit: 'github', connectedAccountId: started.id }] } });
 
     const events = await waitForEnd(stack, runId);
-    expect(typesOf(events).slice(3)).toEqual([
-      'tool.call.started',
-      'tool.call.failed',
-      'connection.required',
-      'connection.resolved',
-      'tool.call.started',
-      'tool.call.succeeded',
-      'run.completed',
-    ]);
+    expectEventTypes(
+      events,
+      ['tool.call.started', 'tool.call.failed', 'connection.required', 'connection.resolved', 'tool.call.started', 'tool.call.succeeded', 'run.completed'],
+      { from: 3 },
+    );
     const resolved = events.find((event) => event.type === 'connection.resolved')!;
     expect(resolved.data).toMatchObject({ stepId: 'open', toolkit: 'github', userId: 'conn-new', connectedAccountId: started.id });
     expect(resolved.actor).toMatchObject({ role: 'operator' });
@@ -128,7 +129,7 @@ describe('Composio connections: list, connect, resume waiting runs', () => {
     await handle.signal('connection', { userId: 'conn-other', accounts: [{ toolkit: 'slack', connectedAccountId: 'ca_y' }] });
     await handle.signal('connection', 'not an object');
     // Give an accepted signal time to show (a connection.resolved); then end the run.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     await stack.request('POST', `/v1/runs/${runId}/cancel`, { reason: 'done with this test' });
     const events = await waitForEnd(stack, runId);
     expect(events.at(-1)?.type).toBe('run.cancelled');

@@ -7,7 +7,7 @@
 import type { RunEvent } from '../lib/events';
 import { FakeComposioServer, githubCreateIssue } from './fake-composio-server';
 import { startRun, waitForEnd } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 const apiKey = 'composio-limits-key';
@@ -16,21 +16,25 @@ const runsPerUser = 4;
 
 describe('Composio limits across two worker processes', () => {
   let fake: FakeComposioServer;
-  let stack: TestStack;
   const workers: WorkerProcess[] = [];
+  let composioEnv: Record<string, string>;
 
   beforeAll(async () => {
     fake = await new FakeComposioServer(apiKey, [githubCreateIssue]).start();
     fake.executionDelayMs = 300;
-    const composioEnv = { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00' };
-    // The API validates plans against the catalog; only the two child processes run tools.
-    stack = await startTestStack({ worker: 'none', env: composioEnv });
+    composioEnv = { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00' };
+  }, 60_000);
+  // The API validates plans against the catalog; only the two child processes run tools.
+  const stack = useTestStack(() => ({ worker: 'none', env: composioEnv }), {
+    beforeClose: async () => {
+      await Promise.all(workers.map((worker) => worker.stop()));
+    },
+  });
+  beforeAll(async () => {
     const workerEnv = { ...composioEnv, COMPOSIO_LIMITS: 'tool:GITHUB_CREATE_AN_ISSUE concurrency=1' };
     workers.push(startWorkerProcess(stack.taskQueue, workerEnv), startWorkerProcess(stack.taskQueue, workerEnv));
   }, 60_000);
   afterAll(async () => {
-    await Promise.all(workers.map((worker) => worker.stop()));
-    await stack?.close();
     await fake?.stop();
   });
 

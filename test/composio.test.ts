@@ -3,8 +3,9 @@ import type { RunEvent } from '../lib/events';
 import { createLogger } from '../lib/logger';
 import { answerStatus, connectedAccountMissing, FakeComposioServer, reportFailure, succeed, type FakeComposioTool } from './fake-composio-server';
 import { saveHistoryFixture } from './history-fixtures';
-import { startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { startRun, waitForEnd, waitForEvents, expectEventTypes } from './run-helpers';
+import { useTestStack } from './stack';
+import { sleep } from './wait';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
 
@@ -34,7 +35,6 @@ const realFetch = globalThis.fetch;
 
 describe('Composio tools (against a test double of the Composio API)', () => {
   let fake: FakeComposioServer;
-  let stack: TestStack;
   const planWith = (stepId: string, tool: string, args: unknown) => ({ userId: 'user-1', plan: { steps: [{ id: stepId, tool, args }] } });
 
   beforeAll(async () => {
@@ -43,12 +43,9 @@ describe('Composio tools (against a test double of the Composio API)', () => {
       return realFetch(input, init);
     };
     fake = await new FakeComposioServer(apiKey, [createIssue, sendMessage]).start();
-    stack = await startTestStack({
-      env: { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00,slack' },
-    });
   });
+  const stack = useTestStack(() => ({ env: { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00,slack' } }));
   afterAll(async () => {
-    await stack?.close();
     await fake?.stop();
     globalThis.fetch = realFetch;
   });
@@ -128,7 +125,7 @@ describe('Composio tools (against a test double of the Composio API)', () => {
     const spec = planWith('open', 'composio.GITHUB_CREATE_AN_ISSUE', issueArgs);
     const runId = await startRun(stack, { ...spec, plan: { steps: [{ ...spec.plan.steps[0], connectionTimeout: '1s' }] } });
     const events = await waitForEnd(stack, runId);
-    expect(typesOf(events).slice(3)).toEqual(['tool.call.started', 'tool.call.failed', 'connection.required', 'connection.expired', 'run.failed']);
+    expectEventTypes(events, ['tool.call.started', 'tool.call.failed', 'connection.required', 'connection.expired', 'run.failed'], { from: 3 });
     expect(dataOf(events, 'tool.call.failed')[0].error).toMatchObject({ errorClass: 'ConnectionRequired', retryable: false });
     expect(dataOf(events, 'connection.required')[0]).toMatchObject({
       stepId: 'open',
@@ -209,7 +206,7 @@ describe('Composio catalog outages', () => {
       expect(tools.has('composio.GITHUB_CREATE_AN_ISSUE')).toBe(false);
       await expect(tools.resolve('composio.GITHUB_CREATE_AN_ISSUE')).rejects.toMatchObject({ type: 'CatalogUnavailable', nonRetryable: false });
       fake.catalogOutages = 0;
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      await sleep(60);
       expect((await tools.resolve('composio.GITHUB_CREATE_AN_ISSUE'))?.name).toBe('composio.GITHUB_CREATE_AN_ISSUE');
     } finally {
       await fake.stop();

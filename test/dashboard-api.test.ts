@@ -1,17 +1,12 @@
 import { FlightdeckApiError } from '../lib/api-client';
 import { startRun, waitForEnd } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
+import { sleep } from './wait';
 
 const echoPlan = (name: string, tags: string[]) => ({ name, tags, plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: name } }] } });
 
 describe('the routes the dashboard adds: GET /v1/me and GET /v1/runs/counts', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useTestStack();
 
   it('says who a key is', async () => {
     expect(await stack.client.me()).toMatchObject({ tenantId: stack.tenantId, role: 'admin', superAdmin: true });
@@ -53,11 +48,10 @@ describe('the routes the dashboard adds: GET /v1/me and GET /v1/runs/counts', ()
     await live;
     const runId = await startRun(stack, { plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { message: 'hi' }, approval: true }] } });
     const approvalId = `${runId}:send`;
-    for (let i = 0; i < 100 && !seen.some((entry) => entry.id === approvalId); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 100 && !seen.some((entry) => entry.id === approvalId); i += 1) await sleep(100);
     expect(seen).toContainEqual({ id: approvalId, status: 'pending' });
     await stack.client.decideApproval(runId, approvalId, { decision: 'approve' });
-    for (let i = 0; i < 100 && !seen.some((entry) => entry.id === approvalId && entry.status === 'approved'); i += 1)
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 100 && !seen.some((entry) => entry.id === approvalId && entry.status === 'approved'); i += 1) await sleep(100);
     expect(seen).toContainEqual({ id: approvalId, status: 'approved' });
     stop.abort();
     expect((await stack.waitForRun(runId)).status).toBe('completed');

@@ -1,11 +1,13 @@
 /**
  * What the dashboard's browser test files share: a page check (screenshots, axe, phone width), a
- * test that keeps what the browser saw when it fails, and signing in.
+ * test that keeps what the browser saw when it fails, signing in, and one stack with the dashboard
+ * and a browser on it per file.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildDashboard, chromiumArgs, ensureChromium, ensureScreenshotsDir, startDashboard, type Dashboard } from './dashboard-web';
+import { useTestStack, type TestStack, type TestStackOptions } from './stack';
 
 const axeSource = require.resolve('axe-core/axe.min.js');
 export const phoneViewport = { width: 390, height: 844 };
@@ -138,4 +140,26 @@ export async function signIn(page: Page, dashboardUrl: string, key: string): Pro
   await page.getByLabel('API key').fill(key);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Runs', exact: true }).waitFor();
+}
+
+/**
+ * For the calling describe block: a test stack (see useTestStack), the built dashboard against it
+ * and a browser page, signed in as admin unless `signIn` is false; the page closes before the stack.
+ * `ui()` is there inside hooks and tests; `it` keeps what the page showed when a test fails.
+ */
+export function useDashboardInBrowser(options: { stack?: TestStackOptions | (() => TestStackOptions); signIn?: boolean } = {}): {
+  stack: TestStack;
+  ui: () => DashboardInBrowser;
+  it: ReturnType<typeof capturingIt>;
+} {
+  let ui: DashboardInBrowser | undefined;
+  const stack = useTestStack(options.stack, { beforeClose: () => ui?.close() });
+  beforeAll(async () => {
+    ui = await openDashboardInBrowser({ apiUrl: stack.apiUrl, signInWith: options.signIn === false ? undefined : stack.adminKey });
+  }, 600_000);
+  const opened = () => {
+    if (!ui) throw new Error('the dashboard is not open (its beforeAll failed or has not run)');
+    return ui;
+  };
+  return { stack, ui: opened, it: capturingIt(() => opened().page) };
 }

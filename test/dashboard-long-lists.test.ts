@@ -8,7 +8,7 @@ import os from 'node:os';
 import type { Locator, Page } from 'playwright-core';
 import { capturingIt, openDashboardInBrowser, type DashboardInBrowser } from './dashboard-browser-kit';
 import { completeSeededRun, seedCompletedRuns, seedLongRun } from './seed-runs';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 
 const RUNS = 1_000;
 /** 3 events a step, plus run.created and run.started: 5,000 events. */
@@ -36,15 +36,27 @@ async function scrollUntilRendered(page: Page, target: Locator): Promise<number>
 }
 
 describe('the dashboard with long lists', () => {
-  let stack: TestStack;
   let ui: DashboardInBrowser;
   let page: Page;
   let runIds: string[];
   let longRun: { runId: string; lastSeq: number };
   const it = capturingIt(() => page);
 
+  const stack = useTestStack(
+    { worker: 'none' },
+    {
+      beforeClose: async () => {
+        const load = os
+          .loadavg()
+          .map((value) => value.toFixed(1))
+          .join(' / ');
+        process.stderr.write(`\ndashboard long lists (${new Date().toISOString()}, ${os.cpus().length} cores, load 1/5/15 min ${load}):\n`);
+        for (const [name, value] of Object.entries(figures)) process.stderr.write(`  ${name}: ${value}\n`);
+        await ui?.close();
+      },
+    },
+  );
   beforeAll(async () => {
-    stack = await startTestStack({ worker: 'none' });
     let start = Date.now();
     runIds = await seedCompletedRuns(stack.db, stack.tenantId, RUNS);
     figures['seed 1,000 runs (ms)'] = since(start);
@@ -54,17 +66,6 @@ describe('the dashboard with long lists', () => {
     ui = await openDashboardInBrowser({ apiUrl: stack.apiUrl, signInWith: stack.adminKey });
     page = ui.page;
   }, 600_000);
-
-  afterAll(async () => {
-    const load = os
-      .loadavg()
-      .map((value) => value.toFixed(1))
-      .join(' / ');
-    process.stderr.write(`\ndashboard long lists (${new Date().toISOString()}, ${os.cpus().length} cores, load 1/5/15 min ${load}):\n`);
-    for (const [name, value] of Object.entries(figures)) process.stderr.write(`  ${name}: ${value}\n`);
-    await ui?.close();
-    await stack?.close();
-  });
 
   it('lists 1,000 runs: counts them all, renders a small window of each page, and reaches the oldest run page by page', async () => {
     expect(runIds).toHaveLength(RUNS);

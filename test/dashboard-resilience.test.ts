@@ -8,7 +8,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { CuttableTcpProxy } from './cuttable-tcp-proxy';
 import { capturingIt, openDashboardInBrowser, type DashboardInBrowser } from './dashboard-browser-kit';
 import { startRun } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
+import { sleep } from './wait';
 
 /**
  * Runs in the page before its scripts: notes every event frame the SSE streams deliver (not what
@@ -36,7 +37,6 @@ const slowRun = (name: string) => ({
 });
 
 describe('a live run view across network drops', () => {
-  let stack: TestStack;
   let apiProxy: CuttableTcpProxy;
   let browserProxy: CuttableTcpProxy;
   let ui: DashboardInBrowser;
@@ -46,8 +46,17 @@ describe('a live run view across network drops', () => {
   let page: Page;
   const it = capturingIt(() => page);
 
+  const stack = useTestStack(
+    {},
+    {
+      beforeClose: async () => {
+        await ui?.close();
+        await browserProxy?.stop();
+        await apiProxy?.stop();
+      },
+    },
+  );
   beforeAll(async () => {
-    stack = await startTestStack();
     apiProxy = await CuttableTcpProxy.forUrl(stack.apiUrl).start();
     // The dashboard's server reaches the API through one proxy, the browser the dashboard through another.
     ui = await openDashboardInBrowser({
@@ -62,13 +71,6 @@ describe('a live run view across network drops', () => {
     ({ url: dashboardUrl, context, page } = ui);
   }, 600_000);
 
-  afterAll(async () => {
-    await ui?.close();
-    await browserProxy?.stop();
-    await apiProxy?.stop();
-    await stack?.close();
-  });
-
   const lastSeqOf = async (runId: string) => (await stack.client.getRun(runId)).lastSeq;
 
   /** Polls the API (not through the proxy) until the run's log has grown past `seq`. */
@@ -76,7 +78,7 @@ describe('a live run view across network drops', () => {
     const deadline = Date.now() + 60_000;
     while ((await lastSeqOf(runId)) <= seq) {
       if (Date.now() > deadline) throw new Error(`run ${runId} appended nothing past seq ${seq} within 60 s`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
   };
 
@@ -99,7 +101,7 @@ describe('a live run view across network drops', () => {
       seqAtDrop = await lastSeqOf(runId);
       // The run goes on without the page: these events are appended while the page cannot hear.
       // The drop lasts a few seconds however fast they come: long enough for retries to fail.
-      await Promise.all([waitForLogPast(runId, seqAtDrop + 2), new Promise((resolve) => setTimeout(resolve, DROP_MS))]);
+      await Promise.all([waitForLogPast(runId, seqAtDrop + 2), sleep(DROP_MS)]);
       expect(await indicator.getAttribute('data-live-status')).toBe('reconnecting');
     } finally {
       await restore();

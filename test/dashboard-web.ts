@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../scripts/free-port';
+import { sleep } from './wait';
 
 export const chromiumPath = '/usr/bin/chromium';
 export const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
@@ -60,7 +61,7 @@ export async function buildDashboard(): Promise<void> {
     const deadline = Date.now() + buildWaitMs;
     while (!existsSync(verdictFile)) {
       if (Date.now() > deadline) throw new Error(`another test file's next build gave no verdict within ${buildWaitMs / 60_000} min`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
     }
     const verdict = readFileSync(verdictFile, 'utf8');
     if (verdict !== 'ok') throw new Error(verdict);
@@ -122,7 +123,7 @@ export async function startDashboard(env: { apiUrl: string; temporalUiUrl?: stri
       killGroup();
       throw new Error(`next start did not answer within 60 s:\n${output}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   return {
     url,

@@ -2,22 +2,18 @@ import { Client, Connection } from '@temporalio/client';
 import type { RunEvent } from '../lib/events';
 import { answer, callTools, FakeChatCompletionsServer, httpError } from './fake-chat-completions-server';
 import { saveHistoryFixture } from './history-fixtures';
-import { startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { startRun, typesOf, waitForEnd, waitForEvents, expectEventTypes } from './run-helpers';
+import { useTestStack } from './stack';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
 
 describe('agent runs against an OpenAI-compatible model (test double)', () => {
-  let stack: TestStack;
   let model: FakeChatCompletionsServer;
   beforeAll(async () => {
     model = await new FakeChatCompletionsServer().start();
-    stack = await startTestStack({
-      env: { MODEL_BASE_URL: model.baseUrl, MODEL_API_KEY: 'test-model-key', FLIGHTDECK_HISTORY_EVENTS_LIMIT: '60' },
-    });
   });
+  const stack = useTestStack(() => ({ env: { MODEL_BASE_URL: model.baseUrl, MODEL_API_KEY: 'test-model-key', FLIGHTDECK_HISTORY_EVENTS_LIMIT: '60' } }));
   afterAll(async () => {
-    await stack?.close();
     await model?.stop();
   });
 
@@ -28,7 +24,7 @@ describe('agent runs against an OpenAI-compatible model (test double)', () => {
       agent: { model: 'm-tools', instructions: 'You echo things.', tools: ['builtin.echo'] },
     });
     const events = await waitForEnd(stack, runId);
-    expect(typesOf(events)).toEqual([
+    expectEventTypes(events, [
       'run.created',
       'run.started',
       'model.called',
@@ -97,7 +93,7 @@ describe('agent runs against an OpenAI-compatible model (test double)', () => {
 
     expect((await stack.request('POST', `/v1/runs/${runId}/cancel`, { reason: 'done chatting' })).status).toBe(202);
     const ended = await waitForEnd(stack, runId);
-    expect(typesOf(ended).slice(-2)).toEqual(['run.cancel_requested', 'run.cancelled']);
+    expectEventTypes(ended, ['run.cancel_requested', 'run.cancelled'], { tail: true });
     // seq stays gapless across continue-as-new.
     expect(ended.map((event) => event.seq)).toEqual(ended.map((_, index) => index + 1));
     await saveHistoryFixture('agent-chat-first-run', runId, { firstRun: true });

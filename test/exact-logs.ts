@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { rebuildRunProjection } from '../lib/rebuild-projection';
 import { verifyRunLog } from '../lib/verify-chain';
 import { TestStreamClient } from './ws-client';
+import { sleep } from './wait';
 
 /** Checks the runs' logs; returns each run's last seq (what a follower must have seen). */
 export async function expectExactLogs(db: Knex, tenantId: string, runIds: string[], stepIds: string[]): Promise<Map<string, number>> {
@@ -61,6 +62,6 @@ export async function waitForSucceededCalls(db: Knex, runIds: string[], count: n
     Number((await db('run_events').whereIn('run_id', runIds).andWhere({ type: 'tool.call.succeeded' }).count<{ count: string }[]>('* as count'))[0]?.count);
   for (let waited = 0; (await succeeded()) < count; waited += 50) {
     if (waited > 60_000) throw new Error(`runs did not reach ${count} successful tool calls`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }

@@ -6,24 +6,26 @@ import type { ChildProcess } from 'node:child_process';
 import { closeCodes } from '../lib/stream';
 import { startApiProcess } from './api-process';
 import { startRun, waitForEnd } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
 describe('fan-out across API instances', () => {
-  let stack: TestStack;
   let second: { child: ChildProcess; url: string; wsUrl: string };
+  const stack = useTestStack(
+    {},
+    {
+      beforeClose: async () => {
+        if (second?.child.exitCode === null) second.child.kill('SIGKILL');
+      },
+    },
+  );
   beforeAll(async () => {
-    stack = await startTestStack();
     second = await startApiProcess({
       ...process.env,
       FLIGHTDECK_ADMIN_KEY: stack.adminKey,
       FLIGHTDECK_DEFAULT_TENANT: stack.tenantId,
       TEMPORAL_TASK_QUEUE: stack.taskQueue,
     });
-  });
-  afterAll(async () => {
-    if (second?.child.exitCode === null) second.child.kill('SIGKILL');
-    await stack?.close();
   });
 
   it('delivers events written through one API to a ws client of the other, in order, once', async () => {

@@ -4,7 +4,7 @@
  * 5xx, and the server keeps serving.
  */
 import fc from 'fast-check';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
 const toolNames = fc.constantFrom('builtin.echo', 'builtin.nope', 'echo', 'builtin.json_transform', '', 'a.b.c');
@@ -32,13 +32,7 @@ const nearValidSpec = fc.record(
 );
 
 describe('fuzzing the API edge', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useTestStack();
 
   const assertNoServerError = (status: number, body: unknown) => {
     expect(status).toBeLessThan(500);

@@ -3,17 +3,11 @@
  * its outcome (no lost attempt, no second attempt); another worker carries the run on.
  */
 import { startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { startWorkerProcess } from './worker-process';
 
 describe('graceful worker shutdown', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack({ worker: 'none' });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useTestStack({ worker: 'none' });
 
   it('drains the in-flight tool call on SIGTERM; the next worker finishes the run', async () => {
     const first = startWorkerProcess(stack.taskQueue);

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../scripts/free-port';
 import { waitForGroupGone } from './process-group';
+import { sleep } from './wait';
 
 const repoRoot = path.resolve(__dirname, '..');
 
@@ -36,7 +37,7 @@ async function startFlightdeck(env: NodeJS.ProcessEnv): Promise<Started> {
       }
       throw new Error(`npm start did not come up:\n${output}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   const adminKey = /Admin API key\s+(\S+)/.exec(output)?.[1];
   if (!adminKey) throw new Error(`no admin key printed:\n${output}`);
@@ -126,7 +127,7 @@ describe('npm start', () => {
       for (let i = 0; i < 100 && status !== 'completed'; i += 1) {
         const run = (await (await fetch(`${api}/v1/runs/${runId}`, { headers })).json()) as { run: { status: string } };
         status = run.run.status;
-        if (status !== 'completed') await new Promise((resolve) => setTimeout(resolve, 100));
+        if (status !== 'completed') await sleep(100);
       }
       expect(status).toBe('completed');
 

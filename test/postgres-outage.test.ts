@@ -16,8 +16,9 @@ import { ensureDatabase, withDatabase } from '../scripts/embedded-postgres';
 import { freePort } from '../scripts/free-port';
 import { startPostgresProcess, type PostgresProcess } from './embedded-postgres-process';
 import { expectExactLogs, expectFollowersSawAll, startFollowedRuns, waitForSucceededCalls } from './exact-logs';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
+import { sleep } from './wait';
 
 const runCount = 20;
 const stepIds = ['s1', 's2', 's3', 's4', 's5'];
@@ -40,9 +41,9 @@ const plan = (index: number) => ({
 
 describe('Postgres unavailable for 10 s mid-run', () => {
   let postgres: PostgresProcess | null = null;
-  let stack: TestStack;
   const clients: TestStreamClient[] = [];
   let start: () => Promise<PostgresProcess>;
+  let url: string;
 
   beforeAll(async () => {
     const baseDir = await mkdtemp(path.join(os.tmpdir(), 'fd-pg-outage-'));
@@ -51,18 +52,20 @@ describe('Postgres unavailable for 10 s mid-run', () => {
     start = () => startPostgresProcess(path.join(baseDir, 'pg'), port);
     postgres = await start();
     await ensureDatabase(postgres.urlFor('postgres'), 'flightdeck');
-    const url = withDatabase(postgres.urlFor('postgres'), 'flightdeck');
+    url = withDatabase(postgres.urlFor('postgres'), 'flightdeck');
     const db = createDb(url);
     try {
       await migrateLatest(db);
     } finally {
       await db.destroy();
     }
-    stack = await startTestStack({ env: { DATABASE_URL: url } });
   }, 120_000);
+  const stack = useTestStack(() => ({ env: { DATABASE_URL: url } }), {
+    beforeClose: async () => {
+      await Promise.all(clients.map((client) => client.close()));
+    },
+  });
   afterAll(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    await stack?.close();
     await postgres?.stop();
   });
 
@@ -93,7 +96,7 @@ describe('Postgres unavailable for 10 s mid-run', () => {
     for (const runId of runIds) lateFollower.send({ type: 'subscribe', runId, afterSeq: 0 });
     await lateFollower.waitFor(() => refusedSubscribes(lateFollower) > 0);
 
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, downtimeMs - (Date.now() - downSince))));
+    await sleep(Math.max(0, downtimeMs - (Date.now() - downSince)));
     postgres = await start();
 
     for (const runId of runIds) expect((await stack.waitForRun(runId, { timeoutMs: 120_000 })).status).toBe('completed');

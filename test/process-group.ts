@@ -2,6 +2,7 @@
  * Resolves once no process of group `pgid` is left (a child spawned with `detached: true` leads
  * its own group); after `timeoutMs` it kills what is left and fails with `describe()` in the error.
  */
+import { sleep } from './wait';
 export async function waitForGroupGone(pgid: number, options: { after: string; describe: () => string; timeoutMs?: number }): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (;;) {
@@ -14,6 +15,6 @@ export async function waitForGroupGone(pgid: number, options: { after: string; d
       process.kill(-pgid, 'SIGKILL');
       throw new Error(`processes were left running after ${options.after}:\n${options.describe()}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
 }

@@ -10,7 +10,8 @@ import { ToolRegistry } from '../tools/registry';
 import { defineTool, shortToolPolicy } from '../tools/tool';
 import { rebuildRunProjection } from '../lib/rebuild-projection';
 import { linesStartingWith, runScript } from './run-script';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
+import { sleep } from './wait';
 
 /** A tool that refuses every call as the caller's mistake: the call fails for good, and so does the run. */
 const refusingTool = defineTool({
@@ -28,14 +29,13 @@ const refusingTool = defineTool({
 const echoStep = (id: string) => ({ id, tool: 'builtin.echo', args: { message: id } });
 
 describe('rebuilding the runs projection from events', () => {
-  let stack: TestStack;
   const runIds: Record<'oneStep' | 'multiStep' | 'failed', string> = { oneStep: '', multiStep: '', failed: '' };
   const runsRows = () => stack.db('runs').whereIn('id', Object.values(runIds)).orderBy('id').select('*');
   const selectMine = () => Object.values(runIds).flatMap((id) => ['--run', id]);
   const rebuildScript = (...args: string[]) => runScript('rebuild-projections', [...selectMine(), ...args], {});
 
+  const stack = useTestStack({ tools: new ToolRegistry([...builtinTools, refusingTool]) });
   beforeAll(async () => {
-    stack = await startTestStack({ tools: new ToolRegistry([...builtinTools, refusingTool]) });
     const plans = {
       oneStep: [echoStep('only')],
       multiStep: ['a', 'b', 'c', 'd'].map(echoStep),
@@ -48,9 +48,6 @@ describe('rebuilding the runs projection from events', () => {
     }
     const finished = await Promise.all(Object.values(runIds).map((id) => stack.waitForRun(id)));
     expect(finished.map((run) => run.status)).toEqual(['completed', 'completed', 'failed']);
-  });
-  afterAll(async () => {
-    await stack?.close();
   });
 
   it('folds every run back to the row the log wrote, column for column', async () => {
@@ -111,7 +108,7 @@ describe('rebuilding the runs projection from events', () => {
       await appendInFlight('runs').where({ id: runIds.oneStep }).forUpdate().first();
       let settled = false;
       const rebuild = rebuildRunProjection(stack.db, runIds.oneStep, { mode: 'write' }).finally(() => (settled = true));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       expect(settled).toBe(false);
       await appendInFlight.commit();
       expect(await rebuild).toMatchObject({ differences: [], written: false });

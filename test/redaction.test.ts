@@ -2,19 +2,15 @@
  * Secrets never enter the event log: a run whose tool receives and echoes credentials leaves
  * no trace of them in any stored event (args, output, run output), whoever wrote the event.
  */
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 
 const secrets = ['sk-live-123', 'sk-live-456', 'sk-live-789', 'sk-live-000'];
 
 describe('redaction at the event log', () => {
-  let stack: TestStack;
   beforeAll(async () => {
     // A deployment-specific key on top of the built-in list, through the env as in production.
-    stack = await startTestStack({ env: { FLIGHTDECK_REDACT_KEYS: 'session-ref' } });
   });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useTestStack(() => ({ env: { FLIGHTDECK_REDACT_KEYS: 'session-ref' } }));
 
   it('stores no secret a tool received or returned, and marks where they were', async () => {
     const args = {

@@ -3,19 +3,13 @@ import { purgeFinishedRuns } from '../lib/retention';
 import { verifyRunLog } from '../lib/verify-chain';
 import { startRun, waitForEnd } from './run-helpers';
 import { linesStartingWith, runScript } from './run-script';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 
 const echo = { plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: 'old' } }] } };
 const napping = { plan: { steps: [{ id: 'nap', tool: 'builtin.wait', args: { seconds: 300 } }] } };
 
 describe('retention: whole finished runs leave through one audited path', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useTestStack();
 
   it('purges finished runs older than the cutoff, keeps the rest with intact chains, audits each purge', async () => {
     const finished = [await startRun(stack, echo), await startRun(stack, echo)];

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { RunEvent } from '../lib/events';
 import type { TestStack } from './stack';
+import { sleep, until } from './wait';
 
 /** Starts a run through the API; fails the test with the API's answer if it is not 201. */
 export async function startRun(stack: TestStack, spec: unknown): Promise<string> {
@@ -15,15 +16,13 @@ export async function eventsOf(stack: TestStack, runId: string): Promise<RunEven
 }
 
 /** Polls the run's events until `done` holds (bounded); returns them. */
-export async function waitForEvents(stack: TestStack, runId: string, done: (events: RunEvent[]) => boolean, timeoutMs = 30_000): Promise<RunEvent[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const events = await eventsOf(stack, runId);
-    if (done(events)) return events;
-    if (Date.now() > deadline) throw new Error(`timed out; events so far: ${events.map((event) => event.type).join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+export const waitForEvents = (stack: TestStack, runId: string, done: (events: RunEvent[]) => boolean, timeoutMs = 30_000): Promise<RunEvent[]> =>
+  until(() => eventsOf(stack, runId), {
+    message: `the events of run ${runId}`,
+    done,
+    timeoutMs,
+    describeLast: (events) => `events so far: ${typesOf(events).join(', ')}`,
+  });
 
 const endTypes = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.terminated']);
 
@@ -48,18 +47,42 @@ export async function searchStatusOf(temporal: Client, runId: string, status: st
   let seen: string[] = [];
   for (let i = 0; i < 50 && seen[0] !== status; i += 1) {
     seen = ((await temporal.workflow.getHandle(runId).describe()).searchAttributes.FlightdeckStatus as string[]) ?? [];
-    if (seen[0] !== status) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (seen[0] !== status) await sleep(100);
   }
   return seen;
 }
 
-/** Polls `read` until `done` holds (bounded by a generous deadline, never a proof by sleeping); returns the last value. */
-export async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+/**
+ * Fails unless the run's event types are exactly `expected`; `from` compares from that index on,
+ * `tail` only the last `expected.length`. The failure shows both lists side by side, with seqs.
+ */
+export function expectEventTypes(events: RunEvent[], expected: string[], options: { from?: number; tail?: boolean } = {}): void {
+  const start = options.tail ? Math.max(0, events.length - expected.length) : (options.from ?? 0);
+  const shown = events.slice(start);
+  const actual = shown.map((event) => event.type);
+  if (actual.length === expected.length && actual.every((type, index) => type === expected[index])) return;
+  const width = Math.max(8, ...expected.map((type) => type.length));
+  const rows = Array.from({ length: Math.max(actual.length, expected.length) }, (_, index) => {
+    const [want, got] = [expected[index] ?? '-', actual[index] ?? '-'];
+    const seq = shown[index] ? String(shown[index].seq).padStart(4) : '    ';
+    return `${want === got ? ' ' : '✗'} ${seq}  ${want.padEnd(width)}  ${got}`;
+  });
+  throw new Error(
+    [
+      `event types differ (${options.tail ? 'last' : 'from index'} ${options.tail ? expected.length : start}):`,
+      `       ${'expected'.padEnd(width)}  actual`,
+      ...rows,
+    ].join('\n'),
+  );
+}
+
+/** Fails unless `expected` occur among the run's event types in this order (others may come between). */
+export function expectEventSubsequence(events: RunEvent[], expected: string[]): void {
+  const actual = typesOf(events);
+  let next = 0;
+  for (const type of actual) if (type === expected[next]) next += 1;
+  if (next === expected.length) return;
+  throw new Error(
+    `event types lack ${expected[next]} (after ${expected.slice(0, next).join(', ') || 'the start'}), in this order: ${expected.join(', ')}\nactual: ${actual.join(', ')}`,
+  );
 }

@@ -1,21 +1,17 @@
 import { FlightdeckApiError, type ListRunsFilter, type RunStatus } from '../lib/api-client';
 import { startRun, waitForEnd } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 
 describe('GET /v1/runs filters and pages', () => {
-  let stack: TestStack;
   const ids: Record<string, string> = {};
+  const stack = useTestStack();
   beforeAll(async () => {
-    stack = await startTestStack();
     const echo = { plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: {} }] } };
     const failing = { plan: { steps: [{ id: 'a', tool: 'builtin.flaky', args: { failures: 3 }, retry: { maxAttempts: 1 } }] } };
     ids.alpha = await startRun(stack, { ...echo, name: 'Nightly Alpha report', tags: ['nightly', 'reports'] });
     ids.beta = await startRun(stack, { ...echo, name: 'beta sync', tags: ['nightly'] });
     ids.gamma = await startRun(stack, { ...failing, name: 'gamma 100%_done', tags: ['adhoc'] });
     await Promise.all(Object.values(ids).map((id) => waitForEnd(stack, id)));
-  });
-  afterAll(async () => {
-    await stack?.close();
   });
 
   const listIds = async (filter: ListRunsFilter) => (await stack.client.listRuns(filter)).runs.map((run) => run.id);

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { RunEvent } from '../lib/events';
 import { FlightdeckClient } from '../lib/api-client';
 import { startApiProcess } from './api-process';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 import { TestStreamClient } from './ws-client';
 
@@ -15,22 +15,23 @@ const runs = 50;
 const steps = ['a', 'b', 'c'];
 
 describe('scale-out: 2 API and 2 worker processes', () => {
-  let stack: TestStack;
   const apis: Array<{ child: ChildProcess; url: string; wsUrl: string }> = [];
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
     // The stack only provides the database, the admin key and the tenant: no in-process worker or API traffic.
-    stack = await startTestStack({ worker: 'none' });
+  }, 60_000);
+  const stack = useTestStack(() => ({ worker: 'none' }), {
+    beforeClose: async () => {
+      await Promise.all(workers.map((worker) => worker.stop()));
+      for (const api of apis) if (api.child.exitCode === null) api.child.kill('SIGTERM');
+    },
+  });
+  beforeAll(async () => {
     const env = { ...process.env, FLIGHTDECK_ADMIN_KEY: stack.adminKey, FLIGHTDECK_DEFAULT_TENANT: stack.tenantId, TEMPORAL_TASK_QUEUE: stack.taskQueue };
     apis.push(...(await Promise.all([startApiProcess(env), startApiProcess(env)])));
     workers.push(startWorkerProcess(stack.taskQueue), startWorkerProcess(stack.taskQueue));
   }, 60_000);
-  afterAll(async () => {
-    await Promise.all(workers.map((worker) => worker.stop()));
-    for (const api of apis) if (api.child.exitCode === null) api.child.kill('SIGTERM');
-    await stack?.close();
-  });
 
   it('completes 50 runs once each, with a gapless log on both streams', async () => {
     const streams = await Promise.all(apis.map((api) => TestStreamClient.connect(api.wsUrl, stack.adminKey)));

@@ -1,19 +1,19 @@
 import type { Schedule } from '../lib/api-client';
-import { until } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { sleep, until } from './wait';
+import { useTestStack } from './stack';
 
 const echoSpec = { name: 'nightly-echo', tags: ['scheduled'], plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: 'tick' } }] } };
 
 describe('schedules (Temporal Schedules on the real dev server)', () => {
-  let stack: TestStack;
   const created: string[] = [];
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    for (const id of created) await stack.client.deleteSchedule(id).catch(() => undefined);
-    await stack?.close();
-  });
+  const stack = useTestStack(
+    {},
+    {
+      beforeClose: async () => {
+        for (const id of created) await stack.client.deleteSchedule(id).catch(() => undefined);
+      },
+    },
+  );
 
   it('creates a schedule whose ticks start runs through the run-start path, once per tick', async () => {
     const schedule = await stack.client.createSchedule({ id: 'hourly-echo', spec: echoSpec, every: '1h', note: 'test' });
@@ -23,11 +23,12 @@ describe('schedules (Temporal Schedules on the real dev server)', () => {
     expect(schedule.temporalUrl).toContain('/schedules/');
 
     await stack.client.controlSchedule(schedule.id, 'trigger');
-    const ticked = await until(
-      'a tick',
-      () => stack.client.getSchedule(schedule.id),
-      (current: Schedule) => current.recentRuns.length >= 1,
-    );
+    const ticked = await until(() => stack.client.getSchedule(schedule.id), {
+      message: 'a tick',
+      done: (current: Schedule) => current.recentRuns.length >= 1,
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
     const runId = ticked.recentRuns[0]!.runId;
     const run = await stack.waitForRun(runId);
     expect(run).toMatchObject({ status: 'completed', name: 'nightly-echo', tags: ['scheduled'], createdBy: { type: 'system', id: 'schedule:hourly-echo' } });
@@ -38,13 +39,14 @@ describe('schedules (Temporal Schedules on the real dev server)', () => {
 
     // A second tick is a second run. Temporal names a tick's workflow by its time to the second, so
     // two triggers within one second are one tick: trigger again in a later second.
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await sleep(1_100);
     await stack.client.controlSchedule(schedule.id, 'trigger');
-    const twice = await until(
-      'a second tick',
-      () => stack.client.getSchedule(schedule.id),
-      (current: Schedule) => current.recentRuns.length >= 2,
-    );
+    const twice = await until(() => stack.client.getSchedule(schedule.id), {
+      message: 'a second tick',
+      done: (current: Schedule) => current.recentRuns.length >= 2,
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
     expect(new Set(twice.recentRuns.map((tick) => tick.runId)).size).toBe(2);
     await stack.waitForRun(twice.recentRuns[1]!.runId);
   });
@@ -53,11 +55,12 @@ describe('schedules (Temporal Schedules on the real dev server)', () => {
     const schedule = await stack.client.createSchedule({ id: 'new-year', spec: echoSpec, cron: '0 0 1 1 *', timezone: 'Europe/Paris' });
     created.push(schedule.id);
     expect(schedule.nextRunTimes[0]).toMatch(/-12-31T23:00:00/); // midnight in Paris, winter time
-    const listed = await until(
-      'the list',
-      () => stack.client.listSchedules(),
-      (all) => all.some((entry) => entry.id === 'new-year'),
-    );
+    const listed = await until(() => stack.client.listSchedules(), {
+      message: 'the list',
+      done: (all) => all.some((entry) => entry.id === 'new-year'),
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
     expect(listed.map((entry) => entry.id)).toEqual(expect.arrayContaining(['new-year']));
 
     expect((await stack.client.controlSchedule('new-year', 'pause', 'holiday')).paused).toBe(true);

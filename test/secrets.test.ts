@@ -14,6 +14,7 @@ import { createDb } from '../lib/db';
 import { collectDashboardOutput, signInToDashboard } from './dashboard-output';
 import { buildDashboard, startDashboard, type Dashboard } from './dashboard-web';
 import { TestStreamClient } from './ws-client';
+import { sleep } from './wait';
 
 const modelKey = `sk-model-SECRET-${randomBytes(8).toString('hex')}`;
 const composioKey = `ak_composio-SECRET-${randomBytes(8).toString('hex')}`;
@@ -61,7 +62,7 @@ describe('secrets never leave where they belong', () => {
     for (let waited = 0; waited < 60_000; waited += 200) {
       const { body } = await call('GET', `/v1/runs/${runId}`);
       if (['completed', 'failed', 'cancelled', 'terminated'].includes(body.run?.status)) return body.run;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
     throw new Error(`run ${runId} did not end; worker output:\n${workerOutput.slice(-3000)}`);
   };

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
 const echoPlan = (message: string) => ({
@@ -11,13 +11,7 @@ const echoPlan = (message: string) => ({
 const expectedTypes = ['run.created', 'run.started', 'step.started', 'tool.call.started', 'tool.call.succeeded', 'run.completed'];
 
 describe('the walking skeleton, end to end over real HTTP, ws, Temporal and Postgres', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useTestStack();
 
   it('runs a one-step plan and streams its events with seq 1..n', async () => {
     const started = await stack.request('POST', '/v1/runs', echoPlan('hi'));

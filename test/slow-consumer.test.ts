@@ -7,19 +7,14 @@
 import WebSocket from 'ws';
 import { closeCodes } from '../lib/stream';
 import { startRun, waitForEnd } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
+import { sleep } from './wait';
 
 const maxBufferedBytes = 64 * 1024;
 
 describe('a slow ws consumer', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack({ env: { FLIGHTDECK_WS_MAX_BUFFERED_BYTES: String(maxBufferedBytes) } });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useTestStack({ env: { FLIGHTDECK_WS_MAX_BUFFERED_BYTES: String(maxBufferedBytes) } });
 
   it('is closed with 4008 past the bound, others are unaffected, and it resumes with afterSeq', async () => {
     // Big events: each step's args and output carry ~120 KB, so a few runs outgrow the socket buffers.
@@ -51,12 +46,12 @@ describe('a slow ws consumer', () => {
     let peakBuffered = stack.api.hub.bufferedBytes;
     for (let waited = 0; stack.api.hub.clientCount > 1; waited += 50) {
       if (waited > 30_000) throw new Error('the slow client was never dropped');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
       peakBuffered = Math.max(peakBuffered, stack.api.hub.bufferedBytes);
     }
     // Held for a while after the drop: nothing more is queued for the dropped client.
     for (let sample = 0; sample < 20; sample++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
       peakBuffered = Math.max(peakBuffered, stack.api.hub.bufferedBytes);
     }
     (slow as unknown as { _socket: { resume(): void } })._socket.resume();

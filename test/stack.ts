@@ -161,3 +161,34 @@ async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex,
     },
   };
 }
+
+export interface UseTestStackSetup {
+  /** Runs before the stack closes (the stack still up): clients, outside workers, schedules to delete. */
+  beforeClose?: () => Promise<void> | void;
+}
+
+/**
+ * One stack for the calling describe block (or file): starts it in beforeAll and closes it in
+ * afterAll. Options may be a function, read in beforeAll, when they depend on something an
+ * earlier beforeAll started (a test double's URL). The returned stack is usable inside hooks and
+ * tests; touching it before its beforeAll ran throws.
+ */
+export function useTestStack(options: TestStackOptions | (() => TestStackOptions) = {}, setup: UseTestStackSetup = {}): TestStack {
+  let started: TestStack | undefined;
+  beforeAll(async () => {
+    started = await startTestStack(typeof options === 'function' ? options() : options);
+  });
+  afterAll(async () => {
+    try {
+      await setup.beforeClose?.();
+    } finally {
+      await started?.close();
+    }
+  });
+  return new Proxy({} as TestStack, {
+    get(_target, property) {
+      if (!started) throw new Error(`useTestStack: stack.${String(property)} read before the stack started (use it inside hooks and tests)`);
+      return Reflect.get(started, property, started);
+    },
+  });
+}

@@ -9,8 +9,9 @@ import type { Knex } from 'knex';
 import { createLogOnlyRun, fillerFact } from '../bench/bench-runs';
 import { createDb } from '../lib/db';
 import { appendEvents, eventsChannel } from '../lib/event-log';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
+import { sleep } from './wait';
 
 const applicationName = `fd-conn-loss-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 const listenQuery = `LISTEN ${eventsChannel}`;
@@ -20,12 +21,11 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs 
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
 }
 
 describe('ws followers across lost database connections', () => {
-  let stack: TestStack;
   let writer: Knex;
   const clients: TestStreamClient[] = [];
 
@@ -60,15 +60,22 @@ describe('ws followers across lost database connections', () => {
     }
   };
 
+  const stack = useTestStack(
+    () => {
+      const url = new URL(process.env.DATABASE_URL!);
+      url.searchParams.set('application_name', applicationName);
+      return { worker: 'none' as const, env: { DATABASE_URL: url.toString() } };
+    },
+    {
+      beforeClose: async () => {
+        await Promise.all(clients.map((client) => client.close()));
+      },
+    },
+  );
   beforeAll(async () => {
-    const url = new URL(process.env.DATABASE_URL!);
-    url.searchParams.set('application_name', applicationName);
-    stack = await startTestStack({ worker: 'none', env: { DATABASE_URL: url.toString() } });
     writer = createDb(process.env.DATABASE_URL!);
   });
   afterAll(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    await stack?.close();
     await writer?.destroy();
   });
 

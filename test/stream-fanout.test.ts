@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { createDb } from '../lib/db';
 import { appendEvents } from '../lib/event-log';
 import { streamReadsTotal } from '../lib/metrics';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
 /**
@@ -11,15 +11,13 @@ import { TestStreamClient } from './ws-client';
  * each one joins, and however appends and notices interleave, every one gets seq 1..n exactly once.
  */
 describe('ws fan-out to many subscribers of one run', () => {
-  let stack: TestStack;
   /** Another pool on the same database: a writer in another process, as far as the API can tell. */
   let otherWriter: Knex;
+  const stack = useTestStack({ worker: 'none' });
   beforeAll(async () => {
-    stack = await startTestStack({ worker: 'none' });
     otherWriter = createDb(process.env.DATABASE_URL!);
   });
   afterAll(async () => {
-    await stack?.close();
     await otherWriter?.destroy();
   });
   const reads = async () => {

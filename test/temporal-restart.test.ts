@@ -11,7 +11,7 @@ import { freePort } from '../scripts/free-port';
 import { findTemporalCli } from '../scripts/temporal-cli';
 import { startTemporalDevServer, type TemporalDevServer } from '../scripts/temporal-dev-server';
 import { expectExactLogs, expectFollowersSawAll, startFollowedRuns, waitForSucceededCalls } from './exact-logs';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 import type { TestStreamClient } from './ws-client';
 
 const runCount = 20;
@@ -33,7 +33,6 @@ const plan = (index: number) => ({
 
 describe('the Temporal dev server restarted mid-run', () => {
   let temporal: TemporalDevServer | null = null;
-  let stack: TestStack;
   const clients: TestStreamClient[] = [];
   let start: () => Promise<TemporalDevServer>;
 
@@ -49,11 +48,13 @@ describe('the Temporal dev server restarted mid-run', () => {
     };
     start = () => startTemporalDevServer(settings);
     temporal = await start();
-    stack = await startTestStack({ env: { TEMPORAL_ADDRESS: temporal.address } });
   }, 90_000);
+  const stack = useTestStack(() => ({ env: { TEMPORAL_ADDRESS: temporal!.address } }), {
+    beforeClose: async () => {
+      await Promise.all(clients.map((client) => client.close()));
+    },
+  });
   afterAll(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    await stack?.close();
     await temporal?.stop();
   });
 

@@ -1,6 +1,7 @@
 import { FakeOtlpCollector, type CollectedSpan } from './fake-otlp-collector';
-import { startRun, until, waitForEnd } from './run-helpers';
-import { startTestStack, type TestStack } from './stack';
+import { startRun, waitForEnd } from './run-helpers';
+import { sleep, until } from './wait';
+import { useTestStack } from './stack';
 
 /** Walks parent links up from `span`; the chain ends at a root (or a parent the collector never got). */
 function ancestry(spans: CollectedSpan[], span: CollectedSpan): CollectedSpan[] {
@@ -25,19 +26,17 @@ async function chainOfRun(collector: FakeOtlpCollector, runId: string, rootName:
       if (chain.length === 0) throw new Error(`no activity span for ${runId}; got: ${collector.spans.map((span) => span.name).join(', ')}`);
       return chain;
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
 }
 
 describe('OpenTelemetry over OTLP/HTTP', () => {
   let collector: FakeOtlpCollector;
-  let stack: TestStack;
   beforeAll(async () => {
     collector = await FakeOtlpCollector.start();
-    stack = await startTestStack({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url } });
   });
+  const stack = useTestStack(() => ({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url } }));
   afterAll(async () => {
-    await stack?.close();
     await collector?.close();
   });
 
@@ -69,11 +68,12 @@ describe('OpenTelemetry over OTLP/HTTP', () => {
     });
     try {
       await stack.client.controlSchedule(schedule.id, 'trigger');
-      const ticked = await until(
-        'a tick',
-        () => stack.client.getSchedule(schedule.id),
-        (current) => current.recentRuns.length >= 1,
-      );
+      const ticked = await until(() => stack.client.getSchedule(schedule.id), {
+        message: 'a tick',
+        done: (current) => current.recentRuns.length >= 1,
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      });
       const runId = ticked.recentRuns[0]!.runId;
       await stack.waitForRun(runId);
       const chain = await chainOfRun(collector, runId, 'RunWorkflow:scheduledRun');
@@ -102,7 +102,7 @@ describe('OpenTelemetry over OTLP/HTTP', () => {
     let span: CollectedSpan | undefined;
     while (!span && Date.now() < deadline) {
       span = collector.spans.find((candidate) => candidate.traceId === traceId);
-      if (!span) await new Promise((resolve) => setTimeout(resolve, 200));
+      if (!span) await sleep(200);
     }
     expect(span).toMatchObject({ name: 'GET /v1/tools', parentSpanId: '00f067aa0ba902b7', service: 'flightdeck-api' });
   });

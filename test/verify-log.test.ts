@@ -10,7 +10,7 @@ import { specHash } from '../lib/ids';
 import { verifyRunLog } from '../lib/verify-chain';
 import { createScratchDatabase } from './databases';
 import { linesStartingWith, runScript } from './run-script';
-import { startTestStack, type TestStack } from './stack';
+import { useTestStack } from './stack';
 
 const spec = { tags: [], plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: { n: 1 } }] } };
 
@@ -41,7 +41,6 @@ async function behindTheTrigger(db: Knex, edit: (trx: Knex.Transaction) => Promi
 
 describe('hash-chain verification', () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  let stack: TestStack;
   let tenantId: string; // the tenant the stack's admin key acts for
   const verifyLog = (...args: string[]) => runScript('verify-log', args, { DATABASE_URL: scratch.url });
 
@@ -49,7 +48,9 @@ describe('hash-chain verification', () => {
     scratch = await createScratchDatabase('verify_log');
     await migrateLatest(scratch.db);
     // Only the API, over the scratch database: verification needs no worker.
-    stack = await startTestStack({ worker: 'none', env: { DATABASE_URL: scratch.url } });
+  });
+  const stack = useTestStack(() => ({ worker: 'none', env: { DATABASE_URL: scratch.url } }));
+  beforeAll(async () => {
     tenantId = stack.tenantId;
     await seedRun(scratch.db, { tenantId, runId: 'run_tampered' });
     await seedRun(scratch.db, { tenantId, runId: 'run_truncated' });
@@ -57,7 +58,6 @@ describe('hash-chain verification', () => {
     await seedRun(scratch.db, { tenantId: 'other-tenant', runId: 'run_elsewhere' });
   });
   afterAll(async () => {
-    await stack?.close();
     await scratch?.drop();
   });
 

@@ -11,8 +11,9 @@ import { retentionScheduleId, type RetentionPurgeResult } from '../lib/schedule-
 import { verifyRunLog } from '../lib/verify-chain';
 import { freePort } from '../scripts/free-port';
 import { startApiProcess } from './api-process';
-import { startRun, until, waitForEnd } from './run-helpers';
-import { startTestStack, testAdminKey, type TestStack } from './stack';
+import { startRun, waitForEnd } from './run-helpers';
+import { until } from './wait';
+import { testAdminKey, useTestStack } from './stack';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 const echo = { plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: 'hi' } }] } };
@@ -26,7 +27,12 @@ function retentionOutcome(worker: WorkerProcess): Promise<string> {
       .rawOutput()
       .flatMap((line) => (line.startsWith('{') ? [JSON.parse(line) as { msg?: string; outcome?: string }] : []))
       .find((record) => record.msg === 'retention schedule')?.outcome;
-  return until('the worker to reconcile its retention schedule', read, (outcome) => outcome !== undefined || worker.hasCrashed()).then((outcome) => {
+  return until(read, {
+    message: 'the worker to reconcile its retention schedule',
+    done: (outcome) => outcome !== undefined || worker.hasCrashed(),
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  }).then((outcome) => {
     if (outcome === undefined) throw new Error(`worker crashed:\n${worker.outputTail().join('\n')}`);
     return outcome;
   });
@@ -42,7 +48,6 @@ async function agentRunInput(temporal: Client, runId: string): Promise<Record<st
 const metricLines = (text: string, name: string) => text.split('\n').filter((line) => line.startsWith(name));
 
 describe('the worker process in operation', () => {
-  let stack: TestStack;
   let connection: Connection;
   let temporal: Client;
   let scheduleId: string;
@@ -57,22 +62,25 @@ describe('the worker process in operation', () => {
     return worker;
   };
 
+  const stack = useTestStack(
+    { worker: 'none', env: { FLIGHTDECK_HISTORY_EVENTS_LIMIT: String(historyEventsLimit) } },
+    {
+      beforeClose: async () => {
+        apiChild?.kill('SIGKILL');
+        for (const worker of workers) await worker.stop();
+        await temporal?.schedule
+          .getHandle(scheduleId)
+          .delete()
+          .catch(() => undefined);
+        await connection?.close();
+      },
+    },
+  );
   beforeAll(async () => {
-    stack = await startTestStack({ worker: 'none', env: { FLIGHTDECK_HISTORY_EVENTS_LIMIT: String(historyEventsLimit) } });
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
     temporal = new Client({ connection });
     scheduleId = retentionScheduleId(stack.taskQueue);
     [sdkMetricsPort, workerMetricsPort] = [await freePort(), await freePort()];
-  });
-  afterAll(async () => {
-    apiChild?.kill('SIGKILL');
-    for (const worker of workers) await worker.stop();
-    await temporal?.schedule
-      .getHandle(scheduleId)
-      .delete()
-      .catch(() => undefined);
-    await connection?.close();
-    await stack?.close();
   });
 
   it('two replicas booting with FLIGHTDECK_RETENTION_DAYS leave one daily schedule, not listed as any tenant’s', async () => {
@@ -89,13 +97,12 @@ describe('the worker process in operation', () => {
     expect(description.state.paused).toBe(false);
     // Visible where operators look (Temporal's schedule list, as Web UI shows it), eventually consistent.
     await until(
-      'the schedule in the list',
       async () => {
         const ids: string[] = [];
         for await (const summary of temporal.schedule.list()) ids.push(summary.scheduleId);
         return ids;
       },
-      (ids) => ids.includes(scheduleId),
+      { message: 'the schedule in the list', done: (ids) => ids.includes(scheduleId), timeoutMs: 60_000, intervalMs: 200 },
     );
     expect((await stack.client.listSchedules()).map((schedule) => schedule.id)).toEqual([]);
     await second.stop();
@@ -113,11 +120,12 @@ describe('the worker process in operation', () => {
 
     const handle = temporal.schedule.getHandle(scheduleId);
     await handle.trigger();
-    const described = await until(
-      'the tick',
-      () => handle.describe(),
-      (current) => current.info.recentActions.length >= 1,
-    );
+    const described = await until(() => handle.describe(), {
+      message: 'the tick',
+      done: (current) => current.info.recentActions.length >= 1,
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
     const tick = described.info.recentActions[0]!.action.workflow;
     const result = (await temporal.workflow.getHandle(tick.workflowId, tick.firstExecutionRunId).result()) as RetentionPurgeResult;
     expect(result.purged).toBeGreaterThanOrEqual(1);
@@ -141,11 +149,12 @@ describe('the worker process in operation', () => {
     const schedule = await stack.client.createSchedule({ id: 'settings', spec: echo, every: '1h' });
     try {
       await stack.client.controlSchedule(schedule.id, 'trigger');
-      const ticked = await until(
-        'a tick',
-        () => stack.client.getSchedule(schedule.id),
-        (current) => current.recentRuns.length >= 1,
-      );
+      const ticked = await until(() => stack.client.getSchedule(schedule.id), {
+        message: 'a tick',
+        done: (current) => current.recentRuns.length >= 1,
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      });
       const scheduled = ticked.recentRuns[0]!.runId;
       await stack.waitForRun(scheduled, { timeoutMs: 60_000 });
       const posted = await startRun(stack, echo);
