@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseNetworkAllowList } from '../tools/network-guard';
+import { parseNetworkAllowList } from './network-allow-list';
 import { describeIssues } from './errors';
 import { telemetryShape } from './telemetry';
 

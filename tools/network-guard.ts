@@ -1,17 +1,9 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { parseNetworkAllowList, type NetworkPolicy } from '../lib/network-allow-list';
 
-/**
- * What `builtin.http_request` may connect to. A tool call's URL comes from a run spec or a model,
- * so by default it must not reach the machine it runs on, the private network or a cloud
- * metadata service: the decision is made on the resolved address, the one we then connect to.
- */
-export interface NetworkPolicy {
-  /** Host names (exact, lower case) allowed whatever they resolve to. */
-  allowedHosts: ReadonlySet<string>;
-  /** Addresses allowed even inside a denied range (`FLIGHTDECK_HTTP_ALLOW` CIDRs and IPs). */
-  allowedAddresses: BlockList;
-}
+// The policy and its parser are config (lib/network-allow-list.ts); the guard that applies them is the tool's.
+export { parseNetworkAllowList, type NetworkPolicy };
 
 /** Loopback, private, link-local (incl. metadata 169.254.169.254, fd00:ec2::254), CGNAT, multicast, unspecified. */
 const deniedRanges: ReadonlyArray<[string, number, 'ipv4' | 'ipv6']> = [
@@ -41,26 +33,6 @@ function unmapped(address: string): { address: string; family: 'ipv4' | 'ipv6' }
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped?.[1]) return { address: mapped[1], family: 'ipv4' };
   return { address, family: isIP(address) === 6 ? 'ipv6' : 'ipv4' };
-}
-
-/** Parses `FLIGHTDECK_HTTP_ALLOW`: host names, IPs and CIDRs, comma separated. Throws on a bad entry. */
-export function parseNetworkAllowList(entries: readonly string[]): NetworkPolicy {
-  const allowedHosts = new Set<string>();
-  const allowedAddresses = new BlockList();
-  for (const entry of entries) {
-    const [network, prefixText] = entry.split('/');
-    const family = network ? isIP(network) : 0;
-    if (family !== 0 && network) {
-      const prefix = prefixText === undefined ? (family === 4 ? 32 : 128) : Number(prefixText);
-      if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) throw new Error(`"${entry}" has an invalid prefix length`);
-      allowedAddresses.addSubnet(network, prefix, family === 4 ? 'ipv4' : 'ipv6');
-    } else if (prefixText === undefined && /^[a-z0-9.-]+$/i.test(entry)) {
-      allowedHosts.add(entry.toLowerCase());
-    } else {
-      throw new Error(`"${entry}" is not a host name, IP address or CIDR`);
-    }
-  }
-  return { allowedHosts, allowedAddresses };
 }
 
 export const denyPrivateNetworks: NetworkPolicy = parseNetworkAllowList([]);
