@@ -1,6 +1,6 @@
 /**
  * What the benchmark runs against: TEMPORAL_ADDRESS or a dev server of its own (Flightdeck's tuned
- * flags, ARCHITECTURE.md), and a fresh database — on embedded Postgres of its own, or created on
+ * flags, docs/architecture.md), and a fresh database — on embedded Postgres of its own, or created on
  * DATABASE_URL's server and dropped afterwards, since the bench writes thousands of runs it cannot
  * delete (the event log is append-only).
  */

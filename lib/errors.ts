@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Stable error codes and the HTTP status each maps to by default (ARCHITECTURE.md, "Errors").
+ * Stable error codes and the HTTP status each maps to by default (docs/api.md, "Errors").
  * `validation_failed` is 400 for a malformed request and 422 for a well-formed one that cannot run.
  */
 export const errorStatus = {

@@ -89,7 +89,7 @@ const tagSchema = z
   .max(64)
   .regex(/^[^,\s]+$/, 'tags may not contain spaces or commas');
 
-/** The run spec, validated at the API edge and carried into the workflow (ARCHITECTURE.md). */
+/** The run spec, validated at the API edge and carried into the workflow (docs/runs.md). */
 export const runSpecSchema = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),

@@ -3,7 +3,7 @@ import { runSchema } from './api-client/schemas';
 import { errorBodySchema } from './errors';
 import { runEventSchema, runStatusSchema } from './events';
 
-/** Client → server frames of ws `/v1/stream` (ARCHITECTURE.md, "Stream protocol"). */
+/** Client → server frames of ws `/v1/stream` (docs/api.md, "Stream protocol"). */
 export const ClientFrame = z.discriminatedUnion('type', [
   z
     .object({

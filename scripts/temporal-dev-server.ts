@@ -1,5 +1,5 @@
 /**
- * Runs `temporal server start-dev` with Flightdeck's flags (ARCHITECTURE.md, "Temporal dev server")
+ * Runs `temporal server start-dev` with Flightdeck's flags (docs/architecture.md, "Temporal dev server")
  * and waits until it serves the namespace with Flightdeck's search attributes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -36,7 +36,7 @@ export interface TemporalDevServer {
 
 /**
  * The dev server's one history shard polls each task queue at 20/s (~50 ms per dispatch), and
- * SQLite's default journaling caps the file DB at ~12 runs/s; both measured in ARCHITECTURE.md.
+ * SQLite's default journaling caps the file DB at ~12 runs/s; both measured in docs/architecture.md.
  */
 export const devServerTuningArgs: readonly string[] = [
   ...['transfer', 'timer', 'visibility', 'outbound'].flatMap((queue) => ['--dynamic-config-value', `history.${queue}ProcessorMaxPollRPS=10000`]),
