@@ -21,7 +21,7 @@ export const eventsAppendedTotal = new Counter({
 
 export const eventAppendsTotal = new Counter({
   name: 'flightdeck_event_appends_total',
-  help: "Appends by how they were written: one_statement (the run row was as this process last saw it), new_run (a run's first facts, inserting its row), known (every fact already stored, as this process knew: nothing sent), locked (the transaction that locks the row), locked_after_miss (locked, after the row had moved on or a fact was stored)",
+  help: "Appends by how they were written: one_statement (the run row was as this process last saw it), new_run (a run's first facts, inserting its row), known (every fact already stored, as this process knew: nothing sent), locked (the transaction that locks the row), locked_after_miss (locked, after the row had moved on or a fact was stored), in_transaction (joined the caller's transaction, as an approval decision does)",
   labelNames: ['path'] as const,
 });
 

@@ -1,6 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
 import type { RunEvent } from '../lib/events';
+import { submitDecision } from '../domains/approvals';
+import { AppError } from '../lib/errors';
+import { InFlight } from '../lib/in-flight';
 import { rebuildRunProjection } from '../lib/rebuild-projection';
+import { builtinTools } from '../tools/builtin';
+import { ToolRegistry } from '../tools/registry';
 import { saveHistoryFixture } from './history-fixtures';
 import { callAs, eventsOf, searchStatusOf, startRun, typesOf, waitForEnd, waitForEvents, expectEventTypes } from './run-helpers';
 import { useTestStack } from './stack';
@@ -41,6 +46,36 @@ describe('human approvals', () => {
       keys[name!] = (await stack.request('POST', '/v1/admin/keys', { name, role })).body.key;
     }
     keys.stranger = (await stack.request('POST', '/v1/admin/keys', { name: 'stranger', role: 'admin', tenantId: `elsewhere-${Date.now()}` })).body.key;
+  });
+
+  it('stores nothing of a decision Temporal did not take, so the approver can submit it again', async () => {
+    const runId = await startRun(stack, gatedEcho(true));
+    await awaitRequest(runId);
+    const approvalId = `${runId}:send`;
+    const principal = {
+      tenantId: stack.tenantId,
+      role: 'approver' as const,
+      superAdmin: false,
+      actor: { type: 'api_key' as const, id: 'approver-direct', name: 'approver-direct', role: 'approver' },
+    };
+    const deps = { db: stack.db, temporal, temporalCalls: new InFlight(), tools: new ToolRegistry(builtinTools) };
+    // A real Temporal client on a namespace the server does not have: the signal fails as an outage would.
+    const unreachable = new Client({ connection, namespace: `no-such-namespace-${Date.now()}` });
+
+    const failed = await submitDecision({ ...deps, temporal: unreachable }, principal, runId, approvalId, { decision: 'approve' }).catch(
+      (error: unknown) => error,
+    );
+    expect(failed).toBeInstanceOf(AppError);
+    expect((failed as AppError).code).toBe('unavailable');
+    expect(typesOf(await eventsOf(stack, runId))).not.toContain('approval.submitted');
+    const row = await stack.db('approvals').where({ id: approvalId }).first();
+    expect(row).toMatchObject({ status: 'pending', submissions: [] });
+
+    const retried = await submitDecision(deps, principal, runId, approvalId, { decision: 'approve' });
+    expect(retried.submissions).toHaveLength(1);
+    const events = await waitForEnd(stack, runId);
+    expect(events.filter((event) => event.type === 'approval.submitted')).toHaveLength(1);
+    expect(typesOf(events).at(-1)).toBe('run.completed');
   });
 
   it('holds a gated step until an approver approves; the inbox, projection and FlightdeckStatus follow', async () => {

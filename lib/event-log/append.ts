@@ -14,7 +14,8 @@ import { eventLogOf, type EventLogState } from './state';
 export const eventsChannel = 'run_events';
 
 /**
- * Appends facts to a run's log in one transaction: exactly once per dedupe key, with a gapless
+ * Appends facts to a run's log in one transaction (its own, or the caller's when `db` is a knex
+ * transaction, which then commits or rolls back with the caller): exactly once per dedupe key, with a gapless
  * per-run seq, the hash chain and the `runs` projection. The run row's lock serialises writers
  * of one run (API, several workers); a fact already stored is skipped, never rewritten.
  * Secrets are redacted from each fact's data first: this is the one door into the log, and the
@@ -44,7 +45,9 @@ export async function appendEventsWithRun(
   if (facts.length === 0) return { stored: [], run: null };
   const timer = eventAppendSeconds.startTimer({ writer: options.writer ?? 'unknown' });
   const state = eventLogOf(db);
-  const appended = await state.localAppends.track(target, () => appendOnPooledClient(db, state, target, facts));
+  const appended = db.isTransaction
+    ? await appendInCallerTransaction(db, state, target, facts)
+    : await state.localAppends.track(target, () => appendOnPooledClient(db, state, target, facts));
   timer();
   for (const event of appended.stored) eventsAppendedTotal.inc({ type: event.type });
   return appended;
@@ -169,6 +172,30 @@ async function appendInTransaction(
     state.knownRuns.forget(target.runId);
     await client.query('rollback').catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * An append that joins the caller's transaction (`db` is a knex transaction): the locked path on
+ * the transaction's own connection, inside a savepoint, so a failed append undoes only itself and
+ * nothing commits before the caller does. The run row stays locked until the caller ends. What it
+ * stored is neither remembered nor handed to this process's readers: the caller may still roll
+ * back; readers learn of it from the NOTIFY, which Postgres delivers at commit.
+ */
+async function appendInCallerTransaction(db: Knex, state: EventLogState, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<Appended> {
+  const client = (await db.client.acquireConnection()) as ClientBase;
+  state.knownRuns.forget(target.runId);
+  eventAppendsTotal.inc({ path: 'in_transaction' });
+  await client.query('savepoint flightdeck_append');
+  try {
+    const appended = await appendLocked({ db, client, redaction: state.redaction }, target, facts);
+    await client.query('release savepoint flightdeck_append');
+    return appended;
+  } catch (error) {
+    await client.query('rollback to savepoint flightdeck_append').catch(() => undefined);
+    throw error;
+  } finally {
+    await db.client.releaseConnection(client);
   }
 }
 

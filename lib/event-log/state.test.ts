@@ -1,4 +1,5 @@
 import knex from 'knex';
+import { createDb } from '../db';
 import { attachEventLog, createEventLogState, eventLogOf } from './state';
 
 describe('event log state: one per database pool', () => {
@@ -22,5 +23,19 @@ describe('event log state: one per database pool', () => {
     expect(eventLogOf(unconfigured)).toBe(fallback);
     // Readers may already hold the fallback's feed: a late attach would split them from the writers.
     expect(() => attachEventLog(unconfigured, createEventLogState())).toThrow('already attached or in use');
+  });
+
+  it("goes with the pool's transactions too, so an append inside a caller's transaction redacts as configured", async () => {
+    const pool = createDb(process.env.DATABASE_URL!);
+    try {
+      const state = createEventLogState({ redactKeys: ['sessionRef'] });
+      attachEventLog(pool, state);
+      await pool.transaction(async (trx) => {
+        expect(eventLogOf(trx)).toBe(state);
+        await trx.transaction(async (nested) => expect(eventLogOf(nested)).toBe(state));
+      });
+    } finally {
+      await pool.destroy();
+    }
   });
 });

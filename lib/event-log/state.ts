@@ -21,18 +21,22 @@ export function createEventLogState(options: { redactKeys?: readonly string[] } 
 /**
  * State by pool. Writers (the interceptor, recordEvent, domain services, tests, benches) are
  * handed only a Knex, so the state goes with it: each process's boot attaches one with its
- * configuration; a pool nobody attached to gets built-in redaction only.
+ * configuration; a pool nobody attached to gets built-in redaction only. Keyed by the pool's
+ * resolved config object, which knex hands on to every transaction of that pool, so an append
+ * inside a caller's transaction redacts with the pool's configuration too.
  */
-const stateByDb = new WeakMap<Knex, EventLogState>();
+const stateByPool = new WeakMap<object, EventLogState>();
+
+const poolKey = (db: Knex): object => db.client.config as object;
 
 /** Call once per pool, at boot, before its first append or stream subscription. */
 export function attachEventLog(db: Knex, state: EventLogState): void {
-  if (stateByDb.has(db)) throw new Error('the event log of this database pool is already attached or in use: attach it at boot, once');
-  stateByDb.set(db, state);
+  if (stateByPool.has(poolKey(db))) throw new Error('the event log of this database pool is already attached or in use: attach it at boot, once');
+  stateByPool.set(poolKey(db), state);
 }
 
 export function eventLogOf(db: Knex): EventLogState {
-  let state = stateByDb.get(db);
-  if (!state) stateByDb.set(db, (state = createEventLogState()));
+  let state = stateByPool.get(poolKey(db));
+  if (!state) stateByPool.set(poolKey(db), (state = createEventLogState()));
   return state;
 }
