@@ -342,7 +342,7 @@ export function buildOpenApiDocument(options: { version: string }) {
     info: {
       title: 'Flightdeck API',
       version: options.version,
-      description: 'Runs, events, control and keys. The ws stream is at /v1/stream (see the README).',
+      description: 'Runs, events, control and keys. The ws stream is at /v1/stream (see docs/api.md).',
     },
     paths,
     components: {

@@ -1,4 +1,4 @@
-/** The benchmark's knobs, from the environment (documented in README, "Performance"). */
+/** The benchmark's knobs, from the environment (documented in docs/performance.md). */
 import { z } from 'zod';
 import { envBoolean, parseEnv } from '../lib/config';
 

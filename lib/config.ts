@@ -211,7 +211,7 @@ export const workerEnvSchema = z.object({
   /**
    * Workflow tasks in progress at once. A run's short tools are local activities inside its workflow
    * task, which stays in progress (holding a slot) until they are done: the SDK's default of 40
-   * capped Flightdeck at 40 runs executing at a time (README, Performance).
+   * capped Flightdeck at 40 runs executing at a time (docs/performance.md).
    */
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).default(defaultWorkflowTaskSlots),
   MODEL_BASE_URL: optionalUrl,

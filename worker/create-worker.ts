@@ -31,7 +31,7 @@ export const workflowsPath = path.resolve(__dirname, '..', 'workflows', 'index.t
  * The OpenTelemetry workflow interceptors go into the bundle only when tracing is on: in the
  * sandbox every workflow evaluates their modules afresh and every activation passes through them,
  * which cost ~20% of the worker's CPU per run and ~9 ms of a 5-step run's latency even with the
- * spans dropped (README, Performance). A prebuilt bundle therefore comes in two: the plain one and
+ * spans dropped (docs/performance.md). A prebuilt bundle therefore comes in two: the plain one and
  * its tracing twin (`tracingBundlePath`), and a worker loads the one its tracing setting needs.
  */
 const tracingInterceptorModules = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];

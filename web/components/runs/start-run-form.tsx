@@ -127,7 +127,7 @@ export function StartRunForm({ templates }: { templates: RunTemplate[] }) {
           </div>
         </Tabs.Content>
         <Tabs.Content value="paste" forceMount hidden={mode !== 'paste'}>
-          <Field name="spec" label="Run spec (JSON)" hint="The body of POST /v1/runs, as in the README." errors={errors.spec}>
+          <Field name="spec" label="Run spec (JSON)" hint="The body of POST /v1/runs, as docs/runs.md describes it." errors={errors.spec}>
             {(props) => (
               <textarea
                 {...props}
