@@ -18,8 +18,10 @@ const referencePage = apiReference({
   url: openApiPath,
   cdn: referenceScriptPath,
   pageTitle: 'Flightdeck API reference',
-  // The default fonts come from fonts.scalar.com; the system's keep the page offline.
+  // Nothing leaves for scalar.com: the default fonts (fonts.scalar.com), telemetry and the AI agent are off.
   withDefaultFonts: false,
+  telemetry: false,
+  agent: { disabled: true },
 });
 
 /** The OpenAPI document and an interactive reference built from it: public, like the probes (they hold no tenant data). */
