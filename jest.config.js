@@ -6,9 +6,9 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/.data/', '/.tools/', '/web/'],
   modulePathIgnorePatterns: ['<rootDir>/.data/', '<rootDir>/.tools/', '<rootDir>/web/.next/'],
-  // @composio/core ships ESM only: Jest (unlike Node 20.19+) cannot require() it, so swc compiles it to CommonJS.
+  // @composio/core, @scalar/express-api-reference and swagger-parser's ref parser ship ESM only: Jest (unlike Node 20.19+) cannot require() them, so swc compiles them to CommonJS.
   transform: { '^.+\\.(t|j)sx?$|^.+\\.mjs$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  transformIgnorePatterns: ['/node_modules/(?!@composio/)'],
+  transformIgnorePatterns: ['/node_modules/(?!@composio/|@scalar/|@apidevtools/)'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 60_000,

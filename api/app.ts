@@ -11,18 +11,11 @@ import { requireAuth, type Authenticator } from './auth';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { corsForOrigins } from './origin-check';
 import { buildOpenApiDocument } from './openapi';
+import { registerRoutes } from './route-contract';
 import type { PresenterContext } from './presenters';
 import { rateLimitByKey, type RateLimiter } from './rate-limiter';
-import { adminRouter } from './routes/admin';
-import { approvalsRouter } from './routes/approvals';
-import { connectionsRouter } from './routes/connections';
-import { metricsRouter, timeRequests } from './routes/metrics';
-import { runControlRouter } from './routes/run-control';
-import { runsRouter } from './routes/runs';
-import { schedulesRouter } from './routes/schedules';
-import { sessionRouter } from './routes/session';
-import { healthRouter, toolsRouter } from './routes/system';
-import { verifyRouter } from './routes/verify';
+import { runsByStatusGauge, timeRequests } from './routes/metrics';
+import { restRoutes } from './routes';
 import { traceRequests } from './trace-requests';
 
 export interface AppDeps extends PresenterContext, RunStartSettings {
@@ -54,24 +47,20 @@ export function createApp(deps: AppDeps): Express {
   app.use(timeRequests);
   app.use(corsForOrigins(deps.allowedOrigins));
   app.use(express.json({ limit: '256kb' }));
-  app.use(healthRouter(deps));
-  app.use(metricsRouter(deps));
-  const openApi = buildOpenApiDocument({ version: '0.1.0' });
-  app.get('/v1/openapi.json', (_request, response) => {
-    response.json(openApi);
-  });
-  const v1 = express.Router();
-  v1.use(requireAuth(deps.authenticator), rateLimitByKey(deps.rateLimiter));
-  v1.use(toolsRouter(deps.tools));
-  v1.use(sessionRouter(deps));
-  v1.use(runsRouter(deps));
-  v1.use(runControlRouter(deps));
-  v1.use(approvalsRouter(deps));
-  v1.use(connectionsRouter(deps));
-  v1.use(schedulesRouter(deps));
-  v1.use(adminRouter(deps));
-  v1.use(verifyRouter(deps));
-  app.use('/v1', v1);
+  runsByStatusGauge(deps.db);
+  const routeDeps = { ...deps, openApiDocument: buildOpenApiDocument(restRoutes, { version: '0.1.0' }) };
+  registerRoutes(
+    app,
+    restRoutes.filter((route) => route.role === 'public'),
+    routeDeps,
+  );
+  // Everything else under /v1 needs a key, a path no route matches too (401 before 404).
+  app.use('/v1', requireAuth(deps.authenticator), rateLimitByKey(deps.rateLimiter));
+  registerRoutes(
+    app,
+    restRoutes.filter((route) => route.role !== 'public'),
+    routeDeps,
+  );
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   return app;

@@ -1,3 +1,4 @@
+import { restRoutes } from '../api/routes';
 import { startRun, waitForEvents } from './run-helpers';
 import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
@@ -19,7 +20,8 @@ describe('API keys, roles and tenancy', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
+    const json = response.headers.get('content-type')?.startsWith('application/json');
+    return { status: response.status, body: json && text ? JSON.parse(text) : text || null };
   };
   const createKey = async (role: Role, tenantId?: string) => {
     const created = await stack.request('POST', '/v1/admin/keys', { name: `${role} key`, role, ...(tenantId ? { tenantId } : {}) });
@@ -57,7 +59,12 @@ describe('API keys, roles and tenancy', () => {
 
   // Every route × role × own/other tenant: a role below the route's is 403, another tenant's run is 404,
   // never a success. "Allowed" means neither: 2xx, or 409 where the run's state forbids the action.
-  const routes: Array<{ method: string; path: (run: string) => string; body?: unknown; needs: Role; perRun: boolean }> = [
+  // Public routes answer 200 to anyone, with a key or without.
+  const routes: Array<{ method: string; path: (run: string) => string; body?: unknown; needs: Role | 'public'; perRun: boolean }> = [
+    { method: 'GET', path: () => '/v1/openapi.json', needs: 'public', perRun: false },
+    { method: 'GET', path: () => '/docs', needs: 'public', perRun: false },
+    { method: 'GET', path: () => '/docs/scalar.js', needs: 'public', perRun: false },
+    { method: 'GET', path: () => '/v1/me', needs: 'viewer', perRun: false },
     { method: 'GET', path: () => '/v1/runs', needs: 'viewer', perRun: false },
     { method: 'GET', path: () => '/v1/tools', needs: 'viewer', perRun: false },
     { method: 'GET', path: (run) => `/v1/runs/${run}`, needs: 'viewer', perRun: true },
@@ -75,10 +82,10 @@ describe('API keys, roles and tenancy', () => {
     for (const route of routes) {
       for (const target of route.perRun ? ['own', 'other'] : ['own']) {
         const path = route.path(target === 'own' ? ownRun : otherRun);
-        expect((await call(null, route.method, path, route.body)).status).toBe(401);
+        expect((await call(null, route.method, path, route.body)).status).toBe(route.needs === 'public' ? 200 : 401);
         for (const role of roles) {
           const { status } = await call(keys[role]!, route.method, path, route.body);
-          const allowed = roles.indexOf(role) >= roles.indexOf(route.needs);
+          const allowed = route.needs === 'public' || roles.indexOf(role) >= roles.indexOf(route.needs);
           const expected = !allowed ? [403] : target === 'other' ? [404] : [200, 201, 202, 409];
           const label = `${role} ${route.method} ${path} (${target} tenant) → ${status}`;
           if (!expected.includes(status)) unexpected.push(label);
@@ -88,6 +95,16 @@ describe('API keys, roles and tenancy', () => {
     }
     expect(unauthorizedSuccesses).toEqual([]);
     expect(unexpected).toEqual([]);
+  });
+
+  it('declares for each route the role the matrix finds it enforces', () => {
+    // registerRoutes enforces the declared role; this holds the declarations to what the matrix observed.
+    const declared = new Map(restRoutes.map((route) => [`${route.method.toUpperCase()} ${route.path}`, route.role]));
+    const mismatches = routes
+      .map((route) => `${route.method} ${route.path(':id')}`)
+      .filter((key, index) => declared.get(key) !== routes[index]!.needs)
+      .map((key) => `${key}: declared ${declared.get(key)}`);
+    expect(mismatches).toEqual([]);
   });
 
   it('scopes lists and streams to the tenant', async () => {

@@ -1,21 +1,35 @@
-import { Router } from 'express';
-import { parseOrThrow } from '../../lib/errors';
 import { listApprovals, submitDecision, type ApprovalDeps } from '../../domains/approvals';
-import { principalWithRole } from '../auth';
+import { approvalBodySchema, approvalListSchema } from '../../lib/api-client/schemas';
 import { approvalParams, approvalsQuery, decisionBody } from '../../lib/rest-schemas';
+import { defineRoute } from '../route-contract';
 
-/** The approvals inbox and decisions. Who may decide is checked per approval (its approvers). */
-export function approvalsRouter(deps: ApprovalDeps): Router {
-  const router = Router();
-  router.get('/approvals', async (request, response) => {
-    const query = parseOrThrow(approvalsQuery, request.query, 'query');
-    response.json({ approvals: await listApprovals(deps.db, principalWithRole(request, 'viewer').tenantId, query) });
-  });
-  router.post('/runs/:id/approvals/:approvalId', async (request, response) => {
-    const { id, approvalId } = parseOrThrow(approvalParams, request.params, 'path');
-    const body = parseOrThrow(decisionBody, request.body, 'body');
-    const approval = await submitDecision(deps, principalWithRole(request, 'viewer'), id, approvalId, body);
-    response.status(202).json({ approval });
-  });
-  return router;
-}
+/** The approvals inbox and decisions. */
+export const approvalsRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/v1/approvals',
+    operationId: 'listApprovals',
+    summary: 'Approvals inbox, pending first',
+    role: 'viewer',
+    query: approvalsQuery,
+    success: { status: 200, description: "the tenant's approvals", schema: approvalListSchema },
+    errors: [400, 401, 403],
+    handler: async ({ query, principal }, deps: ApprovalDeps) => ({ json: { approvals: await listApprovals(deps.db, principal.tenantId, query) } }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/runs/:id/approvals/:approvalId',
+    operationId: 'decideApproval',
+    summary: 'Decide on a pending approval (approve, reject, approve with edited args)',
+    // Who may decide is checked per approval, against the roles it names as approvers (403 otherwise).
+    description: 'Any key may call it; the approval names the roles that may decide it (403 for others).',
+    role: 'viewer',
+    params: approvalParams,
+    body: decisionBody,
+    success: { status: 202, description: 'the approval as decided', schema: approvalBodySchema },
+    errors: [400, 401, 403, 404, 409, 422, 503],
+    handler: async ({ params, body, principal }, deps: ApprovalDeps) => ({
+      json: { approval: await submitDecision(deps, principal, params.id, params.approvalId, body) },
+    }),
+  }),
+];

@@ -1,10 +1,11 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { Knex } from 'knex';
 import { Gauge } from 'prom-client';
 import { httpRequestSeconds, metricsRegistry } from '../../lib/metrics';
+import { defineRoute } from '../route-contract';
 
 /** Runs by status, read from the projection at scrape time (all tenants: an operator's view). */
-function runsByStatusGauge(db: Knex): Gauge {
+export function runsByStatusGauge(db: Knex): Gauge {
   const existing = metricsRegistry.getSingleMetric('flightdeck_runs');
   if (existing) metricsRegistry.removeSingleMetric('flightdeck_runs');
   return new Gauge({
@@ -31,11 +32,17 @@ export function timeRequests(request: Request, response: Response, next: NextFun
   next();
 }
 
-export function metricsRouter(deps: { db: Knex }): Router {
-  runsByStatusGauge(deps.db);
-  const router = Router();
-  router.get('/metrics', async (_request, response) => {
-    response.set('content-type', metricsRegistry.contentType).send(await metricsRegistry.metrics());
-  });
-  return router;
-}
+export const metricsRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/metrics',
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics',
+    role: 'public',
+    success: { status: 200, description: 'the Prometheus text format', contentType: 'text/plain; version=0.0.4' },
+    errors: [],
+    handler: async ({ response }) => {
+      response.set('content-type', metricsRegistry.contentType).send(await metricsRegistry.metrics());
+    },
+  }),
+];

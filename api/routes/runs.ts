@@ -1,55 +1,86 @@
-import { Router } from 'express';
-import { AppError, parseOrThrow } from '../../lib/errors';
+import { AppError } from '../../lib/errors';
 import { readEvents } from '../../lib/event-log';
 import { runSpecSchema } from '../../lib/run-spec';
 import { decodeCursor, findRun, listRuns } from '../../lib/runs-store';
-import { principalWithRole } from '../auth';
+import { eventPageSchema, runDetailBodySchema, runListSchema } from '../../lib/api-client/schemas';
 import { presentRun, type PresenterContext } from '../presenters';
 import { startRun, type RunServiceDeps } from '../../domains/runs';
 import { eventsQuery, listRunsQuery, runIdParams } from '../../lib/rest-schemas';
+import { defineRoute } from '../route-contract';
 
-export function runsRouter(deps: RunServiceDeps & PresenterContext): Router {
-  const router = Router();
+type RunsDeps = RunServiceDeps & PresenterContext;
 
-  router.post('/runs', async (request, response) => {
-    const spec = parseOrThrow(runSpecSchema, request.body, 'run spec');
-    const { run, created } = await startRun(deps, principalWithRole(request, 'operator'), spec);
-    response.status(created ? 201 : 200).json({ run: presentRun(deps, run, { withSpec: true }) });
-  });
-
-  router.get('/runs', async (request, response) => {
-    const query = parseOrThrow(listRunsQuery, request.query, 'query');
-    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    if (cursor === null) throw new AppError('validation_failed', 'invalid cursor', [{ path: 'cursor', message: 'not a cursor this API issued' }]);
-    const filter = {
-      status: query.status,
-      tags: query.tag,
-      tool: query.tool,
-      createdAfter: query.createdAfter,
-      createdBefore: query.createdBefore,
-      text: query.q,
-    };
-    const page = await listRuns(deps.db, principalWithRole(request, 'viewer').tenantId, { limit: query.limit, cursor, filter });
-    response.json({ runs: page.runs.map((run) => presentRun(deps, run, { withSpec: false })), nextCursor: page.nextCursor });
-  });
-
-  router.get('/runs/:id', async (request, response) => {
-    const { id } = parseOrThrow(runIdParams, request.params, 'path');
-    const run = await findRun(deps.db, principalWithRole(request, 'viewer').tenantId, id);
-    if (!run) throw new AppError('not_found', `run ${id} not found`);
-    response.json({ run: presentRun(deps, run, { withSpec: true }) });
-  });
-
-  router.get('/runs/:id/events', async (request, response) => {
-    const { id } = parseOrThrow(runIdParams, request.params, 'path');
-    const query = parseOrThrow(eventsQuery, request.query, 'query');
-    const tenantId = principalWithRole(request, 'viewer').tenantId;
-    const run = await findRun(deps.db, tenantId, id);
-    if (!run) throw new AppError('not_found', `run ${id} not found`);
-    const events = await readEvents(deps.db, { tenantId, runId: id }, query);
-    const last = events[events.length - 1];
-    response.json({ events, nextAfterSeq: last ? last.seq : query.afterSeq, lastSeq: run.lastSeq });
-  });
-
-  return router;
-}
+export const runsRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/v1/runs',
+    operationId: 'startRun',
+    summary: 'Start a run (idempotent with idempotencyKey)',
+    role: 'operator',
+    body: runSpecSchema,
+    bodyName: 'run spec',
+    success: { status: 201, description: 'created; 200 when idempotencyKey names an existing run with the same spec', schema: runDetailBodySchema },
+    errors: [400, 401, 403, 409, 413, 422, 503],
+    handler: async ({ body, principal }, deps: RunsDeps) => {
+      const { run, created } = await startRun(deps, principal, body);
+      return { status: created ? 201 : 200, json: { run: presentRun(deps, run, { withSpec: true }) } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/runs',
+    operationId: 'listRuns',
+    summary: 'List runs, newest first',
+    role: 'viewer',
+    query: listRunsQuery,
+    success: { status: 200, description: 'a page of runs and the cursor of the next', schema: runListSchema },
+    errors: [400, 401, 403],
+    handler: async ({ query, principal }, deps: RunsDeps) => {
+      const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      if (cursor === null) throw new AppError('validation_failed', 'invalid cursor', [{ path: 'cursor', message: 'not a cursor this API issued' }]);
+      const filter = {
+        status: query.status,
+        tags: query.tag,
+        tool: query.tool,
+        createdAfter: query.createdAfter,
+        createdBefore: query.createdBefore,
+        text: query.q,
+      };
+      const page = await listRuns(deps.db, principal.tenantId, { limit: query.limit, cursor, filter });
+      return { json: { runs: page.runs.map((run) => presentRun(deps, run, { withSpec: false })), nextCursor: page.nextCursor } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/runs/:id',
+    operationId: 'getRun',
+    summary: 'One run',
+    role: 'viewer',
+    params: runIdParams,
+    success: { status: 200, description: 'the run, with its spec', schema: runDetailBodySchema },
+    errors: [400, 401, 403, 404],
+    handler: async ({ params, principal }, deps: RunsDeps) => {
+      const run = await findRun(deps.db, principal.tenantId, params.id);
+      if (!run) throw new AppError('not_found', `run ${params.id} not found`);
+      return { json: { run: presentRun(deps, run, { withSpec: true }) } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/runs/:id/events',
+    operationId: 'listRunEvents',
+    summary: "A run's events after a seq",
+    role: 'viewer',
+    params: runIdParams,
+    query: eventsQuery,
+    success: { status: 200, description: 'a page of events', schema: eventPageSchema },
+    errors: [400, 401, 403, 404],
+    handler: async ({ params, query, principal }, deps: RunsDeps) => {
+      const run = await findRun(deps.db, principal.tenantId, params.id);
+      if (!run) throw new AppError('not_found', `run ${params.id} not found`);
+      const events = await readEvents(deps.db, { tenantId: principal.tenantId, runId: params.id }, query);
+      const last = events[events.length - 1];
+      return { json: { events, nextAfterSeq: last ? last.seq : query.afterSeq, lastSeq: run.lastSeq } };
+    },
+  }),
+];

@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
-import { Router } from 'express';
 import type { Knex } from 'knex';
 import type { ToolRegistry } from '../../tools/registry';
 import { AppError } from '../../lib/errors';
-import { principalWithRole } from '../auth';
+import { healthSchema, readinessSchema, toolListSchema } from '../../lib/api-client/schemas';
 import { pingDb } from '../../lib/db';
 import type { InFlight } from '../../lib/in-flight';
+import { defineRoute } from '../route-contract';
 
 const probeTimeoutMs = 2_000;
 
@@ -26,39 +26,62 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | string> {
   }
 }
 
-/** Liveness and readiness: `/healthz` says the process runs; `/readyz` that its database and Temporal answer. */
-export function healthRouter(deps: { db: Knex; temporal: Client; temporalCalls: InFlight }): Router {
-  const router = Router();
-  router.get('/healthz', (_request, response) => {
-    response.json({ status: 'ok' });
-  });
-  router.get('/readyz', async (_request, response) => {
-    const [database, temporal] = await Promise.all([
-      probe(() => pingDb(deps.db)),
-      // A deadline, not just the race: the client would otherwise keep retrying after we gave up.
-      probe(() =>
-        deps.temporalCalls.track(
-          deps.temporal.connection.withDeadline(Date.now() + probeTimeoutMs, () => deps.temporal.connection.workflowService.getSystemInfo({})),
-        ),
-      ),
-    ]);
-    const checks = { database, temporal };
-    if (database === 'ok' && temporal === 'ok') {
-      response.json({ status: 'ready', checks });
-      return;
-    }
-    const error = new AppError('unavailable', 'not ready', { checks });
-    response.status(error.status).json(error.toBody());
-  });
-  return router;
+interface ProbeDeps {
+  db: Knex;
+  temporal: Client;
+  temporalCalls: InFlight;
 }
 
-export function toolsRouter(tools: ToolRegistry): Router {
-  const router = Router();
-  router.get('/tools', async (request, response) => {
-    principalWithRole(request, 'viewer');
-    await tools.refresh();
-    response.json({ tools: tools.describe() });
-  });
-  return router;
-}
+/** Liveness and readiness: `/healthz` says the process runs; `/readyz` that its database and Temporal answer. */
+export const healthRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/healthz',
+    operationId: 'getLiveness',
+    summary: 'Liveness',
+    role: 'public',
+    success: { status: 200, description: 'the process runs', schema: healthSchema },
+    errors: [],
+    handler: () => ({ json: { status: 'ok' } }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/readyz',
+    operationId: 'getReadiness',
+    summary: 'Readiness: Postgres and Temporal answer',
+    role: 'public',
+    success: { status: 200, description: 'both answer', schema: readinessSchema },
+    errors: [503],
+    handler: async (_call, deps: ProbeDeps) => {
+      const [database, temporal] = await Promise.all([
+        probe(() => pingDb(deps.db)),
+        // A deadline, not just the race: the client would otherwise keep retrying after we gave up.
+        probe(() =>
+          deps.temporalCalls.track(
+            deps.temporal.connection.withDeadline(Date.now() + probeTimeoutMs, () => deps.temporal.connection.workflowService.getSystemInfo({})),
+          ),
+        ),
+      ]);
+      const checks = { database, temporal };
+      if (database === 'ok' && temporal === 'ok') return { json: { status: 'ready', checks } };
+      const error = new AppError('unavailable', 'not ready', { checks });
+      return { status: error.status, json: error.toBody() };
+    },
+  }),
+];
+
+export const toolsRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/v1/tools',
+    operationId: 'listTools',
+    summary: 'Tool catalog with input schemas',
+    role: 'viewer',
+    success: { status: 200, description: 'the tools runs may call', schema: toolListSchema },
+    errors: [401, 403],
+    handler: async (_call, deps: { tools: ToolRegistry }) => {
+      await deps.tools.refresh();
+      return { json: { tools: deps.tools.describe() } };
+    },
+  }),
+];

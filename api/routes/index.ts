@@ -1,0 +1,31 @@
+import { adminRoutes } from './admin';
+import { approvalsRoutes } from './approvals';
+import { connectionsRoutes } from './connections';
+import { docsRoutes } from './docs';
+import { metricsRoutes } from './metrics';
+import { runControlRoutes } from './run-control';
+import { runsRoutes } from './runs';
+import { schedulesRoutes } from './schedules';
+import { sessionRoutes } from './session';
+import { healthRoutes, toolsRoutes } from './system';
+import { verifyRoutes } from './verify';
+
+/**
+ * Every REST route, in the order Express tries them: the public ones (probes, metrics, the API's
+ * documents), then the keyed ones under `/v1`. The session routes precede the runs routes so
+ * `/v1/runs/counts` is not read as a run id.
+ */
+export const restRoutes = [
+  ...healthRoutes,
+  ...metricsRoutes,
+  ...docsRoutes,
+  ...toolsRoutes,
+  ...sessionRoutes,
+  ...runsRoutes,
+  ...runControlRoutes,
+  ...approvalsRoutes,
+  ...connectionsRoutes,
+  ...schedulesRoutes,
+  ...adminRoutes,
+  ...verifyRoutes,
+];
