@@ -1,3 +1,4 @@
+import type { StringValue } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Knex } from 'knex';
 import type { Actor } from './events';
@@ -60,7 +61,7 @@ export async function projectApprovalEvents(db: Knex, events: ProjectedEvent[], 
           required: Number(data.required),
           on_timeout: String(data.onTimeout),
           // The workflow's timer starts when this fact is recorded: the deadline is its time plus the timeout.
-          deadline_at: new Date(event.at.getTime() + msToNumber(String(data.timeout))),
+          deadline_at: new Date(event.at.getTime() + msToNumber(String(data.timeout) as StringValue)),
           status: 'pending',
           submissions: '[]' as unknown as ApprovalSubmission[],
           requested_at: event.at,

@@ -1,7 +1,15 @@
+import type { StringValue } from '@temporalio/common';
 import { z } from 'zod';
 
-/** A duration as Temporal accepts it: `500ms`, `30s`, `5m`, `2h`, `1d`. */
-export const durationSchema = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like "500ms", "30s", "5m", "2h" or "1d"');
+/**
+ * A duration as Temporal accepts it: `500ms`, `30s`, `5m`, `2h`, `1d`. Typed as Temporal's duration
+ * string (`StringValue`): every string the pattern admits is one, so parsed values go to timers and
+ * activity options as they are.
+ */
+export const durationSchema = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like "500ms", "30s", "5m", "2h" or "1d"') as unknown as z.ZodType<
+  StringValue,
+  StringValue
+>;
 
 export const roleSchema = z.enum(['viewer', 'operator', 'approver', 'admin']);
 export type Role = z.infer<typeof roleSchema>;

@@ -2,6 +2,7 @@
  * What the API hands the `agentRun` workflow and what the workflow hands its activities.
  * Types only (plus pure helpers): workflow code imports this file, so it must stay deterministic.
  */
+import type { StringValue } from '@temporalio/common';
 import type { Actor, EventType, NewEvent } from './events';
 import type { RunCreatedData } from './run-projection';
 import type { Role, RunSpec } from './run-spec';
@@ -15,23 +16,23 @@ export interface ApprovalPolicy {
   approvers: Role[];
   /** Distinct approvers needed to approve (quorum). */
   required: number;
-  timeout: string;
+  timeout: StringValue;
   onTimeout: 'reject' | 'approve' | 'fail';
 }
 
 export interface ToolCallPolicy {
   approval?: ApprovalPolicy;
   /** How long the call waits in `awaiting_connection` for a missing Composio account (workflow default: 24h). */
-  connectionTimeout?: string;
+  connectionTimeout?: StringValue;
   /** A short built-in tool (no I/O, well under a second): the workflow runs it as a local activity. */
   local?: boolean;
-  startToCloseTimeout: string;
-  heartbeatTimeout?: string;
+  startToCloseTimeout: StringValue;
+  heartbeatTimeout?: StringValue;
   retry: {
     maximumAttempts: number;
-    initialInterval: string;
+    initialInterval: StringValue;
     backoffCoefficient: number;
-    maximumInterval: string;
+    maximumInterval: StringValue;
     nonRetryableErrorTypes: string[];
   };
 }

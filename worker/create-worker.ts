@@ -5,6 +5,7 @@ import {
 } from '@temporalio/interceptors-opentelemetry/lib/worker';
 import type { OpenTelemetryWorkflowExporter } from '@temporalio/interceptors-opentelemetry/lib/workflow/definitions';
 import { Client } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import {
   type ActivityInterceptorsFactory,
   type InjectedSink,
@@ -103,7 +104,7 @@ export interface WorkerOptions {
   db: Knex;
   tools: ToolRegistry;
   model?: ModelProviderConfig;
-  shutdownGraceTime?: string;
+  shutdownGraceTime?: Duration;
   /** A prebuilt bundle (tests, production); without one the worker bundles at start. */
   workflowBundle?: WorkflowBundleOption;
   /** What runs that schedule ticks start get (`runStartSettings`, as the API applies); default: this task queue, no history limit. */

@@ -47,7 +47,7 @@ export async function ensureRetentionSchedule(
       args: [input],
     };
     // A worker down at the hour catches up within the day; a purge still running skips the next.
-    const policies = { overlap: 'SKIP' as const, catchupWindow: '1 day' };
+    const policies = { overlap: 'SKIP' as const, catchupWindow: '1 day' as const };
     try {
       await temporal.schedule.create({
         scheduleId,

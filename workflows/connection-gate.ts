@@ -1,10 +1,11 @@
+import type { StringValue } from '@temporalio/common';
 import { condition } from '@temporalio/workflow';
 import type { Actor } from '../lib/events';
 import type { ConnectionRequiredDetails, ConnectionSignalPayload } from '../lib/workflow-contract';
 import type { RunRecorder } from './run-recorder';
 import { RunStopped } from './run-stopped';
 
-const defaultConnectionTimeout = '24h';
+const defaultConnectionTimeout: StringValue = '24h';
 
 /** A connected account that turns out unusable again right after it was reported ACTIVE: stop asking after this many waits per call. */
 const maxWaitsPerCall = 5;
@@ -54,7 +55,7 @@ export class ConnectionGate {
     call: { stepId: string; tool: string; round: number },
     missing: ConnectionRequiredDetails,
     message: string,
-    timeout: string | undefined,
+    timeout: StringValue | undefined,
   ): Promise<void> {
     const toolkit = missing.toolkit.toLowerCase();
     const waitTimeout = timeout ?? defaultConnectionTimeout;
