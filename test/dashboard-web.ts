@@ -3,7 +3,8 @@
  * root), one `next build` per test run, and `next start` against a test API.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../scripts/free-port';
 import { sleep } from './wait';
@@ -22,13 +23,32 @@ export function ensureChromium(): string {
       `${chromiumPath} is missing and this is not root: install it with \`sudo apt-get update && sudo apt-get install -y chromium\`, then run the tests again`,
     );
   }
-  process.stderr.write('browser tests: installing Debian chromium (apt-get update && apt-get install -y chromium)…\n');
-  for (const args of [['update'], ['install', '-y', 'chromium']]) {
-    const result = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${result.status}); install chromium by hand`);
+  // Jest runs browser test files in parallel workers: one installs, the others wait for it (apt
+  // would refuse them its lock) and then find chromium there.
+  const lock = path.join(os.tmpdir(), 'flightdeck-chromium-install.lock');
+  const waitUntil = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (existsSync(chromiumPath)) return chromiumPath;
+      if (Date.now() > waitUntil) throw new Error(`waited 10 min for another test's chromium install (${lock}); remove the lock if no install is running`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
   }
-  if (!existsSync(chromiumPath)) throw new Error(`apt-get installed chromium but ${chromiumPath} is not there`);
-  return chromiumPath;
+  try {
+    if (existsSync(chromiumPath)) return chromiumPath;
+    process.stderr.write('browser tests: installing Debian chromium (apt-get update && apt-get install -y chromium)…\n');
+    for (const args of [['update'], ['install', '-y', 'chromium']]) {
+      const result = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${result.status}); install chromium by hand`);
+    }
+    if (!existsSync(chromiumPath)) throw new Error(`apt-get installed chromium but ${chromiumPath} is not there`);
+    return chromiumPath;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 const nextEnv = (extra: Record<string, string> = {}) => ({ ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...extra });
