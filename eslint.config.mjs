@@ -15,7 +15,7 @@ const allBut = (...allowed) => topLevel.filter((folder) => !allowed.includes(fol
 /** lib/ modules workflow code may import: pure contracts, no I/O, nothing non-deterministic. */
 export const workflowSafeLib = ['events.ts', 'roles.ts', 'run-spec.ts', 'schedule-contract.ts', 'search-attributes.ts', 'templates.ts', 'workflow-contract.ts'];
 /** lib/ wire schemas the dashboard may import besides the typed client (lib/api-client/). */
-export const webSafeLib = ['api-client', 'events.ts', 'rest-schemas.ts', 'roles.ts', 'run-spec.ts', 'stream.ts'];
+export const webSafeLib = ['api-client', 'event-schemas.ts', 'events.ts', 'rest-schemas.ts', 'roles.ts', 'run-spec.ts', 'stream.ts'];
 
 const layerZones = [
   // Activity types reach workflows through `import type` from ../activities (no-restricted-imports below).

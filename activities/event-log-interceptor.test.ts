@@ -9,6 +9,7 @@ import { specHash } from '../lib/ids';
 import { migrateLatest } from '../lib/db';
 import { dedupeKeys } from '../lib/workflow-contract';
 import { createScratchDatabase } from '../test/databases';
+import { attemptData } from '../test/event-facts';
 import { eventLogInterceptor } from './event-log-interceptor';
 import { createActivities } from '.';
 import { ToolRegistry } from '../tools/registry';
@@ -60,8 +61,12 @@ describe('event-log interceptor across attempts', () => {
   it('returns the recorded success of an earlier attempt instead of running the tool again', async () => {
     // Attempt 1 ran and recorded its success, but its worker died before Temporal heard of it.
     await appendEvents(scratch.db, { tenantId: 't', runId: execution.workflowId }, [
-      { type: 'tool.call.started', dedupeKey: key('a1', 1, 'started'), data: { attempt: 1 } },
-      { type: 'tool.call.succeeded', dedupeKey: key('a1', 1, 'succeeded'), data: { attempt: 1, output: { execution: 'first' } } },
+      { type: 'tool.call.started', dedupeKey: key('a1', 1, 'started'), data: { ...attemptData('s', 1, 'a1', 'test.count'), args: {} } },
+      {
+        type: 'tool.call.succeeded',
+        dedupeKey: key('a1', 1, 'succeeded'),
+        data: { ...attemptData('s', 1, 'a1', 'test.count'), durationMs: 1, output: { execution: 'first' } },
+      },
     ]);
     expect(await runAttempt('a1', 2)).toEqual({ execution: 'first' });
     expect(executions).toBe(0);
@@ -71,8 +76,12 @@ describe('event-log interceptor across attempts', () => {
 
   it('refuses to stand a redacted recorded output in for a non-idempotent tool, and does not run it again', async () => {
     await appendEvents(scratch.db, { tenantId: 't', runId: execution.workflowId }, [
-      { type: 'tool.call.started', dedupeKey: key('a4', 1, 'started'), data: { attempt: 1 } },
-      { type: 'tool.call.succeeded', dedupeKey: key('a4', 1, 'succeeded'), data: { attempt: 1, output: { token: 'secret-value' } } },
+      { type: 'tool.call.started', dedupeKey: key('a4', 1, 'started'), data: { ...attemptData('s', 1, 'a4', 'test.count'), args: {} } },
+      {
+        type: 'tool.call.succeeded',
+        dedupeKey: key('a4', 1, 'succeeded'),
+        data: { ...attemptData('s', 1, 'a4', 'test.count'), durationMs: 1, output: { token: 'secret-value' } },
+      },
     ]);
     const before = executions;
     await expect(runAttempt('a4', 2)).rejects.toMatchObject({ type: 'UnrecoverableResult', nonRetryable: true });
@@ -81,7 +90,7 @@ describe('event-log interceptor across attempts', () => {
 
   it('records an attempt lost with its worker as failed before running the next one', async () => {
     await appendEvents(scratch.db, { tenantId: 't', runId: execution.workflowId }, [
-      { type: 'tool.call.started', dedupeKey: key('a2', 1, 'started'), data: { attempt: 1 } },
+      { type: 'tool.call.started', dedupeKey: key('a2', 1, 'started'), data: { ...attemptData('s', 1, 'a2', 'test.count'), args: {} } },
     ]);
     expect(await runAttempt('a2', 2)).toEqual({ execution: 1 });
     const rows = await scratch

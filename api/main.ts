@@ -1,5 +1,5 @@
 import { createToolRegistry } from '../tools/default-registry';
-import { apiEnvSchema, loadEnvOrExit } from '../lib/config';
+import { apiEnvSchema, loadEnvOrExit, validatesEvents } from '../lib/config';
 import { createDb } from '../lib/db';
 import { attachEventLog, createEventLogState } from '../lib/event-log';
 import { createLogger } from '../lib/logger';
@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const env = loadEnvOrExit(apiEnvSchema, 'api');
   const log = createLogger('api', env.LOG_LEVEL);
   const db = createDb(env.DATABASE_URL, { log });
-  attachEventLog(db, createEventLogState({ redactKeys: env.FLIGHTDECK_REDACT_KEYS }));
+  attachEventLog(db, createEventLogState({ redactKeys: env.FLIGHTDECK_REDACT_KEYS, validateEvents: validatesEvents(env) }));
   const api = await startApiServer({ env, db, tools: await createToolRegistry({ env, log }), log });
   log.info({ url: api.url }, 'api listening');
 

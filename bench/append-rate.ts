@@ -20,7 +20,15 @@ const spec = { tags: [], plan: { steps: [{ id: 's', tool: 'builtin.echo', args: 
 const fact = (runId: string, key: string): NewEvent => ({
   type: 'tool.call.succeeded',
   dedupeKey: `${runId}/${key}`,
-  data: { stepId: 's', tool: 'builtin.echo', attempt: 1, activityId: key, durationMs: 3, output: { message: 'hello from the bench', items: [1, 2, 3] } },
+  data: {
+    stepId: 's',
+    tool: 'builtin.echo',
+    attempt: 1,
+    activityId: key,
+    idempotencyKey: `${runId}:s`,
+    durationMs: 3,
+    output: { message: 'hello from the bench', items: [1, 2, 3] },
+  },
 });
 
 let runCounter = 0;

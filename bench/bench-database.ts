@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { createDb, migrateLatest } from '../lib/db';
+import { attachEventLog, createEventLogState } from '../lib/event-log';
 import { dropDatabase, ensureDatabase, startEmbeddedPostgres, withDatabase } from '../scripts/embedded-postgres';
 import { freePort } from '../scripts/free-port';
 
@@ -37,6 +38,8 @@ export async function withBenchDatabase<T>(job: (url: string) => Promise<T>): Pr
 export function runTableBench(seconds: number, measure: (db: Knex) => Promise<object[]>): void {
   const run = withBenchDatabase(async (url) => {
     const db = createDb(url, { poolMax: 10 });
+    // Measured as production appends: no schema check per event.
+    attachEventLog(db, createEventLogState({ validateEvents: false }));
     try {
       await migrateLatest(db);
       const measured = await measure(db);

@@ -42,6 +42,8 @@ function childEnv(env: FlightdeckProcessEnv, extra: Record<string, string>): Nod
   return {
     ...process.env,
     NODE_ENV: 'development',
+    // The bench measures what production runs: no schema check per appended event.
+    FLIGHTDECK_VALIDATE_EVENTS: 'false',
     LOG_LEVEL: 'warn',
     DATABASE_URL: env.databaseUrl,
     TEMPORAL_ADDRESS: env.temporalAddress,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import { createDb } from '../lib/db';
+import { attachEventLog, createEventLogState } from '../lib/event-log';
 import { buildWorkflowBundle } from '../worker/create-worker';
 import { cpuTimes, findTemporalDevServerPid, readPostmasterPid } from './cpu-accounting';
 import { startDbosPeer } from './dbos-peer';
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
   }
   try {
     const db = createDb(infra.databaseUrl, { poolMax: 12 });
+    attachEventLog(db, createEventLogState({ validateEvents: false }));
     cleanups.push({ close: () => db.destroy() });
     const machine = await describeMachine(db, infra.temporalCliPath);
 

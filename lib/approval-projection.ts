@@ -1,18 +1,13 @@
-import type { StringValue } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Knex } from 'knex';
+import type { EventData } from './event-schemas';
 import type { Actor } from './events';
 import type { ProjectedEvent } from './run-projection';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
 
-export interface ApprovalSubmission {
-  decision: 'approve' | 'reject';
-  comment: string | null;
-  args: Record<string, unknown> | null;
-  actor: Actor | null;
-  at: string;
-}
+/** One person's decision as the approvals row keeps it: `approval.submitted`'s data, who and when. */
+export type ApprovalSubmission = Omit<EventData<'approval.submitted'>, 'approvalId'> & { actor: Actor | null; at: string };
 
 /** The `approvals` row: one per approval request, derived from its events. */
 export interface ApprovalRow {
@@ -34,7 +29,7 @@ export interface ApprovalRow {
   updated_seq: number;
 }
 
-const runEndTypes = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.terminated']);
+const runEndTypes = new Set<string>(['run.completed', 'run.failed', 'run.cancelled', 'run.terminated']);
 
 /** Whether an event changes the approvals projection. */
 export const touchesApprovals = (type: string): boolean => type.startsWith('approval.') || runEndTypes.has(type);
@@ -47,21 +42,21 @@ export const touchesApprovals = (type: string): boolean => type.startsWith('appr
 export async function projectApprovalEvents(db: Knex, events: ProjectedEvent[], options: { connection?: unknown } = {}): Promise<void> {
   const table = (name: string) => (options.connection === undefined ? db(name) : db(name).connection(options.connection));
   for (const event of events) {
-    const data = event.data as Record<string, unknown>;
     if (event.type === 'approval.requested') {
+      const { data } = event;
       await table('approvals')
         .insert({
-          id: String(data.approvalId),
+          id: data.approvalId,
           tenant_id: event.tenantId,
           run_id: event.runId,
-          step_id: String(data.stepId),
-          tool: String(data.tool),
-          args: JSON.stringify(data.args ?? {}) as unknown as Record<string, unknown>,
-          approvers: data.approvers as string[],
-          required: Number(data.required),
-          on_timeout: String(data.onTimeout),
+          step_id: data.stepId,
+          tool: data.tool,
+          args: JSON.stringify(data.args) as unknown as Record<string, unknown>,
+          approvers: data.approvers,
+          required: data.required,
+          on_timeout: data.onTimeout,
           // The workflow's timer starts when this fact is recorded: the deadline is its time plus the timeout.
-          deadline_at: new Date(event.at.getTime() + msToNumber(String(data.timeout) as StringValue)),
+          deadline_at: new Date(event.at.getTime() + msToNumber(data.timeout)),
           status: 'pending',
           submissions: '[]' as unknown as ApprovalSubmission[],
           requested_at: event.at,
@@ -70,21 +65,22 @@ export async function projectApprovalEvents(db: Knex, events: ProjectedEvent[], 
         .onConflict('id')
         .ignore();
     } else if (event.type === 'approval.submitted') {
+      const { data } = event;
       const submission: ApprovalSubmission = {
-        decision: data.decision as 'approve' | 'reject',
-        comment: (data.comment as string | null) ?? null,
-        args: (data.args as Record<string, unknown> | null) ?? null,
+        decision: data.decision,
+        comment: data.comment,
+        args: data.args,
         actor: event.actor,
         at: event.at.toISOString(),
       };
       await table('approvals')
-        .where({ id: String(data.approvalId) })
+        .where({ id: data.approvalId })
         .update({ submissions: db.raw('submissions || ?::jsonb', [JSON.stringify([submission])]), updated_seq: event.seq });
     } else if (event.type === 'approval.decided' || event.type === 'approval.expired') {
-      const status: ApprovalStatus = event.type === 'approval.expired' ? 'expired' : data.decision === 'approve' ? 'approved' : 'rejected';
+      const status: ApprovalStatus = event.type === 'approval.expired' ? 'expired' : event.data.decision === 'approve' ? 'approved' : 'rejected';
       await table('approvals')
-        .where({ id: String(data.approvalId) })
-        .update({ status, decision: JSON.stringify(data), decided_at: event.at, updated_seq: event.seq });
+        .where({ id: event.data.approvalId })
+        .update({ status, decision: JSON.stringify(event.data), decided_at: event.at, updated_seq: event.seq });
     } else if (runEndTypes.has(event.type)) {
       await table('approvals').where({ run_id: event.runId, status: 'pending' }).update({ status: 'cancelled', decided_at: event.at, updated_seq: event.seq });
     }

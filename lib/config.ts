@@ -62,8 +62,14 @@ const commonShape = {
   FLIGHTDECK_REDACT_KEYS: redactKeys,
   /** The worker runs builtin.http_request; the API builds the same tool registry. */
   FLIGHTDECK_HTTP_ALLOW: httpAllow,
+  /** Check every appended event against its schema (lib/event-schemas.ts); unset: on unless NODE_ENV=production. */
+  FLIGHTDECK_VALIDATE_EVENTS: z.enum(['true', 'false']).optional(),
   ...telemetryShape,
 };
+
+/** Whether this process checks appended events against their schemas (FLIGHTDECK_VALIDATE_EVENTS). */
+export const validatesEvents = (env: { NODE_ENV: string; FLIGHTDECK_VALIDATE_EVENTS?: 'true' | 'false' }): boolean =>
+  env.FLIGHTDECK_VALIDATE_EVENTS ? env.FLIGHTDECK_VALIDATE_EVENTS === 'true' : env.NODE_ENV !== 'production';
 
 /** The Composio SDK's own default (`getSDKConfig` in @composio/core). */
 export const composioDefaultBaseUrl = 'https://backend.composio.dev';

@@ -148,7 +148,7 @@ describe('appendEvents (plain pg transaction)', () => {
     const invalid: NewEvent = {
       type: 'tool.call.started',
       dedupeKey: `${target.runId}/bad`,
-      data: { stepId: 's', tool: 'builtin.echo', attempt: 1, note: 'nul \u0000' },
+      data: { stepId: 's', tool: 'builtin.echo', attempt: 1, activityId: 'bad', idempotencyKey: 'bad', args: { note: 'nul \u0000' } },
     };
     await expect(appendEvents(scratch.db, target, [started(target.runId, 1), invalid])).rejects.toThrow();
     // Every pooled connection must have left the failed transaction: more appends than the pool has connections.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { EventDataInput } from './event-schemas';
 
-/** Every event type in the log (ARCHITECTURE.md, "Event log"). */
+/** Every event type in the log (docs/architecture.md, "Event log"); each one's data schema is in lib/event-schemas.ts. */
 export const eventTypes = [
   'run.created',
   'run.started',
@@ -45,14 +46,16 @@ export const runStatusSchema = z.enum(runStatuses);
 export type RunStatus = z.infer<typeof runStatusSchema>;
 export const terminalStatuses: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled', 'terminated']);
 
-/** A fact as a writer hands it to the log; seq, hash and time are assigned on append. */
-export interface NewEvent {
-  type: EventType;
-  /** Unique per fact, derived from durable identity (workflow id, activity id, attempt, phase). */
-  dedupeKey: string;
-  data: Record<string, unknown>;
-  actor?: Actor | null;
-}
+/** A fact as a writer hands it to the log, its data of its type's schema; seq, hash and time are assigned on append. */
+export type NewEvent = {
+  [T in EventType]: {
+    type: T;
+    /** Unique per fact, derived from durable identity (workflow id, activity id, attempt, phase). */
+    dedupeKey: string;
+    data: EventDataInput<T>;
+    actor?: Actor | null;
+  };
+}[EventType];
 
 /** An event as stored and served (REST, ws). */
 export const runEventSchema = z.object({

@@ -1,17 +1,20 @@
+import type { EventDataInput } from './event-schemas';
+import type { EventType } from './events';
 import { applyEvent, type ProjectedEvent, type RunProjection } from './run-projection';
 
 const spec = { tags: [], plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: {} }] } };
 let seq = 0;
-const event = (type: ProjectedEvent['type'], data: Record<string, unknown> = {}): ProjectedEvent => ({
-  tenantId: 't',
-  runId: 'run_1',
-  seq: (seq += 1),
-  type,
-  at: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)),
-  actor: null,
-  data,
-  hash: `h${seq}`,
-});
+const event = <T extends EventType>(type: T, data: EventDataInput<T> | Record<string, never> = {}): ProjectedEvent =>
+  ({
+    tenantId: 't',
+    runId: 'run_1',
+    seq: (seq += 1),
+    type,
+    at: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)),
+    actor: null,
+    data,
+    hash: `h${seq}`,
+  }) as ProjectedEvent;
 const fold = (events: ProjectedEvent[]): RunProjection => events.reduce<RunProjection | null>(applyEvent, null)!;
 
 describe('applyEvent', () => {

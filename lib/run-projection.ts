@@ -1,4 +1,5 @@
-import type { Actor, EventType, FailureInfo, RunStatus } from './events';
+import type { EventData, TypedEventData } from './event-schemas';
+import type { Actor, RunStatus } from './events';
 import type { RunMode, RunSpec } from './run-spec';
 
 /** The `runs` read model: everything in it is derived from the run's events, in order. */
@@ -18,7 +19,7 @@ export interface RunProjection {
   currentStep: string | null;
   pendingApprovals: number;
   toolCalls: { started: number; succeeded: number; failed: number };
-  lastError: FailureInfo | null;
+  lastError: EventData<'run.failed'>['error'] | null;
   createdBy: Actor | null;
   lastSeq: number;
   lastHash: string | null;
@@ -28,26 +29,18 @@ export interface RunProjection {
   completedAt: Date | null;
 }
 
-export interface ProjectedEvent {
+/** A stored event as the projections fold it: `data` is typed by `type` (lib/event-schemas.ts). */
+export type ProjectedEvent = {
   tenantId: string;
   runId: string;
   seq: number;
-  type: EventType;
   at: Date;
   actor: Actor | null;
-  data: Record<string, unknown>;
   hash: string;
-}
+} & TypedEventData;
 
 /** `run.created` data: what the projection's first row is built from. */
-export interface RunCreatedData {
-  spec: RunSpec;
-  specHash: string;
-  mode: RunMode;
-  name: string | null;
-  tags: string[];
-  idempotencyKey: string | null;
-}
+export type RunCreatedData = EventData<'run.created'>;
 
 /** Folds one event into the projection. Pure, so `rebuild-projections` yields identical rows. */
 export function applyEvent(run: RunProjection | null, event: ProjectedEvent): RunProjection {
@@ -55,7 +48,7 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
     if (event.type !== 'run.created') {
       throw new Error(`run ${event.runId}: the first event must be run.created, got ${event.type}`);
     }
-    const created = event.data as unknown as RunCreatedData;
+    const created = event.data;
     return {
       id: event.runId,
       tenantId: event.tenantId,
@@ -88,7 +81,6 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
     lastHash: event.hash,
     updatedAt: event.at,
   };
-  const data = event.data;
   switch (event.type) {
     case 'run.started':
       // A start that lands late (after a terminate the API recorded) never revives an ended run.
@@ -96,7 +88,7 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
       next.startedAt ??= event.at;
       break;
     case 'step.started':
-      next.currentStep = String(data.stepId);
+      next.currentStep = event.data.stepId;
       break;
     case 'tool.call.started':
       next.toolCalls.started += 1;
@@ -106,7 +98,7 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
       break;
     case 'tool.call.failed':
       next.toolCalls.failed += 1;
-      next.lastError = (data.error as FailureInfo | undefined) ?? null;
+      next.lastError = event.data.error ?? null;
       break;
     case 'approval.requested':
       next.pendingApprovals += 1;
@@ -126,13 +118,13 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
       break;
     case 'run.completed':
       endRun(next, 'completed', event.at);
-      next.output = data.output ?? null;
+      next.output = event.data.output ?? null;
       next.currentStep = null;
       break;
     case 'run.failed':
       // currentStep stays: it names the step the run failed at.
       endRun(next, 'failed', event.at);
-      next.lastError = (data.error as FailureInfo | undefined) ?? null;
+      next.lastError = event.data.error ?? null;
       break;
     case 'run.terminated':
     case 'run.cancelled':

@@ -4,6 +4,7 @@
  */
 import type { StringValue } from '@temporalio/common';
 import type { Actor, EventType, NewEvent } from './events';
+import type { EventDataInput } from './event-schemas';
 import type { RunCreatedData } from './run-projection';
 import type { Role, RunSpec } from './run-spec';
 
@@ -136,12 +137,10 @@ export const toolCallIdempotencyKey = (runId: string, stepId: string): string =>
 export const idempotencyKeyOf = (call: ExecuteToolInput): string => call.idempotencyKey ?? toolCallIdempotencyKey(call.runId, call.stepId);
 
 /** A workflow-level fact for the `recordEvent` activity; `key` is unique within the run. */
-export interface WorkflowFact {
-  type: EventType;
-  key: string;
-  data: Record<string, unknown>;
-  actor?: Actor | null;
-}
+/** A fact the workflow records (through the recording activity or folded into a tool call), its data of its type's schema. */
+export type WorkflowFact = {
+  [T in EventType]: { type: T; key: string; data: EventDataInput<T>; actor?: Actor | null };
+}[EventType];
 
 export interface RecordEventInput {
   tenantId: string;
@@ -196,4 +195,4 @@ export const dedupeKeys = {
 
 /** Workflow facts as the log stores them: each keyed by run id + the fact's own key. */
 export const workflowFactEvents = (runId: string, facts: WorkflowFact[]): NewEvent[] =>
-  facts.map((fact) => ({ type: fact.type, dedupeKey: dedupeKeys.runFact(runId, fact.key), data: fact.data, actor: fact.actor ?? null }));
+  facts.map((fact) => ({ type: fact.type, dedupeKey: dedupeKeys.runFact(runId, fact.key), data: fact.data, actor: fact.actor ?? null }) as NewEvent);

@@ -1,38 +1,51 @@
-import type { RunEvent } from '../lib/events';
+import type { EventDataInput } from '../lib/event-schemas';
+import type { EventType, RunEvent } from '../lib/events';
+import { createdFact } from './event-facts';
 import { eventsAsOfRun } from '../web/lib/run-snapshot';
 import { buildTimeline, chatMessages } from '../web/lib/timeline';
 
 let seq = 0;
-const event = (type: RunEvent['type'], data: Record<string, unknown>, actor: RunEvent['actor'] = null): RunEvent => ({
+/** An event as the API serves it, its data checked against its type's schema at compile time. */
+const event = <T extends EventType>(type: T, data: EventDataInput<T>, actor: RunEvent['actor'] = null): RunEvent => ({
   runId: 'run_1',
   seq: (seq += 1),
   type,
   at: `2026-11-25T12:00:${String(seq).padStart(2, '0')}.000Z`,
   actor,
-  data,
+  data: data as RunEvent['data'],
   hash: `h${seq}`,
 });
-const call = { stepId: 'fetch', tool: 'builtin.flaky', activityId: '3' };
+const createdData = createdFact('run_1').data as EventDataInput<'run.created'>;
+const call = { stepId: 'fetch', tool: 'builtin.flaky', activityId: '3', idempotencyKey: 'run_1:fetch' };
 
 describe('the run timeline (web/lib/timeline.ts)', () => {
   it('groups by step with every attempt, its duration, error class and retry delay; approvals with who decided; the outcome last', () => {
     seq = 0;
     const admin = { type: 'api_key' as const, id: 'key_1', name: 'alice' };
     const rows = buildTimeline([
-      event('run.created', {}),
+      event('run.created', createdData),
       event('run.started', {}),
       event('step.started', { stepId: 'fetch', tool: 'builtin.flaky' }),
-      event('approval.requested', { approvalId: 'run_1:fetch', stepId: 'fetch', tool: 'builtin.flaky' }),
+      event('approval.requested', {
+        approvalId: 'run_1:fetch',
+        stepId: 'fetch',
+        tool: 'builtin.flaky',
+        args: {},
+        approvers: ['approver'],
+        required: 1,
+        onTimeout: 'reject',
+        timeout: '1h',
+      }),
       event('approval.submitted', { approvalId: 'run_1:fetch', decision: 'approve', comment: 'ok', args: null }, admin),
       event('approval.decided', { approvalId: 'run_1:fetch', decision: 'approve', by: [admin], comment: 'ok' }),
-      event('tool.call.started', { ...call, attempt: 1 }),
+      event('tool.call.started', { ...call, attempt: 1, args: {} }),
       event('tool.call.failed', {
         ...call,
         attempt: 1,
         durationMs: 12,
         error: { errorClass: 'RateLimited', message: '429', retryable: true, nextRetryDelayMs: 2000 },
       }),
-      event('tool.call.started', { ...call, attempt: 2 }),
+      event('tool.call.started', { ...call, attempt: 2, args: {} }),
       event('tool.call.succeeded', { ...call, attempt: 2, durationMs: 5, output: {} }),
       event('run.completed', { output: {} }),
     ]);
@@ -63,12 +76,20 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
     seq = 0;
     const events = [
       event('run.started', {}),
-      event('model.called', { turn: 1, model: 'm', usage: { promptTokens: 10, completionTokens: 4, totalTokens: 14 }, content: 'Hi!', toolCalls: [] }),
+      event('model.called', {
+        turn: 1,
+        model: 'm',
+        usage: { promptTokens: 10, completionTokens: 4, totalTokens: 14 },
+        finishReason: 'stop',
+        content: 'Hi!',
+        toolCalls: [],
+      }),
       event('message.received', { index: 1, text: 'hello' }, { type: 'api_key', id: 'key_1', name: 'bob' }),
       event('model.called', {
         turn: 2,
         model: 'm',
         usage: { promptTokens: 20, completionTokens: 0, totalTokens: 20 },
+        finishReason: 'tool_calls',
         content: null,
         toolCalls: [{ id: 'c1', name: 'builtin__echo' }],
       }),
@@ -87,10 +108,11 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
   it('puts the Composio connection a step waited for in that step: required with its hint, resolved with who, expired', () => {
     seq = 0;
     const operator = { type: 'api_key' as const, id: 'key_2', name: 'olga' };
-    const composioCall = { stepId: 'open', tool: 'composio.GITHUB_CREATE_AN_ISSUE', activityId: '5' };
+    const composioCall = { stepId: 'open', tool: 'composio.GITHUB_CREATE_AN_ISSUE', activityId: '5', idempotencyKey: 'run_1:open' };
+    const connect = { method: 'POST' as const, path: '/v1/connections', body: { userId: 'u-1', authConfigId: '<a Composio auth config of github>' } };
     const rows = buildTimeline([
       event('run.started', {}),
-      event('tool.call.started', { ...composioCall, attempt: 1 }),
+      event('tool.call.started', { ...composioCall, attempt: 1, args: {} }),
       event('tool.call.failed', { ...composioCall, attempt: 1, error: { errorClass: 'ConnectionRequired', message: 'no account', retryable: false } }),
       event('connection.required', {
         stepId: 'open',
@@ -100,6 +122,7 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
         connectedAccountId: null,
         message: 'No connected account found for user u-1',
         timeout: '24h',
+        connect,
       }),
       event('connection.resolved', { stepId: 'open', toolkit: 'github', userId: 'u-1', connectedAccountId: 'ca_1' }, operator),
       event('connection.required', {
@@ -110,6 +133,7 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
         connectedAccountId: 'ca_1',
         message: 'expired again',
         timeout: '1h',
+        connect,
       }),
       event('connection.expired', { stepId: 'open', toolkit: 'github', userId: 'u-1', timeout: '1h' }),
     ]);
@@ -130,12 +154,26 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
       { kind: 'expired', toolkit: 'github', userId: 'u-1', timeout: '1h', hint: null },
     ]);
   });
+  it("shows an event whose data is not of its type's shape (an older writer's) as it is, in the run group", () => {
+    seq = 0;
+    const odd: RunEvent = { ...event('run.started', {}), type: 'step.started', data: { step: 'old-style' } };
+    const rows = buildTimeline([odd]);
+    expect(rows).toEqual([
+      { kind: 'group', id: 'run', title: 'Run', subtitle: null },
+      { kind: 'event', group: 'run', event: odd },
+    ]);
+  });
 });
 
 describe("the run page's first read (web/lib/run-snapshot.ts)", () => {
   const log = () => {
     seq = 0;
-    return [event('run.created', {}), event('run.started', {}), event('step.started', { stepId: 'open' }), event('run.completed', { output: {} })];
+    return [
+      event('run.created', createdData),
+      event('run.started', {}),
+      event('step.started', { stepId: 'open', tool: 'builtin.echo' }),
+      event('run.completed', { output: {} }),
+    ];
   };
 
   it('cuts events read after the run row back to its lastSeq, so run.completed comes over the stream (and refreshes the header) instead of hiding in the first read', () => {

@@ -1,4 +1,5 @@
-import type { NewEvent } from '../lib/events';
+import type { EventDataInput } from '../lib/event-schemas';
+import type { EventType, NewEvent } from '../lib/events';
 import { specHash } from '../lib/ids';
 
 /** Facts for tests that append to a scratch log directly: a one-step plan run and its tool calls. */
@@ -10,10 +11,23 @@ export const createdFact = (runId: string): NewEvent => ({
   data: { spec, specHash: specHash(spec), mode: 'plan', name: 'n', tags: ['t1'], idempotencyKey: null },
 });
 
+/** The fields every tool-call attempt event carries, for attempt `attempt` of step `stepId`. */
+export const attemptData = (stepId: string, attempt: number, activityId = `${stepId}-${attempt}`, tool = 'builtin.echo') => ({
+  stepId,
+  tool,
+  attempt,
+  activityId,
+  idempotencyKey: `idem-${stepId}`,
+});
+
+/** Any fact, its data checked against its type's schema at compile time. */
+export const fact = <T extends EventType>(type: T, dedupeKey: string, data: EventDataInput<T>): NewEvent =>
+  ({ type, dedupeKey, data, actor: null }) as NewEvent;
+
 export const startedFact = (runId: string, index: number, args: Record<string, unknown> = { index }): NewEvent => ({
   type: 'tool.call.started',
   dedupeKey: `${runId}/call-${index}/started`,
-  data: { stepId: 's', tool: 'builtin.echo', attempt: 1, args },
+  data: { ...attemptData('s', 1, `call-${index}`), args },
 });
 
 export const approvalRequestedFact = (runId: string, stepId = 's'): NewEvent => ({

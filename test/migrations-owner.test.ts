@@ -18,7 +18,7 @@ import { startPostgresProcess, type PostgresProcess } from './embedded-postgres-
 const spec = { tags: [], plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: {} }] } };
 
 async function seedFinishedRun(db: Knex, runId: string): Promise<void> {
-  const created = { spec, specHash: specHash(spec), mode: 'plan', name: null, tags: [], idempotencyKey: null };
+  const created = { spec, specHash: specHash(spec), mode: 'plan' as const, name: null, tags: [], idempotencyKey: null };
   await appendEvents(db, { tenantId: 't1', runId }, [
     { type: 'run.created', dedupeKey: `${runId}/run.created`, data: created },
     { type: 'run.started', dedupeKey: `${runId}/run.started`, data: {} },

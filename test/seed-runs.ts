@@ -6,16 +6,14 @@
 import type { Knex } from 'knex';
 import { benchRunCreatedData } from '../bench/bench-runs';
 import { appendEvents } from '../lib/event-log';
-import type { NewEvent } from '../lib/events';
+import type { EventDataInput } from '../lib/event-schemas';
+import type { EventType, NewEvent } from '../lib/events';
 import { newRunId } from '../lib/ids';
 import { dedupeKeys } from '../lib/workflow-contract';
+import { attemptData, fact as anyFact } from './event-facts';
 
-const fact = (runId: string, type: NewEvent['type'], key: string, data: Record<string, unknown>): NewEvent => ({
-  type,
-  dedupeKey: dedupeKeys.runFact(runId, key),
-  data,
-  actor: null,
-});
+const fact = <T extends EventType>(runId: string, type: T, key: string, data: EventDataInput<T>): NewEvent =>
+  anyFact(type, dedupeKeys.runFact(runId, key), data);
 
 /** `count` completed one-step runs named `seeded-<n>` (n from 1, oldest first); returns their ids in creation order. */
 export async function seedCompletedRuns(db: Knex, tenantId: string, count: number): Promise<string[]> {
@@ -44,11 +42,11 @@ export async function seedLongRun(db: Knex, tenantId: string, steps: number): Pr
     fact(runId, 'run.started', 'run.started', {}),
   ];
   for (let step = 1; step <= steps; step += 1) {
-    const call = { stepId: `step-${step}`, tool: 'builtin.echo', activityId: String(step) };
+    const call = attemptData(`step-${step}`, 1, String(step));
     facts.push(
       fact(runId, 'step.started', `step/${step}`, { stepId: call.stepId, tool: call.tool }),
-      fact(runId, 'tool.call.started', `call/${step}/started`, { ...call, attempt: 1 }),
-      fact(runId, 'tool.call.succeeded', `call/${step}/succeeded`, { ...call, attempt: 1, durationMs: 3, output: { step } }),
+      fact(runId, 'tool.call.started', `call/${step}/started`, { ...call, args: {} }),
+      fact(runId, 'tool.call.succeeded', `call/${step}/succeeded`, { ...call, durationMs: 3, output: { step } }),
     );
   }
   // One statement per batch: a few hundred rows keep it well under Postgres's parameter limit.

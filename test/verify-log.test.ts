@@ -9,6 +9,7 @@ import { appendEvents } from '../lib/event-log';
 import { specHash } from '../lib/ids';
 import { verifyRunLog } from '../lib/verify-chain';
 import { createScratchDatabase } from './databases';
+import { attemptData } from './event-facts';
 import { linesStartingWith, runScript } from './run-script';
 import { useTestStack } from './stack';
 
@@ -17,15 +18,15 @@ const spec = { tags: [], plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: 
 /** A completed one-step run: 6 events, appended in three calls as the workflow and interceptor would. */
 async function seedRun(db: Knex, target: { tenantId: string; runId: string }): Promise<void> {
   const key = (name: string) => `${target.runId}/${name}`;
-  const created = { spec, specHash: specHash(spec), mode: 'plan', name: null, tags: [], idempotencyKey: null };
+  const created = { spec, specHash: specHash(spec), mode: 'plan' as const, name: null, tags: [], idempotencyKey: null };
   await appendEvents(db, target, [
     { type: 'run.created', dedupeKey: key('run.created'), data: created },
     { type: 'run.started', dedupeKey: key('run.started'), data: {} },
     { type: 'step.started', dedupeKey: key('step/a/started'), data: { stepId: 'a', tool: 'builtin.echo' } },
   ]);
   await appendEvents(db, target, [
-    { type: 'tool.call.started', dedupeKey: key('a/1/started'), data: { stepId: 'a', attempt: 1, args: { n: 1 } } },
-    { type: 'tool.call.succeeded', dedupeKey: key('a/1/succeeded'), data: { stepId: 'a', attempt: 1, output: { n: 1 } } },
+    { type: 'tool.call.started', dedupeKey: key('a/1/started'), data: { ...attemptData('a', 1), args: { n: 1 } } },
+    { type: 'tool.call.succeeded', dedupeKey: key('a/1/succeeded'), data: { ...attemptData('a', 1), durationMs: 1, output: { n: 1 } } },
   ]);
   await appendEvents(db, target, [{ type: 'run.completed', dedupeKey: key('run.completed'), data: { output: { a: { n: 1 } } } }]);
 }

@@ -8,7 +8,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { startApiServer } from '../api/server';
 import { createToolRegistry } from '../tools/default-registry';
-import { combinedEnvSchema, loadEnvOrExit } from '../lib/config';
+import { combinedEnvSchema, loadEnvOrExit, validatesEvents } from '../lib/config';
 import { createDb } from '../lib/db';
 import { attachEventLog, createEventLogState } from '../lib/event-log';
 import { createLogger } from '../lib/logger';
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   installSdkRuntime(env, workerLog);
   const tracing = startTracing(env, 'flightdeck-worker');
   const db = createDb(env.DATABASE_URL, { log: workerLog });
-  attachEventLog(db, createEventLogState({ redactKeys: env.FLIGHTDECK_REDACT_KEYS }));
+  attachEventLog(db, createEventLogState({ redactKeys: env.FLIGHTDECK_REDACT_KEYS, validateEvents: validatesEvents(env) }));
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   try {
     const tools = await createToolRegistry({ env, log: workerLog, db });

@@ -1,6 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { createToolRegistry } from '../tools/default-registry';
-import { loadEnvOrExit, workerEnvSchema } from '../lib/config';
+import { loadEnvOrExit, validatesEvents, workerEnvSchema } from '../lib/config';
 import { createDb } from '../lib/db';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { attachEventLog, createEventLogState } from '../lib/event-log';
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   installSdkRuntime(env, log);
   const tracing = startTracing(env, 'flightdeck-worker');
   const db = createDb(env.DATABASE_URL, { log });
-  attachEventLog(db, createEventLogState({ redactKeys: env.FLIGHTDECK_REDACT_KEYS }));
+  attachEventLog(db, createEventLogState({ redactKeys: env.FLIGHTDECK_REDACT_KEYS, validateEvents: validatesEvents(env) }));
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   try {
     const { worker, metrics } = await bootWorker(env, { connection, db, tools: await createToolRegistry({ env, log, db }), tracing, log });

@@ -3,6 +3,7 @@ import type { ClientBase } from 'pg';
 import { lockNewRun, lockRunRow, storedKeys, writeAppend, writeAppendIfAt, writeNewRun, type EventInsertRow } from '../append-statements';
 import { projectApprovalEvents, touchesApprovals } from '../approval-projection';
 import { withPooledClient } from '../db';
+import { problemsWithEventData } from '../event-schemas';
 import type { NewEvent, RunEvent } from '../events';
 import { eventAppendSeconds, eventAppendsTotal, eventsAppendedTotal } from '../metrics';
 import type { RedactOptions } from '../redact';
@@ -45,12 +46,23 @@ export async function appendEventsWithRun(
   if (facts.length === 0) return { stored: [], run: null };
   const timer = eventAppendSeconds.startTimer({ writer: options.writer ?? 'unknown' });
   const state = eventLogOf(db);
+  if (state.validateEvents) assertFactsFitSchemas(target.runId, facts);
   const appended = db.isTransaction
     ? await appendInCallerTransaction(db, state, target, facts)
     : await state.localAppends.track(target, () => appendOnPooledClient(db, state, target, facts));
   timer();
   for (const event of appended.stored) eventsAppendedTotal.inc({ type: event.type });
   return appended;
+}
+
+/** Refuses the whole append when a fact's data is not its type's shape: nothing of it is stored. */
+function assertFactsFitSchemas(runId: string, facts: NewEvent[]): void {
+  for (const fact of facts) {
+    const problems = problemsWithEventData(fact.type, fact.data);
+    if (!problems) continue;
+    const where = problems.map((issue) => `${['data', ...issue.path].join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`run ${runId}: ${fact.type} (${fact.dedupeKey}) does not fit its schema in lib/event-schemas.ts: ${where}`);
+  }
 }
 
 /** What one append stored, and the run's projection after it (null only for a run that has none). */

@@ -69,6 +69,10 @@ export function chainFacts(
   return { rows, run };
 }
 
+/**
+ * A stored row as the projections read it. Its data is typed by its type without a parse: every
+ * row came through the one door (lib/event-log/append.ts), which checks it outside production.
+ */
 export function toProjected(row: EventRow): ProjectedEvent {
   return {
     tenantId: row.tenant_id,
@@ -79,7 +83,7 @@ export function toProjected(row: EventRow): ProjectedEvent {
     actor: row.actor,
     data: row.data,
     hash: row.hash,
-  };
+  } as ProjectedEvent;
 }
 
 export function toRunEvent(row: EventRow): RunEvent {

@@ -12,10 +12,21 @@ export interface EventLogState {
   redaction: RedactOptions;
   knownRuns: KnownRuns;
   localAppends: LocalAppendFeed;
+  /**
+   * Check each fact's data against its type's schema before appending (lib/event-schemas.ts):
+   * on in development and tests, so a writer that drifts from the schema fails where it is
+   * written; off in production (NODE_ENV=production), where writers are the tested ones.
+   */
+  validateEvents: boolean;
 }
 
-export function createEventLogState(options: { redactKeys?: readonly string[] } = {}): EventLogState {
-  return { redaction: { extraKeys: [...(options.redactKeys ?? [])] }, knownRuns: new KnownRuns(), localAppends: new LocalAppendFeed() };
+export function createEventLogState(options: { redactKeys?: readonly string[]; validateEvents?: boolean } = {}): EventLogState {
+  return {
+    redaction: { extraKeys: [...(options.redactKeys ?? [])] },
+    knownRuns: new KnownRuns(),
+    localAppends: new LocalAppendFeed(),
+    validateEvents: options.validateEvents ?? true,
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { RunEvent } from '../../lib/events';
+import { typedEventData } from '../../lib/event-schemas';
+import type { Actor, RunEvent } from '../../lib/events';
 
 /** One attempt of a tool call, folded from its started / succeeded / failed events. */
 export interface Attempt {
@@ -68,13 +69,7 @@ interface Group {
   attempts: Map<string, Attempt>;
 }
 
-const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
-const record = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {});
-const actorName = (value: unknown): string => {
-  const actor = record(value);
-  return str(actor.name) ?? str(actor.id) ?? 'system';
-};
+const actorName = (actor: Actor | null): string => actor?.name ?? actor?.id ?? 'system';
 
 /**
  * Folds a run's events (in seq order) into rows to draw: a "Run" group for run-level facts and
@@ -102,25 +97,31 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
   };
 
   for (const event of events) {
-    const data = event.data;
-    switch (event.type) {
+    // Typed by its schema (lib/event-schemas.ts); an event whose data does not fit is shown as it is.
+    const typed = typedEventData(event);
+    if (!typed) {
+      const group = runGroup();
+      group.items.push({ kind: 'event', group: group.id, event });
+      continue;
+    }
+    switch (typed.type) {
       case 'step.started': {
-        const group = stepGroup(str(data.stepId) ?? '?', str(data.tool));
+        const group = stepGroup(typed.data.stepId, typed.data.tool);
         group.items.push({ kind: 'event', group: group.id, event });
         break;
       }
       case 'tool.call.started':
       case 'tool.call.succeeded':
       case 'tool.call.failed': {
-        const group = stepGroup(str(data.stepId) ?? '?', str(data.tool));
-        const attemptNo = num(data.attempt) ?? 1;
-        const key = `${str(data.activityId) ?? ''}#${attemptNo}`;
+        const { data } = typed;
+        const group = stepGroup(data.stepId, data.tool);
+        const key = `${data.activityId}#${data.attempt}`;
         let attempt = group.attempts.get(key);
         if (!attempt) {
           attempt = {
             key,
-            attempt: attemptNo,
-            tool: str(data.tool) ?? '?',
+            attempt: data.attempt,
+            tool: data.tool,
             startedAt: null,
             endedAt: null,
             outcome: 'running',
@@ -135,16 +136,18 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
           group.items.push({ kind: 'attempt', group: group.id, attempt });
         }
         attempt.seqs.push(event.seq);
-        if (event.type === 'tool.call.started') attempt.startedAt = event.at;
+        if (typed.type === 'tool.call.started') attempt.startedAt = event.at;
         else {
           attempt.endedAt = event.at;
-          attempt.durationMs = num(data.durationMs);
-          attempt.outcome = event.type === 'tool.call.succeeded' ? 'succeeded' : 'failed';
-          const error = record(data.error);
-          attempt.errorClass = str(error.errorClass);
-          attempt.errorMessage = str(error.message);
-          attempt.retryable = typeof error.retryable === 'boolean' ? error.retryable : null;
-          attempt.nextRetryDelayMs = num(error.nextRetryDelayMs);
+          attempt.durationMs = typed.data.durationMs ?? null;
+          attempt.outcome = typed.type === 'tool.call.succeeded' ? 'succeeded' : 'failed';
+          if (typed.type === 'tool.call.failed') {
+            const { error } = typed.data;
+            attempt.errorClass = error.errorClass;
+            attempt.errorMessage = error.message;
+            attempt.retryable = error.retryable;
+            attempt.nextRetryDelayMs = error.nextRetryDelayMs ?? null;
+          }
         }
         break;
       }
@@ -152,23 +155,24 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
       case 'approval.submitted':
       case 'approval.decided':
       case 'approval.expired': {
-        const approvalId = str(data.approvalId) ?? '';
-        const stepId = str(data.stepId) ?? stepOfApproval.get(approvalId) ?? approvalId.split(':').at(-1) ?? '?';
+        const { approvalId } = typed.data;
+        const requested = typed.type === 'approval.requested' ? typed.data : null;
+        const stepId = requested?.stepId ?? stepOfApproval.get(approvalId) ?? approvalId.split(':').at(-1) ?? '?';
         stepOfApproval.set(approvalId, stepId);
-        const group = stepGroup(stepId, str(data.tool));
-        const kind = event.type.slice('approval.'.length) as ApprovalEntry['kind'];
-        const by = Array.isArray(data.by) ? data.by.map(actorName) : event.actor ? [actorName(event.actor)] : [];
+        const group = stepGroup(stepId, requested?.tool ?? null);
+        const decided = typed.type === 'approval.decided' ? typed.data : null;
+        const submitted = typed.type === 'approval.submitted' ? typed.data : null;
         group.items.push({
           kind: 'approval',
           group: group.id,
           entry: {
             seq: event.seq,
             at: event.at,
-            kind,
-            decision: str(data.decision),
-            comment: str(data.comment),
-            who: by,
-            edited: data.editedArgs !== undefined || (kind === 'submitted' && data.args !== null && data.args !== undefined),
+            kind: typed.type.slice('approval.'.length) as ApprovalEntry['kind'],
+            decision: decided?.decision ?? submitted?.decision ?? null,
+            comment: decided?.comment ?? submitted?.comment ?? null,
+            who: decided ? decided.by.map(actorName) : event.actor ? [actorName(event.actor)] : [],
+            edited: decided?.editedArgs !== undefined || (submitted !== null && submitted.args !== null),
           },
         });
         break;
@@ -176,26 +180,28 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
       case 'connection.required':
       case 'connection.resolved':
       case 'connection.expired': {
-        const group = stepGroup(str(data.stepId) ?? '?', str(data.tool));
+        const { data } = typed;
+        const required = typed.type === 'connection.required' ? typed.data : null;
+        const group = stepGroup(data.stepId, required?.tool ?? null);
         group.items.push({
           kind: 'connection',
           group: group.id,
           entry: {
             seq: event.seq,
             at: event.at,
-            kind: event.type.slice('connection.'.length) as ConnectionEntry['kind'],
-            toolkit: str(data.toolkit) ?? '?',
-            userId: str(data.userId) ?? '?',
-            hint: str(data.message),
-            timeout: str(data.timeout),
-            connectedAccountId: str(data.connectedAccountId),
+            kind: typed.type.slice('connection.'.length) as ConnectionEntry['kind'],
+            toolkit: data.toolkit,
+            userId: data.userId,
+            hint: required?.message ?? null,
+            timeout: typed.type === 'connection.resolved' ? null : typed.data.timeout,
+            connectedAccountId: typed.type === 'connection.expired' ? null : (typed.data.connectedAccountId ?? null),
             who: event.actor ? actorName(event.actor) : null,
           },
         });
         break;
       }
       case 'model.called': {
-        const usage = record(data.usage);
+        const { data } = typed;
         const group = runGroup();
         group.items.push({
           kind: 'model',
@@ -203,13 +209,13 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
           call: {
             seq: event.seq,
             at: event.at,
-            turn: num(data.turn) ?? 0,
-            model: str(data.model) ?? '?',
-            promptTokens: num(usage.promptTokens) ?? 0,
-            completionTokens: num(usage.completionTokens) ?? 0,
-            totalTokens: num(usage.totalTokens) ?? 0,
-            finishReason: str(data.finishReason),
-            toolCalls: Array.isArray(data.toolCalls) ? data.toolCalls.map((call) => str(record(call).name) ?? '?') : [],
+            turn: data.turn,
+            model: data.model,
+            promptTokens: data.usage.promptTokens,
+            completionTokens: data.usage.completionTokens,
+            totalTokens: data.usage.totalTokens,
+            finishReason: data.finishReason,
+            toolCalls: data.toolCalls.map((call) => call.name),
           },
         });
         break;
@@ -245,11 +251,12 @@ export interface ChatMessage {
 
 export function chatMessages(events: readonly RunEvent[]): ChatMessage[] {
   return events.flatMap((event): ChatMessage[] => {
-    if (event.type === 'message.received')
-      return [{ seq: event.seq, at: event.at, from: 'user', text: str(event.data.text) ?? '', who: event.actor ? actorName(event.actor) : null }];
-    if (event.type === 'model.called' && typeof event.data.content === 'string' && event.data.content !== '') {
-      return [{ seq: event.seq, at: event.at, from: 'assistant', text: event.data.content, who: null }];
+    if (event.type !== 'message.received' && event.type !== 'model.called') return [];
+    const typed = typedEventData(event);
+    if (typed?.type === 'message.received') {
+      return [{ seq: event.seq, at: event.at, from: 'user', text: typed.data.text, who: event.actor ? actorName(event.actor) : null }];
     }
+    if (typed?.type === 'model.called' && typed.data.content) return [{ seq: event.seq, at: event.at, from: 'assistant', text: typed.data.content, who: null }];
     return [];
   });
 }

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { actorSchema, failureSchema, type EventType } from './events';
+import { durationSchema, roleSchema, runSpecSchema } from './run-spec';
+
+/**
+ * The `data` of every event type, one schema each: what writers may append (checked on append
+ * outside production, lib/event-log/append.ts) and what readers (the projections, the dashboard's
+ * timeline) may rely on. A new event type joins `eventDataSchemas`; the compiler then asks for it
+ * everywhere a writer or a reader switches on the type.
+ */
+
+const args = z.record(z.string(), z.unknown());
+/** A duration as the workflow recorded it (`"1h"`, `"30s"`): the run spec's, or a default of the same form. */
+const recordedDuration = durationSchema;
+
+/** A failure as a run's end records it: the failure and, when a step caused it, the step. */
+export const runFailureSchema = failureSchema.extend({ step: z.string().optional() });
+
+/** The fields every tool-call attempt event carries (activities/event-log-interceptor.ts). */
+const toolCallAttempt = z.object({
+  stepId: z.string(),
+  tool: z.string(),
+  attempt: z.number().int().positive(),
+  activityId: z.string(),
+  idempotencyKey: z.string(),
+});
+
+export const approvalDecisionSchema = z.enum(['approve', 'reject']);
+export const approvalOnTimeoutSchema = z.enum(['reject', 'approve', 'fail']);
+
+export const modelUsageSchema = z.object({ promptTokens: z.number(), completionTokens: z.number(), totalTokens: z.number() });
+
+export const eventDataSchemas = {
+  'run.created': z.object({
+    spec: runSpecSchema,
+    specHash: z.string(),
+    mode: z.enum(['plan', 'agent']),
+    name: z.string().nullable(),
+    tags: z.array(z.string()),
+    idempotencyKey: z.string().nullable(),
+  }),
+  'run.started': z.object({}),
+  'step.started': z.object({ stepId: z.string(), tool: z.string(), toolCallId: z.string().optional() }),
+  'tool.call.started': toolCallAttempt.extend({ args }),
+  'tool.call.succeeded': toolCallAttempt.extend({ durationMs: z.number(), output: z.unknown() }),
+  /** A lost attempt (its worker died) has no duration. */
+  'tool.call.failed': toolCallAttempt.extend({ durationMs: z.number().optional(), error: failureSchema }),
+  'tool.call.refused': z.object({
+    turn: z.number().int(),
+    toolCallId: z.string(),
+    name: z.string(),
+    reason: z.literal('not_allowed'),
+    allowedTools: z.array(z.string()),
+  }),
+  'approval.requested': z.object({
+    approvalId: z.string(),
+    stepId: z.string(),
+    tool: z.string(),
+    args,
+    approvers: z.array(roleSchema),
+    required: z.number().int().positive(),
+    onTimeout: approvalOnTimeoutSchema,
+    timeout: recordedDuration,
+  }),
+  'approval.submitted': z.object({
+    approvalId: z.string(),
+    decision: approvalDecisionSchema,
+    comment: z.string().nullable(),
+    args: args.nullable(),
+  }),
+  'approval.decided': z.object({
+    approvalId: z.string(),
+    decision: approvalDecisionSchema,
+    by: z.array(actorSchema),
+    comment: z.string().nullable(),
+    /** When approvers edited the args: what runs, and what was asked. */
+    editedArgs: args.optional(),
+    originalArgs: args.optional(),
+  }),
+  'approval.expired': z.object({ approvalId: z.string(), onTimeout: approvalOnTimeoutSchema }),
+  'approval.signal_rejected': z.object({ approvalId: z.string().nullable(), reason: z.string() }),
+  'message.received': z.object({ index: z.number().int().nonnegative(), text: z.string() }),
+  'model.called': z.object({
+    turn: z.number().int(),
+    model: z.string(),
+    usage: modelUsageSchema,
+    finishReason: z.string().nullable(),
+    content: z.string().nullable(),
+    toolCalls: z.array(z.object({ id: z.string(), name: z.string() })),
+  }),
+  'connection.required': z.object({
+    stepId: z.string(),
+    tool: z.string(),
+    toolkit: z.string(),
+    userId: z.string(),
+    connectedAccountId: z.string().nullable().optional(),
+    message: z.string(),
+    timeout: recordedDuration,
+    /** Where to start a connection; the API signals the run once the account is ACTIVE. */
+    connect: z.object({ method: z.literal('POST'), path: z.string(), body: z.object({ userId: z.string(), authConfigId: z.string() }) }),
+  }),
+  'connection.resolved': z.object({ stepId: z.string(), toolkit: z.string(), userId: z.string(), connectedAccountId: z.string().nullable().optional() }),
+  'connection.expired': z.object({ stepId: z.string(), toolkit: z.string(), userId: z.string(), timeout: recordedDuration }),
+  'run.cancel_requested': z.object({ reason: z.string().nullable() }),
+  'run.completed': z.object({ output: z.unknown() }),
+  'run.failed': z.object({ error: runFailureSchema }),
+  'run.cancelled': z.object({ reason: z.string().nullable() }),
+  'run.terminated': z.object({ reason: z.string().nullable() }),
+} satisfies { [T in EventType]: z.ZodObject };
+
+type DataSchemas = typeof eventDataSchemas;
+/** What a writer hands in as the data of a `T` event. */
+export type EventDataInput<T extends EventType> = z.input<DataSchemas[T]>;
+/** The data of a `T` event as readers see it. */
+export type EventData<T extends EventType> = z.output<DataSchemas[T]>;
+
+/** `{ type, data }` for every event type: switch on `type` and `data` is that type's. */
+export type TypedEventData = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
+
+const typedEventSchemas = (Object.keys(eventDataSchemas) as EventType[]).map((type) => z.object({ type: z.literal(type), data: eventDataSchemas[type] }));
+/** The union of every event's `{ type, data }`, keyed by `type`. */
+export const typedEventDataSchema = z.discriminatedUnion(
+  'type',
+  typedEventSchemas as [(typeof typedEventSchemas)[number], ...(typeof typedEventSchemas)[number][]],
+);
+
+const strictDataSchemas = new Map((Object.keys(eventDataSchemas) as EventType[]).map((type) => [type, eventDataSchemas[type].strict()]));
+
+/**
+ * What is wrong with a fact a writer is about to append, or null: its data must be exactly its
+ * type's shape (no field the schema does not name), so writers and readers cannot drift apart.
+ */
+export function problemsWithEventData(type: EventType, data: unknown): z.core.$ZodIssue[] | null {
+  const schema = strictDataSchemas.get(type);
+  if (!schema) return [{ code: 'custom', path: ['type'], message: `unknown event type ${type}`, input: type }];
+  const parsed = schema.safeParse(data);
+  return parsed.success ? null : parsed.error.issues;
+}
+
+/**
+ * An event's `{ type, data }` typed by its schema, for readers of stored events; null when the
+ * data does not have its type's shape (an event of an older writer, say), which readers then show
+ * as it is. Only the fields the schema names are in the result.
+ */
+export function typedEventData(event: { type: string; data: unknown }): TypedEventData | null {
+  const parsed = typedEventDataSchema.safeParse({ type: event.type, data: event.data });
+  return parsed.success ? (parsed.data as TypedEventData) : null;
+}
