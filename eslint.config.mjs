@@ -136,7 +136,7 @@ export default tseslint.config(
     },
   },
   {
-    // The target layout (docs in /work/shared/ARCHITECTURE.md): which layer may import which.
+    // The layout (docs/architecture.md, "Folders and what each may import"): which layer may import which.
     // Tests wire layers together on purpose, so they are outside these rules.
     files: ['**/*.ts', '**/*.tsx'],
     ignores: ['**/*.test.ts', '**/*.test.tsx'],
