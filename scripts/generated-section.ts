@@ -21,7 +21,7 @@ export function sectionOf(document: string, name: string): string {
 
 /** The document with the section's text replaced by `body` (kept between blank lines). */
 export function withSection(document: string, name: string, body: string): string {
-  const { start, end } = markers(name);
+  const { start } = markers(name);
   const current = sectionOf(document, name);
   const from = document.indexOf(start) + start.length;
   return `${document.slice(0, from)}\n\n${body.trim()}\n\n${document.slice(from + current.length)}`;
