@@ -2,4 +2,4 @@
 import { configTable } from './config-table';
 import { runSectionGenerator } from './generated-section';
 
-runSectionGenerator({ file: 'docs/operations.md', section: 'config-table', command: 'npm run docs:config', render: configTable });
+runSectionGenerator({ file: 'docs/operations.md', command: 'npm run docs:config', sections: { 'config-table': configTable } });

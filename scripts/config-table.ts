@@ -41,7 +41,9 @@ function* layers(node: SchemaNode): Generator<SchemaNode> {
   for (const inner of [def.innerType, def.in, def.out]) if (inner) yield* layers(inner);
 }
 
-function describeField(node: SchemaNode): { description?: string; fallback: string } {
+/** A schema field's `.describe()` text, and its default as the table shows it (or required, or unset). */
+export function describeField(field: unknown): { description?: string; fallback: string } {
+  const node = field as SchemaNode;
   const all = [...layers(node)];
   const description = all.find((layer) => layer.description)?.description;
   const withDefault = all.find((layer) => layer._zod.def.type === 'default');
@@ -63,7 +65,7 @@ function collectVariables(): VariableRow[] {
     for (const [name, field] of Object.entries(source.schema.shape)) {
       const row: VariableRow = rows.get(name) ?? { name, readers: [], fallbacks: new Map(), descriptions: [] };
       rows.set(name, row);
-      const { description, fallback } = describeField(field as unknown as SchemaNode);
+      const { description, fallback } = describeField(field);
       row.readers.push(source.reader);
       row.fallbacks.set(fallback, [...(row.fallbacks.get(fallback) ?? []), source.reader]);
       if (description && !row.descriptions.includes(description)) row.descriptions.push(description);

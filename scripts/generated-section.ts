@@ -41,19 +41,19 @@ export function markdownTable(header: readonly string[], rows: ReadonlyArray<Rea
 }
 
 /**
- * The whole generator process: writes the section into `file` (relative to the repository), or
- * with `--check` exits 1 when the file's section is not what `render` gives.
+ * The whole generator process: writes each section into `file` (relative to the repository), or
+ * with `--check` exits 1 when any section of the file is not what its render function gives.
  */
-export function runSectionGenerator(options: { file: string; section: string; command: string; render: () => string }): void {
+export function runSectionGenerator(options: { file: string; command: string; sections: Record<string, () => string> }): void {
   const file = path.join(repoRoot, options.file);
   const document = readFileSync(file, 'utf8');
-  const updated = withSection(document, options.section, options.render());
+  const updated = Object.entries(options.sections).reduce((text, [name, render]) => withSection(text, name, render()), document);
   if (process.argv.includes('--check')) {
     if (updated === document) return;
-    process.stderr.write(`${options.file}: the ${options.section} section is stale; run \`${options.command}\`\n`);
+    process.stderr.write(`${options.file} is stale: run \`${options.command}\`\n`);
     process.exitCode = 1;
     return;
   }
   if (updated !== document) writeFileSync(file, updated);
-  console.log(`${options.file}: ${updated === document ? 'up to date' : `${options.section} section written`}`);
+  console.log(`${options.file}: ${updated === document ? 'up to date' : 'written'}`);
 }

@@ -5,7 +5,9 @@
  */
 import type { BenchResults } from '../bench/report';
 import type { SystemFigures } from '../bench/run-matrix';
+import { benchEnvSchema } from '../bench/options';
 import type { LatencySummary } from '../bench/stats';
+import { describeField } from './config-table';
 import { markdownTable } from './generated-section';
 
 export const resultsFile = 'bench/results/latest.json';
@@ -170,4 +172,16 @@ export function performanceSection(results: Results): string {
   ]
     .join('\n')
     .replace(/\n{3,}/g, '\n\n');
+}
+
+/** The bench's knobs (bench/options.ts): variable, default, description. */
+export function benchOptionsTable(): string {
+  return markdownTable(
+    ['Variable', 'Default', 'Description'],
+    Object.entries(benchEnvSchema.shape).map(([name, field]) => {
+      const { description, fallback } = describeField(field);
+      if (!description) throw new Error(`bench option ${name} has no .describe()`);
+      return [`\`${name}\``, fallback, description];
+    }),
+  );
 }

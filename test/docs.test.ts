@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { configTable, configVariables } from '../scripts/config-table';
 import { repoRoot, sectionOf } from '../scripts/generated-section';
-import { performanceSection, resultsFile } from '../scripts/performance-table';
+import { benchOptionsTable, performanceSection, resultsFile } from '../scripts/performance-table';
 
 const read = (file: string) => readFileSync(path.join(repoRoot, file), 'utf8');
 
@@ -16,8 +16,10 @@ describe('generated sections', () => {
     expect(sectionOf(read('docs/operations.md'), 'config-table').trim()).toBe(configTable().trim());
   });
 
-  it('docs/performance.md holds the figures of bench/results/latest.json (npm run docs:performance)', () => {
-    expect(sectionOf(read('docs/performance.md'), 'performance-table').trim()).toBe(performanceSection(JSON.parse(read(resultsFile))).trim());
+  it('docs/performance.md holds the figures of bench/results/latest.json and the bench knobs (npm run docs:performance)', () => {
+    const document = read('docs/performance.md');
+    expect(sectionOf(document, 'performance-table').trim()).toBe(performanceSection(JSON.parse(read(resultsFile))).trim());
+    expect(sectionOf(document, 'bench-options').trim()).toBe(benchOptionsTable().trim());
   });
 });
 
