@@ -3,7 +3,7 @@
  * wrote last): when and where it ran, how, and its tables. Only what the file holds; a missing part
  * is named as missing, never filled in.
  */
-import type { BenchResults } from '../bench/report';
+import { matrixRowFigures, type BenchResults } from '../bench/report';
 import type { SystemFigures } from '../bench/run-matrix';
 import { benchEnvSchema } from '../bench/options';
 import type { LatencySummary } from '../bench/stats';
@@ -50,8 +50,6 @@ function setup(results: Results): string[] {
 function runsTable(cells: NonNullable<Results['runs']>): string[] {
   if (cells.length === 0) return [];
   const withPeer = cells.some((cell) => cell.dbos);
-  const peer = (figures: SystemFigures | undefined, value: (figures: SystemFigures) => Array<string | number>, width: number) =>
-    withPeer ? (figures ? value(figures) : Array<string>(width).fill('-')) : [];
   return [
     `### Runs: bare Temporal vs Flightdeck${withPeer ? ' vs DBOS Transact' : ''}`,
     '',
@@ -74,15 +72,7 @@ function runsTable(cells: NonNullable<Results['runs']>): string[] {
         `failed T/F${withPeer ? '/D' : ''}`,
       ],
       cells.map((cell) => [
-        cell.steps,
-        cell.concurrency,
-        cell.temporal.runsPerSecond,
-        ...p50p99(cell.temporal.latency),
-        cell.flightdeck.runsPerSecond,
-        ...p50p99(cell.flightdeck.latency),
-        ...peer(cell.dbos, (figures) => [figures.runsPerSecond, ...p50p99(figures.latency)], 3),
-        cell.throughputRatio,
-        ...(withPeer ? [cell.dbosRatio ?? '-'] : []),
+        ...matrixRowFigures(cell, withPeer),
         [cell.temporal, cell.flightdeck, ...(cell.dbos ? [cell.dbos] : [])].map(cpuTotal).join(' / '),
         [cell.temporal, cell.flightdeck, ...(cell.dbos ? [cell.dbos] : [])].map((figures) => figures.failed).join(' / '),
       ]),
