@@ -1,4 +1,4 @@
-/** The benchmark's knobs, from the environment (documented in docs/performance.md). */
+/** The benchmark's knobs, from the environment (their table in docs/performance.md is generated from these descriptions). */
 import { z } from 'zod';
 import { envBoolean, parseEnv } from '../lib/config';
 
@@ -11,38 +11,50 @@ const numberList = (fallback: string) =>
 
 export const benchEnvSchema = z.object({
   /** Steps per run (N) and concurrent virtual users (C) of the comparison matrix. */
-  BENCH_STEPS: numberList('1,5,20'),
-  BENCH_CONCURRENCY: numberList('1,10,100'),
+  BENCH_STEPS: numberList('1,5,20').describe('Steps per run (N) of the runs matrix, a comma list.'),
+  BENCH_CONCURRENCY: numberList('1,10,100').describe('Concurrent virtual users (C) of the runs matrix, a comma list.'),
   /** Each round of a cell starts runs for this long, then waits for those in flight. */
-  BENCH_ROUND_MS: z.coerce.number().int().min(200).default(3_000),
+  BENCH_ROUND_MS: z.coerce
+    .number()
+    .int()
+    .min(200)
+    .default(3_000)
+    .describe('Each round of a matrix cell starts runs for this long (ms), then waits for those in flight.'),
   /** Rounds of each system per cell, alternating a, b, a, b… */
-  BENCH_ROUNDS: z.coerce.number().int().min(1).default(2),
-  BENCH_APPEND_MS: z.coerce.number().int().min(200).default(3_000),
-  BENCH_WS_SUBSCRIBERS: numberList('1,100,1000'),
+  BENCH_ROUNDS: z.coerce.number().int().min(1).default(2).describe('Rounds of each system per cell, alternating between the systems.'),
+  BENCH_APPEND_MS: z.coerce.number().int().min(200).default(3_000).describe('How long (ms) each event-append shape runs.'),
+  BENCH_WS_SUBSCRIBERS: numberList('1,100,1000').describe('Subscribers of one run for the ws delivery part, a comma list.'),
   /** POST /v1/runs arrival rates; the target is judged at 50/s, 10/s shows the API below saturation. */
-  BENCH_POST_RATES: numberList('10,50'),
-  BENCH_POST_MS: z.coerce.number().int().min(200).default(5_000),
-  BENCH_SEED_RUNS: z.coerce.number().int().min(200).default(100_000),
-  BENCH_LIST_REQUESTS: z.coerce.number().int().min(1).default(200),
-  BENCH_OUTPUT: z.string().default('bench/results/latest.json'),
+  BENCH_POST_RATES: numberList('10,50').describe('Fixed arrival rates (per second) of `POST /v1/runs` and of bare `workflow.start`, a comma list.'),
+  BENCH_POST_MS: z.coerce.number().int().min(200).default(5_000).describe('How long (ms) each arrival rate runs.'),
+  BENCH_SEED_RUNS: z.coerce.number().int().min(200).default(100_000).describe('Runs seeded into a tenant of their own for the runs-list latency.'),
+  BENCH_LIST_REQUESTS: z.coerce.number().int().min(1).default(200).describe('`GET /v1/runs?limit=50` requests per page measured (first page, a later page).'),
+  BENCH_OUTPUT: z.string().default('bench/results/latest.json').describe('Where the results file is written (relative to the repository).'),
   /** Which parts run: the runs matrix, event append, ws delivery, REST (POST and runs list). */
   BENCH_PARTS: z
     .string()
     .default('runs,append,ws,rest')
     .transform((text) => text.split(',').map((part) => part.trim()))
-    .pipe(z.array(z.enum(['runs', 'append', 'ws', 'rest'])).min(1)),
+    .pipe(z.array(z.enum(['runs', 'append', 'ws', 'rest'])).min(1))
+    .describe('Which parts run: `runs` (the matrix), `append`, `ws`, `rest` (POST and runs list).'),
   /** Whether the DBOS Transact peer runs beside bare Temporal and Flightdeck in the runs matrix. */
-  BENCH_DBOS: envBoolean.default(true),
+  BENCH_DBOS: envBoolean.default(true).describe('Whether the DBOS Transact peer runs beside bare Temporal and Flightdeck in the matrix.'),
   /**
    * The bench's own dev server: Flightdeck's tuned flags, or start-dev's defaults (to show what the
    * flags buy; the dispatch cap then dominates). Ignored with TEMPORAL_ADDRESS.
    */
-  BENCH_TEMPORAL_FLAGS: z.enum(['tuned', 'defaults']).default('tuned'),
+  BENCH_TEMPORAL_FLAGS: z
+    .enum(['tuned', 'defaults'])
+    .default('tuned')
+    .describe('The bench’s own Temporal dev server: Flightdeck’s tuned flags, or `start-dev` defaults; ignored with TEMPORAL_ADDRESS.'),
   /**
    * Flightdeck as `npm start` runs it by default, the API and the worker in one process (eager run
    * starts), or as separate processes (production's shape, and scale-out).
    */
-  BENCH_FLIGHTDECK_MODE: z.enum(['combined', 'separate']).default('combined'),
+  BENCH_FLIGHTDECK_MODE: z
+    .enum(['combined', 'separate'])
+    .default('combined')
+    .describe('`combined`: the API and the worker in one process (eager run starts), as `npm start` runs them; `separate`: two processes.'),
 });
 export type BenchOptions = z.infer<typeof benchEnvSchema>;
 

@@ -159,9 +159,25 @@ export function formatReport(results: BenchResults): string {
   ].join('\n');
 }
 
+/**
+ * A matrix cell's figures, as both the stdout table and docs/performance.md show them: N, C, then
+ * runs/s, p50 and p99 of bare Temporal, Flightdeck and (with a peer) DBOS, then the ratios.
+ */
+export function matrixRowFigures(cell: MatrixCell, withPeer: boolean): Array<string | number> {
+  const figures = (system: SystemFigures) => [system.runsPerSecond, ...ms(system.latency)];
+  return [
+    cell.steps,
+    cell.concurrency,
+    ...figures(cell.temporal),
+    ...figures(cell.flightdeck),
+    ...(withPeer ? (cell.dbos ? figures(cell.dbos) : ['-', '-', '-']) : []),
+    cell.throughputRatio,
+    ...(withPeer ? [cell.dbosRatio ?? '-'] : []),
+  ];
+}
+
 function runsSection(cells: MatrixCell[]): string[] {
   const withPeer = cells.some((cell) => cell.dbos);
-  const peer = (cell: MatrixCell, value: (figures: SystemFigures) => Array<string | number>) => (withPeer ? (cell.dbos ? value(cell.dbos) : ['-']) : []);
   return [
     `Runs: bare Temporal (a) vs Flightdeck (b)${withPeer ? ' vs DBOS Transact (c)' : ''}, closed loop, latency in ms`,
     table(
@@ -179,18 +195,7 @@ function runsSection(cells: MatrixCell[]): string[] {
         ...(withPeer ? ['b/c'] : []),
         'failed a/b',
       ],
-      cells.map((cell) => [
-        cell.steps,
-        cell.concurrency,
-        cell.temporal.runsPerSecond,
-        ...ms(cell.temporal.latency),
-        cell.flightdeck.runsPerSecond,
-        ...ms(cell.flightdeck.latency),
-        ...peer(cell, (figures) => [figures.runsPerSecond, ...ms(figures.latency)]),
-        cell.throughputRatio,
-        ...(withPeer ? [cell.dbosRatio ?? '-'] : []),
-        `${cell.temporal.failed}/${cell.flightdeck.failed}${cell.dbos ? `/${cell.dbos.failed}` : ''}`,
-      ]),
+      cells.map((cell) => [...matrixRowFigures(cell, withPeer), `${cell.temporal.failed}/${cell.flightdeck.failed}${cell.dbos ? `/${cell.dbos.failed}` : ''}`]),
     ),
     '',
     `CPU ms per run, a | b${withPeer ? ' | c' : ''} (${cpuGroups.join(', ')}; "bench" is the baseline worker + clients in a, the HTTP/ws clients in b${withPeer ? ', DBOS itself in c' : ''})`,

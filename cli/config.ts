@@ -7,19 +7,23 @@ const unsetIfEmpty = (value: unknown) => (typeof value === 'string' && value.tri
 
 /** The CLI's configuration: environment first, `--api-url` / `--api-key` over it. */
 export const cliConfigSchema = z.object({
-  FLIGHTDECK_API_URL: z.preprocess(
-    unsetIfEmpty,
-    z
-      .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://localhost:4000' })
-      .default('http://localhost:4000')
-      .transform((url) => url.replace(/\/+$/, '')),
-  ),
-  FLIGHTDECK_API_KEY: z.preprocess(
-    unsetIfEmpty,
-    z.string({
-      error: 'is required: set FLIGHTDECK_API_KEY or pass --api-key. `npm start` prints the admin key ("Admin API key"); it is also in .data/admin-key',
-    }),
-  ),
+  FLIGHTDECK_API_URL: z
+    .preprocess(
+      unsetIfEmpty,
+      z
+        .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://localhost:4000' })
+        .default('http://localhost:4000')
+        .transform((url) => url.replace(/\/+$/, '')),
+    )
+    .describe('For the CLI, `--api-url` overrides it.'),
+  FLIGHTDECK_API_KEY: z
+    .preprocess(
+      unsetIfEmpty,
+      z.string({
+        error: 'is required: set FLIGHTDECK_API_KEY or pass --api-key. `npm start` prints the admin key ("Admin API key"); it is also in .data/admin-key',
+      }),
+    )
+    .describe('The CLI’s API key (`--api-key` overrides it).'),
 });
 export type CliConfig = z.infer<typeof cliConfigSchema>;
 

@@ -13,7 +13,8 @@ const port = z.coerce.number().int().min(0).max(65_535);
 const postgresUrl = z
   .string()
   .trim()
-  .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL');
+  .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
+  .describe('Postgres connection URL (`postgres://user:password@host:port/database`); required with NODE_ENV=production.');
 const optionalUrl = z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().url().optional());
 
 /** Extra secret key names for the event log's redaction, on top of the built-in list (lib/redact.ts). */
@@ -26,7 +27,8 @@ const redactKeys = z
       .map((key) => key.trim())
       .filter((key) => key.length > 0),
   )
-  .refine((keys) => keys.every((key) => /^[A-Za-z0-9_.-]+$/.test(key)), 'must be a comma list of key names, e.g. "x-session-token,stripe_key"');
+  .refine((keys) => keys.every((key) => /^[A-Za-z0-9_.-]+$/.test(key)), 'must be a comma list of key names, e.g. "x-session-token,stripe_key"')
+  .describe('Comma list of extra key names whose values are redacted before events are stored, on top of the built-in list (lib/redact.ts).');
 
 /** `FLIGHTDECK_HTTP_ALLOW`: hosts, IPs and CIDRs builtin.http_request may reach inside the denied ranges. */
 const httpAllow = z
@@ -44,20 +46,35 @@ const httpAllow = z
       context.addIssue({ code: 'custom', message: `${(error as Error).message}; expected a comma list like "127.0.0.1,10.0.0.0/8,internal.example"` });
       return z.NEVER;
     }
-  });
+  })
+  .describe('Comma list of hosts, IPs and CIDRs that `builtin.http_request` may reach although they are in the denied (private, metadata) ranges.');
+
+const nodeEnv = z
+  .enum(['development', 'test', 'production'])
+  .default('development')
+  .describe('`production` requires DATABASE_URL and TEMPORAL_ADDRESS and pinned COMPOSIO_TOOLKITS versions.');
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level (JSON lines on stdout).');
+const temporalNamespace = z.string().trim().min(1).default('default').describe('Temporal namespace of runs, schedules and the retention schedule.');
+const adminKey = z.string().trim().min(16, 'must be at least 16 characters');
+const apiPort = port.default(4000).describe('Port of the REST API and the ws stream.');
 
 const commonShape = {
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: nodeEnv,
+  LOG_LEVEL: logLevel,
   DATABASE_URL: postgresUrl,
-  TEMPORAL_ADDRESS: z.string().trim().min(1).default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('flightdeck'),
-  TEMPORAL_UI_URL: z.string().trim().url().default('http://localhost:8233'),
+  TEMPORAL_ADDRESS: z.string().trim().min(1).default('127.0.0.1:7233').describe('Temporal frontend `host:port`; required with NODE_ENV=production.'),
+  TEMPORAL_NAMESPACE: temporalNamespace,
+  TEMPORAL_TASK_QUEUE: z
+    .string()
+    .trim()
+    .min(1)
+    .default('flightdeck')
+    .describe('Task queue the worker polls and the API starts runs on; also names the retention schedule.'),
+  TEMPORAL_UI_URL: z.string().trim().url().default('http://localhost:8233').describe('Temporal Web UI base URL, for the links to a run’s workflow.'),
   /** Temporal Cloud: an API key (implies TLS), or an mTLS certificate and key as PEM text. */
-  TEMPORAL_API_KEY: z.string().trim().min(1).optional(),
-  TEMPORAL_TLS_CERT: z.string().trim().min(1).optional(),
-  TEMPORAL_TLS_KEY: z.string().trim().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().trim().min(1).optional().describe('Temporal Cloud API key; turns on TLS.'),
+  TEMPORAL_TLS_CERT: z.string().trim().min(1).optional().describe('mTLS client certificate (PEM text); used with TEMPORAL_TLS_KEY.'),
+  TEMPORAL_TLS_KEY: z.string().trim().min(1).optional().describe('mTLS client key (PEM text); used with TEMPORAL_TLS_CERT.'),
   /** Both processes append events (worker: tool calls and run facts; API: run.created, audit facts). */
   FLIGHTDECK_REDACT_KEYS: redactKeys,
   /** The worker runs builtin.http_request; the API builds the same tool registry. */
@@ -98,7 +115,8 @@ export const composioToolkitsSchema = z
       toolkits.push({ slug: match[1].toLowerCase(), ...(match[2] ? { version: match[2] } : {}) });
     }
     return toolkits;
-  });
+  })
+  .describe('Comma list of Composio toolkits whose tools are offered, `slug` or `slug@version`; production requires a version for each.');
 
 /** A limit on Composio calls per (toolkit or tool, userId), shared by every worker (state in Postgres). */
 export interface ComposioLimit {
@@ -143,13 +161,20 @@ export const composioLimitsSchema = z
       limits.push(limit);
     }
     return limits;
-  });
+  })
+  .describe(
+    'Limits on Composio calls per (toolkit or tool, user), shared by all workers: `;`-separated `toolkit:<slug> <rules>` or `tool:<SLUG> <rules>`, rules `concurrency=<n>` and `rate=<n>/<s|m|h>`.',
+  );
 
 /** Both the worker (runs Composio tools) and the API (validates and lists them) read these. */
 const composioShape = {
   /** The Composio provider is on when the key is set. */
-  COMPOSIO_API_KEY: z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().min(1).optional()),
-  COMPOSIO_BASE_URL: z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().url().default(composioDefaultBaseUrl)),
+  COMPOSIO_API_KEY: z
+    .preprocess((value) => (value === '' ? undefined : value), z.string().trim().min(1).optional())
+    .describe('Composio API key; the Composio tool provider is on when it is set.'),
+  COMPOSIO_BASE_URL: z
+    .preprocess((value) => (value === '' ? undefined : value), z.string().trim().url().default(composioDefaultBaseUrl))
+    .describe('Composio API base URL.'),
   COMPOSIO_TOOLKITS: composioToolkitsSchema,
   /** Concurrency and rate limits per (toolkit or tool, userId), enforced across workers. */
   COMPOSIO_LIMITS: composioLimitsSchema,
@@ -182,7 +207,12 @@ function unpinnedToolkitProblems(env: NodeJS.ProcessEnv): Array<{ path: string; 
  */
 const runStartShape = {
   /** Agent runs continue as new past this many history events (default: when Temporal suggests it). */
-  FLIGHTDECK_HISTORY_EVENTS_LIMIT: z.coerce.number().int().min(50).optional(),
+  FLIGHTDECK_HISTORY_EVENTS_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(50)
+    .optional()
+    .describe('Agent runs continue as new past this many workflow history events (≥ 50); unset: when Temporal suggests it.'),
 };
 
 export interface RunStartSettings {
@@ -198,7 +228,11 @@ export const runStartSettings = (env: { TEMPORAL_TASK_QUEUE: string; FLIGHTDECK_
 /** `npm run retention` reads it, and the worker keeps the daily retention schedule in step with it. */
 const retentionShape = {
   // '' is unset, not 0: `z.coerce.number` would read an empty variable as "purge everything finished".
-  FLIGHTDECK_RETENTION_DAYS: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).max(36_500).optional()),
+  FLIGHTDECK_RETENTION_DAYS: z
+    .preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).max(36_500).optional())
+    .describe(
+      'Finished runs that ended more than this many days ago are purged: daily by a Temporal schedule the worker keeps in step, and by `npm run retention` unless `--days` is given. Unset: no schedule (the worker deletes it).',
+    ),
 };
 
 /** WORKER_MAX_CONCURRENT_WORKFLOW_TASKS's default (the bench gives bare Temporal's worker the same). */
@@ -209,40 +243,57 @@ export const workerEnvSchema = z.object({
   ...runStartShape,
   ...retentionShape,
   /** Serve the worker's Prometheus metrics on this port (unset: off). */
-  WORKER_METRICS_PORT: port.optional(),
+  WORKER_METRICS_PORT: port.optional().describe('Port of the worker’s Prometheus endpoint (`/metrics`, all interfaces); unset: off.'),
   /** Serve the Temporal SDK's own (core) metrics in Prometheus format on this port (unset: off). */
-  TEMPORAL_SDK_METRICS_PORT: port.optional(),
+  TEMPORAL_SDK_METRICS_PORT: port.optional().describe('Port where the Temporal SDK serves its own (core) metrics in Prometheus format; unset: off.'),
   /** A prebuilt workflow bundle (production); without it the worker bundles `workflows/` at start. */
-  WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
+  WORKFLOW_BUNDLE_PATH: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .describe('Prebuilt workflow bundle (`npm run build:workflows`); unset: the worker bundles `workflows/` at start.'),
   /**
    * Workflow tasks in progress at once. A run's short tools are local activities inside its workflow
    * task, which stays in progress (holding a slot) until they are done: the SDK's default of 40
    * capped Flightdeck at 40 runs executing at a time (docs/performance.md).
    */
-  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).default(defaultWorkflowTaskSlots),
-  MODEL_BASE_URL: optionalUrl,
-  MODEL_API_KEY: z.string().optional(),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(10_000)
+    .default(defaultWorkflowTaskSlots)
+    .describe('Workflow tasks a worker runs at once (2–10000); a run holds a slot while its short tools run as local activities.'),
+  MODEL_BASE_URL: optionalUrl.describe('Base URL of the OpenAI-compatible chat-completions API agent runs call.'),
+  MODEL_API_KEY: z.string().optional().describe('API key sent to MODEL_BASE_URL.'),
   ...composioShape,
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
 export const apiEnvSchema = z.object({
   ...commonShape,
-  API_PORT: port.default(4000),
-  API_HOST: z.string().trim().min(1).default('0.0.0.0'),
-  FLIGHTDECK_ADMIN_KEY: z.string().trim().min(16, 'must be at least 16 characters'),
+  API_PORT: apiPort,
+  API_HOST: z.string().trim().min(1).default('0.0.0.0').describe('Interface the API listens on.'),
+  FLIGHTDECK_ADMIN_KEY: adminKey.describe('The bootstrap admin API key (16+ characters), acting for FLIGHTDECK_DEFAULT_TENANT.'),
   /** The tenant the admin key acts for (per-tenant keys arrive with the auth issue). */
-  FLIGHTDECK_DEFAULT_TENANT: z.string().trim().min(1).default('default'),
+  FLIGHTDECK_DEFAULT_TENANT: z.string().trim().min(1).default('default').describe('The tenant the admin key acts for.'),
   /** A ws client whose unsent frames pass this many bytes is closed with 4008 and resumes with afterSeq. */
   FLIGHTDECK_WS_MAX_BUFFERED_BYTES: z.coerce
     .number()
     .int()
     .min(1024)
-    .default(4 * 1024 * 1024),
+    .default(4 * 1024 * 1024)
+    .describe('A ws client whose unsent frames pass this many bytes is closed with code 4008 (it resumes with afterSeq).'),
   /** Per API key, across all API instances (shared in Postgres): requests (REST calls, ws upgrades and frames) a minute; 0 turns it off. */
-  FLIGHTDECK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+  FLIGHTDECK_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(6000)
+    .describe('Requests (REST calls, ws upgrades and frames) per API key a minute, counted across all API processes in Postgres; 0: no limit.'),
   /** Run subscriptions one ws connection may hold at once. */
-  FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(1000),
+  FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(1000).describe('Run subscriptions one ws connection may hold at once.'),
   /** Browser origins allowed by CORS and the ws Origin check (the dashboard's). */
   FLIGHTDECK_ALLOWED_ORIGINS: z
     .string()
@@ -253,10 +304,16 @@ export const apiEnvSchema = z.object({
         .map((origin) => origin.trim())
         .filter((origin) => origin.length > 0),
     )
-    .pipe(z.array(z.url().transform((origin) => new URL(origin).origin))),
+    .pipe(z.array(z.url().transform((origin) => new URL(origin).origin)))
+    .describe('Comma list of browser origins allowed by CORS and the ws Origin check (the dashboard’s); `npm start` sets it to its dashboard URLs when unset.'),
   ...runStartShape,
   /** How often the API checks whether users of runs in `awaiting_connection` now have an ACTIVE account (0: never). */
-  COMPOSIO_CONNECTION_POLL_MS: z.coerce.number().int().min(0).default(15_000),
+  COMPOSIO_CONNECTION_POLL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(15_000)
+    .describe('How often (ms) the API checks whether runs in `awaiting_connection` now have an active Composio account; 0: never.'),
   ...composioShape,
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
@@ -271,30 +328,41 @@ export const retentionEnvSchema = z.object({
   ...retentionShape,
 });
 
+/** The database-only commands: `npm run migrate`, `backup`, `restore`, `verify-log`, `rebuild-projections`. */
+export const databaseEnvSchema = z.object({ DATABASE_URL: postgresUrl });
+
 /** What `npm start` (the dev supervisor) reads before it provisions anything. */
 export const devEnvSchema = z.object({
   NODE_ENV: commonShape.NODE_ENV,
   LOG_LEVEL: commonShape.LOG_LEVEL,
-  DATABASE_URL: postgresUrl.optional(),
-  TEMPORAL_ADDRESS: z.string().trim().min(1).optional(),
+  DATABASE_URL: postgresUrl.optional().describe('`npm start`: unset starts an embedded PostgreSQL on EMBEDDED_PG_PORT.'),
+  TEMPORAL_ADDRESS: z.string().trim().min(1).optional().describe('`npm start`: unset starts a Temporal dev server on TEMPORAL_PORT.'),
   TEMPORAL_NAMESPACE: commonShape.TEMPORAL_NAMESPACE,
-  TEMPORAL_UI_URL: z.string().trim().url().optional(),
-  TEMPORAL_CLI: z.string().trim().min(1).optional(),
-  FLIGHTDECK_ADMIN_KEY: z.string().trim().min(16, 'must be at least 16 characters').optional(),
-  API_PORT: port.default(4000),
-  WEB_PORT: port.default(3000),
-  TEMPORAL_PORT: port.default(7233),
-  TEMPORAL_UI_PORT: port.default(8233),
-  EMBEDDED_PG_PORT: port.default(54329),
-  FLIGHTDECK_DATA_DIR: z.string().trim().min(1).default('.data'),
+  TEMPORAL_UI_URL: z.string().trim().url().optional().describe('`npm start`: unset is the dev server’s Web UI.'),
+  TEMPORAL_CLI: z.string().trim().min(1).optional().describe('Path of the `temporal` CLI binary; unset: PATH, then `.tools/bin`, a Go build, or a download.'),
+  FLIGHTDECK_ADMIN_KEY: adminKey.optional().describe('`npm start`: unset generates one on first start and keeps it in `<FLIGHTDECK_DATA_DIR>/admin-key`.'),
+  API_PORT: apiPort,
+  WEB_PORT: port.default(3000).describe('Port of the dashboard `npm start` runs.'),
+  TEMPORAL_PORT: port.default(7233).describe('Port of the Temporal dev server `npm start` starts.'),
+  TEMPORAL_UI_PORT: port.default(8233).describe('Port of that dev server’s Web UI.'),
+  EMBEDDED_PG_PORT: port.default(54329).describe('Port of the embedded PostgreSQL `npm start` starts.'),
+  FLIGHTDECK_DATA_DIR: z
+    .string()
+    .trim()
+    .min(1)
+    .default('.data')
+    .describe('Folder (relative to the repository) of the embedded servers’ data and the admin key.'),
   /** Scale-out on one machine: this many worker processes, and API processes on API_PORT, API_PORT+1, … */
-  WORKER_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
-  API_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
+  WORKER_PROCESSES: z.coerce.number().int().min(1).max(16).default(1).describe('Worker processes `npm start` runs (1–16).'),
+  API_PROCESSES: z.coerce.number().int().min(1).max(16).default(1).describe('API processes `npm start` runs (1–16), on API_PORT, API_PORT+1, …'),
   /**
    * `combined`: the (first) API and the (first) worker share one process and one Temporal
    * connection, so runs start eagerly; `separate`: each is its own process, as in production.
    */
-  FLIGHTDECK_START_MODE: z.enum(['combined', 'separate']).default('combined'),
+  FLIGHTDECK_START_MODE: z
+    .enum(['combined', 'separate'])
+    .default('combined')
+    .describe('`combined`: the first API and the first worker share one process and Temporal connection (eager run starts); `separate`: each its own process.'),
 });
 export type DevEnv = z.infer<typeof devEnvSchema>;
 

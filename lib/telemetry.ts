@@ -27,15 +27,20 @@ const otlpHeaders = z
       headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
     }
     return headers;
-  });
+  })
+  .describe('Headers sent with every OTLP export, `key=value,key2=value2` (values URL-decoded).');
 
 /** The OpenTelemetry variables the API and the worker read (names from the OpenTelemetry spec). */
 export const telemetryShape = {
   /** OTLP/HTTP base URL (`http://collector:4318`); spans go to `<it>/v1/traces`. Unset: tracing off. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().url().optional()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .preprocess((value) => (value === '' ? undefined : value), z.string().trim().url().optional())
+    .describe('OTLP/HTTP base URL (`http://collector:4318`); spans go to `<it>/v1/traces`. Unset: tracing off.'),
   OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders,
   /** Default per process: `flightdeck-api`, `flightdeck-worker`. */
-  OTEL_SERVICE_NAME: z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().min(1).max(200).optional()),
+  OTEL_SERVICE_NAME: z
+    .preprocess((value) => (value === '' ? undefined : value), z.string().trim().min(1).max(200).optional())
+    .describe('Service name on exported spans; unset: `flightdeck-api` or `flightdeck-worker`.'),
 };
 
 export interface TelemetryEnv {

@@ -3,20 +3,12 @@
  * while `npm start` runs the embedded database, that is
  * postgres://postgres:flightdeck@127.0.0.1:54329/flightdeck. Exit 0 done, 1 failed or refused, 2 bad usage.
  */
-import { z } from 'zod';
 import { backupDatabase, restoreDatabase, RestoreRefused } from '../lib/backup';
-import { loadEnvOrExit } from '../lib/config';
+import { databaseEnvSchema, loadEnvOrExit } from '../lib/config';
 import { createDb } from '../lib/db';
 
-const envSchema = z.object({
-  DATABASE_URL: z
-    .string()
-    .trim()
-    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL'),
-});
-
 export function runBackupCommand(kind: 'backup' | 'restore'): void {
-  const env = loadEnvOrExit(envSchema, kind);
+  const env = loadEnvOrExit(databaseEnvSchema, kind);
   const [file, ...rest] = process.argv.slice(2);
   if (!file || rest.length > 0 || file.startsWith('-')) {
     process.stderr.write(`usage: npm run ${kind} -- <file>\n`);

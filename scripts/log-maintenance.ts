@@ -5,17 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import type { Knex } from 'knex';
-import { z } from 'zod';
-import { loadEnvOrExit } from '../lib/config';
+import { databaseEnvSchema, loadEnvOrExit } from '../lib/config';
 import { createDb } from '../lib/db';
 import type { RunSelection } from '../lib/runs-store';
-
-const maintenanceEnvSchema = z.object({
-  DATABASE_URL: z
-    .string()
-    .trim()
-    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL'),
-});
 
 export interface MaintenanceContext<Flag extends string> {
   db: Knex;
@@ -29,7 +21,7 @@ export function runMaintenanceCommand<Flag extends string>(
   command: { name: string; usage: string; booleanFlags?: readonly Flag[] },
   job: (context: MaintenanceContext<Flag>) => Promise<boolean>,
 ): void {
-  const env = loadEnvOrExit(maintenanceEnvSchema, command.name);
+  const env = loadEnvOrExit(databaseEnvSchema, command.name);
   let parsed;
   try {
     parsed = parseArgs({

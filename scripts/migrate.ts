@@ -1,9 +1,8 @@
 /** `npm run migrate [-- down]`: applies (or rolls back the last batch of) migrations on DATABASE_URL. */
-import { z } from 'zod';
-import { loadEnvOrExit } from '../lib/config';
+import { databaseEnvSchema, loadEnvOrExit } from '../lib/config';
 import { createDb, migrateLatest } from '../lib/db';
 
-const env = loadEnvOrExit(z.object({ DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL') }), 'migrate');
+const env = loadEnvOrExit(databaseEnvSchema, 'migrate');
 
 async function main(): Promise<void> {
   const db = createDb(env.DATABASE_URL, { poolMax: 1 });

@@ -17,6 +17,8 @@ const baseUrl = (name: string, fallback: string) =>
  * theirs, kept in an httpOnly cookie (web/lib/session.ts), so what they see is what their role allows.
  */
 export const ServerEnv = z.object({
-  FLIGHTDECK_API_URL: baseUrl('FLIGHTDECK_API_URL', 'http://localhost:4000'),
-  TEMPORAL_UI_URL: baseUrl('TEMPORAL_UI_URL', 'http://localhost:8233'),
+  FLIGHTDECK_API_URL: baseUrl('FLIGHTDECK_API_URL', 'http://localhost:4000').describe('Base URL of the API, for the dashboard’s server.'),
+  TEMPORAL_UI_URL: baseUrl('TEMPORAL_UI_URL', 'http://localhost:8233').describe(
+    'The dashboard checks it at start; the run pages link to the `temporalUrl` the API builds from its own TEMPORAL_UI_URL.',
+  ),
 });
