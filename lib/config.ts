@@ -94,7 +94,7 @@ export const composioToolkitsSchema = z
     return toolkits;
   });
 
-/** A limit on Composio calls per (toolkit or tool, userId), shared by every worker (state in Postgres). */
+/** A limit on Composio calls per (toolkit or tool, tenant's userId), shared by every worker (state in Postgres). */
 export interface ComposioLimit {
   scope: 'toolkit' | 'tool';
   /** Toolkit slug (lowercase) or tool slug (uppercase), as Composio names them. */
