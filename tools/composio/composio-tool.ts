@@ -83,7 +83,8 @@ export function composioToolDefinition(
       if (!userId) throw clientError(`${name} acts for a Composio user: give the run spec a "userId"`);
       // Composio sees the tenant's user, never the bare id the spec gave (composio-users.ts).
       const composioUserId = composioUserIdOf(context.tenantId, userId);
-      if (context.connectedAccountId) await checkAccountOwner(sdk, { name, userId, composioUserId, connectedAccountId: context.connectedAccountId });
+      if (context.connectedAccountId)
+        await checkAccountOwner(sdk, { name, userId, composioUserId, connectedAccountId: context.connectedAccountId }, context.signal);
       const keys = limiter?.keysFor(toolkitSlug, raw.slug, composioUserId) ?? [];
       const slot = limiter ? await takeSlot(limiter, keys, name, context.limitWaits) : null;
       let result: Awaited<ReturnType<ComposioSdk['tools']['execute']>>;
@@ -122,11 +123,13 @@ export function composioToolDefinition(
 async function checkAccountOwner(
   sdk: ComposioSdk,
   account: { name: string; userId: string; composioUserId: string; connectedAccountId: string },
+  signal: AbortSignal,
 ): Promise<void> {
   let owned: boolean;
   try {
-    owned = await isAccountOfUser(sdk, account.composioUserId, account.connectedAccountId);
+    owned = await isAccountOfUser(sdk, account.composioUserId, account.connectedAccountId, signal);
   } catch (error) {
+    if (signal.aborted) throw signal.reason;
     throw failureForSdkError(error, account.name) ?? clientError(`${account.name}: ${providerMessageOf(error)}`, { sdkError: (error as Error).name });
   }
   if (!owned) {

@@ -16,10 +16,10 @@ const maxAccountPages = 20;
  * Whether `connectedAccountId` is one of the Composio user's connected accounts (any status):
  * Composio stores each account under the user id it was connected for, and lists by that id.
  */
-export async function isAccountOfUser(sdk: ComposioSdk, composioUserId: string, connectedAccountId: string): Promise<boolean> {
+export async function isAccountOfUser(sdk: ComposioSdk, composioUserId: string, connectedAccountId: string, signal?: AbortSignal): Promise<boolean> {
   let cursor: string | undefined;
   for (let page = 0; page < maxAccountPages; page += 1) {
-    const listed = await sdk.connectedAccounts.list({ userIds: [composioUserId], limit: 1000, ...(cursor ? { cursor } : {}) });
+    const listed = await sdk.connectedAccounts.list({ userIds: [composioUserId], limit: 1000, ...(cursor ? { cursor } : {}) }, { signal });
     if (listed.items.some((account) => account.id === connectedAccountId)) return true;
     if (!listed.nextCursor) return false;
     cursor = listed.nextCursor;
