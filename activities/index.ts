@@ -53,6 +53,7 @@ export function createActivities({ db, tools, model = {}, runStarter }: Activity
         signal: context.cancellationSignal,
         heartbeat: (details) => context.heartbeat(details),
         attempt: context.info.attempt,
+        tenantId: call.tenantId,
         userId: call.userId,
         connectedAccountId: call.connectedAccountId,
         idempotencyKey: idempotencyKeyOf(call),

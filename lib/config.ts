@@ -118,7 +118,7 @@ export const composioToolkitsSchema = z
   })
   .describe('Comma list of Composio toolkits whose tools are offered, `slug` or `slug@version`; production requires a version for each.');
 
-/** A limit on Composio calls per (toolkit or tool, userId), shared by every worker (state in Postgres). */
+/** A limit on Composio calls per (toolkit or tool, tenant's userId), shared by every worker (state in Postgres). */
 export interface ComposioLimit {
   scope: 'toolkit' | 'tool';
   /** Toolkit slug (lowercase) or tool slug (uppercase), as Composio names them. */

@@ -163,6 +163,7 @@ export interface ApprovalSignalPayload {
  * for one of these toolkits records `connection.resolved` and calls the tool again.
  */
 export interface ConnectionSignalPayload {
+  /** The run spec's `userId` as given (not the tenant-scoped Composio user id). */
   userId: string;
   accounts: Array<{ toolkit: string; connectedAccountId: string }>;
   actor?: Actor | null;

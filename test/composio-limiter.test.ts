@@ -4,8 +4,12 @@
  */
 import type { Knex } from 'knex';
 import { ComposioLimiter, isLimitWait, type LimitSlot } from '../tools/composio/composio-limits';
+import { createComposioSdk } from '../tools/composio/composio-sdk';
+import { composioToolDefinition } from '../tools/composio/composio-tool';
+import type { ToolContext } from '../tools/tool';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
+import { FakeComposioServer, githubCreateIssue } from './fake-composio-server';
 
 describe('ComposioLimiter (state in Postgres)', () => {
   let db: Knex;
@@ -72,5 +76,42 @@ describe('ComposioLimiter (state in Postgres)', () => {
     expect(await unlimited.acquire(unlimited.keysFor('notion', 'NOTION_SEARCH', `${user}-cold`))).toMatchObject({ reason: 'held' });
     expect(await limited.acquire(limited.keysFor('notion', 'NOTION_SEARCH', `${user}-cold`))).toMatchObject({ reason: 'held' });
     expect(isLimitWait(await unlimited.acquire(unlimited.keysFor('notion', 'NOTION_SEARCH', `${user}-warm`)))).toBe(false);
+  });
+
+  it("keeps two tenants' users of the same userId apart: a call takes its tenant's user's slot", async () => {
+    const fake = await new FakeComposioServer('limiter-key', [githubCreateIssue]).start();
+    try {
+      fake.executionDelayMs = 400;
+      const toolkit = { slug: 'github', version: '20251027_00' };
+      const sdk = createComposioSdk({ apiKey: 'limiter-key', baseUrl: fake.url, toolkits: [toolkit] });
+      const limiter = new ComposioLimiter(db, [{ scope: 'tool', slug: 'GITHUB_CREATE_AN_ISSUE', concurrency: 1 }]);
+      const tool = composioToolDefinition(sdk, { slug: githubCreateIssue.slug, name: 'create an issue', toolkit: { slug: 'github' } }, toolkit, limiter);
+      const callFor = (tenantId: string): Promise<unknown> => {
+        const context: ToolContext = {
+          signal: new AbortController().signal,
+          heartbeat: () => undefined,
+          attempt: 1,
+          tenantId,
+          userId: `${user}-shared`,
+          idempotencyKey: `${tenantId}/open`,
+          limitWaits: 0,
+        };
+        return tool.execute({ title: tenantId }, context).then(
+          () => 'ran',
+          (error: { type?: string }) => error.type ?? 'error',
+        );
+      };
+      // Tenant A's and tenant B's `<user>-shared` each have a slot of their own; a second call of A's waits.
+      expect(await Promise.all([callFor('limiter-tenant-a'), callFor('limiter-tenant-b')])).toEqual(['ran', 'ran']);
+      expect(fake.maxOverlapOverall).toBe(2);
+      expect(new Set(await Promise.all([callFor('limiter-tenant-a'), callFor('limiter-tenant-a')]))).toEqual(new Set(['ran', 'LimitWait']));
+      expect(fake.executionsOf(githubCreateIssue.slug).map((request) => request.body?.user_id)).toEqual([
+        expect.stringMatching(/^limiter-tenant-[ab]:/),
+        expect.stringMatching(/^limiter-tenant-[ab]:/),
+        `limiter-tenant-a:${user}-shared`,
+      ]);
+    } finally {
+      await fake.stop();
+    }
   });
 });

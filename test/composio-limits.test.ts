@@ -5,6 +5,7 @@
  * users' calls do run side by side. Waiting calls show as `LimitWait` attempts in their logs.
  */
 import type { RunEvent } from '../lib/events';
+import { composioUserIdOf } from '../tools/composio/composio-users';
 import { FakeComposioServer, githubCreateIssue } from './fake-composio-server';
 import { startRun, waitForEnd } from './run-helpers';
 import { useTestStack } from './stack';
@@ -52,7 +53,7 @@ describe('Composio limits across two worker processes', () => {
     expect(workers.some((worker) => worker.hasCrashed())).toBe(false);
 
     expect(fake.executionsOf(githubCreateIssue.slug)).toHaveLength(users.length * runsPerUser);
-    expect(users.map((userId) => fake.maxOverlap.get(`${githubCreateIssue.slug}|${userId}`))).toEqual([1, 1]);
+    expect(users.map((userId) => fake.maxOverlap.get(`${githubCreateIssue.slug}|${composioUserIdOf(stack.tenantId, userId)}`))).toEqual([1, 1]);
     expect(fake.maxOverlapOverall).toBeGreaterThanOrEqual(2);
 
     // Calls that found the slot taken waited (a LimitWait attempt, retried by the workflow) instead of failing.

@@ -1,9 +1,10 @@
 import { createToolRegistry } from '../tools/default-registry';
 import type { RunEvent } from '../lib/events';
 import { createLogger } from '../lib/logger';
+import { composioUserIdOf } from '../tools/composio/composio-users';
 import { answerStatus, connectedAccountMissing, FakeComposioServer, reportFailure, succeed, type FakeComposioTool } from './fake-composio-server';
 import { saveHistoryFixture } from './history-fixtures';
-import { startRun, waitForEnd, waitForEvents, expectEventTypes } from './run-helpers';
+import { callAs, startRun, waitForEnd, waitForEvents, expectEventTypes } from './run-helpers';
 import { useTestStack } from './stack';
 import { sleep } from './wait';
 
@@ -68,7 +69,7 @@ describe('Composio tools (against a test double of the Composio API)', () => {
     );
   });
 
-  it("runs a plan step as composio.<SLUG> for the run's user, pinned version and idempotency key in the log", async () => {
+  it("runs a plan step as composio.<SLUG> for the run's tenant's user, pinned version and idempotency key in the log", async () => {
     fake.script(createIssue.slug, [succeed({ number: 42 })]);
     const runId = await startRun(stack, planWith('open', 'composio.GITHUB_CREATE_AN_ISSUE', issueArgs));
     const events = await waitForEnd(stack, runId);
@@ -76,14 +77,27 @@ describe('Composio tools (against a test double of the Composio API)', () => {
     expect(dataOf(events, 'tool.call.started')[0]).toMatchObject({ tool: 'composio.GITHUB_CREATE_AN_ISSUE', args: issueArgs, idempotencyKey: `${runId}/open` });
     expect(dataOf(events, 'tool.call.succeeded')[0].output).toEqual({ data: { number: 42, echoedArguments: issueArgs }, logId: expect.any(String) });
     const execution = fake.executionsOf(createIssue.slug).at(-1);
-    expect(execution?.body).toEqual({ arguments: issueArgs, user_id: 'user-1', version: '20251027_00' });
+    expect(execution?.body).toEqual({ arguments: issueArgs, user_id: `${stack.tenantId}:user-1`, version: '20251027_00' });
     expect(execution?.apiKey).toBe(apiKey);
+  });
+
+  it("acts for another tenant's own user when its run names the same userId: Composio never sees a bare userId", async () => {
+    const otherTenant = `composio-other-${process.pid}-${Date.now()}`;
+    const key = (await stack.request('POST', '/v1/admin/keys', { name: 'other operator', role: 'operator', tenantId: otherTenant })).body.key as string;
+    const started = await callAs(stack, key, 'POST', '/v1/runs', planWith('open', 'composio.GITHUB_CREATE_AN_ISSUE', issueArgs));
+    expect(started.status).toBe(201);
+    const events = await waitForEnd({ stack, key }, started.body.run.id);
+    expect(events.at(-1)?.type).toBe('run.completed');
+    const execution = fake.executionsOf(createIssue.slug).at(-1);
+    expect(execution?.body).toMatchObject({ user_id: composioUserIdOf(otherTenant, 'user-1') });
+    expect(composioUserIdOf(otherTenant, 'user-1')).not.toBe(composioUserIdOf(stack.tenantId, 'user-1'));
+    expect(fake.executionsOf(createIssue.slug).filter((request) => request.body?.user_id === 'user-1')).toEqual([]);
   });
 
   it("executes an unpinned toolkit's tool at the version the catalog listed", async () => {
     const runId = await startRun(stack, planWith('post', 'composio.SLACK_SEND_MESSAGE', { channel: '#ops', text: 'hi' }));
     expect((await waitForEnd(stack, runId)).at(-1)?.type).toBe('run.completed');
-    expect(fake.executionsOf(sendMessage.slug).at(-1)?.body).toMatchObject({ version: '20250901_01', user_id: 'user-1' });
+    expect(fake.executionsOf(sendMessage.slug).at(-1)?.body).toMatchObject({ version: '20250901_01', user_id: composioUserIdOf(stack.tenantId, 'user-1') });
   });
 
   it('honours Retry-After from a 429 as the next retry delay', async () => {

@@ -6,6 +6,7 @@
  * loopback: the Connect Link navigation to connect.composio.dev is answered by the test.
  */
 import type { Page } from 'playwright-core';
+import { composioUserIdOf } from '../tools/composio/composio-users';
 import { FakeComposioServer, githubCreateIssue } from './fake-composio-server';
 import { startRun, typesOf, waitForEvents } from './run-helpers';
 import { checkPageOf, useDashboardInBrowser, type DashboardInBrowser } from './dashboard-browser-kit';
@@ -33,7 +34,7 @@ describe('the dashboard in a browser: Composio connections', () => {
   });
 
   it("lists a user's connections with status reason, shows Composio's 422 at the auth config field, and follows a Connect Link", async () => {
-    const expired = fake.addAccount({ userId: 'ui-user', toolkit: 'github', status: 'EXPIRED' });
+    const expired = fake.addAccount({ userId: composioUserIdOf(stack.tenantId, 'ui-user'), toolkit: 'github', status: 'EXPIRED' });
     await page.goto(`${dashboard.url}/connections`);
     await page.getByLabel('User id').fill('ui-user');
     await page.getByRole('button', { name: 'Show connections' }).click();
@@ -66,8 +67,8 @@ describe('the dashboard in a browser: Composio connections', () => {
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await page.waitForURL(/^https:\/\/connect\.composio\.dev\/link\//);
     const link = fake.requests.filter((request) => request.path === '/api/v3.1/connected_accounts/link').at(-1);
-    expect(link?.body).toEqual({ auth_config_id: 'ac_github', user_id: 'ui-user', callback_url: callbackUrl });
-    const started = fake.accounts.filter((account) => account.userId === 'ui-user' && account.status === 'INITIATED');
+    expect(link?.body).toEqual({ auth_config_id: 'ac_github', user_id: composioUserIdOf(stack.tenantId, 'ui-user'), callback_url: callbackUrl });
+    const started = fake.accounts.filter((account) => account.userId === composioUserIdOf(stack.tenantId, 'ui-user') && account.status === 'INITIATED');
     expect(started).toHaveLength(1);
     expect(linkRequests).toEqual([`https://connect.composio.dev/link/lk_${started[0]!.id}`]);
     await page.unroute('https://connect.composio.dev/**');

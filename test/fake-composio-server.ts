@@ -9,9 +9,13 @@
  *   GET  /api/v3.1/connected_accounts?user_ids=&toolkit_slugs=&statuses=   {items, next_cursor, total_pages, …}
  *   POST /api/v3.1/connected_accounts/link  {auth_config_id, user_id, callback_url?}
  *        → {connected_account_id, redirect_url, link_token, expires_at}; the account starts INITIATED.
- * With `enforceConnections`, an execution for a user with no ACTIVE account of the tool's toolkit
+ * Accounts belong to the exact `user_id` they were linked or added for (Composio stores each under
+ * its user id and lists by it; the server sends tenant-scoped ids, `<tenant>:<user>`). With
+ * `enforceConnections`, an execution for a user with no ACTIVE account of the tool's toolkit
  * (none, or EXPIRED / INITIATED) answers 400 with error code 1803, as Composio does; the SDK turns
- * that code into ComposioConnectedAccountNotFoundError. `connect(id)` plays the user finishing the
+ * that code into ComposioConnectedAccountNotFoundError. A pinned `connected_account_id` is used if it
+ * is ACTIVE and of the toolkit, whoever's it is: the double does not check its owner, so a test sees
+ * what the server's own ownership check does. `connect(id)` plays the user finishing the
  * redirect (the account turns ACTIVE). Executions can be slowed (`executionDelayMs`) and the double
  * counts overlapping executions per (tool, user) and overall, for the shared-limit tests.
  */
@@ -193,7 +197,7 @@ export class FakeComposioServer {
   private hasActiveAccount(userId: string, toolkit: string, accountId: unknown): boolean {
     return this.accounts.some(
       (account) =>
-        account.userId === userId && account.toolkit === toolkit && account.status === 'ACTIVE' && (accountId === undefined || account.id === accountId),
+        (accountId === undefined ? account.userId === userId : account.id === accountId) && account.toolkit === toolkit && account.status === 'ACTIVE',
     );
   }
 

@@ -10,14 +10,18 @@ export async function startRun(stack: TestStack, spec: unknown): Promise<string>
   return response.body.run.id as string;
 }
 
-export async function eventsOf(stack: TestStack, runId: string): Promise<RunEvent[]> {
-  const response = await stack.request('GET', `/v1/runs/${runId}/events?limit=1000`);
+/** Who reads a run: the stack's admin key (its tenant), or another key (another tenant's run). */
+export type RunReader = TestStack | { stack: TestStack; key: string };
+
+export async function eventsOf(reader: RunReader, runId: string): Promise<RunEvent[]> {
+  const path = `/v1/runs/${runId}/events?limit=1000`;
+  const response = 'key' in reader ? await callAs(reader.stack, reader.key, 'GET', path) : await reader.request('GET', path);
   return response.body.events as RunEvent[];
 }
 
 /** Polls the run's events until `done` holds (bounded); returns them. */
-export const waitForEvents = (stack: TestStack, runId: string, done: (events: RunEvent[]) => boolean, timeoutMs = 30_000): Promise<RunEvent[]> =>
-  until(() => eventsOf(stack, runId), {
+export const waitForEvents = (reader: RunReader, runId: string, done: (events: RunEvent[]) => boolean, timeoutMs = 30_000): Promise<RunEvent[]> =>
+  until(() => eventsOf(reader, runId), {
     message: `the events of run ${runId}`,
     done,
     timeoutMs,
@@ -27,8 +31,8 @@ export const waitForEvents = (stack: TestStack, runId: string, done: (events: Ru
 const endTypes = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.terminated']);
 
 /** Waits until the run has ended; returns its events. */
-export const waitForEnd = (stack: TestStack, runId: string, timeoutMs?: number) =>
-  waitForEvents(stack, runId, (events) => events.some((event) => endTypes.has(event.type)), timeoutMs);
+export const waitForEnd = (reader: RunReader, runId: string, timeoutMs?: number) =>
+  waitForEvents(reader, runId, (events) => events.some((event) => endTypes.has(event.type)), timeoutMs);
 
 export const typesOf = (events: RunEvent[]) => events.map((event) => event.type);
 

@@ -14,6 +14,7 @@ const context = (): ToolContext => ({
   signal: new AbortController().signal,
   heartbeat: () => undefined,
   attempt: 1,
+  tenantId: 'tenant-1',
   idempotencyKey: 'run:step',
   limitWaits: 0,
 });

@@ -7,7 +7,9 @@ export interface ToolContext {
   signal: AbortSignal;
   heartbeat(details?: unknown): void;
   attempt: number;
-  /** Whose accounts the call acts for (the run spec's `userId`; Composio's user). */
+  /** The run's tenant: Composio tools act for the tenant's user (`composioUserIdOf`). */
+  tenantId: string;
+  /** Whose accounts the call acts for: the run spec's `userId`, as the spec gave it (not yet scoped to the tenant). */
   userId?: string;
   connectedAccountId?: string;
   /** The same for every attempt and replay of this call: run id + step id. */

@@ -40,7 +40,11 @@ export class ConnectionGate {
 
   constructor(private readonly context: Pick<RunRecorder, 'input' | 'record' | 'setStatus'>) {}
 
-  /** Signals are from the API (or anyone with Temporal access): only the run's own user counts. */
+  /**
+   * Signals are from the API (or anyone with Temporal access): only the run's own user counts. The
+   * signal names the spec's `userId` as given; the API sends it only after finding the accounts of
+   * this run's tenant's user (`composioUserIdOf`), so the bare id here cannot mix tenants.
+   */
   onSignal(payload: unknown): void {
     const signal = parseSignal(payload);
     if (!signal || signal.userId !== this.context.input.spec.userId) return;

@@ -5,7 +5,10 @@ import { defineRoute } from '../route-contract';
 
 const composioErrors = [400, 401, 403, 409, 422, 429, 503];
 
-/** A Composio user's connected accounts: list (viewer), start one (operator), resume runs waiting for one (operator). */
+/**
+ * A Composio user's connected accounts: list (viewer), start one (operator), resume runs waiting for
+ * one (operator). Always the caller's tenant's user: `userId` is scoped to the key's tenant.
+ */
 export const connectionsRoutes = [
   defineRoute({
     method: 'get',
@@ -16,7 +19,7 @@ export const connectionsRoutes = [
     query: connectionsQuery,
     success: { status: 200, description: "the user's connected accounts", schema: connectionListSchema },
     errors: composioErrors,
-    handler: async ({ query }, deps: ConnectionDeps) => ({ json: { connections: await listConnections(deps, query) } }),
+    handler: async ({ query, principal }, deps: ConnectionDeps) => ({ json: { connections: await listConnections(deps, principal.tenantId, query) } }),
   }),
   defineRoute({
     method: 'post',
@@ -28,7 +31,7 @@ export const connectionsRoutes = [
     bodyOptional: true,
     success: { status: 201, description: 'the connection started, with the URL to send the user to', schema: startedConnectionSchema },
     errors: composioErrors,
-    handler: async ({ body }, deps: ConnectionDeps) => ({ json: { connection: await startConnection(deps, body) } }),
+    handler: async ({ body, principal }, deps: ConnectionDeps) => ({ json: { connection: await startConnection(deps, principal.tenantId, body) } }),
   }),
   defineRoute({
     method: 'post',

@@ -3,7 +3,8 @@ import { resumeWaitingRuns } from './resume-waiting-runs';
 
 /**
  * Checks every `intervalMs` whether runs waiting for a connection can go on (the account was
- * connected in Composio's UI, or refreshed). Each API instance polls; repeats are harmless.
+ * connected in Composio's UI, or refreshed), every tenant's runs for their own tenant's user. Each
+ * API instance polls; repeats are harmless.
  */
 export function startConnectionPoller(deps: ConnectionDeps, intervalMs: number): { stop(): Promise<void> } {
   if (!deps.composio || intervalMs <= 0) return { stop: async () => undefined };

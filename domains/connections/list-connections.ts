@@ -1,15 +1,20 @@
+import { composioUserIdOf } from '../../tools/composio/composio-users';
 import { sdkOf, upstreamError, type ConnectionDeps, type ConnectionView } from './composio-accounts';
 
-/** The Composio user's connected accounts, optionally of one toolkit or in some statuses. */
+/**
+ * The tenant's user's connected accounts, optionally of one toolkit or in some statuses. Each shows
+ * the `userId` the caller gave; Composio is asked for the tenant-scoped id.
+ */
 export async function listConnections(
   deps: Pick<ConnectionDeps, 'composio'>,
+  tenantId: string,
   query: { userId: string; toolkit?: string; status?: string[] },
 ): Promise<ConnectionView[]> {
   const sdk = sdkOf(deps);
   let page;
   try {
     page = await sdk.connectedAccounts.list({
-      userIds: [query.userId],
+      userIds: [composioUserIdOf(tenantId, query.userId)],
       ...(query.toolkit ? { toolkitSlugs: [query.toolkit] } : {}),
       ...(query.status ? { statuses: query.status as never } : {}),
     });

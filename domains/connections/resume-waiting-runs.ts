@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Actor } from '../../lib/events';
 import type { ConnectionSignalPayload } from '../../lib/workflow-contract';
+import { composioUserIdOf } from '../../tools/composio/composio-users';
 import { connectionSignal } from '../../workflows/definitions';
 import { sdkOf, upstreamError, type ConnectionDeps } from './composio-accounts';
 
@@ -15,8 +16,10 @@ interface WaitingRun {
 
 /**
  * Signals `connection` to every run in `awaiting_connection` (of `scope`) whose user now has an
- * ACTIVE account for the toolkit the run waits for. Returns the runs signalled. Safe to repeat and
- * to run on several API instances at once: a run not waiting (any more) ignores the signal.
+ * ACTIVE account for the toolkit the run waits for. A run's user is its tenant's: accounts are
+ * listed per (tenant, userId) under the scoped id, so an account of tenant A never resumes tenant
+ * B's run of the same `userId`. Returns the runs signalled. Safe to repeat and to run on several API
+ * instances at once: a run not waiting (any more) ignores the signal.
  */
 export async function resumeWaitingRuns(
   deps: ConnectionDeps,
@@ -34,18 +37,24 @@ export async function resumeWaitingRuns(
     )
   ).rows.filter((run) => run.user_id && run.toolkit);
   const resumed: Array<{ runId: string; toolkit: string; connectedAccountId: string }> = [];
-  for (const userId of new Set(waiting.map((run) => run.user_id))) {
+  const users = new Map<string, WaitingRun[]>();
+  for (const run of waiting) {
+    const composioUserId = composioUserIdOf(run.tenant_id, run.user_id);
+    users.set(composioUserId, [...(users.get(composioUserId) ?? []), run]);
+  }
+  for (const [composioUserId, runs] of users) {
     let active;
     try {
-      active = await sdk.connectedAccounts.list({ userIds: [userId], statuses: ['ACTIVE'] });
+      active = await sdk.connectedAccounts.list({ userIds: [composioUserId], statuses: ['ACTIVE'] });
     } catch (error) {
       throw upstreamError(error, 'connected accounts list');
     }
     const accounts = active.items.map((item) => ({ toolkit: item.toolkit.slug.toLowerCase(), connectedAccountId: item.id }));
-    for (const run of waiting.filter((candidate) => candidate.user_id === userId)) {
+    for (const run of runs) {
       const account = accounts.find((candidate) => candidate.toolkit === run.toolkit);
       if (!account) continue;
-      const payload: ConnectionSignalPayload = { userId, accounts: [account], actor };
+      // The run's own `userId` (what its connection gate compares), not the scoped id.
+      const payload: ConnectionSignalPayload = { userId: run.user_id, accounts: [account], actor };
       try {
         await deps.temporalCalls.track(
           deps.temporal.connection.withDeadline(Date.now() + signalDeadlineMs, () =>

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { ComposioLimit } from '../../lib/config';
 import type { LimitWaitDetails } from '../../lib/workflow-contract';
 
-/** One limit key of a call: `toolkit:github|user-1` or `tool:GITHUB_CREATE_AN_ISSUE|user-1`. */
+/** One limit key of a call: `toolkit:github|acme:user-1` or `tool:GITHUB_CREATE_AN_ISSUE|acme:user-1` (tenant `acme`). */
 export interface LimitKey {
   key: string;
   concurrency?: number;
@@ -32,7 +32,7 @@ interface KeyRow {
 }
 
 /**
- * Concurrency and rate limits per (toolkit or tool, userId), and 429 holds, shared by every worker
+ * Concurrency and rate limits per (toolkit or tool, tenant's user), and 429 holds, shared by every worker
  * through Postgres: a call takes its slot in one transaction that locks its keys' rows (in key
  * order, so two calls never deadlock), refills token buckets by the database clock, and counts
  * unexpired leases. A granted call holds leases it renews while it runs and deletes when it ends.
@@ -52,12 +52,16 @@ export class ComposioLimiter {
     this.concurrencyRetryMaxMs = options.concurrencyRetryMaxMs ?? 8000;
   }
 
-  /** The keys a call of `tool` (in `toolkit`) for `userId` takes; the toolkit's key always, so a 429 can hold it. */
-  keysFor(toolkit: string, tool: string, userId: string): LimitKey[] {
+  /**
+   * The keys a call of `tool` (in `toolkit`) for the Composio user takes; the toolkit's key always,
+   * so a 429 can hold it. `composioUserId` is the tenant-scoped id (`composioUserIdOf`), so two
+   * tenants' `user-1` never share a slot.
+   */
+  keysFor(toolkit: string, tool: string, composioUserId: string): LimitKey[] {
     const toolkitLimit = this.limits.find((limit) => limit.scope === 'toolkit' && limit.slug === toolkit.toLowerCase());
     const toolLimit = this.limits.find((limit) => limit.scope === 'tool' && limit.slug === tool.toUpperCase());
-    const keys: LimitKey[] = [{ key: `toolkit:${toolkit.toLowerCase()}|${userId}`, concurrency: toolkitLimit?.concurrency, rate: toolkitLimit?.rate }];
-    if (toolLimit) keys.push({ key: `tool:${tool.toUpperCase()}|${userId}`, concurrency: toolLimit.concurrency, rate: toolLimit.rate });
+    const keys: LimitKey[] = [{ key: `toolkit:${toolkit.toLowerCase()}|${composioUserId}`, concurrency: toolkitLimit?.concurrency, rate: toolkitLimit?.rate }];
+    if (toolLimit) keys.push({ key: `tool:${tool.toUpperCase()}|${composioUserId}`, concurrency: toolLimit.concurrency, rate: toolLimit.rate });
     return keys.sort((a, b) => a.key.localeCompare(b.key));
   }
 

@@ -14,6 +14,7 @@ import {
 } from '../tool-errors';
 import { isLimitWait, type ComposioLimiter, type LimitKey, type LimitSlot } from './composio-limits';
 import type { ComposioSdk } from './composio-sdk';
+import { composioUserIdOf, isAccountOfUser } from './composio-users';
 
 /** A tool as the catalog (`tools.getRawComposioTools`) returns it; the fields we use. */
 export interface ComposioRawTool {
@@ -80,14 +81,18 @@ export function composioToolDefinition(
     async execute(args, context) {
       const userId = context.userId;
       if (!userId) throw clientError(`${name} acts for a Composio user: give the run spec a "userId"`);
-      const keys = limiter?.keysFor(toolkitSlug, raw.slug, userId) ?? [];
+      // Composio sees the tenant's user, never the bare id the spec gave (composio-users.ts).
+      const composioUserId = composioUserIdOf(context.tenantId, userId);
+      if (context.connectedAccountId)
+        await checkAccountOwner(sdk, { name, userId, composioUserId, connectedAccountId: context.connectedAccountId }, context.signal);
+      const keys = limiter?.keysFor(toolkitSlug, raw.slug, composioUserId) ?? [];
       const slot = limiter ? await takeSlot(limiter, keys, name, context.limitWaits) : null;
       let result: Awaited<ReturnType<ComposioSdk['tools']['execute']>>;
       try {
         result = await sdk.tools.execute(
           raw.slug,
           {
-            userId,
+            userId: composioUserId,
             ...(context.connectedAccountId ? { connectedAccountId: context.connectedAccountId } : {}),
             arguments: args as Record<string, unknown>,
             ...(version ? { version } : { dangerouslySkipVersionCheck: true }),
@@ -109,6 +114,30 @@ export function composioToolDefinition(
       return { data: result.data, logId: result.logId ?? null };
     },
   };
+}
+
+/**
+ * A `connectedAccountId` from the run spec must be one of the run's (tenant, user)'s accounts:
+ * anything else is refused before Composio runs the tool, not retried.
+ */
+async function checkAccountOwner(
+  sdk: ComposioSdk,
+  account: { name: string; userId: string; composioUserId: string; connectedAccountId: string },
+  signal: AbortSignal,
+): Promise<void> {
+  let owned: boolean;
+  try {
+    owned = await isAccountOfUser(sdk, account.composioUserId, account.connectedAccountId, signal);
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw failureForSdkError(error, account.name) ?? clientError(`${account.name}: ${providerMessageOf(error)}`, { sdkError: (error as Error).name });
+  }
+  if (!owned) {
+    throw clientError(`${account.name}: connected account ${account.connectedAccountId} is not an account of user ${account.userId}`, {
+      userId: account.userId,
+      connectedAccountId: account.connectedAccountId,
+    });
+  }
 }
 
 async function takeSlot(limiter: ComposioLimiter, keys: LimitKey[], name: string, waitsSoFar: number): Promise<LimitSlot> {
