@@ -79,8 +79,12 @@ const commonShape = {
   FLIGHTDECK_REDACT_KEYS: redactKeys,
   /** The worker runs builtin.http_request; the API builds the same tool registry. */
   FLIGHTDECK_HTTP_ALLOW: httpAllow,
-  /** Check every appended event against its schema (lib/event-schemas.ts); unset: on unless NODE_ENV=production. */
-  FLIGHTDECK_VALIDATE_EVENTS: z.enum(['true', 'false']).optional(),
+  FLIGHTDECK_VALIDATE_EVENTS: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe(
+      "`true` / `false`: check every appended event against its type's schema (lib/event-schemas.ts) and refuse a misshapen one. Unset: on, unless NODE_ENV=production. The bench turns it off.",
+    ),
   ...telemetryShape,
 };
 

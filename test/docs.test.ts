@@ -67,9 +67,6 @@ describe('the configuration table', () => {
   });
 });
 
-/** README links to chapters written on branch docsarch; remove each when that branch merges. */
-const writtenElsewhere = new Set(['docs/architecture.md', 'docs/api.md', 'docs/security.md']);
-
 const withoutCode = (markdown: string) => markdown.replace(/^(```|~~~)[\s\S]*?^\1/gm, '').replace(/`[^`\n]*`/g, '');
 
 /** GitHub's heading ids: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
@@ -105,7 +102,6 @@ describe('links in README.md and docs/', () => {
       if (/^[a-z][a-z0-9+.-]*:/i.test(target!)) continue; // http:, https:, mailto:
       const [pathPart = '', anchor] = target!.split('#');
       const linked = pathPart ? path.posix.normalize(path.posix.join(path.posix.dirname(file), decodeURIComponent(pathPart))) : file;
-      if (writtenElsewhere.has(linked)) continue;
       if (!existsSync(path.join(repoRoot, linked))) broken.push(`${target} (no file ${linked})`);
       else if (anchor && linked.endsWith('.md') && !anchorsOf(read(linked)).has(anchor)) broken.push(`${target} (no heading #${anchor} in ${linked})`);
     }
