@@ -148,15 +148,8 @@ export interface RecordEventInput {
   facts: WorkflowFact[];
 }
 
-/** The `approval` signal: a decision, checked by the workflow (tenant, role, pending id) before it counts. */
-export interface ApprovalSignalPayload {
-  approvalId: string;
-  decision: 'approve' | 'reject';
-  args?: Record<string, unknown>;
-  comment?: string;
-  actor: Actor;
-  tenantId: string;
-}
+/** The `approval` signal (approvalSignalSchema): a decision, checked by the workflow (shape, tenant, role, pending id) before it counts. */
+export type { ApprovalSignalPayload } from './event-schemas';
 
 /**
  * The `connection` signal: the API saw ACTIVE connected accounts for the run's user. A run waiting
