@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { adminActionSchema } from './admin-audit';
 import { decisionInputSchema } from './event-schemas';
-import { runStatusSchema } from './events';
+import { approvalStatusSchema, runStatusSchema } from './events';
 import { durationSchema, roleSchema, runSpecSchema, toolNameSchema } from './run-spec';
 import { composioConnectionStatuses } from './api-client/schemas';
 
@@ -68,7 +68,7 @@ export const approvalParams = z.object({ id: z.string().min(1).max(100), approva
 export const decisionBody = decisionInputSchema;
 export const approvalsQuery = z
   .object({
-    status: commaList(z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled'])).optional(),
+    status: commaList(approvalStatusSchema).optional(),
     runId: z.string().min(1).max(100).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(100),
   })

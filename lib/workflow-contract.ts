@@ -7,6 +7,7 @@ import type { Actor, EventType, NewEvent } from './events';
 import type { EventDataInput } from './event-schemas';
 import type { RunCreatedData } from './run-projection';
 import type { Role, RunSpec } from './run-spec';
+import { FailureType } from './failure-types';
 
 export const workflowType = 'agentRun';
 
@@ -162,8 +163,8 @@ export interface ConnectionSignalPayload {
 }
 
 /** Tool failures the workflow handles itself instead of failing the call (see RunContext.callTool). */
-export const connectionRequiredErrorType = 'ConnectionRequired';
-export const limitWaitErrorType = 'LimitWait';
+export const connectionRequiredErrorType = FailureType.ConnectionRequired;
+export const limitWaitErrorType = FailureType.LimitWait;
 
 /** `details[0]` of a ConnectionRequired failure. */
 export interface ConnectionRequiredDetails {
