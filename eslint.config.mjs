@@ -13,7 +13,17 @@ const topLevel = ['activities', 'api', 'bench', 'cli', 'domains', 'lib', 'migrat
 const allBut = (...allowed) => topLevel.filter((folder) => !allowed.includes(folder)).map((folder) => `./${folder}`);
 
 /** lib/ modules workflow code may import: pure contracts, no I/O, nothing non-deterministic. */
-export const workflowSafeLib = ['events.ts', 'roles.ts', 'run-spec.ts', 'schedule-contract.ts', 'search-attributes.ts', 'templates.ts', 'workflow-contract.ts'];
+export const workflowSafeLib = [
+  'event-schemas.ts',
+  'events.ts',
+  'failure-types.ts',
+  'roles.ts',
+  'run-spec.ts',
+  'schedule-contract.ts',
+  'search-attributes.ts',
+  'templates.ts',
+  'workflow-contract.ts',
+];
 /** lib/ wire schemas the dashboard may import besides the typed client (lib/api-client/). */
 export const webSafeLib = ['api-client', 'event-schemas.ts', 'events.ts', 'rest-schemas.ts', 'roles.ts', 'run-spec.ts', 'stream.ts'];
 

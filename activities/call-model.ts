@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { CallModelInput, CallModelResult } from '../lib/workflow-contract';
 import { failureForStatus, retryableError } from '../tools/tool-errors';
+import { FailureType } from '../lib/failure-types';
 
 export interface ModelProviderConfig {
   /** An OpenAI-compatible API base, e.g. `https://api.openai.com/v1`. */
@@ -40,7 +41,7 @@ const completionSchema = z.object({
 export async function callChatCompletions(config: ModelProviderConfig, input: CallModelInput, signal: AbortSignal): Promise<CallModelResult> {
   if (!config.baseUrl) {
     throw ApplicationFailure.create({
-      type: 'ModelNotConfigured',
+      type: FailureType.ModelNotConfigured,
       message: 'agent runs need a model provider: set MODEL_BASE_URL (and MODEL_API_KEY) for the worker',
       nonRetryable: true,
     });
@@ -70,7 +71,7 @@ export async function callChatCompletions(config: ModelProviderConfig, input: Ca
   try {
     parsed = completionSchema.parse(JSON.parse(text));
   } catch (error) {
-    throw retryableError('BadModelResponse', `model provider sent an unreadable response: ${error instanceof Error ? error.message : String(error)}`);
+    throw retryableError(FailureType.BadModelResponse, `model provider sent an unreadable response: ${error instanceof Error ? error.message : String(error)}`);
   }
   const choice = parsed.choices[0]!;
   return {

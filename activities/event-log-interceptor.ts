@@ -9,6 +9,7 @@ import { toolCallAttemptsTotal } from '../lib/metrics';
 import { redactedMarker } from '../lib/redact';
 import { dedupeKeys, idempotencyKeyOf, workflowFactEvents, type ExecuteToolInput } from '../lib/workflow-contract';
 import { workflowRetriedErrorTypes } from '../tools/tool-errors';
+import { FailureType } from '../lib/failure-types';
 
 const recordedActivity = 'executeTool';
 
@@ -103,7 +104,7 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
     if (!JSON.stringify(output).includes(redactedMarker)) return { found: true, output };
     if (!this.tools.get(call.tool)?.idempotent) {
       throw ApplicationFailure.create({
-        type: 'UnrecoverableResult',
+        type: FailureType.UnrecoverableResult,
         message: `${call.tool} already succeeded in an attempt that was lost with its worker, and its recorded output had secrets redacted; it is not idempotent, so it is not run again`,
         nonRetryable: true,
       });
@@ -114,7 +115,7 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
 
 const lostAttemptFailure: FailureInfo = {
   message: 'the worker stopped before this attempt reported back; Temporal retried it',
-  errorClass: 'AttemptLost',
+  errorClass: FailureType.AttemptLost,
   retryable: true,
   nextRetryDelayMs: null,
 };
@@ -157,7 +158,7 @@ async function appendWithRetry(db: Knex, target: { tenantId: string; runId: stri
 export function describeFailure(error: unknown, attempt: number, policy: RetryPolicy | undefined): FailureInfo {
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof CancelledFailure) {
-    return { message, errorClass: 'Cancelled', retryable: false, nextRetryDelayMs: null };
+    return { message, errorClass: FailureType.Cancelled, retryable: false, nextRetryDelayMs: null };
   }
   const errorClass = error instanceof ApplicationFailure ? (error.type ?? 'ApplicationFailure') : error instanceof Error ? error.name : 'Error';
   if (workflowRetriedErrorTypes.includes(errorClass)) {

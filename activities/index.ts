@@ -14,6 +14,7 @@ import { callChatCompletions, type ModelProviderConfig } from './call-model';
 import { purgeExpiredRunsActivity } from './purge-expired-runs';
 import { startScheduledRunActivity, type RunStarterDeps } from './start-scheduled-run';
 import type { ToolRegistry } from '../tools/registry';
+import { FailureType } from '../lib/failure-types';
 
 export interface ActivityDeps {
   db: Knex;
@@ -35,12 +36,12 @@ export function createActivities({ db, tools, model = {}, runStarter }: Activity
     async executeTool(call: ExecuteToolInput): Promise<unknown> {
       const tool = await tools.resolve(call.tool);
       if (!tool) {
-        throw ApplicationFailure.create({ type: 'UnknownTool', message: `unknown tool ${call.tool}`, nonRetryable: true });
+        throw ApplicationFailure.create({ type: FailureType.UnknownTool, message: `unknown tool ${call.tool}`, nonRetryable: true });
       }
       const parsed = tool.inputSchema.safeParse(call.args);
       if (!parsed.success) {
         throw ApplicationFailure.create({
-          type: 'ValidationError',
+          type: FailureType.ValidationError,
           message: `invalid args for ${call.tool}: ${describeIssues(parsed.error)
             .map((issue) => `${issue.path}: ${issue.message}`)
             .join('; ')}`,

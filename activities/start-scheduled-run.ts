@@ -7,6 +7,7 @@ import { AppError } from '../lib/errors';
 import { InFlight } from '../lib/in-flight';
 import { scheduleActor, tickIdempotencyKey, type ScheduledRunInput, type ScheduledRunResult } from '../lib/schedule-contract';
 import type { ToolRegistry } from '../tools/registry';
+import { FailureType } from '../lib/failure-types';
 
 /** What a schedule tick needs to start a run as the API does: the worker's client and the same run-start settings. */
 export interface RunStarterDeps extends RunStartSettings {
@@ -22,10 +23,15 @@ export interface RunStarterDeps extends RunStartSettings {
 export function startScheduledRunActivity(deps: { db: Knex; tools: ToolRegistry; runStarter?: RunStarterDeps }) {
   return async function startScheduledRun(input: ScheduledRunInput): Promise<ScheduledRunResult> {
     if (!deps.runStarter) {
-      throw ApplicationFailure.create({ type: 'NotConfigured', message: 'this worker has no Temporal client to start scheduled runs', nonRetryable: true });
+      throw ApplicationFailure.create({
+        type: FailureType.NotConfigured,
+        message: 'this worker has no Temporal client to start scheduled runs',
+        nonRetryable: true,
+      });
     }
     const tick = Context.current().info.workflowExecution?.workflowId;
-    if (!tick) throw ApplicationFailure.create({ type: 'NotConfigured', message: 'startScheduledRun runs only inside a schedule tick', nonRetryable: true });
+    if (!tick)
+      throw ApplicationFailure.create({ type: FailureType.NotConfigured, message: 'startScheduledRun runs only inside a schedule tick', nonRetryable: true });
     const spec = { ...input.spec, idempotencyKey: tickIdempotencyKey(tick) };
     try {
       const { run, created } = await startRun(
@@ -36,7 +42,7 @@ export function startScheduledRunActivity(deps: { db: Knex; tools: ToolRegistry;
       return { runId: run.id, created };
     } catch (error) {
       if (error instanceof AppError && error.code === 'validation_failed') {
-        throw ApplicationFailure.create({ type: 'InvalidRunSpec', message: error.message, details: [error.details], nonRetryable: true });
+        throw ApplicationFailure.create({ type: FailureType.InvalidRunSpec, message: error.message, details: [error.details], nonRetryable: true });
       }
       throw error;
     }

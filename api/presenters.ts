@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { runSchema } from '../lib/api-client/schemas';
 import type { RunProjection } from '../lib/run-projection';
 
 export interface PresenterContext {
@@ -32,6 +34,6 @@ export function presentRun(context: PresenterContext, run: RunProjection, option
     completedAt: run.completedAt?.toISOString() ?? null,
     temporalUrl: temporalWorkflowUrl(context, run.id),
     ...(options.withSpec ? { spec: run.spec } : {}),
-  };
+  } satisfies z.input<typeof runSchema>;
 }
 export type RunView = ReturnType<typeof presentRun>;

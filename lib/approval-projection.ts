@@ -1,13 +1,19 @@
 import { msToNumber } from '@temporalio/common/lib/time';
+import { checkExtends } from '@temporalio/common/lib/type-helpers';
 import type { Knex } from 'knex';
+import type { z } from 'zod';
+import type { approvalSchema } from './api-client/schemas';
 import type { EventData } from './event-schemas';
-import type { Actor } from './events';
+import { endStatusOf, type Actor, type ApprovalStatus } from './events';
 import type { ProjectedEvent } from './run-projection';
 
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+export type { ApprovalStatus } from './events';
 
 /** One person's decision as the approvals row keeps it: `approval.submitted`'s data, who and when. */
 export type ApprovalSubmission = Omit<EventData<'approval.submitted'>, 'approvalId'> & { actor: Actor | null; at: string };
+// What the row keeps is what the API serves (and the other way round): the two must agree.
+checkExtends<z.input<typeof approvalSchema>['submissions'][number], ApprovalSubmission>();
+checkExtends<ApprovalSubmission, z.output<typeof approvalSchema>['submissions'][number]>();
 
 /** The `approvals` row: one per approval request, derived from its events. */
 export interface ApprovalRow {
@@ -29,10 +35,8 @@ export interface ApprovalRow {
   updated_seq: number;
 }
 
-const runEndTypes = new Set<string>(['run.completed', 'run.failed', 'run.cancelled', 'run.terminated']);
-
 /** Whether an event changes the approvals projection. */
-export const touchesApprovals = (type: string): boolean => type.startsWith('approval.') || runEndTypes.has(type);
+export const touchesApprovals = (type: string): boolean => type.startsWith('approval.') || endStatusOf(type) !== undefined;
 
 /**
  * Folds events into the approvals rows (inside appendEvents' transaction, after the run row is
@@ -81,7 +85,7 @@ export async function projectApprovalEvents(db: Knex, events: ProjectedEvent[], 
       await table('approvals')
         .where({ id: event.data.approvalId })
         .update({ status, decision: JSON.stringify(event.data), decided_at: event.at, updated_seq: event.seq });
-    } else if (runEndTypes.has(event.type)) {
+    } else if (endStatusOf(event.type) !== undefined) {
       await table('approvals').where({ run_id: event.runId, status: 'pending' }).update({ status: 'cancelled', decided_at: event.at, updated_seq: event.seq });
     }
   }

@@ -28,6 +28,33 @@ const toolCallAttempt = z.object({
 export const approvalDecisionSchema = z.enum(['approve', 'reject']);
 export const approvalOnTimeoutSchema = z.enum(['reject', 'approve', 'fail']);
 
+/**
+ * One person's decision on an approval, the one shape it has from the API's body to the workflow's
+ * signal: `decisionInputSchema` is what a client sends, `approvalSignalSchema` what the API signals
+ * (the decision plus which approval, who, and their tenant), checked again by the workflow.
+ */
+const decisionFields = {
+  decision: approvalDecisionSchema,
+  comment: z.string().trim().min(1).max(4000).optional(),
+  /** Approve with edited args: checked against the tool's input schema. */
+  args: z.record(z.string(), z.json(), { error: 'args must be an object' }).optional(),
+};
+const onlyApprovalsEdit = (decision: { decision: string; args?: unknown }) => decision.decision === 'approve' || decision.args === undefined;
+const onlyApprovalsEditIssue = { message: 'only an approval can edit args', path: ['args'] };
+export const decisionInputSchema = z.object(decisionFields).strict().refine(onlyApprovalsEdit, onlyApprovalsEditIssue);
+export type DecisionInput = z.infer<typeof decisionInputSchema>;
+
+export const approvalSignalSchema = z
+  .object({
+    approvalId: z.string({ error: 'approvalId is missing' }),
+    ...decisionFields,
+    decision: z.enum(['approve', 'reject'], { error: 'decision must be "approve" or "reject"' }),
+    actor: actorSchema.extend({ role: roleSchema }),
+    tenantId: z.string({ error: "actor is not of the run's tenant" }),
+  })
+  .refine(onlyApprovalsEdit, onlyApprovalsEditIssue);
+export type ApprovalSignalPayload = z.infer<typeof approvalSignalSchema>;
+
 export const modelUsageSchema = z.object({ promptTokens: z.number(), completionTokens: z.number(), totalTokens: z.number() });
 
 export const eventDataSchemas = {
@@ -62,6 +89,7 @@ export const eventDataSchemas = {
     onTimeout: approvalOnTimeoutSchema,
     timeout: recordedDuration,
   }),
+  /** A decision as the API recorded it: `DecisionInput` with absent fields as null. */
   'approval.submitted': z.object({
     approvalId: z.string(),
     decision: approvalDecisionSchema,

@@ -44,7 +44,24 @@ export type Actor = z.infer<typeof actorSchema>;
 export const runStatuses = ['created', 'running', 'awaiting_approval', 'awaiting_connection', 'completed', 'failed', 'cancelled', 'terminated'] as const;
 export const runStatusSchema = z.enum(runStatuses);
 export type RunStatus = z.infer<typeof runStatusSchema>;
-export const terminalStatuses: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled', 'terminated']);
+/** The statuses a run ends in, each recorded by its own event. */
+export const runEndEventTypes = {
+  completed: 'run.completed',
+  failed: 'run.failed',
+  cancelled: 'run.cancelled',
+  terminated: 'run.terminated',
+} as const satisfies Partial<Record<RunStatus, EventType>>;
+export type EndStatus = keyof typeof runEndEventTypes;
+export const endStatuses = Object.keys(runEndEventTypes) as EndStatus[];
+export const terminalStatuses: ReadonlySet<RunStatus> = new Set(endStatuses);
+const endStatusByEventType = new Map<string, EndStatus>(endStatuses.map((status) => [runEndEventTypes[status], status]));
+/** The status a run-ending event ends its run in, or undefined for any other event. */
+export const endStatusOf = (type: string): EndStatus | undefined => endStatusByEventType.get(type);
+
+/** An approval's status: pending until decided, expired at its deadline, cancelled with its run. */
+export const approvalStatuses = ['pending', 'approved', 'rejected', 'expired', 'cancelled'] as const;
+export const approvalStatusSchema = z.enum(approvalStatuses);
+export type ApprovalStatus = z.infer<typeof approvalStatusSchema>;
 
 /** A fact as a writer hands it to the log, its data of its type's schema; seq, hash and time are assigned on append. */
 export type NewEvent = {

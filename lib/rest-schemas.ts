@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { adminActionSchema } from './admin-audit';
-import { runStatusSchema } from './events';
+import { decisionInputSchema } from './event-schemas';
+import { approvalStatusSchema, runStatusSchema } from './events';
 import { durationSchema, roleSchema, runSpecSchema, toolNameSchema } from './run-spec';
 import { composioConnectionStatuses } from './api-client/schemas';
 
@@ -63,18 +64,11 @@ export const auditQuery = z
   .strict();
 
 export const approvalParams = z.object({ id: z.string().min(1).max(100), approvalId: z.string().min(1).max(300) });
-export const decisionBody = z
-  .object({
-    decision: z.enum(['approve', 'reject']),
-    comment: z.string().trim().min(1).max(4000).optional(),
-    /** Approve with edited args: checked against the tool's input schema. */
-    args: z.record(z.string(), z.json()).optional(),
-  })
-  .strict()
-  .refine((body) => body.decision === 'approve' || body.args === undefined, { message: 'only an approval can edit args', path: ['args'] });
+/** The decision's one schema (lib/event-schemas.ts): the body, and what the workflow's signal carries. */
+export const decisionBody = decisionInputSchema;
 export const approvalsQuery = z
   .object({
-    status: commaList(z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled'])).optional(),
+    status: commaList(approvalStatusSchema).optional(),
     runId: z.string().min(1).max(100).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(100),
   })

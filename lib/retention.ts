@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Actor } from './events';
+import { endStatuses, type Actor } from './events';
 
 export interface PurgedRun {
   runId: string;
@@ -35,7 +35,7 @@ export async function purgeFinishedRuns(
 /** Finished runs a purge with these options would remove (for `--dry-run`). */
 export async function countPurgeable(db: Knex, options: { before: Date; tenantId?: string }): Promise<number> {
   const [row] = await db('runs')
-    .whereIn('status', ['completed', 'failed', 'cancelled', 'terminated'])
+    .whereIn('status', endStatuses)
     .where('completed_at', '<', options.before)
     .modify((builder) => {
       if (options.tenantId) builder.where('tenant_id', options.tenantId);

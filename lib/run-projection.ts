@@ -1,3 +1,6 @@
+import { checkExtends } from '@temporalio/common/lib/type-helpers';
+import type { z } from 'zod';
+import type { runSchema } from './api-client/schemas';
 import type { EventData, TypedEventData } from './event-schemas';
 import type { Actor, RunStatus } from './events';
 import type { RunMode, RunSpec } from './run-spec';
@@ -28,6 +31,10 @@ export interface RunProjection {
   startedAt: Date | null;
   completedAt: Date | null;
 }
+
+// The projection's fields the API serves as they are must have the wire's types (api/presenters.ts).
+checkExtends<z.output<typeof runSchema>['lastError'], RunProjection['lastError']>();
+checkExtends<RunProjection['lastError'], z.input<typeof runSchema>['lastError']>();
 
 /** A stored event as the projections fold it: `data` is typed by `type` (lib/event-schemas.ts). */
 export type ProjectedEvent = {

@@ -7,6 +7,7 @@ import type { Actor, EventType, NewEvent } from './events';
 import type { EventDataInput } from './event-schemas';
 import type { RunCreatedData } from './run-projection';
 import type { Role, RunSpec } from './run-spec';
+import { FailureType } from './failure-types';
 
 export const workflowType = 'agentRun';
 
@@ -148,15 +149,8 @@ export interface RecordEventInput {
   facts: WorkflowFact[];
 }
 
-/** The `approval` signal: a decision, checked by the workflow (tenant, role, pending id) before it counts. */
-export interface ApprovalSignalPayload {
-  approvalId: string;
-  decision: 'approve' | 'reject';
-  args?: Record<string, unknown>;
-  comment?: string;
-  actor: Actor;
-  tenantId: string;
-}
+/** The `approval` signal (approvalSignalSchema): a decision, checked by the workflow (shape, tenant, role, pending id) before it counts. */
+export type { ApprovalSignalPayload } from './event-schemas';
 
 /**
  * The `connection` signal: the API saw ACTIVE connected accounts for the run's user. A run waiting
@@ -170,8 +164,8 @@ export interface ConnectionSignalPayload {
 }
 
 /** Tool failures the workflow handles itself instead of failing the call (see RunContext.callTool). */
-export const connectionRequiredErrorType = 'ConnectionRequired';
-export const limitWaitErrorType = 'LimitWait';
+export const connectionRequiredErrorType = FailureType.ConnectionRequired;
+export const limitWaitErrorType = FailureType.LimitWait;
 
 /** `details[0]` of a ConnectionRequired failure. */
 export interface ConnectionRequiredDetails {

@@ -4,6 +4,7 @@ import { createHttpRequestTool } from './http-request';
 import { denyPrivateNetworks, type NetworkPolicy } from './network-guard';
 import { defineTool, shortToolPolicy, type ToolDefinition } from './tool';
 import { clientError, nonRetryableErrorTypes, retryableError } from './tool-errors';
+import { FailureType } from '../lib/failure-types';
 
 const echo = defineTool({
   name: 'builtin.echo',
@@ -83,7 +84,7 @@ const flaky = defineTool({
   short: true,
   async execute(args, context) {
     if (context.attempt <= args.failures) {
-      throw retryableError('FlakyFailure', `attempt ${context.attempt} of ${args.failures + 1} fails on purpose`, args.retryAfterMs);
+      throw retryableError(FailureType.FlakyFailure, `attempt ${context.attempt} of ${args.failures + 1} fails on purpose`, args.retryAfterMs);
     }
     return { attempt: context.attempt, failedFirst: args.failures };
   },

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AddressRefusedError, denyPrivateNetworks, guardedLookup, refusalFor, type NetworkPolicy } from './network-guard';
 import { defineTool, type ToolDefinition } from './tool';
 import { clientError, failureForStatus, nonRetryableErrorTypes, retryableError } from './tool-errors';
+import { FailureType } from '../lib/failure-types';
 
 const maxBodyBytes = 1024 * 1024;
 const maxRedirects = 5;
@@ -123,9 +124,9 @@ export function createHttpRequestTool(policy: NetworkPolicy = denyPrivateNetwork
       } catch (error) {
         if (context.signal.aborted) throw context.signal.reason;
         if (error instanceof AddressRefusedError) throw clientError(`${args.method} ${args.url} refused: ${error.message}`);
-        if (timeout.aborted) throw retryableError('Timeout', `${args.method} ${args.url} timed out after ${args.timeoutMs} ms`);
+        if (timeout.aborted) throw retryableError(FailureType.Timeout, `${args.method} ${args.url} timed out after ${args.timeoutMs} ms`);
         if (error instanceof Error && error.name === 'ApplicationFailure') throw error;
-        throw retryableError('NetworkError', `${args.method} ${args.url} failed: ${error instanceof Error ? error.message : String(error)}`);
+        throw retryableError(FailureType.NetworkError, `${args.method} ${args.url} failed: ${error instanceof Error ? error.message : String(error)}`);
       }
       const body = parseBody(response);
       if (response.status >= 400) {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { modelToolName, type ModelTool } from '../lib/workflow-contract';
 import type { ToolDefinition } from './tool';
 import { retryableError } from './tool-errors';
+import { FailureType } from '../lib/failure-types';
 
 /** Public view of a tool, as `GET /v1/tools` serves it. */
 export interface ToolDescription {
@@ -65,7 +66,8 @@ export class ToolRegistry {
     if (!provider) return undefined;
     await provider.refresh();
     // No catalog at all is an outage, not an unknown tool: retry the call rather than fail the run.
-    if (!provider.loaded()) throw retryableError('CatalogUnavailable', `the ${provider.prefix} tool catalog could not be loaded yet; ${name} will be retried`);
+    if (!provider.loaded())
+      throw retryableError(FailureType.CatalogUnavailable, `the ${provider.prefix} tool catalog could not be loaded yet; ${name} will be retried`);
     return provider.current().get(name);
   }
 

@@ -1,12 +1,19 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { connectionRequiredErrorType, limitWaitErrorType, type ConnectionRequiredDetails, type LimitWaitDetails } from '../lib/workflow-contract';
+import { FailureType } from '../lib/failure-types';
 
 /** Error types the workflow never retries, whatever the step's policy says. */
-export const nonRetryableErrorTypes = ['ValidationError', 'UnknownTool', 'ClientError', 'BadReference', 'ToolFailed'];
+export const nonRetryableErrorTypes: string[] = [
+  FailureType.ValidationError,
+  FailureType.UnknownTool,
+  FailureType.ClientError,
+  FailureType.BadReference,
+  FailureType.ToolFailed,
+];
 
 /** The caller's mistake (4xx-class, bad args): retrying cannot help. */
 export function clientError(message: string, details?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({ type: 'ClientError', message, nonRetryable: true, details: details === undefined ? [] : [details] });
+  return ApplicationFailure.create({ type: FailureType.ClientError, message, nonRetryable: true, details: details === undefined ? [] : [details] });
 }
 
 /** A transient failure; `retryAfterMs` (from Retry-After) overrides the policy's backoff for the next attempt. */
@@ -54,10 +61,10 @@ export function parseRetryAfter(header: string | null, now: number = Date.now())
  */
 export function failureForStatus(status: number, retryAfter: string | null, message: string, details?: unknown): ApplicationFailure {
   const retryAfterMs = parseRetryAfter(retryAfter);
-  if (status === 429) return retryableError('RateLimited', message, retryAfterMs, details);
-  if (status === 503) return retryableError('ServiceUnavailable', message, retryAfterMs, details);
-  if (status === 408) return retryableError('Timeout', message, null, details);
-  if (status >= 500) return retryableError('ServerError', message, null, details);
+  if (status === 429) return retryableError(FailureType.RateLimited, message, retryAfterMs, details);
+  if (status === 503) return retryableError(FailureType.ServiceUnavailable, message, retryAfterMs, details);
+  if (status === 408) return retryableError(FailureType.Timeout, message, null, details);
+  if (status >= 500) return retryableError(FailureType.ServerError, message, null, details);
   return clientError(message, details);
 }
 
@@ -120,9 +127,9 @@ export function failureForSdkError(error: unknown, context: string): Application
     });
   }
   const names = chain.map((link) => (link instanceof Error ? `${link.name} ${(link as { code?: unknown }).code ?? ''} ${link.message}` : ''));
-  if (names.some((name) => /timeout|timed out/i.test(name))) return retryableError('Timeout', `${context}: ${providerMessageOf(error)}`);
+  if (names.some((name) => /timeout|timed out/i.test(name))) return retryableError(FailureType.Timeout, `${context}: ${providerMessageOf(error)}`);
   if (names.some((name) => /APIConnectionError|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EPIPE|fetch failed|socket hang up/i.test(name))) {
-    return retryableError('NetworkError', `${context}: ${providerMessageOf(error)}`);
+    return retryableError(FailureType.NetworkError, `${context}: ${providerMessageOf(error)}`);
   }
   return null;
 }
@@ -133,7 +140,7 @@ export function failureForSdkError(error: unknown, context: string): Application
  * the refusal — or, worse, a half-done side effect.
  */
 export function failureForUnsuccessfulResult(message: string, details?: unknown): ApplicationFailure {
-  if (/\b429\b|rate.?limit|too many requests/i.test(message)) return retryableError('RateLimited', message, null, details);
-  if (/\b50[0-4]\b|timed? ?out|temporarily unavailable/i.test(message)) return retryableError('UpstreamError', message, null, details);
-  return ApplicationFailure.create({ type: 'ToolFailed', message, nonRetryable: true, details: details === undefined ? [] : [details] });
+  if (/\b429\b|rate.?limit|too many requests/i.test(message)) return retryableError(FailureType.RateLimited, message, null, details);
+  if (/\b50[0-4]\b|timed? ?out|temporarily unavailable/i.test(message)) return retryableError(FailureType.UpstreamError, message, null, details);
+  return ApplicationFailure.create({ type: FailureType.ToolFailed, message, nonRetryable: true, details: details === undefined ? [] : [details] });
 }

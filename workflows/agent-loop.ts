@@ -5,6 +5,7 @@ import { modelToolName, type AgentCarryOver, type AgentRunInput, type ChatMessag
 import { isCancelledActivity } from './plan-run';
 import type { RunContext } from './run-context';
 import { failureOf, RunStopped } from './run-stopped';
+import { FailureType } from '../lib/failure-types';
 
 const defaultMaxTurns = 10;
 const defaultIdleTimeout = '10m';
@@ -109,7 +110,7 @@ async function modelTurn(context: RunContext, transcript: ChatMessage[]): Promis
   const agent = context.input.spec.agent!;
   const maxTurns = agent.maxTurns ?? defaultMaxTurns;
   if (context.state.turns >= maxTurns) {
-    throw new RunStopped({ message: `maxTurns (${maxTurns}) reached without a final answer`, errorClass: 'LimitExceeded', retryable: false });
+    throw new RunStopped({ message: `maxTurns (${maxTurns}) reached without a final answer`, errorClass: FailureType.LimitExceeded, retryable: false });
   }
   context.state.turns += 1;
   const turn = context.state.turns;
@@ -181,10 +182,10 @@ async function runToolCall(context: RunContext, call: ModelToolCall, transcript:
   const stepId = `turn-${context.state.turns}.${call.id}`;
   await context.record([{ type: 'step.started', key: `step/${stepId}/started`, data: { stepId, tool, toolCallId: call.id } }]);
   const policy = context.input.policies[tool];
-  if (!policy) throw new RunStopped({ message: `no policy resolved for tool ${tool}`, errorClass: 'InvalidInput', retryable: false });
+  if (!policy) throw new RunStopped({ message: `no policy resolved for tool ${tool}`, errorClass: FailureType.InvalidInput, retryable: false });
   if (policy.approval) {
     const outcome = await context.approvals.request(stepId, tool, args, policy.approval);
-    if (outcome.kind === 'failed') throw new RunStopped({ message: outcome.message, errorClass: 'ApprovalExpired', retryable: false, step: stepId });
+    if (outcome.kind === 'failed') throw new RunStopped({ message: outcome.message, errorClass: FailureType.ApprovalExpired, retryable: false, step: stepId });
     if (outcome.kind === 'rejected') {
       reply({ error: outcome.reason === 'expired' ? 'no human approved this call in time' : 'a human rejected this call', comment: outcome.comment });
       return;

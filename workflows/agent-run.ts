@@ -7,6 +7,7 @@ import { approvalSignal, cancelSignal, connectionSignal, messageSignal, stateQue
 import { runPlan } from './plan-run';
 import { foldedRunStartPatch, RunContext } from './run-context';
 import { RunStopped } from './run-stopped';
+import { FailureType } from '../lib/failure-types';
 
 type Stop = { kind: 'cancel'; reason: string | null; actor: Actor | null; recorded: Promise<unknown> } | { kind: 'deadline' };
 
@@ -66,7 +67,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     if (!isCancellation(error)) throw error;
     const stopped = stop as Stop | null;
     if (stopped?.kind === 'deadline') {
-      return fail(context, { message: `deadline (${deadline}) exceeded`, errorClass: 'DeadlineExceeded', retryable: false });
+      return fail(context, { message: `deadline (${deadline}) exceeded`, errorClass: FailureType.DeadlineExceeded, retryable: false });
     }
     if (stopped) await stopped.recorded;
     await context.recordFinal([{ type: 'run.cancelled', key: 'run.cancelled', data: { reason: stopped?.reason ?? null }, actor: stopped?.actor ?? null }]);

@@ -1,7 +1,7 @@
 import { condition } from '@temporalio/workflow';
-import type { Actor } from '../lib/events';
+import { approvalSignalSchema } from '../lib/event-schemas';
+import { actorSchema } from '../lib/events';
 import { hasRole } from '../lib/roles';
-import type { Role } from '../lib/run-spec';
 import type { ApprovalPolicy, ApprovalSignalPayload } from '../lib/workflow-contract';
 import type { RunRecorder } from './run-recorder';
 
@@ -16,29 +16,24 @@ interface PendingApproval {
   rejection: ApprovalSignalPayload | null;
 }
 
-const roles: Role[] = ['viewer', 'operator', 'approver', 'admin'];
-
-/** Why a signalled decision does not count, or null when it does. */
-function problemWith(payload: unknown, tenantId: string, pending: Map<string, PendingApproval>): string | null {
-  if (typeof payload !== 'object' || payload === null) return 'payload is not an object';
-  const candidate = payload as Partial<ApprovalSignalPayload>;
-  if (typeof candidate.approvalId !== 'string') return 'approvalId is missing';
-  if (candidate.decision !== 'approve' && candidate.decision !== 'reject') return 'decision must be "approve" or "reject"';
-  if (candidate.args !== undefined && (typeof candidate.args !== 'object' || candidate.args === null || Array.isArray(candidate.args))) {
-    return 'args must be an object';
+/** The signalled decision when it counts, or why it does not. */
+function checkSignal(payload: unknown, tenantId: string, pending: Map<string, PendingApproval>): { decision: ApprovalSignalPayload } | { problem: string } {
+  if (typeof payload !== 'object' || payload === null) return { problem: 'payload is not an object' };
+  const parsed = approvalSignalSchema.safeParse(payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { problem: issue.path[0] === 'actor' ? 'actor with an id and a role is missing' : issue.message };
   }
-  const actor = candidate.actor;
-  if (typeof actor !== 'object' || actor === null || typeof actor.id !== 'string' || !roles.includes(actor.role as Role)) {
-    return 'actor with an id and a role is missing';
+  const decision = parsed.data;
+  if (decision.tenantId !== tenantId) return { problem: "actor is not of the run's tenant" };
+  const approval = pending.get(decision.approvalId);
+  if (!approval) return { problem: `no pending approval ${decision.approvalId}` };
+  const { actor } = decision;
+  if (!approval.policy.approvers.some((role) => hasRole(actor.role, role))) {
+    return { problem: `role ${actor.role} may not decide (needs ${approval.policy.approvers.join(' or ')})` };
   }
-  if (candidate.tenantId !== tenantId) return "actor is not of the run's tenant";
-  const approval = pending.get(candidate.approvalId);
-  if (!approval) return `no pending approval ${candidate.approvalId}`;
-  if (!approval.policy.approvers.some((role) => hasRole(actor.role as Role, role))) {
-    return `role ${actor.role} may not decide (needs ${approval.policy.approvers.join(' or ')})`;
-  }
-  if (approval.approvals.has(actor.id)) return `${actor.id} has already decided`;
-  return null;
+  if (approval.approvals.has(actor.id)) return { problem: `${actor.id} has already decided` };
+  return { decision };
 }
 
 /**
@@ -56,21 +51,21 @@ export class ApprovalGate {
   constructor(private readonly context: RunRecorder) {}
 
   onSignal(payload: unknown): void {
-    const problem = problemWith(payload, this.context.input.tenantId, this.pending);
-    if (problem) {
+    const checked = checkSignal(payload, this.context.input.tenantId, this.pending);
+    if ('problem' in checked) {
       this.rejectedSignals += 1;
-      const approvalId = typeof payload === 'object' && payload !== null ? (payload as { approvalId?: unknown }).approvalId : undefined;
-      const actor = typeof payload === 'object' && payload !== null ? (payload as { actor?: Actor }).actor : undefined;
+      const { approvalId, actor } = typeof payload === 'object' && payload !== null ? (payload as { approvalId?: unknown; actor?: unknown }) : {};
       const fact = {
         type: 'approval.signal_rejected' as const,
         key: `approval/signal-rejected/${this.rejectedSignals}`,
-        data: { approvalId: typeof approvalId === 'string' ? approvalId : null, reason: problem },
-        actor: actor && typeof actor === 'object' && typeof actor.id === 'string' ? actor : null,
+        data: { approvalId: typeof approvalId === 'string' ? approvalId : null, reason: checked.problem },
+        // Whoever the signal claims to be, when it names someone in the actor's shape.
+        actor: actorSchema.safeParse(actor).data ?? null,
       };
       this.rejectionLog = this.rejectionLog.then(() => this.context.recordFinal([fact]));
       return;
     }
-    const decision = payload as ApprovalSignalPayload;
+    const { decision } = checked;
     const approval = this.pending.get(decision.approvalId)!;
     if (decision.decision === 'reject') approval.rejection ??= decision;
     else approval.approvals.set(decision.actor.id, decision);

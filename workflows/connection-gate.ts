@@ -4,6 +4,7 @@ import type { Actor } from '../lib/events';
 import type { ConnectionRequiredDetails, ConnectionSignalPayload } from '../lib/workflow-contract';
 import type { RunRecorder } from './run-recorder';
 import { RunStopped } from './run-stopped';
+import { FailureType } from '../lib/failure-types';
 
 const defaultConnectionTimeout: StringValue = '24h';
 
@@ -66,7 +67,7 @@ export class ConnectionGate {
     const stop = (why: string) =>
       new RunStopped({
         message: `${call.tool} needs an active Composio connection for toolkit ${toolkit} of user ${missing.userId}: ${why}`,
-        errorClass: 'ConnectionRequired',
+        errorClass: FailureType.ConnectionRequired,
         retryable: false,
         step: call.stepId,
       });

@@ -3,6 +3,7 @@ import { resolveTemplates, TemplateError } from '../lib/templates';
 import type { WorkflowFact } from '../lib/workflow-contract';
 import type { RunContext } from './run-context';
 import { failureOf, RunStopped } from './run-stopped';
+import { FailureType } from '../lib/failure-types';
 
 /** Plan mode: the steps in order, each one tool call whose args may use earlier outputs. */
 export async function runPlan(context: RunContext): Promise<Record<string, unknown>> {
@@ -21,15 +22,21 @@ export async function runPlan(context: RunContext): Promise<Record<string, unkno
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
       if (folded) await context.record([stepStarted]);
-      throw new RunStopped({ message: error.message, errorClass: 'BadReference', retryable: false, step: step.id });
+      throw new RunStopped({ message: error.message, errorClass: FailureType.BadReference, retryable: false, step: step.id });
     }
-    if (!policy) throw new RunStopped({ message: `no policy resolved for step ${step.id}`, errorClass: 'InvalidInput', retryable: false });
+    if (!policy) throw new RunStopped({ message: `no policy resolved for step ${step.id}`, errorClass: FailureType.InvalidInput, retryable: false });
     if (policy.approval) {
       const outcome = await context.approvals.request(step.id, step.tool, args, policy.approval);
-      if (outcome.kind === 'failed') throw new RunStopped({ message: outcome.message, errorClass: 'ApprovalExpired', retryable: false, step: step.id });
+      if (outcome.kind === 'failed')
+        throw new RunStopped({ message: outcome.message, errorClass: FailureType.ApprovalExpired, retryable: false, step: step.id });
       if (outcome.kind === 'rejected') {
         const why = outcome.reason === 'expired' ? 'no decision before the deadline' : `rejected${outcome.comment ? `: ${outcome.comment}` : ''}`;
-        throw new RunStopped({ message: `step ${step.id} was not approved (${why})`, errorClass: 'ApprovalRejected', retryable: false, step: step.id });
+        throw new RunStopped({
+          message: `step ${step.id} was not approved (${why})`,
+          errorClass: FailureType.ApprovalRejected,
+          retryable: false,
+          step: step.id,
+        });
       }
       args = outcome.args;
     }

@@ -30,6 +30,7 @@ import { ConnectionGate } from './connection-gate';
 import type { RunState } from './definitions';
 import type { RunRecorder } from './run-recorder';
 import { RunStopped } from './run-stopped';
+import { FailureType } from '../lib/failure-types';
 
 /**
  * Guards the fast tool path (histories recorded before it replay the old commands): short
@@ -119,7 +120,7 @@ export class RunContext implements RunRecorder {
   ): Promise<unknown> {
     const limit = this.input.spec.limits?.maxToolCalls;
     if (limit !== undefined && this.state.toolCalls >= limit) {
-      throw new RunStopped({ message: `maxToolCalls (${limit}) exceeded`, errorClass: 'LimitExceeded', retryable: false });
+      throw new RunStopped({ message: `maxToolCalls (${limit}) exceeded`, errorClass: FailureType.LimitExceeded, retryable: false });
     }
     this.state.toolCalls += 1;
     return this.carryingLead(options.recordWith ?? [], (recordWith) => this.runToolCall(policy, call, recordWith));

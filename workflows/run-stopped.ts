@@ -1,5 +1,6 @@
 import { ApplicationFailure, type ActivityFailure } from '@temporalio/workflow';
 import type { FailureInfo } from '../lib/events';
+import { FailureType } from '../lib/failure-types';
 
 /** A run ends early for a reason the log must name: a limit, the deadline, a failed step. */
 export class RunStopped extends Error {
@@ -10,7 +11,7 @@ export class RunStopped extends Error {
 
   /** How a failed run ends its workflow: Failed in Temporal, with the reason the log recorded. */
   static asWorkflowFailure(failure: FailureInfo & { step?: string }): ApplicationFailure {
-    return ApplicationFailure.create({ type: 'RunFailed', message: failure.message, nonRetryable: true, details: [failure] });
+    return ApplicationFailure.create({ type: FailureType.RunFailed, message: failure.message, nonRetryable: true, details: [failure] });
   }
 }
 

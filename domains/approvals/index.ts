@@ -1,3 +1,3 @@
 export { presentApproval, type ApprovalView } from './present-approval';
-export { submitDecision, type ApprovalDeps, type DecisionInput } from './submit-decision';
+export { submitDecision, type ApprovalDeps } from './submit-decision';
 export { listApprovals } from './list-approvals';

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { approvalSchema } from '../../lib/api-client/schemas';
 import type { ApprovalRow } from '../../lib/approval-projection';
 
 /** An approval as the API and the stream show it. */
@@ -17,6 +19,6 @@ export function presentApproval(row: ApprovalRow) {
     decision: row.decision,
     requestedAt: row.requested_at.toISOString(),
     decidedAt: row.decided_at?.toISOString() ?? null,
-  };
+  } satisfies z.input<typeof approvalSchema>;
 }
 export type ApprovalView = ReturnType<typeof presentApproval>;

@@ -4,6 +4,7 @@ import type { ToolRegistry } from '../../tools/registry';
 import type { ApprovalRow } from '../../lib/approval-projection';
 import { AppError, describeIssues } from '../../lib/errors';
 import { appendEvents } from '../../lib/event-log';
+import type { DecisionInput } from '../../lib/event-schemas';
 import type { InFlight } from '../../lib/in-flight';
 import { hasRole } from '../../lib/roles';
 import type { Role } from '../../lib/run-spec';
@@ -17,12 +18,6 @@ export interface ApprovalDeps {
   temporal: Client;
   temporalCalls: InFlight;
   tools: ToolRegistry;
-}
-
-export interface DecisionInput {
-  decision: 'approve' | 'reject';
-  comment?: string;
-  args?: Record<string, unknown>;
 }
 
 /**
@@ -70,7 +65,8 @@ export async function submitDecision(deps: ApprovalDeps, principal: Principal, r
       decision: input.decision,
       ...(input.args ? { args: input.args } : {}),
       ...(input.comment ? { comment: input.comment } : {}),
-      actor: principal.actor,
+      // The workflow checks the role it is given against the approval's approvers.
+      actor: { ...principal.actor, role: principal.role },
       tenantId: principal.tenantId,
     };
     try {

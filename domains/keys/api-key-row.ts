@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type { apiKeySchema } from '../../lib/api-client/schemas';
 import type { Actor } from '../../lib/events';
 import type { Role } from '../../lib/run-spec';
 
@@ -14,15 +16,8 @@ export interface ApiKeyRow {
   revoked_at: Date | null;
 }
 
-export interface ApiKeyView {
-  id: string;
-  tenantId: string;
-  name: string;
-  role: Role;
-  createdAt: string;
-  revokedAt: string | null;
-  createdBy: Actor | null;
-}
+/** A key as the API shows it: the wire shape of the typed client, never the hash. */
+export type ApiKeyView = z.input<typeof apiKeySchema>;
 
 export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 

@@ -1,4 +1,6 @@
 import type { ScheduleDescription } from '@temporalio/client';
+import type { z } from 'zod';
+import type { scheduleSchema } from '../../lib/api-client/schemas';
 import { idempotentRunId } from '../../lib/ids';
 import { temporalScheduleId, tickIdempotencyKey } from '../../lib/schedule-contract';
 import type { ScheduleDeps, ScheduleMemo } from './schedule-deps';
@@ -22,6 +24,6 @@ export function presentSchedule(deps: Pick<ScheduleDeps, 'temporalUiUrl' | 'name
     createdBy: memo.createdBy,
     createdAt: memo.createdAt,
     temporalUrl: `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/schedules/${encodeURIComponent(temporalId)}`,
-  };
+  } satisfies z.input<typeof scheduleSchema>;
 }
 export type ScheduleView = ReturnType<typeof presentSchedule>;

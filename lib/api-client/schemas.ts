@@ -5,7 +5,8 @@
  * schemas.test.ts fails when a presenter and its schema drift apart.
  */
 import { z } from 'zod';
-import { actorSchema, failureSchema, runEventSchema, runStatusSchema } from '../events';
+import { actorSchema, approvalStatusSchema, runEventSchema, runStatusSchema } from '../events';
+import { runFailureSchema } from '../event-schemas';
 import { roleSchema, runSpecSchema } from '../run-spec';
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -20,7 +21,8 @@ export const runSchema = z.object({
   currentStep: z.string().nullable(),
   pendingApprovals: z.number().int(),
   toolCalls: z.object({ started: z.number().int(), succeeded: z.number().int(), failed: z.number().int() }),
-  lastError: failureSchema.nullable(),
+  /** The failure the run last recorded; `step` names the step a run failed at. */
+  lastError: runFailureSchema.nullable(),
   output: z.unknown(),
   createdBy: actorSchema.nullable(),
   lastSeq: z.number().int(),
@@ -147,7 +149,7 @@ export const approvalSchema = z.object({
   required: z.number().int(),
   onTimeout: z.string(),
   deadline: isoTime,
-  status: z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled']),
+  status: approvalStatusSchema,
   submissions: z.array(
     z.object({
       decision: z.enum(['approve', 'reject']),

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { terminalStatuses, type EventType, type RunEvent, type RunStatus } from '../events';
+import { endStatusOf, terminalStatuses, type EndStatus, type RunEvent, type RunStatus } from '../events';
 import type { ClientFrame, ServerFrame } from '../stream';
 import { FlightdeckApiError } from './errors';
 import { isTransient, runReconnectingStream, type ReconnectOptions, type StreamControl, type StreamStatus, type WebSocketLike } from './reconnecting-stream';
@@ -16,13 +16,7 @@ export interface StreamTarget {
   WebSocket?: new (url: string) => WebSocketLike;
 }
 
-export type EndStatus = 'completed' | 'failed' | 'cancelled' | 'terminated';
-const endStatusByEventType: Partial<Record<EventType, EndStatus>> = {
-  'run.completed': 'completed',
-  'run.failed': 'failed',
-  'run.cancelled': 'cancelled',
-  'run.terminated': 'terminated',
-};
+export type { EndStatus } from '../events';
 
 export interface WatchRunOptions extends ReconnectOptions {
   /** Deliver events with a greater seq (default 0: all of them). */
@@ -92,7 +86,7 @@ export async function watchRunEvents(
       if (position === 'gap') return control.reconnect(`gap: got seq ${frame.seq} after ${lastDelivered}`);
       await options.onEvent(frame.event);
       lastDelivered = frame.seq;
-      const endStatus = endStatusByEventType[frame.event.type];
+      const endStatus = endStatusOf(frame.event.type);
       if (endStatus) {
         ended = { status: endStatus };
         control.finish();

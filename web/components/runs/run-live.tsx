@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useCallback, useMemo, useState } from 'react';
-import type { RunEvent } from '../../../lib/events';
+import { runEndEventTypes, type RunEvent } from '../../../lib/events';
 import { LiveIndicator } from '@/components/live/live-indicator';
 import { useLiveStream } from '@/components/live/use-live-stream';
 import { buildTimeline, chatMessages } from '@/lib/timeline';
@@ -10,7 +10,7 @@ import { ChatBox } from './chat-box';
 import { Timeline } from './timeline';
 
 // The header, facts and output are server-rendered: read them again when the run's state changes.
-const REFRESHING_EVENTS = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.terminated', 'approval.requested', 'approval.decided']);
+const REFRESHING_EVENTS = new Set<string>([...Object.values(runEndEventTypes), 'approval.requested', 'approval.decided']);
 
 /**
  * A run's events, the server's first read plus the live stream after its last seq. Each seq is

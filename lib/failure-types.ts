@@ -1,0 +1,41 @@
+/**
+ * Every failure type Flightdeck raises, named once: an activity's `ApplicationFailure` type and the
+ * `errorClass` a failed tool call or run records (docs/tools.md, "Errors and retries").
+ */
+export const FailureType = {
+  // A tool call that cannot succeed as asked: never retried, whatever the step's policy says.
+  UnknownTool: 'UnknownTool',
+  ValidationError: 'ValidationError',
+  ClientError: 'ClientError',
+  BadReference: 'BadReference',
+  ToolFailed: 'ToolFailed',
+  // Transient: retried by the call's policy (RateLimited and ServiceUnavailable honour Retry-After).
+  RateLimited: 'RateLimited',
+  ServiceUnavailable: 'ServiceUnavailable',
+  Timeout: 'Timeout',
+  ServerError: 'ServerError',
+  NetworkError: 'NetworkError',
+  UpstreamError: 'UpstreamError',
+  BadModelResponse: 'BadModelResponse',
+  CatalogUnavailable: 'CatalogUnavailable',
+  FlakyFailure: 'FlakyFailure',
+  // Waits the workflow handles itself.
+  ConnectionRequired: 'ConnectionRequired',
+  LimitWait: 'LimitWait',
+  // The log's own facts about an attempt.
+  AttemptLost: 'AttemptLost',
+  Cancelled: 'Cancelled',
+  UnrecoverableResult: 'UnrecoverableResult',
+  // Why a run stopped.
+  ApprovalExpired: 'ApprovalExpired',
+  ApprovalRejected: 'ApprovalRejected',
+  DeadlineExceeded: 'DeadlineExceeded',
+  LimitExceeded: 'LimitExceeded',
+  InvalidInput: 'InvalidInput',
+  RunFailed: 'RunFailed',
+  // A worker that cannot do what it was asked.
+  ModelNotConfigured: 'ModelNotConfigured',
+  NotConfigured: 'NotConfigured',
+  InvalidRunSpec: 'InvalidRunSpec',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
