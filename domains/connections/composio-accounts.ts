@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { connectionSchema } from '../../lib/api-client/schemas';
 import type { ComposioSdk } from '../../tools/composio/composio-sdk';
 import { failureForSdkError, providerMessageOf } from '../../tools/tool-errors';
 import { AppError } from '../../lib/errors';
@@ -15,17 +17,8 @@ export interface ConnectionDeps {
   log: Logger;
 }
 
-/** A connected account as the API shows it. */
-export interface ConnectionView {
-  id: string;
-  userId: string;
-  toolkit: string;
-  status: string;
-  statusReason: string | null;
-  authConfigId: string;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A connected account as the API shows it: the typed client's wire shape. */
+export type ConnectionView = z.input<typeof connectionSchema>;
 
 /** The Composio SDK; a 409 while the provider is off. */
 export function sdkOf(deps: Pick<ConnectionDeps, 'composio'>): ComposioSdk {

@@ -172,7 +172,7 @@ export const composioConnectionStatuses = ['INITIALIZING', 'INITIATED', 'ACTIVE'
 export type ComposioConnectionStatus = (typeof composioConnectionStatuses)[number];
 
 /**
- * A Composio connected account as `GET /v1/connections` shows it (domains/connections/connections.ts ConnectionView).
+ * A Composio connected account as `GET /v1/connections` shows it (domains/connections/composio-accounts.ts ConnectionView).
  * `status` stays a string: a status Composio adds later must not break the client.
  */
 export const connectionSchema = z.object({
