@@ -1,5 +1,6 @@
 import { createToolRegistry } from '../tools/default-registry';
-import { apiEnvSchema, loadEnvOrExit, validatesEvents } from '../lib/config';
+import { loadEnvOrExit, validatesEvents } from '../lib/config';
+import { apiEnvSchema } from './env';
 import { createDb } from '../lib/db';
 import { attachEventLog, createEventLogState } from '../lib/event-log';
 import { createLogger } from '../lib/logger';

@@ -1,4 +1,6 @@
-import { ConfigError, apiEnvSchema, devEnvSchema, envBoolean, parseEnv, workerEnvSchema } from './config';
+import { ConfigError, devEnvSchema, envBoolean, parseEnv } from './config';
+import { apiEnvSchema } from '../api/env';
+import { workerEnvSchema } from '../worker/env';
 
 const problemsOf = (run: () => unknown) => {
   try {

@@ -9,13 +9,13 @@ export const envBoolean = z
   .transform((value) => (typeof value === 'boolean' ? value : !['false', '0', 'no', 'off', ''].includes(value.trim().toLowerCase())));
 
 /** 0 lets the OS pick a free port (tests). */
-const port = z.coerce.number().int().min(0).max(65_535);
+export const port = z.coerce.number().int().min(0).max(65_535);
 const postgresUrl = z
   .string()
   .trim()
   .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
   .describe('Postgres connection URL (`postgres://user:password@host:port/database`); required with NODE_ENV=production.');
-const optionalUrl = z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().url().optional());
+export const optionalUrl = z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().url().optional());
 
 /** Extra secret key names for the event log's redaction, on top of the built-in list (lib/redact.ts). */
 const redactKeys = z
@@ -55,10 +55,10 @@ const nodeEnv = z
   .describe('`production` requires DATABASE_URL and TEMPORAL_ADDRESS and pinned COMPOSIO_TOOLKITS versions.');
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level (JSON lines on stdout).');
 const temporalNamespace = z.string().trim().min(1).default('default').describe('Temporal namespace of runs, schedules and the retention schedule.');
-const adminKey = z.string().trim().min(16, 'must be at least 16 characters');
-const apiPort = port.default(4000).describe('Port of the REST API and the ws stream.');
+export const adminKey = z.string().trim().min(16, 'must be at least 16 characters');
+export const apiPort = port.default(4000).describe('Port of the REST API and the ws stream.');
 
-const commonShape = {
+export const commonShape = {
   NODE_ENV: nodeEnv,
   LOG_LEVEL: logLevel,
   DATABASE_URL: postgresUrl,
@@ -92,98 +92,6 @@ const commonShape = {
 export const validatesEvents = (env: { NODE_ENV: string; FLIGHTDECK_VALIDATE_EVENTS?: 'true' | 'false' }): boolean =>
   env.FLIGHTDECK_VALIDATE_EVENTS ? env.FLIGHTDECK_VALIDATE_EVENTS === 'true' : env.NODE_ENV !== 'production';
 
-/** The Composio SDK's own default (`getSDKConfig` in @composio/core). */
-export const composioDefaultBaseUrl = 'https://backend.composio.dev';
-
-export interface ComposioToolkit {
-  slug: string;
-  /** A pinned toolkit version (`github@20251027_00`); unset means the latest, allowed outside production. */
-  version?: string;
-}
-
-/** `COMPOSIO_TOOLKITS`: a comma list of `slug` or `slug@version`. */
-export const composioToolkitsSchema = z
-  .string()
-  .optional()
-  .transform((value, context): ComposioToolkit[] => {
-    const toolkits: ComposioToolkit[] = [];
-    for (const entry of (value ?? '')
-      .split(',')
-      .map((part) => part.trim())
-      .filter(Boolean)) {
-      const match = /^([a-z0-9_-]+)(?:@([A-Za-z0-9_.-]+))?$/i.exec(entry);
-      if (!match?.[1]) {
-        context.addIssue({ code: 'custom', message: `"${entry}" is not a toolkit slug or slug@version` });
-        continue;
-      }
-      toolkits.push({ slug: match[1].toLowerCase(), ...(match[2] ? { version: match[2] } : {}) });
-    }
-    return toolkits;
-  })
-  .describe('Comma list of Composio toolkits whose tools are offered, `slug` or `slug@version`; production requires a version for each.');
-
-/** A limit on Composio calls per (toolkit or tool, tenant's userId), shared by every worker (state in Postgres). */
-export interface ComposioLimit {
-  scope: 'toolkit' | 'tool';
-  /** Toolkit slug (lowercase) or tool slug (uppercase), as Composio names them. */
-  slug: string;
-  /** Calls running at once. */
-  concurrency?: number;
-  /** Calls started per period: a token bucket of `count` tokens refilled over `perMs`. */
-  rate?: { count: number; perMs: number };
-}
-
-const ratePeriodsMs: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
-
-/**
- * `COMPOSIO_LIMITS`: `;`-separated entries `toolkit:<slug> <rule>[,<rule>]` or `tool:<SLUG> …`, rules
- * `concurrency=<n>` and `rate=<n>/<s|m|h>`; e.g. `toolkit:github rate=5/s,concurrency=2; tool:GITHUB_CREATE_AN_ISSUE concurrency=1`.
- */
-export const composioLimitsSchema = z
-  .string()
-  .optional()
-  .transform((value, context): ComposioLimit[] => {
-    const limits: ComposioLimit[] = [];
-    for (const entry of (value ?? '')
-      .split(';')
-      .map((part) => part.trim())
-      .filter(Boolean)) {
-      const match = /^(toolkit|tool):([A-Za-z0-9_-]+)\s+(\S.*)$/.exec(entry);
-      if (!match?.[1] || !match[2] || !match[3]) {
-        context.addIssue({ code: 'custom', message: `"${entry}" is not "toolkit:<slug> <rules>" or "tool:<SLUG> <rules>"` });
-        continue;
-      }
-      const scope = match[1] as ComposioLimit['scope'];
-      const limit: ComposioLimit = { scope, slug: scope === 'toolkit' ? match[2].toLowerCase() : match[2].toUpperCase() };
-      for (const rule of match[3].split(/[\s,]+/).filter(Boolean)) {
-        const concurrency = /^concurrency=(\d+)$/.exec(rule);
-        const rate = /^rate=(\d+)\/(s|m|h)$/.exec(rule);
-        if (concurrency?.[1] && Number(concurrency[1]) >= 1) limit.concurrency = Number(concurrency[1]);
-        else if (rate?.[1] && rate[2] && Number(rate[1]) >= 1) limit.rate = { count: Number(rate[1]), perMs: ratePeriodsMs[rate[2]]! };
-        else context.addIssue({ code: 'custom', message: `"${rule}" in "${entry}" is not concurrency=<n ≥ 1> or rate=<n ≥ 1>/<s|m|h>` });
-      }
-      limits.push(limit);
-    }
-    return limits;
-  })
-  .describe(
-    'Limits on Composio calls per (toolkit or tool, user), shared by all workers: `;`-separated `toolkit:<slug> <rules>` or `tool:<SLUG> <rules>`, rules `concurrency=<n>` and `rate=<n>/<s|m|h>`.',
-  );
-
-/** Both the worker (runs Composio tools) and the API (validates and lists them) read these. */
-const composioShape = {
-  /** The Composio provider is on when the key is set. */
-  COMPOSIO_API_KEY: z
-    .preprocess((value) => (value === '' ? undefined : value), z.string().trim().min(1).optional())
-    .describe('Composio API key; the Composio tool provider is on when it is set.'),
-  COMPOSIO_BASE_URL: z
-    .preprocess((value) => (value === '' ? undefined : value), z.string().trim().url().default(composioDefaultBaseUrl))
-    .describe('Composio API base URL.'),
-  COMPOSIO_TOOLKITS: composioToolkitsSchema,
-  /** Concurrency and rate limits per (toolkit or tool, userId), enforced across workers. */
-  COMPOSIO_LIMITS: composioLimitsSchema,
-};
-
 /**
  * Production must name its database and Temporal cluster: the embedded Postgres and the Temporal
  * dev server are development conveniences, so a production process refuses to fall back to them.
@@ -193,23 +101,14 @@ function productionProblems(env: NodeJS.ProcessEnv): Array<{ path: string; messa
   const unset = ['DATABASE_URL', 'TEMPORAL_ADDRESS']
     .filter((name) => !env[name])
     .map((name) => ({ path: name, message: 'must be set when NODE_ENV=production (embedded defaults are for development only)' }));
-  return [...unset, ...unpinnedToolkitProblems(env)];
-}
-
-/** A toolkit's "latest" changes under a running installation: production pins every one. */
-function unpinnedToolkitProblems(env: NodeJS.ProcessEnv): Array<{ path: string; message: string }> {
-  const parsed = composioToolkitsSchema.safeParse(env.COMPOSIO_TOOLKITS);
-  if (!parsed.success) return [];
-  const unpinned = parsed.data.filter((toolkit) => !toolkit.version).map((toolkit) => toolkit.slug);
-  if (unpinned.length === 0) return [];
-  return [{ path: 'COMPOSIO_TOOLKITS', message: `pin a version for ${unpinned.join(', ')} (slug@version) when NODE_ENV=production` }];
+  return unset;
 }
 
 /**
  * What every run start applies, whether `POST /v1/runs` (API) or a schedule tick (worker) starts
  * it: both processes read it, and `runStartSettings` hands it to `startRun`.
  */
-const runStartShape = {
+export const runStartShape = {
   /** Agent runs continue as new past this many history events (default: when Temporal suggests it). */
   FLIGHTDECK_HISTORY_EVENTS_LIMIT: z.coerce
     .number()
@@ -230,7 +129,7 @@ export const runStartSettings = (env: { TEMPORAL_TASK_QUEUE: string; FLIGHTDECK_
 });
 
 /** `npm run retention` reads it, and the worker keeps the daily retention schedule in step with it. */
-const retentionShape = {
+export const retentionShape = {
   // '' is unset, not 0: `z.coerce.number` would read an empty variable as "purge everything finished".
   FLIGHTDECK_RETENTION_DAYS: z
     .preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).max(36_500).optional())
@@ -241,90 +140,6 @@ const retentionShape = {
 
 /** WORKER_MAX_CONCURRENT_WORKFLOW_TASKS's default (the bench gives bare Temporal's worker the same). */
 export const defaultWorkflowTaskSlots = 200;
-
-export const workerEnvSchema = z.object({
-  ...commonShape,
-  ...runStartShape,
-  ...retentionShape,
-  /** Serve the worker's Prometheus metrics on this port (unset: off). */
-  WORKER_METRICS_PORT: port.optional().describe('Port of the worker’s Prometheus endpoint (`/metrics`, all interfaces); unset: off.'),
-  /** Serve the Temporal SDK's own (core) metrics in Prometheus format on this port (unset: off). */
-  TEMPORAL_SDK_METRICS_PORT: port.optional().describe('Port where the Temporal SDK serves its own (core) metrics in Prometheus format; unset: off.'),
-  /** A prebuilt workflow bundle (production); without it the worker bundles `workflows/` at start. */
-  WORKFLOW_BUNDLE_PATH: z
-    .string()
-    .trim()
-    .min(1)
-    .optional()
-    .describe('Prebuilt workflow bundle (`npm run build:workflows`); unset: the worker bundles `workflows/` at start.'),
-  /**
-   * Workflow tasks in progress at once. A run's short tools are local activities inside its workflow
-   * task, which stays in progress (holding a slot) until they are done: the SDK's default of 40
-   * capped Flightdeck at 40 runs executing at a time (docs/performance.md).
-   */
-  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce
-    .number()
-    .int()
-    .min(2)
-    .max(10_000)
-    .default(defaultWorkflowTaskSlots)
-    .describe('Workflow tasks a worker runs at once (2–10000); a run holds a slot while its short tools run as local activities.'),
-  MODEL_BASE_URL: optionalUrl.describe('Base URL of the OpenAI-compatible chat-completions API agent runs call.'),
-  MODEL_API_KEY: z.string().optional().describe('API key sent to MODEL_BASE_URL.'),
-  ...composioShape,
-});
-export type WorkerEnv = z.infer<typeof workerEnvSchema>;
-
-export const apiEnvSchema = z.object({
-  ...commonShape,
-  API_PORT: apiPort,
-  API_HOST: z.string().trim().min(1).default('0.0.0.0').describe('Interface the API listens on.'),
-  FLIGHTDECK_ADMIN_KEY: adminKey.describe('The bootstrap admin API key (16+ characters), acting for FLIGHTDECK_DEFAULT_TENANT.'),
-  /** The tenant the admin key acts for (per-tenant keys arrive with the auth issue). */
-  FLIGHTDECK_DEFAULT_TENANT: z.string().trim().min(1).default('default').describe('The tenant the admin key acts for.'),
-  /** A ws client whose unsent frames pass this many bytes is closed with 4008 and resumes with afterSeq. */
-  FLIGHTDECK_WS_MAX_BUFFERED_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(4 * 1024 * 1024)
-    .describe('A ws client whose unsent frames pass this many bytes is closed with code 4008 (it resumes with afterSeq).'),
-  /** Per API key, across all API instances (shared in Postgres): requests (REST calls, ws upgrades and frames) a minute; 0 turns it off. */
-  FLIGHTDECK_RATE_LIMIT_PER_MINUTE: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(6000)
-    .describe('Requests (REST calls, ws upgrades and frames) per API key a minute, counted across all API processes in Postgres; 0: no limit.'),
-  /** Run subscriptions one ws connection may hold at once. */
-  FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(1000).describe('Run subscriptions one ws connection may hold at once.'),
-  /** Browser origins allowed by CORS and the ws Origin check (the dashboard's). */
-  FLIGHTDECK_ALLOWED_ORIGINS: z
-    .string()
-    .default('http://localhost:3000,http://127.0.0.1:3000')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter((origin) => origin.length > 0),
-    )
-    .pipe(z.array(z.url().transform((origin) => new URL(origin).origin)))
-    .describe('Comma list of browser origins allowed by CORS and the ws Origin check (the dashboard’s); `npm start` sets it to its dashboard URLs when unset.'),
-  ...runStartShape,
-  /** How often the API checks whether users of runs in `awaiting_connection` now have an ACTIVE account (0: never). */
-  COMPOSIO_CONNECTION_POLL_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(15_000)
-    .describe('How often (ms) the API checks whether runs in `awaiting_connection` now have an active Composio account; 0: never.'),
-  ...composioShape,
-});
-export type ApiEnv = z.infer<typeof apiEnvSchema>;
-
-/** The combined process (worker/combined-main.ts): the API and a worker, so both sets of variables. */
-export const combinedEnvSchema = z.object({ ...workerEnvSchema.shape, ...apiEnvSchema.shape });
-export type CombinedEnv = z.infer<typeof combinedEnvSchema>;
 
 /** `npm run retention`: finished runs older than this many days are purged (lib/retention.ts). */
 export const retentionEnvSchema = z.object({
@@ -377,10 +192,24 @@ export class ConfigError extends Error {
   }
 }
 
+/** A check of the raw environment beyond its schema (a provider's production rule), run by parseEnv. */
+export type EnvCheck = (env: NodeJS.ProcessEnv) => Array<{ path: string; message: string }>;
+const envChecks = new WeakMap<z.ZodType, EnvCheck[]>();
+
+/** `schema`, with checks parseEnv also runs whenever it parses with it (worker/env.ts, api/env.ts). */
+export function withEnvChecks<S extends z.ZodType>(schema: S, ...checks: EnvCheck[]): S {
+  envChecks.set(schema, checks);
+  return schema;
+}
+
 /** Parses the environment with `schema`, throwing a ConfigError that lists every problem. */
 export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const result = schema.safeParse(env);
-  const problems = [...productionProblems(env), ...(result.success ? [] : describeIssues(result.error))];
+  const problems = [
+    ...productionProblems(env),
+    ...(envChecks.get(schema) ?? []).flatMap((check) => check(env)),
+    ...(result.success ? [] : describeIssues(result.error)),
+  ];
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return result.data;
 }

@@ -4,7 +4,9 @@
  */
 import type { z } from 'zod';
 import { cliConfigSchema } from '../cli/config';
-import { apiEnvSchema, databaseEnvSchema, devEnvSchema, retentionEnvSchema, workerEnvSchema } from '../lib/config';
+import { apiEnvSchema } from '../api/env';
+import { databaseEnvSchema, devEnvSchema, retentionEnvSchema } from '../lib/config';
+import { workerEnvSchema } from '../worker/env';
 import { ServerEnv } from '../web/lib/env-schema';
 import { markdownTable } from './generated-section';
 

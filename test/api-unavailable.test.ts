@@ -1,6 +1,7 @@
 import { createToolRegistry } from '../tools/default-registry';
 import { startApiServer, type ApiServer } from '../api/server';
-import { apiEnvSchema, parseEnv } from '../lib/config';
+import { apiEnvSchema } from '../api/env';
+import { parseEnv } from '../lib/config';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { freePort } from '../scripts/free-port';

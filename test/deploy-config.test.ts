@@ -7,7 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { apiEnvSchema, parseEnv, workerEnvSchema } from '../lib/config';
+import { apiEnvSchema } from '../api/env';
+import { parseEnv } from '../lib/config';
+import { workerEnvSchema } from '../worker/env';
 import { flightdeckSearchAttributes } from '../lib/search-attributes';
 import { ServerEnv as webEnvSchema } from '../web/lib/env-schema';
 

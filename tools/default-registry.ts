@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { WorkerEnv } from '../lib/config';
+import type { ComposioEnv } from './composio/composio-config';
+import type { NetworkPolicy } from '../lib/network-allow-list';
 import { createLogger } from '../lib/logger';
 import { createBuiltinTools } from './builtin';
 import { ComposioCatalog } from './composio/composio-catalog';
@@ -9,8 +10,10 @@ import { createComposioSdk } from './composio/composio-sdk';
 import { ToolRegistry } from './registry';
 
 /** What the worker and the API both read to set up tools (the same variables in both schemas). */
-export type ToolsEnv = Pick<WorkerEnv, 'COMPOSIO_API_KEY' | 'COMPOSIO_BASE_URL' | 'COMPOSIO_TOOLKITS'> &
-  Partial<Pick<WorkerEnv, 'COMPOSIO_LIMITS' | 'FLIGHTDECK_HTTP_ALLOW'>>;
+export type ToolsEnv = Pick<ComposioEnv, 'COMPOSIO_API_KEY' | 'COMPOSIO_BASE_URL' | 'COMPOSIO_TOOLKITS'> & {
+  COMPOSIO_LIMITS?: ComposioEnv['COMPOSIO_LIMITS'];
+  FLIGHTDECK_HTTP_ALLOW?: NetworkPolicy;
+};
 
 export interface ToolRegistryOptions {
   env?: ToolsEnv;

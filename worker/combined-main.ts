@@ -8,7 +8,8 @@
 import { NativeConnection } from '@temporalio/worker';
 import { startApiServer } from '../api/server';
 import { createToolRegistry } from '../tools/default-registry';
-import { combinedEnvSchema, loadEnvOrExit, validatesEvents } from '../lib/config';
+import { loadEnvOrExit, validatesEvents } from '../lib/config';
+import { combinedEnvSchema } from './env';
 import { createDb } from '../lib/db';
 import { attachEventLog, createEventLogState } from '../lib/event-log';
 import { createLogger } from '../lib/logger';

@@ -1,6 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { createToolRegistry } from '../tools/default-registry';
-import { loadEnvOrExit, validatesEvents, workerEnvSchema } from '../lib/config';
+import { loadEnvOrExit, validatesEvents } from '../lib/config';
+import { workerEnvSchema } from './env';
 import { createDb } from '../lib/db';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { attachEventLog, createEventLogState } from '../lib/event-log';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { ComposioLimit } from '../../lib/config';
+import type { ComposioLimit } from './composio-config';
 import type { LimitWaitDetails } from '../../lib/workflow-contract';
 
 /** One limit key of a call: `toolkit:github|acme:user-1` or `tool:GITHUB_CREATE_AN_ISSUE|acme:user-1` (tenant `acme`). */

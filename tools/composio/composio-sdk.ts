@@ -1,5 +1,5 @@
 import { Composio } from '@composio/core';
-import type { ComposioToolkit } from '../../lib/config';
+import type { ComposioToolkit } from './composio-config';
 
 export interface ComposioConfig {
   apiKey: string;

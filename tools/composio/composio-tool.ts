@@ -1,7 +1,7 @@
 import { ComposioConnectedAccountNotFoundError } from '@composio/core';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import type { ComposioToolkit } from '../../lib/config';
+import type { ComposioToolkit } from './composio-config';
 import type { ToolContext, ToolDefinition } from '../tool';
 import {
   clientError,

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { adminKey, apiPort, commonShape, runStartShape, withEnvChecks } from '../lib/config';
+import { composioShape, unpinnedToolkitProblems } from '../tools/composio/composio-config';
+
+/** What an API process reads (api/main.ts); lib/config.ts holds the parts every process shares. */
+export const apiEnvSchema = withEnvChecks(
+  z.object({
+    ...commonShape,
+    API_PORT: apiPort,
+    API_HOST: z.string().trim().min(1).default('0.0.0.0').describe('Interface the API listens on.'),
+    FLIGHTDECK_ADMIN_KEY: adminKey.describe('The bootstrap admin API key (16+ characters), acting for FLIGHTDECK_DEFAULT_TENANT.'),
+    /** The tenant the admin key acts for (per-tenant keys arrive with the auth issue). */
+    FLIGHTDECK_DEFAULT_TENANT: z.string().trim().min(1).default('default').describe('The tenant the admin key acts for.'),
+    /** A ws client whose unsent frames pass this many bytes is closed with 4008 and resumes with afterSeq. */
+    FLIGHTDECK_WS_MAX_BUFFERED_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(4 * 1024 * 1024)
+      .describe('A ws client whose unsent frames pass this many bytes is closed with code 4008 (it resumes with afterSeq).'),
+    /** Per API key, across all API instances (shared in Postgres): requests (REST calls, ws upgrades and frames) a minute; 0 turns it off. */
+    FLIGHTDECK_RATE_LIMIT_PER_MINUTE: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(6000)
+      .describe('Requests (REST calls, ws upgrades and frames) per API key a minute, counted across all API processes in Postgres; 0: no limit.'),
+    /** Run subscriptions one ws connection may hold at once. */
+    FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(1000).describe('Run subscriptions one ws connection may hold at once.'),
+    /** Browser origins allowed by CORS and the ws Origin check (the dashboard's). */
+    FLIGHTDECK_ALLOWED_ORIGINS: z
+      .string()
+      .default('http://localhost:3000,http://127.0.0.1:3000')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter((origin) => origin.length > 0),
+      )
+      .pipe(z.array(z.url().transform((origin) => new URL(origin).origin)))
+      .describe(
+        'Comma list of browser origins allowed by CORS and the ws Origin check (the dashboard’s); `npm start` sets it to its dashboard URLs when unset.',
+      ),
+    ...runStartShape,
+    /** How often the API checks whether users of runs in `awaiting_connection` now have an ACTIVE account (0: never). */
+    COMPOSIO_CONNECTION_POLL_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(15_000)
+      .describe('How often (ms) the API checks whether runs in `awaiting_connection` now have an active Composio account; 0: never.'),
+    ...composioShape,
+  }),
+  unpinnedToolkitProblems,
+);
+export type ApiEnv = z.infer<typeof apiEnvSchema>;

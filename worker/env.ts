@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { apiEnvSchema } from '../api/env';
+import { commonShape, defaultWorkflowTaskSlots, optionalUrl, port, retentionShape, runStartShape, withEnvChecks } from '../lib/config';
+import { composioShape, unpinnedToolkitProblems } from '../tools/composio/composio-config';
+
+/** What a worker process reads (worker/main.ts); lib/config.ts holds the parts every process shares. */
+export const workerEnvSchema = withEnvChecks(
+  z.object({
+    ...commonShape,
+    ...runStartShape,
+    ...retentionShape,
+    /** Serve the worker's Prometheus metrics on this port (unset: off). */
+    WORKER_METRICS_PORT: port.optional().describe('Port of the worker’s Prometheus endpoint (`/metrics`, all interfaces); unset: off.'),
+    /** Serve the Temporal SDK's own (core) metrics in Prometheus format on this port (unset: off). */
+    TEMPORAL_SDK_METRICS_PORT: port.optional().describe('Port where the Temporal SDK serves its own (core) metrics in Prometheus format; unset: off.'),
+    /** A prebuilt workflow bundle (production); without it the worker bundles `workflows/` at start. */
+    WORKFLOW_BUNDLE_PATH: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe('Prebuilt workflow bundle (`npm run build:workflows`); unset: the worker bundles `workflows/` at start.'),
+    /**
+     * Workflow tasks in progress at once. A run's short tools are local activities inside its workflow
+     * task, which stays in progress (holding a slot) until they are done: the SDK's default of 40
+     * capped Flightdeck at 40 runs executing at a time (docs/performance.md).
+     */
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce
+      .number()
+      .int()
+      .min(2)
+      .max(10_000)
+      .default(defaultWorkflowTaskSlots)
+      .describe('Workflow tasks a worker runs at once (2–10000); a run holds a slot while its short tools run as local activities.'),
+    MODEL_BASE_URL: optionalUrl.describe('Base URL of the OpenAI-compatible chat-completions API agent runs call.'),
+    MODEL_API_KEY: z.string().optional().describe('API key sent to MODEL_BASE_URL.'),
+    ...composioShape,
+  }),
+  unpinnedToolkitProblems,
+);
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+
+/** The combined process (worker/combined-main.ts): the API and a worker, so both sets of variables. */
+export const combinedEnvSchema = withEnvChecks(z.object({ ...workerEnvSchema.shape, ...apiEnvSchema.shape }), unpinnedToolkitProblems);
+export type CombinedEnv = z.infer<typeof combinedEnvSchema>;
