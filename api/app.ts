@@ -1,5 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import express, { type Express } from 'express';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
@@ -35,6 +36,8 @@ export interface AppDeps extends PresenterContext, RunStartSettings {
   allowedOrigins: ReadonlySet<string>;
   /** Set when OpenTelemetry is on: every request gets a SERVER span. */
   tracer?: Tracer;
+  /** FLIGHTDECK_PAYLOAD_KEYS's codec (lib/payload-codec.ts), for the codec endpoint; null without keys. */
+  payloadCodec: PayloadCodec | null;
 }
 
 /** The REST API: probes at the root, everything else under `/v1` behind an API key. */

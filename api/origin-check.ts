@@ -22,7 +22,8 @@ export function corsForOrigins(allowed: ReadonlySet<string>) {
     response
       .set({
         'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
-        'access-control-allow-headers': 'authorization, content-type',
+        // x-namespace: the Temporal Web UI's calls of the codec endpoint (/v1/codec/*).
+        'access-control-allow-headers': 'authorization, content-type, x-namespace',
         'access-control-max-age': '600',
       })
       .status(204)

@@ -11,6 +11,7 @@ import type { ApiEnv } from './env';
 import { InFlight } from '../lib/in-flight';
 import { runStartClientInterceptors, startTracing } from '../lib/telemetry';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
+import { dataConverterOption, payloadCodecFor } from '../lib/payload-codec';
 import { createApp } from './app';
 import { startConnectionPoller } from '../domains/connections';
 import { databaseAuthenticator } from '../domains/keys';
@@ -44,10 +45,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // Lazy: the API comes up (and /readyz says why it is not ready) even while Temporal is still starting.
   const connection = workerConnection ?? Connection.lazy(temporalConnectionOptions(env));
   const tracing = startTracing(env, 'flightdeck-api');
+  // The same codec seals what the client sends and serves the codec endpoint (/v1/codec/*).
+  const payloadCodec = payloadCodecFor(env.FLIGHTDECK_PAYLOAD_KEYS);
   const temporal = new Client({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     interceptors: runStartClientInterceptors(tracing),
+    ...dataConverterOption(payloadCodec),
   });
   // Calls to Temporal still retrying when we close would hit a closed channel: close after them.
   const temporalCalls = new InFlight();
@@ -76,6 +80,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     log,
     ...guards,
     tracer: tracing?.tracer,
+    payloadCodec,
     ...presenter,
   });
   const server = createServer(app);

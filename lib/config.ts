@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseNetworkAllowList } from './network-allow-list';
 import { describeIssues } from './errors';
+import { payloadCodecShape } from './payload-codec';
 import { telemetryShape } from './telemetry';
 
 /** Treats "false", "0", "no", "off" and "" as false — `z.coerce.boolean()` would call them true. */
@@ -85,6 +86,8 @@ export const commonShape = {
     .describe(
       "`true` / `false`: check every appended event against its type's schema (lib/event-schemas.ts) and refuse a misshapen one. Unset: on, unless NODE_ENV=production. The bench turns it off.",
     ),
+  /** Both seal and open what they send to and read from Temporal (lib/payload-codec.ts). */
+  ...payloadCodecShape,
   ...telemetryShape,
 };
 

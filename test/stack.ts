@@ -17,6 +17,7 @@ import { attachEventLog, createEventLogState } from '../lib/event-log';
 import { terminalStatuses } from '../lib/events';
 import { FlightdeckClient } from '../lib/api-client';
 import { createLogger } from '../lib/logger';
+import { payloadCodecFor } from '../lib/payload-codec';
 import { startTracing } from '../lib/telemetry';
 import { createWorker, prebuiltWorkflowBundle } from '../worker/create-worker';
 
@@ -151,6 +152,7 @@ async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex,
     tracing,
     runStart: runStartSettings(env),
     maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    payloadCodec: payloadCodecFor(env.FLIGHTDECK_PAYLOAD_KEYS),
   });
   const running = worker.run();
   return {

@@ -10,6 +10,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { ToolRegistry } from '../tools/registry';
 import { runStartSettings } from '../lib/config';
+import { dataConverterOption, payloadCodecFor } from '../lib/payload-codec';
 import type { WorkerEnv } from './env';
 import type { Tracing } from '../lib/telemetry';
 import { createWorker, prebuiltWorkflowBundle } from './create-worker';
@@ -48,6 +49,7 @@ export async function bootWorker(
   env: WorkerEnv,
   deps: { connection: NativeConnection; db: Knex; tools: ToolRegistry; tracing: Tracing | null; log: Logger },
 ): Promise<BootedWorker> {
+  const payloadCodec = payloadCodecFor(env.FLIGHTDECK_PAYLOAD_KEYS);
   const worker = await createWorker({
     connection: deps.connection,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -59,10 +61,11 @@ export async function bootWorker(
     tracing: deps.tracing,
     runStart: runStartSettings(env),
     maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    payloadCodec,
   });
   // After Worker.create has proven the connection and namespace: a failure here stops the boot,
   // since an operator who set FLIGHTDECK_RETENTION_DAYS expects the purge to happen.
-  await ensureRetentionSchedule(new Client({ connection: deps.connection, namespace: env.TEMPORAL_NAMESPACE }), {
+  await ensureRetentionSchedule(new Client({ connection: deps.connection, namespace: env.TEMPORAL_NAMESPACE, ...dataConverterOption(payloadCodec) }), {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     days: env.FLIGHTDECK_RETENTION_DAYS,
     log: deps.log,

@@ -5,7 +5,7 @@ import {
 } from '@temporalio/interceptors-opentelemetry/lib/worker';
 import type { OpenTelemetryWorkflowExporter } from '@temporalio/interceptors-opentelemetry/lib/workflow/definitions';
 import { Client } from '@temporalio/client';
-import type { Duration } from '@temporalio/common';
+import type { Duration, PayloadCodec } from '@temporalio/common';
 import {
   type ActivityInterceptorsFactory,
   type InjectedSink,
@@ -24,6 +24,7 @@ import type { ModelProviderConfig } from '../activities/call-model';
 import { eventLogInterceptor } from '../activities/event-log-interceptor';
 import type { ToolRegistry } from '../tools/registry';
 import type { RunStartSettings } from '../lib/config';
+import { dataConverterOption } from '../lib/payload-codec';
 import { runStartClientInterceptors, type Tracing } from '../lib/telemetry';
 
 export const workflowsPath = path.resolve(__dirname, '..', 'workflows', 'index.ts');
@@ -113,13 +114,17 @@ export interface WorkerOptions {
   tracing?: Tracing | null;
   /** WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (lib/config.ts); unset: the SDK's default. */
   maxConcurrentWorkflowTaskExecutions?: number;
+  /** FLIGHTDECK_PAYLOAD_KEYS's codec (lib/payload-codec.ts), for the worker and its client; null or unset: payloads in plaintext. */
+  payloadCodec?: PayloadCodec | null;
 }
 
 /** A worker for `agentRun`, whose tool calls pass through the event-log interceptor. */
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
   const tracing = options.tracing ?? null;
+  const dataConverter = dataConverterOption(options.payloadCodec ?? null);
   return Worker.create({
     connection: options.connection,
+    ...dataConverter,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
@@ -129,7 +134,12 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       model: options.model,
       // Schedule ticks start runs over the worker's own connection, on the queue it serves: eagerly.
       runStarter: {
-        temporal: new Client({ connection: options.connection, namespace: options.namespace, interceptors: runStartClientInterceptors(tracing) }),
+        temporal: new Client({
+          connection: options.connection,
+          namespace: options.namespace,
+          interceptors: runStartClientInterceptors(tracing),
+          ...dataConverter,
+        }),
         ...(options.runStart ?? { taskQueue: options.taskQueue }),
         eagerStart: true,
       },

@@ -1,5 +1,6 @@
 import { adminRoutes } from './admin';
 import { approvalsRoutes } from './approvals';
+import { codecRoutes } from './codec';
 import { connectionsRoutes } from './connections';
 import { docsRoutes } from './docs';
 import { metricsRoutes } from './metrics';
@@ -28,4 +29,5 @@ export const restRoutes = [
   ...schedulesRoutes,
   ...adminRoutes,
   ...verifyRoutes,
+  ...codecRoutes,
 ];
