@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
 import { parseEnv } from './config';
-import { AesGcmPayloadCodec, encryptedEncoding, keyIdMetadata, parsePayloadKeys, PayloadDecodeError, payloadCodecFor, payloadCodecShape } from './payload-codec';
+import {
+  AesGcmPayloadCodec,
+  encryptedEncoding,
+  keyIdMetadata,
+  parsePayloadKeys,
+  PayloadDecodeError,
+  payloadCodecFor,
+  payloadCodecShape,
+} from './payload-codec';
 
 const keysSchema = z.object(payloadCodecShape);
 

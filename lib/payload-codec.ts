@@ -141,7 +141,8 @@ export function parsePayloadKeys(value: string): PayloadKey[] {
       if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) throw new Error(`entry ${index + 1} must be <keyId>:<base64 key>, the id letters, digits, "_", "-" or "."`);
       const text = entry.slice(at + 1).trim();
       const key = Buffer.from(text, 'base64');
-      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || key.length !== keyBytes) throw new Error(`key ${id} must be ${keyBytes} bytes in base64 (openssl rand -base64 32)`);
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || key.length !== keyBytes)
+        throw new Error(`key ${id} must be ${keyBytes} bytes in base64 (openssl rand -base64 32)`);
       return { id, key };
     });
   if (new Set(keys.map(({ id }) => id)).size !== keys.length) throw new Error('key ids must be distinct');
