@@ -74,6 +74,8 @@ describe('API keys, roles and tenancy', () => {
     { method: 'POST', path: (run) => `/v1/runs/${run}/cancel`, body: {}, needs: 'operator', perRun: true },
     { method: 'GET', path: () => '/v1/admin/keys', needs: 'admin', perRun: false },
     { method: 'POST', path: () => '/v1/admin/keys', body: { name: 'x', role: 'viewer' }, needs: 'admin', perRun: false },
+    { method: 'POST', path: () => '/v1/codec/decode', body: { payloads: [] }, needs: 'admin', perRun: false },
+    { method: 'POST', path: () => '/v1/codec/encode', body: { payloads: [] }, needs: 'admin', perRun: false },
   ];
 
   it('enforces the authz matrix with no unauthorized success', async () => {

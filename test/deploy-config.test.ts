@@ -49,13 +49,15 @@ function assertCommandRuns(command: string[] | string): void {
 
 /** What an operator would type for a `sync: false` variable. */
 const operatorValue = (name: string) =>
-  name === 'TEMPORAL_ADDRESS'
-    ? 'flightdeck.abcde.tmprl.cloud:7233'
-    : name.endsWith('_URL')
-      ? 'https://models.example/v1'
-      : name === 'TEMPORAL_NAMESPACE'
-        ? 'flightdeck.abcde'
-        : 'k'.repeat(32);
+  name === 'FLIGHTDECK_PAYLOAD_KEYS'
+    ? `k1:${Buffer.alloc(32, 7).toString('base64')}`
+    : name === 'TEMPORAL_ADDRESS'
+      ? 'flightdeck.abcde.tmprl.cloud:7233'
+      : name.endsWith('_URL')
+        ? 'https://models.example/v1'
+        : name === 'TEMPORAL_NAMESPACE'
+          ? 'flightdeck.abcde'
+          : 'k'.repeat(32);
 
 const portOf = (url: string) => Number(new URL(url).port);
 const healthcheckUrl = (service: { healthcheck?: { test: string[] } }) => /fetch\('([^']+)'\)/.exec(service.healthcheck?.test.join(' ') ?? '')?.[1] ?? '';
@@ -94,7 +96,30 @@ describe('docker-compose.yml', () => {
     expect(portOf(healthcheckUrl(services.worker))).toBe(Number(services.worker.environment.WORKER_METRICS_PORT));
     expect(services.api.environment.TEMPORAL_ADDRESS).toBe('temporal:7233');
   });
+
+  it("publishes no Temporal gRPC port, and Temporal's Web UI on the host's loopback only", () => {
+    const published = Object.entries(services).flatMap(([name, service]) =>
+      ((service.ports ?? []) as Array<string | number | { target: number; published?: string | number; host_ip?: string }>).map((port) => ({
+        name,
+        ...publishedPort(port),
+      })),
+    );
+    expect(published.filter((port) => port.container === 7233 || port.host === 7233)).toEqual([]);
+    const ui = published.filter((port) => port.name === 'temporal-ui');
+    expect(ui.filter((port) => port.hostIp !== '127.0.0.1')).toEqual([]);
+    // Nothing else of Temporal's (the server, its set-up jobs) is published at all.
+    expect(published.filter((port) => port.name.startsWith('temporal') && port.name !== 'temporal-ui')).toEqual([]);
+  });
 });
+
+/** A compose `ports` entry (`[ip:]host:container`, a bare container port, or the long form) as parts. */
+function publishedPort(port: string | number | { target: number; published?: string | number; host_ip?: string }) {
+  if (typeof port === 'object') return { hostIp: port.host_ip ?? '0.0.0.0', host: Number(port.published ?? port.target), container: Number(port.target) };
+  const parts = String(port).split('/')[0]!.split(':');
+  const container = Number(parts.at(-1));
+  if (parts.length === 1) return { hostIp: '0.0.0.0', host: container, container };
+  return { hostIp: parts.length === 3 ? parts[0]! : '0.0.0.0', host: Number(parts.at(-2)), container };
+}
 
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
@@ -136,5 +161,16 @@ describe('render.yaml', () => {
     for (const part of String(service.buildCommand).split('&&')) assertCommandRuns(part.trim().replace(/^NEXT_TELEMETRY_DISABLED=1 /, ''));
     if (role === 'api') expect(env.PORT).toBe(env.API_PORT);
     if (role === 'web') expect(portOf(env.FLIGHTDECK_API_URL!)).toBe(4000);
+  });
+
+  it('runs no Temporal of its own on a public port: Temporal is reached by address (Temporal Cloud), or as a private service', () => {
+    const temporalServices = blueprint.services.filter((service) =>
+      /temporal/i.test(`${service.name} ${service.image?.url ?? ''} ${service.startCommand ?? ''}`),
+    );
+    expect(temporalServices.filter((service) => service.type !== 'pserv').map((service) => service.name)).toEqual([]);
+    for (const name of ['flightdeck-api', 'flightdeck-worker']) {
+      const keys = blueprint.services.find((service) => service.name === name).envVars.map((variable: { key: string }) => variable.key);
+      expect(keys).toEqual(expect.arrayContaining(['TEMPORAL_ADDRESS', 'TEMPORAL_API_KEY', 'FLIGHTDECK_PAYLOAD_KEYS']));
+    }
   });
 });
