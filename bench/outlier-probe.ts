@@ -11,6 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
+import { dataConverterOption, parsePayloadKeys, payloadCodecFor } from '../lib/payload-codec';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { parseEnv } from '../lib/config';
@@ -135,7 +136,12 @@ async function main(): Promise<void> {
     stops.push(() => baselineWorker.stop());
     const connection = await Connection.connect({ address: infra.temporalAddress });
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: infra.namespace });
+    // The Flightdeck processes inherit FLIGHTDECK_PAYLOAD_KEYS from this environment: read their runs' results with the same codec.
+    const client = new Client({
+      connection,
+      namespace: infra.namespace,
+      ...dataConverterOption(payloadCodecFor(parsePayloadKeys(process.env.FLIGHTDECK_PAYLOAD_KEYS ?? ''))),
+    });
 
     say(
       `probe: dev server flags ${options.PROBE_TEMPORAL_FLAGS}, partitions ${options.PROBE_PARTITIONS}, Flightdeck ${options.PROBE_FLIGHTDECK_MODE}, N=${options.PROBE_STEPS}, C=1`,
