@@ -60,7 +60,8 @@ describe('API keys, roles and tenancy', () => {
   // Every route × role × own/other tenant: a role below the route's is 403, another tenant's run is 404,
   // never a success. "Allowed" means neither: 2xx, or 409 where the run's state forbids the action.
   // Public routes answer 200 to anyone, with a key or without.
-  const routes: Array<{ method: string; path: (run: string) => string; body?: unknown; needs: Role | 'public'; perRun: boolean }> = [
+  // superAdminOnly: no tenant's key may call it, whatever its role (the installation's admin key may).
+  const routes: Array<{ method: string; path: (run: string) => string; body?: unknown; needs: Role | 'public'; perRun: boolean; superAdminOnly?: boolean }> = [
     { method: 'GET', path: () => '/v1/openapi.json', needs: 'public', perRun: false },
     { method: 'GET', path: () => '/docs', needs: 'public', perRun: false },
     { method: 'GET', path: () => '/docs/scalar.js', needs: 'public', perRun: false },
@@ -74,8 +75,8 @@ describe('API keys, roles and tenancy', () => {
     { method: 'POST', path: (run) => `/v1/runs/${run}/cancel`, body: {}, needs: 'operator', perRun: true },
     { method: 'GET', path: () => '/v1/admin/keys', needs: 'admin', perRun: false },
     { method: 'POST', path: () => '/v1/admin/keys', body: { name: 'x', role: 'viewer' }, needs: 'admin', perRun: false },
-    { method: 'POST', path: () => '/v1/codec/decode', body: { payloads: [] }, needs: 'admin', perRun: false },
-    { method: 'POST', path: () => '/v1/codec/encode', body: { payloads: [] }, needs: 'admin', perRun: false },
+    { method: 'POST', path: () => '/v1/codec/decode', body: { payloads: [] }, needs: 'admin', perRun: false, superAdminOnly: true },
+    { method: 'POST', path: () => '/v1/codec/encode', body: { payloads: [] }, needs: 'admin', perRun: false, superAdminOnly: true },
   ];
 
   it('enforces the authz matrix with no unauthorized success', async () => {
@@ -87,7 +88,7 @@ describe('API keys, roles and tenancy', () => {
         expect((await call(null, route.method, path, route.body)).status).toBe(route.needs === 'public' ? 200 : 401);
         for (const role of roles) {
           const { status } = await call(keys[role]!, route.method, path, route.body);
-          const allowed = route.needs === 'public' || roles.indexOf(role) >= roles.indexOf(route.needs);
+          const allowed = route.needs === 'public' || (!route.superAdminOnly && roles.indexOf(role) >= roles.indexOf(route.needs));
           const expected = !allowed ? [403] : target === 'other' ? [404] : [200, 201, 202, 409];
           const label = `${role} ${route.method} ${path} (${target} tenant) → ${status}`;
           if (!expected.includes(status)) unexpected.push(label);

@@ -61,7 +61,7 @@ describe('payload encryption (FLIGHTDECK_PAYLOAD_KEYS)', () => {
   const keys: Record<string, string> = {};
   beforeAll(async () => {
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
-    for (const role of ['viewer', 'operator', 'approver'] as const) {
+    for (const role of ['viewer', 'operator', 'approver', 'admin'] as const) {
       const created = await stack.request('POST', '/v1/admin/keys', { name: `${role} key`, role });
       keys[role] = created.body.key;
     }
@@ -137,7 +137,7 @@ describe('payload encryption (FLIGHTDECK_PAYLOAD_KEYS)', () => {
     expect(answer.body.error.message).toMatch(/key id "current"\) failed authentication: it was altered/);
   });
 
-  it('is 401 without a key and 403 below admin', async () => {
+  it("is 401 without a key and 403 for every tenant's key, a tenant's admin included", async () => {
     const body = { payloads: [] };
     for (const operation of ['decode', 'encode']) {
       const anonymous = await fetch(`${stack.apiUrl}/v1/codec/${operation}`, {
@@ -146,7 +146,7 @@ describe('payload encryption (FLIGHTDECK_PAYLOAD_KEYS)', () => {
         body: JSON.stringify(body),
       });
       expect(anonymous.status).toBe(401);
-      for (const role of ['viewer', 'operator', 'approver'])
+      for (const role of ['viewer', 'operator', 'approver', 'admin'])
         expect((await callAs(stack, keys[role]!, 'POST', `/v1/codec/${operation}`, body)).status).toBe(403);
     }
   });

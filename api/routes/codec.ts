@@ -33,7 +33,8 @@ interface CodecDeps {
 /**
  * Temporal's remote codec protocol (`temporal workflow show --codec-endpoint <api>/v1/codec`, the
  * Web UI's codec endpoint): the payloads of a history, decoded or encoded with the installation's
- * keys. It opens every tenant's payloads, hence admin only.
+ * keys. It opens every tenant's payloads, hence the installation's admin key only (superAdmin):
+ * a tenant's admin key gets 403.
  */
 const codecRoute = (operation: 'decode' | 'encode') =>
   defineRoute({
@@ -51,7 +52,13 @@ const codecRoute = (operation: 'decode' | 'encode') =>
     bodyName: 'payloads',
     success: { status: 200, description: `the payloads, ${operation}d`, schema: wirePayloadsSchema },
     errors: [400, 401, 403],
-    handler: async ({ body }, deps: CodecDeps) => {
+    handler: async ({ body, principal }, deps: CodecDeps) => {
+      if (!principal.superAdmin) {
+        throw new AppError(
+          'forbidden',
+          "payloads hold every tenant's data: only the installation's admin key (FLIGHTDECK_ADMIN_KEY) may decode or encode them",
+        );
+      }
       const payloads = fromWire(body);
       if (!deps.payloadCodec) return { json: toWire(payloads) };
       try {
