@@ -22,6 +22,12 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
     ['duplicate step ids', { plan: { steps: [onePlan.plan.steps[0], onePlan.plan.steps[0]] } }, 'duplicate step id'],
     ['a malformed tool name', { plan: { steps: [{ id: 'a', tool: 'echo', args: {} }] } }, 'plan.steps.0.tool'],
     ['a bad duration', { plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: {}, timeout: 'soon' }] } }, 'duration'],
+    ['a duration over a year', { plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: {}, timeout: '100000000d' }] } }, 'must be at most 365d'],
+    [
+      'a retry interval over a year',
+      { plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: {}, retry: { initialInterval: '366d' } }] } },
+      'plan.steps.0.retry.initialInterval',
+    ],
   ])('rejects %s with 400 validation_failed', async (_label, body, mentions) => {
     const before = await countRuns();
     const response = await stack.request('POST', '/v1/runs', body);
