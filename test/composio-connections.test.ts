@@ -242,13 +242,19 @@ describe('Composio connections: list, connect, resume waiting runs', () => {
 });
 
 describe("Composio connections: the API's poller", () => {
-  it("resumes a waiting run by itself once the user's account is ACTIVE", async () => {
+  /** A fake Composio that wants connections, and a stack polling it every 200 ms. */
+  const startPolling = async () => {
     const fake = await new FakeComposioServer(apiKey, [githubCreateIssue]).start();
     fake.enforceConnections = true;
     fake.authConfigs.set('ac_github', 'github');
     const stack = await startTestStack({
       env: { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00', COMPOSIO_CONNECTION_POLL_MS: '200' },
     });
+    return { fake, stack };
+  };
+
+  it("resumes a waiting run by itself once the user's account is ACTIVE", async () => {
+    const { fake, stack } = await startPolling();
     try {
       // Another tenant's run waits for its own user of the same userId.
       const otherKey = (await stack.request('POST', '/v1/admin/keys', { name: 'other', role: 'operator', tenantId: `${stack.tenantId}-other` })).body.key;
@@ -285,12 +291,7 @@ describe("Composio connections: the API's poller", () => {
   });
 
   it('goes on with the other users when Composio fails for one of them', async () => {
-    const fake = await new FakeComposioServer(apiKey, [githubCreateIssue]).start();
-    fake.enforceConnections = true;
-    fake.authConfigs.set('ac_github', 'github');
-    const stack = await startTestStack({
-      env: { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00', COMPOSIO_CONNECTION_POLL_MS: '200' },
-    });
+    const { fake, stack } = await startPolling();
     try {
       // The failing user's runs come first in the pass.
       const failing = await Promise.all([startRun(stack, issuePlan('conn-poll-fails')), startRun(stack, issuePlan('conn-poll-fails-2'))]);
