@@ -9,7 +9,7 @@ import type { ToolRegistry } from '../tools/registry';
 import type { RunStartSettings } from '../lib/config';
 import type { InFlight } from '../lib/in-flight';
 import { requireAuth, type Authenticator } from './auth';
-import { errorHandler, notFoundHandler } from './error-handler';
+import { errorHandler, notFoundHandler, refuseDeepBodies } from './error-handler';
 import { corsForOrigins } from './origin-check';
 import { buildOpenApiDocument } from './openapi';
 import { registerRoutes } from './route-contract';
@@ -49,7 +49,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.tracer) app.use(traceRequests(deps.tracer));
   app.use(timeRequests);
   app.use(corsForOrigins(deps.allowedOrigins));
-  app.use(express.json({ limit: '256kb' }));
+  app.use(express.json({ limit: '256kb' }), refuseDeepBodies);
   runsByStatusGauge(deps.db);
   const routeDeps = { ...deps, openApiDocument: buildOpenApiDocument(restRoutes, { version: '0.1.0' }) };
   registerRoutes(

@@ -4,6 +4,7 @@ import { AppError } from '../lib/errors';
 import { hasRole } from '../lib/roles';
 import type { Role } from '../lib/run-spec';
 import type { Authenticator, Principal } from '../domains/keys';
+import { authenticateThrottled } from './failed-auth-throttle';
 
 // The caller's identity is the keys domain's; routes and the stream hub import it from here.
 export type { Authenticator, Principal };
@@ -24,8 +25,16 @@ declare module 'express-serve-static-core' {
 }
 
 export function requireAuth(authenticator: Authenticator) {
-  return async (request: Request, _response: Response, next: NextFunction) => {
-    const principal = await authenticator.authenticate(tokenOf(request, { allowQuery: false }));
+  return async (request: Request, response: Response, next: NextFunction) => {
+    let principal: Principal;
+    try {
+      principal = await authenticateThrottled(authenticator, tokenOf(request, { allowQuery: false }), request.ip);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'rate_limited') {
+        response.set('retry-after', String((error.details as { retryAfterSeconds: number }).retryAfterSeconds));
+      }
+      throw error;
+    }
     request.principal = { ...principal, actor: { ...principal.actor, ip: request.ip } };
     next();
   };

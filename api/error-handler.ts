@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, isUnavailableError } from '../lib/errors';
+import { maxJsonDepth, nestsDeeperThan } from '../lib/json-depth';
 
 /** Body-parser errors carry a status and a type; map them to our error shape. */
 function fromBodyParser(error: unknown): AppError | null {
@@ -15,6 +16,15 @@ function fromBodyParser(error: unknown): AppError | null {
     return new AppError('validation_failed', 'unsupported request body encoding');
   }
   return null;
+}
+
+/** After the body parser: a body nested deeper than the schemas and hashing can walk is a 400, not a stack overflow. */
+export function refuseDeepBodies(request: Request, _response: Response, next: NextFunction) {
+  if (nestsDeeperThan(request.body)) {
+    next(new AppError('validation_failed', `request body is nested deeper than ${maxJsonDepth} levels`, { maxDepth: maxJsonDepth }));
+    return;
+  }
+  next();
 }
 
 /** The one error handler: stable codes for callers, internals only in the log. */

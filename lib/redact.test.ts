@@ -1,4 +1,5 @@
-import { redactedMarker, redactSecrets } from './redact';
+import fc from 'fast-check';
+import { defaultSecretKeys, redactedMarker, redactSecrets } from './redact';
 
 const R = redactedMarker;
 
@@ -37,6 +38,9 @@ describe('redactSecrets', () => {
     'clientSecret',
     'private_key',
     'PrivateKey',
+    'X-Auth-Token',
+    'PRIVATE-TOKEN',
+    'x-goog-api-key',
   ])('matches the key %s whatever its case and separators', (key) => {
     expect(redactSecrets({ [key]: 'value' })).toEqual({ [key]: R });
   });
@@ -97,5 +101,117 @@ describe('redactSecrets', () => {
     expect(value).toEqual(copy);
     expect(redacted).not.toBe(value);
     expect(redacted.headers).not.toBe(value.headers);
+  });
+
+  it('redacts GitHub tokens, URL user info and secret query parameters inside strings', () => {
+    expect(
+      redactSecrets({
+        header: 'Authorization: token ghp_0123456789abcdefghijABCDEFGHIJ012345',
+        pat: 'github_pat_11ABCDEFG0123456789_abcdefghijklmnop',
+        clone: 'git clone https://ann:hunter2@git.example.com/repo.git',
+        proxy: 'http://ghs_tok@proxy.example:8080',
+        search: 'GET https://api.example.com/v1/items?api_key=k-123&q=cats#top',
+        callback: 'see https://x.example/cb?state=s1&access_token=at.456 now',
+        encoded: 'https://x.example/?API%5FKEY=k2&page=2',
+      }),
+    ).toEqual({
+      header: `Authorization: token ${R}`,
+      pat: R,
+      clone: `git clone https://${R}@git.example.com/repo.git`,
+      proxy: `http://${R}@proxy.example:8080`,
+      search: `GET https://api.example.com/v1/items?api_key=${R}&q=cats#top`,
+      callback: `see https://x.example/cb?state=s1&access_token=${R} now`,
+      encoded: `https://x.example/?API%5FKEY=${R}&page=2`,
+    });
+    const plain = { url: 'https://example.com/a?page=2&tokens=3', mail: 'ann@example.com', note: 'ghp_short', text: 'a token of thanks' };
+    expect(redactSecrets(plain)).toEqual(plain);
+  });
+});
+
+describe('redactSecrets, as a property', () => {
+  const secretKeyNames = new Set(defaultSecretKeys.map((key) => key.toLowerCase().replace(/[-_]/g, '')));
+  const looksSecret = (text: string) => secretKeyNames.has(text.toLowerCase().replace(/[-_]/g, '')) || /bearer|basic/i.test(text);
+  /** Words, numbers and booleans that are no secret in any form: they must come out as they went in. */
+  const plainText = fc.stringMatching(/^[a-z0-9 .,:/-]{0,16}$/).filter((text) => !looksSecret(text));
+  const plainKey = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_-]{0,10}$/).filter((key) => !looksSecret(key));
+  const plainLeaf = fc.oneof(plainText, fc.integer(), fc.boolean(), fc.constant(null));
+  /** A secret's value: unique enough that finding it anywhere in the output means it survived. */
+  const secretValue = fc.stringMatching(/^[A-Za-z0-9]{24,36}$/).map((tail) => `S3cr3t${tail}`);
+  const secretHeader = fc.constantFrom(
+    'X-Auth-Token',
+    'x-auth-token',
+    'PRIVATE-TOKEN',
+    'Private-Token',
+    'x-goog-api-key',
+    'X-Goog-Api-Key',
+    'Authorization',
+    'api_key',
+    'accessToken',
+  );
+
+  interface Case {
+    input: unknown;
+    expected: unknown;
+    secrets: string[];
+  }
+  const plain = (value: unknown): Case => ({ input: value, expected: value, secrets: [] });
+  /** A string with a secret in one of the forms redaction knows, within plain text, and the string as redaction must leave it. */
+  const secretInText: fc.Arbitrary<Case> = fc
+    .tuple(
+      secretValue,
+      plainText,
+      plainText,
+      fc.constantFrom<(secret: string) => [string, string]>(
+        (secret) => [`https://user:${secret}@db.example.com/x`, `https://${R}@db.example.com/x`],
+        (secret) => [`postgres://${secret}@10.0.0.1:5432/db`, `postgres://${R}@10.0.0.1:5432/db`],
+        (secret) => [`https://api.example.com/v1?api_key=${secret}&q=1`, `https://api.example.com/v1?api_key=${R}&q=1`],
+        (secret) => [`https://api.example.com/cb?x=1&access_token=${secret}`, `https://api.example.com/cb?x=1&access_token=${R}`],
+        (secret) => [`token ghp_${secret}`, `token ${R}`],
+        (secret) => [`Bearer ${secret}`, `Bearer ${R}`],
+      ),
+    )
+    .map(([secret, before, after, form]) => {
+      const [text, redacted] = form(secret);
+      return { input: `${before} ${text} ${after}`, expected: `${before} ${redacted} ${after}`, secrets: [secret] };
+    });
+
+  const { tree } = fc.letrec<{ tree: Case; node: Case }>((tie) => ({
+    tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, plainLeaf.map(plain), secretInText, tie('node')),
+    node: fc.oneof(
+      // An object: plain keys over subtrees, and perhaps a secret header over a plain or structured value.
+      fc
+        .tuple(fc.uniqueArray(fc.tuple(plainKey, tie('tree')), { maxLength: 4, selector: ([key]) => key }), fc.option(fc.tuple(secretHeader, secretValue)))
+        .map(([entries, header]) => {
+          const cases = entries.map(([, child]) => child);
+          const input = Object.fromEntries(entries.map(([key, child]) => [key, child.input]));
+          const expected = Object.fromEntries(entries.map(([key, child]) => [key, child.expected]));
+          const secrets = cases.flatMap((child) => child.secrets);
+          if (header) {
+            const [name, secret] = header;
+            input[name] = secret;
+            expected[name] = R;
+            secrets.push(secret);
+          }
+          return { input, expected, secrets };
+        }),
+      // An array of subtrees (length ≠ 2 with a secret name first is a header pair, kept plain by plainText's filter).
+      fc.array(tie('tree'), { maxLength: 4 }).map((items) => ({
+        input: items.map((item) => item.input),
+        expected: items.map((item) => item.expected),
+        secrets: items.flatMap((item) => item.secrets),
+      })),
+    ),
+  }));
+
+  it('no secret in a known form survives, at any depth, and everything else is unchanged', () => {
+    fc.assert(
+      fc.property(tree, ({ input, expected, secrets }) => {
+        const redacted = redactSecrets(input);
+        expect(redacted).toEqual(expected);
+        const text = JSON.stringify(redacted);
+        for (const secret of secrets) expect(text).not.toContain(secret);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -12,6 +12,9 @@ export const defaultSecretKeys: readonly string[] = [
   'cookie',
   'set-cookie',
   'x-api-key',
+  'x-auth-token',
+  'x-goog-api-key',
+  'private-token',
   'api_key',
   'apikey',
   'api-key',
@@ -35,12 +38,31 @@ export interface RedactOptions {
  */
 const normalizeKey = (key: string): string => key.toLowerCase().replace(/[-_]/g, '');
 
+const safeDecode = (text: string): string => {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+};
+
 /** `Bearer <token>` / `Basic <credentials>` inside any string (headers pasted into notes, error messages). */
 const credentialPattern = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 
+/** GitHub tokens (`ghp_…`, `gho_…`, `ghu_…`, `ghs_…`, `ghr_…`, `github_pat_…`), as in `Authorization: token ghp_…`. */
+const githubTokenPattern = /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g;
+
+/** The user info of a URL, `scheme://user:pass@host`: all of it goes, since a lone user name is often a token too. */
+const urlUserInfoPattern = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+
+/** A query parameter, `?name=value` or `&name=value`: its value goes when its name is a secret key's. */
+const queryParamPattern = /([?&])([^\s=&#?]+)=([^\s&#]*)/g;
+
 /**
- * Returns a copy of a JSON value in which every value of a secret-looking key, and every
- * `Bearer`/`Basic` credential inside a string, is replaced by `[REDACTED]`. Never mutates `value`.
+ * Returns a copy of a JSON value in which every value of a secret-looking key, and inside every
+ * string each `Bearer`/`Basic` credential, GitHub token, URL user info (`https://user:pass@…`) and
+ * query parameter named like a secret key (`?api_key=…`, `&access_token=…`), is replaced by
+ * `[REDACTED]`. Never mutates `value`.
  * Also recognises header lists: `[["Authorization", "Bearer x"]]` and `[{ name: "Authorization", value: "…" }]`.
  */
 export function redactSecrets<T>(value: T, options: RedactOptions = {}): T {
@@ -48,9 +70,17 @@ export function redactSecrets<T>(value: T, options: RedactOptions = {}): T {
   const isSecretKey = (key: unknown) => typeof key === 'string' && secretKeys.has(normalizeKey(key));
   // null carries no secret, and keeping it tells a reader the field was empty.
   const hide = (secret: unknown) => (secret === null || secret === undefined ? secret : redactedMarker);
+  const redactString = (text: string) =>
+    text
+      .replace(credentialPattern, (_match, scheme: string) => `${scheme} ${redactedMarker}`)
+      .replace(githubTokenPattern, redactedMarker)
+      .replace(urlUserInfoPattern, (_match, scheme: string) => `${scheme}${redactedMarker}@`)
+      .replace(queryParamPattern, (match, separator: string, name: string, secret: string) =>
+        secret !== '' && isSecretKey(safeDecode(name)) ? `${separator}${name}=${redactedMarker}` : match,
+      );
 
   const walk = (node: unknown): unknown => {
-    if (typeof node === 'string') return node.replace(credentialPattern, (_match, scheme: string) => `${scheme} ${redactedMarker}`);
+    if (typeof node === 'string') return redactString(node);
     if (Array.isArray(node)) {
       if (node.length === 2 && isSecretKey(node[0])) return [node[0], hide(node[1])];
       return node.map(walk);

@@ -1,15 +1,31 @@
 import type { StringValue } from '@temporalio/common';
 import { z } from 'zod';
 
+const durationUnitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const durationPattern = /^(\d+)(ms|s|m|h|d)$/;
+
+/** The longest duration a run spec or schedule may name: longer ones overflow Temporal's timers (and mean a typo). */
+export const maxDurationDays = 365;
+const maxDurationMs = maxDurationDays * durationUnitMs.d;
+
+/** A duration string's milliseconds, or null when it is not one (`/^\d+(ms|s|m|h|d)$/`). */
+function durationMs(text: string): number | null {
+  const match = durationPattern.exec(text);
+  return match ? Number(match[1]) * durationUnitMs[match[2] as keyof typeof durationUnitMs] : null;
+}
+
 /**
- * A duration as Temporal accepts it: `500ms`, `30s`, `5m`, `2h`, `1d`. Typed as Temporal's duration
- * string (`StringValue`): every string the pattern admits is one, so parsed values go to timers and
- * activity options as they are.
+ * A duration as Temporal accepts it: `500ms`, `30s`, `5m`, `2h`, `1d`, at most 365 days. Typed as
+ * Temporal's duration string (`StringValue`): every string the pattern admits is one, so parsed
+ * values go to timers and activity options as they are.
  */
-export const durationSchema = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like "500ms", "30s", "5m", "2h" or "1d"') as unknown as z.ZodType<
-  StringValue,
-  StringValue
->;
+export const durationSchema = z
+  .string()
+  .regex(durationPattern, 'must be a duration like "500ms", "30s", "5m", "2h" or "1d"')
+  .refine((text) => {
+    const ms = durationMs(text);
+    return ms === null || ms <= maxDurationMs;
+  }, `must be at most ${maxDurationDays}d`) as unknown as z.ZodType<StringValue, StringValue>;
 
 export const roleSchema = z.enum(['viewer', 'operator', 'approver', 'admin']);
 export type Role = z.infer<typeof roleSchema>;

@@ -24,8 +24,14 @@ export const scheduleActor = (scheduleId: string): Actor => ({ type: 'system', i
 /** The Temporal schedule id: tenant-qualified, since Temporal schedule ids are per namespace. */
 export const temporalScheduleId = (tenantId: string, scheduleId: string): string => `fd:${tenantId}:${scheduleId}`;
 
-/** Prefix of each tick's workflow id (Temporal appends `-<scheduled time>`). */
-export const tickWorkflowIdPrefix = (tenantId: string, scheduleId: string): string => `fds-${tenantId}-${scheduleId}`;
+/**
+ * Prefix of each tick's workflow id (Temporal appends `-<scheduled time>`): `fds:<tenant>:<schedule>`.
+ * Neither tenant nor schedule ids may hold `:`, so two schedules never share it (the former
+ * `fds-<tenant>-<schedule>` did: tenant `a-b` schedule `c` and tenant `a` schedule `b-c`).
+ * Temporal keeps the id in each schedule's action, so schedules created before keep their old
+ * form (and their ticks, their runs' idempotency keys) until recreated; nothing parses it back.
+ */
+export const tickWorkflowIdPrefix = (tenantId: string, scheduleId: string): string => `fds:${tenantId}:${scheduleId}`;
 
 /**
  * The idempotency key of the run a tick starts: the tick's workflow id (unique per scheduled time),

@@ -22,6 +22,12 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
     ['duplicate step ids', { plan: { steps: [onePlan.plan.steps[0], onePlan.plan.steps[0]] } }, 'duplicate step id'],
     ['a malformed tool name', { plan: { steps: [{ id: 'a', tool: 'echo', args: {} }] } }, 'plan.steps.0.tool'],
     ['a bad duration', { plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: {}, timeout: 'soon' }] } }, 'duration'],
+    ['a duration over a year', { plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: {}, timeout: '100000000d' }] } }, 'must be at most 365d'],
+    [
+      'a retry interval over a year',
+      { plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: {}, retry: { initialInterval: '366d' } }] } },
+      'plan.steps.0.retry.initialInterval',
+    ],
   ])('rejects %s with 400 validation_failed', async (_label, body, mentions) => {
     const before = await countRuns();
     const response = await stack.request('POST', '/v1/runs', body);
@@ -35,6 +41,22 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
     const response = await stack.request('POST', '/v1/runs', '{"plan": ');
     expect(response.status).toBe(400);
     expectErrorShape(response.body, 'validation_failed');
+  });
+
+  it('rejects a body nested too deep with 400, on every route, and keeps serving', async () => {
+    const before = await countRuns();
+    const deep = (depth: number, leaf: string) => '['.repeat(depth) + leaf + ']'.repeat(depth);
+    const body = `{"plan":{"steps":[{"id":"a","tool":"builtin.echo","args":{"message":${deep(50_000, '"hi"')}}}]}}`;
+    for (const path of ['/v1/runs', '/v1/schedules', '/v1/runs/run_unknown/cancel']) {
+      const response = await stack.request('POST', path, body);
+      expect(response.status).toBe(400);
+      expectErrorShape(response.body, 'validation_failed');
+      expect(response.body.error.message).toContain('nested deeper than');
+    }
+    const objects = `{"plan":{"steps":[{"id":"a","tool":"builtin.echo","args":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}}]}}`;
+    expect((await stack.request('POST', '/v1/runs', objects)).status).toBe(400);
+    expect(await countRuns()).toBe(before);
+    expect((await stack.request('GET', '/v1/me')).status).toBe(200);
   });
 
   it('rejects a body over the limit with 413 and the error shape', async () => {

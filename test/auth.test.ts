@@ -1,3 +1,4 @@
+import { failedAuthsPerMinute } from '../api/failed-auth-throttle';
 import { restRoutes } from '../api/routes';
 import { startRun, waitForEvents } from './run-helpers';
 import { useTestStack } from './stack';
@@ -144,5 +145,23 @@ describe('API keys, roles and tenancy', () => {
     expect(revoked.body.apiKey.revokedAt).not.toBeNull();
     expect((await call(created.key, 'GET', '/v1/runs')).status).toBe(401);
     expect((await stack.request('DELETE', '/v1/admin/keys/key_nope')).status).toBe(404);
+  });
+
+  it('throttles failed authentication by client address, before the key is looked up', async () => {
+    const from = (address: string, key: string) =>
+      fetch(`${stack.apiUrl}/v1/runs`, { headers: { authorization: `Bearer ${key}`, 'x-forwarded-for': address } });
+    const guesser = '203.0.113.9';
+    for (let attempt = 0; attempt < failedAuthsPerMinute; attempt++) expect((await from(guesser, `fd_guess_${attempt}`)).status).toBe(401);
+    const refused = await from(guesser, 'fd_guess_one_more');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    const body = (await refused.json()) as { error: { code: string; message: string; details: { retryAfterSeconds: number } } };
+    expect(body).toEqual({
+      error: { code: 'rate_limited', message: expect.stringContaining('failed authentications'), details: { retryAfterSeconds: expect.any(Number) } },
+    });
+    // Refused unheard, even with a good key, until the minute is over; other addresses are not affected.
+    expect((await from(guesser, stack.adminKey)).status).toBe(429);
+    expect((await from('203.0.113.10', stack.adminKey)).status).toBe(200);
+    expect((await from('203.0.113.10', 'fd_wrong')).status).toBe(401);
   });
 });

@@ -242,13 +242,19 @@ describe('Composio connections: list, connect, resume waiting runs', () => {
 });
 
 describe("Composio connections: the API's poller", () => {
-  it("resumes a waiting run by itself once the user's account is ACTIVE", async () => {
+  /** A fake Composio that wants connections, and a stack polling it every 200 ms. */
+  const startPolling = async () => {
     const fake = await new FakeComposioServer(apiKey, [githubCreateIssue]).start();
     fake.enforceConnections = true;
     fake.authConfigs.set('ac_github', 'github');
     const stack = await startTestStack({
       env: { COMPOSIO_API_KEY: apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_TOOLKITS: 'github@20251027_00', COMPOSIO_CONNECTION_POLL_MS: '200' },
     });
+    return { fake, stack };
+  };
+
+  it("resumes a waiting run by itself once the user's account is ACTIVE", async () => {
+    const { fake, stack } = await startPolling();
     try {
       // Another tenant's run waits for its own user of the same userId.
       const otherKey = (await stack.request('POST', '/v1/admin/keys', { name: 'other', role: 'operator', tenantId: `${stack.tenantId}-other` })).body.key;
@@ -278,6 +284,24 @@ describe("Composio connections: the API's poller", () => {
       expect(polledUsers).not.toContain('conn-polled');
       await callAs(stack, other.key, 'POST', `/v1/runs/${otherRun}/cancel`, { reason: 'done with this test' });
       expect((await waitForEnd(other, otherRun)).at(-1)?.type).toBe('run.cancelled');
+    } finally {
+      await stack.close();
+      await fake.stop();
+    }
+  });
+
+  it('goes on with the other users when Composio fails for one of them', async () => {
+    const { fake, stack } = await startPolling();
+    try {
+      // The failing user's runs come first in the pass.
+      const failing = await Promise.all([startRun(stack, issuePlan('conn-poll-fails')), startRun(stack, issuePlan('conn-poll-fails-2'))]);
+      fake.failingUsers.add(composioUserIdOf(stack.tenantId, 'conn-poll-fails'));
+      fake.failingUsers.add(composioUserIdOf(stack.tenantId, 'conn-poll-fails-2'));
+      const runId = await startRun(stack, issuePlan('conn-poll-ok'));
+      for (const id of [...failing, runId]) await awaitConnectionRequired(stack, id);
+      fake.connect((await stack.client.startConnection({ userId: 'conn-poll-ok', authConfigId: 'ac_github' })).id);
+      expect((await waitForEnd(stack, runId)).at(-1)?.type).toBe('run.completed');
+      for (const id of failing) await stack.request('POST', `/v1/runs/${id}/cancel`, { reason: 'done with this test' });
     } finally {
       await stack.close();
       await fake.stop();

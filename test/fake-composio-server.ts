@@ -84,6 +84,8 @@ export class FakeComposioServer {
   /** How long each execution takes before it answers. */
   executionDelayMs = 0;
   readonly accounts: FakeConnectedAccount[] = [];
+  /** Listing the accounts of these (scoped) user ids answers 500. */
+  readonly failingUsers = new Set<string>();
   /** Auth config id → toolkit slug, for Connect Links. */
   readonly authConfigs = new Map<string, string>();
   /** Most executions in flight at once, per `<slug>|<user>` and overall. */
@@ -204,6 +206,7 @@ export class FakeComposioServer {
   private listAccounts(request: RecordedComposioRequest, response: ServerResponse): void {
     const listed = (name: string) => (request.query[name] ?? '').split(',').filter(Boolean);
     const [users, toolkits, statuses] = [listed('user_ids'), listed('toolkit_slugs'), listed('statuses')];
+    if (users.some((user) => this.failingUsers.has(user))) return this.error(response, answerStatus(500, 'accounts store unavailable'));
     const items = this.accounts
       .filter((account) => users.length === 0 || users.includes(account.userId))
       .filter((account) => toolkits.length === 0 || toolkits.includes(account.toolkit))

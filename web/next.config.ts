@@ -14,6 +14,17 @@ const nextConfig: NextConfig = {
   serverExternalPackages: ['ws'],
   // `npm run typecheck` checks web/ with tsc (and lint runs ESLint); the build need not do it again.
   typescript: { ignoreBuildErrors: true },
+  // No page of the dashboard may be framed by another site (clickjacking of approvals, keys, sign-in).
+  // The same pair as the API's /docs (lib/frame-headers.ts; test/dashboard-sign-in-guards.test.ts holds them equal).
+  headers: async () => [
+    {
+      source: '/:path*',
+      headers: [
+        { key: 'Content-Security-Policy', value: "frame-ancestors 'none'" },
+        { key: 'X-Frame-Options', value: 'DENY' },
+      ],
+    },
+  ],
 };
 
 export default nextConfig;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { apiReference } from '@scalar/express-api-reference';
 import type { Request } from 'express';
+import { noFramingHeaders } from '../../lib/frame-headers';
 import { defineRoute } from '../route-contract';
 import type { OpenApiDocument } from '../openapi';
 
@@ -46,6 +47,7 @@ export const docsRoutes = [
     errors: [],
     // The page is rendered whole; Scalar's handler never calls next.
     handler: ({ request, response }) => {
+      for (const { key, value } of noFramingHeaders) response.setHeader(key, value);
       void referencePage(request as Request<never>, response, () => undefined);
     },
   }),

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { AppError } from '../../lib/errors';
 import { tokenOf, type Authenticator, type Principal } from '../auth';
+import { authenticateThrottled } from '../failed-auth-throttle';
 import { isAllowedOrigin } from '../origin-check';
 import { rateLimitKey, type RateLimiter } from '../rate-limiter';
 
@@ -33,7 +34,7 @@ export function acceptStreamUpgrades(server: Server, wss: WebSocketServer, gate:
       return;
     }
     const upgrade = async () => {
-      const principal = await gate.authenticator.authenticate(tokenOf(request, { allowQuery: true }));
+      const principal = await authenticateThrottled(gate.authenticator, tokenOf(request, { allowQuery: true }), request.socket.remoteAddress);
       const waitMs = (await gate.rateLimiter?.take(rateLimitKey(principal))) ?? 0;
       if (waitMs > 0) {
         socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.max(1, Math.ceil(waitMs / 1000))}\r\nConnection: close\r\n\r\n`);
@@ -43,6 +44,11 @@ export function acceptStreamUpgrades(server: Server, wss: WebSocketServer, gate:
     };
     upgrade().catch((error: unknown) => {
       const status = error instanceof AppError ? error.status : 503;
+      if (status === 429) {
+        const { retryAfterSeconds } = (error as AppError).details as { retryAfterSeconds: number };
+        socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${retryAfterSeconds}\r\nConnection: close\r\n\r\n`);
+        return;
+      }
       const reason = status === 401 ? 'Unauthorized' : 'Service Unavailable';
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n\r\n`);
     });

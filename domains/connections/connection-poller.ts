@@ -11,7 +11,10 @@ export function startConnectionPoller(deps: ConnectionDeps, intervalMs: number):
   let running: Promise<unknown> | null = null;
   const timer = setInterval(() => {
     if (running) return; // the last poll is still going
-    running = resumeWaitingRuns(deps, {}, null)
+    // One user's Composio error must not stop the pass for every other user's runs.
+    running = resumeWaitingRuns(deps, {}, null, (error, composioUserId) =>
+      deps.log.warn({ err: error, composioUserId }, "connection poll: could not list a user's accounts; trying again next interval"),
+    )
       .then((resumed) => {
         if (resumed.length > 0) deps.log.info({ resumed }, 'connections became active: runs resumed');
       })

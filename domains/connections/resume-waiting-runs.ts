@@ -25,6 +25,8 @@ export async function resumeWaitingRuns(
   deps: ConnectionDeps,
   scope: { tenantId?: string; userId?: string },
   actor: Actor | null,
+  /** Given, a Composio error for one user goes here and the pass goes on with the others (the poller); else it is thrown. */
+  onUserError?: (error: unknown, composioUserId: string) => void,
 ): Promise<Array<{ runId: string; toolkit: string; connectedAccountId: string }>> {
   const sdk = sdkOf(deps);
   const waiting = (
@@ -47,7 +49,9 @@ export async function resumeWaitingRuns(
     try {
       active = await sdk.connectedAccounts.list({ userIds: [composioUserId], statuses: ['ACTIVE'] });
     } catch (error) {
-      throw upstreamError(error, 'connected accounts list');
+      if (!onUserError) throw upstreamError(error, 'connected accounts list');
+      onUserError(error, composioUserId);
+      continue;
     }
     const accounts = active.items.map((item) => ({ toolkit: item.toolkit.slug.toLowerCase(), connectedAccountId: item.id }));
     for (const run of runs) {

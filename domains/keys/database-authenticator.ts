@@ -5,6 +5,7 @@ import { hashKey, type ApiKeyRow } from './api-key-row';
 import type { Authenticator, Principal } from './principal';
 
 const cacheTtlMs = 5_000;
+const maxCachedKeys = 10_000;
 
 /**
  * Keys from the database (hash lookup), plus the bootstrap admin key from the environment, which
@@ -14,7 +15,10 @@ const cacheTtlMs = 5_000;
  */
 export function databaseAuthenticator(db: Knex, bootstrap: { adminKey: string; tenantId: string }): Authenticator {
   const bootstrapKey = Buffer.from(bootstrap.adminKey);
-  const cache = new Map<string, { principal: Principal | null; until: number }>();
+  // Valid keys only: an unknown token is looked up each time (failed attempts are throttled by
+  // address before they get here, api/failed-auth-throttle.ts), so junk tokens cannot push the
+  // valid keys out.
+  const cache = new Map<string, { principal: Principal; until: number }>();
   return {
     invalidate: () => cache.clear(),
     async authenticate(token) {
@@ -33,11 +37,24 @@ export function databaseAuthenticator(db: Knex, bootstrap: { adminKey: string; t
         principal = row
           ? { tenantId: row.tenant_id, role: row.role, superAdmin: false, actor: { type: 'api_key', id: row.id, name: row.name, role: row.role } }
           : null;
-        if (cache.size > 10_000) cache.clear();
-        cache.set(hash, { principal, until: Date.now() + cacheTtlMs });
+        cache.delete(hash);
+        if (principal) {
+          if (cache.size >= maxCachedKeys) evictExpired(cache);
+          cache.set(hash, { principal, until: Date.now() + cacheTtlMs });
+        }
       }
       if (!principal) throw new AppError('unauthenticated', 'invalid or revoked API key');
       return principal;
     },
   };
+}
+
+/** Drops expired entries, then, if still full, the oldest (a Map keeps insertion order). */
+function evictExpired(cache: Map<string, { until: number }>): void {
+  const now = Date.now();
+  for (const [hash, entry] of cache) if (entry.until <= now) cache.delete(hash);
+  for (const hash of cache.keys()) {
+    if (cache.size < maxCachedKeys) break;
+    cache.delete(hash);
+  }
 }

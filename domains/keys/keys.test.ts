@@ -46,4 +46,24 @@ describe('keys domain', () => {
     authenticator.invalidate();
     expect(await codeOf(authenticator.authenticate(key))).toBe('unauthenticated');
   });
+
+  it('keeps a valid key cached however many unknown tokens are tried', async () => {
+    const { key, apiKey } = await createApiKey(db, { tenantId, name: 'cached', role: 'viewer', createdBy });
+    const authenticator = databaseAuthenticator(db, { adminKey: 'bootstrap-key-0123456789', tenantId });
+    // Time stands still, so the entry cannot expire while the junk is tried (the cache keeps keys 5 s).
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
+    expect((await authenticator.authenticate(key)).actor.id).toBe(apiKey.id);
+    for (let batch = 0; batch < 11; batch++) {
+      const junk = Array.from({ length: 1_000 }, (_, index) => `fd_junk_${batch}_${index}`);
+      expect(new Set(await Promise.all(junk.map((token) => codeOf(authenticator.authenticate(token)))))).toEqual(new Set(['unauthenticated']));
+    }
+    // Revoked behind the authenticator's back: only a key still cached is accepted now.
+    await db('api_keys').where({ id: apiKey.id }).update({ revoked_at: new Date() });
+    try {
+      expect((await authenticator.authenticate(key)).actor.id).toBe(apiKey.id);
+    } finally {
+      clock.mockRestore();
+    }
+  }, 120_000);
 });

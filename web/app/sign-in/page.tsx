@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { safeNextPath } from '@/lib/sign-in-guards';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
@@ -23,7 +24,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         <h1 className="text-xl font-semibold">Sign in with an API key</h1>
         {reasonText && <p className="muted mt-2 text-sm">{reasonText}</p>}
         <form action="/api/session" method="post" className="mt-4 space-y-3">
-          <input type="hidden" name="next" value={typeof next === 'string' ? next : '/'} />
+          <input type="hidden" name="next" value={safeNextPath(next) ?? '/'} />
           <div>
             <label htmlFor="key" className="label">
               API key

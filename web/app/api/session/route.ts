@@ -2,15 +2,12 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { z } from 'zod';
 import { clientFor, FlightdeckApiError, FlightdeckUnreachableError } from '@/lib/api';
 import { SESSION_COOKIE, SESSION_MAX_AGE_S } from '@/lib/session';
+import { isSameOriginRequest, safeNextPath } from '@/lib/sign-in-guards';
 
 const signInForm = z.object({
   key: z.string().trim().min(16, 'an API key has at least 16 characters').max(500),
-  // Only a local path, so the form cannot be used to bounce someone to another site.
-  next: z
-    .string()
-    .regex(/^\/(?!\/)[^\s]*$/)
-    .optional()
-    .catch(undefined),
+  // Only a same-origin path, so the form cannot be used to bounce someone to another site.
+  next: z.unknown().transform((next) => safeNextPath(next) ?? undefined),
 });
 
 // A relative Location: behind `next start`, request.url names the host Next listens as (e.g.
@@ -22,6 +19,8 @@ const back = (_request: NextRequest, path: string) => new NextResponse(null, { s
  * `GET /v1/me` and, if the API accepts it, kept in an httpOnly cookie. `?action=sign-out` clears it.
  */
 export async function POST(request: NextRequest) {
+  // Another site's form must not sign a browser in (with the attacker's key) or out.
+  if (!isSameOriginRequest(request.headers)) return new NextResponse('cross-origin sign-in refused', { status: 403 });
   if (request.nextUrl.searchParams.get('action') === 'sign-out') {
     const response = back(request, '/sign-in?reason=signed-out');
     response.cookies.delete(SESSION_COOKIE);
