@@ -2,8 +2,8 @@
  * The dashboard's sign-in guards and anti-framing headers, as functions (web/lib/sign-in-guards.ts,
  * web/next.config.ts), and the API's /docs headers over HTTP.
  */
+import path from 'node:path';
 import { noFramingHeaders } from '../lib/frame-headers';
-import nextConfig from '../web/next.config';
 import { isSameOriginRequest, safeNextPath } from '../web/lib/sign-in-guards';
 import { useTestStack } from './stack';
 
@@ -58,6 +58,12 @@ describe('the sign-in POST origin check (isSameOriginRequest)', () => {
 
 describe('framing', () => {
   it('the dashboard sends frame-ancestors none and X-Frame-Options DENY on every page', async () => {
+    // Loaded by path, not imported: an import would bring Next's global types (a required
+    // NODE_ENV in process.env) into the server project's typecheck.
+    const configPath = path.join(__dirname, '..', 'web', 'next.config');
+    const nextConfig = (
+      (await import(configPath)) as { default: { headers?: () => Promise<Array<{ source: string; headers: Array<{ key: string; value: string }> }>> } }
+    ).default;
     const rules = (await nextConfig.headers?.()) ?? [];
     const all = rules.find((rule) => rule.source === '/:path*');
     expect(all?.headers).toEqual(noFramingHeaders);
