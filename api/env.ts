@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { adminKey, apiPort, commonShape, runStartShape, withEnvChecks } from '../lib/config';
+import { adminKey, apiPort, commonShape, metricsTokenCheck, runStartShape, withEnvChecks } from '../lib/config';
 import { composioShape, unpinnedToolkitProblems } from '../tools/composio/composio-config';
+
+/** The API always serves `/metrics`: production needs its token. */
+export const apiServesMetrics = metricsTokenCheck(() => true);
 
 /** What an API process reads (api/main.ts); lib/config.ts holds the parts every process shares. */
 export const apiEnvSchema = withEnvChecks(
@@ -52,5 +55,6 @@ export const apiEnvSchema = withEnvChecks(
     ...composioShape,
   }),
   unpinnedToolkitProblems,
+  apiServesMetrics,
 );
 export type ApiEnv = z.infer<typeof apiEnvSchema>;

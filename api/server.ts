@@ -18,6 +18,7 @@ import { EventNotifier } from './event-notifier';
 import { PostgresRateLimiter } from './rate-limiter';
 import { StreamHub } from './stream/hub';
 import { eventLogOf } from '../lib/event-log';
+import { openMetricsWarning } from '../lib/metrics';
 
 export interface ApiServer {
   server: Server;
@@ -76,8 +77,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     log,
     ...guards,
     tracer: tracing?.tracer,
+    metricsToken: env.FLIGHTDECK_METRICS_TOKEN,
     ...presenter,
   });
+  if (env.FLIGHTDECK_METRICS_TOKEN === undefined) log.warn(openMetricsWarning);
   const server = createServer(app);
   const hub = new StreamHub({
     db,

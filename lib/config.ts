@@ -85,8 +85,24 @@ export const commonShape = {
     .describe(
       "`true` / `false`: check every appended event against its type's schema (lib/event-schemas.ts) and refuse a misshapen one. Unset: on, unless NODE_ENV=production. The bench turns it off.",
     ),
+  FLIGHTDECK_METRICS_TOKEN: z
+    .string()
+    .trim()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe(
+      'Bearer token `/metrics` needs, on the API and on the worker’s metrics port (`Authorization: Bearer <token>`). Unset: `/metrics` is open and a warning is logged at start; required with NODE_ENV=production wherever metrics are served (the API; the worker when WORKER_METRICS_PORT is set).',
+    ),
   ...telemetryShape,
 };
+
+/** Production serves `/metrics` only behind FLIGHTDECK_METRICS_TOKEN (`servesMetrics`: whether this process serves them). */
+export const metricsTokenCheck =
+  (servesMetrics: (env: NodeJS.ProcessEnv) => boolean): EnvCheck =>
+  (env) =>
+    env.NODE_ENV === 'production' && !env.FLIGHTDECK_METRICS_TOKEN?.trim() && servesMetrics(env)
+      ? [{ path: 'FLIGHTDECK_METRICS_TOKEN', message: 'must be set when NODE_ENV=production: it guards /metrics' }]
+      : [];
 
 /** Whether this process checks appended events against their schemas (FLIGHTDECK_VALIDATE_EVENTS). */
 export const validatesEvents = (env: { NODE_ENV: string; FLIGHTDECK_VALIDATE_EVENTS?: 'true' | 'false' }): boolean =>

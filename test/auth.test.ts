@@ -5,6 +5,7 @@ import { TestStreamClient } from './ws-client';
 
 type Role = 'viewer' | 'operator' | 'approver' | 'admin';
 const roles: Role[] = ['viewer', 'operator', 'approver', 'admin'];
+const metricsToken = 'auth-test-metrics-token-0123';
 const longPlan = { plan: { steps: [{ id: 'nap', tool: 'builtin.wait', args: { seconds: 300 } }] } };
 
 describe('API keys, roles and tenancy', () => {
@@ -31,7 +32,7 @@ describe('API keys, roles and tenancy', () => {
   };
 
   const stack = useTestStack(
-    {},
+    { env: { FLIGHTDECK_METRICS_TOKEN: metricsToken } },
     {
       beforeClose: async () => {
         await stack.request('POST', `/v1/runs/${ownRun}/terminate`, {});
@@ -59,8 +60,9 @@ describe('API keys, roles and tenancy', () => {
 
   // Every route × role × own/other tenant: a role below the route's is 403, another tenant's run is 404,
   // never a success. "Allowed" means neither: 2xx, or 409 where the run's state forbids the action.
-  // Public routes answer 200 to anyone, with a key or without.
-  const routes: Array<{ method: string; path: (run: string) => string; body?: unknown; needs: Role | 'public'; perRun: boolean }> = [
+  // Public routes answer 200 to anyone, with a key or without; `metrics` routes only to FLIGHTDECK_METRICS_TOKEN (401 to any API key).
+  const routes: Array<{ method: string; path: (run: string) => string; body?: unknown; needs: Role | 'public' | 'metrics'; perRun: boolean }> = [
+    { method: 'GET', path: () => '/metrics', needs: 'metrics', perRun: false },
     { method: 'GET', path: () => '/v1/openapi.json', needs: 'public', perRun: false },
     { method: 'GET', path: () => '/docs', needs: 'public', perRun: false },
     { method: 'GET', path: () => '/docs/scalar.js', needs: 'public', perRun: false },
@@ -83,10 +85,11 @@ describe('API keys, roles and tenancy', () => {
       for (const target of route.perRun ? ['own', 'other'] : ['own']) {
         const path = route.path(target === 'own' ? ownRun : otherRun);
         expect((await call(null, route.method, path, route.body)).status).toBe(route.needs === 'public' ? 200 : 401);
+        if (route.needs === 'metrics') expect((await call(metricsToken, route.method, path, route.body)).status).toBe(200);
         for (const role of roles) {
           const { status } = await call(keys[role]!, route.method, path, route.body);
-          const allowed = route.needs === 'public' || roles.indexOf(role) >= roles.indexOf(route.needs);
-          const expected = !allowed ? [403] : target === 'other' ? [404] : [200, 201, 202, 409];
+          const allowed = route.needs === 'public' || (route.needs !== 'metrics' && roles.indexOf(role) >= roles.indexOf(route.needs));
+          const expected = route.needs === 'metrics' ? [401] : !allowed ? [403] : target === 'other' ? [404] : [200, 201, 202, 409];
           const label = `${role} ${route.method} ${path} (${target} tenant) → ${status}`;
           if (!expected.includes(status)) unexpected.push(label);
           if (status < 300 && (!allowed || target === 'other')) unauthorizedSuccesses.push(label);

@@ -67,6 +67,7 @@ export async function bootWorker(
     days: env.FLIGHTDECK_RETENTION_DAYS,
     log: deps.log,
   });
-  const metrics = env.WORKER_METRICS_PORT === undefined ? null : await startMetricsServer(env.WORKER_METRICS_PORT);
+  const metrics =
+    env.WORKER_METRICS_PORT === undefined ? null : await startMetricsServer(env.WORKER_METRICS_PORT, { token: env.FLIGHTDECK_METRICS_TOKEN, log: deps.log });
   return { worker, metrics };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { apiEnvSchema } from '../api/env';
-import { commonShape, defaultWorkflowTaskSlots, optionalUrl, port, retentionShape, runStartShape, withEnvChecks } from '../lib/config';
+import { apiEnvSchema, apiServesMetrics } from '../api/env';
+import { commonShape, defaultWorkflowTaskSlots, metricsTokenCheck, optionalUrl, port, retentionShape, runStartShape, withEnvChecks } from '../lib/config';
 import { composioShape, unpinnedToolkitProblems } from '../tools/composio/composio-config';
 
 /** What a worker process reads (worker/main.ts); lib/config.ts holds the parts every process shares. */
@@ -10,7 +10,9 @@ export const workerEnvSchema = withEnvChecks(
     ...runStartShape,
     ...retentionShape,
     /** Serve the worker's Prometheus metrics on this port (unset: off). */
-    WORKER_METRICS_PORT: port.optional().describe('Port of the worker’s Prometheus endpoint (`/metrics`, all interfaces); unset: off.'),
+    WORKER_METRICS_PORT: port
+      .optional()
+      .describe('Port of the worker’s Prometheus endpoint (`/metrics`, behind FLIGHTDECK_METRICS_TOKEN, and `/healthz`; all interfaces); unset: off.'),
     /** Serve the Temporal SDK's own (core) metrics in Prometheus format on this port (unset: off). */
     TEMPORAL_SDK_METRICS_PORT: port.optional().describe('Port where the Temporal SDK serves its own (core) metrics in Prometheus format; unset: off.'),
     /** A prebuilt workflow bundle (production); without it the worker bundles `workflows/` at start. */
@@ -37,9 +39,10 @@ export const workerEnvSchema = withEnvChecks(
     ...composioShape,
   }),
   unpinnedToolkitProblems,
+  metricsTokenCheck((env) => Boolean(env.WORKER_METRICS_PORT)),
 );
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
 /** The combined process (worker/combined-main.ts): the API and a worker, so both sets of variables. */
-export const combinedEnvSchema = withEnvChecks(z.object({ ...workerEnvSchema.shape, ...apiEnvSchema.shape }), unpinnedToolkitProblems);
+export const combinedEnvSchema = withEnvChecks(z.object({ ...workerEnvSchema.shape, ...apiEnvSchema.shape }), unpinnedToolkitProblems, apiServesMetrics);
 export type CombinedEnv = z.infer<typeof combinedEnvSchema>;
