@@ -33,6 +33,8 @@ export interface AppDeps extends PresenterContext, RunStartSettings {
   /** Per-key request budget (REST and ws share it) and the browser origins allowed. */
   rateLimiter: RateLimiter;
   allowedOrigins: ReadonlySet<string>;
+  /** FLIGHTDECK_EVENTS_PAGE_MAX_BYTES: an events page stops adding events past this many bytes of JSON. */
+  eventsPageMaxBytes: number;
   /** FLIGHTDECK_METRICS_TOKEN: routes of the `metrics` role need it; unset, they are open. */
   metricsToken?: string;
   /** Set when OpenTelemetry is on: every request gets a SERVER span. */

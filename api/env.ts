@@ -28,6 +28,15 @@ export const apiEnvSchema = withEnvChecks(
       .min(0)
       .default(6000)
       .describe('Requests (REST calls, ws upgrades and frames) per API key a minute, counted across all API processes in Postgres; 0: no limit.'),
+    /** `GET /v1/runs/:id/events` stops adding events once the page's JSON passes this budget (at least one event). */
+    FLIGHTDECK_EVENTS_PAGE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024)
+      .describe(
+        '`GET /v1/runs/:id/events` stops adding events once their JSON passes this many bytes (a page holds at least one event; continue from `nextAfterSeq`).',
+      ),
     /** Run subscriptions one ws connection may hold at once. */
     FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(1000).describe('Run subscriptions one ws connection may hold at once.'),
     /** Browser origins allowed by CORS and the ws Origin check (the dashboard's). */

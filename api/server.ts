@@ -78,6 +78,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ...guards,
     tracer: tracing?.tracer,
     metricsToken: env.FLIGHTDECK_METRICS_TOKEN,
+    eventsPageMaxBytes: env.FLIGHTDECK_EVENTS_PAGE_MAX_BYTES,
     ...presenter,
   });
   if (env.FLIGHTDECK_METRICS_TOKEN === undefined) log.warn(openMetricsWarning);

@@ -4,11 +4,13 @@
  * let only the dashboard's origin in (requests without Origin — curl, server side — pass).
  */
 import WebSocket from 'ws';
+import { startRun } from './run-helpers';
 import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
 const perMinute = 30;
 const maxSubscriptions = 3;
+const pageBytes = 4096;
 const dashboard = 'http://localhost:3000';
 
 describe('abuse limits at the API edge', () => {
@@ -17,7 +19,30 @@ describe('abuse limits at the API edge', () => {
       FLIGHTDECK_RATE_LIMIT_PER_MINUTE: String(perMinute),
       FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: String(maxSubscriptions),
       FLIGHTDECK_ALLOWED_ORIGINS: dashboard,
+      FLIGHTDECK_EVENTS_PAGE_MAX_BYTES: String(pageBytes),
     },
+  });
+
+  it('caps an events page in bytes: at least one event, the rest from nextAfterSeq', async () => {
+    const padding = 'x'.repeat(3000);
+    const steps = ['a', 'b', 'c', 'd'].map((id) => ({ id, tool: 'builtin.echo', args: { padding } }));
+    const runId = await startRun(stack, { plan: { steps } });
+    await stack.waitForRun(runId);
+    const seen: number[] = [];
+    for (let afterSeq = 0, pages = 0; ; pages += 1) {
+      const page = await stack.request('GET', `/v1/runs/${runId}/events?afterSeq=${afterSeq}&limit=1000`);
+      expect(page.status).toBe(200);
+      expect(page.body.events.length).toBeGreaterThanOrEqual(1);
+      const bytes = page.body.events.map((event: unknown) => Buffer.byteLength(JSON.stringify(event)));
+      if (page.body.events.length > 1) expect(bytes.reduce((sum: number, size: number) => sum + size, 0)).toBeLessThanOrEqual(pageBytes);
+      seen.push(...page.body.events.map((event: { seq: number }) => event.seq));
+      afterSeq = page.body.nextAfterSeq;
+      if (afterSeq >= page.body.lastSeq) break;
+      expect(pages).toBeLessThan(100);
+    }
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_unused, index) => index + 1));
+    const all = await stack.request('GET', `/v1/runs/${runId}/events?limit=1000`);
+    expect(all.body.events.length).toBeLessThan(seen.length);
   });
 
   /** A fresh key: each test starts with a full budget of its own. */
