@@ -157,6 +157,9 @@ export const retentionShape = {
 /** WORKER_MAX_CONCURRENT_WORKFLOW_TASKS's default (the bench gives bare Temporal's worker the same). */
 export const defaultWorkflowTaskSlots = 200;
 
+/** FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES's default (activities/event-log-interceptor.ts). */
+export const defaultToolOutputMaxBytes = 1024 * 1024;
+
 /** `npm run retention`: finished runs older than this many days are purged (lib/retention.ts). */
 export const retentionEnvSchema = z.object({
   DATABASE_URL: postgresUrl,

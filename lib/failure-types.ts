@@ -26,6 +26,7 @@ export const FailureType = {
   AttemptLost: 'AttemptLost',
   Cancelled: 'Cancelled',
   UnrecoverableResult: 'UnrecoverableResult',
+  OutputTooLarge: 'OutputTooLarge',
   // Why a run stopped.
   ApprovalExpired: 'ApprovalExpired',
   ApprovalRejected: 'ApprovalRejected',

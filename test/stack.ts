@@ -151,6 +151,7 @@ async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex,
     tracing,
     runStart: runStartSettings(env),
     maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxToolOutputBytes: env.FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES,
   });
   const running = worker.run();
   return {

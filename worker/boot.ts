@@ -59,6 +59,7 @@ export async function bootWorker(
     tracing: deps.tracing,
     runStart: runStartSettings(env),
     maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxToolOutputBytes: env.FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES,
   });
   // After Worker.create has proven the connection and namespace: a failure here stops the boot,
   // since an operator who set FLIGHTDECK_RETENTION_DAYS expects the purge to happen.

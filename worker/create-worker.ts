@@ -113,6 +113,8 @@ export interface WorkerOptions {
   tracing?: Tracing | null;
   /** WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (lib/config.ts); unset: the SDK's default. */
   maxConcurrentWorkflowTaskExecutions?: number;
+  /** FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES: a tool output larger than this fails its call and is not stored. */
+  maxToolOutputBytes?: number;
 }
 
 /** A worker for `agentRun`, whose tool calls pass through the event-log interceptor. */
@@ -135,7 +137,10 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       },
     }),
     interceptors: {
-      activity: [...(tracing ? [tracingActivityInterceptor(tracing)] : []), eventLogInterceptor(options.db, options.tools)],
+      activity: [
+        ...(tracing ? [tracingActivityInterceptor(tracing)] : []),
+        eventLogInterceptor(options.db, options.tools, { maxOutputBytes: options.maxToolOutputBytes }),
+      ],
       ...(options.workflowBundle ? {} : { workflowModules: tracing ? tracingInterceptorModules : [] }),
     },
     sinks: { exporter: tracing ? makeWorkflowExporter(tracing.spanProcessor, tracing.resource) : dropWorkflowSpans },

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { apiEnvSchema, apiServesMetrics } from '../api/env';
-import { commonShape, defaultWorkflowTaskSlots, metricsTokenCheck, optionalUrl, port, retentionShape, runStartShape, withEnvChecks } from '../lib/config';
+import {
+  commonShape,
+  defaultToolOutputMaxBytes,
+  defaultWorkflowTaskSlots,
+  metricsTokenCheck,
+  optionalUrl,
+  port,
+  retentionShape,
+  runStartShape,
+  withEnvChecks,
+} from '../lib/config';
 import { composioShape, unpinnedToolkitProblems } from '../tools/composio/composio-config';
 
 /** What a worker process reads (worker/main.ts); lib/config.ts holds the parts every process shares. */
@@ -34,6 +44,13 @@ export const workerEnvSchema = withEnvChecks(
       .max(10_000)
       .default(defaultWorkflowTaskSlots)
       .describe('Workflow tasks a worker runs at once (2–10000); a run holds a slot while its short tools run as local activities.'),
+    /** A tool output whose JSON passes this many bytes fails its call (OutputTooLarge, not retried) and is not stored. */
+    FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(defaultToolOutputMaxBytes)
+      .describe('A tool output whose JSON passes this many bytes fails its call with `OutputTooLarge` (not retried) and never enters the event log.'),
     MODEL_BASE_URL: optionalUrl.describe('Base URL of the OpenAI-compatible chat-completions API agent runs call.'),
     MODEL_API_KEY: z.string().optional().describe('API key sent to MODEL_BASE_URL.'),
     ...composioShape,
