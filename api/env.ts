@@ -37,6 +37,13 @@ export const apiEnvSchema = withEnvChecks(
       .describe(
         '`GET /v1/runs/:id/events` stops adding events once their JSON passes this many bytes (a page holds at least one event; continue from `nextAfterSeq`).',
       ),
+    /** Open ws connections one API key may hold on one API process. */
+    FLIGHTDECK_WS_MAX_CONNECTIONS_PER_KEY: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(50)
+      .describe('Open ws stream connections one API key may hold on one API process; an upgrade beyond it is refused with HTTP 429 (`rate_limited`).'),
     /** Run subscriptions one ws connection may hold at once. */
     FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(1000).describe('Run subscriptions one ws connection may hold at once.'),
     /** Browser origins allowed by CORS and the ws Origin check (the dashboard's). */

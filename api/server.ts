@@ -93,6 +93,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ...guards,
     maxBufferedBytes: env.FLIGHTDECK_WS_MAX_BUFFERED_BYTES,
     maxSubscriptions: env.FLIGHTDECK_WS_MAX_SUBSCRIPTIONS,
+    maxConnectionsPerKey: env.FLIGHTDECK_WS_MAX_CONNECTIONS_PER_KEY,
   });
   hub.attach(server);
   await new Promise<void>((resolve, reject) => {

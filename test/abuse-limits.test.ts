@@ -11,6 +11,7 @@ import { TestStreamClient } from './ws-client';
 const perMinute = 30;
 const maxSubscriptions = 3;
 const pageBytes = 4096;
+const maxConnections = 3;
 const dashboard = 'http://localhost:3000';
 
 describe('abuse limits at the API edge', () => {
@@ -20,7 +21,41 @@ describe('abuse limits at the API edge', () => {
       FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: String(maxSubscriptions),
       FLIGHTDECK_ALLOWED_ORIGINS: dashboard,
       FLIGHTDECK_EVENTS_PAGE_MAX_BYTES: String(pageBytes),
+      FLIGHTDECK_WS_MAX_CONNECTIONS_PER_KEY: String(maxConnections),
     },
+  });
+
+  it('caps open ws connections per key: one more is a 429 in the error shape, until one closes', async () => {
+    const [key, other] = [await freshKey('viewer'), await freshKey('viewer')];
+    const open = (token: string) =>
+      new Promise<{ status: number; socket: WebSocket; body?: string }>((resolve) => {
+        const socket = new WebSocket(stack.wsUrl, { headers: { authorization: `Bearer ${token}` } });
+        socket.once('open', () => resolve({ status: 101, socket }));
+        socket.once('unexpected-response', (_request, incoming) => {
+          let body = '';
+          incoming.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, socket, body }));
+        });
+        socket.once('error', () => undefined);
+      });
+    const held: Array<Awaited<ReturnType<typeof open>>> = [];
+    for (let index = 0; index < maxConnections; index += 1) held.push(await open(key));
+    expect(held.map((connection) => connection.status)).toEqual(Array(maxConnections).fill(101));
+    const refused = await open(key);
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body!)).toMatchObject({ error: { code: 'rate_limited', details: { limit: 'connections_per_key' } } });
+    const bystander = await open(other);
+    expect(bystander.status).toBe(101);
+    bystander.socket.close();
+    held[0]!.socket.close();
+    await new Promise((resolve) => held[0]!.socket.once('close', resolve));
+    let again = await open(key);
+    for (let tries = 0; again.status !== 101 && tries < 20; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      again = await open(key);
+    }
+    expect(again.status).toBe(101);
+    for (const connection of [...held, again]) connection.socket.close();
   });
 
   it('caps an events page in bytes: at least one event, the rest from nextAfterSeq', async () => {

@@ -34,6 +34,8 @@ export interface StreamHubOptions {
   maxSubscriptions?: number;
   /** Upgrades and frames draw from the key's budget, as REST calls do. */
   rateLimiter?: RateLimiter;
+  /** Open connections one API key may hold on this process; beyond it an upgrade is a 429. */
+  maxConnectionsPerKey?: number;
   /** Browser origins that may open a stream (a request without Origin is not a browser's). */
   allowedOrigins?: ReadonlySet<string>;
 }
@@ -45,6 +47,7 @@ export interface StreamHubOptions {
 export class StreamHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private readonly clients = new Set<StreamSocket>();
+  private readonly connectionsPerKey = new Map<string, number>();
   private readonly maxBufferedBytes: number;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly runFeed: RunFeed;
@@ -81,7 +84,24 @@ export class StreamHub {
   }
 
   attach(server: Server): void {
-    acceptStreamUpgrades(server, this.wss, this.options, (ws, principal) => this.accept(ws, principal));
+    const gate = { ...this.options, admit: (principal: Principal) => this.admit(principal) };
+    acceptStreamUpgrades(server, this.wss, gate, (ws, principal) => this.accept(ws, principal));
+  }
+
+  /** A connection slot of the key, counted from the upgrade until its socket closes; null at the cap. */
+  private admit(principal: Principal): (() => void) | null {
+    const key = rateLimitKey(principal);
+    const held = this.connectionsPerKey.get(key) ?? 0;
+    if (held >= (this.options.maxConnectionsPerKey ?? Infinity)) return null;
+    this.connectionsPerKey.set(key, held + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.connectionsPerKey.get(key) ?? 1) - 1;
+      if (left > 0) this.connectionsPerKey.set(key, left);
+      else this.connectionsPerKey.delete(key);
+    };
   }
 
   private accept(ws: WebSocket, principal: Principal): void {
