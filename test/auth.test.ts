@@ -1,4 +1,6 @@
 import { restRoutes } from '../api/routes';
+import { revocationCheckMs } from '../api/stream/hub';
+import { closeCodes } from '../lib/stream';
 import { startRun, waitForEvents } from './run-helpers';
 import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
@@ -145,4 +147,25 @@ describe('API keys, roles and tenancy', () => {
     expect((await call(created.key, 'GET', '/v1/runs')).status).toBe(401);
     expect((await stack.request('DELETE', '/v1/admin/keys/key_nope')).status).toBe(404);
   });
+
+  it("closes a revoked key's open ws connections with 4401 within the key cache interval; others stay open", async () => {
+    const [doomed, kept] = [await createKey('viewer'), await createKey('viewer')];
+    const doomedClient = await TestStreamClient.connect(stack.wsUrl, doomed.key);
+    const keptClient = await TestStreamClient.connect(stack.wsUrl, kept.key);
+    const adminClient = await TestStreamClient.connect(stack.wsUrl, stack.adminKey);
+    try {
+      const closed = doomedClient.closed();
+      const revokedAt = Date.now();
+      expect((await stack.request('DELETE', `/v1/admin/keys/${doomed.apiKey.id}`)).status).toBe(200);
+      expect(await closed).toBe(closeCodes.unauthenticated);
+      expect(Date.now() - revokedAt).toBeLessThan(revocationCheckMs + 2000);
+      keptClient.send({ type: 'ping' });
+      adminClient.send({ type: 'ping' });
+      await keptClient.waitFor((frames) => frames.some((frame) => frame.type === 'pong'));
+      await adminClient.waitFor((frames) => frames.some((frame) => frame.type === 'pong'));
+    } finally {
+      await keptClient.close();
+      await adminClient.close();
+    }
+  }, 20_000);
 });

@@ -19,6 +19,8 @@ import { acceptStreamUpgrades } from './upgrade';
 export { streamPath } from './upgrade';
 
 const heartbeatMs = 30_000;
+/** As often as the key lookup cache forgets (domains/keys/database-authenticator.ts): a revoked key's sockets close within it. */
+export const revocationCheckMs = 5_000;
 
 export interface StreamHubOptions {
   db: Knex;
@@ -50,6 +52,7 @@ export class StreamHub {
   private readonly connectionsPerKey = new Map<string, number>();
   private readonly maxBufferedBytes: number;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly revocationCheck: NodeJS.Timeout;
   private readonly runFeed: RunFeed;
   private readonly runsFeed: RunsFeed;
   private readonly approvalsFeed: ApprovalsFeed;
@@ -67,6 +70,10 @@ export class StreamHub {
     options.notifier.on('resync', () => this.runFeed.resync());
     this.heartbeat = setInterval(() => this.checkAlive(), heartbeatMs);
     this.heartbeat.unref();
+    this.revocationCheck = setInterval(() => {
+      this.closeRevoked().catch((error: unknown) => options.log.warn({ err: error }, 'could not check open streams for revoked keys'));
+    }, revocationCheckMs);
+    this.revocationCheck.unref();
   }
 
   get clientCount(): number {
@@ -151,6 +158,21 @@ export class StreamHub {
     }
   }
 
+  /** Closes, with `closeCodes.unauthenticated`, every open socket whose API key was revoked since it connected. */
+  private async closeRevoked(): Promise<void> {
+    const keyIds = [...new Set([...this.clients].filter((socket) => !socket.principal.superAdmin).map((socket) => socket.principal.actor.id))];
+    if (keyIds.length === 0) return;
+    const revoked = new Set(
+      (await this.options.db('api_keys').whereIn('id', keyIds).whereNotNull('revoked_at').select<Array<{ id: string }>>('id')).map((row) => row.id),
+    );
+    for (const socket of this.clients) {
+      if (!socket.principal.superAdmin && revoked.has(socket.principal.actor.id)) {
+        socket.close(closeCodes.unauthenticated, 'API key revoked');
+        this.drop(socket);
+      }
+    }
+  }
+
   private drop(socket: StreamSocket): void {
     if (!this.clients.delete(socket)) return;
     wsClients.set(this.clients.size);
@@ -168,6 +190,7 @@ export class StreamHub {
   /** Tells every client to reconnect elsewhere and resume; used on shutdown. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearInterval(this.revocationCheck);
     this.runFeed.close();
     this.runsFeed.close();
     this.approvalsFeed.close();
