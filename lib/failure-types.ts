@@ -27,6 +27,8 @@ export const FailureType = {
   Cancelled: 'Cancelled',
   UnrecoverableResult: 'UnrecoverableResult',
   OutputTooLarge: 'OutputTooLarge',
+  // A schedule tick whose creator's API key is revoked.
+  KeyRevoked: 'KeyRevoked',
   // Why a run stopped.
   ApprovalExpired: 'ApprovalExpired',
   ApprovalRejected: 'ApprovalRejected',
