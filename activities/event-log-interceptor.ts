@@ -10,6 +10,7 @@ import { redactedMarker } from '../lib/redact';
 import { dedupeKeys, idempotencyKeyOf, workflowFactEvents, type ExecuteToolInput } from '../lib/workflow-contract';
 import { workflowRetriedErrorTypes } from '../tools/tool-errors';
 import { FailureType } from '../lib/failure-types';
+import { defaultToolOutputMaxBytes } from '../lib/config';
 
 const recordedActivity = 'executeTool';
 
@@ -19,8 +20,25 @@ const recordedActivity = 'executeTool';
  * in one transaction after it ran). Keys come from the activity's durable identity
  * (workflow execution, activity id, attempt), so a retried write or a replayed task stores nothing twice.
  */
-export function eventLogInterceptor(db: Knex, tools: { get(name: string): { idempotent: boolean } | undefined }): ActivityInterceptorsFactory {
-  return (context) => ({ inbound: new EventLogInbound(db, context, tools) });
+export function eventLogInterceptor(
+  db: Knex,
+  tools: { get(name: string): { idempotent: boolean } | undefined },
+  options: { maxOutputBytes?: number } = {},
+): ActivityInterceptorsFactory {
+  const maxOutputBytes = options.maxOutputBytes ?? defaultToolOutputMaxBytes;
+  return (context) => ({ inbound: new EventLogInbound(db, context, tools, maxOutputBytes) });
+}
+
+/** A tool output whose JSON passes the limit fails the call, non-retryable, and never enters the log. */
+function refuseOversizedOutput(tool: string, output: unknown, maxBytes: number): void {
+  const bytes = Buffer.byteLength(JSON.stringify(output ?? null));
+  if (bytes <= maxBytes) return;
+  throw ApplicationFailure.create({
+    type: FailureType.OutputTooLarge,
+    message: `${tool} returned ${bytes} bytes of output, more than the ${maxBytes} FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES allows; it is not stored`,
+    nonRetryable: true,
+    details: [{ bytes, maxBytes }],
+  });
 }
 
 class EventLogInbound implements ActivityInboundCallsInterceptor {
@@ -28,6 +46,7 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
     private readonly db: Knex,
     private readonly context: Context,
     private readonly tools: { get(name: string): { idempotent: boolean } | undefined },
+    private readonly maxOutputBytes: number,
   ) {}
 
   async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
@@ -71,6 +90,7 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
     let output: unknown;
     try {
       output = await next(input);
+      refuseOversizedOutput(call.tool, output, this.maxOutputBytes);
     } catch (error) {
       const failure = describeFailure(error, info.attempt, info.retryPolicy);
       toolCallAttemptsTotal.inc({ tool: call.tool, outcome: failure.errorClass === 'Cancelled' ? 'cancelled' : 'failed' });

@@ -32,6 +32,17 @@ export function startScheduledRunActivity(deps: { db: Knex; tools: ToolRegistry;
     const tick = Context.current().info.workflowExecution?.workflowId;
     if (!tick)
       throw ApplicationFailure.create({ type: FailureType.NotConfigured, message: 'startScheduledRun runs only inside a schedule tick', nonRetryable: true });
+    // A schedule acts with its creator's authority: once that key is revoked, its ticks start nothing.
+    if (input.createdBy.type === 'api_key' && input.createdBy.id) {
+      const revoked = await deps.db('api_keys').where({ id: input.createdBy.id }).whereNotNull('revoked_at').first('id');
+      if (revoked) {
+        throw ApplicationFailure.create({
+          type: FailureType.KeyRevoked,
+          message: `schedule ${input.scheduleId} was created by API key ${input.createdBy.id}, which is revoked: its ticks start no runs (delete the schedule, or create it again with a live key)`,
+          nonRetryable: true,
+        });
+      }
+    }
     const spec = { ...input.spec, idempotencyKey: tickIdempotencyKey(tick) };
     try {
       const { run, created } = await startRun(

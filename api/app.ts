@@ -15,7 +15,7 @@ import { buildOpenApiDocument } from './openapi';
 import { registerRoutes } from './route-contract';
 import type { PresenterContext } from './presenters';
 import { rateLimitByKey, type RateLimiter } from './rate-limiter';
-import { runsByStatusGauge, timeRequests } from './routes/metrics';
+import { requireMetricsToken, runsByStatusGauge, timeRequests } from './routes/metrics';
 import { restRoutes } from './routes';
 import { traceRequests } from './trace-requests';
 
@@ -34,6 +34,10 @@ export interface AppDeps extends PresenterContext, RunStartSettings {
   /** Per-key request budget (REST and ws share it) and the browser origins allowed. */
   rateLimiter: RateLimiter;
   allowedOrigins: ReadonlySet<string>;
+  /** FLIGHTDECK_EVENTS_PAGE_MAX_BYTES: an events page stops adding events past this many bytes of JSON. */
+  eventsPageMaxBytes: number;
+  /** FLIGHTDECK_METRICS_TOKEN: routes of the `metrics` role need it; unset, they are open. */
+  metricsToken?: string;
   /** Set when OpenTelemetry is on: every request gets a SERVER span. */
   tracer?: Tracer;
   /** FLIGHTDECK_PAYLOAD_KEYS's codec (lib/payload-codec.ts), for the codec endpoint; null without keys. */
@@ -57,11 +61,14 @@ export function createApp(deps: AppDeps): Express {
     restRoutes.filter((route) => route.role === 'public'),
     routeDeps,
   );
+  const scrapes = restRoutes.filter((route) => route.role === 'metrics');
+  for (const route of scrapes) app.use(route.path, requireMetricsToken(deps.metricsToken));
+  registerRoutes(app, scrapes, routeDeps);
   // Everything else under /v1 needs a key, a path no route matches too (401 before 404).
   app.use('/v1', requireAuth(deps.authenticator), rateLimitByKey(deps.rateLimiter));
   registerRoutes(
     app,
-    restRoutes.filter((route) => route.role !== 'public'),
+    restRoutes.filter((route) => route.role !== 'public' && route.role !== 'metrics'),
     routeDeps,
   );
   app.use(notFoundHandler);

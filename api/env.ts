@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { adminKey, apiPort, commonShape, runStartShape, withEnvChecks } from '../lib/config';
+import { adminKey, apiPort, commonShape, metricsTokenCheck, runStartShape, withEnvChecks } from '../lib/config';
 import { composioShape, unpinnedToolkitProblems } from '../tools/composio/composio-config';
+
+/** The API always serves `/metrics`: production needs its token. */
+export const apiServesMetrics = metricsTokenCheck(() => true);
 
 /** What an API process reads (api/main.ts); lib/config.ts holds the parts every process shares. */
 export const apiEnvSchema = withEnvChecks(
@@ -25,6 +28,22 @@ export const apiEnvSchema = withEnvChecks(
       .min(0)
       .default(6000)
       .describe('Requests (REST calls, ws upgrades and frames) per API key a minute, counted across all API processes in Postgres; 0: no limit.'),
+    /** `GET /v1/runs/:id/events` stops adding events once the page's JSON passes this budget (at least one event). */
+    FLIGHTDECK_EVENTS_PAGE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024)
+      .describe(
+        '`GET /v1/runs/:id/events` stops adding events once their JSON passes this many bytes (a page holds at least one event; continue from `nextAfterSeq`).',
+      ),
+    /** Open ws connections one API key may hold on one API process. */
+    FLIGHTDECK_WS_MAX_CONNECTIONS_PER_KEY: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(50)
+      .describe('Open ws stream connections one API key may hold on one API process; an upgrade beyond it is refused with HTTP 429 (`rate_limited`).'),
     /** Run subscriptions one ws connection may hold at once. */
     FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(1000).describe('Run subscriptions one ws connection may hold at once.'),
     /** Browser origins allowed by CORS and the ws Origin check (the dashboard's). */
@@ -52,5 +71,6 @@ export const apiEnvSchema = withEnvChecks(
     ...composioShape,
   }),
   unpinnedToolkitProblems,
+  apiServesMetrics,
 );
 export type ApiEnv = z.infer<typeof apiEnvSchema>;

@@ -76,7 +76,12 @@ function operationOf(route: Route, components: SchemaComponents) {
     : success.contentType
       ? { content: { [success.contentType]: { schema: { type: 'string' } } } }
       : {};
-  const needs = route.role === 'public' ? { security: [] } : { security: [{ apiKey: [] }], 'x-required-role': route.role, description: describeRole(route) };
+  const needs =
+    route.role === 'public'
+      ? { security: [] }
+      : route.role === 'metrics'
+        ? { security: [{ metricsToken: [] }], description: describeRole(route) }
+        : { security: [{ apiKey: [] }], 'x-required-role': route.role, description: describeRole(route) };
   return {
     operationId: route.operationId,
     summary: route.summary,
@@ -90,7 +95,15 @@ function operationOf(route: Route, components: SchemaComponents) {
   };
 }
 
-const describeRole = (route: Route) => [`Needs the ${route.role} role (viewer < operator < approver < admin).`, route.description].filter(Boolean).join(' ');
+const describeRole = (route: Route) =>
+  [
+    route.role === 'metrics'
+      ? 'Needs FLIGHTDECK_METRICS_TOKEN (open when it is unset, outside production).'
+      : `Needs the ${route.role} role (viewer < operator < approver < admin).`,
+    route.description,
+  ]
+    .filter(Boolean)
+    .join(' ');
 
 /** OpenAPI 3.1 (JSON Schema 2020-12, which zod emits) for `GET /v1/openapi.json`, built from the route declarations. */
 export function buildOpenApiDocument(routes: ReadonlyArray<Route>, options: { version: string }) {
@@ -116,7 +129,10 @@ export function buildOpenApiDocument(routes: ReadonlyArray<Route>, options: { ve
     paths,
     components: {
       schemas: components.schemas,
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>`' } },
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>`' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'FLIGHTDECK_METRICS_TOKEN: `Authorization: Bearer <token>`' },
+      },
       responses: { Error: { description: 'The error shape', content: { 'application/json': { schema: errorSchema } } } },
     },
   };

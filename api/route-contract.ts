@@ -4,8 +4,11 @@ import { parseOrThrow } from '../lib/errors';
 import type { Role } from '../lib/run-spec';
 import { principalWithRole, type Principal } from './auth';
 
-/** The least role a route needs; `public` routes are served without an API key. */
-export type RouteRole = Role | 'public';
+/**
+ * The least role a route needs; `public` routes are served without an API key, `metrics` routes
+ * to whoever sends FLIGHTDECK_METRICS_TOKEN (checked by the app before the route, not an API key).
+ */
+export type RouteRole = Role | 'public' | 'metrics';
 export type RouteMethod = 'get' | 'post' | 'delete';
 
 /** What a handler answers with: JSON, with the declared success status unless it names another. */
@@ -23,7 +26,7 @@ export interface RouteCall<P, Q, B, R extends RouteRole> {
   query: Parsed<Q>;
   body: Parsed<B>;
   /** The caller, already checked to hold the route's role; null on a public route. */
-  principal: R extends 'public' ? null : Principal;
+  principal: R extends 'public' | 'metrics' ? null : Principal;
   request: Request;
   /** For the few routes that do not answer JSON (metrics, the API reference): they write it and return nothing. */
   response: Response;
@@ -75,7 +78,7 @@ export function defineRoute<
       const query = fields.query ? parseOrThrow(fields.query, request.query, 'query') : undefined;
       const rawBody: unknown = fields.bodyOptional ? (request.body ?? {}) : request.body;
       const body = fields.body ? parseOrThrow(fields.body, rawBody, fields.bodyName ?? 'body') : undefined;
-      const principal = fields.role === 'public' ? null : principalWithRole(request, fields.role);
+      const principal = fields.role === 'public' || fields.role === 'metrics' ? null : principalWithRole(request, fields.role);
       const call = { params, query, body, principal, request, response } as RouteCall<P, Q, B, R>;
       const reply = await handler(call, deps);
       if (reply) response.status(reply.status ?? fields.success.status).json(reply.json);

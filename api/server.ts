@@ -19,6 +19,7 @@ import { EventNotifier } from './event-notifier';
 import { PostgresRateLimiter } from './rate-limiter';
 import { StreamHub } from './stream/hub';
 import { eventLogOf } from '../lib/event-log';
+import { openMetricsWarning } from '../lib/metrics';
 
 export interface ApiServer {
   server: Server;
@@ -81,8 +82,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ...guards,
     tracer: tracing?.tracer,
     payloadCodec,
+    metricsToken: env.FLIGHTDECK_METRICS_TOKEN,
+    eventsPageMaxBytes: env.FLIGHTDECK_EVENTS_PAGE_MAX_BYTES,
     ...presenter,
   });
+  if (env.FLIGHTDECK_METRICS_TOKEN === undefined) log.warn(openMetricsWarning);
   const server = createServer(app);
   const hub = new StreamHub({
     db,
@@ -94,6 +98,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ...guards,
     maxBufferedBytes: env.FLIGHTDECK_WS_MAX_BUFFERED_BYTES,
     maxSubscriptions: env.FLIGHTDECK_WS_MAX_SUBSCRIPTIONS,
+    maxConnectionsPerKey: env.FLIGHTDECK_WS_MAX_CONNECTIONS_PER_KEY,
   });
   hub.attach(server);
   await new Promise<void>((resolve, reject) => {

@@ -88,8 +88,24 @@ export const commonShape = {
     ),
   /** Both seal and open what they send to and read from Temporal (lib/payload-codec.ts). */
   ...payloadCodecShape,
+  FLIGHTDECK_METRICS_TOKEN: z
+    .string()
+    .trim()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe(
+      'Bearer token `/metrics` needs, on the API and on the worker’s metrics port (`Authorization: Bearer <token>`). Unset: `/metrics` is open and a warning is logged at start; required with NODE_ENV=production wherever metrics are served (the API; the worker when WORKER_METRICS_PORT is set).',
+    ),
   ...telemetryShape,
 };
+
+/** Production serves `/metrics` only behind FLIGHTDECK_METRICS_TOKEN (`servesMetrics`: whether this process serves them). */
+export const metricsTokenCheck =
+  (servesMetrics: (env: NodeJS.ProcessEnv) => boolean): EnvCheck =>
+  (env) =>
+    env.NODE_ENV === 'production' && !env.FLIGHTDECK_METRICS_TOKEN?.trim() && servesMetrics(env)
+      ? [{ path: 'FLIGHTDECK_METRICS_TOKEN', message: 'must be set when NODE_ENV=production: it guards /metrics' }]
+      : [];
 
 /** Whether this process checks appended events against their schemas (FLIGHTDECK_VALIDATE_EVENTS). */
 export const validatesEvents = (env: { NODE_ENV: string; FLIGHTDECK_VALIDATE_EVENTS?: 'true' | 'false' }): boolean =>
@@ -143,6 +159,9 @@ export const retentionShape = {
 
 /** WORKER_MAX_CONCURRENT_WORKFLOW_TASKS's default (the bench gives bare Temporal's worker the same). */
 export const defaultWorkflowTaskSlots = 200;
+
+/** FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES's default (activities/event-log-interceptor.ts). */
+export const defaultToolOutputMaxBytes = 1024 * 1024;
 
 /** `npm run retention`: finished runs older than this many days are purged (lib/retention.ts). */
 export const retentionEnvSchema = z.object({

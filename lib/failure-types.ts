@@ -26,6 +26,9 @@ export const FailureType = {
   AttemptLost: 'AttemptLost',
   Cancelled: 'Cancelled',
   UnrecoverableResult: 'UnrecoverableResult',
+  OutputTooLarge: 'OutputTooLarge',
+  // A schedule tick whose creator's API key is revoked.
+  KeyRevoked: 'KeyRevoked',
   // Why a run stopped.
   ApprovalExpired: 'ApprovalExpired',
   ApprovalRejected: 'ApprovalRejected',

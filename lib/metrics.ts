@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, register } from 'prom-client';
 
 /**
@@ -61,3 +62,19 @@ export const httpRequestSeconds = new Histogram({
   labelNames: ['method', 'route', 'status'] as const,
   buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
 });
+
+/**
+ * Whether a scrape may read this process's metrics: it must send FLIGHTDECK_METRICS_TOKEN as
+ * `Authorization: Bearer <token>` (compared in constant time); with no token configured, anyone may.
+ */
+export function scrapeAllowed(token: string | undefined, authorization: string | undefined): boolean {
+  if (token === undefined) return true;
+  const given = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : '';
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(token));
+}
+
+/** Logged at start by a process that serves `/metrics` without FLIGHTDECK_METRICS_TOKEN (development only: production refuses to start). */
+export const openMetricsWarning = 'FLIGHTDECK_METRICS_TOKEN is unset: /metrics is open to anyone who reaches this port (production requires the token)';
+
+export const metricsUnauthorized = 'send FLIGHTDECK_METRICS_TOKEN as "Authorization: Bearer <token>" to read /metrics';

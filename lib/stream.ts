@@ -59,7 +59,7 @@ export type ServerFrame = z.infer<typeof ServerFrame>;
 export const closeCodes = {
   /** The client fell behind (send buffer over the bound): reconnect and resume with afterSeq. */
   lagging: 4008,
-  /** The key was missing or invalid at upgrade. */
+  /** The connection's API key was revoked (checked every 5 s); a bad key at upgrade is an HTTP 401 instead. */
   unauthenticated: 4401,
   /** The server is shutting down: reconnect (to another instance) and resume with afterSeq. */
   goingAway: 1001,

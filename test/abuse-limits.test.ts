@@ -4,11 +4,14 @@
  * let only the dashboard's origin in (requests without Origin — curl, server side — pass).
  */
 import WebSocket from 'ws';
+import { startRun } from './run-helpers';
 import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
 const perMinute = 30;
 const maxSubscriptions = 3;
+const pageBytes = 4096;
+const maxConnections = 3;
 const dashboard = 'http://localhost:3000';
 
 describe('abuse limits at the API edge', () => {
@@ -17,7 +20,41 @@ describe('abuse limits at the API edge', () => {
       FLIGHTDECK_RATE_LIMIT_PER_MINUTE: String(perMinute),
       FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: String(maxSubscriptions),
       FLIGHTDECK_ALLOWED_ORIGINS: dashboard,
+      FLIGHTDECK_WS_MAX_CONNECTIONS_PER_KEY: String(maxConnections),
     },
+  });
+
+  it('caps open ws connections per key: one more is a 429 in the error shape, until one closes', async () => {
+    const [key, other] = [await freshKey('viewer'), await freshKey('viewer')];
+    const open = (token: string) =>
+      new Promise<{ status: number; socket: WebSocket; body?: string }>((resolve) => {
+        const socket = new WebSocket(stack.wsUrl, { headers: { authorization: `Bearer ${token}` } });
+        socket.once('open', () => resolve({ status: 101, socket }));
+        socket.once('unexpected-response', (_request, incoming) => {
+          let body = '';
+          incoming.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, socket, body }));
+        });
+        socket.once('error', () => undefined);
+      });
+    const held: Array<Awaited<ReturnType<typeof open>>> = [];
+    for (let index = 0; index < maxConnections; index += 1) held.push(await open(key));
+    expect(held.map((connection) => connection.status)).toEqual(Array(maxConnections).fill(101));
+    const refused = await open(key);
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body!)).toMatchObject({ error: { code: 'rate_limited', details: { limit: 'connections_per_key' } } });
+    const bystander = await open(other);
+    expect(bystander.status).toBe(101);
+    bystander.socket.close();
+    held[0]!.socket.close();
+    await new Promise((resolve) => held[0]!.socket.once('close', resolve));
+    let again = await open(key);
+    for (let tries = 0; again.status !== 101 && tries < 20; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      again = await open(key);
+    }
+    expect(again.status).toBe(101);
+    for (const connection of [...held, again]) connection.socket.close();
   });
 
   /** A fresh key: each test starts with a full budget of its own. */
@@ -160,5 +197,32 @@ describe('abuse limits at the API edge', () => {
     expect(await openWith(dashboard)).toBe(101);
     expect(await openWith()).toBe(101);
     expect(await openWith('https://evil.example')).toBe(403);
+  });
+});
+
+// Its own stack: paging through a run's events spends more requests than the rate-limited stack's budget.
+describe('byte budget of an events page', () => {
+  const stack = useTestStack({ env: { FLIGHTDECK_EVENTS_PAGE_MAX_BYTES: String(pageBytes) } });
+
+  it('caps an events page in bytes: at least one event, the rest from nextAfterSeq', async () => {
+    const padding = 'x'.repeat(3000);
+    const steps = ['a', 'b', 'c', 'd'].map((id) => ({ id, tool: 'builtin.echo', args: { padding } }));
+    const runId = await startRun(stack, { plan: { steps } });
+    await stack.waitForRun(runId);
+    const seen: number[] = [];
+    for (let afterSeq = 0, pages = 0; ; pages += 1) {
+      const page = await stack.request('GET', `/v1/runs/${runId}/events?afterSeq=${afterSeq}&limit=1000`);
+      expect(page.status).toBe(200);
+      expect(page.body.events.length).toBeGreaterThanOrEqual(1);
+      const bytes = page.body.events.map((event: unknown) => Buffer.byteLength(JSON.stringify(event)));
+      if (page.body.events.length > 1) expect(bytes.reduce((sum: number, size: number) => sum + size, 0)).toBeLessThanOrEqual(pageBytes);
+      seen.push(...page.body.events.map((event: { seq: number }) => event.seq));
+      afterSeq = page.body.nextAfterSeq;
+      if (afterSeq >= page.body.lastSeq) break;
+      expect(pages).toBeLessThan(100);
+    }
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_unused, index) => index + 1));
+    const all = await stack.request('GET', `/v1/runs/${runId}/events?limit=1000`);
+    expect(all.body.events.length).toBeLessThan(seen.length);
   });
 });

@@ -1,11 +1,14 @@
 import { failedAuthsPerMinute } from '../api/failed-auth-throttle';
 import { restRoutes } from '../api/routes';
+import { revocationCheckMs } from '../api/stream/hub';
+import { closeCodes } from '../lib/stream';
 import { startRun, waitForEvents } from './run-helpers';
 import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
 type Role = 'viewer' | 'operator' | 'approver' | 'admin';
 const roles: Role[] = ['viewer', 'operator', 'approver', 'admin'];
+const metricsToken = 'auth-test-metrics-token-0123';
 const longPlan = { plan: { steps: [{ id: 'nap', tool: 'builtin.wait', args: { seconds: 300 } }] } };
 
 describe('API keys, roles and tenancy', () => {
@@ -32,7 +35,7 @@ describe('API keys, roles and tenancy', () => {
   };
 
   const stack = useTestStack(
-    {},
+    { env: { FLIGHTDECK_METRICS_TOKEN: metricsToken } },
     {
       beforeClose: async () => {
         await stack.request('POST', `/v1/runs/${ownRun}/terminate`, {});
@@ -60,9 +63,17 @@ describe('API keys, roles and tenancy', () => {
 
   // Every route × role × own/other tenant: a role below the route's is 403, another tenant's run is 404,
   // never a success. "Allowed" means neither: 2xx, or 409 where the run's state forbids the action.
-  // Public routes answer 200 to anyone, with a key or without.
+  // Public routes answer 200 to anyone, with a key or without; `metrics` routes only to FLIGHTDECK_METRICS_TOKEN (401 to any API key).
   // superAdminOnly: no tenant's key may call it, whatever its role (the installation's admin key may).
-  const routes: Array<{ method: string; path: (run: string) => string; body?: unknown; needs: Role | 'public'; perRun: boolean; superAdminOnly?: boolean }> = [
+  const routes: Array<{
+    method: string;
+    path: (run: string) => string;
+    body?: unknown;
+    needs: Role | 'public' | 'metrics';
+    perRun: boolean;
+    superAdminOnly?: boolean;
+  }> = [
+    { method: 'GET', path: () => '/metrics', needs: 'metrics', perRun: false },
     { method: 'GET', path: () => '/v1/openapi.json', needs: 'public', perRun: false },
     { method: 'GET', path: () => '/docs', needs: 'public', perRun: false },
     { method: 'GET', path: () => '/docs/scalar.js', needs: 'public', perRun: false },
@@ -87,10 +98,11 @@ describe('API keys, roles and tenancy', () => {
       for (const target of route.perRun ? ['own', 'other'] : ['own']) {
         const path = route.path(target === 'own' ? ownRun : otherRun);
         expect((await call(null, route.method, path, route.body)).status).toBe(route.needs === 'public' ? 200 : 401);
+        if (route.needs === 'metrics') expect((await call(metricsToken, route.method, path, route.body)).status).toBe(200);
         for (const role of roles) {
           const { status } = await call(keys[role]!, route.method, path, route.body);
-          const allowed = route.needs === 'public' || (!route.superAdminOnly && roles.indexOf(role) >= roles.indexOf(route.needs));
-          const expected = !allowed ? [403] : target === 'other' ? [404] : [200, 201, 202, 409];
+          const allowed = route.needs === 'public' || (route.needs !== 'metrics' && !route.superAdminOnly && roles.indexOf(role) >= roles.indexOf(route.needs));
+          const expected = route.needs === 'metrics' ? [401] : !allowed ? [403] : target === 'other' ? [404] : [200, 201, 202, 409];
           const label = `${role} ${route.method} ${path} (${target} tenant) → ${status}`;
           if (!expected.includes(status)) unexpected.push(label);
           if (status < 300 && (!allowed || target === 'other')) unauthorizedSuccesses.push(label);
@@ -164,4 +176,24 @@ describe('API keys, roles and tenancy', () => {
     expect((await from('203.0.113.10', stack.adminKey)).status).toBe(200);
     expect((await from('203.0.113.10', 'fd_wrong')).status).toBe(401);
   });
+  it("closes a revoked key's open ws connections with 4401 within the key cache interval; others stay open", async () => {
+    const [doomed, kept] = [await createKey('viewer'), await createKey('viewer')];
+    const doomedClient = await TestStreamClient.connect(stack.wsUrl, doomed.key);
+    const keptClient = await TestStreamClient.connect(stack.wsUrl, kept.key);
+    const adminClient = await TestStreamClient.connect(stack.wsUrl, stack.adminKey);
+    try {
+      const closed = doomedClient.closed();
+      const revokedAt = Date.now();
+      expect((await stack.request('DELETE', `/v1/admin/keys/${doomed.apiKey.id}`)).status).toBe(200);
+      expect(await closed).toBe(closeCodes.unauthenticated);
+      expect(Date.now() - revokedAt).toBeLessThan(revocationCheckMs + 2000);
+      keptClient.send({ type: 'ping' });
+      adminClient.send({ type: 'ping' });
+      await keptClient.waitFor((frames) => frames.some((frame) => frame.type === 'pong'));
+      await adminClient.waitFor((frames) => frames.some((frame) => frame.type === 'pong'));
+    } finally {
+      await keptClient.close();
+      await adminClient.close();
+    }
+  }, 20_000);
 });

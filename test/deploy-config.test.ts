@@ -24,7 +24,8 @@ type Role = keyof typeof schemas;
 const platformVars = new Set(['PORT', 'NEXT_TELEMETRY_DISABLED', 'NODE_ENV']);
 
 /** `${VAR:?message}` / `${VAR}` → a plausible value, as an operator would provide. */
-const substitute = (value: unknown) => String(value).replace(/\$\{([A-Z_]+)[^}]*\}/g, (_match, name: string) => (name.endsWith('_KEY') ? 'k'.repeat(32) : 'x'));
+const substitute = (value: unknown) =>
+  String(value).replace(/\$\{([A-Z_]+)[^}]*\}/g, (_match, name: string) => (/_(KEY|TOKEN)$/.test(name) ? 'k'.repeat(32) : 'x'));
 
 function assertEnvFits(role: Role, env: Record<string, string>): void {
   const schema = schemas[role];

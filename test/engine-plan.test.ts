@@ -35,15 +35,39 @@ async function startHttpPeer(): Promise<{ url: string; close(): Promise<void> }>
   };
 }
 
+const maxToolOutputBytes = 64 * 1024;
+
 describe('plan runs on the real dev server', () => {
   let stack: TestStack;
   let peer: Awaited<ReturnType<typeof startHttpPeer>>;
   beforeAll(async () => {
-    [stack, peer] = await Promise.all([startTestStack({ env: { FLIGHTDECK_HTTP_ALLOW: '127.0.0.1' } }), startHttpPeer()]);
+    [stack, peer] = await Promise.all([
+      startTestStack({ env: { FLIGHTDECK_HTTP_ALLOW: '127.0.0.1', FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES: String(maxToolOutputBytes) } }),
+      startHttpPeer(),
+    ]);
   });
   afterAll(async () => {
     await stack?.close();
     await peer?.close();
+  });
+
+  it('refuses a tool output past FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES: the call fails, not retried, and the output is never stored', async () => {
+    const padding = 'y'.repeat(maxToolOutputBytes + 1000);
+    const runId = await startRun(stack, { plan: { steps: [{ id: 'big', tool: 'builtin.echo', args: { padding } }] } });
+    const run = await stack.waitForRun(runId);
+    expect(run.status).toBe('failed');
+    const events = await eventsOf(stack, runId);
+    const failed = events.filter((event) => event.type === 'tool.call.failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.data).toMatchObject({ error: { errorClass: 'OutputTooLarge', retryable: false } });
+    expect(events.some((event) => event.type === 'tool.call.succeeded')).toBe(false);
+    const stored = await stack
+      .db('run_events')
+      .where({ run_id: runId })
+      .whereNot({ type: 'tool.call.started' })
+      .whereNot({ type: 'run.created' })
+      .select('data');
+    expect(JSON.stringify(stored)).not.toContain(padding);
   });
 
   it('runs steps in order, passing input and earlier outputs through templates', async () => {

@@ -1,4 +1,6 @@
+import { Client, Connection } from '@temporalio/client';
 import type { Schedule } from '../lib/api-client';
+import { temporalScheduleId } from '../lib/schedule-contract';
 import { sleep, until } from './wait';
 import { useTestStack } from './stack';
 
@@ -49,6 +51,44 @@ describe('schedules (Temporal Schedules on the real dev server)', () => {
     });
     expect(new Set(twice.recentRuns.map((tick) => tick.runId)).size).toBe(2);
     await stack.waitForRun(twice.recentRuns[1]!.runId);
+  });
+
+  it("refuses the ticks of a schedule whose creator's key is revoked: no run starts", async () => {
+    const scheduler = await stack.request('POST', '/v1/admin/keys', { name: 'scheduler', role: 'operator' });
+    const { key, apiKey } = scheduler.body as { key: string; apiKey: { id: string } };
+    const made = await fetch(`${stack.apiUrl}/v1/schedules`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'orphaned', spec: echoSpec, every: '1h' }),
+    });
+    expect(made.status).toBe(201);
+    created.push('orphaned');
+    expect((await stack.request('DELETE', `/v1/admin/keys/${apiKey.id}`)).status).toBe(200);
+    await stack.client.controlSchedule('orphaned', 'trigger');
+    const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+    try {
+      const temporal = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+      const handle = temporal.schedule.getHandle(temporalScheduleId(stack.tenantId, 'orphaned'));
+      const described = await until(() => handle.describe(), {
+        message: 'a tick',
+        done: (current) => current.info.recentActions.length >= 1,
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      });
+      const tick = described.info.recentActions[0]!.action.workflow.workflowId;
+      const failure = await temporal.workflow
+        .getHandle(tick)
+        .result()
+        .then(
+          () => null,
+          (error: unknown) => error as { cause?: { cause?: { type?: string } } },
+        );
+      expect(failure?.cause?.cause?.type).toBe('KeyRevoked');
+      const runId = (await stack.client.getSchedule('orphaned')).recentRuns[0]!.runId;
+      expect((await stack.request('GET', `/v1/runs/${runId}`)).status).toBe(404);
+    } finally {
+      await connection.close();
+    }
   });
 
   it('lists, pauses, unpauses and deletes, auditing each change', async () => {

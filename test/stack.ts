@@ -153,6 +153,7 @@ async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex,
     runStart: runStartSettings(env),
     maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     payloadCodec: payloadCodecFor(env.FLIGHTDECK_PAYLOAD_KEYS),
+    maxToolOutputBytes: env.FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES,
   });
   const running = worker.run();
   return {

@@ -62,6 +62,7 @@ export async function bootWorker(
     runStart: runStartSettings(env),
     maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     payloadCodec,
+    maxToolOutputBytes: env.FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES,
   });
   // After Worker.create has proven the connection and namespace: a failure here stops the boot,
   // since an operator who set FLIGHTDECK_RETENTION_DAYS expects the purge to happen.
@@ -70,6 +71,7 @@ export async function bootWorker(
     days: env.FLIGHTDECK_RETENTION_DAYS,
     log: deps.log,
   });
-  const metrics = env.WORKER_METRICS_PORT === undefined ? null : await startMetricsServer(env.WORKER_METRICS_PORT);
+  const metrics =
+    env.WORKER_METRICS_PORT === undefined ? null : await startMetricsServer(env.WORKER_METRICS_PORT, { token: env.FLIGHTDECK_METRICS_TOKEN, log: deps.log });
   return { worker, metrics };
 }

@@ -116,6 +116,8 @@ export interface WorkerOptions {
   maxConcurrentWorkflowTaskExecutions?: number;
   /** FLIGHTDECK_PAYLOAD_KEYS's codec (lib/payload-codec.ts), for the worker and its client; null or unset: payloads in plaintext. */
   payloadCodec?: PayloadCodec | null;
+  /** FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES: a tool output larger than this fails its call and is not stored. */
+  maxToolOutputBytes?: number;
 }
 
 /** A worker for `agentRun`, whose tool calls pass through the event-log interceptor. */
@@ -145,7 +147,10 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       },
     }),
     interceptors: {
-      activity: [...(tracing ? [tracingActivityInterceptor(tracing)] : []), eventLogInterceptor(options.db, options.tools)],
+      activity: [
+        ...(tracing ? [tracingActivityInterceptor(tracing)] : []),
+        eventLogInterceptor(options.db, options.tools, { maxOutputBytes: options.maxToolOutputBytes }),
+      ],
       ...(options.workflowBundle ? {} : { workflowModules: tracing ? tracingInterceptorModules : [] }),
     },
     sinks: { exporter: tracing ? makeWorkflowExporter(tracing.spanProcessor, tracing.resource) : dropWorkflowSpans },

@@ -1,6 +1,16 @@
 import { z } from 'zod';
-import { apiEnvSchema } from '../api/env';
-import { commonShape, defaultWorkflowTaskSlots, optionalUrl, port, retentionShape, runStartShape, withEnvChecks } from '../lib/config';
+import { apiEnvSchema, apiServesMetrics } from '../api/env';
+import {
+  commonShape,
+  defaultToolOutputMaxBytes,
+  defaultWorkflowTaskSlots,
+  metricsTokenCheck,
+  optionalUrl,
+  port,
+  retentionShape,
+  runStartShape,
+  withEnvChecks,
+} from '../lib/config';
 import { composioShape, unpinnedToolkitProblems } from '../tools/composio/composio-config';
 
 /** What a worker process reads (worker/main.ts); lib/config.ts holds the parts every process shares. */
@@ -10,7 +20,9 @@ export const workerEnvSchema = withEnvChecks(
     ...runStartShape,
     ...retentionShape,
     /** Serve the worker's Prometheus metrics on this port (unset: off). */
-    WORKER_METRICS_PORT: port.optional().describe('Port of the worker’s Prometheus endpoint (`/metrics`, all interfaces); unset: off.'),
+    WORKER_METRICS_PORT: port
+      .optional()
+      .describe('Port of the worker’s Prometheus endpoint (`/metrics`, behind FLIGHTDECK_METRICS_TOKEN, and `/healthz`; all interfaces); unset: off.'),
     /** Serve the Temporal SDK's own (core) metrics in Prometheus format on this port (unset: off). */
     TEMPORAL_SDK_METRICS_PORT: port.optional().describe('Port where the Temporal SDK serves its own (core) metrics in Prometheus format; unset: off.'),
     /** A prebuilt workflow bundle (production); without it the worker bundles `workflows/` at start. */
@@ -32,14 +44,22 @@ export const workerEnvSchema = withEnvChecks(
       .max(10_000)
       .default(defaultWorkflowTaskSlots)
       .describe('Workflow tasks a worker runs at once (2–10000); a run holds a slot while its short tools run as local activities.'),
+    /** A tool output whose JSON passes this many bytes fails its call (OutputTooLarge, not retried) and is not stored. */
+    FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(defaultToolOutputMaxBytes)
+      .describe('A tool output whose JSON passes this many bytes fails its call with `OutputTooLarge` (not retried) and never enters the event log.'),
     MODEL_BASE_URL: optionalUrl.describe('Base URL of the OpenAI-compatible chat-completions API agent runs call.'),
     MODEL_API_KEY: z.string().optional().describe('API key sent to MODEL_BASE_URL.'),
     ...composioShape,
   }),
   unpinnedToolkitProblems,
+  metricsTokenCheck((env) => Boolean(env.WORKER_METRICS_PORT)),
 );
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
 /** The combined process (worker/combined-main.ts): the API and a worker, so both sets of variables. */
-export const combinedEnvSchema = withEnvChecks(z.object({ ...workerEnvSchema.shape, ...apiEnvSchema.shape }), unpinnedToolkitProblems);
+export const combinedEnvSchema = withEnvChecks(z.object({ ...workerEnvSchema.shape, ...apiEnvSchema.shape }), unpinnedToolkitProblems, apiServesMetrics);
 export type CombinedEnv = z.infer<typeof combinedEnvSchema>;

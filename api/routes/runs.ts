@@ -1,5 +1,5 @@
 import { AppError } from '../../lib/errors';
-import { readEvents } from '../../lib/event-log';
+import { readEvents, withinByteBudget } from '../../lib/event-log';
 import { runSpecSchema } from '../../lib/run-spec';
 import { decodeCursor, findRun, listRuns } from '../../lib/runs-store';
 import { eventPageSchema, runDetailBodySchema, runListSchema } from '../../lib/api-client/schemas';
@@ -8,7 +8,8 @@ import { startRun, type RunServiceDeps } from '../../domains/runs';
 import { eventsQuery, listRunsQuery, runIdParams } from '../../lib/rest-schemas';
 import { defineRoute } from '../route-contract';
 
-type RunsDeps = RunServiceDeps & PresenterContext;
+/** `eventsPageMaxBytes`: FLIGHTDECK_EVENTS_PAGE_MAX_BYTES, the JSON an events page may carry. */
+type RunsDeps = RunServiceDeps & PresenterContext & { eventsPageMaxBytes: number };
 
 export const runsRoutes = [
   defineRoute({
@@ -78,7 +79,7 @@ export const runsRoutes = [
     handler: async ({ params, query, principal }, deps: RunsDeps) => {
       const run = await findRun(deps.db, principal.tenantId, params.id);
       if (!run) throw new AppError('not_found', `run ${params.id} not found`);
-      const events = await readEvents(deps.db, { tenantId: principal.tenantId, runId: params.id }, query);
+      const events = withinByteBudget(await readEvents(deps.db, { tenantId: principal.tenantId, runId: params.id }, query), deps.eventsPageMaxBytes);
       const last = events[events.length - 1];
       return { json: { events, nextAfterSeq: last ? last.seq : query.afterSeq, lastSeq: run.lastSeq } };
     },

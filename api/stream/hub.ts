@@ -19,6 +19,8 @@ import { acceptStreamUpgrades } from './upgrade';
 export { streamPath } from './upgrade';
 
 const heartbeatMs = 30_000;
+/** As often as the key lookup cache forgets (domains/keys/database-authenticator.ts): a revoked key's sockets close within it. */
+export const revocationCheckMs = 5_000;
 
 export interface StreamHubOptions {
   db: Knex;
@@ -34,6 +36,8 @@ export interface StreamHubOptions {
   maxSubscriptions?: number;
   /** Upgrades and frames draw from the key's budget, as REST calls do. */
   rateLimiter?: RateLimiter;
+  /** Open connections one API key may hold on this process; beyond it an upgrade is a 429. */
+  maxConnectionsPerKey?: number;
   /** Browser origins that may open a stream (a request without Origin is not a browser's). */
   allowedOrigins?: ReadonlySet<string>;
 }
@@ -45,8 +49,10 @@ export interface StreamHubOptions {
 export class StreamHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private readonly clients = new Set<StreamSocket>();
+  private readonly connectionsPerKey = new Map<string, number>();
   private readonly maxBufferedBytes: number;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly revocationCheck: NodeJS.Timeout;
   private readonly runFeed: RunFeed;
   private readonly runsFeed: RunsFeed;
   private readonly approvalsFeed: ApprovalsFeed;
@@ -64,6 +70,10 @@ export class StreamHub {
     options.notifier.on('resync', () => this.runFeed.resync());
     this.heartbeat = setInterval(() => this.checkAlive(), heartbeatMs);
     this.heartbeat.unref();
+    this.revocationCheck = setInterval(() => {
+      this.closeRevoked().catch((error: unknown) => options.log.warn({ err: error }, 'could not check open streams for revoked keys'));
+    }, revocationCheckMs);
+    this.revocationCheck.unref();
   }
 
   get clientCount(): number {
@@ -81,7 +91,24 @@ export class StreamHub {
   }
 
   attach(server: Server): void {
-    acceptStreamUpgrades(server, this.wss, this.options, (ws, principal) => this.accept(ws, principal));
+    const gate = { ...this.options, admit: (principal: Principal) => this.admit(principal) };
+    acceptStreamUpgrades(server, this.wss, gate, (ws, principal) => this.accept(ws, principal));
+  }
+
+  /** A connection slot of the key, counted from the upgrade until its socket closes; null at the cap. */
+  private admit(principal: Principal): (() => void) | null {
+    const key = rateLimitKey(principal);
+    const held = this.connectionsPerKey.get(key) ?? 0;
+    if (held >= (this.options.maxConnectionsPerKey ?? Infinity)) return null;
+    this.connectionsPerKey.set(key, held + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.connectionsPerKey.get(key) ?? 1) - 1;
+      if (left > 0) this.connectionsPerKey.set(key, left);
+      else this.connectionsPerKey.delete(key);
+    };
   }
 
   private accept(ws: WebSocket, principal: Principal): void {
@@ -131,6 +158,21 @@ export class StreamHub {
     }
   }
 
+  /** Closes, with `closeCodes.unauthenticated`, every open socket whose API key was revoked since it connected. */
+  private async closeRevoked(): Promise<void> {
+    const keyIds = [...new Set([...this.clients].filter((socket) => !socket.principal.superAdmin).map((socket) => socket.principal.actor.id))];
+    if (keyIds.length === 0) return;
+    const revoked = new Set(
+      (await this.options.db('api_keys').whereIn('id', keyIds).whereNotNull('revoked_at').select<Array<{ id: string }>>('id')).map((row) => row.id),
+    );
+    for (const socket of this.clients) {
+      if (!socket.principal.superAdmin && revoked.has(socket.principal.actor.id)) {
+        socket.close(closeCodes.unauthenticated, 'API key revoked');
+        this.drop(socket);
+      }
+    }
+  }
+
   private drop(socket: StreamSocket): void {
     if (!this.clients.delete(socket)) return;
     wsClients.set(this.clients.size);
@@ -148,6 +190,7 @@ export class StreamHub {
   /** Tells every client to reconnect elsewhere and resume; used on shutdown. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearInterval(this.revocationCheck);
     this.runFeed.close();
     this.runsFeed.close();
     this.approvalsFeed.close();

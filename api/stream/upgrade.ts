@@ -15,7 +15,18 @@ export interface UpgradeGate {
   rateLimiter?: RateLimiter;
   /** Browser origins that may open a stream (a request without Origin is not a browser's). */
   allowedOrigins?: ReadonlySet<string>;
+  /**
+   * Takes a connection slot of the key: a release to call once the connection is gone, or null
+   * when the key already holds all it may (FLIGHTDECK_WS_MAX_CONNECTIONS_PER_KEY).
+   */
+  admit?: (principal: Principal) => (() => void) | null;
 }
+
+/** An HTTP answer to an upgrade, with the error shape as its body. */
+const httpError = (status: number, reason: string, error: AppError) => {
+  const body = JSON.stringify(error.toBody());
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+};
 
 /**
  * Takes the HTTP server's upgrades to `streamPath`: a browser from another origin, a bad key or a
@@ -40,6 +51,16 @@ export function acceptStreamUpgrades(server: Server, wss: WebSocketServer, gate:
         socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.max(1, Math.ceil(waitMs / 1000))}\r\nConnection: close\r\n\r\n`);
         return;
       }
+      const release = gate.admit ? gate.admit(principal) : () => undefined;
+      if (!release) {
+        const error = new AppError('rate_limited', 'this API key holds as many stream connections as it may on this API instance: close one first', {
+          limit: 'connections_per_key',
+        });
+        socket.end(httpError(429, 'Too Many Requests', error));
+        return;
+      }
+      // The raw socket closes whether the handshake failed or the ws connection ended later.
+      socket.once('close', release);
       wss.handleUpgrade(request, socket, head, (ws) => accept(ws, principal));
     };
     upgrade().catch((error: unknown) => {

@@ -2,6 +2,19 @@ import type { Knex } from 'knex';
 import type { RunEvent } from '../events';
 import { toRunEvent, type EventRow } from './hash-chain';
 
+/**
+ * The longest prefix of `events` whose JSON adds up to at most `maxBytes`, but never empty: one
+ * event larger than the budget is still served alone, so a reader always moves on.
+ */
+export function withinByteBudget<T>(events: T[], maxBytes: number): T[] {
+  let used = 0;
+  for (let index = 0; index < events.length; index += 1) {
+    used += Buffer.byteLength(JSON.stringify(events[index]));
+    if (used > maxBytes && index > 0) return events.slice(0, index);
+  }
+  return events;
+}
+
 /** A run's events with seq > afterSeq, in order. */
 export async function readEvents(db: Knex, target: { tenantId: string; runId: string }, options: { afterSeq: number; limit: number }): Promise<RunEvent[]> {
   const rows = await db<EventRow>('run_events')
