@@ -136,6 +136,7 @@ describe('npm start', () => {
       expect((await fetch(`${web}/`, { redirect: 'manual' })).headers.get('location')).toContain('/sign-in');
       const signIn = await fetch(`${web}/api/session`, { method: 'POST', body: new URLSearchParams({ key: first.adminKey }), redirect: 'manual' });
       expect(signIn.status).toBe(303);
+      expect(signIn.headers.get('location')).toBe('/');
       const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
       expect(cookie).toMatch(/^flightdeck_key=/);
       const dashboard = await (await fetch(`${web}/`, { headers: { cookie } })).text();

@@ -7,7 +7,10 @@ import { isSameOriginRequest, safeNextPath } from '@/lib/sign-in-guards';
 const signInForm = z.object({
   key: z.string().trim().min(16, 'an API key has at least 16 characters').max(500),
   // Only a same-origin path, so the form cannot be used to bounce someone to another site.
-  next: z.unknown().transform((next) => safeNextPath(next) ?? undefined),
+  next: z
+    .unknown()
+    .optional()
+    .transform((next) => safeNextPath(next) ?? undefined),
 });
 
 // A relative Location: behind `next start`, request.url names the host Next listens as (e.g.
