@@ -42,7 +42,7 @@ export const apiEnvSchema = withEnvChecks(
       .number()
       .int()
       .min(1)
-      .default(50)
+      .default(500)
       .describe('Open ws stream connections one API key may hold on one API process; an upgrade beyond it is refused with HTTP 429 (`rate_limited`).'),
     /** Run subscriptions one ws connection may hold at once. */
     FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(1000).describe('Run subscriptions one ws connection may hold at once.'),

@@ -59,6 +59,12 @@ export function acceptStreamUpgrades(server: Server, wss: WebSocketServer, gate:
         socket.end(httpError(429, 'Too Many Requests', error));
         return;
       }
+      // The client may have gone while its key was looked up (a slow database): its close has
+      // fired already, so free the slot now rather than hold it for good.
+      if (socket.destroyed) {
+        release();
+        return;
+      }
       // The raw socket closes whether the handshake failed or the ws connection ended later.
       socket.once('close', release);
       wss.handleUpgrade(request, socket, head, (ws) => accept(ws, principal));
