@@ -35,7 +35,7 @@ export function resolveRunPolicies(spec: RunSpec, tools: ToolRegistry): Record<s
       else {
         policies[name] = {
           ...policyFor(tool),
-          ...approvalFor(spec.agent?.approvalRequired?.includes(name) ? true : undefined, tool),
+          ...approvalFor(spec.agent?.approvalRequired?.includes(name) ? (spec.agent.approval ?? true) : undefined, tool),
           ...(spec.limits?.connectionTimeout ? { connectionTimeout: spec.limits.connectionTimeout } : {}),
         };
       }
@@ -94,6 +94,7 @@ function approvalFor(setting: PlanStep['approval'], tool: ToolDefinition): { app
       required: options.required ?? 1,
       timeout: options.timeout ?? defaultApprovalTimeout,
       onTimeout: options.onTimeout ?? 'reject',
+      ...(options.allowSelfApproval ? { allowSelfApproval: true } : {}),
     },
   };
 }
