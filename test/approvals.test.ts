@@ -356,3 +356,53 @@ describe('human approvals', () => {
     expect(dataOf(done, 'tool.call.started')[0].args).toEqual({ message: 'hi' });
   });
 });
+
+describe('installation approval gates (FLIGHTDECK_APPROVAL_POLICY)', () => {
+  const policy = { gates: [{ tools: ['builtin.echo'], modes: ['plan'], required: 2, timeout: '1h' }] };
+  const stack = useTestStack({ env: { FLIGHTDECK_APPROVAL_POLICY: JSON.stringify(policy) } });
+  const problemsOf = async (spec: unknown) => {
+    const answer = await stack.request('POST', '/v1/runs', spec);
+    expect(answer.status).toBe(422);
+    return answer.body.error.details as Array<{ path: string; message: string }>;
+  };
+
+  it('gates a call the spec does not, and applies a tightened gate as the spec wrote it', async () => {
+    const silent = await startRun(stack, { plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { message: 'hi' } }] } });
+    const requested = dataOf(await waitForEvents(stack, silent, (events) => typesOf(events).includes('approval.requested')), 'approval.requested');
+    expect(requested[0]).toMatchObject({ required: 2, timeout: '1h', approvers: ['approver'], onTimeout: 'reject' });
+    const tighter = await startRun(stack, gatedEcho({ required: 3, approvers: ['admin'], timeout: '5m' }));
+    const tightened = dataOf(await waitForEvents(stack, tighter, (events) => typesOf(events).includes('approval.requested')), 'approval.requested');
+    expect(tightened[0]).toMatchObject({ required: 3, timeout: '5m', approvers: ['admin'] });
+    for (const runId of [silent, tighter]) await stack.request('POST', `/v1/runs/${runId}/cancel`, {});
+  });
+
+  it('refuses (422) a spec that would remove or loosen it, naming each problem', async () => {
+    expect(await problemsOf(gatedEcho(false))).toEqual([{ path: 'plan.steps.0.approval', message: expect.stringContaining('cannot turn its approval off') }]);
+    const loose = await problemsOf(gatedEcho({ required: 1, timeout: '2h', onTimeout: 'approve', allowSelfApproval: true }));
+    expect(loose.map((problem) => problem.message)).toEqual([
+      expect.stringContaining('required 1 is looser than'),
+      expect.stringContaining('timeout "2h" is looser than'),
+      expect.stringContaining('onTimeout "approve" is looser than'),
+      expect.stringContaining('allowSelfApproval true is looser than'),
+    ]);
+    expect(loose.every((problem) => problem.path === 'plan.steps.0.approval')).toBe(true);
+    // A schedule is checked the same way when it is created, not at its first tick.
+    const schedule = await stack.request('POST', '/v1/schedules', { every: '1h', paused: true, spec: gatedEcho(false) });
+    expect(schedule.status).toBe(422);
+  });
+});
+
+describe('the default installation gates', () => {
+  const stack = useTestStack();
+
+  it("refuses an agent spec that would let builtin.http_request's gate approve on timeout or its creator approve", async () => {
+    const agent = (approval: unknown) => ({
+      agent: { model: 'm', instructions: 'fetch', tools: ['builtin.http_request'], approvalRequired: ['builtin.http_request'], approval },
+    });
+    for (const approval of [{ onTimeout: 'approve' }, { allowSelfApproval: true }]) {
+      const answer = await stack.request('POST', '/v1/runs', agent(approval));
+      expect(answer.status).toBe(422);
+      expect(answer.body.error.details).toEqual([{ path: 'agent.approval', message: expect.stringMatching(/^builtin\.http_request: .* is looser than/) }]);
+    }
+  });
+});

@@ -46,7 +46,7 @@ export interface StartRunResult {
 export async function startRun(deps: RunServiceDeps, principal: Principal, spec: RunSpec, options: { onBehalfOf?: Actor } = {}): Promise<StartRunResult> {
   // A stale or never-loaded Composio catalog reloads first, so its tools are not called unknown.
   await deps.tools.refresh();
-  const policies = resolveRunPolicies(spec, deps.tools);
+  const policies = resolveRunPolicies(spec, deps.tools, deps.approvalPolicy);
   const hash = specHash(spec);
   const runId = spec.idempotencyKey ? idempotentRunId(principal.tenantId, spec.idempotencyKey) : newRunId();
 
