@@ -322,6 +322,30 @@ describe('human approvals', () => {
     expect(typesOf(await waitForEnd(stack, allowed)).at(-1)).toBe('run.completed');
   });
 
+  it("counts a schedule's creator as the creator of the runs it starts", async () => {
+    const scheduleId = `gated-${Date.now()}`;
+    expect((await call(keys.approver1!, 'POST', '/v1/schedules', { id: scheduleId, every: '1h', spec: gatedEcho(true) })).status).toBe(201);
+    try {
+      expect((await call(keys.approver1!, 'POST', `/v1/schedules/${scheduleId}/trigger`)).status).toBeLessThan(300);
+      let runId: string | undefined;
+      for (let i = 0; i < 300 && !runId; i += 1) {
+        runId = (await call(keys.approver1!, 'GET', `/v1/schedules/${scheduleId}`)).body.schedule?.recentRuns?.[0]?.runId;
+        if (!runId) await sleep(200);
+      }
+      // recentRuns names the run before the tick has started it.
+      for (let i = 0; i < 300 && (await stack.request('GET', `/v1/runs/${runId}`)).status !== 200; i += 1) await sleep(200);
+      await awaitRequest(runId!);
+      const own = await decide(keys.approver1!, runId!, { decision: 'approve' });
+      expect(own.status).toBe(403);
+      expect(own.body.error.details.reason).toBe('self_approval');
+      expect(own.body.error.details.creatorIds).toEqual([`schedule:${scheduleId}`, expect.any(String)]);
+      expect((await decide(keys.approver2!, runId!, { decision: 'approve' })).status).toBe(202);
+      expect(typesOf(await waitForEnd(stack, runId!)).at(-1)).toBe('run.completed');
+    } finally {
+      await call(keys.approver1!, 'DELETE', `/v1/schedules/${scheduleId}`);
+    }
+  });
+
   it('refuses to gate a call whose args the log would redact, and an edit that brings in a secret', async () => {
     const secretArgs = { message: 'hi', headers: { Authorization: 'Bearer sk-live-approval' } };
     const runId = await startRun(stack, gatedEcho(true, secretArgs));
