@@ -29,6 +29,8 @@ export async function runPlan(context: RunContext): Promise<Record<string, unkno
       const outcome = await context.approvals.request(step.id, step.tool, args, policy.approval);
       if (outcome.kind === 'failed')
         throw new RunStopped({ message: outcome.message, errorClass: FailureType.ApprovalExpired, retryable: false, step: step.id });
+      if (outcome.kind === 'refused')
+        throw new RunStopped({ message: outcome.message, errorClass: FailureType.ApprovalArgsRedacted, retryable: false, step: step.id });
       if (outcome.kind === 'rejected') {
         const why = outcome.reason === 'expired' ? 'no decision before the deadline' : `rejected${outcome.comment ? `: ${outcome.comment}` : ''}`;
         throw new RunStopped({
