@@ -43,7 +43,9 @@ export const apiEnvSchema = withEnvChecks(
       .int()
       .min(1)
       .default(500)
-      .describe('Open ws stream connections one API key may hold on one API process; an upgrade beyond it is refused with HTTP 429 (`rate_limited`).'),
+      .describe(
+        'Open ws stream connections one API key may hold on one API process (counted in its memory: N processes allow N × this per key); an upgrade beyond it is refused with HTTP 429 (`rate_limited`).',
+      ),
     /** Run subscriptions one ws connection may hold at once. */
     FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(1000).describe('Run subscriptions one ws connection may hold at once.'),
     /** Browser origins allowed by CORS and the ws Origin check (the dashboard's). */
