@@ -227,7 +227,15 @@ describe('the application role (DATABASE_URL) and the owner (DATABASE_MIGRATION_
 });
 
 describe('pool timeouts (every createDb pool)', () => {
-  const url = () => process.env.DATABASE_URL!;
+  // A database of their own: the probe tables must not show up in the shared one's backups.
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+  const url = () => scratch.url;
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('timeouts');
+  });
+  afterAll(async () => {
+    await scratch?.drop();
+  });
 
   it('starts every connection with the default statement and idle-in-transaction timeouts', async () => {
     const db = createDb(url(), { log: silent });
@@ -265,7 +273,7 @@ describe('pool timeouts (every createDb pool)', () => {
 
   it('ends a transaction left idle, releasing its locks; the pool goes on', async () => {
     const db = createDb(url(), { log: silent, idleInTransactionTimeoutMs: 300 });
-    const other = createDb(url(), { log: silent, statementTimeoutMs: 5_000 });
+    const other = createDb(url(), { log: silent });
     try {
       await other.raw('CREATE TABLE IF NOT EXISTS idle_probe (id int PRIMARY KEY, v int)');
       await other.raw('INSERT INTO idle_probe VALUES (1, 0) ON CONFLICT DO NOTHING');
