@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adminKey, apiPort, commonShape, metricsTokenCheck, runStartShape, withEnvChecks } from '../lib/config';
+import { adminKey, apiPort, commonShape, metricsTokenCheck, migrationUrl, runStartShape, withEnvChecks } from '../lib/config';
 import { composioShape, unpinnedToolkitProblems } from '../tools/composio/composio-config';
 
 /** The API always serves `/metrics`: production needs its token. */
@@ -9,6 +9,8 @@ export const apiServesMetrics = metricsTokenCheck(() => true);
 export const apiEnvSchema = withEnvChecks(
   z.object({
     ...commonShape,
+    /** Not used by the API itself: a platform that runs `npm run migrate` with the API's environment (render.yaml's preDeployCommand) finds the owner here. */
+    DATABASE_MIGRATION_URL: migrationUrl,
     API_PORT: apiPort,
     API_HOST: z.string().trim().min(1).default('0.0.0.0').describe('Interface the API listens on.'),
     FLIGHTDECK_ADMIN_KEY: adminKey.describe('The bootstrap admin API key (16+ characters), acting for FLIGHTDECK_DEFAULT_TENANT.'),

@@ -1,7 +1,8 @@
 import { createToolRegistry } from '../tools/default-registry';
-import { loadEnvOrExit, validatesEvents } from '../lib/config';
+import { databaseTimeouts, loadEnvOrExit, validatesEvents } from '../lib/config';
 import { apiEnvSchema } from './env';
 import { createDb } from '../lib/db';
+import { guardAppRole, refuseToStart } from '../lib/db-roles';
 import { attachEventLog, createEventLogState } from '../lib/event-log';
 import { createLogger } from '../lib/logger';
 import { startApiServer } from './server';
@@ -9,7 +10,8 @@ import { startApiServer } from './server';
 async function main(): Promise<void> {
   const env = loadEnvOrExit(apiEnvSchema, 'api');
   const log = createLogger('api', env.LOG_LEVEL);
-  const db = createDb(env.DATABASE_URL, { log });
+  const db = createDb(env.DATABASE_URL, { log, ...databaseTimeouts(env) });
+  await guardAppRole(db, { production: env.NODE_ENV === 'production', log, refuse: refuseToStart('api') });
   attachEventLog(db, createEventLogState({ redactKeys: env.FLIGHTDECK_REDACT_KEYS, validateEvents: validatesEvents(env) }));
   const api = await startApiServer({ env, db, tools: await createToolRegistry({ env, log }), log });
   log.info({ url: api.url }, 'api listening');

@@ -17,6 +17,12 @@ const postgresUrl = z
   .trim()
   .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
   .describe('Postgres connection URL (`postgres://user:password@host:port/database`); required with NODE_ENV=production.');
+/** DATABASE_MIGRATION_URL: the owner role migrations run as; '' is unset. */
+export const migrationUrl = z
+  .preprocess((value) => (value === '' ? undefined : value), postgresUrl.optional())
+  .describe(
+    'Postgres URL of the role that owns the tables: `npm run migrate` (and `npm start`, `npm run restore`) connect with it, then grant the role of DATABASE_URL what the app needs. Unset: DATABASE_URL (one role, which the API and worker refuse with NODE_ENV=production). The API only carries it for a platform’s pre-deploy `npm run migrate` (render.yaml).',
+  );
 export const optionalUrl = z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().url().optional());
 
 /** Extra secret key names for the event log's redaction, on top of the built-in list (lib/redact.ts). */
@@ -60,10 +66,40 @@ const temporalNamespace = z.string().trim().min(1).default('default').describe('
 export const adminKey = z.string().trim().min(16, 'must be at least 16 characters');
 export const apiPort = port.default(4000).describe('Port of the REST API and the ws stream.');
 
+/** DATABASE_STATEMENT_TIMEOUT_MS's default: no statement of the app's comes near it. */
+export const defaultStatementTimeoutMs = 30_000;
+/** DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS's default. */
+export const defaultIdleInTransactionTimeoutMs = 60_000;
+
+/** The timeouts every pool's connections start with (lib/db.ts `createDb`). */
+export const databaseTimeoutShape = {
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(defaultStatementTimeoutMs)
+    .describe(
+      'Postgres cancels a statement of this process that runs longer than this (ms), so a hung database fails requests instead of holding pool connections; 0: the server’s setting. Migrations run without it.',
+    ),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(defaultIdleInTransactionTimeoutMs)
+    .describe('Postgres ends a session left idle inside a transaction this long (ms), releasing its row locks; 0: the server’s setting.'),
+};
+
+/** createDb's timeout options from an env parsed with `databaseTimeoutShape`. */
+export const databaseTimeouts = (env: { DATABASE_STATEMENT_TIMEOUT_MS: number; DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: number }) => ({
+  statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+  idleInTransactionTimeoutMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+});
+
 export const commonShape = {
   NODE_ENV: nodeEnv,
   LOG_LEVEL: logLevel,
   DATABASE_URL: postgresUrl,
+  ...databaseTimeoutShape,
   TEMPORAL_ADDRESS: z.string().trim().min(1).default('127.0.0.1:7233').describe('Temporal frontend `host:port`; required with NODE_ENV=production.'),
   TEMPORAL_NAMESPACE: temporalNamespace,
   TEMPORAL_TASK_QUEUE: z
@@ -176,17 +212,29 @@ export const defaultToolOutputMaxBytes = 1024 * 1024;
 /** `npm run retention`: finished runs older than this many days are purged (lib/retention.ts). */
 export const retentionEnvSchema = z.object({
   DATABASE_URL: postgresUrl,
+  ...databaseTimeoutShape,
   ...retentionShape,
 });
 
-/** The database-only commands: `npm run migrate`, `backup`, `restore`, `verify-log`, `rebuild-projections`. */
-export const databaseEnvSchema = z.object({ DATABASE_URL: postgresUrl });
+/**
+ * The database-only commands: `npm run migrate`, `backup`, `restore`, `verify-log`,
+ * `rebuild-projections`; migrate and restore connect with DATABASE_MIGRATION_URL (the owner).
+ */
+export const databaseEnvSchema = z.object({ DATABASE_URL: postgresUrl, DATABASE_MIGRATION_URL: migrationUrl, ...databaseTimeoutShape });
+
+/** The owner's URL: DATABASE_MIGRATION_URL, or DATABASE_URL when it is unset (one role). */
+export const migrationUrlOf = (env: { DATABASE_URL: string; DATABASE_MIGRATION_URL?: string }): string => env.DATABASE_MIGRATION_URL ?? env.DATABASE_URL;
 
 /** What `npm start` (the dev supervisor) reads before it provisions anything. */
 export const devEnvSchema = z.object({
   NODE_ENV: commonShape.NODE_ENV,
   LOG_LEVEL: commonShape.LOG_LEVEL,
-  DATABASE_URL: postgresUrl.optional().describe('`npm start`: unset starts an embedded PostgreSQL on EMBEDDED_PG_PORT.'),
+  DATABASE_URL: postgresUrl
+    .optional()
+    .describe(
+      '`npm start`: unset starts an embedded PostgreSQL on EMBEDDED_PG_PORT, with an owner role for migrations and the application role `flightdeck_app` the processes connect as.',
+    ),
+  DATABASE_MIGRATION_URL: migrationUrl,
   TEMPORAL_ADDRESS: z.string().trim().min(1).optional().describe('`npm start`: unset starts a Temporal dev server on TEMPORAL_PORT.'),
   TEMPORAL_NAMESPACE: commonShape.TEMPORAL_NAMESPACE,
   TEMPORAL_UI_URL: z.string().trim().url().optional().describe('`npm start`: unset is the dev server’s Web UI.'),

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { ClientBase } from 'pg';
+import { defaultIdleInTransactionTimeoutMs, defaultStatementTimeoutMs } from './config';
 
 export const migrationsDirectory = path.resolve(__dirname, '..', 'migrations');
 
@@ -9,8 +10,22 @@ export interface DbLogger {
   error(message: string): void;
 }
 
-/** A knex instance over `pg`; knex's own warnings go to `log` (they would otherwise hit console.log). */
-export function createDb(databaseUrl: string, options: { poolMax?: number; log?: DbLogger } = {}): Knex {
+export interface DbOptions {
+  poolMax?: number;
+  log?: DbLogger;
+  /** The server cancels a statement that runs longer (ms); 0: the server's own setting (off by default). */
+  statementTimeoutMs?: number;
+  /** The server ends a session idle inside a transaction this long (ms), releasing its locks; 0: the server's setting. */
+  idleInTransactionTimeoutMs?: number;
+}
+
+/**
+ * A knex instance over `pg`; knex's own warnings go to `log` (they would otherwise hit console.log).
+ * Every connection starts with its statement and idle-in-transaction timeouts as startup
+ * parameters (no extra round trip), so a hung database or a stuck transaction cannot hold a pool
+ * connection — and the ws frames and requests queued behind it — for ever.
+ */
+export function createDb(databaseUrl: string, options: DbOptions = {}): Knex {
   const log = options.log ?? { warn: (message: string) => console.warn(message), error: (message: string) => console.error(message) };
   return knexFactory({
     log: {
@@ -20,7 +35,11 @@ export function createDb(databaseUrl: string, options: { poolMax?: number; log?:
       debug: () => undefined,
     },
     client: 'pg',
-    connection: databaseUrl,
+    connection: {
+      connectionString: databaseUrl,
+      statement_timeout: options.statementTimeoutMs ?? defaultStatementTimeoutMs,
+      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? defaultIdleInTransactionTimeoutMs,
+    },
     pool: { min: 0, max: options.poolMax ?? 10 },
     migrations: { directory: migrationsDirectory, loadExtensions: ['.ts'], tableName: 'knex_migrations' },
   });

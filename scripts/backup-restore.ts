@@ -1,10 +1,9 @@
 /**
- * `npm run backup -- <file>` and `npm run restore -- <file>` (lib/backup.ts) on DATABASE_URL —
- * while `npm start` runs the embedded database, that is
- * postgres://postgres:flightdeck@127.0.0.1:54329/flightdeck. Exit 0 done, 1 failed or refused, 2 bad usage.
+ * `npm run backup -- <file>` (on DATABASE_URL) and `npm run restore -- <file>` (as the owner,
+ * DATABASE_MIGRATION_URL, default DATABASE_URL) (lib/backup.ts). Exit 0 done, 1 failed or refused, 2 bad usage.
  */
 import { backupDatabase, restoreDatabase, RestoreRefused } from '../lib/backup';
-import { databaseEnvSchema, loadEnvOrExit } from '../lib/config';
+import { databaseEnvSchema, databaseTimeouts, loadEnvOrExit, migrationUrlOf } from '../lib/config';
 import { createDb } from '../lib/db';
 
 export function runBackupCommand(kind: 'backup' | 'restore'): void {
@@ -14,7 +13,8 @@ export function runBackupCommand(kind: 'backup' | 'restore'): void {
     process.stderr.write(`usage: npm run ${kind} -- <file>\n`);
     process.exit(2);
   }
-  const db = createDb(env.DATABASE_URL, { poolMax: 2 });
+  // Restore writes every table and moves the sequences (setval): the owner's job; a backup only reads.
+  const db = createDb(kind === 'restore' ? migrationUrlOf(env) : env.DATABASE_URL, { poolMax: 2, ...databaseTimeouts(env) });
   (kind === 'backup' ? backupDatabase(db, file) : restoreDatabase(db, file))
     .then((counts) => {
       const summary = Object.entries(counts)

@@ -7,13 +7,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DevEnv } from '../lib/config';
-import { createDb, migrateLatest } from '../lib/db';
-import { ensureDatabase, startEmbeddedPostgres } from './embedded-postgres';
+import { migrateAndGrant } from '../lib/db-roles';
+import { embeddedRoles, ensureRolesAndDatabase, startEmbeddedPostgres } from './embedded-postgres';
 import { findTemporalCli } from './temporal-cli';
 import { startTemporalDevServer } from './temporal-dev-server';
 
 export interface Provisioned {
+  /** What the processes connect as: the application role. */
   databaseUrl: string;
+  /** The owner migrations ran as. */
+  migrationUrl: string;
   temporalAddress: string;
   temporalUiUrl: string;
   adminKey: string;
@@ -42,8 +45,10 @@ export async function provisionDevInfra(options: { env: DevEnv; repoRoot: string
   };
 
   try {
+    // Given a database, use it as given; the embedded one has both roles (scripts/embedded-postgres.ts).
     let databaseUrl = env.DATABASE_URL;
-    if (!databaseUrl) {
+    let migrationUrl = env.DATABASE_MIGRATION_URL ?? env.DATABASE_URL;
+    if (!databaseUrl || !migrationUrl) {
       log(`starting embedded PostgreSQL on 127.0.0.1:${env.EMBEDDED_PG_PORT} (data in ${path.join(dataDir, 'postgres')})`);
       const postgres = await startEmbeddedPostgres({
         baseDir: path.join(dataDir, 'postgres'),
@@ -51,16 +56,17 @@ export async function provisionDevInfra(options: { env: DevEnv; repoRoot: string
         log: (line) => (env.LOG_LEVEL === 'debug' ? log(`[postgres] ${line}`) : undefined),
       });
       stops.push(() => postgres.stop());
-      await ensureDatabase(postgres.urlFor('postgres'), databaseName);
-      databaseUrl = postgres.urlFor(databaseName);
+      await ensureRolesAndDatabase(postgres.urlFor('postgres'), databaseName, embeddedRoles);
+      databaseUrl = postgres.urlFor(databaseName, embeddedRoles.app);
+      migrationUrl = postgres.urlFor(databaseName, embeddedRoles.owner);
     }
-    const db = createDb(databaseUrl, { poolMax: 1 });
-    try {
-      const applied = await migrateLatest(db);
-      log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
-    } finally {
-      await db.destroy();
-    }
+    const { applied, owner, appRole } = await migrateAndGrant({ migrationUrl, appUrl: databaseUrl });
+    log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
+    log(
+      appRole
+        ? `the processes connect as ${appRole}; migrations ran as ${owner}`
+        : `the processes connect as the owner ${owner} (one role: a warning in development)`,
+    );
 
     let temporalAddress = env.TEMPORAL_ADDRESS;
     let temporalUiUrl = env.TEMPORAL_UI_URL ?? `http://localhost:${env.TEMPORAL_UI_PORT}`;
@@ -81,7 +87,7 @@ export async function provisionDevInfra(options: { env: DevEnv; repoRoot: string
       temporalUiUrl = env.TEMPORAL_UI_URL ?? `http://localhost:${env.TEMPORAL_UI_PORT}`;
     }
 
-    return { databaseUrl, temporalAddress, temporalUiUrl, adminKey: await adminKeyFor(env, dataDir), stop };
+    return { databaseUrl, migrationUrl, temporalAddress, temporalUiUrl, adminKey: await adminKeyFor(env, dataDir), stop };
   } catch (error) {
     await stop();
     throw error;

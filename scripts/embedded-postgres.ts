@@ -13,8 +13,8 @@ const password = 'flightdeck';
 
 export interface EmbeddedPostgresServer {
   port: number;
-  /** A connection URL for `database` on this server. */
-  urlFor(database: string): string;
+  /** A connection URL for `database` on this server, as the superuser or as `role`. */
+  urlFor(database: string, role?: RoleLogin): string;
   stop(): Promise<void>;
 }
 
@@ -104,7 +104,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         (error instanceof Error ? `: ${error.message}` : ''),
     );
   }
-  const urlFor = (database: string) => `postgres://${superuser}:${password}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
+  const urlFor = (database: string, role: RoleLogin = { name: superuser, password }) =>
+    `postgres://${encodeURIComponent(role.name)}:${encodeURIComponent(role.password)}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
   return { port: options.port, urlFor, stop: () => stopCluster(server, dataDir) };
 }
 
@@ -131,6 +132,77 @@ async function stopCluster(server: { stop(): Promise<void> }, dataDir: string): 
 function logLines(log: (line: string) => void, message: unknown): void {
   const text = message instanceof Error ? message.message : String(message);
   for (const line of text.split('\n')) if (line.trim()) log(line.trimEnd());
+}
+
+export interface RoleLogin {
+  name: string;
+  password: string;
+}
+
+/** `npm start`'s two roles on the embedded cluster (loopback only, so fixed development passwords). */
+export const embeddedRoles = {
+  /** Owns the database and its tables; migrations run as it. CREATEROLE: the retention migration makes `flightdeck_maintenance`. */
+  owner: { name: 'flightdeck_owner', password: 'flightdeck' },
+  /** What the API and the worker connect as: owns nothing, gets its privileges from `npm run migrate`'s grants. */
+  app: { name: 'flightdeck_app', password: 'flightdeck' },
+} as const satisfies Record<string, RoleLogin>;
+
+/**
+ * As the superuser: the owner and the application role exist (logins with these passwords), and
+ * `database` exists and belongs to the owner. A database an earlier version made (the superuser
+ * owns it and its tables) is handed over: database, tables (their sequences follow) and functions
+ * of the public schema, and the grant option on the purge function, which the superuser-run
+ * migration never gave to anyone.
+ */
+export async function ensureRolesAndDatabase(adminUrl: string, database: string, roles: { owner: RoleLogin; app: RoleLogin }): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    for (const [role, attributes] of [
+      [roles.owner, 'LOGIN NOSUPERUSER CREATEROLE NOCREATEDB'],
+      [roles.app, 'LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB'],
+    ] as const) {
+      const found = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role.name]);
+      const verb = found.rowCount === 0 ? 'CREATE' : 'ALTER';
+      await client.query(`${verb} ROLE ${pg.escapeIdentifier(role.name)} ${attributes} PASSWORD ${pg.escapeLiteral(role.password)}`);
+    }
+    const found = await client.query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)} OWNER ${pg.escapeIdentifier(roles.owner.name)}`);
+      return;
+    }
+    if (found.rows[0]!.owner === roles.owner.name) return;
+    await client.query(`ALTER DATABASE ${pg.escapeIdentifier(database)} OWNER TO ${pg.escapeIdentifier(roles.owner.name)}`);
+  } finally {
+    await client.end();
+  }
+  await adoptDatabase(withDatabase(adminUrl, database), roles.owner.name);
+}
+
+async function adoptDatabase(url: string, owner: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `DO $$ DECLARE object record; BEGIN
+         FOR object IN SELECT c.oid::regclass AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND pg_get_userbyid(c.relowner) = current_user LOOP
+           EXECUTE format('ALTER TABLE %s OWNER TO %I', object.name, ${pg.escapeLiteral(owner)});
+         END LOOP;
+         FOR object IN SELECT p.oid::regprocedure AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                       WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) = current_user LOOP
+           EXECUTE format('ALTER FUNCTION %s OWNER TO %I', object.name, ${pg.escapeLiteral(owner)});
+         END LOOP;
+         IF to_regprocedure('flightdeck_purge_runs(timestamptz, text, integer, jsonb)') IS NOT NULL THEN
+           EXECUTE format('GRANT EXECUTE ON FUNCTION flightdeck_purge_runs(timestamptz, text, integer, jsonb) TO %I WITH GRANT OPTION', ${pg.escapeLiteral(owner)});
+         END IF;
+       END $$`,
+    );
+    await client.query('COMMIT');
+  } finally {
+    await client.end();
+  }
 }
 
 /** Creates `database` on the server `adminUrl` points at, unless it exists. */

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { Knex } from 'knex';
-import { databaseEnvSchema, loadEnvOrExit } from '../lib/config';
+import { databaseEnvSchema, databaseTimeouts, loadEnvOrExit } from '../lib/config';
 import { createDb } from '../lib/db';
 import type { RunSelection } from '../lib/runs-store';
 
@@ -42,7 +42,7 @@ export function runMaintenanceCommand<Flag extends string>(
   const flags = Object.fromEntries((command.booleanFlags ?? []).map((flag) => [flag, values[flag] === true])) as Record<Flag, boolean>;
   const selection: RunSelection = { runIds: values.run, tenantId: values.tenant };
 
-  const db = createDb(env.DATABASE_URL, { poolMax: 2 });
+  const db = createDb(env.DATABASE_URL, { poolMax: 2, ...databaseTimeouts(env) });
   void job({ db, selection, flags })
     .then(
       (sound) => (process.exitCode = sound ? 0 : 1),

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { systemActor } from '../lib/admin-audit';
-import { loadEnvOrExit, retentionEnvSchema } from '../lib/config';
+import { databaseTimeouts, loadEnvOrExit, retentionEnvSchema } from '../lib/config';
 import { createDb } from '../lib/db';
 import { countPurgeable, purgeFinishedRuns, retentionCutoff } from '../lib/retention';
 
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   if (days === undefined) usageError('no retention period: pass --days N or set FLIGHTDECK_RETENTION_DAYS');
   if (!Number.isInteger(days) || days < 0) usageError(`--days must be a whole number of days ≥ 0 (got ${values.days})`);
   const before = retentionCutoff(days);
-  const db = createDb(env.DATABASE_URL, { poolMax: 1 });
+  const db = createDb(env.DATABASE_URL, { poolMax: 1, ...databaseTimeouts(env) });
   try {
     if (values['dry-run']) {
       console.log(`would purge ${await countPurgeable(db, { before, tenantId: values.tenant })} finished runs that ended before ${before.toISOString()}`);

@@ -1,5 +1,6 @@
 import { recordAdminActionOncePerTick } from '../lib/admin-audit';
 import { scheduleActor } from '../lib/schedule-contract';
+import { ownerDb } from './databases';
 import { startRun, waitForEnd } from './run-helpers';
 import { useTestStack } from './stack';
 
@@ -69,10 +70,21 @@ describe('admin audit trail', () => {
     }
   });
 
-  it('is append-only in the database: UPDATE, DELETE and TRUNCATE are rejected', async () => {
+  it('is append-only in the database: UPDATE, DELETE and TRUNCATE are rejected, for the app role and its owner alike', async () => {
     const [row] = await stack.db('admin_audit').where({ tenant_id: stack.tenantId }).select('id').limit(1);
-    await expect(stack.db('admin_audit').where({ id: row.id }).update({ action: 'api_key.created' })).rejects.toThrow(/append-only/);
-    await expect(stack.db('admin_audit').where({ id: row.id }).delete()).rejects.toThrow(/append-only/);
-    await expect(stack.db.raw('TRUNCATE admin_audit')).rejects.toThrow(/append-only/);
+    const owner = ownerDb();
+    try {
+      // The app role holds no such privilege; the owner does, and meets the trigger.
+      for (const [db, refusal] of [
+        [stack.db, /permission denied for table admin_audit/],
+        [owner, /append-only/],
+      ] as const) {
+        await expect(db('admin_audit').where({ id: row.id }).update({ action: 'api_key.created' })).rejects.toThrow(refusal);
+        await expect(db('admin_audit').where({ id: row.id }).delete()).rejects.toThrow(refusal);
+        await expect(db.raw('TRUNCATE admin_audit')).rejects.toThrow(refusal);
+      }
+    } finally {
+      await owner.destroy();
+    }
   });
 });

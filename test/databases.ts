@@ -19,3 +19,13 @@ export async function createScratchDatabase(label: string): Promise<{ db: Knex; 
     },
   };
 }
+
+/**
+ * The shared test database as its owner (the migrations' role): the suite's DATABASE_URL is an
+ * application role that may not even try what the append-only triggers refuse (test/global-setup.ts).
+ */
+export function ownerDb(): Knex {
+  const url = process.env.FLIGHTDECK_TEST_OWNER_DB_URL;
+  if (!url) throw new Error('FLIGHTDECK_TEST_OWNER_DB_URL is not set: run through jest (test/global-setup.ts)');
+  return createDb(url);
+}

@@ -6,9 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { apiEnvSchema } from '../api/env';
-import { parseEnv } from '../lib/config';
+import { databaseEnvSchema, parseEnv } from '../lib/config';
 import { workerEnvSchema } from '../worker/env';
 import { flightdeckSearchAttributes } from '../lib/search-attributes';
 import { ServerEnv as webEnvSchema } from '../web/lib/env-schema';
@@ -16,9 +16,8 @@ import { ServerEnv as webEnvSchema } from '../web/lib/env-schema';
 const root = path.resolve(__dirname, '..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 const packageScripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-const migrateEnvSchema = z.object({ DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//) });
 
-const schemas = { api: apiEnvSchema, worker: workerEnvSchema, web: webEnvSchema, migrate: migrateEnvSchema } as const;
+const schemas = { api: apiEnvSchema, worker: workerEnvSchema, web: webEnvSchema, migrate: databaseEnvSchema } as const;
 type Role = keyof typeof schemas;
 /** Platform variables a schema may not list (Render's PORT; Next's own NODE_ENV and telemetry switch). */
 const platformVars = new Set(['PORT', 'NEXT_TELEMETRY_DISABLED', 'NODE_ENV']);
@@ -50,15 +49,17 @@ function assertCommandRuns(command: string[] | string): void {
 
 /** What an operator would type for a `sync: false` variable. */
 const operatorValue = (name: string) =>
-  name === 'FLIGHTDECK_PAYLOAD_KEYS'
-    ? `k1:${Buffer.alloc(32, 7).toString('base64')}`
-    : name === 'TEMPORAL_ADDRESS'
-      ? 'flightdeck.abcde.tmprl.cloud:7233'
-      : name.endsWith('_URL')
-        ? 'https://models.example/v1'
-        : name === 'TEMPORAL_NAMESPACE'
-          ? 'flightdeck.abcde'
-          : 'k'.repeat(32);
+  name === 'DATABASE_URL'
+    ? 'postgres://flightdeck_app:secret@db.internal:5432/flightdeck'
+    : name === 'FLIGHTDECK_PAYLOAD_KEYS'
+      ? `k1:${Buffer.alloc(32, 7).toString('base64')}`
+      : name === 'TEMPORAL_ADDRESS'
+        ? 'flightdeck.abcde.tmprl.cloud:7233'
+        : name.endsWith('_URL')
+          ? 'https://models.example/v1'
+          : name === 'TEMPORAL_NAMESPACE'
+            ? 'flightdeck.abcde'
+            : 'k'.repeat(32);
 
 const portOf = (url: string) => Number(new URL(url).port);
 const healthcheckUrl = (service: { healthcheck?: { test: string[] } }) => /fetch\('([^']+)'\)/.exec(service.healthcheck?.test.join(' ') ?? '')?.[1] ?? '';
@@ -84,6 +85,19 @@ describe('docker-compose.yml', () => {
     assertEnvFits(role, env);
     assertCommandRuns(service.command);
     expect(service.build.target).toBe('runtime');
+  });
+
+  it('runs api and worker as the application role the postgres image creates, and migrate as the owner granting it', () => {
+    const userOf = (url: string) => new URL(url).username;
+    const appRole = userOf(services.api.environment.DATABASE_URL);
+    expect(userOf(services.worker.environment.DATABASE_URL)).toBe(appRole);
+    expect(services.migrate.environment.DATABASE_URL).toBe(services.api.environment.DATABASE_URL);
+    expect(userOf(services.migrate.environment.DATABASE_MIGRATION_URL)).toBe(services.postgres.environment.POSTGRES_USER);
+    expect(appRole).not.toBe(services.postgres.environment.POSTGRES_USER);
+    const initScripts = (services.postgres.volumes as string[]).filter((volume) => volume.includes('/docker-entrypoint-initdb.d/'));
+    expect(initScripts).toHaveLength(1);
+    const sql = read(initScripts[0]!.split(':')[0]!);
+    expect(sql).toMatch(new RegExp(`CREATE ROLE ${appRole} LOGIN PASSWORD '${new URL(services.api.environment.DATABASE_URL).password}' NOSUPERUSER`));
   });
 
   it('agrees on ports between env, published ports and healthchecks', () => {
@@ -162,6 +176,14 @@ describe('render.yaml', () => {
     for (const part of String(service.buildCommand).split('&&')) assertCommandRuns(part.trim().replace(/^NEXT_TELEMETRY_DISABLED=1 /, ''));
     if (role === 'api') expect(env.PORT).toBe(env.API_PORT);
     if (role === 'web') expect(portOf(env.FLIGHTDECK_API_URL!)).toBe(4000);
+  });
+
+  it("connects api and worker as an application role, never the database's owner; the API's pre-deploy migrate runs as the owner", () => {
+    const variable = (service: string, key: string) =>
+      blueprint.services.find((candidate) => candidate.name === service).envVars.find((entry: { key: string }) => entry.key === key);
+    for (const service of ['flightdeck-api', 'flightdeck-worker']) expect(variable(service, 'DATABASE_URL')).toEqual({ key: 'DATABASE_URL', sync: false });
+    expect(variable('flightdeck-api', 'DATABASE_MIGRATION_URL').fromDatabase).toEqual({ name: 'flightdeck-db', property: 'connectionString' });
+    expect(blueprint.services.find((service) => service.name === 'flightdeck-api').preDeployCommand).toBe('npm run migrate');
   });
 
   it('runs no Temporal of its own on a public port: Temporal is reached by address (Temporal Cloud), or as a private service', () => {

@@ -7,11 +7,18 @@ import { freePort } from '../scripts/free-port';
 
 const run = promisify(execFile);
 const fixture = path.join(__dirname, 'fixtures', 'embedded-postgres-roundtrip.ts');
+const devInfraFixture = path.join(__dirname, 'fixtures', 'dev-infra-roles.ts');
 const isRoot = process.getuid?.() === 0;
 
 /** Starts the embedded cluster in a child process, runs `sql`, stops it; returns the rows. */
 async function roundTrip(baseDir: string, port: number, sql: string): Promise<unknown> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', fixture, baseDir, String(port), sql], { timeout: 60_000 });
+  return JSON.parse(stdout);
+}
+
+/** `npm start`'s database provisioning in a child process; returns its report (test/fixtures/dev-infra-roles.ts). */
+async function provision(dataDir: string, port: number, mode?: 'legacy'): Promise<unknown> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', devInfraFixture, dataDir, String(port), ...(mode ? [mode] : [])], { timeout: 120_000 });
   return JSON.parse(stdout);
 }
 
@@ -31,6 +38,24 @@ describe('embedded PostgreSQL (as CI runs it: root on this machine)', () => {
     await roundTrip(baseDir, port, 'create table kept (v int); insert into kept values (42); select 1 as ok');
     expect(await roundTrip(baseDir, port, 'select v from kept')).toEqual([{ v: 42 }]);
   });
+
+  it('gives `npm start` two roles: the processes connect as flightdeck_app, which owns nothing; migrations run as the owner', async () => {
+    const expected = {
+      appRole: 'flightdeck_app',
+      ownerRole: 'flightdeck_owner',
+      appProblem: null,
+      ownerSuperuser: false,
+      deleteRefused: expect.stringContaining('permission denied for table run_events'),
+      disableTriggerRefused: expect.stringContaining('must be owner of table run_events'),
+    };
+    const fresh = path.join(root, 'fresh');
+    const port = await freePort();
+    expect(await provision(fresh, port)).toEqual({ ...expected, purgedTenants: ['roles'] });
+    // A second start reuses the cluster, its roles and grants.
+    expect(await provision(fresh, port)).toEqual({ ...expected, purgedTenants: ['roles'] });
+    // A database an earlier version made as the superuser is handed over to the owner.
+    expect(await provision(path.join(root, 'legacy'), await freePort(), 'legacy')).toEqual({ ...expected, purgedTenants: ['legacy', 'roles'] });
+  }, 180_000);
 
   (isRoot ? it : it.skip)('as root, names the folder the postgres user cannot enter', async () => {
     const locked = path.join(root, 'locked');

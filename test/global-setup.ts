@@ -1,11 +1,15 @@
 /**
  * Once per `npm test`: one Temporal dev server, one Postgres (embedded, or a fresh database on
- * DATABASE_URL's server), migrations, and one workflow bundle — shared by every test file.
+ * DATABASE_URL's server), migrations, and one workflow bundle — shared by every test file. As in
+ * production, the suite connects as an application role that owns nothing (DATABASE_URL), and the
+ * migrations ran as the owner (the server's superuser, FLIGHTDECK_TEST_OWNER_DB_URL), which
+ * granted it what the app needs (lib/db-roles.ts).
  */
 import { chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createDb, migrateLatest } from '../lib/db';
+import { createDb } from '../lib/db';
+import { migrateAndGrant } from '../lib/db-roles';
 import { dropDatabase, ensureDatabase, startEmbeddedPostgres, withDatabase } from '../scripts/embedded-postgres';
 import { freePort } from '../scripts/free-port';
 import { findTemporalCli } from '../scripts/temporal-cli';
@@ -33,7 +37,8 @@ export default async function globalSetup(): Promise<void> {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_UI_URL: temporal.uiUrl,
-    DATABASE_URL: database.url,
+    DATABASE_URL: database.appUrl,
+    FLIGHTDECK_TEST_OWNER_DB_URL: database.url,
     FLIGHTDECK_TEST_ADMIN_DB_URL: database.adminUrl,
     FLIGHTDECK_TEST_STATE_DIR: stateDir,
     WORKFLOW_BUNDLE_PATH: bundlePath,
@@ -64,20 +69,33 @@ async function startDatabase(stateDir: string) {
   if (process.env.DATABASE_URL) {
     adminUrl = withDatabase(process.env.DATABASE_URL, 'postgres');
     kind = `database ${database} on DATABASE_URL's server`;
-    registerTeardown(() => dropDatabase(adminUrl, database));
   } else {
     const server = await startEmbeddedPostgres({ baseDir: path.join(stateDir, 'postgres'), port: await freePort(), log: quiet('postgres') });
     registerTeardown(() => server.stop());
     adminUrl = server.urlFor('postgres');
     kind = `embedded on port ${server.port}`;
   }
+  // Roles are the cluster's: one of this run's own, dropped after its database (teardowns run last first).
+  const appRole = `flightdeck_test_app_${process.pid}`;
+  await withAdmin(adminUrl, (admin) => admin.raw(`CREATE ROLE ${appRole} LOGIN PASSWORD '${appPassword}' NOSUPERUSER NOCREATEDB NOCREATEROLE`));
+  registerTeardown(() => withAdmin(adminUrl, (admin) => admin.raw(`DROP ROLE IF EXISTS ${appRole}`)));
+  registerTeardown(() => dropDatabase(adminUrl, database));
   await ensureDatabase(adminUrl, database);
   const url = withDatabase(adminUrl, database);
-  const db = createDb(url);
+  const appUrl = new URL(url);
+  appUrl.username = appRole;
+  appUrl.password = appPassword;
+  await migrateAndGrant({ migrationUrl: url, appUrl: appUrl.toString() });
+  return { url, appUrl: appUrl.toString(), adminUrl, kind };
+}
+
+const appPassword = 'flightdeck-test-app';
+
+async function withAdmin(adminUrl: string, use: (admin: ReturnType<typeof createDb>) => Promise<unknown>): Promise<void> {
+  const admin = createDb(adminUrl, { poolMax: 1 });
   try {
-    await migrateLatest(db);
+    await use(admin);
   } finally {
-    await db.destroy();
+    await admin.destroy();
   }
-  return { url, adminUrl, kind };
 }

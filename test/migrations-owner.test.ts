@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { systemActor } from '../lib/admin-audit';
 import { createDb, migrateLatest } from '../lib/db';
+import { describeRoleProblem, inspectRole, migrateAndGrant } from '../lib/db-roles';
 import { appendEvents } from '../lib/event-log';
 import { specHash } from '../lib/ids';
 import { purgeFinishedRuns } from '../lib/retention';
@@ -25,6 +26,9 @@ async function seedFinishedRun(db: Knex, runId: string): Promise<void> {
     { type: 'run.completed', dedupeKey: `${runId}/run.completed`, data: { output: {} } },
   ]);
 }
+
+const rightsQuery =
+  "SELECT pg_has_role('fd_owner', 'flightdeck_maintenance', 'SET') AS can_set, pg_has_role('fd_owner', 'flightdeck_maintenance', 'USAGE') AS can_use";
 
 describe('migrations run by a non-superuser owner (managed Postgres)', () => {
   let baseDir: string;
@@ -57,9 +61,7 @@ describe('migrations run by a non-superuser owner (managed Postgres)', () => {
     const functionOwner = await db.raw("SELECT pg_get_userbyid(proowner) AS owner FROM pg_proc WHERE proname = 'flightdeck_purge_runs'");
     expect(functionOwner.rows).toEqual([{ owner: 'flightdeck_maintenance' }]);
     // The membership it took to hand the function over is given back: no SET ROLE past the trigger.
-    const rights = await db.raw(
-      "SELECT pg_has_role('fd_owner', 'flightdeck_maintenance', 'SET') AS can_set, pg_has_role('fd_owner', 'flightdeck_maintenance', 'USAGE') AS can_use",
-    );
+    const rights = await db.raw(rightsQuery);
     expect(rights.rows).toEqual([{ can_set: false, can_use: false }]);
     await expect(db.raw('SET ROLE flightdeck_maintenance')).rejects.toThrow(/permission denied/);
     const schemaCreate = await db.raw("SELECT has_schema_privilege('flightdeck_maintenance', 'public', 'CREATE') AS can_create");
@@ -70,6 +72,28 @@ describe('migrations run by a non-superuser owner (managed Postgres)', () => {
     const purged = await purgeFinishedRuns(db, { before: new Date(Date.now() + 60_000), actor: systemActor('test') });
     expect(purged).toEqual([{ runId: 'run_owner_old', tenantId: 't1', status: 'completed', events: 3 }]);
     expect(await db('admin_audit').where({ action: 'retention.purged' }).pluck('target')).toEqual(['run_owner_old']);
+
+    // The application role: the owner's migrate grants it the purge, through the same brief membership.
+    await superuser!.raw("CREATE ROLE fd_app_role LOGIN PASSWORD 'app-secret' NOSUPERUSER");
+    const appUrl = postgres!.urlFor('fd_app').replace('postgres:flightdeck@', 'fd_app_role:app-secret@');
+    const ownerUrl = postgres!.urlFor('fd_app').replace('postgres:flightdeck@', 'fd_owner:owner-secret@');
+    expect(await migrateAndGrant({ migrationUrl: ownerUrl, appUrl })).toEqual({ applied: [], owner: 'fd_owner', appRole: 'fd_app_role' });
+    expect((await db.raw(rightsQuery)).rows).toEqual([{ can_set: false, can_use: false }]);
+    const app = createDb(appUrl);
+    try {
+      expect(describeRoleProblem(await inspectRole(app))).toBeNull();
+      // The owner is no superuser but owns the tables (and the schema, as the database's owner).
+      expect(describeRoleProblem(await inspectRole(db))).toMatch(/owns the tables .*run_events.* and owns their schema/);
+      await seedFinishedRun(app, 'run_app_old');
+      await expect(app('run_events').where({ run_id: 'run_app_old' }).delete()).rejects.toThrow(/permission denied/);
+      await expect(app.raw('ALTER TABLE run_events DISABLE TRIGGER run_events_no_update_delete')).rejects.toThrow(/must be owner/);
+      await expect(app.raw('DROP TABLE run_events')).rejects.toThrow(/must be owner/);
+      await expect(app.raw('CREATE TABLE sneaky (id int)')).rejects.toThrow(/permission denied/);
+      const byApp = await purgeFinishedRuns(app, { before: new Date(Date.now() + 60_000), actor: systemActor('test') });
+      expect(byApp).toEqual([{ runId: 'run_app_old', tenantId: 't1', status: 'completed', events: 3 }]);
+    } finally {
+      await app.destroy();
+    }
 
     await db.migrate.rollback(undefined, true);
     expect(await db.schema.hasTable('run_events')).toBe(false);

@@ -2,6 +2,7 @@ import { systemActor } from '../lib/admin-audit';
 import { purgeFinishedRuns } from '../lib/retention';
 import { verifyRunLog } from '../lib/verify-chain';
 import { startRun, waitForEnd } from './run-helpers';
+import { ownerDb } from './databases';
 import { linesStartingWith, runScript } from './run-script';
 import { useTestStack } from './stack';
 
@@ -49,17 +50,28 @@ describe('retention: whole finished runs leave through one audited path', () => 
     expect((await verifyRunLog(stack.db, { tenantId: stack.tenantId, runId }))?.ok).toBe(true);
   });
 
-  it('leaves the append-only trigger whole for the application role, even with the purge setting forged', async () => {
+  it('leaves the append-only trigger whole for the application role and the owner, even with the purge setting forged', async () => {
     const runId = await startRun(stack, echo);
     await waitForEnd(stack, runId);
-    await expect(stack.db('run_events').where({ run_id: runId }).delete()).rejects.toThrow(/append-only/);
-    await expect(
-      stack.db.transaction(async (trx) => {
-        await trx.raw("SELECT set_config('flightdeck.purging_run', ?, true)", [runId]);
-        await trx('run_events').where({ run_id: runId }).delete();
-      }),
-    ).rejects.toThrow(/append-only/);
-    await expect(stack.db('run_events').where({ run_id: runId }).update({ type: 'run.failed' })).rejects.toThrow(/append-only/);
+    const owner = ownerDb();
+    try {
+      // The app role may not even try (no DELETE or UPDATE privilege); the owner meets the trigger.
+      for (const [db, refusal] of [
+        [stack.db, /permission denied for table run_events/],
+        [owner, /append-only/],
+      ] as const) {
+        await expect(db('run_events').where({ run_id: runId }).delete()).rejects.toThrow(refusal);
+        await expect(
+          db.transaction(async (trx) => {
+            await trx.raw("SELECT set_config('flightdeck.purging_run', ?, true)", [runId]);
+            await trx('run_events').where({ run_id: runId }).delete();
+          }),
+        ).rejects.toThrow(refusal);
+        await expect(db('run_events').where({ run_id: runId }).update({ type: 'run.failed' })).rejects.toThrow(refusal);
+      }
+    } finally {
+      await owner.destroy();
+    }
     expect((await verifyRunLog(stack.db, { tenantId: stack.tenantId, runId }))?.ok).toBe(true);
   });
 

@@ -8,9 +8,10 @@
 import { NativeConnection } from '@temporalio/worker';
 import { startApiServer } from '../api/server';
 import { createToolRegistry } from '../tools/default-registry';
-import { loadEnvOrExit, validatesEvents } from '../lib/config';
+import { databaseTimeouts, loadEnvOrExit, validatesEvents } from '../lib/config';
 import { combinedEnvSchema } from './env';
 import { createDb } from '../lib/db';
+import { guardAppRole, refuseToStart } from '../lib/db-roles';
 import { attachEventLog, createEventLogState } from '../lib/event-log';
 import { createLogger } from '../lib/logger';
 import { startTracing } from '../lib/telemetry';
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
   const apiLog = createLogger('api', env.LOG_LEVEL);
   installSdkRuntime(env, workerLog);
   const tracing = startTracing(env, 'flightdeck-worker');
-  const db = createDb(env.DATABASE_URL, { log: workerLog });
+  const db = createDb(env.DATABASE_URL, { log: workerLog, ...databaseTimeouts(env) });
+  await guardAppRole(db, { production: env.NODE_ENV === 'production', log: workerLog, refuse: refuseToStart('api+worker') });
   attachEventLog(db, createEventLogState({ redactKeys: env.FLIGHTDECK_REDACT_KEYS, validateEvents: validatesEvents(env) }));
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   try {

@@ -1,8 +1,9 @@
 import { NativeConnection } from '@temporalio/worker';
 import { createToolRegistry } from '../tools/default-registry';
-import { loadEnvOrExit, validatesEvents } from '../lib/config';
+import { databaseTimeouts, loadEnvOrExit, validatesEvents } from '../lib/config';
 import { workerEnvSchema } from './env';
 import { createDb } from '../lib/db';
+import { guardAppRole, refuseToStart } from '../lib/db-roles';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { attachEventLog, createEventLogState } from '../lib/event-log';
 import { createLogger } from '../lib/logger';
@@ -14,7 +15,8 @@ async function main(): Promise<void> {
   const log = createLogger('worker', env.LOG_LEVEL);
   installSdkRuntime(env, log);
   const tracing = startTracing(env, 'flightdeck-worker');
-  const db = createDb(env.DATABASE_URL, { log });
+  const db = createDb(env.DATABASE_URL, { log, ...databaseTimeouts(env) });
+  await guardAppRole(db, { production: env.NODE_ENV === 'production', log, refuse: refuseToStart('worker') });
   attachEventLog(db, createEventLogState({ redactKeys: env.FLIGHTDECK_REDACT_KEYS, validateEvents: validatesEvents(env) }));
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   try {
