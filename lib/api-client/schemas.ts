@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { actorSchema, approvalStatusSchema, runEventSchema, runStatusSchema } from '../events';
 import { runFailureSchema } from '../event-schemas';
-import { roleSchema, runSpecSchema } from '../run-spec';
+import { roleSchema, runModes, runSpecSchema } from '../run-spec';
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -15,7 +15,7 @@ const isoTime = z.iso.datetime({ offset: true });
 export const runSchema = z.object({
   id: z.string(),
   name: z.string().nullable(),
-  mode: z.enum(['plan', 'agent']),
+  mode: z.enum(runModes),
   status: runStatusSchema,
   tags: z.array(z.string()),
   currentStep: z.string().nullable(),
