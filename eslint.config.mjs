@@ -14,9 +14,12 @@ const allBut = (...allowed) => topLevel.filter((folder) => !allowed.includes(fol
 
 /** lib/ modules workflow code may import: pure contracts, no I/O, nothing non-deterministic. */
 export const workflowSafeLib = [
+  // Pure, no imports: the approval gate hashes args and checks what the log would redact.
+  'args-hash.ts',
   'event-schemas.ts',
   'events.ts',
   'failure-types.ts',
+  'redact.ts',
   'roles.ts',
   'run-spec.ts',
   'schedule-contract.ts',

@@ -49,6 +49,8 @@ export function startScheduledRunActivity(deps: { db: Knex; tools: ToolRegistry;
         { db: deps.db, tools: deps.tools, temporalCalls: new InFlight(), ...deps.runStarter },
         { tenantId: input.tenantId, role: 'operator', superAdmin: false, actor: scheduleActor(input.scheduleId) },
         spec,
+        // Whoever created the schedule counts as the run's creator: they may not approve its gates either.
+        { onBehalfOf: input.createdBy },
       );
       return { runId: run.id, created };
     } catch (error) {

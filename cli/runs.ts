@@ -156,20 +156,27 @@ const approve: Command = {
       print(io, values, { approvals }, () =>
         approvals.length === 0
           ? 'no pending approvals\n'
-          : approvals.map((approval) => `${approval.id}  ${approval.tool}  deadline ${approval.deadline}  args ${JSON.stringify(approval.args)}\n`).join(''),
+          : approvals
+              .map(
+                (approval) =>
+                  `${approval.id}  ${approval.tool}  deadline ${approval.deadline}  approvals ${approval.approvals}/${approval.required}  args ${JSON.stringify(approval.currentArgs)}\n`,
+              )
+              .join(''),
       );
       return 0;
     }
     const runId = requirePositional(positionals, 0, 'run-id');
+    const pending = await client.listApprovals({ status: ['pending'], runId });
     let approvalId = positionals[1];
     if (!approvalId) {
-      const pending = await client.listApprovals({ status: ['pending'], runId });
       if (pending.length !== 1) {
         io.stderr(`error: run ${runId} has ${pending.length} pending approvals; name one (\`flightdeck runs approve --list --run ${runId}\`)\n`);
         return 1;
       }
       approvalId = pending[0]!.id;
     }
+    // Bound to the args read here (and printed): if an edit changes them before the decision lands, it is a 409.
+    const shown = pending.find((approval) => approval.id === approvalId);
     let editedArgs: Record<string, unknown> | undefined;
     if (values.args !== undefined) {
       try {
@@ -183,8 +190,10 @@ const approve: Command = {
       decision: values.reject ? 'reject' : 'approve',
       ...(values.comment ? { comment: values.comment } : {}),
       ...(editedArgs ? { args: editedArgs } : {}),
+      ...(shown ? { argsHash: shown.argsHash } : {}),
     });
-    print(io, values, { approval }, () => `${values.reject ? 'rejected' : 'approved'} ${approval.id} (status now: ${approval.status})\n`);
+    const forArgs = shown ? ` args ${JSON.stringify(shown.currentArgs)}` : '';
+    print(io, values, { approval }, () => `${values.reject ? 'rejected' : 'approved'} ${approval.id}${forArgs} (status now: ${approval.status})\n`);
     return 0;
   },
 };

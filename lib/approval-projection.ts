@@ -74,6 +74,7 @@ export async function projectApprovalEvents(db: Knex, events: ProjectedEvent[], 
         decision: data.decision,
         comment: data.comment,
         args: data.args,
+        ...(data.argsHash ? { argsHash: data.argsHash } : {}),
         actor: event.actor,
         at: event.at.toISOString(),
       };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { approvalPolicyEnv, type InstallationApprovalPolicy } from './approval-policy';
 import { parseNetworkAllowList } from './network-allow-list';
 import { describeIssues } from './errors';
 import { payloadCodecShape } from './payload-codec';
@@ -135,16 +136,25 @@ export const runStartShape = {
     .min(50)
     .optional()
     .describe('Agent runs continue as new past this many workflow history events (≥ 50); unset: when Temporal suggests it.'),
+  /** Approval gates every run gets, that its spec cannot remove or loosen (lib/approval-policy.ts). */
+  FLIGHTDECK_APPROVAL_POLICY: approvalPolicyEnv,
 };
 
 export interface RunStartSettings {
   taskQueue: string;
   historyEventsLimit?: number;
+  /** The installation's approval gates; absent: the default ones (defaultInstallationApprovalPolicy). */
+  approvalPolicy?: InstallationApprovalPolicy;
 }
 
-export const runStartSettings = (env: { TEMPORAL_TASK_QUEUE: string; FLIGHTDECK_HISTORY_EVENTS_LIMIT?: number }): RunStartSettings => ({
+export const runStartSettings = (env: {
+  TEMPORAL_TASK_QUEUE: string;
+  FLIGHTDECK_HISTORY_EVENTS_LIMIT?: number;
+  FLIGHTDECK_APPROVAL_POLICY?: InstallationApprovalPolicy;
+}): RunStartSettings => ({
   taskQueue: env.TEMPORAL_TASK_QUEUE,
   ...(env.FLIGHTDECK_HISTORY_EVENTS_LIMIT === undefined ? {} : { historyEventsLimit: env.FLIGHTDECK_HISTORY_EVENTS_LIMIT }),
+  ...(env.FLIGHTDECK_APPROVAL_POLICY ? { approvalPolicy: env.FLIGHTDECK_APPROVAL_POLICY } : {}),
 });
 
 /** `npm run retention` reads it, and the worker keeps the daily retention schedule in step with it. */

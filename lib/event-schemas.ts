@@ -25,6 +25,9 @@ const toolCallAttempt = z.object({
   idempotencyKey: z.string(),
 });
 
+/** `sha256:<hex>` of an approval's args (lib/args-hash.ts). */
+export const argsHashSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be an approval\'s argsHash ("sha256:<64 hex digits>")');
+
 export const approvalDecisionSchema = z.enum(['approve', 'reject']);
 export const approvalOnTimeoutSchema = z.enum(['reject', 'approve', 'fail']);
 
@@ -38,6 +41,8 @@ const decisionFields = {
   comment: z.string().trim().min(1).max(4000).optional(),
   /** Approve with edited args: checked against the tool's input schema. */
   args: z.record(z.string(), z.json(), { error: 'args must be an object' }).optional(),
+  /** The approval's `argsHash` the decision is for (what its approver saw); a stale one is refused. */
+  argsHash: argsHashSchema.optional(),
 };
 const onlyApprovalsEdit = (decision: { decision: string; args?: unknown }) => decision.decision === 'approve' || decision.args === undefined;
 const onlyApprovalsEditIssue = { message: 'only an approval can edit args', path: ['args'] };
@@ -88,6 +93,11 @@ export const eventDataSchemas = {
     required: z.number().int().positive(),
     onTimeout: approvalOnTimeoutSchema,
     timeout: recordedDuration,
+    /** What decisions must name (absent in approvals requested before decisions were bound to args). */
+    argsHash: argsHashSchema.optional(),
+    allowSelfApproval: z.boolean().optional(),
+    /** Who counts as the run's creator: they may not approve unless allowSelfApproval. */
+    creatorIds: z.array(z.string()).optional(),
   }),
   /** A decision as the API recorded it: `DecisionInput` with absent fields as null. */
   'approval.submitted': z.object({
@@ -95,6 +105,8 @@ export const eventDataSchemas = {
     decision: approvalDecisionSchema,
     comment: z.string().nullable(),
     args: args.nullable(),
+    /** The args the decision is for: an edit's own hash is `argsHashOf(args)`, and it restarts the quorum. */
+    argsHash: argsHashSchema.nullable().optional(),
   }),
   'approval.decided': z.object({
     approvalId: z.string(),
@@ -104,6 +116,10 @@ export const eventDataSchemas = {
     /** When approvers edited the args: what runs, and what was asked. */
     editedArgs: args.optional(),
     originalArgs: args.optional(),
+    /** The args that run; `by` are the approvers of exactly these. */
+    argsHash: argsHashSchema.optional(),
+    /** How many times an edit restarted the quorum (the approvals before it no longer counted). */
+    quorumRestarts: z.number().int().nonnegative().optional(),
   }),
   'approval.expired': z.object({ approvalId: z.string(), onTimeout: approvalOnTimeoutSchema }),
   'approval.signal_rejected': z.object({ approvalId: z.string().nullable(), reason: z.string() }),

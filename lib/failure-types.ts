@@ -32,6 +32,8 @@ export const FailureType = {
   // Why a run stopped.
   ApprovalExpired: 'ApprovalExpired',
   ApprovalRejected: 'ApprovalRejected',
+  // A gated call whose args hold values the log redacts: its approver could not see what would run.
+  ApprovalArgsRedacted: 'ApprovalArgsRedacted',
   DeadlineExceeded: 'DeadlineExceeded',
   LimitExceeded: 'LimitExceeded',
   InvalidInput: 'InvalidInput',

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { defaultSecretKeys, redactedMarker, redactSecrets } from './redact';
+import { defaultSecretKeys, redactedMarker, redactedPaths, redactSecrets } from './redact';
 
 const R = redactedMarker;
 
@@ -213,5 +213,17 @@ describe('redactSecrets, as a property', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('redactedPaths', () => {
+  it('names every path redaction would change, and none for args without secrets', () => {
+    expect(redactedPaths({ message: 'hi', n: 1, list: [{ a: null }] })).toEqual([]);
+    expect(
+      redactedPaths(
+        { url: 'https://x.test/?api_key=k', headers: { Authorization: 'Bearer abc' }, pairs: [['token', 't']], note: 'ok', sessionRef: 's' },
+        { extraKeys: ['session-ref'] },
+      ),
+    ).toEqual(['url', 'headers.Authorization', 'pairs.0.1', 'sessionRef']);
   });
 });

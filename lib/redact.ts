@@ -97,3 +97,23 @@ export function redactSecrets<T>(value: T, options: RedactOptions = {}): T {
   };
   return walk(value) as T;
 }
+
+/**
+ * Where `redactSecrets` would change `value`: the paths (`headers.Authorization`, `urls.0`) whose
+ * stored form would differ from what was given. An approval gate refuses args with any (the
+ * approver would see `[REDACTED]` where something else runs).
+ */
+export function redactedPaths(value: unknown, options: RedactOptions = {}): string[] {
+  const paths: string[] = [];
+  const compare = (given: unknown, stored: unknown, at: string[]) => {
+    if (given === stored) return;
+    if (given !== null && stored !== null && typeof given === 'object' && typeof stored === 'object' && Array.isArray(given) === Array.isArray(stored)) {
+      const record = given as Record<string, unknown>;
+      for (const key of Object.keys(record)) compare(record[key], (stored as Record<string, unknown>)[key], [...at, key]);
+      return;
+    }
+    paths.push(at.length === 0 ? '(root)' : at.join('.'));
+  };
+  compare(value, redactSecrets(value, options), []);
+  return paths;
+}

@@ -42,17 +42,20 @@ export const retryOverrideSchema = z
   })
   .strict();
 
-export const approvalSchema = z.union([
-  z.boolean(),
-  z
-    .object({
-      approvers: z.array(roleSchema).min(1).optional(),
-      timeout: durationSchema.optional(),
-      onTimeout: z.enum(['reject', 'approve', 'fail']).optional(),
-      required: z.number().int().min(1).max(10).optional(),
-    })
-    .strict(),
-]);
+/** A gate's settings (each optional: the installation's gate, else the defaults, fill the rest). */
+export const approvalOptionsSchema = z
+  .object({
+    approvers: z.array(roleSchema).min(1).optional(),
+    timeout: durationSchema.optional(),
+    onTimeout: z.enum(['reject', 'approve', 'fail']).optional(),
+    required: z.number().int().min(1).max(10).optional(),
+    /** Whether whoever started the run (for a scheduled run, also the schedule's creator) may approve it. Default false. */
+    allowSelfApproval: z.boolean().optional(),
+  })
+  .strict();
+export type ApprovalOptions = z.infer<typeof approvalOptionsSchema>;
+
+export const approvalSchema = z.union([z.boolean(), approvalOptionsSchema]);
 
 export const stepIdSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must start with a letter and use letters, digits, "_" or "-" (max 64)');
 
@@ -90,6 +93,8 @@ export const agentSchema = z
     tools: z.array(toolNameSchema).max(128).default([]),
     maxTurns: z.number().int().min(1).max(200).optional(),
     approvalRequired: z.array(toolNameSchema).optional(),
+    /** The settings of the agent's gates (the tools in approvalRequired, and those the installation gates). */
+    approval: approvalOptionsSchema.optional(),
     /** Wait for `message` signals after each answer instead of finishing. */
     conversational: z.boolean().optional(),
     /** How long a conversational run waits for the next message before it completes (default 10m). */

@@ -20,6 +20,8 @@ export interface ApprovalPolicy {
   required: number;
   timeout: StringValue;
   onTimeout: 'reject' | 'approve' | 'fail';
+  /** Whether the run's creator may approve (absent: no). */
+  allowSelfApproval?: boolean;
 }
 
 export interface ToolCallPolicy {
@@ -46,6 +48,10 @@ export interface AgentRunInput {
   /** The `run.created` fact; the API writes it too, under the same dedupe key, so whoever comes first wins. */
   created: RunCreatedData;
   createdBy: Actor | null;
+  /** A scheduled run: who created the schedule. Counts as the run's creator for self-approval. */
+  onBehalfOf?: Actor | null;
+  /** Extra secret key names of the log's redaction (FLIGHTDECK_REDACT_KEYS): an approval gate refuses args it would hide. */
+  redactKeys?: string[];
   /** Resolved per step id (plan) or per tool name (agent) before the workflow starts. */
   policies: Record<string, ToolCallPolicy>;
   /** Agent runs: the tools offered to the model, as chat-completions function tools. */

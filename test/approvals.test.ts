@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { RunEvent } from '../lib/events';
 import { submitDecision } from '../domains/approvals';
+import { argsHashOf } from '../lib/args-hash';
 import { AppError } from '../lib/errors';
 import { InFlight } from '../lib/in-flight';
 import { rebuildRunProjection } from '../lib/rebuild-projection';
@@ -40,6 +41,7 @@ describe('human approvals', () => {
     for (const [name, role] of [
       ['approver1', 'approver'],
       ['approver2', 'approver'],
+      ['approver3', 'approver'],
       ['operator', 'operator'],
       ['viewer', 'viewer'],
     ]) {
@@ -237,5 +239,194 @@ describe('human approvals', () => {
     expect((await decide(keys.approver1!, runId, { decision: 'approve' })).status).toBe(202);
     expect(typesOf(await waitForEnd(stack, runId)).at(-1)).toBe('run.completed');
     await saveHistoryFixture('approval-bad-signals', runId);
+  });
+
+  const approvalOf = async (runId: string) => (await call(keys.viewer!, 'GET', `/v1/approvals?runId=${runId}`)).body.approvals[0];
+
+  it('binds each approval to the args it saw: an edit restarts the quorum, and what runs is what the final quorum approved', async () => {
+    const runId = await startRun(stack, gatedEcho({ required: 2 }, { message: 'to everyone' }));
+    await awaitRequest(runId);
+    const asked = await approvalOf(runId);
+    const askedHash = argsHashOf({ message: 'to everyone' });
+    expect(asked).toMatchObject({ args: { message: 'to everyone' }, currentArgs: { message: 'to everyone' }, argsHash: askedHash, approvals: 0 });
+    expect(dataOf(await eventsOf(stack, runId), 'approval.requested')[0].argsHash).toBe(askedHash);
+
+    expect((await decide(keys.approver1!, runId, { decision: 'approve', argsHash: askedHash })).status).toBe(202);
+    // approver2 approves other args: approver1's approval was for the old ones and no longer counts.
+    const edited = await decide(keys.approver2!, runId, { decision: 'approve', argsHash: askedHash, args: { message: 'to the team' } });
+    expect(edited.status).toBe(202);
+    const editedHash = argsHashOf({ message: 'to the team' });
+    expect(edited.body.approval).toMatchObject({ status: 'pending', currentArgs: { message: 'to the team' }, argsHash: editedHash, approvals: 1 });
+    await sleep(300);
+    expect(typesOf(await eventsOf(stack, runId))).not.toContain('approval.decided');
+
+    // A decision for what is no longer asked is refused, at the API and in the workflow.
+    const stale = await decide(keys.approver3!, runId, { decision: 'approve', argsHash: askedHash });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.details).toMatchObject({ reason: 'args_changed', argsHash: editedHash, currentArgs: { message: 'to the team' } });
+    await temporal.workflow.getHandle(runId).signal('approval', {
+      approvalId: `${runId}:send`,
+      decision: 'approve',
+      argsHash: askedHash,
+      actor: { type: 'api_key', id: 'direct-approver', role: 'approver' },
+      tenantId: stack.tenantId,
+    });
+    const afterStale = await waitForEvents(stack, runId, (events) => typesOf(events).includes('approval.signal_rejected'));
+    expect(dataOf(afterStale, 'approval.signal_rejected')[0].reason).toBe(`argsHash ${askedHash} is stale: the approval now asks about ${editedHash}`);
+
+    // approver1 approves again, now the edited args: that completes the restarted quorum.
+    expect((await decide(keys.approver1!, runId, { decision: 'approve', argsHash: editedHash })).status).toBe(202);
+    const events = await waitForEnd(stack, runId);
+    expect(dataOf(events, 'approval.submitted').map((submission) => submission.argsHash)).toEqual([askedHash, askedHash, editedHash]);
+    expect(dataOf(events, 'approval.decided')[0]).toMatchObject({
+      decision: 'approve',
+      by: [expect.objectContaining({ name: 'approver2' }), expect.objectContaining({ name: 'approver1' })],
+      editedArgs: { message: 'to the team' },
+      originalArgs: { message: 'to everyone' },
+      argsHash: editedHash,
+      quorumRestarts: 1,
+    });
+    expect(dataOf(events, 'tool.call.started')[0].args).toEqual({ message: 'to the team' });
+    expect(typesOf(events).at(-1)).toBe('run.completed');
+    expect(await approvalOf(runId)).toMatchObject({ status: 'approved', argsHash: editedHash, approvals: 2 });
+    await saveHistoryFixture('approval-quorum-restarted', runId);
+  });
+
+  it("refuses the run's creator approving their own run unless the gate allows it; they may still reject", async () => {
+    // The admin key starts these runs (startRun) and is an approver by role.
+    const own = await startRun(stack, gatedEcho(true));
+    await awaitRequest(own);
+    const refused = await stack.request('POST', `/v1/runs/${own}/approvals/${encodeURIComponent(`${own}:send`)}`, { decision: 'approve' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'forbidden', details: { reason: 'self_approval', creatorIds: ['admin'] } });
+    expect(refused.body.error.message).toContain('allowSelfApproval');
+    expect(dataOf(await eventsOf(stack, own), 'approval.requested')[0]).toMatchObject({ allowSelfApproval: false, creatorIds: ['admin'] });
+    // Straight to the workflow, the same key is refused there too.
+    await temporal.workflow.getHandle(own).signal('approval', {
+      approvalId: `${own}:send`,
+      decision: 'approve',
+      argsHash: argsHashOf({ message: 'hi' }),
+      actor: { type: 'api_key', id: 'admin', role: 'admin' },
+      tenantId: stack.tenantId,
+    });
+    const waiting = await waitForEvents(stack, own, (events) => typesOf(events).includes('approval.signal_rejected'));
+    expect(dataOf(waiting, 'approval.signal_rejected')[0].reason).toBe('admin started this run and may not approve it (the gate does not allow self-approval)');
+    expect(typesOf(waiting)).not.toContain('approval.decided');
+    // Rejecting one's own run is no escalation (they could cancel it): allowed.
+    expect((await stack.request('POST', `/v1/runs/${own}/approvals/${encodeURIComponent(`${own}:send`)}`, { decision: 'reject' })).status).toBe(202);
+    expect(dataOf(await waitForEnd(stack, own), 'run.failed')[0].error.errorClass).toBe('ApprovalRejected');
+
+    const allowed = await startRun(stack, gatedEcho({ allowSelfApproval: true }));
+    await awaitRequest(allowed);
+    expect((await stack.request('POST', `/v1/runs/${allowed}/approvals/${encodeURIComponent(`${allowed}:send`)}`, { decision: 'approve' })).status).toBe(202);
+    expect(typesOf(await waitForEnd(stack, allowed)).at(-1)).toBe('run.completed');
+  });
+
+  it("counts a schedule's creator as the creator of the runs it starts", async () => {
+    const scheduleId = `gated-${Date.now()}`;
+    expect((await call(keys.approver1!, 'POST', '/v1/schedules', { id: scheduleId, every: '1h', spec: gatedEcho(true) })).status).toBe(201);
+    try {
+      expect((await call(keys.approver1!, 'POST', `/v1/schedules/${scheduleId}/trigger`)).status).toBeLessThan(300);
+      let runId: string | undefined;
+      for (let i = 0; i < 300 && !runId; i += 1) {
+        runId = (await call(keys.approver1!, 'GET', `/v1/schedules/${scheduleId}`)).body.schedule?.recentRuns?.[0]?.runId;
+        if (!runId) await sleep(200);
+      }
+      // recentRuns names the run before the tick has started it.
+      for (let i = 0; i < 300 && (await stack.request('GET', `/v1/runs/${runId}`)).status !== 200; i += 1) await sleep(200);
+      await awaitRequest(runId!);
+      const own = await decide(keys.approver1!, runId!, { decision: 'approve' });
+      expect(own.status).toBe(403);
+      expect(own.body.error.details.reason).toBe('self_approval');
+      expect(own.body.error.details.creatorIds).toEqual([`schedule:${scheduleId}`, expect.any(String)]);
+      expect((await decide(keys.approver2!, runId!, { decision: 'approve' })).status).toBe(202);
+      expect(typesOf(await waitForEnd(stack, runId!)).at(-1)).toBe('run.completed');
+    } finally {
+      await call(keys.approver1!, 'DELETE', `/v1/schedules/${scheduleId}`);
+    }
+  });
+
+  it('refuses to gate a call whose args the log would redact, and an edit that brings in a secret', async () => {
+    const secretArgs = { message: 'hi', headers: { Authorization: 'Bearer sk-live-approval' } };
+    const runId = await startRun(stack, gatedEcho(true, secretArgs));
+    const events = await waitForEnd(stack, runId);
+    expect(typesOf(events)).not.toContain('approval.requested');
+    expect(typesOf(events)).not.toContain('tool.call.started');
+    expect(dataOf(events, 'run.failed')[0].error).toMatchObject({
+      errorClass: 'ApprovalArgsRedacted',
+      step: 'send',
+      message: expect.stringContaining('(headers.Authorization)'),
+    });
+
+    const plain = await startRun(stack, gatedEcho(true));
+    await awaitRequest(plain);
+    const edit = await decide(keys.approver1!, plain, { decision: 'approve', args: { message: 'hi', apiKey: 'sk-live-edit' } });
+    expect(edit.status).toBe(422);
+    expect(edit.body.error.details).toEqual([{ path: 'args.apiKey', message: expect.stringContaining('[REDACTED]') }]);
+    expect(dataOf(await eventsOf(stack, plain), 'approval.submitted')).toHaveLength(0);
+    // Sent straight to the workflow, such an edit changes nothing either.
+    await temporal.workflow.getHandle(plain).signal('approval', {
+      approvalId: `${plain}:send`,
+      decision: 'approve',
+      argsHash: argsHashOf({ message: 'hi' }),
+      args: { message: 'hi', apiKey: 'sk-live-edit' },
+      actor: { type: 'api_key', id: 'direct-approver', role: 'approver' },
+      tenantId: stack.tenantId,
+    });
+    const waiting = await waitForEvents(stack, plain, (all) => typesOf(all).includes('approval.signal_rejected'));
+    expect(dataOf(waiting, 'approval.signal_rejected')[0].reason).toBe('the edited args hold values the event log redacts (apiKey)');
+    expect((await decide(keys.approver1!, plain, { decision: 'approve' })).status).toBe(202);
+    const done = await waitForEnd(stack, plain);
+    expect(dataOf(done, 'tool.call.started')[0].args).toEqual({ message: 'hi' });
+  });
+});
+
+describe('installation approval gates (FLIGHTDECK_APPROVAL_POLICY)', () => {
+  const policy = { gates: [{ tools: ['builtin.echo'], modes: ['plan'], required: 2, timeout: '1h' }] };
+  const stack = useTestStack({ env: { FLIGHTDECK_APPROVAL_POLICY: JSON.stringify(policy) } });
+  const problemsOf = async (spec: unknown) => {
+    const answer = await stack.request('POST', '/v1/runs', spec);
+    expect(answer.status).toBe(422);
+    return answer.body.error.details as Array<{ path: string; message: string }>;
+  };
+
+  it('gates a call the spec does not, and applies a tightened gate as the spec wrote it', async () => {
+    const silent = await startRun(stack, { plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { message: 'hi' } }] } });
+    const requested = dataOf(await waitForEvents(stack, silent, (events) => typesOf(events).includes('approval.requested')), 'approval.requested');
+    expect(requested[0]).toMatchObject({ required: 2, timeout: '1h', approvers: ['approver'], onTimeout: 'reject' });
+    const tighter = await startRun(stack, gatedEcho({ required: 3, approvers: ['admin'], timeout: '5m' }));
+    const tightened = dataOf(await waitForEvents(stack, tighter, (events) => typesOf(events).includes('approval.requested')), 'approval.requested');
+    expect(tightened[0]).toMatchObject({ required: 3, timeout: '5m', approvers: ['admin'] });
+    for (const runId of [silent, tighter]) await stack.request('POST', `/v1/runs/${runId}/cancel`, {});
+  });
+
+  it('refuses (422) a spec that would remove or loosen it, naming each problem', async () => {
+    expect(await problemsOf(gatedEcho(false))).toEqual([{ path: 'plan.steps.0.approval', message: expect.stringContaining('cannot turn its approval off') }]);
+    const loose = await problemsOf(gatedEcho({ required: 1, timeout: '2h', onTimeout: 'approve', allowSelfApproval: true }));
+    expect(loose.map((problem) => problem.message)).toEqual([
+      expect.stringContaining('required 1 is looser than'),
+      expect.stringContaining('timeout "2h" is looser than'),
+      expect.stringContaining('onTimeout "approve" is looser than'),
+      expect.stringContaining('allowSelfApproval true is looser than'),
+    ]);
+    expect(loose.every((problem) => problem.path === 'plan.steps.0.approval')).toBe(true);
+    // A schedule is checked the same way when it is created, not at its first tick.
+    const schedule = await stack.request('POST', '/v1/schedules', { every: '1h', paused: true, spec: gatedEcho(false) });
+    expect(schedule.status).toBe(422);
+  });
+});
+
+describe('the default installation gates', () => {
+  const stack = useTestStack();
+
+  it("refuses an agent spec that would let builtin.http_request's gate approve on timeout or its creator approve", async () => {
+    const agent = (approval: unknown) => ({
+      agent: { model: 'm', instructions: 'fetch', tools: ['builtin.http_request'], approvalRequired: ['builtin.http_request'], approval },
+    });
+    for (const approval of [{ onTimeout: 'approve' }, { allowSelfApproval: true }]) {
+      const answer = await stack.request('POST', '/v1/runs', agent(approval));
+      expect(answer.status).toBe(422);
+      expect(answer.body.error.details).toEqual([{ path: 'agent.approval', message: expect.stringMatching(/^builtin\.http_request: .* is looser than/) }]);
+    }
   });
 });

@@ -164,7 +164,8 @@ describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
   });
 
   it('lists pending approvals and approves one with edited args, then a second decision is refused', async () => {
-    const spec = { plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { to: 'all' }, approval: true }] } };
+    // The CLI uses the admin key that started the run: the gate lets the creator approve.
+    const spec = { plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { to: 'all' }, approval: { allowSelfApproval: true } }] } };
     const runId = (await stack.client.startRun(spec as never)).run.id;
     for (let i = 0; i < 100 && (await stack.client.listApprovals({ runId })).length === 0; i += 1) await sleep(100);
 
@@ -174,7 +175,7 @@ describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
 
     const approved = await cli(['runs', 'approve', runId, '--comment', 'only the team', '--args', '{"to":"team"}']);
     expect(approved).toMatchObject({ code: 0, stderr: '' });
-    expect(approved.stdout).toContain(`approved ${runId}:send`);
+    expect(approved.stdout).toContain(`approved ${runId}:send args {"to":"all"}`);
     const run = await stack.waitForRun(runId);
     expect(run.output).toEqual({ send: { to: 'team' } });
 

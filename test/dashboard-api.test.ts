@@ -46,7 +46,10 @@ describe('the routes the dashboard adds: GET /v1/me and GET /v1/runs/counts', ()
       });
     });
     await live;
-    const runId = await startRun(stack, { plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { message: 'hi' }, approval: true }] } });
+    // The admin key both starts and approves it: the gate allows self-approval.
+    const runId = await startRun(stack, {
+      plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { message: 'hi' }, approval: { allowSelfApproval: true } }] },
+    });
     const approvalId = `${runId}:send`;
     for (let i = 0; i < 100 && !seen.some((entry) => entry.id === approvalId); i += 1) await sleep(100);
     expect(seen).toContainEqual({ id: approvalId, status: 'pending' });

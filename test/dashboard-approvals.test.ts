@@ -6,7 +6,12 @@ import type { Page } from 'playwright-core';
 import { startRun } from './run-helpers';
 import { checkPageOf, useDashboardInBrowser, type DashboardInBrowser } from './dashboard-browser-kit';
 
-const gated = (name: string) => ({ name, tags: ['gated'], plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { message: name }, approval: true }] } });
+// The dashboard signs in with the admin key that starts these runs: the gates allow self-approval.
+const gated = (name: string) => ({
+  name,
+  tags: ['gated'],
+  plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { message: name }, approval: { allowSelfApproval: true } }] },
+});
 
 describe('the dashboard in a browser: approvals', () => {
   const { stack, ui, it } = useDashboardInBrowser();

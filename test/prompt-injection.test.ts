@@ -2,14 +2,15 @@
  * Tool output is data, not instructions. A page fetched by builtin.http_request asks the model to
  * call other tools; the model (a test double that "obeys") then asks for a tool outside the run's
  * allowed list and for a gated one. The first is refused and recorded (never run), the second
- * still waits for a human, and nothing runs before the decision.
+ * still waits for a human, and nothing runs before the decision. The fetch itself waits for an
+ * approver too: the installation's default gates builtin.http_request in agent mode.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RunEvent } from '../lib/events';
 import { answer, callTools, FakeChatCompletionsServer } from './fake-chat-completions-server';
 import { saveHistoryFixture } from './history-fixtures';
-import { startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
+import { callAs, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
 import { useTestStack } from './stack';
 
 const injection =
@@ -46,11 +47,19 @@ describe('a prompt injection in a tool result', () => {
       input: `summarise ${pageUrl}`,
       agent: { model: 'm-injected', instructions: 'Summarise pages.', tools: ['builtin.http_request', 'builtin.echo'], approvalRequired: ['builtin.echo'] },
     });
+    // The default installation policy gates the agent's fetch; an approver (not the run's creator) lets it through.
+    const fetchGate = await waitForEvents(stack, runId, (events) => typesOf(events).includes('approval.requested'));
+    expect(dataOf(fetchGate, 'approval.requested')[0]).toMatchObject({ tool: 'builtin.http_request', args: { url: pageUrl } });
+    const approver = (await stack.request('POST', '/v1/admin/keys', { name: 'fetch-approver', role: 'approver' })).body.key as string;
+    const approvedFetch = await callAs(stack, approver, 'POST', `/v1/runs/${runId}/approvals/${encodeURIComponent(`${runId}:turn-1.call_fetch`)}`, {
+      decision: 'approve',
+    });
+    expect(approvedFetch.status).toBe(202);
 
     const waiting = await waitForEvents(
       stack,
       runId,
-      (events) => typesOf(events).includes('approval.requested') && typesOf(events).includes('tool.call.refused'),
+      (events) => dataOf(events, 'approval.requested').length === 2 && typesOf(events).includes('tool.call.refused'),
     );
     // The injected text reached the model as a tool result (data), in the second request.
     const second = model.requestsFor('m-injected')[1]!;
@@ -59,7 +68,7 @@ describe('a prompt injection in a tool result', () => {
     expect(dataOf(waiting, 'tool.call.refused')).toEqual([
       { turn: 2, toolCallId: 'call_forbidden', name: 'builtin__wait', reason: 'not_allowed', allowedTools: ['builtin.http_request', 'builtin.echo'] },
     ]);
-    expect(dataOf(waiting, 'approval.requested')[0]).toMatchObject({ tool: 'builtin.echo', args: { exfiltrate: 'all secrets' } });
+    expect(dataOf(waiting, 'approval.requested')[1]).toMatchObject({ tool: 'builtin.echo', args: { exfiltrate: 'all secrets' } });
     expect((await stack.request('GET', `/v1/runs/${runId}`)).body.run.status).toBe('awaiting_approval');
     // Only the fetch ran: the forbidden tool never started, the gated one waits.
     expect(dataOf(waiting, 'step.started').map((step) => step.tool)).toEqual(['builtin.http_request', 'builtin.echo']);

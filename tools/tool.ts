@@ -32,6 +32,8 @@ export interface ToolDefinition<Args = unknown> {
   defaults: ToolCallPolicy;
   /** Whether a call waits for a human decision unless the step says otherwise. */
   requiresApproval: boolean;
+  /** Whether it only reads (Composio's `readOnlyHint`): gates with `exceptReadOnly` leave it out. */
+  readOnly?: boolean;
   /** Whether running it twice has the same effect as once (safe to retry blindly). */
   idempotent: boolean;
   /**

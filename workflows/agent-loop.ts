@@ -186,6 +186,9 @@ async function runToolCall(context: RunContext, call: ModelToolCall, transcript:
   if (policy.approval) {
     const outcome = await context.approvals.request(stepId, tool, args, policy.approval);
     if (outcome.kind === 'failed') throw new RunStopped({ message: outcome.message, errorClass: FailureType.ApprovalExpired, retryable: false, step: stepId });
+    // Refused as in plan mode: the run fails rather than let the model try other secrets.
+    if (outcome.kind === 'refused')
+      throw new RunStopped({ message: outcome.message, errorClass: FailureType.ApprovalArgsRedacted, retryable: false, step: stepId });
     if (outcome.kind === 'rejected') {
       reply({ error: outcome.reason === 'expired' ? 'no human approved this call in time' : 'a human rejected this call', comment: outcome.comment });
       return;

@@ -1,23 +1,70 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
+import { argsHashOf } from '../lib/args-hash';
 import { approvalSignalSchema } from '../lib/event-schemas';
 import { actorSchema } from '../lib/events';
+import { redactedPaths } from '../lib/redact';
 import { hasRole } from '../lib/roles';
 import type { ApprovalPolicy, ApprovalSignalPayload } from '../lib/workflow-contract';
 import type { RunRecorder } from './run-recorder';
 
+/**
+ * Approvals requested from here on are bound to their args: a decision names the `argsHash` it is
+ * for, an edit restarts the quorum, the run's creator may not approve unless the policy allows it,
+ * and args the log would redact are refused before anyone is asked. Histories recorded before it
+ * replay with the earlier rules.
+ */
+export const boundApprovalsPatch = 'approval-bound-decisions';
+
 export type ApprovalOutcome =
   | { kind: 'approved'; args: Record<string, unknown>; edited: boolean }
   | { kind: 'rejected'; reason: 'rejected' | 'expired'; comment: string | null }
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string }
+  /** The args hold values the event log redacts: no approver could see what would run. */
+  | { kind: 'refused'; message: string };
+
+/** What a bound approval decides on: the args now up for decision (an edit replaces them) and who may not approve. */
+interface BoundArgs {
+  args: Record<string, unknown>;
+  argsHash: string;
+  creatorIds: string[];
+  quorumRestarts: number;
+}
 
 interface PendingApproval {
   policy: ApprovalPolicy;
+  /** The approvals of the current args (all of them, in an unbound approval). */
   approvals: Map<string, ApprovalSignalPayload>;
   rejection: ApprovalSignalPayload | null;
+  bound: BoundArgs | null;
+}
+
+/** The rules of a bound approval the decision breaks, or null. */
+function boundProblem(decision: ApprovalSignalPayload, approval: PendingApproval, redactKeys: string[]): string | null {
+  const { bound, policy } = approval;
+  if (!bound) return null;
+  const { actor } = decision;
+  if (decision.decision === 'approve' && !policy.allowSelfApproval && bound.creatorIds.includes(actor.id)) {
+    return `${actor.id} started this run and may not approve it (the gate does not allow self-approval)`;
+  }
+  if (decision.argsHash === undefined) {
+    if (decision.decision === 'approve') return 'argsHash is missing: an approval names the args it is for';
+  } else if (decision.argsHash !== bound.argsHash) {
+    return `argsHash ${decision.argsHash} is stale: the approval now asks about ${bound.argsHash}`;
+  }
+  if (decision.args) {
+    const hidden = redactedPaths(decision.args, { extraKeys: redactKeys });
+    if (hidden.length > 0) return `the edited args hold values the event log redacts (${hidden.join(', ')})`;
+  }
+  return null;
 }
 
 /** The signalled decision when it counts, or why it does not. */
-function checkSignal(payload: unknown, tenantId: string, pending: Map<string, PendingApproval>): { decision: ApprovalSignalPayload } | { problem: string } {
+function checkSignal(
+  payload: unknown,
+  tenantId: string,
+  pending: Map<string, PendingApproval>,
+  redactKeys: string[],
+): { decision: ApprovalSignalPayload } | { problem: string } {
   if (typeof payload !== 'object' || payload === null) return { problem: 'payload is not an object' };
   const parsed = approvalSignalSchema.safeParse(payload);
   if (!parsed.success) {
@@ -32,6 +79,8 @@ function checkSignal(payload: unknown, tenantId: string, pending: Map<string, Pe
   if (!approval.policy.approvers.some((role) => hasRole(actor.role, role))) {
     return { problem: `role ${actor.role} may not decide (needs ${approval.policy.approvers.join(' or ')})` };
   }
+  const problem = boundProblem(decision, approval, redactKeys);
+  if (problem) return { problem };
   if (approval.approvals.has(actor.id)) return { problem: `${actor.id} has already decided` };
   return { decision };
 }
@@ -50,8 +99,12 @@ export class ApprovalGate {
 
   constructor(private readonly context: RunRecorder) {}
 
+  private get redactKeys(): string[] {
+    return this.context.input.redactKeys ?? [];
+  }
+
   onSignal(payload: unknown): void {
-    const checked = checkSignal(payload, this.context.input.tenantId, this.pending);
+    const checked = checkSignal(payload, this.context.input.tenantId, this.pending, this.redactKeys);
     if ('problem' in checked) {
       this.rejectedSignals += 1;
       const { approvalId, actor } = typeof payload === 'object' && payload !== null ? (payload as { approvalId?: unknown; actor?: unknown }) : {};
@@ -67,19 +120,49 @@ export class ApprovalGate {
     }
     const { decision } = checked;
     const approval = this.pending.get(decision.approvalId)!;
+    const { bound } = approval;
     if (decision.decision === 'reject') approval.rejection ??= decision;
-    else approval.approvals.set(decision.actor.id, decision);
+    else if (bound && decision.args && argsHashOf(decision.args) !== bound.argsHash) {
+      // An edit: what runs changes, so the approvals of the earlier args no longer count.
+      if (approval.approvals.size > 0) bound.quorumRestarts += 1;
+      bound.args = decision.args;
+      bound.argsHash = argsHashOf(decision.args);
+      approval.approvals = new Map([[decision.actor.id, decision]]);
+    } else approval.approvals.set(decision.actor.id, decision);
   }
 
   async request(stepId: string, tool: string, args: Record<string, unknown>, policy: ApprovalPolicy): Promise<ApprovalOutcome> {
     const approvalId = `${this.context.input.runId}:${stepId}`;
-    const approval: PendingApproval = { policy, approvals: new Map(), rejection: null };
+    let bound: BoundArgs | null = null;
+    if (patched(boundApprovalsPatch)) {
+      const hidden = redactedPaths(args, { extraKeys: this.redactKeys });
+      if (hidden.length > 0) {
+        return {
+          kind: 'refused',
+          message: `step ${stepId}: the args of ${tool} hold values the event log redacts (${hidden.join(', ')}), so no approver could see what would run; the call was not run`,
+        };
+      }
+      const { createdBy, onBehalfOf } = this.context.input;
+      const creatorIds = [...new Set([createdBy?.id, onBehalfOf?.id].filter((id): id is string => typeof id === 'string'))];
+      bound = { args, argsHash: argsHashOf(args), creatorIds, quorumRestarts: 0 };
+    }
+    const approval: PendingApproval = { policy, approvals: new Map(), rejection: null, bound };
     this.pending.set(approvalId, approval);
     await this.context.record([
       {
         type: 'approval.requested',
         key: `approval/${stepId}/requested`,
-        data: { approvalId, stepId, tool, args, approvers: policy.approvers, required: policy.required, onTimeout: policy.onTimeout, timeout: policy.timeout },
+        data: {
+          approvalId,
+          stepId,
+          tool,
+          args,
+          approvers: policy.approvers,
+          required: policy.required,
+          onTimeout: policy.onTimeout,
+          timeout: policy.timeout,
+          ...(bound ? { argsHash: bound.argsHash, allowSelfApproval: policy.allowSelfApproval ?? false, creatorIds: bound.creatorIds } : {}),
+        },
       },
     ]);
     this.context.setStatus('awaiting_approval');
@@ -92,21 +175,28 @@ export class ApprovalGate {
   }
 
   private async decide(approvalId: string, stepId: string, args: Record<string, unknown>, approval: PendingApproval): Promise<ApprovalOutcome> {
-    const rejection = approval.rejection;
+    const { rejection, bound } = approval;
     const approvals = [...approval.approvals.values()];
-    const edit = [...approvals].reverse().find((submission) => submission.args !== undefined)?.args;
+    // Bound: the args the quorum approved (the last edit, or as asked). Unbound: the last edit among the approvals.
+    const edit = bound
+      ? bound.argsHash === argsHashOf(args)
+        ? undefined
+        : bound.args
+      : [...approvals].reverse().find((submission) => submission.args !== undefined)?.args;
+    const binding = bound ? { argsHash: bound.argsHash, quorumRestarts: bound.quorumRestarts } : {};
     await this.context.record([
       {
         type: 'approval.decided',
         key: `approval/${stepId}/decided`,
         data: rejection
-          ? { approvalId, decision: 'reject', by: [rejection.actor], comment: rejection.comment ?? null }
+          ? { approvalId, decision: 'reject', by: [rejection.actor], comment: rejection.comment ?? null, ...binding }
           : {
               approvalId,
               decision: 'approve',
               by: approvals.map((submission) => submission.actor),
               comment: approvals.at(-1)?.comment ?? null,
               ...(edit ? { editedArgs: edit, originalArgs: args } : {}),
+              ...binding,
             },
       },
     ]);

@@ -1,18 +1,25 @@
 import type { ToolRegistry } from '../../tools/registry';
 import type { ToolDefinition } from '../../tools/tool';
+import { defaultInstallationApprovalPolicy, installationGateFor, resolveApproval, type InstallationApprovalPolicy } from '../../lib/approval-policy';
 import { AppError, describeIssues } from '../../lib/errors';
 import type { PlanStep, RunSpec } from '../../lib/run-spec';
 import { collectReferences, parseReference, resolveTemplates, TemplateError } from '../../lib/templates';
-import type { ApprovalPolicy, ToolCallPolicy } from '../../lib/workflow-contract';
+import type { ToolCallPolicy } from '../../lib/workflow-contract';
 
 type Problem = { path: string; message: string };
 
 /**
  * Checks what the schema cannot — tools exist, references resolve, no cycles, literal args fit the
  * tool — and resolves each step's (or agent tool's) retry policy from the tool's defaults and the
- * step's overrides. Anything wrong is one 422 listing every problem, before any workflow starts.
+ * step's overrides. Approval gates combine the spec's with the installation's (FLIGHTDECK_APPROVAL_POLICY),
+ * which a spec may tighten but not remove or loosen. Anything wrong is one 422 listing every
+ * problem, before any workflow starts.
  */
-export function resolveRunPolicies(spec: RunSpec, tools: ToolRegistry): Record<string, ToolCallPolicy> {
+export function resolveRunPolicies(
+  spec: RunSpec,
+  tools: ToolRegistry,
+  installation: InstallationApprovalPolicy = defaultInstallationApprovalPolicy,
+): Record<string, ToolCallPolicy> {
   const problems: Problem[] = [];
   const policies: Record<string, ToolCallPolicy> = {};
   if (spec.plan) {
@@ -23,7 +30,9 @@ export function resolveRunPolicies(spec: RunSpec, tools: ToolRegistry): Record<s
         return;
       }
       const connectionTimeout = step.connectionTimeout ?? spec.limits?.connectionTimeout;
-      policies[step.id] = { ...policyFor(tool, step), ...approvalFor(step.approval, tool), ...(connectionTimeout ? { connectionTimeout } : {}) };
+      const { approval, problems: gateProblems } = resolveApproval(step.approval ?? toolDefault(tool), installationGateFor(installation, tool, 'plan'));
+      problems.push(...gateProblems.map((message) => ({ path: `plan.steps.${index}.approval`, message: `${step.tool}: ${message}` })));
+      policies[step.id] = { ...policyFor(tool, step), ...(approval ? { approval } : {}), ...(connectionTimeout ? { connectionTimeout } : {}) };
       problems.push(...checkLiteralArgs(tool, step, index));
     });
     problems.push(...checkReferences(spec));
@@ -33,9 +42,13 @@ export function resolveRunPolicies(spec: RunSpec, tools: ToolRegistry): Record<s
       const tool = tools.get(name);
       if (!tool) problems.push({ path: `agent.tools.${index}`, message: `unknown tool "${name}" (GET /v1/tools lists them)` });
       else {
+        // agent.approval sets the gates the spec asks for; a tool only the installation gates gets its gate as configured.
+        const asked = spec.agent?.approvalRequired?.includes(name) ? (spec.agent.approval ?? true) : toolDefault(tool);
+        const { approval, problems: gateProblems } = resolveApproval(asked, installationGateFor(installation, tool, 'agent'));
+        problems.push(...gateProblems.map((message) => ({ path: 'agent.approval', message: `${name}: ${message}` })));
         policies[name] = {
           ...policyFor(tool),
-          ...approvalFor(spec.agent?.approvalRequired?.includes(name) ? true : undefined, tool),
+          ...(approval ? { approval } : {}),
           ...(spec.limits?.connectionTimeout ? { connectionTimeout: spec.limits.connectionTimeout } : {}),
         };
       }
@@ -52,6 +65,9 @@ export function resolveRunPolicies(spec: RunSpec, tools: ToolRegistry): Record<s
   }
   return policies;
 }
+
+/** A tool that asks for approval by default is a gate the spec set; one that does not leaves it unset (not `false`). */
+const toolDefault = (tool: ToolDefinition): true | undefined => (tool.requiresApproval ? true : undefined);
 
 const isComposioTool = (name: string) => name.startsWith('composio.');
 
@@ -77,23 +93,6 @@ function policyFor(tool: ToolDefinition, step?: PlanStep): ToolCallPolicy {
       backoffCoefficient: step?.retry?.backoffCoefficient ?? defaults.retry.backoffCoefficient,
       maximumInterval: step?.retry?.maximumInterval ?? defaults.retry.maximumInterval,
       nonRetryableErrorTypes: defaults.retry.nonRetryableErrorTypes,
-    },
-  };
-}
-
-const defaultApprovalTimeout = '24h';
-
-/** The step's approval gate: its own setting, else the tool's default (`requiresApproval`). */
-function approvalFor(setting: PlanStep['approval'], tool: ToolDefinition): { approval?: ApprovalPolicy } {
-  const wanted = setting ?? tool.requiresApproval;
-  if (wanted === false) return {};
-  const options = typeof wanted === 'object' ? wanted : {};
-  return {
-    approval: {
-      approvers: options.approvers ?? ['approver'],
-      required: options.required ?? 1,
-      timeout: options.timeout ?? defaultApprovalTimeout,
-      onTimeout: options.onTimeout ?? 'reject',
     },
   };
 }

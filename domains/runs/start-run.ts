@@ -4,7 +4,8 @@ import type { ToolRegistry } from '../../tools/registry';
 import type { RunStartSettings } from '../../lib/config';
 import { AppError } from '../../lib/errors';
 import type { InFlight } from '../../lib/in-flight';
-import { appendEventsWithRun } from '../../lib/event-log';
+import { appendEventsWithRun, eventLogOf } from '../../lib/event-log';
+import type { Actor } from '../../lib/events';
 import { runsStartedEagerlyTotal, runsStartedTotal } from '../../lib/metrics';
 import { idempotentRunId, newRunId, specHash } from '../../lib/ids';
 import type { RunCreatedData, RunProjection } from '../../lib/run-projection';
@@ -42,10 +43,10 @@ export interface StartRunResult {
  * idempotency key the run id (and so the workflow id) is derived from tenant + key, so a repeated
  * POST finds the same run; the same key with another spec is a conflict.
  */
-export async function startRun(deps: RunServiceDeps, principal: Principal, spec: RunSpec): Promise<StartRunResult> {
+export async function startRun(deps: RunServiceDeps, principal: Principal, spec: RunSpec, options: { onBehalfOf?: Actor } = {}): Promise<StartRunResult> {
   // A stale or never-loaded Composio catalog reloads first, so its tools are not called unknown.
   await deps.tools.refresh();
-  const policies = resolveRunPolicies(spec, deps.tools);
+  const policies = resolveRunPolicies(spec, deps.tools, deps.approvalPolicy);
   const hash = specHash(spec);
   const runId = spec.idempotencyKey ? idempotentRunId(principal.tenantId, spec.idempotencyKey) : newRunId();
 
@@ -68,6 +69,9 @@ export async function startRun(deps: RunServiceDeps, principal: Principal, spec:
     spec,
     created,
     createdBy: principal.actor,
+    ...(options.onBehalfOf ? { onBehalfOf: options.onBehalfOf } : {}),
+    // The worker's recordEvent redacts approval.requested with its own keys: both processes share FLIGHTDECK_REDACT_KEYS.
+    redactKeys: [...(eventLogOf(deps.db).redaction.extraKeys ?? [])],
     policies,
     ...(spec.agent ? { modelTools: deps.tools.modelTools(spec.agent.tools) } : {}),
     ...(deps.historyEventsLimit ? { historyEventsLimit: deps.historyEventsLimit } : {}),

@@ -11,7 +11,7 @@ import { auditSchedule, temporalCall, type ScheduleDeps, type ScheduleMemo } fro
 /** Creates a Temporal Schedule whose ticks start `spec` as a run (validated now, as POST /v1/runs would). */
 export async function createSchedule(deps: ScheduleDeps, principal: Principal, body: CreateScheduleBody): Promise<ScheduleView> {
   await deps.tools.refresh();
-  resolveRunPolicies(body.spec, deps.tools); // 422 now rather than a failing tick later
+  resolveRunPolicies(body.spec, deps.tools, deps.approvalPolicy); // 422 now rather than a failing tick later
   const scheduleId = body.id ?? `sch_${ulid()}`;
   const memo: ScheduleMemo = {
     tenantId: principal.tenantId,

@@ -160,11 +160,14 @@ export class FlightdeckClient {
     return (await this.request('GET', `/v1/approvals${suffix}`, approvalListSchema)).body.approvals;
   }
 
-  /** Approve (optionally with edited args) or reject a pending approval; 409 carries an existing decision. */
+  /**
+   * Approve (optionally with edited args) or reject a pending approval; 409 carries an existing
+   * decision, or (`args_changed`) the args an edit put up since `argsHash` was read.
+   */
   async decideApproval(
     runId: string,
     approvalId: string,
-    decision: { decision: 'approve' | 'reject'; comment?: string; args?: Record<string, unknown> },
+    decision: { decision: 'approve' | 'reject'; comment?: string; args?: Record<string, unknown>; argsHash?: string },
   ): Promise<Approval> {
     const path = `/v1/runs/${encodeURIComponent(runId)}/approvals/${encodeURIComponent(approvalId)}`;
     return (await this.request('POST', path, approvalBodySchema, { body: decision })).body.approval;

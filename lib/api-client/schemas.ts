@@ -144,7 +144,14 @@ export const approvalSchema = z.object({
   runId: z.string(),
   stepId: z.string(),
   tool: z.string(),
+  /** The args as the step asked. */
   args: z.record(z.string(), z.unknown()),
+  /** The args up for decision now: the latest edit, else `args`. An approval approves exactly these. */
+  currentArgs: z.record(z.string(), z.unknown()),
+  /** `sha256:<hex>` of `currentArgs`' canonical JSON: send it with a decision; a stale one is a 409. */
+  argsHash: z.string(),
+  /** Approvals of `currentArgs` so far (an edit restarts the count). */
+  approvals: z.number().int(),
   approvers: z.array(z.string()),
   required: z.number().int(),
   onTimeout: z.string(),
@@ -155,6 +162,8 @@ export const approvalSchema = z.object({
       decision: z.enum(['approve', 'reject']),
       comment: z.string().nullable(),
       args: z.record(z.string(), z.unknown()).nullable(),
+      /** The argsHash the decision was for (absent before decisions were bound to args). */
+      argsHash: z.string().nullable().optional(),
       actor: actorSchema.nullable(),
       at: z.string(),
     }),

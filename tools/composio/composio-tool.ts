@@ -77,6 +77,7 @@ export function composioToolDefinition(
       retry: { maximumAttempts: 4, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes },
     },
     requiresApproval: false,
+    readOnly: tags.includes('readOnlyHint'),
     idempotent: tags.includes('readOnlyHint') || tags.includes('idempotentHint'),
     async execute(args, context) {
       const userId = context.userId;

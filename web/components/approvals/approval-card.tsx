@@ -15,7 +15,9 @@ const who = (actor: Approval['submissions'][number]['actor']) => (actor ? (actor
 export function ApprovalCard({ approval, canDecide }: { approval: Approval; canDecide: boolean }) {
   const id = useId();
   const [state, action, pending] = useActionState(decideApprovalAction, initial);
-  const originalArgs = JSON.stringify(approval.args, null, 2);
+  // What an approval approves now: the latest edit, else the args as asked.
+  const originalArgs = JSON.stringify(approval.currentArgs, null, 2);
+  const edited = JSON.stringify(approval.currentArgs) !== JSON.stringify(approval.args);
   const argsError = state.fieldErrors.args;
   const isPending = approval.status === 'pending';
   return (
@@ -47,7 +49,12 @@ export function ApprovalCard({ approval, canDecide }: { approval: Approval; canD
           {approval.submissions.map((submission, index) => (
             <li key={index}>
               <span className="font-medium">{who(submission.actor)}</span> {submission.decision === 'approve' ? 'approved' : 'rejected'}
-              {submission.args && ' with edited args'} <Timestamp iso={submission.at} />
+              {submission.args && ' with edited args'}
+              {submission.decision === 'approve' &&
+                submission.argsHash &&
+                submission.argsHash !== approval.argsHash &&
+                ' (earlier args: no longer counts)'}{' '}
+              <Timestamp iso={submission.at} />
               {submission.comment && <span className="muted"> — “{submission.comment}”</span>}
             </li>
           ))}
@@ -57,11 +64,17 @@ export function ApprovalCard({ approval, canDecide }: { approval: Approval; canD
         <form action={action} className="mt-3 grid gap-3 md:grid-cols-2">
           <input type="hidden" name="runId" value={approval.runId} />
           <input type="hidden" name="approvalId" value={approval.id} />
-          <input type="hidden" name="originalArgs" value={JSON.stringify(approval.args)} />
+          <input type="hidden" name="originalArgs" value={JSON.stringify(approval.currentArgs)} />
+          <input type="hidden" name="argsHash" value={approval.argsHash} />
           <div>
             <label htmlFor={`${id}-args`} className="label">
               Args (edit to approve with changes)
             </label>
+            {edited && (
+              <p className="muted text-sm" data-approval="edited">
+                Edited by an approver: {approval.approvals} of {approval.required} approvals are for these args.
+              </p>
+            )}
             <textarea
               id={`${id}-args`}
               name="args"

@@ -11,6 +11,8 @@ const decisionForm = z.object({
   comment: z.string().trim().max(4000).optional(),
   args: z.string().max(256_000).optional(),
   originalArgs: z.string().max(256_000).optional(),
+  /** The args the approver was shown: a decision for them is refused (409) if an edit changed them since. */
+  argsHash: z.string().max(200).optional(),
 });
 
 /** Parses edited args; unchanged ones are not sent, so an approval without edits stays a plain approval. */
@@ -30,12 +32,17 @@ function editedArgs(args: string | undefined, originalArgs: string | undefined):
 export async function decideApprovalAction(_previous: ActionResult, formData: FormData): Promise<ActionResult> {
   const form = decisionForm.safeParse(Object.fromEntries(formData));
   if (!form.success) return { ok: false, message: 'The form is incomplete; reload the page.', fieldErrors: {} };
-  const { runId, approvalId, decision, comment, originalArgs } = form.data;
+  const { runId, approvalId, decision, comment, originalArgs, argsHash } = form.data;
   const edit = decision === 'approve' ? editedArgs(form.data.args, originalArgs) : {};
   if (edit.error) return { ok: false, message: 'Fix the args first.', fieldErrors: { args: [edit.error] } };
   const { client } = await requireSession();
   try {
-    const approval = await client.decideApproval(runId, approvalId, { decision, comment: comment || undefined, args: edit.args });
+    const approval = await client.decideApproval(runId, approvalId, {
+      decision,
+      comment: comment || undefined,
+      args: edit.args,
+      argsHash: argsHash || undefined,
+    });
     return {
       ok: true,
       message: approval.status === 'pending' ? 'Your approval is in; more are needed.' : `Decision recorded: ${approval.status}.`,
