@@ -73,6 +73,13 @@ export const planStepSchema = z
   .strict();
 export type PlanStep = z.infer<typeof planStepSchema>;
 
+/** The options of a definition's `ctx.tool(name, args, options)` call: a plan step's, and the call's name in the log. */
+export const toolCallOptionsSchema = planStepSchema.pick({ approval: true, retry: true, timeout: true, connectionTimeout: true }).extend({
+  /** The call's name in the log and the dashboard (default `<tool>#<n>`). */
+  step: stepIdSchema.optional(),
+});
+export type ToolCallOptions = z.infer<typeof toolCallOptionsSchema>;
+
 export const planSchema = z
   .object({ steps: z.array(planStepSchema).min(1, 'a plan needs at least one step').max(200) })
   .strict()

@@ -5,16 +5,10 @@
  */
 import type { StringValue } from '@temporalio/common';
 import { z } from 'zod';
-import { approvalSchema, definitionNameSchema, limitsSchema, retryOverrideSchema, tagSchema } from '../lib/run-spec';
+import { definitionNameSchema, limitsSchema, tagSchema, type toolCallOptionsSchema } from '../lib/run-spec';
 
-/** Options of one `ctx.tool` call: a plan step's, plus the name it has in the log. */
-export interface ToolCallOptions {
-  /** The call's name in the log and the dashboard (default `<tool>#<n>`, n counting that tool's calls). */
-  step?: string;
-  approval?: z.input<typeof approvalSchema>;
-  retry?: z.input<typeof retryOverrideSchema>;
-  timeout?: StringValue;
-}
+/** Options of one `ctx.tool` call: a plan step's (approval, retry, timeout, connectionTimeout), plus its name in the log. */
+export type ToolCallOptions = z.input<typeof toolCallOptionsSchema>;
 
 /** What a definition's `run` gets: every effect it has goes through here, and every call is in the run's log. */
 export interface RunContext {
@@ -65,6 +59,16 @@ export function definitionProblem(value: unknown): string | null {
   const parsed = runDefinitionShape.safeParse(value);
   if (parsed.success) return null;
   return parsed.error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
+}
+
+/** A module's default export, as ESM or as CommonJS interop gives it. */
+export function definitionExport(module: unknown): unknown {
+  if (typeof module !== 'object' || module === null) return module;
+  const record = module as { kind?: unknown; default?: unknown };
+  if (record.kind !== undefined) return module;
+  const inner = record.default as { kind?: unknown; default?: unknown } | undefined;
+  if (inner && typeof inner === 'object' && inner.kind === undefined && inner.default !== undefined) return inner.default;
+  return inner;
 }
 
 /** Declares a run written in TypeScript; the file default-exports what this returns. */

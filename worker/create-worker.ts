@@ -134,6 +134,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       db: options.db,
       tools: options.tools,
       model: options.model,
+      ...(options.runStart?.approvalPolicy ? { approvalPolicy: options.runStart.approvalPolicy } : {}),
       // Schedule ticks start runs over the worker's own connection, on the queue it serves: eagerly.
       runStarter: {
         temporal: new Client({
