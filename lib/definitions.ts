@@ -86,3 +86,12 @@ export async function loadDefinitions(files: string[]): Promise<Map<string, Load
   }
   return loaded;
 }
+
+/** The definitions a process knows, by name. */
+export type DefinitionCatalog = ReadonlyMap<string, LoadedDefinition>;
+
+/** Finds and loads the definitions of `definitions/` and FLIGHTDECK_DEFINITIONS_DIR. */
+export async function loadDefinitionCatalog(setting: string | undefined): Promise<{ files: string[]; catalog: DefinitionCatalog }> {
+  const files = await findDefinitionFiles(definitionDirectories(setting));
+  return { files, catalog: await loadDefinitions(files) };
+}

@@ -31,7 +31,11 @@ export async function runDefinition(context: RunContext): Promise<unknown> {
 
   const input = definition.input.safeParse(spec.input);
   if (!input.success) {
-    throw new RunStopped({ message: `input does not fit the definition "${name}": ${input.error.message}`, errorClass: FailureType.InvalidInput, retryable: false });
+    throw new RunStopped({
+      message: `input does not fit the definition "${name}": ${input.error.message}`,
+      errorClass: FailureType.InvalidInput,
+      retryable: false,
+    });
   }
   const ctx = new DefinitionRunContext(context);
   let output: unknown;
@@ -46,7 +50,11 @@ export async function runDefinition(context: RunContext): Promise<unknown> {
   if (!definition.output) return output;
   const checked = definition.output.safeParse(output);
   if (!checked.success) {
-    throw new RunStopped({ message: `definition "${name}" returned what its output schema refuses: ${checked.error.message}`, errorClass: FailureType.OutputInvalid, retryable: false });
+    throw new RunStopped({
+      message: `definition "${name}" returned what its output schema refuses: ${checked.error.message}`,
+      errorClass: FailureType.OutputInvalid,
+      retryable: false,
+    });
   }
   return checked.data;
 }
@@ -83,7 +91,11 @@ class DefinitionRunContext implements DefinitionContext {
     return sleep(duration);
   }
 
-  async map<Item, Result>(items: readonly Item[], fn: (item: Item, index: number) => Promise<Result>, options: { concurrency?: number } = {}): Promise<Result[]> {
+  async map<Item, Result>(
+    items: readonly Item[],
+    fn: (item: Item, index: number) => Promise<Result>,
+    options: { concurrency?: number } = {},
+  ): Promise<Result[]> {
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? defaultMapConcurrency));
     const results = new Array<Result>(items.length);
     let next = 0;

@@ -78,6 +78,19 @@ export const toolSchema = z.object({
 export type Tool = z.infer<typeof toolSchema>;
 export const toolListSchema = z.object({ tools: z.array(toolSchema) });
 
+/** A run definition (`defineRun`) as `GET /v1/definitions` lists it. */
+export const definitionSchema = z.object({
+  name: z.string(),
+  description: z.string().nullable(),
+  /** The JSON Schema of the definition's input (`z.toJSONSchema`): what `POST /v1/runs { definition, input }` is checked against. */
+  inputSchema: z.unknown(),
+  /** The JSON Schema of its output, when it declares one. */
+  outputSchema: z.unknown().nullable(),
+  defaults: z.object({ limits: z.record(z.string(), z.unknown()).optional(), tags: z.array(z.string()).optional() }),
+});
+export type Definition = z.infer<typeof definitionSchema>;
+export const definitionListSchema = z.object({ definitions: z.array(definitionSchema) });
+
 export const apiKeySchema = z.object({
   id: z.string(),
   tenantId: z.string(),
