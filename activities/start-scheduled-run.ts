@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { startRun } from '../domains/runs';
 import type { RunStartSettings } from '../lib/config';
+import { recordAdminActionOncePerTick } from '../lib/admin-audit';
 import { AppError } from '../lib/errors';
 import { InFlight } from '../lib/in-flight';
 import { scheduleActor, tickIdempotencyKey, type ScheduledRunInput, type ScheduledRunResult } from '../lib/schedule-contract';
@@ -29,13 +30,22 @@ export function startScheduledRunActivity(deps: { db: Knex; tools: ToolRegistry;
         nonRetryable: true,
       });
     }
-    const tick = Context.current().info.workflowExecution?.workflowId;
+    const execution = Context.current().info.workflowExecution;
+    const tick = execution?.workflowId;
     if (!tick)
       throw ApplicationFailure.create({ type: FailureType.NotConfigured, message: 'startScheduledRun runs only inside a schedule tick', nonRetryable: true });
     // A schedule acts with its creator's authority: once that key is revoked, its ticks start nothing.
     if (input.createdBy.type === 'api_key' && input.createdBy.id) {
       const revoked = await deps.db('api_keys').where({ id: input.createdBy.id }).whereNotNull('revoked_at').first('id');
       if (revoked) {
+        // Seen by the tenant's admins in GET /v1/admin/audit: the schedule is still there, starting nothing.
+        await recordAdminActionOncePerTick(deps.db, {
+          tenantId: input.tenantId,
+          actor: scheduleActor(input.scheduleId),
+          action: 'schedule.tick_refused',
+          target: input.scheduleId,
+          details: { tick, tickExecution: execution.runId, reason: 'key_revoked', keyId: input.createdBy.id },
+        });
         throw ApplicationFailure.create({
           type: FailureType.KeyRevoked,
           message: `schedule ${input.scheduleId} was created by API key ${input.createdBy.id}, which is revoked: its ticks start no runs (delete the schedule, or create it again with a live key)`,

@@ -28,14 +28,14 @@ export const apiEnvSchema = withEnvChecks(
       .min(0)
       .default(6000)
       .describe('Requests (REST calls, ws upgrades and frames) per API key a minute, counted across all API processes in Postgres; 0: no limit.'),
-    /** `GET /v1/runs/:id/events` stops adding events once the page's JSON passes this budget (at least one event). */
+    /** `GET /v1/runs/:id/events`, and each page of a ws catch-up, stop adding events once their JSON passes this budget (at least one event). */
     FLIGHTDECK_EVENTS_PAGE_MAX_BYTES: z.coerce
       .number()
       .int()
       .min(1024)
       .default(1024 * 1024)
       .describe(
-        '`GET /v1/runs/:id/events` stops adding events once their JSON passes this many bytes (a page holds at least one event; continue from `nextAfterSeq`).',
+        '`GET /v1/runs/:id/events` stops adding events once their JSON passes this many bytes (a page holds at least one event; continue from `nextAfterSeq`); a ws run subscription catches up in pages of this size, each sent once the socket has room for it.',
       ),
     /** Open ws connections one API key may hold on one API process. */
     FLIGHTDECK_WS_MAX_CONNECTIONS_PER_KEY: z.coerce
@@ -43,7 +43,9 @@ export const apiEnvSchema = withEnvChecks(
       .int()
       .min(1)
       .default(500)
-      .describe('Open ws stream connections one API key may hold on one API process; an upgrade beyond it is refused with HTTP 429 (`rate_limited`).'),
+      .describe(
+        'Open ws stream connections one API key may hold on one API process (counted in its memory: N processes allow N × this per key); an upgrade beyond it is refused with HTTP 429 (`rate_limited`).',
+      ),
     /** Run subscriptions one ws connection may hold at once. */
     FLIGHTDECK_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(1000).describe('Run subscriptions one ws connection may hold at once.'),
     /** Browser origins allowed by CORS and the ws Origin check (the dashboard's). */

@@ -102,6 +102,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ...guards,
     maxBufferedBytes: env.FLIGHTDECK_WS_MAX_BUFFERED_BYTES,
     maxSubscriptions: env.FLIGHTDECK_WS_MAX_SUBSCRIPTIONS,
+    pageMaxBytes: env.FLIGHTDECK_EVENTS_PAGE_MAX_BYTES,
     maxConnectionsPerKey: env.FLIGHTDECK_WS_MAX_CONNECTIONS_PER_KEY,
   });
   hub.attach(server);

@@ -12,6 +12,8 @@ export const adminActions = [
   'schedule.unpaused',
   'schedule.triggered',
   'schedule.deleted',
+  /** A tick of the schedule started nothing: the API key that created it is revoked (by the schedule's actor, once per tick). */
+  'schedule.tick_refused',
   'retention.purged',
 ] as const;
 export const adminActionSchema = z.enum(adminActions);
@@ -60,6 +62,23 @@ export async function recordAdminAction(db: Knex | Knex.Transaction, entry: Admi
     action: entry.action,
     target: entry.target,
     details: JSON.stringify(entry.details ?? {}),
+  });
+}
+
+/**
+ * Appends one row unless one of the same action already holds `details.tickExecution` (the tick
+ * workflow's Temporal run id): an activity that records it and is then retried (its worker died
+ * before reporting) records it once. Not the tick's workflow id: two triggers in one second share it.
+ */
+export async function recordAdminActionOncePerTick(db: Knex, entry: AdminAuditEntry & { details: { tickExecution: string } }): Promise<void> {
+  await db.transaction(async (trx) => {
+    // Two attempts of one tick at once would both miss the other's row: they queue on the tick's lock.
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`admin_audit:${entry.action}:${entry.details.tickExecution}`]);
+    const recorded = await trx('admin_audit')
+      .where({ action: entry.action })
+      .whereRaw("details->>'tickExecution' = ?", [entry.details.tickExecution])
+      .first('id');
+    if (!recorded) await recordAdminAction(trx, entry);
   });
 }
 

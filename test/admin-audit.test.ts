@@ -1,3 +1,5 @@
+import { recordAdminActionOncePerTick } from '../lib/admin-audit';
+import { scheduleActor } from '../lib/schedule-contract';
 import { startRun, waitForEnd } from './run-helpers';
 import { useTestStack } from './stack';
 
@@ -30,6 +32,22 @@ describe('admin audit trail', () => {
 
     const onlyKeys = await stack.client.listAdminAudit({ action: ['api_key.created'], limit: 1 });
     expect(onlyKeys.entries.map((entry) => entry.action)).toEqual(['api_key.created']);
+  });
+
+  it('records a refused tick once per tick execution, however often its activity is retried (test/schedules.test.ts: the real tick)', async () => {
+    const entry = (tickExecution: string) => ({
+      tenantId: stack.tenantId,
+      actor: scheduleActor('retried'),
+      action: 'schedule.tick_refused' as const,
+      target: 'retried',
+      details: { tick: 'fds:t:retried-2026-01-01T00:00:00Z', tickExecution, reason: 'key_revoked', keyId: 'key_x' },
+    });
+    // Two attempts of one execution at once, then one more, then a second execution of the same workflow id.
+    await Promise.all([recordAdminActionOncePerTick(stack.db, entry('exec-1')), recordAdminActionOncePerTick(stack.db, entry('exec-1'))]);
+    await recordAdminActionOncePerTick(stack.db, entry('exec-1'));
+    await recordAdminActionOncePerTick(stack.db, entry('exec-2'));
+    const { entries } = await stack.client.listAdminAudit({ action: ['schedule.tick_refused'] });
+    expect(entries.filter((row) => row.target === 'retried').map((row) => row.details.tickExecution)).toEqual(['exec-2', 'exec-1']);
   });
 
   it('pages newest first with beforeId', async () => {

@@ -2,7 +2,9 @@ import { failedAuthsPerMinute } from '../api/failed-auth-throttle';
 import { restRoutes } from '../api/routes';
 import { revocationCheckMs } from '../api/stream/hub';
 import { closeCodes } from '../lib/stream';
-import { startRun, waitForEvents } from './run-helpers';
+import { composioUserIdOf } from '../tools/composio/composio-users';
+import { FakeComposioServer, githubCreateIssue } from './fake-composio-server';
+import { startRun, typesOf, waitForEvents } from './run-helpers';
 import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
@@ -10,12 +12,19 @@ type Role = 'viewer' | 'operator' | 'approver' | 'admin';
 const roles: Role[] = ['viewer', 'operator', 'approver', 'admin'];
 const metricsToken = 'auth-test-metrics-token-0123';
 const longPlan = { plan: { steps: [{ id: 'nap', tool: 'builtin.wait', args: { seconds: 300 } }] } };
+const composioKey = 'auth-test-composio-key';
+/** The Composio user both tenants name: the other tenant has an ACTIVE account and a run waiting for it. */
+const sharedUser = 'shared-user';
 
 describe('API keys, roles and tenancy', () => {
   const keys: Record<string, string> = {};
   const otherTenant = `other-${Date.now()}`;
   let ownRun: string;
   let otherRun: string;
+  let fake: FakeComposioServer;
+  /** The other tenant's run in awaiting_connection for `sharedUser`, and that user's ACTIVE account there. */
+  let otherWaitingRun: string;
+  let otherAccount: string;
 
   const call = async (key: string | null, method: string, path: string, body?: unknown) => {
     const response = await fetch(`${stack.apiUrl}${path}`, {
@@ -34,15 +43,32 @@ describe('API keys, roles and tenancy', () => {
     return created.body as { key: string; apiKey: { id: string; role: Role; tenantId: string } };
   };
 
+  beforeAll(async () => {
+    fake = await new FakeComposioServer(composioKey, [githubCreateIssue]).start();
+    fake.enforceConnections = true;
+    fake.authConfigs.set('ac_github', 'github');
+  });
   const stack = useTestStack(
-    { env: { FLIGHTDECK_METRICS_TOKEN: metricsToken } },
+    () => ({
+      env: {
+        FLIGHTDECK_METRICS_TOKEN: metricsToken,
+        COMPOSIO_API_KEY: composioKey,
+        COMPOSIO_BASE_URL: fake.url,
+        COMPOSIO_TOOLKITS: 'github@20251027_00',
+        COMPOSIO_CONNECTION_POLL_MS: '0',
+      },
+    }),
     {
       beforeClose: async () => {
         await stack.request('POST', `/v1/runs/${ownRun}/terminate`, {});
         await call(keys.otherAdmin!, 'POST', `/v1/runs/${otherRun}/terminate`, {});
+        if (otherWaitingRun) await call(keys.otherAdmin!, 'POST', `/v1/runs/${otherWaitingRun}/terminate`, {});
       },
     },
   );
+  afterAll(async () => {
+    await fake?.stop();
+  });
   beforeAll(async () => {
     for (const role of roles) keys[role] = (await createKey(role)).key;
     keys.otherAdmin = (await createKey('admin', otherTenant)).key;
@@ -50,6 +76,15 @@ describe('API keys, roles and tenancy', () => {
     const started = await call(keys.otherAdmin!, 'POST', '/v1/runs', longPlan);
     expect(started.status).toBe(201);
     otherRun = started.body.run.id;
+    // The other tenant's Composio user: a run waiting for its account, then the account, ACTIVE (no poller resumes it).
+    const waiting = await call(keys.otherAdmin!, 'POST', '/v1/runs', {
+      userId: sharedUser,
+      plan: { steps: [{ id: 'open', tool: 'composio.GITHUB_CREATE_AN_ISSUE', args: { title: 't' } }] },
+    });
+    expect(waiting.status).toBe(201);
+    otherWaitingRun = waiting.body.run.id;
+    await waitForEvents({ stack, key: keys.otherAdmin! }, otherWaitingRun, (events) => typesOf(events).includes('connection.required'));
+    otherAccount = fake.addAccount({ userId: composioUserIdOf(otherTenant, sharedUser), toolkit: 'github', status: 'ACTIVE' }).id;
   });
 
   it('stores only a hash of each key', async () => {
@@ -65,13 +100,16 @@ describe('API keys, roles and tenancy', () => {
   // never a success. "Allowed" means neither: 2xx, or 409 where the run's state forbids the action.
   // Public routes answer 200 to anyone, with a key or without; `metrics` routes only to FLIGHTDECK_METRICS_TOKEN (401 to any API key).
   // superAdminOnly: no tenant's key may call it, whatever its role (the installation's admin key may).
+  // perUser (Composio): called for a fresh user of the key's tenant and for `sharedUser`, whose account
+  // and waiting run are the other tenant's; that call is allowed but must show or touch none of them (`leaks`).
   const routes: Array<{
     method: string;
-    path: (run: string) => string;
-    body?: unknown;
+    path: (run: string, user: string) => string;
+    body?: (user: string) => unknown;
     needs: Role | 'public' | 'metrics';
     perRun: boolean;
     superAdminOnly?: boolean;
+    perUser?: { leaks: (response: { status: number; body: any }, user: string) => boolean };
   }> = [
     { method: 'GET', path: () => '/metrics', needs: 'metrics', perRun: false },
     { method: 'GET', path: () => '/v1/openapi.json', needs: 'public', perRun: false },
@@ -82,33 +120,84 @@ describe('API keys, roles and tenancy', () => {
     { method: 'GET', path: () => '/v1/tools', needs: 'viewer', perRun: false },
     { method: 'GET', path: (run) => `/v1/runs/${run}`, needs: 'viewer', perRun: true },
     { method: 'GET', path: (run) => `/v1/runs/${run}/events`, needs: 'viewer', perRun: true },
-    { method: 'POST', path: () => '/v1/runs', body: { plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: {} }] } }, needs: 'operator', perRun: false },
-    { method: 'POST', path: (run) => `/v1/runs/${run}/messages`, body: { text: 'hi' }, needs: 'operator', perRun: true },
-    { method: 'POST', path: (run) => `/v1/runs/${run}/cancel`, body: {}, needs: 'operator', perRun: true },
+    {
+      method: 'POST',
+      path: () => '/v1/runs',
+      body: () => ({ plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: {} }] } }),
+      needs: 'operator',
+      perRun: false,
+    },
+    { method: 'POST', path: (run) => `/v1/runs/${run}/messages`, body: () => ({ text: 'hi' }), needs: 'operator', perRun: true },
+    { method: 'POST', path: (run) => `/v1/runs/${run}/cancel`, body: () => ({}), needs: 'operator', perRun: true },
     { method: 'GET', path: () => '/v1/admin/keys', needs: 'admin', perRun: false },
-    { method: 'POST', path: () => '/v1/admin/keys', body: { name: 'x', role: 'viewer' }, needs: 'admin', perRun: false },
-    { method: 'POST', path: () => '/v1/codec/decode', body: { payloads: [] }, needs: 'admin', perRun: false, superAdminOnly: true },
-    { method: 'POST', path: () => '/v1/codec/encode', body: { payloads: [] }, needs: 'admin', perRun: false, superAdminOnly: true },
+    { method: 'POST', path: () => '/v1/admin/keys', body: () => ({ name: 'x', role: 'viewer' }), needs: 'admin', perRun: false },
+    { method: 'POST', path: () => '/v1/codec/decode', body: () => ({ payloads: [] }), needs: 'admin', perRun: false, superAdminOnly: true },
+    { method: 'POST', path: () => '/v1/codec/encode', body: () => ({ payloads: [] }), needs: 'admin', perRun: false, superAdminOnly: true },
+    {
+      method: 'GET',
+      path: (_run, user) => `/v1/connections?userId=${user}`,
+      needs: 'viewer',
+      perRun: false,
+      perUser: {
+        leaks: (response) => JSON.stringify(response.body).includes(otherAccount),
+      },
+    },
+    {
+      method: 'POST',
+      path: () => '/v1/connections',
+      body: (user) => ({ userId: user, authConfigId: 'ac_github' }),
+      needs: 'operator',
+      perRun: false,
+      perUser: {
+        // The link Composio was asked for must be this tenant's user's.
+        leaks: (response, user) =>
+          response.body?.connection?.id === otherAccount ||
+          fake.requests.filter((request) => request.path === '/api/v3.1/connected_accounts/link').at(-1)?.body?.user_id !==
+            composioUserIdOf(stack.tenantId, user),
+      },
+    },
+    {
+      method: 'POST',
+      path: () => '/v1/connections/sync',
+      body: (user) => ({ userId: user }),
+      needs: 'operator',
+      perRun: false,
+      perUser: {
+        leaks: (response) => JSON.stringify(response.body).includes(otherWaitingRun) || JSON.stringify(response.body).includes(otherAccount),
+      },
+    },
   ];
 
   it('enforces the authz matrix with no unauthorized success', async () => {
     const unauthorizedSuccesses: string[] = [];
     const unexpected: string[] = [];
     for (const route of routes) {
-      for (const target of route.perRun ? ['own', 'other'] : ['own']) {
-        const path = route.path(target === 'own' ? ownRun : otherRun);
-        expect((await call(null, route.method, path, route.body)).status).toBe(route.needs === 'public' ? 200 : 401);
-        if (route.needs === 'metrics') expect((await call(metricsToken, route.method, path, route.body)).status).toBe(200);
+      for (const target of route.perRun || route.perUser ? ['own', 'other'] : ['own']) {
+        const user = target === 'own' ? 'own-user' : sharedUser;
+        const path = route.path(target === 'own' ? ownRun : otherRun, user);
+        const body = route.body?.(user);
+        expect((await call(null, route.method, path, body)).status).toBe(route.needs === 'public' ? 200 : 401);
+        if (route.needs === 'metrics') expect((await call(metricsToken, route.method, path, body)).status).toBe(200);
         for (const role of roles) {
-          const { status } = await call(keys[role]!, route.method, path, route.body);
+          const response = await call(keys[role]!, route.method, path, body);
+          const { status } = response;
           const allowed = route.needs === 'public' || (route.needs !== 'metrics' && !route.superAdminOnly && roles.indexOf(role) >= roles.indexOf(route.needs));
-          const expected = route.needs === 'metrics' ? [401] : !allowed ? [403] : target === 'other' ? [404] : [200, 201, 202, 409];
+          // Another tenant's run is not found; another tenant's Composio user is not reachable by name: the call is this tenant's user's.
+          const expected = route.needs === 'metrics' ? [401] : !allowed ? [403] : target === 'other' && route.perRun ? [404] : [200, 201, 202, 409];
           const label = `${role} ${route.method} ${path} (${target} tenant) → ${status}`;
           if (!expected.includes(status)) unexpected.push(label);
-          if (status < 300 && (!allowed || target === 'other')) unauthorizedSuccesses.push(label);
+          const leaked = target === 'other' && route.perUser !== undefined && status < 300 && route.perUser.leaks(response, user);
+          if (status < 300 && (!allowed || (target === 'other' && route.perRun) || leaked)) unauthorizedSuccesses.push(label);
         }
       }
     }
+    // Still waiting: no call of this tenant resumed the other tenant's run on its account.
+    expect((await call(keys.otherAdmin!, 'GET', `/v1/runs/${otherWaitingRun}`)).body.run.status).toBe('awaiting_connection');
+    // The leak checks are not vacuous: the other tenant's own calls for the user show its account and resume its run.
+    const [list, , sync] = routes.filter((route) => route.perUser);
+    const asOther = (route: (typeof routes)[number]) => call(keys.otherAdmin!, route.method, route.path('', sharedUser), route.body?.(sharedUser));
+    expect(list!.perUser!.leaks(await asOther(list!), sharedUser)).toBe(true);
+    expect(sync!.perUser!.leaks(await asOther(sync!), sharedUser)).toBe(true);
     expect(unauthorizedSuccesses).toEqual([]);
     expect(unexpected).toEqual([]);
   });
@@ -117,7 +206,7 @@ describe('API keys, roles and tenancy', () => {
     // registerRoutes enforces the declared role; this holds the declarations to what the matrix observed.
     const declared = new Map(restRoutes.map((route) => [`${route.method.toUpperCase()} ${route.path}`, route.role]));
     const mismatches = routes
-      .map((route) => `${route.method} ${route.path(':id')}`)
+      .map((route) => `${route.method} ${route.path(':id', 'user').split('?')[0]}`)
       .filter((key, index) => declared.get(key) !== routes[index]!.needs)
       .map((key) => `${key}: declared ${declared.get(key)}`);
     expect(mismatches).toEqual([]);

@@ -13,6 +13,7 @@ import type { Payload } from '@temporalio/common';
 import { findTemporalCli } from '../scripts/temporal-cli';
 import { AesGcmPayloadCodec, encryptedEncoding, parsePayloadKeys } from '../lib/payload-codec';
 import { callAs } from './run-helpers';
+import { until } from './wait';
 import { useTestStack } from './stack';
 
 const run = promisify(execFile);
@@ -74,6 +75,13 @@ describe('payload encryption (FLIGHTDECK_PAYLOAD_KEYS)', () => {
     const finished = await stack.waitForRun(runId);
     expect(finished.status).toBe('completed');
     expect(JSON.stringify(finished.output)).toContain(marker);
+    // The log can hold run.completed before Temporal's history holds the workflow task that wrote
+    // it (a plan of local activities runs in one task): wait for Temporal to close the workflow.
+    const handle = new Client({ connection }).workflow.getHandle(runId);
+    await until(async () => (await handle.describe()).status.name, {
+      message: `workflow ${runId} to close in Temporal`,
+      done: (status) => status === 'COMPLETED',
+    });
   });
   afterAll(async () => {
     await connection?.close();

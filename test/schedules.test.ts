@@ -86,6 +86,33 @@ describe('schedules (Temporal Schedules on the real dev server)', () => {
       expect(failure?.cause?.cause?.type).toBe('KeyRevoked');
       const runId = (await stack.client.getSchedule('orphaned')).recentRuns[0]!.runId;
       expect((await stack.request('GET', `/v1/runs/${runId}`)).status).toBe(404);
+
+      // Each refused tick is one row of the admin audit, by the schedule, naming the tick and the key.
+      await stack.client.controlSchedule('orphaned', 'trigger');
+      const second = await until(() => handle.describe(), {
+        message: 'a second tick',
+        done: (current) => current.info.recentActions.length >= 2,
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      });
+      const ticks = second.info.recentActions.map((action) => action.action.workflow.workflowId);
+      await temporal.workflow
+        .getHandle(ticks[1]!)
+        .result()
+        .catch(() => undefined);
+      const refused = await stack.client.listAdminAudit({ action: ['schedule.tick_refused'] });
+      // Two triggers within one second share the tick's workflow id; each execution has its row.
+      expect(refused.entries.map((entry) => entry.details.tick).sort()).toEqual([...ticks].sort());
+      expect(new Set(refused.entries.map((entry) => entry.details.tickExecution)).size).toBe(2);
+      for (const entry of refused.entries) {
+        expect(entry).toMatchObject({
+          tenantId: stack.tenantId,
+          actor: { type: 'system', id: 'schedule:orphaned' },
+          action: 'schedule.tick_refused',
+          target: 'orphaned',
+          details: { reason: 'key_revoked', keyId: apiKey.id },
+        });
+      }
     } finally {
       await connection.close();
     }

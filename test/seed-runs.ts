@@ -59,3 +59,29 @@ export async function seedLongRun(db: Knex, tenantId: string, steps: number): Pr
 /** The fact that ends a seeded long run, appended while a test watches it. */
 export const completeSeededRun = (db: Knex, tenantId: string, runId: string) =>
   appendEvents(db, { tenantId, runId }, [fact(runId, 'run.completed', 'run.completed', { output: { done: true } })]);
+
+/**
+ * One completed plan run whose `steps` tool calls each succeeded with an output of about
+ * `outputBytes` bytes of JSON: a log of many large events (3 × steps + 3 events).
+ */
+export async function seedLargeRun(db: Knex, tenantId: string, steps: number, outputBytes: number): Promise<{ runId: string; lastSeq: number }> {
+  const runId = newRunId();
+  const facts: NewEvent[] = [
+    fact(runId, 'run.created', 'run.created', { ...benchRunCreatedData(), name: `large-run-${steps}-steps` }),
+    fact(runId, 'run.started', 'run.started', {}),
+  ];
+  for (let step = 1; step <= steps; step += 1) {
+    const call = attemptData(`step-${step}`, 1, String(step));
+    facts.push(
+      fact(runId, 'step.started', `step/${step}`, { stepId: call.stepId, tool: call.tool }),
+      fact(runId, 'tool.call.started', `call/${step}/started`, { ...call, args: {} }),
+      fact(runId, 'tool.call.succeeded', `call/${step}/succeeded`, { ...call, durationMs: 3, output: { step, blob: String(step % 10).repeat(outputBytes) } }),
+    );
+  }
+  facts.push(fact(runId, 'run.completed', 'run.completed', { output: { steps } }));
+  // A few events per statement: each carries up to a few hundred KB.
+  for (let start = 0; start < facts.length; start += 15) {
+    await appendEvents(db, { tenantId, runId }, facts.slice(start, start + 15));
+  }
+  return { runId, lastSeq: facts.length };
+}

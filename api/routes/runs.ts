@@ -1,5 +1,5 @@
 import { AppError } from '../../lib/errors';
-import { readEvents, withinByteBudget } from '../../lib/event-log';
+import { readEventPage } from '../../lib/event-log';
 import { runSpecSchema } from '../../lib/run-spec';
 import { decodeCursor, findRun, listRuns } from '../../lib/runs-store';
 import { eventPageSchema, runDetailBodySchema, runListSchema } from '../../lib/api-client/schemas';
@@ -79,7 +79,7 @@ export const runsRoutes = [
     handler: async ({ params, query, principal }, deps: RunsDeps) => {
       const run = await findRun(deps.db, principal.tenantId, params.id);
       if (!run) throw new AppError('not_found', `run ${params.id} not found`);
-      const events = withinByteBudget(await readEvents(deps.db, { tenantId: principal.tenantId, runId: params.id }, query), deps.eventsPageMaxBytes);
+      const { events } = await readEventPage(deps.db, { tenantId: principal.tenantId, runId: params.id }, { ...query, maxBytes: deps.eventsPageMaxBytes });
       const last = events[events.length - 1];
       return { json: { events, nextAfterSeq: last ? last.seq : query.afterSeq, lastSeq: run.lastSeq } };
     },

@@ -34,6 +34,8 @@ export interface StreamHubOptions {
   maxBufferedBytes?: number;
   /** Run subscriptions one connection may hold. */
   maxSubscriptions?: number;
+  /** The JSON one catch-up page of a run's events may carry (FLIGHTDECK_EVENTS_PAGE_MAX_BYTES). */
+  pageMaxBytes?: number;
   /** Upgrades and frames draw from the key's budget, as REST calls do. */
   rateLimiter?: RateLimiter;
   /** Open connections one API key may hold on this process; beyond it an upgrade is a 429. */
@@ -59,7 +61,12 @@ export class StreamHub {
 
   constructor(private readonly options: StreamHubOptions) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
-    this.runFeed = new RunFeed({ db: options.db, localAppends: options.localAppends, maxSubscriptions: options.maxSubscriptions });
+    this.runFeed = new RunFeed({
+      db: options.db,
+      localAppends: options.localAppends,
+      maxSubscriptions: options.maxSubscriptions,
+      pageMaxBytes: options.pageMaxBytes,
+    });
     this.runsFeed = new RunsFeed({ db: options.db, presenter: options.presenter, log: options.log });
     this.approvalsFeed = new ApprovalsFeed({ db: options.db, log: options.log });
     options.notifier.on('notice', (notice) => {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { AppError, isUnavailableError } from '../../lib/errors';
-import { readEvents } from '../../lib/event-log';
+import { readEventPage, withinByteBudget, type EventPage } from '../../lib/event-log';
 import type { RunEvent } from '../../lib/events';
 import type { LocalAppend, LocalAppendFeed } from '../../lib/local-appends';
 import { streamLagSeconds, streamReadsTotal } from '../../lib/metrics';
@@ -11,12 +11,14 @@ import { FollowedRun } from './followed-run';
 import type { FrameSink } from './socket';
 
 const pageSize = 500;
+/** FLIGHTDECK_EVENTS_PAGE_MAX_BYTES's default (api/env.ts). */
+const defaultPageMaxBytes = 1024 * 1024;
 
 /**
  * Reads one notice's wake-up shares, by cursor: a run's subscribers mostly stand at the same seq, and
  * one query then serves them all instead of one query each (1,000 subscribers, 1,000 queries).
  */
-type SharedReads = Map<number, Promise<RunEvent[]>>;
+type SharedReads = Map<number, Promise<EventPage>>;
 
 interface RunSubscription {
   cursor: number;
@@ -34,6 +36,8 @@ export interface RunFeedOptions {
   localAppends: LocalAppendFeed;
   /** Run subscriptions one connection may hold. */
   maxSubscriptions?: number;
+  /** The JSON one read of a run's events may carry (FLIGHTDECK_EVENTS_PAGE_MAX_BYTES): a catch-up goes out a page at a time. */
+  pageMaxBytes?: number;
 }
 
 /**
@@ -49,8 +53,10 @@ export class RunFeed {
   private readonly subscriptions = new Map<FrameSink, Map<string, RunSubscription>>();
   private readonly encodedEvents = new WeakMap<RunEvent, Buffer>();
   private readonly stopLocalAppends: () => void;
+  private readonly pageMaxBytes: number;
 
   constructor(private readonly options: RunFeedOptions) {
+    this.pageMaxBytes = options.pageMaxBytes ?? defaultPageMaxBytes;
     this.stopLocalAppends = options.localAppends.onAppend((append) => this.onLocalAppend(append));
   }
 
@@ -123,6 +129,12 @@ export class RunFeed {
    * Sends every stored event after the cursor, in order; re-runs if a notice came in meanwhile.
    * Only the first read may come from `sharedReads`: those reads started after the notice arrived,
    * so they see its event, while a re-run must see commits later than that.
+   *
+   * A read is a page of at most `pageMaxBytes`. The first goes out at once (live events, a short
+   * backlog); each further page of a backlog waits until the socket has taken enough of what was
+   * sent to hold it under its bound, so a client catching up on a large log is sent it at the pace
+   * it reads instead of all at once, which would close it as lagging. One that stops reading
+   * stalls its catch-up, holding no more than the bound (the heartbeat ends it).
    */
   private async pump(sink: FrameSink, runId: string, subscription: RunSubscription, sharedReads?: SharedReads): Promise<void> {
     if (subscription.pumping) {
@@ -134,17 +146,12 @@ export class RunFeed {
     try {
       do {
         subscription.dirty = false;
-        for (;;) {
-          const events = await this.readAfter(sink.principal.tenantId, runId, subscription.cursor, shared);
-          shared = undefined;
-          if (!this.isCurrent(sink, runId, subscription)) return; // unsubscribed, replaced or gone meanwhile
-          for (const event of events) {
-            if (!sink.sendEncoded(this.eventFrame(runId, event))) return;
-            if (subscription.live) streamLagSeconds.observe((Date.now() - Date.parse(event.at)) / 1000);
-            subscription.cursor = event.seq;
-          }
-          if (events.length < pageSize) break;
+        let sent = await this.sendPage(sink, runId, subscription, shared);
+        shared = undefined;
+        while (sent === 'more') {
+          sent = (await sink.withRoomFor(this.pageMaxBytes, () => this.sendPage(sink, runId, subscription))) ?? 'stopped';
         }
+        if (sent === 'stopped') return;
         // Caught up with the table: from now on, events reach this client as they are appended.
         subscription.live = true;
       } while (subscription.dirty);
@@ -153,19 +160,32 @@ export class RunFeed {
     }
   }
 
-  private readAfter(tenantId: string, runId: string, afterSeq: number, shared?: SharedReads): Promise<RunEvent[]> {
+  /** Reads one page after the cursor and sends it; 'stopped' when the subscription or the connection ended meanwhile. */
+  private async sendPage(sink: FrameSink, runId: string, subscription: RunSubscription, shared?: SharedReads): Promise<'more' | 'done' | 'stopped'> {
+    const page = await this.readAfter(sink.principal.tenantId, runId, subscription.cursor, shared);
+    if (!this.isCurrent(sink, runId, subscription)) return 'stopped'; // unsubscribed, replaced or gone meanwhile
+    for (const event of page.events) {
+      if (!sink.sendEncoded(this.eventFrame(runId, event))) return 'stopped';
+      if (subscription.live) streamLagSeconds.observe((Date.now() - Date.parse(event.at)) / 1000);
+      subscription.cursor = event.seq;
+    }
+    return page.more ? 'more' : 'done';
+  }
+
+  private readAfter(tenantId: string, runId: string, afterSeq: number, shared?: SharedReads): Promise<EventPage> {
     const followed = this.followed.get(runId);
     const remembered = followed?.tenantId === tenantId ? followed.eventsAfter(afterSeq) : null;
     if (remembered) {
       streamReadsTotal.inc({ source: 'memory' });
-      return Promise.resolve(remembered);
+      const events = withinByteBudget(remembered, this.pageMaxBytes);
+      return Promise.resolve({ events, more: events.length < remembered.length });
     }
     const read = async () => {
       streamReadsTotal.inc({ source: 'table' });
       const token = followed?.beginRead();
-      const events = await readEvents(this.options.db, { tenantId, runId }, { afterSeq, limit: pageSize });
-      if (followed && token !== undefined && this.followed.get(runId) === followed) followed.afterRead(token, events, events.length < pageSize);
-      return events;
+      const page = await readEventPage(this.options.db, { tenantId, runId }, { afterSeq, limit: pageSize, maxBytes: this.pageMaxBytes });
+      if (followed && token !== undefined && this.followed.get(runId) === followed) followed.afterRead(token, page.events, !page.more);
+      return page;
     };
     if (!shared) return read();
     let pending = shared.get(afterSeq);

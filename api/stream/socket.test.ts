@@ -55,6 +55,32 @@ describe('StreamSocket: one client socket, its backpressure bound and heartbeat'
     expect(received).toEqual([]);
   });
 
+  it('runs a page once its unsent bytes leave room for it, one page at a time, and none once the socket is gone', async () => {
+    const bound = 256 * 1024;
+    const { server, client } = await connect(bound);
+    const socket = (client as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    // Fill the send buffer (the kernel's too) while the client reads nothing.
+    const chunk = Buffer.from(JSON.stringify({ type: 'pong', pad: 'x'.repeat(64 * 1024) }));
+    const serverSocket = (server as unknown as { socket: WebSocket }).socket;
+    while (serverSocket.bufferedAmount === 0) {
+      server.sendEncoded(chunk);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const order: string[] = [];
+    const first = server.withRoomFor(bound, async () => order.push('first'));
+    const second = server.withRoomFor(1, async () => order.push('second'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(order).toEqual([]); // no room while the client reads nothing; the second waits its turn
+    socket.resume();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first', 'second']);
+    client.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await server.withRoomFor(1, async () => order.push('third'))).toBeNull();
+    expect(order).toEqual(['first', 'second']);
+  });
+
   it('pings on a beat, and terminates a socket that did not answer the one before', async () => {
     const { server, client, closed } = await connect(1024 * 1024);
     // The client's pong only arrives later: two beats in a row find it silent.

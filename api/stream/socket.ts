@@ -13,7 +13,17 @@ export interface FrameSink {
   sendEncoded(frame: Buffer): boolean;
   /** The error as a typed frame; internals stay in the log. */
   sendError(error: unknown): void;
+  /**
+   * Runs `send` (which reads a page and sends its frames) once the connection's unsent bytes leave
+   * room for `bytes` more under its bound, or none are left; one caller at a time, so pages of
+   * several catch-ups on one connection take turns. Null, without running it, when the connection
+   * is gone.
+   */
+  withRoomFor<T>(bytes: number, send: () => Promise<T>): Promise<T | null>;
 }
+
+/** How often a page waiting for room looks at the socket's unsent bytes again. */
+const roomPollMs = 5;
 
 /**
  * One client's socket with its backpressure bound: a client whose unsent bytes pass
@@ -23,6 +33,8 @@ export interface FrameSink {
  */
 export class StreamSocket implements FrameSink {
   private alive = true;
+  /** The page that waits for room or is being sent; the next waits for it. */
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly socket: WebSocket,
@@ -66,6 +78,24 @@ export class StreamSocket implements FrameSink {
 
   sendError(error: unknown): void {
     this.send(errorFrame(error, this.options.log));
+  }
+
+  async withRoomFor<T>(bytes: number, send: () => Promise<T>): Promise<T | null> {
+    const previous = this.turn;
+    let done!: () => void;
+    this.turn = new Promise((resolve) => (done = resolve));
+    try {
+      await previous;
+      for (;;) {
+        if (this.socket.readyState !== WebSocket.OPEN) return null;
+        const buffered = this.socket.bufferedAmount;
+        if (buffered === 0 || buffered + bytes <= this.options.maxBufferedBytes) break;
+        await new Promise((resolve) => setTimeout(resolve, roomPollMs));
+      }
+      return await send();
+    } finally {
+      done();
+    }
   }
 
   close(code: number, reason: string): void {

@@ -25,6 +25,40 @@ export async function readEvents(db: Knex, target: { tenantId: string; runId: st
   return rows.map(toRunEvent);
 }
 
+/** A page of a run's events and whether more may follow it (it was cut by its byte budget or its count). */
+export interface EventPage {
+  events: RunEvent[];
+  more: boolean;
+}
+
+/**
+ * A run's events with seq > afterSeq, in order: at most `limit`, and no more than `maxBytes` of
+ * JSON (`withinByteBudget`: at least one event). Postgres already leaves out the rows past the
+ * budget, judged by their data's text (never smaller than its JSON here), so a log of large
+ * events is not shipped to the API `limit` rows at a time only to be cut there.
+ */
+export async function readEventPage(
+  db: Knex,
+  target: { tenantId: string; runId: string },
+  options: { afterSeq: number; limit: number; maxBytes: number },
+): Promise<EventPage> {
+  const { rows } = await db.raw<{ rows: Array<EventRow & { rows_read: string }> }>(
+    `SELECT * FROM (
+       SELECT page.*,
+              sum(octet_length(page.data::text)) OVER (ORDER BY page.seq) - octet_length(page.data::text) AS bytes_before,
+              count(*) OVER () AS rows_read
+         FROM (SELECT * FROM run_events WHERE tenant_id = ? AND run_id = ? AND seq > ? ORDER BY seq LIMIT ?) page
+     ) sized
+     WHERE sized.bytes_before < ?
+     ORDER BY sized.seq`,
+    [target.tenantId, target.runId, options.afterSeq, options.limit, options.maxBytes],
+  );
+  const read = rows.map(toRunEvent);
+  const events = withinByteBudget(read, options.maxBytes);
+  const rowsRead = rows.length > 0 ? Number(rows[0]!.rows_read) : 0;
+  return { events, more: events.length < rowsRead || rowsRead === options.limit };
+}
+
 /** Stored events by dedupe key (any run): how writers learn what an earlier attempt already recorded. */
 export async function findEventsByKeys(db: Knex, keys: string[]): Promise<Array<RunEvent & { dedupeKey: string }>> {
   if (keys.length === 0) return [];
