@@ -59,7 +59,9 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     });
 
   try {
-    const output = await work.run<unknown>(() => (input.spec.plan ? runPlan(context) : input.spec.definition ? runDefinition(context) : runAgent(context, inbox)));
+    const output = await work.run<unknown>(() =>
+      input.spec.plan ? runPlan(context) : input.spec.definition ? runDefinition(context) : runAgent(context, inbox),
+    );
     await context.record([{ type: 'run.completed', key: 'run.completed', data: { output } }]);
     context.setStatus('completed');
     return { status: 'completed', output };

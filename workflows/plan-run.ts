@@ -51,7 +51,8 @@ export async function runToolStep(
   if (policy.approval) {
     const outcome = await context.approvals.request(stepId, tool, callArgs, policy.approval);
     if (outcome.kind === 'failed') throw new RunStopped({ message: outcome.message, errorClass: FailureType.ApprovalExpired, retryable: false, step: stepId });
-    if (outcome.kind === 'refused') throw new RunStopped({ message: outcome.message, errorClass: FailureType.ApprovalArgsRedacted, retryable: false, step: stepId });
+    if (outcome.kind === 'refused')
+      throw new RunStopped({ message: outcome.message, errorClass: FailureType.ApprovalArgsRedacted, retryable: false, step: stepId });
     if (outcome.kind === 'rejected') {
       const why = outcome.reason === 'expired' ? 'no decision before the deadline' : `rejected${outcome.comment ? `: ${outcome.comment}` : ''}`;
       throw new RunStopped({ message: `step ${stepId} was not approved (${why})`, errorClass: FailureType.ApprovalRejected, retryable: false, step: stepId });

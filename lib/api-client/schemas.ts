@@ -84,8 +84,8 @@ export const definitionSchema = z.object({
   description: z.string().nullable(),
   /** The JSON Schema of the definition's input (`z.toJSONSchema`): what `POST /v1/runs { definition, input }` is checked against. */
   inputSchema: z.unknown(),
-  /** The JSON Schema of its output, when it declares one. */
-  outputSchema: z.unknown().nullable(),
+  /** The JSON Schema of its output; null when it declares none. */
+  outputSchema: z.unknown(),
   defaults: z.object({ limits: z.record(z.string(), z.unknown()).optional(), tags: z.array(z.string()).optional() }),
 });
 export type Definition = z.infer<typeof definitionSchema>;
