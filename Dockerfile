@@ -11,6 +11,8 @@ FROM deps AS build
 WORKDIR /app
 COPY tsconfig.json ./
 COPY lib lib
+COPY sdk sdk
+COPY definitions definitions
 COPY workflows workflows
 COPY activities activities
 COPY tools tools

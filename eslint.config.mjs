@@ -8,7 +8,23 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
 
-const topLevel = ['activities', 'api', 'bench', 'cli', 'domains', 'lib', 'migrations', 'scripts', 'test', 'tools', 'web', 'worker', 'workflows'];
+const topLevel = [
+  'activities',
+  'api',
+  'bench',
+  'cli',
+  'definitions',
+  'domains',
+  'lib',
+  'migrations',
+  'scripts',
+  'sdk',
+  'test',
+  'tools',
+  'web',
+  'worker',
+  'workflows',
+];
 /** Every top-level folder but `allowed`, as no-restricted-paths `from` entries. */
 const allBut = (...allowed) => topLevel.filter((folder) => !allowed.includes(folder)).map((folder) => `./${folder}`);
 
@@ -34,9 +50,17 @@ const layerZones = [
   // Activity types reach workflows through `import type` from ../activities (no-restricted-imports below).
   {
     target: './workflows',
-    from: allBut('workflows', 'lib', 'activities'),
-    message: 'Workflows import only @temporalio/workflow, workflow-safe lib/ contracts and activity types.',
+    from: allBut('workflows', 'lib', 'activities', 'sdk'),
+    message: 'Workflows import only @temporalio/workflow, workflow-safe lib/ contracts, the sdk/ and activity types.',
   },
+  { target: './sdk', from: allBut('sdk', 'lib'), message: 'sdk/ is bundled with every definition: it imports only workflow-safe lib/ contracts.' },
+  {
+    target: './sdk',
+    from: './lib',
+    except: workflowSafeLib.map((file) => `./${file}`),
+    message: 'Not a workflow-safe lib/ contract (eslint.config.mjs, workflowSafeLib): sdk/ is workflow code.',
+  },
+  { target: './definitions', from: allBut('definitions'), message: "Definitions import only 'flightdeck' (the sdk/), as users' definitions do." },
   {
     target: './workflows',
     from: './lib',
@@ -62,6 +86,21 @@ const layerZones = [
     message: 'Not a wire schema the dashboard may import (eslint.config.mjs, webSafeLib): use the typed client.',
   },
   { target: './tools', from: ['./api', './domains'], message: 'Tool providers never import api/ or domains/.' },
+];
+
+/** What workflow code may not do: read clocks, draw random numbers, set timers of its own. */
+const deterministicSyntax = [
+  {
+    selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+    message: 'No wall-clock reads in workflows: time comes from Temporal (timers, workflowInfo()).',
+  },
+  { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'No wall-clock reads in workflows.' },
+  {
+    selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+    message: 'No randomness in workflows: use uuid4() from @temporalio/workflow.',
+  },
+  { selector: "CallExpression[callee.name='setTimeout']", message: 'Use sleep() from @temporalio/workflow.' },
+  { selector: "CallExpression[callee.name='setInterval']", message: 'Use sleep() from @temporalio/workflow in a loop.' },
 ];
 
 export default tseslint.config(
@@ -116,20 +155,27 @@ export default tseslint.config(
           ],
         },
       ],
-      'no-restricted-syntax': [
+      'no-restricted-syntax': ['error', ...deterministicSyntax],
+      'no-restricted-globals': ['error', 'process', 'require', 'Buffer', 'fetch', 'crypto', 'performance'],
+    },
+  },
+  {
+    // Run definitions (and the sdk/ bundled with them) are workflow code: deterministic, no I/O.
+    files: ['sdk/**/*.ts', 'definitions/**/*.ts', 'test/fixtures/definitions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
         'error',
         {
-          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
-          message: 'No wall-clock reads in workflows: time comes from Temporal (timers, workflowInfo()).',
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Definitions must be deterministic: no Node built-ins (call a tool with ctx.tool).' })),
+          patterns: [
+            {
+              regex: '^(?!\\.|flightdeck$|zod$|@temporalio/common$)',
+              message: "Definitions import only 'flightdeck' (defineRun, z); the sdk/ also zod and @temporalio/common types.",
+            },
+          ],
         },
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'No wall-clock reads in workflows.' },
-        {
-          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
-          message: 'No randomness in workflows: use uuid4() from @temporalio/workflow.',
-        },
-        { selector: "CallExpression[callee.name='setTimeout']", message: 'Use sleep() from @temporalio/workflow.' },
-        { selector: "CallExpression[callee.name='setInterval']", message: 'Use sleep() from @temporalio/workflow in a loop.' },
       ],
+      'no-restricted-syntax': ['error', ...deterministicSyntax],
       'no-restricted-globals': ['error', 'process', 'require', 'Buffer', 'fetch', 'crypto', 'performance'],
     },
   },

@@ -9,7 +9,11 @@ import {
   type CallModelResult,
   type ExecuteToolInput,
   type RecordEventInput,
+  type ResolveToolCallInput,
+  type ResolveToolCallResult,
 } from '../lib/workflow-contract';
+import type { InstallationApprovalPolicy } from '../lib/approval-policy';
+import { resolveToolCallPolicy } from '../domains/runs/resolve-policies';
 import { callChatCompletions, type ModelProviderConfig } from './call-model';
 import { purgeExpiredRunsActivity } from './purge-expired-runs';
 import { startScheduledRunActivity, type RunStarterDeps } from './start-scheduled-run';
@@ -20,12 +24,14 @@ export interface ActivityDeps {
   db: Knex;
   tools: ToolRegistry;
   model?: ModelProviderConfig;
+  /** FLIGHTDECK_APPROVAL_POLICY, for the calls of definition runs (resolveToolCall); default: the built-in policy. */
+  approvalPolicy?: InstallationApprovalPolicy;
   /** Lets schedule ticks start runs (the worker's Temporal client and the runs' task queue). */
   runStarter?: RunStarterDeps;
 }
 
 /** Activities get their dependencies from here, so tests build them over the real db and registry. */
-export function createActivities({ db, tools, model = {}, runStarter }: ActivityDeps) {
+export function createActivities({ db, tools, model = {}, runStarter, approvalPolicy }: ActivityDeps) {
   return {
     startScheduledRun: startScheduledRunActivity({ db, tools, runStarter }),
 
@@ -60,6 +66,13 @@ export function createActivities({ db, tools, model = {}, runStarter }: Activity
         idempotencyKey: idempotencyKeyOf(call),
         limitWaits: call.limitWaits ?? 0,
       });
+    },
+
+    /** The policy of a definition's `ctx.tool` call, as a plan step's would resolve (domains/runs/resolve-policies.ts). */
+    async resolveToolCall(input: ResolveToolCallInput): Promise<ResolveToolCallResult> {
+      const tool = await tools.resolve(input.tool);
+      if (!tool) return { problem: `unknown tool "${input.tool}" (GET /v1/tools lists them)` };
+      return resolveToolCallPolicy(input.spec, tool, input.options, approvalPolicy);
     },
 
     /** One model turn of an agent run, against the configured OpenAI-compatible endpoint. */

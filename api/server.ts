@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { createComposioSdk } from '../tools/composio/composio-sdk';
 import type { ToolRegistry } from '../tools/registry';
+import { loadDefinitionCatalog } from '../lib/definitions';
 import { runStartSettings } from '../lib/config';
 import type { ApiEnv } from './env';
 import { InFlight } from '../lib/in-flight';
@@ -43,6 +44,8 @@ export interface ApiServerOptions {
 /** Builds and starts the API (REST + ws) over one Temporal connection and one LISTEN connection. */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { env, db, tools, log, workerConnection } = options;
+  // First: a definition file that does not load stops the boot, naming the file.
+  const { catalog: definitions } = await loadDefinitionCatalog(env.FLIGHTDECK_DEFINITIONS_DIR);
   // Lazy: the API comes up (and /readyz says why it is not ready) even while Temporal is still starting.
   const connection = workerConnection ?? Connection.lazy(temporalConnectionOptions(env));
   const tracing = startTracing(env, 'flightdeck-api');
@@ -76,6 +79,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     temporalCalls,
     tools,
     ...runStartSettings(env),
+    definitions,
     eagerStart: workerConnection !== undefined,
     authenticator,
     log,

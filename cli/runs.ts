@@ -15,21 +15,35 @@ import { formatEventLine, formatRun, runsTable } from './format';
 
 const start: Command = {
   name: 'start',
-  usage: ['runs start <spec.json | ->', 'runs start --plan-echo <message>'],
-  summary: 'start a run from a run spec file, stdin (-), or a one-step builtin.echo plan; prints the run id',
+  usage: ['runs start <spec.json | ->', 'runs start <definition> --input <json>', 'runs start --plan-echo <message>'],
+  summary: 'start a run from a run spec file, stdin (-), a definition with its input, or a one-step builtin.echo plan; prints the run id',
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { 'plan-echo': { type: 'string' } }, { max: 1 });
+    const { values, positionals } = parseCommandArgs(args, { 'plan-echo': { type: 'string' }, input: { type: 'string' } }, { max: 1 });
     const source = positionals[0];
     if ((source === undefined) === (values['plan-echo'] === undefined)) {
-      throw new UsageError('give exactly one of a spec file (or - for stdin) and --plan-echo');
+      throw new UsageError('give exactly one of a spec file (or - for stdin), a definition name with --input, and --plan-echo');
     }
-    const spec = source === undefined ? echoPlan(values['plan-echo'] ?? '') : await readSpec(source, io);
+    const spec =
+      source === undefined
+        ? echoPlan(values['plan-echo'] ?? '')
+        : values.input !== undefined
+          ? definitionSpec(source, values.input)
+          : await readSpec(source, io);
     const started = await clientFrom(values, io).startRun(spec);
     print(io, values, started, () => `${started.run.id}\n`);
     if (!started.created && !values.json) io.stderr(`(an existing run: its idempotencyKey matched)\n`);
     return 0;
   },
 };
+
+/** `runs start <definition> --input '{…}'`: the definition's input as JSON (the API checks it against the definition's schema). */
+function definitionSpec(definition: string, inputText: string): RunSpecInput {
+  try {
+    return { definition, input: JSON.parse(inputText) as RunSpecInput['input'] };
+  } catch (error) {
+    throw new UsageError(`--input must be JSON: ${(error as Error).message}`);
+  }
+}
 
 const echoPlan = (message: string): RunSpecInput => ({
   name: 'echo',

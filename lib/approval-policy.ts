@@ -2,7 +2,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { describeIssues } from './errors';
 import { roleRank } from './roles';
-import { durationSchema, roleSchema, type ApprovalOptions, type RunMode } from './run-spec';
+import { durationSchema, roleSchema, runModes, type ApprovalOptions, type RunMode } from './run-spec';
 import type { ApprovalPolicy } from './workflow-contract';
 
 /**
@@ -16,11 +16,11 @@ export const installationGateSchema = z
   .object({
     /** Tool names, or `<provider>.*` for all of a provider's tools. */
     tools: z.array(toolPatternSchema).min(1),
-    /** The run modes the gate applies in (default both). */
+    /** The run modes the gate applies in (default all: plan, agent, definition). */
     modes: z
-      .array(z.enum(['plan', 'agent']))
+      .array(z.enum(runModes))
       .min(1)
-      .default(['plan', 'agent']),
+      .default([...runModes]),
     /** Leave out tools their provider marks read-only (Composio's `readOnlyHint`). */
     exceptReadOnly: z.boolean().default(false),
     approvers: z.array(roleSchema).min(1).default(['approver']),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { approvalPolicyEnv, type InstallationApprovalPolicy } from './approval-policy';
+import { definitionsDirEnv, type DefinitionCatalog } from './definitions';
 import { parseNetworkAllowList } from './network-allow-list';
 import { describeIssues } from './errors';
 import { payloadCodecShape } from './payload-codec';
@@ -174,6 +175,8 @@ export const runStartShape = {
     .describe('Agent runs continue as new past this many workflow history events (≥ 50); unset: when Temporal suggests it.'),
   /** Approval gates every run gets, that its spec cannot remove or loosen (lib/approval-policy.ts). */
   FLIGHTDECK_APPROVAL_POLICY: approvalPolicyEnv,
+  /** Folders of run definitions besides definitions/ (lib/definitions.ts). */
+  FLIGHTDECK_DEFINITIONS_DIR: definitionsDirEnv,
 };
 
 export interface RunStartSettings {
@@ -181,6 +184,8 @@ export interface RunStartSettings {
   historyEventsLimit?: number;
   /** The installation's approval gates; absent: the default ones (defaultInstallationApprovalPolicy). */
   approvalPolicy?: InstallationApprovalPolicy;
+  /** The run definitions this process loaded (not from the env itself: lib/definitions.ts loads FLIGHTDECK_DEFINITIONS_DIR). */
+  definitions?: DefinitionCatalog;
 }
 
 export const runStartSettings = (env: {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { actorSchema, failureSchema, type EventType } from './events';
-import { durationSchema, roleSchema, runSpecSchema } from './run-spec';
+import { durationSchema, roleSchema, runModes, runSpecSchema } from './run-spec';
 
 /**
  * The `data` of every event type, one schema each: what writers may append (checked on append
@@ -66,7 +66,7 @@ export const eventDataSchemas = {
   'run.created': z.object({
     spec: runSpecSchema,
     specHash: z.string(),
-    mode: z.enum(['plan', 'agent']),
+    mode: z.enum(runModes),
     name: z.string().nullable(),
     tags: z.array(z.string()),
     idempotencyKey: z.string().nullable(),

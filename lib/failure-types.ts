@@ -38,6 +38,9 @@ export const FailureType = {
   LimitExceeded: 'LimitExceeded',
   InvalidInput: 'InvalidInput',
   RunFailed: 'RunFailed',
+  // A run definition (defineRun) that threw, or returned what its output schema refuses.
+  DefinitionFailed: 'DefinitionFailed',
+  OutputInvalid: 'OutputInvalid',
   // A worker that cannot do what it was asked.
   ModelNotConfigured: 'ModelNotConfigured',
   NotConfigured: 'NotConfigured',

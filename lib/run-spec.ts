@@ -73,6 +73,13 @@ export const planStepSchema = z
   .strict();
 export type PlanStep = z.infer<typeof planStepSchema>;
 
+/** The options of a definition's `ctx.tool(name, args, options)` call: a plan step's, and the call's name in the log. */
+export const toolCallOptionsSchema = planStepSchema.pick({ approval: true, retry: true, timeout: true, connectionTimeout: true }).extend({
+  /** The call's name in the log and the dashboard (default `<tool>#<n>`). */
+  step: stepIdSchema.optional(),
+});
+export type ToolCallOptions = z.infer<typeof toolCallOptionsSchema>;
+
 export const planSchema = z
   .object({ steps: z.array(planStepSchema).min(1, 'a plan needs at least one step').max(200) })
   .strict()
@@ -111,12 +118,17 @@ export const limitsSchema = z
   })
   .strict();
 
-const tagSchema = z
+export const tagSchema = z
   .string()
   .trim()
   .min(1)
   .max(64)
   .regex(/^[^,\s]+$/, 'tags may not contain spaces or commas');
+
+/** A run definition's name (`defineRun({ name })`): what `POST /v1/runs { definition }` names. */
+export const definitionNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,63}$/, 'a definition name is lowercase letters, digits and "-", starting with a letter (max 64)');
 
 /** The run spec, validated at the API edge and carried into the workflow (docs/runs.md). */
 export const runSpecSchema = z
@@ -130,15 +142,18 @@ export const runSpecSchema = z
     input: z.json().optional(),
     plan: planSchema.optional(),
     agent: agentSchema.optional(),
+    /** A run written in TypeScript (`defineRun`), by name; `input` is checked against its input schema. */
+    definition: definitionNameSchema.optional(),
     limits: limitsSchema.optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {
-    if (Boolean(spec.plan) === Boolean(spec.agent)) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'a run spec needs exactly one of "plan" or "agent"' });
+    if ([spec.plan, spec.agent, spec.definition].filter((part) => part !== undefined).length !== 1) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'a run spec needs exactly one of "plan", "agent" or "definition"' });
     }
   });
 export type RunSpec = z.infer<typeof runSpecSchema>;
-export type RunMode = 'plan' | 'agent';
+export const runModes = ['plan', 'agent', 'definition'] as const;
+export type RunMode = (typeof runModes)[number];
 
-export const runModeOf = (spec: RunSpec): RunMode => (spec.plan ? 'plan' : 'agent');
+export const runModeOf = (spec: RunSpec): RunMode => (spec.plan ? 'plan' : spec.definition ? 'definition' : 'agent');

@@ -6,7 +6,7 @@ import type { StringValue } from '@temporalio/common';
 import type { Actor, EventType, NewEvent } from './events';
 import type { EventDataInput } from './event-schemas';
 import type { RunCreatedData } from './run-projection';
-import type { Role, RunSpec } from './run-spec';
+import type { Role, RunSpec, ToolCallOptions } from './run-spec';
 import { FailureType } from './failure-types';
 
 export const workflowType = 'agentRun';
@@ -66,6 +66,15 @@ export interface AgentRunResult {
   status: 'completed' | 'cancelled';
   output: unknown;
 }
+
+/** A definition's `ctx.tool` call, to resolve its policy (the `resolveToolCall` local activity). */
+export interface ResolveToolCallInput {
+  tool: string;
+  options: ToolCallOptions;
+  spec: Pick<RunSpec, 'userId' | 'limits'>;
+}
+
+export type ResolveToolCallResult = { policy: ToolCallPolicy } | { problem: string };
 
 /** Chat-completions messages, as the OpenAI-compatible API defines them. */
 export type ChatMessage =

@@ -118,6 +118,7 @@ describe('API keys, roles and tenancy', () => {
     { method: 'GET', path: () => '/v1/me', needs: 'viewer', perRun: false },
     { method: 'GET', path: () => '/v1/runs', needs: 'viewer', perRun: false },
     { method: 'GET', path: () => '/v1/tools', needs: 'viewer', perRun: false },
+    { method: 'GET', path: () => '/v1/definitions', needs: 'viewer', perRun: false },
     { method: 'GET', path: (run) => `/v1/runs/${run}`, needs: 'viewer', perRun: true },
     { method: 'GET', path: (run) => `/v1/runs/${run}/events`, needs: 'viewer', perRun: true },
     {
@@ -127,6 +128,7 @@ describe('API keys, roles and tenancy', () => {
       needs: 'operator',
       perRun: false,
     },
+    { method: 'POST', path: () => '/v1/runs', body: () => ({ definition: 'echo-twice', input: { word: 'matrix' } }), needs: 'operator', perRun: false },
     { method: 'POST', path: (run) => `/v1/runs/${run}/messages`, body: () => ({ text: 'hi' }), needs: 'operator', perRun: true },
     { method: 'POST', path: (run) => `/v1/runs/${run}/cancel`, body: () => ({}), needs: 'operator', perRun: true },
     { method: 'GET', path: () => '/v1/admin/keys', needs: 'admin', perRun: false },

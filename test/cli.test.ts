@@ -53,6 +53,23 @@ describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
     specDir = await mkdtemp(path.join(os.tmpdir(), 'flightdeck-cli-'));
   });
 
+  it("starts a definition with its input; input its schema refuses is the API's 400, printed", async () => {
+    const started = await cli(['runs', 'start', 'echo-twice', '--input', '{"word":"cli"}']);
+    expect(started).toMatchObject({ code: 0, stderr: '' });
+    const runId = started.stdout.trim();
+    const watched = await cli(['runs', 'watch', runId]);
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toMatch(/run\.completed\s+output \{"joined":"cli-CLI"\}/);
+
+    const refused = await cli(['runs', 'start', 'echo-twice', '--input', '{"word":""}']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('input does not fit the definition "echo-twice"');
+    expect(refused.stderr).toContain('input.word');
+    const notJson = await cli(['runs', 'start', 'echo-twice', '--input', '{word']);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toContain('--input must be JSON');
+  });
+
   it('starts an echo plan, watches it to completion, lists and shows it', async () => {
     const started = await cli(['runs', 'start', '--plan-echo', 'hi']);
     expect(started).toMatchObject({ code: 0, stderr: '' });

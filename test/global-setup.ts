@@ -14,6 +14,7 @@ import { dropDatabase, ensureDatabase, startEmbeddedPostgres, withDatabase } fro
 import { freePort } from '../scripts/free-port';
 import { findTemporalCli } from '../scripts/temporal-cli';
 import { startTemporalDevServer } from '../scripts/temporal-dev-server';
+import { definitionDirectories, findDefinitionFiles } from '../lib/definitions';
 import { writeWorkflowBundles } from '../worker/create-worker';
 import { registerTeardown } from './teardown-registry';
 
@@ -30,7 +31,9 @@ export default async function globalSetup(): Promise<void> {
   const [temporal, database] = await Promise.all([startTemporal(stateDir), startDatabase(stateDir)]);
   // The plain bundle, and its tracing twin for the stacks that turn OpenTelemetry on (create-worker.ts).
   const bundlePath = path.join(stateDir, 'workflow-bundle.js');
-  await writeWorkflowBundles(bundlePath);
+  // The stacks know the test definitions besides the shipped ones; the bundle holds both.
+  const definitionsDir = process.env.FLIGHTDECK_DEFINITIONS_DIR ?? 'test/fixtures/definitions';
+  await writeWorkflowBundles(bundlePath, { definitionFiles: await findDefinitionFiles(definitionDirectories(definitionsDir)) });
 
   Object.assign(process.env, {
     NODE_ENV: 'test',
@@ -42,6 +45,7 @@ export default async function globalSetup(): Promise<void> {
     FLIGHTDECK_TEST_ADMIN_DB_URL: database.adminUrl,
     FLIGHTDECK_TEST_STATE_DIR: stateDir,
     WORKFLOW_BUNDLE_PATH: bundlePath,
+    FLIGHTDECK_DEFINITIONS_DIR: definitionsDir,
   });
   process.stderr.write(`\ntest stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Temporal ${temporal.address}, Postgres ${database.kind})\n`);
 }

@@ -20,6 +20,7 @@ import { createLogger } from '../lib/logger';
 import { payloadCodecFor } from '../lib/payload-codec';
 import { startTracing } from '../lib/telemetry';
 import { createWorker, prebuiltWorkflowBundle } from '../worker/create-worker';
+import { loadDefinitionCatalog } from '../lib/definitions';
 
 export const testAdminKey = 'test-admin-key-0123456789';
 
@@ -150,7 +151,7 @@ async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex,
     shutdownGraceTime: '1s',
     workflowBundle: prebuiltWorkflowBundle(env.WORKFLOW_BUNDLE_PATH, { tracing: tracing !== null }),
     tracing,
-    runStart: runStartSettings(env),
+    runStart: { ...runStartSettings(env), definitions: (await loadDefinitionCatalog(env.FLIGHTDECK_DEFINITIONS_DIR)).catalog },
     maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     payloadCodec: payloadCodecFor(env.FLIGHTDECK_PAYLOAD_KEYS),
     maxToolOutputBytes: env.FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES,

@@ -8,6 +8,7 @@ import { Runtime, makeTelemetryFilterString, type LogLevel, type NativeConnectio
 import type { Knex } from 'knex';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import { loadDefinitionCatalog } from '../lib/definitions';
 import type { ToolRegistry } from '../tools/registry';
 import { runStartSettings } from '../lib/config';
 import { dataConverterOption, payloadCodecFor } from '../lib/payload-codec';
@@ -50,6 +51,8 @@ export async function bootWorker(
   deps: { connection: NativeConnection; db: Knex; tools: ToolRegistry; tracing: Tracing | null; log: Logger },
 ): Promise<BootedWorker> {
   const payloadCodec = payloadCodecFor(env.FLIGHTDECK_PAYLOAD_KEYS);
+  // A definition file that does not load stops the boot, naming the file; the bundle gets the same files.
+  const definitions = await loadDefinitionCatalog(env.FLIGHTDECK_DEFINITIONS_DIR);
   const worker = await createWorker({
     connection: deps.connection,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -59,7 +62,8 @@ export async function bootWorker(
     model: { baseUrl: env.MODEL_BASE_URL, apiKey: env.MODEL_API_KEY },
     workflowBundle: prebuiltWorkflowBundle(env.WORKFLOW_BUNDLE_PATH, { tracing: deps.tracing !== null }),
     tracing: deps.tracing,
-    runStart: runStartSettings(env),
+    definitionFiles: definitions.files,
+    runStart: { ...runStartSettings(env), definitions: definitions.catalog },
     maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     payloadCodec,
     maxToolOutputBytes: env.FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES,

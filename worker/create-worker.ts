@@ -26,6 +26,7 @@ import type { ToolRegistry } from '../tools/registry';
 import type { RunStartSettings } from '../lib/config';
 import { dataConverterOption } from '../lib/payload-codec';
 import { runStartClientInterceptors, type Tracing } from '../lib/telemetry';
+import { withFlightdeckAlias, workflowEntryFor } from './definitions-bundle';
 
 export const workflowsPath = path.resolve(__dirname, '..', 'workflows', 'index.ts');
 
@@ -38,21 +39,29 @@ export const workflowsPath = path.resolve(__dirname, '..', 'workflows', 'index.t
  */
 const tracingInterceptorModules = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
 
-/** Bundles `workflows/` once; tests and production reuse the bundle instead of rebuilding it per worker. */
-export async function buildWorkflowBundle(options: { tracing?: boolean } = {}): Promise<WorkflowBundle> {
+/** Bundles `workflows/` and the run definitions once; tests and production reuse the bundle instead of rebuilding it per worker. */
+export async function buildWorkflowBundle(options: { tracing?: boolean; definitionFiles?: string[] } = {}): Promise<WorkflowBundle> {
   const workflowInterceptorModules = options.tracing ? tracingInterceptorModules : [];
-  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietBundlerLogger });
+  return bundleWorkflowCode({
+    workflowsPath: await workflowEntryFor(options.definitionFiles ?? []),
+    workflowInterceptorModules,
+    logger: quietBundlerLogger,
+    webpackConfigHook: withFlightdeckAlias,
+  });
 }
 
 /** Writes the plain bundle to `bundlePath` and its tracing twin beside it; returns what it wrote. */
-export async function writeWorkflowBundles(bundlePath: string): Promise<Array<{ file: string; tracing: boolean; bytes: number }>> {
+export async function writeWorkflowBundles(
+  bundlePath: string,
+  options: { definitionFiles?: string[] } = {},
+): Promise<Array<{ file: string; tracing: boolean; bytes: number }>> {
   await mkdir(path.dirname(bundlePath), { recursive: true });
   const written = [];
   for (const [file, tracing] of [
     [bundlePath, false],
     [tracingBundlePath(bundlePath), true],
   ] as const) {
-    const { code } = await buildWorkflowBundle({ tracing });
+    const { code } = await buildWorkflowBundle({ tracing, ...options });
     await writeFile(file, code);
     written.push({ file, tracing, bytes: Buffer.byteLength(code) });
   }
@@ -108,6 +117,8 @@ export interface WorkerOptions {
   shutdownGraceTime?: Duration;
   /** A prebuilt bundle (tests, production); without one the worker bundles at start. */
   workflowBundle?: WorkflowBundleOption;
+  /** Run definition files to bundle when there is no prebuilt bundle (lib/definitions.ts). */
+  definitionFiles?: string[];
   /** What runs that schedule ticks start get (`runStartSettings`, as the API applies); default: this task queue, no history limit. */
   runStart?: RunStartSettings;
   /** OpenTelemetry (lib/telemetry.ts); null or unset: no spans leave the worker. */
@@ -129,11 +140,14 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     ...dataConverter,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: await workflowEntryFor(options.definitionFiles ?? []), bundlerOptions: { webpackConfigHook: withFlightdeckAlias } }),
     activities: createActivities({
       db: options.db,
       tools: options.tools,
       model: options.model,
+      ...(options.runStart?.approvalPolicy ? { approvalPolicy: options.runStart.approvalPolicy } : {}),
       // Schedule ticks start runs over the worker's own connection, on the queue it serves: eagerly.
       runStarter: {
         temporal: new Client({

@@ -4,6 +4,7 @@ import type { Actor, FailureInfo } from '../lib/events';
 import type { AgentRunInput, AgentRunResult, WorkflowFact } from '../lib/workflow-contract';
 import { runAgent, type Inbox } from './agent-loop';
 import { approvalSignal, cancelSignal, connectionSignal, messageSignal, stateQuery } from './definitions';
+import { runDefinition } from './definition-run';
 import { runPlan } from './plan-run';
 import { foldedRunStartPatch, RunContext } from './run-context';
 import { RunStopped } from './run-stopped';
@@ -58,7 +59,9 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     });
 
   try {
-    const output = await work.run<unknown>(() => (input.spec.plan ? runPlan(context) : runAgent(context, inbox)));
+    const output = await work.run<unknown>(() =>
+      input.spec.plan ? runPlan(context) : input.spec.definition ? runDefinition(context) : runAgent(context, inbox),
+    );
     await context.record([{ type: 'run.completed', key: 'run.completed', data: { output } }]);
     context.setStatus('completed');
     return { status: 'completed', output };

@@ -2,6 +2,7 @@ import { adminRoutes } from './admin';
 import { approvalsRoutes } from './approvals';
 import { codecRoutes } from './codec';
 import { connectionsRoutes } from './connections';
+import { definitionsRoutes } from './definitions';
 import { docsRoutes } from './docs';
 import { metricsRoutes } from './metrics';
 import { runControlRoutes } from './run-control';
@@ -21,6 +22,7 @@ export const restRoutes = [
   ...metricsRoutes,
   ...docsRoutes,
   ...toolsRoutes,
+  ...definitionsRoutes,
   ...sessionRoutes,
   ...runsRoutes,
   ...runControlRoutes,

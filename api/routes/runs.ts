@@ -21,7 +21,7 @@ export const runsRoutes = [
     body: runSpecSchema,
     bodyName: 'run spec',
     success: { status: 201, description: 'created; 200 when idempotencyKey names an existing run with the same spec', schema: runDetailBodySchema },
-    errors: [400, 401, 403, 409, 413, 422, 503],
+    errors: [400, 401, 403, 404, 409, 413, 422, 503],
     handler: async ({ body, principal }, deps: RunsDeps) => {
       const { run, created } = await startRun(deps, principal, body);
       return { status: created ? 201 : 200, json: { run: presentRun(deps, run, { withSpec: true }) } };

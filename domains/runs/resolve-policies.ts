@@ -2,7 +2,7 @@ import type { ToolRegistry } from '../../tools/registry';
 import type { ToolDefinition } from '../../tools/tool';
 import { defaultInstallationApprovalPolicy, installationGateFor, resolveApproval, type InstallationApprovalPolicy } from '../../lib/approval-policy';
 import { AppError, describeIssues } from '../../lib/errors';
-import type { PlanStep, RunSpec } from '../../lib/run-spec';
+import type { PlanStep, RunSpec, ToolCallOptions } from '../../lib/run-spec';
 import { collectReferences, parseReference, resolveTemplates, TemplateError } from '../../lib/templates';
 import type { ToolCallPolicy } from '../../lib/workflow-contract';
 
@@ -66,6 +66,24 @@ export function resolveRunPolicies(
   return policies;
 }
 
+/**
+ * One `ctx.tool` call of a definition run, resolved as a plan step's would be: the tool's defaults,
+ * the call's overrides, the installation's gates. The workflow asks for it (resolveToolCall, a
+ * local activity) the first time it calls a tool with these options; a problem fails the call.
+ */
+export function resolveToolCallPolicy(
+  spec: Pick<RunSpec, 'userId' | 'limits'>,
+  tool: ToolDefinition,
+  options: ToolCallOptions,
+  installation: InstallationApprovalPolicy = defaultInstallationApprovalPolicy,
+): { policy: ToolCallPolicy } | { problem: string } {
+  if (isComposioTool(tool.name) && !spec.userId) return { problem: `${tool.name} acts for a Composio user: give the run a "userId"` };
+  const { approval, problems } = resolveApproval(options.approval ?? toolDefault(tool), installationGateFor(installation, tool, 'definition'));
+  if (problems.length > 0) return { problem: `${tool.name}: ${problems.join('; ')}` };
+  const connectionTimeout = options.connectionTimeout ?? spec.limits?.connectionTimeout;
+  return { policy: { ...policyFor(tool, options), ...(approval ? { approval } : {}), ...(connectionTimeout ? { connectionTimeout } : {}) } };
+}
+
 /** A tool that asks for approval by default is a gate the spec set; one that does not leaves it unset (not `false`). */
 const toolDefault = (tool: ToolDefinition): true | undefined => (tool.requiresApproval ? true : undefined);
 
@@ -81,7 +99,7 @@ function checkComposioUser(spec: RunSpec): Problem[] {
   return [{ path: 'userId', message: `${used.map((use) => use.tool).join(', ')} act for a Composio user: give the run a "userId"` }];
 }
 
-function policyFor(tool: ToolDefinition, step?: PlanStep): ToolCallPolicy {
+function policyFor(tool: ToolDefinition, step?: Pick<PlanStep, 'timeout' | 'retry'>): ToolCallPolicy {
   const defaults = tool.defaults;
   return {
     ...(tool.short ? { local: true } : {}),

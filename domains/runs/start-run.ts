@@ -2,7 +2,9 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { Knex } from 'knex';
 import type { ToolRegistry } from '../../tools/registry';
 import type { RunStartSettings } from '../../lib/config';
-import { AppError } from '../../lib/errors';
+import { AppError, describeIssues } from '../../lib/errors';
+import type { DefinitionCatalog } from '../../lib/definitions';
+import type { RunDefinition } from '../../sdk/define-run';
 import type { InFlight } from '../../lib/in-flight';
 import { appendEventsWithRun, eventLogOf } from '../../lib/event-log';
 import type { Actor } from '../../lib/events';
@@ -46,6 +48,7 @@ export interface StartRunResult {
 export async function startRun(deps: RunServiceDeps, principal: Principal, spec: RunSpec, options: { onBehalfOf?: Actor } = {}): Promise<StartRunResult> {
   // A stale or never-loaded Composio catalog reloads first, so its tools are not called unknown.
   await deps.tools.refresh();
+  if (spec.definition) spec = withDefinitionDefaults(spec, checkDefinitionInput(deps.definitions ?? new Map(), spec.definition, spec.input));
   const policies = resolveRunPolicies(spec, deps.tools, deps.approvalPolicy);
   const hash = specHash(spec);
   const runId = spec.idempotencyKey ? idempotentRunId(principal.tenantId, spec.idempotencyKey) : newRunId();
@@ -115,6 +118,35 @@ export async function startRun(deps: RunServiceDeps, principal: Principal, spec:
   const run = appended.run ?? (await findRun(deps.db, principal.tenantId, runId));
   if (!run) throw new Error(`run ${runId} has no projection after run.created`);
   return { run: startedNow ? run : assertSameSpec(run, hash), created: startedNow };
+}
+
+/** The named definition, once `input` fits its input schema: 404 naming the known ones, or 400 with the schema's issues. */
+function checkDefinitionInput(definitions: DefinitionCatalog, name: string, input: unknown): RunDefinition {
+  const loaded = definitions.get(name);
+  if (!loaded) {
+    const known = [...definitions.keys()].sort();
+    throw new AppError('not_found', `no run definition "${name}" (known: ${known.length > 0 ? known.join(', ') : 'none'}; GET /v1/definitions lists them)`, {
+      known,
+    });
+  }
+  const parsed = loaded.definition.input.safeParse(input);
+  if (!parsed.success) {
+    throw new AppError(
+      'validation_failed',
+      `input does not fit the definition "${name}"`,
+      describeIssues(parsed.error).map((issue) => ({ ...issue, path: issue.path === '(root)' ? 'input' : `input.${issue.path}` })),
+    );
+  }
+  return loaded.definition;
+}
+
+/** The definition's default limits and tags under what the spec gives: the spec's own values win. */
+function withDefinitionDefaults(spec: RunSpec, definition: RunDefinition): RunSpec {
+  const defaults = definition.defaults;
+  if (!defaults) return spec;
+  const limits = defaults.limits || spec.limits ? { ...defaults.limits, ...spec.limits } : undefined;
+  const tags = spec.tags.length > 0 ? spec.tags : (defaults.tags ?? []);
+  return { ...spec, tags, ...(limits ? { limits } : {}) };
 }
 
 function assertSameSpec(run: RunProjection, hash: string): RunProjection {

@@ -27,7 +27,9 @@ import {
   scheduleDeletedSchema,
   scheduleListSchema,
   toolListSchema,
+  definitionListSchema,
   type AdminAuditPage,
+  type Definition,
   type ApiKey,
   type Approval,
   type Connection,
@@ -175,6 +177,11 @@ export class FlightdeckClient {
 
   async listTools(): Promise<Tool[]> {
     return (await this.request('GET', '/v1/tools', toolListSchema)).body.tools;
+  }
+
+  /** The run definitions (`defineRun`) runs may name, with their input JSON Schemas. */
+  async listDefinitions(): Promise<Definition[]> {
+    return (await this.request('GET', '/v1/definitions', definitionListSchema)).body.definitions;
   }
 
   /** A Composio user's connected accounts (optionally of one toolkit, or with these statuses). */

@@ -22,6 +22,7 @@ export type {
   Schedule,
   StartedConnection,
   Tool,
+  Definition,
 } from './schemas';
 export type { EndStatus, RunsFilter, WatchRunOptions, WatchRunResult, WatchRunsOptions } from './watch';
 export type { RunEvent, RunStatus } from '../events';

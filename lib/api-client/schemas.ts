@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { actorSchema, approvalStatusSchema, runEventSchema, runStatusSchema } from '../events';
 import { runFailureSchema } from '../event-schemas';
-import { roleSchema, runSpecSchema } from '../run-spec';
+import { roleSchema, runModes, runSpecSchema } from '../run-spec';
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -15,7 +15,7 @@ const isoTime = z.iso.datetime({ offset: true });
 export const runSchema = z.object({
   id: z.string(),
   name: z.string().nullable(),
-  mode: z.enum(['plan', 'agent']),
+  mode: z.enum(runModes),
   status: runStatusSchema,
   tags: z.array(z.string()),
   currentStep: z.string().nullable(),
@@ -77,6 +77,19 @@ export const toolSchema = z.object({
 });
 export type Tool = z.infer<typeof toolSchema>;
 export const toolListSchema = z.object({ tools: z.array(toolSchema) });
+
+/** A run definition (`defineRun`) as `GET /v1/definitions` lists it. */
+export const definitionSchema = z.object({
+  name: z.string(),
+  description: z.string().nullable(),
+  /** The JSON Schema of the definition's input (`z.toJSONSchema`): what `POST /v1/runs { definition, input }` is checked against. */
+  inputSchema: z.unknown(),
+  /** The JSON Schema of its output; null when it declares none. */
+  outputSchema: z.unknown(),
+  defaults: z.object({ limits: z.record(z.string(), z.unknown()).optional(), tags: z.array(z.string()).optional() }),
+});
+export type Definition = z.infer<typeof definitionSchema>;
+export const definitionListSchema = z.object({ definitions: z.array(definitionSchema) });
 
 export const apiKeySchema = z.object({
   id: z.string(),

@@ -1,0 +1,97 @@
+/**
+ * Where run definitions come from: `definitions/` at the repo root (the shipped examples) and every
+ * folder in FLIGHTDECK_DEFINITIONS_DIR. The API loads them in Node (their names, descriptions and
+ * input schemas); the worker bundles the same files with the workflows (worker/definitions-bundle.ts).
+ */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { definitionExport, definitionProblem, type RunDefinition } from '../sdk/define-run';
+
+export const repoRoot = path.resolve(__dirname, '..');
+export const shippedDefinitionsDir = path.join(repoRoot, 'definitions');
+
+export const definitionsDirEnv = z
+  .string()
+  .optional()
+  .describe(
+    'Colon-separated folders of run definitions (`defineRun` files), absolute or relative to the repo, loaded besides `definitions/`. The API and the worker need the same list.',
+  );
+
+/** The folders to load, the shipped one first; relative entries are relative to the repo root. */
+export function definitionDirectories(setting: string | undefined): string[] {
+  const listed = (setting ?? '')
+    .split(':')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => path.resolve(repoRoot, entry));
+  return [...new Set([shippedDefinitionsDir, ...listed])];
+}
+
+/** A definition file's problem: the file, and what is wrong with it. */
+export class DefinitionLoadError extends Error {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`run definition ${path.relative(process.cwd(), file) || file}: ${problem}`);
+    this.name = 'DefinitionLoadError';
+  }
+}
+
+const definitionFilePattern = /^[^._][^/]*\.(ts|mts|js|mjs)$/;
+const notDefinition = /\.(test|spec|d)\.[cm]?[jt]s$/;
+
+/** The definition files of `dirs`, sorted, each folder's own files only (no subfolders). A listed folder that is missing is an error. */
+export async function findDefinitionFiles(dirs: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const dir of dirs) {
+    const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' && dir === shippedDefinitionsDir) return [];
+      throw new DefinitionLoadError(dir, error.code === 'ENOENT' ? 'FLIGHTDECK_DEFINITIONS_DIR names this folder, which does not exist' : error.message);
+    });
+    for (const entry of entries) {
+      if (entry.isFile() && definitionFilePattern.test(entry.name) && !notDefinition.test(entry.name)) files.push(path.join(dir, entry.name));
+    }
+  }
+  return files.sort();
+}
+
+export interface LoadedDefinition {
+  file: string;
+  definition: RunDefinition;
+}
+
+/**
+ * Imports every definition file and checks it: a default export from `defineRun`, one name per
+ * definition across all folders. The first problem is thrown, naming the file.
+ */
+export async function loadDefinitions(files: string[]): Promise<Map<string, LoadedDefinition>> {
+  const loaded = new Map<string, LoadedDefinition>();
+  for (const file of files) {
+    if (!(await stat(file)).isFile()) throw new DefinitionLoadError(file, 'not a file');
+    let module: unknown;
+    try {
+      module = await import(file);
+    } catch (error) {
+      throw new DefinitionLoadError(file, error instanceof Error ? error.message : String(error));
+    }
+    const definition = definitionExport(module);
+    const problem = definitionProblem(definition);
+    if (problem) throw new DefinitionLoadError(file, problem);
+    const { name } = definition as RunDefinition;
+    const existing = loaded.get(name);
+    if (existing) throw new DefinitionLoadError(file, `another definition is named "${name}" too: ${existing.file}`);
+    loaded.set(name, { file, definition: definition as RunDefinition });
+  }
+  return loaded;
+}
+
+/** The definitions a process knows, by name. */
+export type DefinitionCatalog = ReadonlyMap<string, LoadedDefinition>;
+
+/** Finds and loads the definitions of `definitions/` and FLIGHTDECK_DEFINITIONS_DIR. */
+export async function loadDefinitionCatalog(setting: string | undefined): Promise<{ files: string[]; catalog: DefinitionCatalog }> {
+  const files = await findDefinitionFiles(definitionDirectories(setting));
+  return { files, catalog: await loadDefinitions(files) };
+}

@@ -1,0 +1,82 @@
+/**
+ * `defineRun`: a run written in TypeScript. The file that default-exports one is workflow code: it
+ * is bundled with the workflows and must be deterministic (no I/O, no clocks, no randomness; every
+ * effect goes through `ctx`). The API loads the same file to validate a start's input.
+ */
+import type { StringValue } from '@temporalio/common';
+import { z } from 'zod';
+import { definitionNameSchema, limitsSchema, tagSchema, type toolCallOptionsSchema } from '../lib/run-spec';
+
+/** Options of one `ctx.tool` call: a plan step's (approval, retry, timeout, connectionTimeout), plus its name in the log. */
+export type ToolCallOptions = z.input<typeof toolCallOptionsSchema>;
+
+/** What a definition's `run` gets: every effect it has goes through here, and every call is in the run's log. */
+export interface RunContext {
+  /** The run's id, as the API, the log and Temporal know it. */
+  readonly runId: string;
+  /** Aborted when the run is cancelled (or passes its deadline). */
+  readonly signal: AbortSignal;
+  /** Calls a tool as a plan step would: its retry policy, connection gate and approval gate; resolves to its output. */
+  tool<Output = unknown>(name: string, args?: Record<string, unknown>, options?: ToolCallOptions): Promise<Output>;
+  /** A durable timer: `"30s"`, `"5m"`, or milliseconds. */
+  sleep(duration: StringValue | number): Promise<void>;
+  /** `fn` over every item, at most `concurrency` at a time (default 10); results in the items' order. */
+  map<Item, Result>(items: readonly Item[], fn: (item: Item, index: number) => Promise<Result>, options?: { concurrency?: number }): Promise<Result[]>;
+}
+
+export const definitionDefaultsSchema = z.object({ limits: limitsSchema.optional(), tags: z.array(tagSchema).max(20).optional() }).strict();
+
+/** A definition as `defineRun` is given it. */
+export interface RunDefinitionConfig<Input extends z.ZodType, Output extends z.ZodType | undefined = undefined> {
+  name: string;
+  description?: string;
+  input: Input;
+  output?: Output;
+  defaults?: z.input<typeof definitionDefaultsSchema>;
+  run: (ctx: RunContext, input: z.output<Input>) => Promise<Output extends z.ZodType ? z.input<Output> : unknown>;
+}
+
+export const definitionMarker = 'flightdeck.run-definition';
+
+/** What `defineRun` returns: the config, checked and frozen, with the marker loaders look for. */
+export type RunDefinition<Input extends z.ZodType = z.ZodType, Output extends z.ZodType | undefined = z.ZodType | undefined> = Readonly<
+  RunDefinitionConfig<Input, Output> & { kind: typeof definitionMarker }
+>;
+
+/** The shape a definition file's default export must have; checked by `defineRun` and again by the loaders. */
+export const runDefinitionShape = z.object({
+  kind: z.literal(definitionMarker, { error: 'the default export is not a defineRun(...) definition' }),
+  name: definitionNameSchema,
+  description: z.string().max(2000).optional(),
+  input: z.custom<z.ZodType>((value) => value instanceof z.ZodType, { error: 'input must be a zod schema' }),
+  output: z.custom<z.ZodType>((value) => value instanceof z.ZodType, { error: 'output must be a zod schema' }).optional(),
+  defaults: definitionDefaultsSchema.optional(),
+  run: z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', { error: 'run must be a function' }),
+});
+
+/** The problems of a would-be definition, as one line, or null when it is one. */
+export function definitionProblem(value: unknown): string | null {
+  const parsed = runDefinitionShape.safeParse(value);
+  if (parsed.success) return null;
+  return parsed.error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
+}
+
+/** A module's default export, as ESM or as CommonJS interop gives it. */
+export function definitionExport(module: unknown): unknown {
+  if (typeof module !== 'object' || module === null) return module;
+  const record = module as { kind?: unknown; default?: unknown };
+  if (record.kind !== undefined) return module;
+  const inner = record.default as { kind?: unknown; default?: unknown } | undefined;
+  if (inner && typeof inner === 'object' && inner.kind === undefined && inner.default !== undefined) return inner.default;
+  return inner;
+}
+
+/** Declares a run written in TypeScript; the file default-exports what this returns. */
+export function defineRun<Input extends z.ZodType, Output extends z.ZodType | undefined = undefined>(
+  config: RunDefinitionConfig<Input, Output>,
+): RunDefinition<Input, Output> {
+  const definition = Object.freeze({ ...config, kind: definitionMarker });
+  const problem = definitionProblem(definition);
+  if (problem) throw new TypeError(`defineRun(${JSON.stringify(config.name)}): ${problem}`);
+  return definition;
+}

@@ -1,0 +1,6 @@
+/**
+ * The `flightdeck` package as definition files import it (`import { defineRun, z } from 'flightdeck'`).
+ * Workflow-safe: it is bundled with every definition.
+ */
+export { z } from 'zod';
+export { defineRun, type RunContext, type RunDefinition, type RunDefinitionConfig, type ToolCallOptions } from './define-run';

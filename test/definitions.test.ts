@@ -1,0 +1,102 @@
+/**
+ * Runs written in TypeScript (`defineRun`, test/fixtures/definitions/) on the real stack: the API
+ * checks the input against the definition's schema, the worker runs the bundled definition, and
+ * every call lands in the log as a plan step's would.
+ */
+import type { RunEvent } from '../lib/events';
+import { eventsOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
+import { useTestStack } from './stack';
+
+const stepsOf = (events: RunEvent[]) => events.filter((event) => event.type === 'step.started').map((event) => (event.data as { stepId: string }).stepId);
+
+describe('run definitions (defineRun) on the real dev server', () => {
+  const stack = useTestStack();
+
+  it('lists the definitions with their input JSON Schemas', async () => {
+    const { status, body } = await stack.request('GET', '/v1/definitions');
+    expect(status).toBe(200);
+    const names = body.definitions.map((definition: { name: string }) => definition.name);
+    expect(names).toEqual(expect.arrayContaining(['bad-output', 'echo-twice', 'fan-out', 'sleeper', 'throws']));
+    expect(names).toEqual([...names].sort());
+    const echoTwice = body.definitions.find((definition: { name: string }) => definition.name === 'echo-twice');
+    expect(echoTwice).toMatchObject({
+      description: 'Echoes a word twice in parallel, then joins the echoes.',
+      inputSchema: { type: 'object', properties: { word: { type: 'string', minLength: 1 } }, required: ['word'] },
+      outputSchema: { type: 'object', properties: { joined: { type: 'string' } } },
+    });
+  });
+
+  it('runs a definition: parallel calls named <tool>#<n>, a named step, the output checked by its schema', async () => {
+    const runId = await startRun(stack, { definition: 'echo-twice', input: { word: 'hi' } });
+    const events = await waitForEnd(stack, runId);
+    expect(typesOf(events).at(-1)).toBe('run.completed');
+    expect(events.at(-1)?.data).toEqual({ output: { joined: 'hi-HI' } });
+    expect(stepsOf(events).sort()).toEqual(['builtin.echo#1', 'builtin.echo#2', 'join']);
+    expect(events.filter((event) => event.type === 'tool.call.succeeded')).toHaveLength(3);
+    const run = (await stack.request('GET', `/v1/runs/${runId}`)).body.run;
+    expect(run).toMatchObject({ status: 'completed', mode: 'definition', spec: { definition: 'echo-twice', input: { word: 'hi' } } });
+  });
+
+  it('fans out under a concurrency limit, results in the items’ order', async () => {
+    const items = ['a', 'b', 'c', 'd', 'e'];
+    const runId = await startRun(stack, { definition: 'fan-out', input: { items, concurrency: 2 } });
+    const events = await waitForEnd(stack, runId);
+    expect(events.at(-1)?.data).toEqual({ output: { items } });
+    expect(stepsOf(events)).toHaveLength(5);
+  });
+
+  it('refuses input that does not fit the schema with 400 and the issues; nothing is started or written', async () => {
+    const before = (await stack.db('runs').count<{ count: string }[]>('* as count'))[0]!.count;
+    const refused = await stack.request('POST', '/v1/runs', { definition: 'echo-twice', input: { word: '' }, idempotencyKey: 'bad-word' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'validation_failed', message: 'input does not fit the definition "echo-twice"' });
+    expect(refused.body.error.details).toEqual([expect.objectContaining({ path: 'input.word' })]);
+    const missing = await stack.request('POST', '/v1/runs', { definition: 'echo-twice' });
+    expect(missing.status).toBe(400);
+    expect((await stack.db('runs').count<{ count: string }[]>('* as count'))[0]!.count).toBe(before);
+  });
+
+  it('answers an unknown definition with 404 naming the known ones', async () => {
+    const { status, body } = await stack.request('POST', '/v1/runs', { definition: 'no-such-run', input: {} });
+    expect(status).toBe(404);
+    expect(body.error.code).toBe('not_found');
+    expect(body.error.message).toContain('echo-twice');
+    expect(body.error.details.known).toEqual(expect.arrayContaining(['echo-twice', 'fan-out']));
+  });
+
+  it('is idempotent like every start', async () => {
+    const spec = { definition: 'echo-twice', input: { word: 'again' }, idempotencyKey: 'echo-again' };
+    const first = await stack.request('POST', '/v1/runs', spec);
+    const second = await stack.request('POST', '/v1/runs', spec);
+    expect([first.status, second.status]).toEqual([201, 200]);
+    expect(second.body.run.id).toBe(first.body.run.id);
+    const other = await stack.request('POST', '/v1/runs', { ...spec, input: { word: 'different' } });
+    expect(other.status).toBe(409);
+  });
+
+  it('fails a run whose definition throws with its message, once, no retry loop', async () => {
+    const runId = await startRun(stack, { definition: 'throws', input: {} });
+    const events = await waitForEnd(stack, runId);
+    const failed = events.find((event) => event.type === 'run.failed');
+    expect(failed?.data).toMatchObject({
+      error: { errorClass: 'DefinitionFailed', message: 'definition "throws" threw: the refund ledger is closed', retryable: false },
+    });
+    expect(events.filter((event) => event.type === 'run.failed')).toHaveLength(1);
+  });
+
+  it('fails a run whose output its schema refuses with OutputInvalid', async () => {
+    const runId = await startRun(stack, { definition: 'bad-output', input: {} });
+    const events = await waitForEnd(stack, runId);
+    expect(events.at(-1)).toMatchObject({ type: 'run.failed', data: { error: { errorClass: 'OutputInvalid' } } });
+  });
+
+  it('cancels a sleeping definition; its defaults fill the tags the spec leaves out', async () => {
+    const runId = await startRun(stack, { definition: 'sleeper' });
+    await waitForEvents(stack, runId, (events) => events.some((event) => event.type === 'tool.call.succeeded'));
+    expect((await stack.request('POST', `/v1/runs/${runId}/cancel`, { reason: 'enough' })).status).toBe(202);
+    const events = await waitForEnd(stack, runId);
+    expect(typesOf(events).at(-1)).toBe('run.cancelled');
+    expect((await stack.request('GET', `/v1/runs/${runId}`)).body.run.tags).toEqual(['sleepy']);
+    expect(stepsOf(await eventsOf(stack, runId))).toEqual(['before']);
+  });
+});

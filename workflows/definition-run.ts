@@ -1,0 +1,131 @@
+import { ApplicationFailure, CancellationScope, isCancellation, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import type { StringValue } from '@temporalio/common';
+import type { Activities } from '../activities';
+import { FailureType } from '../lib/failure-types';
+import { toolCallOptionsSchema, type ToolCallOptions } from '../lib/run-spec';
+import type { ResolveToolCallResult } from '../lib/workflow-contract';
+import type { RunContext as DefinitionContext } from '../sdk/define-run';
+import { definitionNamed } from './definition-registry';
+import { runToolStep } from './plan-run';
+import type { RunContext } from './run-context';
+import { RunStopped } from './run-stopped';
+
+const { resolveToolCall } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+const defaultMapConcurrency = 10;
+
+/**
+ * Definition mode: the run is a `defineRun` file's `run(ctx, input)`. Every effect goes through
+ * `ctx`, so the log holds what a plan's would: `step.started`, tool calls, approvals, connection waits.
+ */
+export async function runDefinition(context: RunContext): Promise<unknown> {
+  const { spec } = context.input;
+  const name = spec.definition ?? '';
+  const definition = definitionNamed(name);
+  // Not a run failure: this worker's bundle lacks a definition the API knows (a deploy in progress).
+  // The workflow task fails and is retried until a worker that has it picks the run up.
+  if (!definition) throw new Error(`this worker's bundle has no definition "${name}": deploy the worker with it`);
+
+  const input = definition.input.safeParse(spec.input);
+  if (!input.success) {
+    throw new RunStopped({
+      message: `input does not fit the definition "${name}": ${input.error.message}`,
+      errorClass: FailureType.InvalidInput,
+      retryable: false,
+    });
+  }
+  const ctx = new DefinitionRunContext(context);
+  let output: unknown;
+  try {
+    output = await definition.run(ctx, input.data);
+  } catch (error) {
+    if (error instanceof RunStopped || isCancellation(error)) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    const errorClass = error instanceof ApplicationFailure && error.type ? error.type : FailureType.DefinitionFailed;
+    throw new RunStopped({ message: `definition "${name}" threw: ${message}`, errorClass, retryable: false });
+  }
+  if (!definition.output) return output;
+  const checked = definition.output.safeParse(output);
+  if (!checked.success) {
+    throw new RunStopped({
+      message: `definition "${name}" returned what its output schema refuses: ${checked.error.message}`,
+      errorClass: FailureType.OutputInvalid,
+      retryable: false,
+    });
+  }
+  return checked.data;
+}
+
+class DefinitionRunContext implements DefinitionContext {
+  readonly runId: string;
+  readonly signal: AbortSignal;
+  /** Calls per tool so far, for the default step names `<tool>#<n>`. */
+  private readonly callsPerTool = new Map<string, number>();
+  private readonly steps = new Set<string>();
+  /** Resolved policies by tool and options: each distinct one costs one local activity per run. */
+  private readonly policies = new Map<string, Promise<ResolveToolCallResult>>();
+
+  constructor(private readonly context: RunContext) {
+    this.runId = context.input.runId;
+    const controller = new AbortController();
+    CancellationScope.current().cancelRequested.catch(() => controller.abort());
+    this.signal = controller.signal;
+  }
+
+  async tool<Output = unknown>(name: string, args: Record<string, unknown> = {}, options: ToolCallOptions = {}): Promise<Output> {
+    const parsed = toolCallOptionsSchema.safeParse(options);
+    if (!parsed.success) throw stopped(`ctx.tool("${name}"): bad options: ${parsed.error.message}`);
+    const { step, ...callOptions } = parsed.data;
+    const stepId = step ?? this.nextStepName(name);
+    if (this.steps.has(stepId)) throw stopped(`ctx.tool("${name}"): step "${stepId}" is already used in this run (give each call its own step)`);
+    this.steps.add(stepId);
+    const resolved = await this.policyFor(name, callOptions);
+    if ('problem' in resolved) throw stopped(resolved.problem, stepId);
+    return (await runToolStep(this.context, { stepId, tool: name, policy: resolved.policy }, () => args)) as Output;
+  }
+
+  sleep(duration: StringValue | number): Promise<void> {
+    return sleep(duration);
+  }
+
+  async map<Item, Result>(
+    items: readonly Item[],
+    fn: (item: Item, index: number) => Promise<Result>,
+    options: { concurrency?: number } = {},
+  ): Promise<Result[]> {
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? defaultMapConcurrency));
+    const results = new Array<Result>(items.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await fn(items[index] as Item, index);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+    return results;
+  }
+
+  private nextStepName(tool: string): string {
+    const count = (this.callsPerTool.get(tool) ?? 0) + 1;
+    this.callsPerTool.set(tool, count);
+    return `${tool}#${count}`;
+  }
+
+  private policyFor(tool: string, options: Omit<ToolCallOptions, 'step'>): Promise<ResolveToolCallResult> {
+    const key = JSON.stringify([tool, options]);
+    let resolved = this.policies.get(key);
+    if (!resolved) {
+      const { userId, limits } = this.context.input.spec;
+      resolved = resolveToolCall({ tool, options, spec: { ...(userId ? { userId } : {}), ...(limits ? { limits } : {}) } });
+      this.policies.set(key, resolved);
+    }
+    return resolved;
+  }
+}
+
+const stopped = (message: string, step?: string) =>
+  new RunStopped({ message, errorClass: FailureType.InvalidInput, retryable: false, ...(step ? { step } : {}) });
