@@ -60,7 +60,7 @@ const layerZones = [
     except: workflowSafeLib.map((file) => `./${file}`),
     message: 'Not a workflow-safe lib/ contract (eslint.config.mjs, workflowSafeLib): sdk/ is workflow code.',
   },
-  { target: './definitions', from: allBut('definitions'), message: "Definitions import only 'flightdeck' (the sdk/), as users' definitions do." },
+  { target: './definitions', from: allBut('definitions', 'sdk'), message: "Definitions import only 'flightdeck' (the sdk/), as users' definitions do." },
   {
     target: './workflows',
     from: './lib',
