@@ -3,7 +3,7 @@
  * folder in FLIGHTDECK_DEFINITIONS_DIR. The API loads them in Node (their names, descriptions and
  * input schemas); the worker bundles the same files with the workflows (worker/definitions-bundle.ts).
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { definitionExport, definitionProblem, type RunDefinition } from '../sdk/define-run';
@@ -69,7 +69,6 @@ export interface LoadedDefinition {
 export async function loadDefinitions(files: string[]): Promise<Map<string, LoadedDefinition>> {
   const loaded = new Map<string, LoadedDefinition>();
   for (const file of files) {
-    if (!(await stat(file)).isFile()) throw new DefinitionLoadError(file, 'not a file');
     let module: unknown;
     try {
       module = await import(file);

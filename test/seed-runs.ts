@@ -30,6 +30,28 @@ export async function seedCompletedRuns(db: Knex, tenantId: string, count: numbe
   return ids;
 }
 
+/** A plan run's facts: created, started, then per step `step.started` and one successful call with `output(step)`. */
+function planRunFacts(runId: string, name: string, steps: number, output: (step: number) => unknown): NewEvent[] {
+  const facts: NewEvent[] = [fact(runId, 'run.created', 'run.created', { ...benchRunCreatedData(), name }), fact(runId, 'run.started', 'run.started', {})];
+  for (let step = 1; step <= steps; step += 1) {
+    const call = attemptData(`step-${step}`, 1, String(step));
+    facts.push(
+      fact(runId, 'step.started', `step/${step}`, { stepId: call.stepId, tool: call.tool }),
+      fact(runId, 'tool.call.started', `call/${step}/started`, { ...call, args: {} }),
+      fact(runId, 'tool.call.succeeded', `call/${step}/succeeded`, { ...call, durationMs: 3, output: output(step) }),
+    );
+  }
+  return facts;
+}
+
+/** Appends `facts` `perStatement` at a time; returns the run and its last seq. */
+async function appendSeeded(db: Knex, tenantId: string, runId: string, facts: NewEvent[], perStatement: number): Promise<{ runId: string; lastSeq: number }> {
+  for (let start = 0; start < facts.length; start += perStatement) {
+    await appendEvents(db, { tenantId, runId }, facts.slice(start, start + perStatement));
+  }
+  return { runId, lastSeq: facts.length };
+}
+
 /**
  * One running plan run with `steps` steps of one successful tool call each: `run.created`,
  * `run.started`, then `step.started`, `tool.call.started`, `tool.call.succeeded` per step
@@ -37,23 +59,14 @@ export async function seedCompletedRuns(db: Knex, tenantId: string, count: numbe
  */
 export async function seedLongRun(db: Knex, tenantId: string, steps: number): Promise<{ runId: string; lastSeq: number }> {
   const runId = newRunId();
-  const facts: NewEvent[] = [
-    fact(runId, 'run.created', 'run.created', { ...benchRunCreatedData(), name: `long-run-${steps}-steps` }),
-    fact(runId, 'run.started', 'run.started', {}),
-  ];
-  for (let step = 1; step <= steps; step += 1) {
-    const call = attemptData(`step-${step}`, 1, String(step));
-    facts.push(
-      fact(runId, 'step.started', `step/${step}`, { stepId: call.stepId, tool: call.tool }),
-      fact(runId, 'tool.call.started', `call/${step}/started`, { ...call, args: {} }),
-      fact(runId, 'tool.call.succeeded', `call/${step}/succeeded`, { ...call, durationMs: 3, output: { step } }),
-    );
-  }
   // One statement per batch: a few hundred rows keep it well under Postgres's parameter limit.
-  for (let start = 0; start < facts.length; start += 300) {
-    await appendEvents(db, { tenantId, runId }, facts.slice(start, start + 300));
-  }
-  return { runId, lastSeq: facts.length };
+  return appendSeeded(
+    db,
+    tenantId,
+    runId,
+    planRunFacts(runId, `long-run-${steps}-steps`, steps, (step) => ({ step })),
+    300,
+  );
 }
 
 /** The fact that ends a seeded long run, appended while a test watches it. */
@@ -66,22 +79,8 @@ export const completeSeededRun = (db: Knex, tenantId: string, runId: string) =>
  */
 export async function seedLargeRun(db: Knex, tenantId: string, steps: number, outputBytes: number): Promise<{ runId: string; lastSeq: number }> {
   const runId = newRunId();
-  const facts: NewEvent[] = [
-    fact(runId, 'run.created', 'run.created', { ...benchRunCreatedData(), name: `large-run-${steps}-steps` }),
-    fact(runId, 'run.started', 'run.started', {}),
-  ];
-  for (let step = 1; step <= steps; step += 1) {
-    const call = attemptData(`step-${step}`, 1, String(step));
-    facts.push(
-      fact(runId, 'step.started', `step/${step}`, { stepId: call.stepId, tool: call.tool }),
-      fact(runId, 'tool.call.started', `call/${step}/started`, { ...call, args: {} }),
-      fact(runId, 'tool.call.succeeded', `call/${step}/succeeded`, { ...call, durationMs: 3, output: { step, blob: String(step % 10).repeat(outputBytes) } }),
-    );
-  }
+  const facts = planRunFacts(runId, `large-run-${steps}-steps`, steps, (step) => ({ step, blob: String(step % 10).repeat(outputBytes) }));
   facts.push(fact(runId, 'run.completed', 'run.completed', { output: { steps } }));
   // A few events per statement: each carries up to a few hundred KB.
-  for (let start = 0; start < facts.length; start += 15) {
-    await appendEvents(db, { tenantId, runId }, facts.slice(start, start + 15));
-  }
-  return { runId, lastSeq: facts.length };
+  return appendSeeded(db, tenantId, runId, facts, 15);
 }

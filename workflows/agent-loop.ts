@@ -2,7 +2,7 @@ import { ActivityFailure, condition, continueAsNew, patched, proxyActivities, wo
 import type { Activities } from '../activities';
 import type { Actor } from '../lib/events';
 import { modelToolName, type AgentCarryOver, type AgentRunInput, type ChatMessage, type ModelToolCall } from '../lib/workflow-contract';
-import { isCancelledActivity } from './plan-run';
+import { isCancelledActivity, stopUnlessDecided } from './plan-run';
 import type { RunContext } from './run-context';
 import { failureOf, RunStopped } from './run-stopped';
 import { FailureType } from '../lib/failure-types';
@@ -185,10 +185,8 @@ async function runToolCall(context: RunContext, call: ModelToolCall, transcript:
   if (!policy) throw new RunStopped({ message: `no policy resolved for tool ${tool}`, errorClass: FailureType.InvalidInput, retryable: false });
   if (policy.approval) {
     const outcome = await context.approvals.request(stepId, tool, args, policy.approval);
-    if (outcome.kind === 'failed') throw new RunStopped({ message: outcome.message, errorClass: FailureType.ApprovalExpired, retryable: false, step: stepId });
     // Refused as in plan mode: the run fails rather than let the model try other secrets.
-    if (outcome.kind === 'refused')
-      throw new RunStopped({ message: outcome.message, errorClass: FailureType.ApprovalArgsRedacted, retryable: false, step: stepId });
+    stopUnlessDecided(outcome, stepId);
     if (outcome.kind === 'rejected') {
       reply({ error: outcome.reason === 'expired' ? 'no human approved this call in time' : 'a human rejected this call', comment: outcome.comment });
       return;

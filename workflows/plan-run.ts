@@ -1,6 +1,7 @@
 import { ActivityFailure } from '@temporalio/workflow';
 import { resolveTemplates, TemplateError } from '../lib/templates';
 import type { ToolCallPolicy, WorkflowFact } from '../lib/workflow-contract';
+import type { ApprovalOutcome } from './approval-gate';
 import type { RunContext } from './run-context';
 import { failureOf, RunStopped } from './run-stopped';
 import { FailureType } from '../lib/failure-types';
@@ -50,9 +51,7 @@ export async function runToolStep(
   if (!policy) throw new RunStopped({ message: `no policy resolved for step ${stepId}`, errorClass: FailureType.InvalidInput, retryable: false });
   if (policy.approval) {
     const outcome = await context.approvals.request(stepId, tool, callArgs, policy.approval);
-    if (outcome.kind === 'failed') throw new RunStopped({ message: outcome.message, errorClass: FailureType.ApprovalExpired, retryable: false, step: stepId });
-    if (outcome.kind === 'refused')
-      throw new RunStopped({ message: outcome.message, errorClass: FailureType.ApprovalArgsRedacted, retryable: false, step: stepId });
+    stopUnlessDecided(outcome, stepId);
     if (outcome.kind === 'rejected') {
       const why = outcome.reason === 'expired' ? 'no decision before the deadline' : `rejected${outcome.comment ? `: ${outcome.comment}` : ''}`;
       throw new RunStopped({ message: `step ${stepId} was not approved (${why})`, errorClass: FailureType.ApprovalRejected, retryable: false, step: stepId });
@@ -68,6 +67,16 @@ export async function runToolStep(
   }
   context.state.completedSteps.push(stepId);
   return output;
+}
+
+/**
+ * A gate that ended without a decision stops the run at its step, in every mode: it expired with
+ * `onTimeout: fail`, or its args would be redacted (refused rather than shown half-hidden).
+ */
+export function stopUnlessDecided(outcome: ApprovalOutcome, stepId: string): asserts outcome is Extract<ApprovalOutcome, { kind: 'approved' | 'rejected' }> {
+  if (outcome.kind === 'failed') throw new RunStopped({ message: outcome.message, errorClass: FailureType.ApprovalExpired, retryable: false, step: stepId });
+  if (outcome.kind === 'refused')
+    throw new RunStopped({ message: outcome.message, errorClass: FailureType.ApprovalArgsRedacted, retryable: false, step: stepId });
 }
 
 /** A cancelled activity is the run being cancelled, handled by the caller, not a step failure. */
