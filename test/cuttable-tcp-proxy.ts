@@ -8,6 +8,7 @@ import net from 'node:net';
 export class CuttableTcpProxy {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  private readonly pairs = new Set<[net.Socket, net.Socket]>();
   private listenPort = 0;
   /** Connections accepted since start, across cuts: proof that traffic really went through. */
   connectionsAccepted = 0;
@@ -38,7 +39,22 @@ export class CuttableTcpProxy {
     this.server = null;
     for (const socket of this.sockets) socket.resetAndDestroy();
     this.sockets.clear();
+    this.pairs.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /**
+   * Every open connection goes silent — no bytes either way, no FIN, no RST — as a hung server or
+   * a link that drops packets looks to both ends. New connections still pass.
+   */
+  hang(): void {
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+    this.pairs.clear();
   }
 
   async restore(): Promise<void> {
@@ -74,6 +90,9 @@ export class CuttableTcpProxy {
         upstream.destroy();
       });
     }
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    this.pairs.add(pair);
+    client.on('close', () => this.pairs.delete(pair));
     // pipe() ends the other side when one side ends, so half-closes pass through too.
     client.pipe(upstream);
     upstream.pipe(client);
