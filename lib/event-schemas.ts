@@ -121,7 +121,12 @@ export const eventDataSchemas = {
     /** How many times an edit restarted the quorum (the approvals before it no longer counted). */
     quorumRestarts: z.number().int().nonnegative().optional(),
   }),
-  'approval.expired': z.object({ approvalId: z.string(), onTimeout: approvalOnTimeoutSchema }),
+  'approval.expired': z.object({
+    approvalId: z.string(),
+    onTimeout: approvalOnTimeoutSchema,
+    /** onTimeout "approve" did not apply: an approver had edited the args, and no quorum approved the edit. */
+    argsEdited: z.literal(true).optional(),
+  }),
   'approval.signal_rejected': z.object({ approvalId: z.string().nullable(), reason: z.string() }),
   'message.received': z.object({ index: z.number().int().nonnegative(), text: z.string() }),
   'model.called': z.object({

@@ -168,6 +168,21 @@ describe('human approvals', () => {
     await saveHistoryFixture('approval-expired', rejectByDefault);
   });
 
+  it('does not approve on timeout args an approver edited: neither the asked nor the edited args run', async () => {
+    const runId = await startRun(stack, gatedEcho({ required: 2, timeout: '5s', onTimeout: 'approve' }, { message: 'as asked' }));
+    await awaitRequest(runId);
+    const edited = await decide(keys.approver1!, runId, { decision: 'approve', args: { message: 'as edited' } });
+    expect(edited.body.approval).toMatchObject({ status: 'pending', currentArgs: { message: 'as edited' }, approvals: 1 });
+    const events = await waitForEnd(stack, runId, 60_000);
+    expect(dataOf(events, 'approval.expired')[0]).toEqual({ approvalId: `${runId}:send`, onTimeout: 'approve', argsEdited: true });
+    expect(typesOf(events)).not.toContain('tool.call.started');
+    expect(dataOf(events, 'run.failed')[0].error).toMatchObject({
+      errorClass: 'ApprovalExpired',
+      message: expect.stringContaining('neither the asked nor the edited args ran'),
+    });
+    await saveHistoryFixture('approval-expired-after-edit', runId);
+  });
+
   it('decides exactly once under 10 concurrent approve calls', async () => {
     const runId = await startRun(stack, gatedEcho(true));
     await awaitRequest(runId);

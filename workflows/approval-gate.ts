@@ -15,6 +15,9 @@ import type { RunRecorder } from './run-recorder';
  */
 export const boundApprovalsPatch = 'approval-bound-decisions';
 
+/** onTimeout "approve" no longer approves args an approver edited (and no quorum approved): the gate fails. */
+export const expiryAfterEditPatch = 'approval-expiry-after-edit';
+
 export type ApprovalOutcome =
   | { kind: 'approved'; args: Record<string, unknown>; edited: boolean }
   | { kind: 'rejected'; reason: 'rejected' | 'expired'; comment: string | null }
@@ -168,7 +171,7 @@ export class ApprovalGate {
     this.context.setStatus('awaiting_approval');
     try {
       const decided = await condition(() => approval.rejection !== null || approval.approvals.size >= policy.required, policy.timeout);
-      return decided ? await this.decide(approvalId, stepId, args, approval) : await this.expire(approvalId, stepId, args, policy);
+      return decided ? await this.decide(approvalId, stepId, args, approval) : await this.expire(approvalId, stepId, args, approval);
     } finally {
       this.pending.delete(approvalId);
     }
@@ -205,9 +208,26 @@ export class ApprovalGate {
     return { kind: 'approved', args: edit ?? args, edited: edit !== undefined };
   }
 
-  private async expire(approvalId: string, stepId: string, args: Record<string, unknown>, policy: ApprovalPolicy): Promise<ApprovalOutcome> {
-    await this.context.record([{ type: 'approval.expired', key: `approval/${stepId}/expired`, data: { approvalId, onTimeout: policy.onTimeout } }]);
+  private async expire(approvalId: string, stepId: string, args: Record<string, unknown>, approval: PendingApproval): Promise<ApprovalOutcome> {
+    const { policy, bound } = approval;
+    // An approver edited the args and the deadline came before a quorum approved the edit. Approving
+    // on timeout means "run what was asked if nobody objects"; an edit is an objection to that, and
+    // the edit itself was not approved: neither runs.
+    const editedAway = policy.onTimeout === 'approve' && bound !== null && bound.argsHash !== argsHashOf(args) && patched(expiryAfterEditPatch);
+    await this.context.record([
+      {
+        type: 'approval.expired',
+        key: `approval/${stepId}/expired`,
+        data: { approvalId, onTimeout: policy.onTimeout, ...(editedAway ? { argsEdited: true as const } : {}) },
+      },
+    ]);
     this.context.setStatus('running');
+    if (editedAway) {
+      return {
+        kind: 'failed',
+        message: `approval ${approvalId} expired after ${policy.timeout} with an edit of its args that no quorum approved: onTimeout "approve" runs only the args as asked, and an approver changed them, so neither the asked nor the edited args ran`,
+      };
+    }
     if (policy.onTimeout === 'approve') return { kind: 'approved', args, edited: false };
     if (policy.onTimeout === 'fail') return { kind: 'failed', message: `approval ${approvalId} expired after ${policy.timeout}` };
     return { kind: 'rejected', reason: 'expired', comment: null };
