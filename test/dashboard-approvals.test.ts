@@ -52,4 +52,15 @@ describe('the dashboard in a browser: approvals', () => {
     await page.locator('[data-status="failed"]').first().waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-approval="decided"]').textContent()).toContain('reject');
   });
+
+  it('says plainly why the one who started a run cannot approve it, and nothing is recorded', async () => {
+    const runId = await startRun(stack, { name: 'my-own', plan: { steps: [{ id: 'send', tool: 'builtin.echo', args: { message: 'mine' }, approval: true }] } });
+    await page.goto(`${dashboard.url}/approvals`);
+    const card = page.locator(`[data-approval-id="${runId}:send"]`);
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await card.getByRole('alert').filter({ hasText: 'You started this run, so you cannot approve it yourself' }).waitFor({ timeout: 30_000 });
+    expect(await card.getAttribute('data-status')).toBe('pending');
+    const { body } = await stack.request('GET', `/v1/approvals?runId=${runId}`);
+    expect(body.approvals.map(({ status, submissions }: { status: string; submissions: unknown[] }) => [status, submissions.length])).toEqual([['pending', 0]]);
+  });
 });

@@ -1,7 +1,9 @@
 'use server';
 
+import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { failure, type ActionResult } from '@/lib/action-result';
+import { FlightdeckApiError } from '@/lib/api';
 import { requireSession } from '@/lib/session';
 
 const decisionForm = z.object({
@@ -49,10 +51,30 @@ export async function decideApprovalAction(_previous: ActionResult, formData: Fo
       fieldErrors: {},
     };
   } catch (error) {
+    const refused = refusalMessage(error);
+    if (refused) {
+      revalidatePath('/approvals');
+      return { ok: false, message: refused, fieldErrors: {} };
+    }
     const result = failure(error);
     // The API names edited-args problems by their path inside the args.
     const argProblems = Object.entries(result.fieldErrors).filter(([path]) => path === 'args' || path.startsWith('args.'));
     if (argProblems.length) result.fieldErrors.args = argProblems.flatMap(([path, messages]) => messages.map((message) => `${path}: ${message}`));
     return result;
   }
+}
+
+/**
+ * The two refusals an approver can meet in the normal course of things, said in the approver's
+ * terms rather than the API's: someone else edited the args, or this is their own run.
+ */
+function refusalMessage(error: unknown): string | null {
+  if (!(error instanceof FlightdeckApiError)) return null;
+  const details: unknown = error.details;
+  const reason = typeof details === 'object' && details !== null && 'reason' in details ? details.reason : undefined;
+  if (reason === 'args_changed')
+    return 'Another approver edited the args while you were reading them, so the approvals start again. Check the args now shown and decide again.';
+  if (reason === 'self_approval')
+    return 'You started this run, so you cannot approve it yourself: someone else with an approver role has to. (A gate allows this only with "allowSelfApproval": true.)';
+  return null;
 }
