@@ -10,6 +10,7 @@ export function SiteHeader({ principal, theme }: { principal: Principal; theme: 
     { href: '/', label: 'Runs' },
     { href: '/approvals', label: 'Approvals' },
     ...(hasRole(principal.role, 'operator') ? [{ href: '/runs/new', label: 'Start a run' }] : []),
+    { href: '/definitions', label: 'Definitions' },
     { href: '/tools', label: 'Tools' },
     { href: '/connections', label: 'Connections' },
     ...(hasRole(principal.role, 'admin') ? [{ href: '/keys', label: 'API keys' }] : []),

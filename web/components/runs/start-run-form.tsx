@@ -5,51 +5,10 @@ import { useActionState, useState } from 'react';
 import { startRunAction } from '@/app/(app)/runs/new/actions';
 import type { ActionResult } from '@/lib/action-result';
 import type { RunTemplate } from '@/lib/run-templates';
+import { Field, IdempotencyKeyField } from '@/components/ui/form-field';
 
 const initial: ActionResult = { ok: false, message: null, fieldErrors: {} };
 const pretty = (value: unknown) => JSON.stringify(value, null, 2);
-
-function FieldErrors({ id, errors }: { id: string; errors: string[] | undefined }) {
-  if (!errors?.length) return null;
-  return (
-    <ul id={id} role="alert" className="mt-1 space-y-0.5 text-sm text-red-700 dark:text-red-400" data-field-error>
-      {errors.map((error) => (
-        <li key={error}>{error}</li>
-      ))}
-    </ul>
-  );
-}
-
-function Field({
-  name,
-  label,
-  hint,
-  errors,
-  children,
-}: {
-  name: string;
-  label: string;
-  hint?: string;
-  errors: string[] | undefined;
-  children: (props: { id: string; 'aria-invalid'?: boolean; 'aria-describedby'?: string }) => React.ReactNode;
-}) {
-  const id = `field-${name}`;
-  const describedBy = [hint ? `${id}-hint` : null, errors?.length ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
-  return (
-    <div>
-      <label htmlFor={id} className="label">
-        {label}
-      </label>
-      {children({ id, 'aria-invalid': errors?.length ? true : undefined, 'aria-describedby': describedBy })}
-      {hint && (
-        <p id={`${id}-hint`} className="muted mt-1 text-xs">
-          {hint}
-        </p>
-      )}
-      <FieldErrors id={`${id}-error`} errors={errors} />
-    </div>
-  );
-}
 
 export function StartRunForm({ templates }: { templates: RunTemplate[] }) {
   const [state, action, pending] = useActionState(startRunAction, initial);
@@ -96,14 +55,7 @@ export function StartRunForm({ templates }: { templates: RunTemplate[] }) {
             <Field name="tags" label="Tags" hint="Comma-separated." errors={errors.tags}>
               {(props) => <input {...props} name="tags" defaultValue={template.tags.join(', ')} className="input" />}
             </Field>
-            <Field
-              name="idempotencyKey"
-              label="Idempotency key (optional)"
-              hint="Starting twice with the same key returns the first run."
-              errors={errors.idempotencyKey}
-            >
-              {(props) => <input {...props} name="idempotencyKey" className="input" />}
-            </Field>
+            <IdempotencyKeyField errors={errors.idempotencyKey} />
             <Field name="userId" label="User id (optional)" hint="Needed for Composio tools: whose connected accounts to use." errors={errors.userId}>
               {(props) => <input {...props} name="userId" className="input" />}
             </Field>

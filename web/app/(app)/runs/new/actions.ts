@@ -78,3 +78,36 @@ export async function startRunAction(_previous: ActionResult, formData: FormData
   }
   redirect(`/runs/${runId}`);
 }
+
+const definitionStartForm = z.object({
+  definition: z.string().min(1).max(200),
+  input: z.string().max(256_000),
+  idempotencyKey: z.string().trim().max(200).optional(),
+});
+
+/**
+ * Starts a definition with the input the browser assembled and checked. The API checks it again
+ * against the definition's own schema; its `input.<field>` details land at the field.
+ */
+export async function startDefinitionRunAction(_previous: ActionResult, formData: FormData): Promise<ActionResult> {
+  const form = definitionStartForm.safeParse(Object.fromEntries(formData));
+  if (!form.success) return { ok: false, message: 'The form is incomplete; reload the page.', fieldErrors: {} };
+  const input = parseObject(form.data.input, 'input');
+  if (input.errors) return { ok: false, message: 'Fix the highlighted fields.', fieldErrors: input.errors };
+  const { client } = await requireSession();
+  let runId: string;
+  try {
+    const spec = { definition: form.data.definition, input: input.value, ...(form.data.idempotencyKey ? { idempotencyKey: form.data.idempotencyKey } : {}) };
+    runId = (await client.startRun(spec as never)).run.id;
+  } catch (error) {
+    const result = failure(error);
+    const fieldErrors: Record<string, string[]> = {};
+    for (const [path, messages] of Object.entries(result.fieldErrors)) {
+      const [head, key, ...rest] = path.split('.');
+      const field = head === 'input' && key ? key : head === 'idempotencyKey' ? 'idempotencyKey' : '_';
+      (fieldErrors[field] ??= []).push(...messages.map((message) => (rest.length ? `${rest.join('.')}: ${message}` : message)));
+    }
+    return { ...result, fieldErrors };
+  }
+  redirect(`/runs/${runId}`);
+}
