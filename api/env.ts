@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adminKey, apiPort, commonShape, metricsTokenCheck, migrationUrl, runStartShape, withEnvChecks } from '../lib/config';
+import { adminKey, apiPort, commonShape, logKeysCheck, metricsTokenCheck, migrationUrl, runStartShape, withEnvChecks } from '../lib/config';
 import { composioShape, unpinnedToolkitProblems } from '../tools/composio/composio-config';
 
 /** The API always serves `/metrics`: production needs its token. */
@@ -76,5 +76,6 @@ export const apiEnvSchema = withEnvChecks(
   }),
   unpinnedToolkitProblems,
   apiServesMetrics,
+  logKeysCheck,
 );
 export type ApiEnv = z.infer<typeof apiEnvSchema>;

@@ -1,9 +1,9 @@
 import { createToolRegistry } from '../tools/default-registry';
-import { databaseTimeouts, loadEnvOrExit, validatesEvents } from '../lib/config';
+import { databaseTimeouts, eventLogOptions, loadEnvOrExit } from '../lib/config';
 import { apiEnvSchema } from './env';
 import { createDb } from '../lib/db';
 import { guardAppRole, refuseToStart } from '../lib/db-roles';
-import { attachEventLog, createEventLogState } from '../lib/event-log';
+import { attachConfiguredEventLog } from '../lib/event-log';
 import { createLogger } from '../lib/logger';
 import { startApiServer } from './server';
 
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const log = createLogger('api', env.LOG_LEVEL);
   const db = createDb(env.DATABASE_URL, { log, ...databaseTimeouts(env) });
   await guardAppRole(db, { production: env.NODE_ENV === 'production', log, refuse: refuseToStart('api') });
-  attachEventLog(db, createEventLogState({ redactKeys: env.FLIGHTDECK_REDACT_KEYS, validateEvents: validatesEvents(env) }));
+  attachConfiguredEventLog(db, eventLogOptions(env), log);
   const api = await startApiServer({ env, db, tools: await createToolRegistry({ env, log }), log });
   log.info({ url: api.url }, 'api listening');
 

@@ -11,7 +11,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
-import { dataConverterOption, parsePayloadKeys, payloadCodecFor } from '../lib/payload-codec';
+import { parseKeyList } from '../lib/key-list';
+import { dataConverterOption, payloadCodecFor } from '../lib/payload-codec';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { parseEnv } from '../lib/config';
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
     const client = new Client({
       connection,
       namespace: infra.namespace,
-      ...dataConverterOption(payloadCodecFor(parsePayloadKeys(process.env.FLIGHTDECK_PAYLOAD_KEYS ?? ''))),
+      ...dataConverterOption(payloadCodecFor(parseKeyList(process.env.FLIGHTDECK_PAYLOAD_KEYS ?? ''))),
     });
 
     say(

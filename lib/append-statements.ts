@@ -20,9 +20,10 @@ export interface EventInsertRow {
   dedupe_key: string;
   prev_hash: string | null;
   hash: string;
+  hash_key_id: string | null;
 }
 
-const eventColumns = ['tenant_id', 'run_id', 'seq', 'type', 'at', 'actor', 'data', 'dedupe_key', 'prev_hash', 'hash'] as const;
+const eventColumns = ['tenant_id', 'run_id', 'seq', 'type', 'at', 'actor', 'data', 'dedupe_key', 'prev_hash', 'hash', 'hash_key_id'] as const;
 
 /** Numbered placeholders, collected with their values. */
 class Placeholders {
@@ -115,6 +116,7 @@ const eventColumnTypes: Record<(typeof eventColumns)[number], string> = {
   dedupe_key: 'text',
   prev_hash: 'text',
   hash: 'text',
+  hash_key_id: 'text',
 };
 
 /** The rows as a VALUES list, each value cast to its column's type (so it also serves a subquery). */

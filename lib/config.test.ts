@@ -1,6 +1,9 @@
-import { ConfigError, devEnvSchema, envBoolean, parseEnv } from './config';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, devEnvSchema, envBoolean, parseEnv, verifyLogEnvSchema } from './config';
 import { apiEnvSchema } from '../api/env';
-import { workerEnvSchema } from '../worker/env';
+import { combinedEnvSchema, workerEnvSchema } from '../worker/env';
+
+const logKeys = `k1:${randomBytes(32).toString('base64')}`;
 
 const problemsOf = (run: () => unknown) => {
   try {
@@ -28,10 +31,33 @@ describe('config', () => {
 
   it('refuses embedded defaults in production', () => {
     expect(problemsOf(() => parseEnv(devEnvSchema, { NODE_ENV: 'production' })).sort()).toEqual(['DATABASE_URL', 'TEMPORAL_ADDRESS']);
-    expect(problemsOf(() => parseEnv(workerEnvSchema, { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db' }))).toEqual(['TEMPORAL_ADDRESS']);
+    expect(problemsOf(() => parseEnv(workerEnvSchema, { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', FLIGHTDECK_LOG_KEYS: logKeys }))).toEqual([
+      'TEMPORAL_ADDRESS',
+    ]);
     const dev = parseEnv(devEnvSchema, { NODE_ENV: 'development' });
     expect(dev.DATABASE_URL).toBeUndefined();
     expect(dev.WEB_PORT).toBe(3000);
+  });
+
+  it('requires FLIGHTDECK_LOG_KEYS in production wherever events are appended or verified, naming how to make a key', () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u@h/db',
+      TEMPORAL_ADDRESS: 't:7233',
+      FLIGHTDECK_ADMIN_KEY: 'k'.repeat(16),
+      FLIGHTDECK_METRICS_TOKEN: 'm'.repeat(16),
+    };
+    for (const schema of [apiEnvSchema, workerEnvSchema, combinedEnvSchema, verifyLogEnvSchema]) {
+      expect(problemsOf(() => parseEnv(schema, production))).toEqual(['FLIGHTDECK_LOG_KEYS']);
+      expect(problemsOf(() => parseEnv(schema, { ...production, FLIGHTDECK_LOG_KEYS: ' ' }))).toEqual(['FLIGHTDECK_LOG_KEYS']);
+      expect(parseEnv(schema, { ...production, FLIGHTDECK_LOG_KEYS: logKeys }).FLIGHTDECK_LOG_KEYS).toEqual([{ id: 'k1', key: expect.any(Buffer) }]);
+      // Development may append unkeyed rows (with a warning at start).
+      expect(parseEnv(schema, { ...production, NODE_ENV: 'development' }).FLIGHTDECK_LOG_KEYS).toEqual([]);
+    }
+    expect(() => parseEnv(apiEnvSchema, production)).toThrow(
+      /\n {2}- FLIGHTDECK_LOG_KEYS: must be set when NODE_ENV=production: .*`openssl rand -base64 32`.*FLIGHTDECK_LOG_KEYS=<keyId>:<that key>/,
+    );
+    expect(problemsOf(() => parseEnv(workerEnvSchema, { ...production, FLIGHTDECK_LOG_KEYS: 'k1:short' }))).toEqual(['FLIGHTDECK_LOG_KEYS']);
   });
 
   it('gives the worker 200 workflow-task slots unless told otherwise, and names a bad value', () => {
@@ -83,7 +109,7 @@ describe('config', () => {
   });
 
   it('requires pinned toolkit versions in production', () => {
-    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', TEMPORAL_ADDRESS: 't:7233' };
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', TEMPORAL_ADDRESS: 't:7233', FLIGHTDECK_LOG_KEYS: logKeys };
     expect(problemsOf(() => parseEnv(workerEnvSchema, { ...production, COMPOSIO_TOOLKITS: 'github@20251027_00,slack' }))).toEqual(['COMPOSIO_TOOLKITS']);
     expect(problemsOf(() => parseEnv(workerEnvSchema, { ...production, COMPOSIO_TOOLKITS: 'github@20251027_00' }))).toEqual([]);
   });

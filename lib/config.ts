@@ -3,6 +3,8 @@ import { approvalPolicyEnv, type InstallationApprovalPolicy } from './approval-p
 import { definitionsDirEnv, type DefinitionCatalog } from './definitions';
 import { parseNetworkAllowList } from './network-allow-list';
 import { describeIssues } from './errors';
+import { keyListField, type NamedKey } from './key-list';
+import { logKeysShape } from './log-keys';
 import { payloadCodecShape } from './payload-codec';
 import { telemetryShape } from './telemetry';
 
@@ -61,7 +63,9 @@ const httpAllow = z
 const nodeEnv = z
   .enum(['development', 'test', 'production'])
   .default('development')
-  .describe('`production` requires DATABASE_URL and TEMPORAL_ADDRESS and pinned COMPOSIO_TOOLKITS versions.');
+  .describe(
+    '`production` requires DATABASE_URL and TEMPORAL_ADDRESS, pinned COMPOSIO_TOOLKITS versions, and FLIGHTDECK_LOG_KEYS wherever events are appended or verified.',
+  );
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level (JSON lines on stdout).');
 const temporalNamespace = z.string().trim().min(1).default('default').describe('Temporal namespace of runs, schedules and the retention schedule.');
 export const adminKey = z.string().trim().min(16, 'must be at least 16 characters');
@@ -126,6 +130,8 @@ export const commonShape = {
     ),
   /** Both seal and open what they send to and read from Temporal (lib/payload-codec.ts). */
   ...payloadCodecShape,
+  /** Both append events, signed with the first log key; the API verifies them (lib/log-keys.ts). */
+  ...logKeysShape,
   FLIGHTDECK_METRICS_TOKEN: z
     .string()
     .trim()
@@ -144,6 +150,29 @@ export const metricsTokenCheck =
     env.NODE_ENV === 'production' && !env.FLIGHTDECK_METRICS_TOKEN?.trim() && servesMetrics(env)
       ? [{ path: 'FLIGHTDECK_METRICS_TOKEN', message: 'must be set when NODE_ENV=production: it guards /metrics' }]
       : [];
+
+/**
+ * Production keys the event log: a process that appends or verifies refuses to start without
+ * FLIGHTDECK_LOG_KEYS, since plain sha256 rows can be rewritten, hashes and all, by anyone with the database.
+ */
+export const logKeysCheck: EnvCheck = (env) =>
+  env.NODE_ENV === 'production' && !env.FLIGHTDECK_LOG_KEYS?.trim()
+    ? [
+        {
+          path: 'FLIGHTDECK_LOG_KEYS',
+          message:
+            'must be set when NODE_ENV=production: it keys the event log’s hash chain; make a key with `openssl rand -base64 32` and set FLIGHTDECK_LOG_KEYS=<keyId>:<that key> (the same list for every API, worker and verify-log)',
+        },
+      ]
+    : [];
+
+/** The event log's configuration of a process (lib/event-log/state.ts `createEventLogState`). */
+export const eventLogOptions = (env: {
+  NODE_ENV: string;
+  FLIGHTDECK_VALIDATE_EVENTS?: 'true' | 'false';
+  FLIGHTDECK_REDACT_KEYS: string[];
+  FLIGHTDECK_LOG_KEYS: NamedKey[];
+}) => ({ redactKeys: env.FLIGHTDECK_REDACT_KEYS, validateEvents: validatesEvents(env), logKeys: env.FLIGHTDECK_LOG_KEYS });
 
 /** Whether this process checks appended events against their schemas (FLIGHTDECK_VALIDATE_EVENTS). */
 export const validatesEvents = (env: { NODE_ENV: string; FLIGHTDECK_VALIDATE_EVENTS?: 'true' | 'false' }): boolean =>
@@ -245,6 +274,9 @@ export const devEnvSchema = z.object({
   TEMPORAL_UI_URL: z.string().trim().url().optional().describe('`npm start`: unset is the dev server’s Web UI.'),
   TEMPORAL_CLI: z.string().trim().min(1).optional().describe('Path of the `temporal` CLI binary; unset: PATH, then `.tools/bin`, a Go build, or a download.'),
   FLIGHTDECK_ADMIN_KEY: adminKey.optional().describe('`npm start`: unset generates one on first start and keeps it in `<FLIGHTDECK_DATA_DIR>/admin-key`.'),
+  FLIGHTDECK_LOG_KEYS: keyListField().describe(
+    '`npm start`: unset generates a key on first start, keeps it in `<FLIGHTDECK_DATA_DIR>/log-key` (mode 0600) and passes it to the processes.',
+  ),
   API_PORT: apiPort,
   WEB_PORT: port.default(3000).describe('Port of the dashboard `npm start` runs.'),
   TEMPORAL_PORT: port.default(7233).describe('Port of the Temporal dev server `npm start` starts.'),
@@ -286,6 +318,9 @@ export function withEnvChecks<S extends z.ZodType>(schema: S, ...checks: EnvChec
   envChecks.set(schema, checks);
   return schema;
 }
+
+/** `npm run verify-log`: a database command that also holds the log keys it verifies and signs heads with (after envChecks exists). */
+export const verifyLogEnvSchema = withEnvChecks(z.object({ ...databaseEnvSchema.shape, NODE_ENV: nodeEnv, ...logKeysShape }), logKeysCheck);
 
 /** Parses the environment with `schema`, throwing a ConfigError that lists every problem. */
 export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {

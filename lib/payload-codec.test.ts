@@ -2,15 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
 import { parseEnv } from './config';
-import {
-  AesGcmPayloadCodec,
-  encryptedEncoding,
-  keyIdMetadata,
-  parsePayloadKeys,
-  PayloadDecodeError,
-  payloadCodecFor,
-  payloadCodecShape,
-} from './payload-codec';
+import { parseKeyList } from './key-list';
+import { AesGcmPayloadCodec, encryptedEncoding, keyIdMetadata, PayloadDecodeError, payloadCodecFor, payloadCodecShape } from './payload-codec';
 
 const keysSchema = z.object(payloadCodecShape);
 
@@ -78,15 +71,15 @@ describe('FLIGHTDECK_PAYLOAD_KEYS', () => {
 
   it('parses `<keyId>:<base64 32-byte key>` entries, first one first', () => {
     const other = randomBytes(32).toString('base64');
-    const keys = parsePayloadKeys(` new:${base64Key} , old:${other}`);
+    const keys = parseKeyList(` new:${base64Key} , old:${other}`);
     expect(keys.map(({ id }) => id)).toEqual(['new', 'old']);
     expect(keys[0]!.key.equals(Buffer.from(base64Key, 'base64'))).toBe(true);
   });
 
   it('refuses malformed lists without echoing the key', () => {
-    expect(() => parsePayloadKeys(base64Key)).toThrow(/<keyId>:<base64 key>/);
-    expect(() => parsePayloadKeys(`k:${randomBytes(16).toString('base64')}`)).toThrow('key k must be 32 bytes in base64');
-    expect(() => parsePayloadKeys(`k:${base64Key},k:${base64Key}`)).toThrow('key ids must be distinct');
+    expect(() => parseKeyList(base64Key)).toThrow(/<keyId>:<base64 key>/);
+    expect(() => parseKeyList(`k:${randomBytes(16).toString('base64')}`)).toThrow('key k must be 32 bytes in base64');
+    expect(() => parseKeyList(`k:${base64Key},k:${base64Key}`)).toThrow('key ids must be distinct');
     try {
       parseEnv(keysSchema, { FLIGHTDECK_PAYLOAD_KEYS: `k:${base64Key.slice(0, 20)}` });
       throw new Error('expected a ConfigError');
@@ -100,6 +93,6 @@ describe('FLIGHTDECK_PAYLOAD_KEYS', () => {
     expect(parseEnv(keysSchema, {}).FLIGHTDECK_PAYLOAD_KEYS).toEqual([]);
     expect(parseEnv(keysSchema, { FLIGHTDECK_PAYLOAD_KEYS: '' }).FLIGHTDECK_PAYLOAD_KEYS).toEqual([]);
     expect(payloadCodecFor([])).toBeNull();
-    expect(payloadCodecFor(parsePayloadKeys(`k:${base64Key}`))).toBeInstanceOf(AesGcmPayloadCodec);
+    expect(payloadCodecFor(parseKeyList(`k:${base64Key}`))).toBeInstanceOf(AesGcmPayloadCodec);
   });
 });

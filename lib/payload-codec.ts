@@ -5,7 +5,7 @@
  * through port 7233 or the Web UI see ciphertext. The worker, the API's client and the API's codec
  * endpoint (`/v1/codec/*`, for the Web UI and `temporal --codec-endpoint`) all use this module.
  *
- * Keys come from `FLIGHTDECK_PAYLOAD_KEYS`: `<keyId>:<base64 32-byte key>,…`. The first encrypts;
+ * Keys come from `FLIGHTDECK_PAYLOAD_KEYS`: `<keyId>:<base64 32-byte key>,…` (lib/key-list.ts). The first encrypts;
  * every one listed decrypts, found by the key id the payload carries, so a key is rotated by
  * putting a new one first and keeping the old one until no history needs it. A payload that is
  * not encrypted (histories recorded before, or without a key) decodes as it is.
@@ -14,7 +14,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
-import { z } from 'zod';
+import { keyListField, namedKeyBytes as keyBytes, type NamedKey } from './key-list';
 
 /** The `encoding` metadata of a sealed payload, and the metadata key naming the key that sealed it. */
 export const encryptedEncoding = 'binary/encrypted';
@@ -22,12 +22,8 @@ export const keyIdMetadata = 'encryption-key-id';
 
 const ivBytes = 12;
 const tagBytes = 16;
-const keyBytes = 32;
 
-export interface PayloadKey {
-  id: string;
-  key: Buffer;
-}
+export type PayloadKey = NamedKey;
 
 /** A payload the codec refuses to decode: unknown key id, tampered, or cut short. */
 export class PayloadDecodeError extends Error {
@@ -129,42 +125,11 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   }
 }
 
-/** `FLIGHTDECK_PAYLOAD_KEYS` → keys, first the one that encrypts; throws with a message naming the bad entry (never its key). */
-export function parsePayloadKeys(value: string): PayloadKey[] {
-  const keys = value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry.length > 0)
-    .map((entry, index) => {
-      const at = entry.indexOf(':');
-      const id = at > 0 ? entry.slice(0, at).trim() : '';
-      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) throw new Error(`entry ${index + 1} must be <keyId>:<base64 key>, the id letters, digits, "_", "-" or "."`);
-      const text = entry.slice(at + 1).trim();
-      const key = Buffer.from(text, 'base64');
-      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || key.length !== keyBytes)
-        throw new Error(`key ${id} must be ${keyBytes} bytes in base64 (openssl rand -base64 32)`);
-      return { id, key };
-    });
-  if (new Set(keys.map(({ id }) => id)).size !== keys.length) throw new Error('key ids must be distinct');
-  return keys;
-}
-
 /** The env variable every process that talks to Temporal reads (lib/config.ts commonShape). */
 export const payloadCodecShape = {
-  FLIGHTDECK_PAYLOAD_KEYS: z
-    .preprocess((value) => (value === '' ? undefined : value), z.string().optional())
-    .transform((value, context) => {
-      if (value === undefined) return [];
-      try {
-        return parsePayloadKeys(value);
-      } catch (error) {
-        context.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    })
-    .describe(
-      'Comma list of `<keyId>:<base64 32-byte key>` that encrypt (AES-256-GCM) every payload stored in Temporal: the first encrypts, all decrypt (rotation by key id). Unset: payloads are stored in plaintext; production should set it. Every API and worker needs the same list.',
-    ),
+  FLIGHTDECK_PAYLOAD_KEYS: keyListField().describe(
+    'Comma list of `<keyId>:<base64 32-byte key>` that encrypt (AES-256-GCM) every payload stored in Temporal: the first encrypts, all decrypt (rotation by key id). Unset: payloads are stored in plaintext; production should set it. Every API and worker needs the same list.',
+  ),
 };
 
 /** The codec for these keys; null without keys (payloads go to Temporal as they are). */

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DevEnv } from '../lib/config';
+import { formatKeyList, parseKeyList } from '../lib/key-list';
 import { migrateAndGrant } from '../lib/db-roles';
 import { embeddedRoles, ensureRolesAndDatabase, startEmbeddedPostgres } from './embedded-postgres';
 import { findTemporalCli } from './temporal-cli';
@@ -20,6 +21,8 @@ export interface Provisioned {
   temporalAddress: string;
   temporalUiUrl: string;
   adminKey: string;
+  /** FLIGHTDECK_LOG_KEYS for the processes, as the variable spells it. */
+  logKeys: string;
   stop(): Promise<void>;
 }
 
@@ -33,6 +36,25 @@ async function adminKeyFor(env: DevEnv, dataDir: string): Promise<string> {
   const key = `fd_admin_${randomBytes(24).toString('base64url')}`;
   await writeFile(file, `${key}\n`, { mode: 0o600 });
   return key;
+}
+
+/**
+ * The log keys: FLIGHTDECK_LOG_KEYS, or one key generated on first start and kept in the data
+ * folder (mode 0600: whoever reads it can recompute the hash chain), so later starts sign with it.
+ */
+export async function logKeysFor(env: Pick<DevEnv, 'FLIGHTDECK_LOG_KEYS'>, dataDir: string): Promise<string> {
+  if (env.FLIGHTDECK_LOG_KEYS.length > 0) return formatKeyList(env.FLIGHTDECK_LOG_KEYS);
+  const file = path.join(dataDir, 'log-key');
+  if (existsSync(file)) {
+    try {
+      return formatKeyList(parseKeyList(await readFile(file, 'utf8')));
+    } catch (error) {
+      throw new Error(`${file}: ${(error as Error).message}`);
+    }
+  }
+  const keys = `local:${randomBytes(32).toString('base64')}`;
+  await writeFile(file, `${keys}\n`, { mode: 0o600 });
+  return keys;
 }
 
 export async function provisionDevInfra(options: { env: DevEnv; repoRoot: string; log: (line: string) => void }): Promise<Provisioned> {
@@ -87,7 +109,15 @@ export async function provisionDevInfra(options: { env: DevEnv; repoRoot: string
       temporalUiUrl = env.TEMPORAL_UI_URL ?? `http://localhost:${env.TEMPORAL_UI_PORT}`;
     }
 
-    return { databaseUrl, migrationUrl, temporalAddress, temporalUiUrl, adminKey: await adminKeyFor(env, dataDir), stop };
+    return {
+      databaseUrl,
+      migrationUrl,
+      temporalAddress,
+      temporalUiUrl,
+      adminKey: await adminKeyFor(env, dataDir),
+      logKeys: await logKeysFor(env, dataDir),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

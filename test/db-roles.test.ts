@@ -9,6 +9,7 @@ import path from 'node:path';
 import { systemActor, recordAdminAction } from '../lib/admin-audit';
 import { createDb } from '../lib/db';
 import { appTablePrivileges, describeRoleProblem, grantAppRole, guardAppRole, inspectRole, migrateAndGrant } from '../lib/db-roles';
+import { parseKeyList } from '../lib/key-list';
 import { rebuildRunProjection } from '../lib/rebuild-projection';
 import { purgeFinishedRuns } from '../lib/retention';
 import { verifyRunLog } from '../lib/verify-chain';
@@ -89,6 +90,10 @@ describe('the application role (DATABASE_URL) and the owner (DATABASE_MIGRATION_
 
   it('does what the app does: appends, projects, rebuilds, verifies, keys, audit, purge', async () => {
     const [runId] = await seedCompletedRuns(app, 't_roles', 1);
+    // Appended keyed, with the suite's log key (test/global-setup.ts).
+    expect(new Set(await app('run_events').where({ run_id: runId }).pluck('hash_key_id'))).toEqual(
+      new Set([parseKeyList(process.env.FLIGHTDECK_LOG_KEYS ?? '')[0]?.id]),
+    );
     expect((await verifyRunLog(app, { tenantId: 't_roles', runId: runId! }))?.ok).toBe(true);
     expect((await rebuildRunProjection(app, runId!, { mode: 'write' })).differences).toEqual([]);
     const { apiKey } = await createApiKey(app, { tenantId: 't_roles', name: 'roles', role: 'admin', createdBy: systemActor('test') });
@@ -109,6 +114,7 @@ describe('the application role (DATABASE_URL) and the owner (DATABASE_MIGRATION_
     const [runId] = await seedCompletedRuns(app, 't_roles_denied', 1);
     const denied = /permission denied|must be owner/;
     await expect(app('run_events').where({ run_id: runId }).update({ type: 'run.failed' })).rejects.toThrow(denied);
+    await expect(app('run_events').where({ run_id: runId }).update({ hash_key_id: null })).rejects.toThrow(denied);
     await expect(app('run_events').where({ run_id: runId }).delete()).rejects.toThrow(denied);
     await expect(app.raw('TRUNCATE run_events CASCADE')).rejects.toThrow(denied);
     await expect(app('admin_audit').delete()).rejects.toThrow(denied);
@@ -199,6 +205,7 @@ describe('the application role (DATABASE_URL) and the owner (DATABASE_MIGRATION_
       TEMPORAL_ADDRESS: '127.0.0.1:1',
       FLIGHTDECK_ADMIN_KEY: 'roles-test-admin-key-0123',
       FLIGHTDECK_METRICS_TOKEN: 'roles-test-metrics-token-0123',
+      FLIGHTDECK_LOG_KEYS: process.env.FLIGHTDECK_LOG_KEYS,
       API_PORT: '0',
       API_HOST: '127.0.0.1',
     });
@@ -211,6 +218,20 @@ describe('the application role (DATABASE_URL) and the owner (DATABASE_MIGRATION_
         const lines = stderr.split('\n').filter((line) => line.trim());
         expect(lines).toEqual([expect.stringMatching(/^flightdeck (api|worker|api\+worker): DATABASE_URL connects as role "\w+", which is a superuser/)]);
         expect(lines[0]).toContain('set DATABASE_URL to an application role that owns nothing and DATABASE_MIGRATION_URL to the owner');
+      },
+      60_000,
+    );
+
+    it.each(['api/main.ts', 'worker/main.ts', 'worker/combined-main.ts', 'scripts/verify-log.ts'])(
+      '%s refuses to start without FLIGHTDECK_LOG_KEYS, naming the variable and how to make a key',
+      async (entry) => {
+        const { FLIGHTDECK_LOG_KEYS: _unset, ...env } = production(appUrl);
+        const { code, stderr } = await runEntry(entry, env);
+        expect(code).toBe(1);
+        expect(stderr).toMatch(
+          /^flightdeck (api|worker|api\+worker|verify-log): invalid configuration:\n {2}- FLIGHTDECK_LOG_KEYS: must be set when NODE_ENV=production/,
+        );
+        expect(stderr.split('\n').filter((line) => line.includes('FLIGHTDECK_LOG_KEYS'))).toEqual([expect.stringContaining('`openssl rand -base64 32`')]);
       },
       60_000,
     );

@@ -22,9 +22,14 @@ type Role = keyof typeof schemas;
 /** Platform variables a schema may not list (Render's PORT; Next's own NODE_ENV and telemetry switch). */
 const platformVars = new Set(['PORT', 'NEXT_TELEMETRY_DISABLED', 'NODE_ENV']);
 
+/** A key list as FLIGHTDECK_PAYLOAD_KEYS and FLIGHTDECK_LOG_KEYS take it (lib/key-list.ts). */
+const keyList = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+
 /** `${VAR:?message}` / `${VAR}` → a plausible value, as an operator would provide. */
 const substitute = (value: unknown) =>
-  String(value).replace(/\$\{([A-Z_]+)[^}]*\}/g, (_match, name: string) => (/_(KEY|TOKEN)$/.test(name) ? 'k'.repeat(32) : 'x'));
+  String(value).replace(/\$\{([A-Z_]+)[^}]*\}/g, (_match, name: string) =>
+    name.endsWith('_KEYS') ? keyList : /_(KEY|TOKEN)$/.test(name) ? 'k'.repeat(32) : 'x',
+  );
 
 function assertEnvFits(role: Role, env: Record<string, string>): void {
   const schema = schemas[role];
@@ -51,8 +56,8 @@ function assertCommandRuns(command: string[] | string): void {
 const operatorValue = (name: string) =>
   name === 'DATABASE_URL'
     ? 'postgres://flightdeck_app:secret@db.internal:5432/flightdeck'
-    : name === 'FLIGHTDECK_PAYLOAD_KEYS'
-      ? `k1:${Buffer.alloc(32, 7).toString('base64')}`
+    : name === 'FLIGHTDECK_PAYLOAD_KEYS' || name === 'FLIGHTDECK_LOG_KEYS'
+      ? keyList
       : name === 'TEMPORAL_ADDRESS'
         ? 'flightdeck.abcde.tmprl.cloud:7233'
         : name.endsWith('_URL')
@@ -98,6 +103,14 @@ describe('docker-compose.yml', () => {
     expect(initScripts).toHaveLength(1);
     const sql = read(initScripts[0]!.split(':')[0]!);
     expect(sql).toMatch(new RegExp(`CREATE ROLE ${appRole} LOGIN PASSWORD '${new URL(services.api.environment.DATABASE_URL).password}' NOSUPERUSER`));
+  });
+
+  it('passes api and worker the same log keys from the operator, required (production refuses to start without them)', () => {
+    for (const role of ['api', 'worker']) expect(services[role].environment.FLIGHTDECK_LOG_KEYS).toMatch(/^\$\{FLIGHTDECK_LOG_KEYS:\?/);
+    // Without them the api's and worker's production schemas refuse the environment.
+    const env = Object.fromEntries(Object.entries(services.api.environment as Record<string, unknown>).map(([name, value]) => [name, substitute(value)]));
+    delete env.FLIGHTDECK_LOG_KEYS;
+    expect(() => parseEnv(apiEnvSchema, env)).toThrow(/FLIGHTDECK_LOG_KEYS: must be set when NODE_ENV=production/);
   });
 
   it('agrees on ports between env, published ports and healthchecks', () => {
@@ -194,6 +207,15 @@ describe('render.yaml', () => {
     for (const name of ['flightdeck-api', 'flightdeck-worker']) {
       const keys = blueprint.services.find((service) => service.name === name).envVars.map((variable: { key: string }) => variable.key);
       expect(keys).toEqual(expect.arrayContaining(['TEMPORAL_ADDRESS', 'TEMPORAL_API_KEY', 'FLIGHTDECK_PAYLOAD_KEYS']));
+    }
+  });
+
+  it('has the operator give api and worker the log keys as a secret (production refuses to start without them)', () => {
+    for (const name of ['flightdeck-api', 'flightdeck-worker']) {
+      const variable = blueprint.services
+        .find((service) => service.name === name)
+        .envVars.find((entry: { key: string }) => entry.key === 'FLIGHTDECK_LOG_KEYS');
+      expect(variable).toEqual({ key: 'FLIGHTDECK_LOG_KEYS', sync: false });
     }
   });
 });

@@ -5,7 +5,7 @@
  * reuse the data; it is stopped with SIGTERM to npm alone, as a supervisor would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,7 +88,16 @@ describe('npm start', () => {
     await chmod(dataRoot, 0o755);
     ports = { api: await freePortPair(), web: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort() };
     env = { ...process.env };
-    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'FLIGHTDECK_ADMIN_KEY', 'WORKFLOW_BUNDLE_PATH', 'NODE_ENV', 'LOG_LEVEL']) {
+    for (const name of [
+      'DATABASE_URL',
+      'TEMPORAL_ADDRESS',
+      'TEMPORAL_UI_URL',
+      'FLIGHTDECK_ADMIN_KEY',
+      'FLIGHTDECK_LOG_KEYS',
+      'WORKFLOW_BUNDLE_PATH',
+      'NODE_ENV',
+      'LOG_LEVEL',
+    ]) {
       delete env[name];
     }
     Object.assign(env, {
@@ -130,6 +139,10 @@ describe('npm start', () => {
         if (status !== 'completed') await sleep(100);
       }
       expect(status).toBe('completed');
+      // Its log is keyed with the key npm start generated on first start and kept beside the admin key.
+      expect((await stat(path.join(dataRoot, 'data', 'log-key'))).mode & 0o777).toBe(0o600);
+      const verified = (await (await fetch(`${api}/v1/runs/${runId}/verify`, { headers })).json()) as { ok: boolean };
+      expect(verified.ok).toBe(true);
 
       // The dashboard asks for a key first; signing in with the printed admin key lists the run.
       const web = `http://localhost:${ports.web}`;

@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { findTemporalCli } from '../scripts/temporal-cli';
-import { AesGcmPayloadCodec, encryptedEncoding, parsePayloadKeys } from '../lib/payload-codec';
+import { parseKeyList } from '../lib/key-list';
+import { AesGcmPayloadCodec, encryptedEncoding } from '../lib/payload-codec';
 import { callAs } from './run-helpers';
 import { until } from './wait';
 import { useTestStack } from './stack';
@@ -105,7 +106,7 @@ describe('payload encryption (FLIGHTDECK_PAYLOAD_KEYS)', () => {
     expect(sealed.length).toBeGreaterThan(3);
     expect(new Set(sealed.map((payload) => text(payload.metadata!['encryption-key-id'])))).toEqual(new Set(['current']));
 
-    const decoded = await new AesGcmPayloadCodec(parsePayloadKeys(payloadKeys)).decode(sealed);
+    const decoded = await new AesGcmPayloadCodec(parseKeyList(payloadKeys)).decode(sealed);
     const plaintext = decoded.map((payload) => text(payload.data)).join('\n');
     // The workflow input (the spec), the activity's args and result: each carries the marker.
     expect(plaintext.split(marker).length - 1).toBeGreaterThanOrEqual(3);

@@ -85,7 +85,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   // Built from the worker's env, so `env: { COMPOSIO_* }` turns the Composio provider on.
   const db = createDb(workerEnv.DATABASE_URL, { log });
   // As worker/main.ts and api/main.ts do at boot; here the worker and the API share this pool.
-  attachEventLog(db, createEventLogState({ redactKeys: workerEnv.FLIGHTDECK_REDACT_KEYS }));
+  attachEventLog(db, createEventLogState({ redactKeys: workerEnv.FLIGHTDECK_REDACT_KEYS, logKeys: workerEnv.FLIGHTDECK_LOG_KEYS }));
   const tools = options.tools ?? (await createToolRegistry({ env: workerEnv, log, db, composioRetryAfterFailureMs: 200 }));
 
   const inProcess = options.worker === 'none' ? null : await startInProcessWorker(workerEnv, taskQueue, db, tools);

@@ -1,44 +1,16 @@
 /**
  * Hash-chain verification over a real database: a log written through `appendEvents` verifies;
  * after a superuser edits one stored event behind the trigger's back, the route and the
- * `verify-log` script (a child process) both name exactly that seq.
+ * `verify-log` script (a child process) both name exactly that seq. The suite runs keyed
+ * (FLIGHTDECK_LOG_KEYS from test/global-setup.ts); test/verify-log-keys.test.ts covers the keys
+ * and the signed heads.
  */
-import type { Knex } from 'knex';
 import { migrateLatest } from '../lib/db';
-import { appendEvents } from '../lib/event-log';
-import { specHash } from '../lib/ids';
 import { verifyRunLog } from '../lib/verify-chain';
 import { createScratchDatabase } from './databases';
-import { attemptData } from './event-facts';
+import { behindTheTrigger, seedRun } from './log-tampering';
 import { linesStartingWith, runScript } from './run-script';
 import { useTestStack } from './stack';
-
-const spec = { tags: [], plan: { steps: [{ id: 'a', tool: 'builtin.echo', args: { n: 1 } }] } };
-
-/** A completed one-step run: 6 events, appended in three calls as the workflow and interceptor would. */
-async function seedRun(db: Knex, target: { tenantId: string; runId: string }): Promise<void> {
-  const key = (name: string) => `${target.runId}/${name}`;
-  const created = { spec, specHash: specHash(spec), mode: 'plan' as const, name: null, tags: [], idempotencyKey: null };
-  await appendEvents(db, target, [
-    { type: 'run.created', dedupeKey: key('run.created'), data: created },
-    { type: 'run.started', dedupeKey: key('run.started'), data: {} },
-    { type: 'step.started', dedupeKey: key('step/a/started'), data: { stepId: 'a', tool: 'builtin.echo' } },
-  ]);
-  await appendEvents(db, target, [
-    { type: 'tool.call.started', dedupeKey: key('a/1/started'), data: { ...attemptData('a', 1), args: { n: 1 } } },
-    { type: 'tool.call.succeeded', dedupeKey: key('a/1/succeeded'), data: { ...attemptData('a', 1), durationMs: 1, output: { n: 1 } } },
-  ]);
-  await appendEvents(db, target, [{ type: 'run.completed', dedupeKey: key('run.completed'), data: { output: { a: { n: 1 } } } }]);
-}
-
-/** What an attacker with superuser rights can do: switch the append-only trigger off around an edit. */
-async function behindTheTrigger(db: Knex, edit: (trx: Knex.Transaction) => Promise<unknown>): Promise<void> {
-  await db.transaction(async (trx) => {
-    await trx.raw('ALTER TABLE run_events DISABLE TRIGGER run_events_no_update_delete');
-    await edit(trx);
-    await trx.raw('ALTER TABLE run_events ENABLE TRIGGER run_events_no_update_delete');
-  });
-}
 
 describe('hash-chain verification', () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;

@@ -8,11 +8,11 @@
 import { NativeConnection } from '@temporalio/worker';
 import { startApiServer } from '../api/server';
 import { createToolRegistry } from '../tools/default-registry';
-import { databaseTimeouts, loadEnvOrExit, validatesEvents } from '../lib/config';
+import { databaseTimeouts, eventLogOptions, loadEnvOrExit } from '../lib/config';
 import { combinedEnvSchema } from './env';
 import { createDb } from '../lib/db';
 import { guardAppRole, refuseToStart } from '../lib/db-roles';
-import { attachEventLog, createEventLogState } from '../lib/event-log';
+import { attachConfiguredEventLog } from '../lib/event-log';
 import { createLogger } from '../lib/logger';
 import { startTracing } from '../lib/telemetry';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const tracing = startTracing(env, 'flightdeck-worker');
   const db = createDb(env.DATABASE_URL, { log: workerLog, ...databaseTimeouts(env) });
   await guardAppRole(db, { production: env.NODE_ENV === 'production', log: workerLog, refuse: refuseToStart('api+worker') });
-  attachEventLog(db, createEventLogState({ redactKeys: env.FLIGHTDECK_REDACT_KEYS, validateEvents: validatesEvents(env) }));
+  attachConfiguredEventLog(db, eventLogOptions(env), workerLog);
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   try {
     const tools = await createToolRegistry({ env, log: workerLog, db });

@@ -4,6 +4,7 @@ import {
   commonShape,
   defaultToolOutputMaxBytes,
   defaultWorkflowTaskSlots,
+  logKeysCheck,
   metricsTokenCheck,
   optionalUrl,
   port,
@@ -57,9 +58,15 @@ export const workerEnvSchema = withEnvChecks(
   }),
   unpinnedToolkitProblems,
   metricsTokenCheck((env) => Boolean(env.WORKER_METRICS_PORT)),
+  logKeysCheck,
 );
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
 /** The combined process (worker/combined-main.ts): the API and a worker, so both sets of variables. */
-export const combinedEnvSchema = withEnvChecks(z.object({ ...workerEnvSchema.shape, ...apiEnvSchema.shape }), unpinnedToolkitProblems, apiServesMetrics);
+export const combinedEnvSchema = withEnvChecks(
+  z.object({ ...workerEnvSchema.shape, ...apiEnvSchema.shape }),
+  unpinnedToolkitProblems,
+  apiServesMetrics,
+  logKeysCheck,
+);
 export type CombinedEnv = z.infer<typeof combinedEnvSchema>;

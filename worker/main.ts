@@ -1,11 +1,11 @@
 import { NativeConnection } from '@temporalio/worker';
 import { createToolRegistry } from '../tools/default-registry';
-import { databaseTimeouts, loadEnvOrExit, validatesEvents } from '../lib/config';
+import { databaseTimeouts, eventLogOptions, loadEnvOrExit } from '../lib/config';
 import { workerEnvSchema } from './env';
 import { createDb } from '../lib/db';
 import { guardAppRole, refuseToStart } from '../lib/db-roles';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
-import { attachEventLog, createEventLogState } from '../lib/event-log';
+import { attachConfiguredEventLog } from '../lib/event-log';
 import { createLogger } from '../lib/logger';
 import { startTracing } from '../lib/telemetry';
 import { bootWorker, installSdkRuntime } from './boot';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const tracing = startTracing(env, 'flightdeck-worker');
   const db = createDb(env.DATABASE_URL, { log, ...databaseTimeouts(env) });
   await guardAppRole(db, { production: env.NODE_ENV === 'production', log, refuse: refuseToStart('worker') });
-  attachEventLog(db, createEventLogState({ redactKeys: env.FLIGHTDECK_REDACT_KEYS, validateEvents: validatesEvents(env) }));
+  attachConfiguredEventLog(db, eventLogOptions(env), log);
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   try {
     const { worker, metrics } = await bootWorker(env, { connection, db, tools: await createToolRegistry({ env, log, db }), tracing, log });

@@ -6,10 +6,9 @@ import { withPooledClient } from '../db';
 import { problemsWithEventData } from '../event-schemas';
 import type { NewEvent, RunEvent } from '../events';
 import { eventAppendSeconds, eventAppendsTotal, eventsAppendedTotal } from '../metrics';
-import type { RedactOptions } from '../redact';
 import type { RunProjection } from '../run-projection';
 import { rowToRun, runToRow } from '../runs-store';
-import { chainFacts, toProjected, toRunEvent, type EventRow } from './hash-chain';
+import { chainFacts, toProjected, toRunEvent, type ChainOptions, type EventRow } from './hash-chain';
 import { eventLogOf, type EventLogState } from './state';
 
 export const eventsChannel = 'run_events';
@@ -109,7 +108,7 @@ async function appendOptimistically(
   const before = entry.run;
   const fresh = uniqueByKey(facts).filter((fact) => !entry.storedKeys.has(fact.dedupeKey));
   if (fresh.length === 0) return { path: 'known', stored: [], run: before };
-  const { rows, run } = chainFacts(before, target, fresh, state.redaction);
+  const { rows, run } = chainFacts(before, target, fresh, chainOptionsOf(state));
   const written = await writeOrMiss(() =>
     writeAppendIfAt(client, {
       runId: target.runId,
@@ -138,7 +137,7 @@ async function createRun(
   facts: NewEvent[],
 ): Promise<(Appended & { path: 'new_run' }) | 'missed'> {
   const fresh = uniqueByKey(facts);
-  const { rows, run } = chainFacts(null, target, fresh, state.redaction);
+  const { rows, run } = chainFacts(null, target, fresh, chainOptionsOf(state));
   const written = await writeOrMiss(() =>
     writeNewRun(client, { runId: target.runId, rows: rows.map(toInsertRow), insert: runToRow(run), notify: notificationOf(run) }),
   );
@@ -171,7 +170,7 @@ async function appendInTransaction(
 ): Promise<Appended> {
   await client.query('begin');
   try {
-    const appended = await appendLocked({ db, client, redaction: state.redaction }, target, facts);
+    const appended = await appendLocked({ db, client, chain: chainOptionsOf(state) }, target, facts);
     await client.query('commit');
     // Every fact of the call is stored now: found stored under the lock, or written by it.
     if (appended.run)
@@ -200,7 +199,7 @@ async function appendInCallerTransaction(db: Knex, state: EventLogState, target:
   eventAppendsTotal.inc({ path: 'in_transaction' });
   await client.query('savepoint flightdeck_append');
   try {
-    const appended = await appendLocked({ db, client, redaction: state.redaction }, target, facts);
+    const appended = await appendLocked({ db, client, chain: chainOptionsOf(state) }, target, facts);
     await client.query('release savepoint flightdeck_append');
     return appended;
   } catch (error) {
@@ -213,7 +212,7 @@ async function appendInCallerTransaction(db: Knex, state: EventLogState, target:
 
 /** Under the run row's lock (or the new run's advisory lock), inside the caller's transaction. */
 async function appendLocked(
-  { db, client, redaction }: { db: Knex; client: ClientBase; redaction: RedactOptions },
+  { db, client, chain }: { db: Knex; client: ClientBase; chain: ChainOptions },
   target: { tenantId: string; runId: string },
   facts: NewEvent[],
 ): Promise<Appended> {
@@ -230,7 +229,7 @@ async function appendLocked(
   const fresh = uniqueByKey(facts).filter((fact) => !known.has(fact.dedupeKey));
   if (fresh.length === 0) return { stored: [], run: before };
 
-  const { rows, run } = chainFacts(before, target, fresh, redaction);
+  const { rows, run } = chainFacts(before, target, fresh, chain);
   await writeAppend(client, {
     runId: target.runId,
     rows: rows.map(toInsertRow),
@@ -242,6 +241,9 @@ async function appendLocked(
   if (approvalEvents.length > 0) await projectApprovalEvents(db, approvalEvents, { connection: client });
   return { stored: rows.map(toRunEvent), run };
 }
+
+/** This process's redaction, and its current log key (the first of FLIGHTDECK_LOG_KEYS), which signs what it appends. */
+const chainOptionsOf = (state: EventLogState): ChainOptions => ({ redaction: state.redaction, signingKey: state.logKeys[0] ?? null });
 
 /** The first fact of each key: a call may name one fact twice (run.created from two sources). */
 function uniqueByKey(facts: NewEvent[]): NewEvent[] {

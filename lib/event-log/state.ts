@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
+import { z } from 'zod';
+import type { NamedKey } from '../key-list';
 import { LocalAppendFeed } from '../local-appends';
+import { logKeysShape, unkeyedLogWarning } from '../log-keys';
 import type { RedactOptions } from '../redact';
 import { KnownRuns } from './known-runs';
 
@@ -10,6 +13,11 @@ export interface EventLogState {
    * set here: configuration can only add to them, so a process that never configures redaction still redacts.
    */
   redaction: RedactOptions;
+  /**
+   * FLIGHTDECK_LOG_KEYS: the first signs the rows this process appends (HMAC), every one verifies
+   * the rows that name it (lib/verify-chain.ts). Empty: new rows are legacy sha256.
+   */
+  logKeys: readonly NamedKey[];
   knownRuns: KnownRuns;
   localAppends: LocalAppendFeed;
   /**
@@ -20,9 +28,10 @@ export interface EventLogState {
   validateEvents: boolean;
 }
 
-export function createEventLogState(options: { redactKeys?: readonly string[]; validateEvents?: boolean } = {}): EventLogState {
+export function createEventLogState(options: { redactKeys?: readonly string[]; validateEvents?: boolean; logKeys?: readonly NamedKey[] } = {}): EventLogState {
   return {
     redaction: { extraKeys: [...(options.redactKeys ?? [])] },
+    logKeys: [...(options.logKeys ?? [])],
     knownRuns: new KnownRuns(),
     localAppends: new LocalAppendFeed(),
     validateEvents: options.validateEvents ?? true,
@@ -32,9 +41,11 @@ export function createEventLogState(options: { redactKeys?: readonly string[]; v
 /**
  * State by pool. Writers (the interceptor, recordEvent, domain services, tests, benches) are
  * handed only a Knex, so the state goes with it: each process's boot attaches one with its
- * configuration; a pool nobody attached to gets built-in redaction only. Keyed by the pool's
- * resolved config object, which knex hands on to every transaction of that pool, so an append
- * inside a caller's transaction redacts with the pool's configuration too.
+ * configuration; a pool nobody attached to gets built-in redaction only, and the log keys of this
+ * process's FLIGHTDECK_LOG_KEYS (tests and one-off scripts, so what they append verifies where the
+ * installation's processes verify). Keyed by the pool's resolved config object, which knex hands
+ * on to every transaction of that pool, so an append inside a caller's transaction redacts and
+ * signs with the pool's configuration too.
  */
 const stateByPool = new WeakMap<object, EventLogState>();
 
@@ -46,8 +57,23 @@ export function attachEventLog(db: Knex, state: EventLogState): void {
   stateByPool.set(poolKey(db), state);
 }
 
+/**
+ * A process's boot: attachEventLog with its configuration (lib/config.ts `eventLogOptions`),
+ * warning once when it will append unkeyed rows (no FLIGHTDECK_LOG_KEYS: development only).
+ */
+export function attachConfiguredEventLog(
+  db: Knex,
+  options: { redactKeys: readonly string[]; validateEvents: boolean; logKeys: readonly NamedKey[] },
+  log: { warn(message: string): void },
+): void {
+  attachEventLog(db, createEventLogState(options));
+  if (options.logKeys.length === 0) log.warn(unkeyedLogWarning);
+}
+
 export function eventLogOf(db: Knex): EventLogState {
   let state = stateByPool.get(poolKey(db));
-  if (!state) stateByPool.set(poolKey(db), (state = createEventLogState()));
+  if (!state) stateByPool.set(poolKey(db), (state = createEventLogState({ logKeys: environmentLogKeys() })));
   return state;
 }
+
+const environmentLogKeys = (): NamedKey[] => z.object(logKeysShape).parse(process.env).FLIGHTDECK_LOG_KEYS;
