@@ -6,6 +6,7 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { startTestStack, type TestStack } from '../test/stack';
 import { cpuTimes } from './cpu-accounting';
+import { measureDefinitions } from './definitions-phase';
 import { measureAppendRate } from './event-append';
 import { echoPlanSpec, expectedEventCount, flightdeckSystem, postRun } from './flightdeck-runs';
 import { atFixedRate } from './open-loop';
@@ -72,6 +73,27 @@ describe('benchmark building blocks', () => {
     }
     expect(cell?.throughputRatio).toEqual(expect.any(Number));
     expect(expectedEventCount(1)).toBe(6);
+  });
+
+  it('runs a definition against the plan it mirrors, and parallel calls in one run', async () => {
+    const figures = await measureDefinitions({
+      endpoint: endpoint(),
+      steps: 2,
+      concurrency: [1],
+      windowMs: 1,
+      rounds: 1,
+      fanOutRuns: 1,
+      cpuTimes: () => cpuTimes({ bench: process.pid }),
+      log: () => undefined,
+    });
+    expect(figures.cells).toHaveLength(1);
+    expect(figures.cells[0]?.plan).toMatchObject({ runs: 1, failed: 0 });
+    expect(figures.cells[0]?.definition).toMatchObject({ runs: 1, failed: 0 });
+    expect(figures.fanOut.map(({ calls, wall }) => [calls, wall.count])).toEqual([
+      [10, 1],
+      [100, 1],
+    ]);
+    expect(figures.fanOutRatio).toEqual(expect.any(Number));
   });
 
   it('appends events through appendEvents with several writers and batches', async () => {

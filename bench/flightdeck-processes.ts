@@ -11,6 +11,7 @@ import { freePort } from '../scripts/free-port';
 
 const repoRoot = path.resolve(__dirname, '..');
 const readyTimeoutMs = 60_000;
+export const benchDefinitionsDir = 'bench/definitions';
 
 export interface FlightdeckProcessEnv {
   databaseUrl: string;
@@ -50,6 +51,8 @@ function childEnv(env: FlightdeckProcessEnv, extra: Record<string, string>): Nod
     TEMPORAL_NAMESPACE: env.namespace,
     TEMPORAL_TASK_QUEUE: env.taskQueue,
     WORKFLOW_BUNDLE_PATH: env.workflowBundlePath,
+    // The bench's own definitions (bench/definitions/) besides the shipped ones; the bundle holds both.
+    FLIGHTDECK_DEFINITIONS_DIR: benchDefinitionsDir,
     ...extra,
   };
 }

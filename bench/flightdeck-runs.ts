@@ -67,18 +67,32 @@ export function watchRunToCompletion(subscriber: StreamSubscriber, runId: string
   });
 }
 
+/** What a Flightdeck run of N steps is: its POST body and how many events its log ends with. */
+export interface RunShape {
+  spec(steps: number): unknown;
+  events(steps: number): number;
+}
+
+export const echoPlanShape: RunShape = { spec: echoPlanSpec, events: expectedEventCount };
+
+/** The N-step echo plan as a definition (bench/definitions/bench-echo-chain.ts): the same calls and events. */
+export const echoDefinitionShape: RunShape = {
+  spec: (steps) => ({ definition: 'bench-echo-chain', name: `bench-definition-${steps}`, tags: ['bench'], input: { steps } }),
+  events: expectedEventCount,
+};
+
 /** One ws connection per virtual user, opened before the round; each run is its own subscription. */
-export function flightdeckSystem(endpoint: FlightdeckEndpoint): RunSystem {
+export function flightdeckSystem(endpoint: FlightdeckEndpoint, shape: RunShape = echoPlanShape, name = 'flightdeck'): RunSystem {
   return {
-    name: 'flightdeck',
+    name,
     async open(concurrency) {
       const subscribers = await StreamSubscriber.connectMany(endpoint.wsUrl, endpoint.apiKey, concurrency);
       return {
         async runOnce(steps, user) {
           const subscriber = subscribers[user];
           if (!subscriber) throw new Error(`no subscriber for virtual user ${user}`);
-          const runId = await postRun(endpoint, echoPlanSpec(steps));
-          await watchRunToCompletion(subscriber, runId, expectedEventCount(steps));
+          const runId = await postRun(endpoint, shape.spec(steps));
+          await watchRunToCompletion(subscriber, runId, shape.events(steps));
         },
         close: async () => {
           await Promise.all(subscribers.map((subscriber) => subscriber.close()));

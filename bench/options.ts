@@ -22,6 +22,7 @@ export const benchEnvSchema = z.object({
     .describe('Each round of a matrix cell starts runs for this long (ms), then waits for those in flight.'),
   /** Rounds of each system per cell, alternating a, b, a, b… */
   BENCH_ROUNDS: z.coerce.number().int().min(1).default(2).describe('Rounds of each system per cell, alternating between the systems.'),
+  BENCH_FAN_OUT_RUNS: z.coerce.number().int().min(1).default(5).describe('Runs (one at a time) of the 10- and of the 100-parallel-call definition.'),
   BENCH_APPEND_MS: z.coerce.number().int().min(200).default(3_000).describe('How long (ms) each event-append shape runs.'),
   BENCH_WS_SUBSCRIBERS: numberList('1,100,1000').describe('Subscribers of one run for the ws delivery part, a comma list.'),
   /** POST /v1/runs arrival rates; the target is judged at 50/s, 10/s shows the API below saturation. */
@@ -33,10 +34,12 @@ export const benchEnvSchema = z.object({
   /** Which parts run: the runs matrix, event append, ws delivery, REST (POST and runs list). */
   BENCH_PARTS: z
     .string()
-    .default('runs,append,ws,rest')
+    .default('runs,definitions,append,ws,rest')
     .transform((text) => text.split(',').map((part) => part.trim()))
-    .pipe(z.array(z.enum(['runs', 'append', 'ws', 'rest'])).min(1))
-    .describe('Which parts run: `runs` (the matrix), `append`, `ws`, `rest` (POST and runs list).'),
+    .pipe(z.array(z.enum(['runs', 'definitions', 'append', 'ws', 'rest'])).min(1))
+    .describe(
+      'Which parts run: `runs` (the matrix), `definitions` (a 5-call definition against the 5-step plan; 10 and 100 parallel calls in one run), `append`, `ws`, `rest` (POST and runs list).',
+    ),
   /** Whether the DBOS Transact peer runs beside bare Temporal and Flightdeck in the runs matrix. */
   BENCH_DBOS: envBoolean.default(true).describe('Whether the DBOS Transact peer runs beside bare Temporal and Flightdeck in the matrix.'),
   /**

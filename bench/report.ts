@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProcessGroup } from './cpu-accounting';
+import type { DefinitionFigures } from './definitions-phase';
 import type { AppendRateFigures } from './event-append';
 import type { ChildMemory } from './flightdeck-processes';
 import type { MachineInfo } from './machine';
@@ -17,6 +18,8 @@ export interface BenchResults extends Partial<RestFigures> {
   machine: MachineInfo;
   setup: Record<string, unknown>;
   runs: MatrixCell[];
+  /** A definition against the plan it mirrors, and parallel calls in one run (bench/definitions-phase.ts). */
+  definitions?: DefinitionFigures;
   eventAppend: AppendRateFigures[];
   wsDelivery: WsDeliveryFigures[];
   /**
@@ -37,7 +40,22 @@ export interface TargetCheck {
 const targetPostRate = 50;
 
 export function checkTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
-  return [...runTargets(results.runs), ...logAndStreamTargets(results), ...restTargets(results)];
+  return [...runTargets(results.runs), ...definitionTargets(results.definitions), ...logAndStreamTargets(results), ...restTargets(results)];
+}
+
+/** Issue 21: a 5-call definition within 5 % of the 5-step plan; 100 parallel calls within 2× the wall time of 10. */
+function definitionTargets(figures: DefinitionFigures | undefined): TargetCheck[] {
+  if (!figures) return [];
+  const checks: TargetCheck[] = figures.cells.map((cell) => ({
+    name: `${cell.steps}-call definition / ${cell.steps}-step plan runs/s at C=${cell.concurrency}`,
+    target: '≥ 0.95',
+    actual: String(cell.throughputRatio),
+    met: cell.throughputRatio >= 0.95,
+  }));
+  if (Number.isFinite(figures.fanOutRatio)) {
+    checks.push({ name: 'one run: 100 parallel calls ÷ 10, wall p50', target: '≤ 2', actual: `${figures.fanOutRatio}×`, met: figures.fanOutRatio <= 2 });
+  }
+  return checks;
 }
 
 /** Issue 12: a 5-step run's p50 at C=1, and Flightdeck ÷ bare Temporal at C=10 and C=100 (worst N). */
@@ -126,6 +144,7 @@ export function formatReport(results: BenchResults): string {
     `${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, PostgreSQL ${machine.postgres}, load ${machine.loadAverageAtStart} at start, ${machine.loadAverageAtEnd ?? '?'} at end`,
     '',
     ...(results.runs.length > 0 ? runsSection(results.runs) : []),
+    ...(results.definitions ? definitionsSection(results.definitions) : []),
     ...(results.eventAppend.length > 0
       ? [
           'Event append (appendEvents; each writer on its own run)',
@@ -230,6 +249,30 @@ function restSection(results: BenchResults): string[] {
   return [
     'REST (fixed arrival rate; drain = time for the started runs to finish after the last answer)',
     table(['request', 'count', 'p50 ms', 'p99 ms', 'note'], rows),
+    '',
+  ];
+}
+
+function definitionsSection(figures: DefinitionFigures): string[] {
+  return [
+    'Definitions against plans (runs/s, latency ms)',
+    table(
+      ['cell', 'plan runs/s', 'plan p50', 'plan p99', 'definition runs/s', 'definition p50', 'definition p99', 'definition / plan'],
+      figures.cells.map((cell) => [
+        `N=${cell.steps} C=${cell.concurrency}`,
+        cell.plan.runsPerSecond,
+        ...ms(cell.plan.latency),
+        cell.definition.runsPerSecond,
+        ...ms(cell.definition.latency),
+        cell.throughputRatio,
+      ]),
+    ),
+    '',
+    table(
+      ['parallel calls in one run', 'runs', 'wall p50 ms', 'wall p99 ms'],
+      figures.fanOut.map((fan) => [fan.calls, fan.wall.count, ...ms(fan.wall)]),
+    ),
+    `100 ÷ 10 parallel calls, wall p50: ${figures.fanOutRatio}×`,
     '',
   ];
 }

@@ -43,7 +43,7 @@ export interface MatrixOptions {
 }
 
 type Systems = { temporal: RunSystem; flightdeck: RunSystem; dbos?: RunSystem };
-type CellOptions = { steps: number; concurrency: number; windowMs: number; rounds: number; cpuTimes: () => Promise<CpuTimes> };
+export type CellOptions = { steps: number; concurrency: number; windowMs: number; rounds: number; cpuTimes: () => Promise<CpuTimes> };
 type MeasuredRound = RoundResult & { cpuMs: CpuTimes };
 
 /** Lets the tail of the last round (workflow completion, search attributes) settle before the next. */
@@ -71,8 +71,23 @@ export async function warmUp(systems: Systems, windowMs: number): Promise<void> 
 }
 
 async function runCell(systems: Systems, cell: CellOptions): Promise<MatrixCell> {
-  const order = [systems.temporal, systems.flightdeck, ...(systems.dbos ? [systems.dbos] : [])];
-  const rounds = new Map<RunSystem['name'], MeasuredRound[]>(order.map((system) => [system.name, []]));
+  const figures = await alternatingRounds([systems.temporal, systems.flightdeck, ...(systems.dbos ? [systems.dbos] : [])], cell);
+  const temporal = figures.get('temporal')!;
+  const flightdeck = figures.get('flightdeck')!;
+  const dbos = figures.get('dbos');
+  return {
+    steps: cell.steps,
+    concurrency: cell.concurrency,
+    temporal,
+    flightdeck,
+    throughputRatio: ratio(flightdeck, temporal),
+    ...(dbos ? { dbos, dbosRatio: ratio(flightdeck, dbos) } : {}),
+  };
+}
+
+/** Rounds of each system in turn (a, b, c, a, b, c…) for one cell; the figures by system name. */
+export async function alternatingRounds(order: readonly RunSystem[], cell: CellOptions): Promise<Map<string, SystemFigures>> {
+  const rounds = new Map<string, MeasuredRound[]>(order.map((system) => [system.name, []]));
   const sessions = await Promise.all(order.map((system) => system.open(cell.concurrency)));
   try {
     for (let round = 0; round < cell.rounds; round += 1) {
@@ -88,21 +103,10 @@ async function runCell(systems: Systems, cell: CellOptions): Promise<MatrixCell>
   } finally {
     await Promise.all(sessions.map((session) => session.close()));
   }
-  const temporal = combineRounds(rounds.get('temporal') ?? []);
-  const flightdeck = combineRounds(rounds.get('flightdeck') ?? []);
-  const dbosRounds = rounds.get('dbos');
-  const dbos = dbosRounds ? combineRounds(dbosRounds) : undefined;
-  return {
-    steps: cell.steps,
-    concurrency: cell.concurrency,
-    temporal,
-    flightdeck,
-    throughputRatio: ratio(flightdeck, temporal),
-    ...(dbos ? { dbos, dbosRatio: ratio(flightdeck, dbos) } : {}),
-  };
+  return new Map([...rounds].map(([name, measured]) => [name, combineRounds(measured)]));
 }
 
-const ratio = (of: SystemFigures, to: SystemFigures): number => (to.runsPerSecond > 0 ? roundTo(of.runsPerSecond / to.runsPerSecond, 3) : Number.NaN);
+export const ratio = (of: SystemFigures, to: SystemFigures): number => (to.runsPerSecond > 0 ? roundTo(of.runsPerSecond / to.runsPerSecond, 3) : Number.NaN);
 
 /** Runs/s over the rounds' summed wall time; latency percentiles over every run of every round. */
 function combineRounds(results: MeasuredRound[]): SystemFigures {

@@ -11,7 +11,8 @@ export interface RunSession {
 }
 
 export interface RunSystem {
-  name: 'temporal' | 'flightdeck' | 'dbos';
+  /** `temporal`, `flightdeck` and `dbos` in the matrix; the definitions phase names its own. */
+  name: string;
   /** Per-user resources (e.g. one ws connection per virtual user) that outlive single runs. */
   open(concurrency: number): Promise<RunSession>;
 }

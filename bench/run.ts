@@ -8,13 +8,15 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import { createDb } from '../lib/db';
+import { definitionDirectories, findDefinitionFiles } from '../lib/definitions';
 import { attachEventLog, createEventLogState } from '../lib/event-log';
 import { buildWorkflowBundle } from '../worker/create-worker';
 import { cpuTimes, findTemporalDevServerPid, readPostmasterPid } from './cpu-accounting';
 import { startDbosPeer } from './dbos-peer';
 import { measureAppendRate } from './event-append';
 import { flightdeckSystem } from './flightdeck-runs';
-import { startApiProcess, startWorkerProcess, type ApiChild, type FlightdeckChild } from './flightdeck-processes';
+import { benchDefinitionsDir, startApiProcess, startWorkerProcess, type ApiChild, type FlightdeckChild } from './flightdeck-processes';
+import { measureDefinitions, type DefinitionFigures } from './definitions-phase';
 import { startBenchInfra } from './infra';
 import { describeMachine, loadAverage } from './machine';
 import { parseBenchOptions } from './options';
@@ -67,7 +69,8 @@ async function main(): Promise<void> {
     const machine = await describeMachine(db, infra.temporalCliPath);
 
     say('bench: bundling workflows, starting the API and worker processes…');
-    const [flightdeckBundle, baselineBundle] = await Promise.all([buildWorkflowBundle(), buildBaselineBundle()]);
+    const definitionFiles = await findDefinitionFiles(definitionDirectories(benchDefinitionsDir));
+    const [flightdeckBundle, baselineBundle] = await Promise.all([buildWorkflowBundle({ definitionFiles }), buildBaselineBundle()]);
     const workflowBundlePath = path.join(infra.stateDir, 'workflow-bundle.js');
     await writeFile(workflowBundlePath, flightdeckBundle.code);
     const processEnv = {
@@ -137,6 +140,22 @@ async function main(): Promise<void> {
       await sampleMemory('runs');
     }
 
+    let definitions: DefinitionFigures | undefined;
+    if (parts.has('definitions')) {
+      say(`bench: definitions, a 5-call definition against the 5-step plan at C=1/10, then 10 and 100 parallel calls in one run…`);
+      definitions = await measureDefinitions({
+        endpoint,
+        steps: 5,
+        concurrency: [1, 10],
+        windowMs: options.BENCH_ROUND_MS,
+        rounds: options.BENCH_ROUNDS,
+        fanOutRuns: options.BENCH_FAN_OUT_RUNS,
+        cpuTimes: () => cpuTimes(pids),
+        log: (line) => say(`bench:   ${line}`),
+      });
+      await sampleMemory('definitions');
+    }
+
     const eventAppend = [];
     if (parts.has('append')) say('bench: event append rate…');
     for (const shape of parts.has('append')
@@ -194,6 +213,7 @@ async function main(): Promise<void> {
         options,
       },
       runs,
+      ...(definitions ? { definitions } : {}),
       eventAppend,
       wsDelivery,
       ...rest,

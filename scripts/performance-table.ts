@@ -82,6 +82,35 @@ function runsTable(cells: NonNullable<Results['runs']>): string[] {
 
 function logAndStreamTables(results: Results): string[] {
   const sections: string[] = [];
+  if (results.definitions) {
+    const { cells, fanOut, fanOutRatio } = results.definitions;
+    sections.push(
+      '### Definitions against plans',
+      '',
+      'An N-call definition (bench/definitions/bench-echo-chain.ts) against the N-step echo plan it mirrors, in alternating rounds; then one run of 10 and of 100 parallel calls (bench-fan-out), POST → run.completed on ws.',
+      '',
+      markdownTable(
+        ['N', 'C', 'plan runs/s', 'p50', 'p99', 'definition runs/s', 'p50', 'p99', 'definition ÷ plan'],
+        cells.map((cell) => [
+          cell.steps,
+          cell.concurrency,
+          cell.plan.runsPerSecond,
+          ...p50p99(cell.plan.latency),
+          cell.definition.runsPerSecond,
+          ...p50p99(cell.definition.latency),
+          cell.throughputRatio,
+        ]),
+      ),
+      '',
+      markdownTable(
+        ['parallel calls', 'runs', 'wall p50 ms', 'wall p99 ms'],
+        fanOut.map((figures) => [figures.calls, figures.wall.count, ...p50p99(figures.wall)]),
+      ),
+      '',
+      `100 ÷ 10 parallel calls, wall p50: ${fanOutRatio}×.`,
+      '',
+    );
+  }
   if (results.eventAppend?.length) {
     sections.push(
       '### Event append',

@@ -32,8 +32,8 @@ export default async function globalSetup(): Promise<void> {
   const [temporal, database] = await Promise.all([startTemporal(stateDir), startDatabase(stateDir)]);
   // The plain bundle, and its tracing twin for the stacks that turn OpenTelemetry on (create-worker.ts).
   const bundlePath = path.join(stateDir, 'workflow-bundle.js');
-  // The stacks know the test definitions besides the shipped ones; the bundle holds both.
-  const definitionsDir = process.env.FLIGHTDECK_DEFINITIONS_DIR ?? 'test/fixtures/definitions';
+  // The stacks know the test definitions and the bench's besides the shipped ones; the bundle holds them all.
+  const definitionsDir = process.env.FLIGHTDECK_DEFINITIONS_DIR ?? 'test/fixtures/definitions:bench/definitions';
   await writeWorkflowBundles(bundlePath, { definitionFiles: await findDefinitionFiles(definitionDirectories(definitionsDir)) });
 
   Object.assign(process.env, {
