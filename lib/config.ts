@@ -4,6 +4,7 @@ import { definitionsDirEnv, type DefinitionCatalog } from './definitions';
 import { parseNetworkAllowList } from './network-allow-list';
 import { describeIssues } from './errors';
 import { payloadCodecShape } from './payload-codec';
+import { signalKeysShape } from './signal-signature';
 import { telemetryShape } from './telemetry';
 
 /** Treats "false", "0", "no", "off" and "" as false — `z.coerce.boolean()` would call them true. */
@@ -126,6 +127,8 @@ export const commonShape = {
     ),
   /** Both seal and open what they send to and read from Temporal (lib/payload-codec.ts). */
   ...payloadCodecShape,
+  /** The API signs the signals it sends, the worker verifies them (lib/signal-signature.ts). */
+  ...signalKeysShape,
   FLIGHTDECK_METRICS_TOKEN: z
     .string()
     .trim()
@@ -245,6 +248,7 @@ export const devEnvSchema = z.object({
   TEMPORAL_UI_URL: z.string().trim().url().optional().describe('`npm start`: unset is the dev server’s Web UI.'),
   TEMPORAL_CLI: z.string().trim().min(1).optional().describe('Path of the `temporal` CLI binary; unset: PATH, then `.tools/bin`, a Go build, or a download.'),
   FLIGHTDECK_ADMIN_KEY: adminKey.optional().describe('`npm start`: unset generates one on first start and keeps it in `<FLIGHTDECK_DATA_DIR>/admin-key`.'),
+  FLIGHTDECK_SIGNAL_KEYS: signalKeysShape.FLIGHTDECK_SIGNAL_KEYS,
   API_PORT: apiPort,
   WEB_PORT: port.default(3000).describe('Port of the dashboard `npm start` runs.'),
   TEMPORAL_PORT: port.default(7233).describe('Port of the Temporal dev server `npm start` starts.'),

@@ -199,6 +199,7 @@ describe('the application role (DATABASE_URL) and the owner (DATABASE_MIGRATION_
       TEMPORAL_ADDRESS: '127.0.0.1:1',
       FLIGHTDECK_ADMIN_KEY: 'roles-test-admin-key-0123',
       FLIGHTDECK_METRICS_TOKEN: 'roles-test-metrics-token-0123',
+      FLIGHTDECK_SIGNAL_KEYS: process.env.FLIGHTDECK_SIGNAL_KEYS,
       API_PORT: '0',
       API_HOST: '127.0.0.1',
     });

@@ -23,8 +23,9 @@ type Role = keyof typeof schemas;
 const platformVars = new Set(['PORT', 'NEXT_TELEMETRY_DISABLED', 'NODE_ENV']);
 
 /** `${VAR:?message}` / `${VAR}` → a plausible value, as an operator would provide. */
+const keyList = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 const substitute = (value: unknown) =>
-  String(value).replace(/\$\{([A-Z_]+)[^}]*\}/g, (_match, name: string) => (/_(KEY|TOKEN)$/.test(name) ? 'k'.repeat(32) : 'x'));
+  String(value).replace(/\$\{([A-Z_]+)[^}]*\}/g, (_match, name: string) => (/_KEYS$/.test(name) ? keyList : /_(KEY|TOKEN)$/.test(name) ? 'k'.repeat(32) : 'x'));
 
 function assertEnvFits(role: Role, env: Record<string, string>): void {
   const schema = schemas[role];
@@ -51,8 +52,8 @@ function assertCommandRuns(command: string[] | string): void {
 const operatorValue = (name: string) =>
   name === 'DATABASE_URL'
     ? 'postgres://flightdeck_app:secret@db.internal:5432/flightdeck'
-    : name === 'FLIGHTDECK_PAYLOAD_KEYS'
-      ? `k1:${Buffer.alloc(32, 7).toString('base64')}`
+    : name.endsWith('_KEYS')
+      ? keyList
       : name === 'TEMPORAL_ADDRESS'
         ? 'flightdeck.abcde.tmprl.cloud:7233'
         : name.endsWith('_URL')
@@ -98,6 +99,11 @@ describe('docker-compose.yml', () => {
     expect(initScripts).toHaveLength(1);
     const sql = read(initScripts[0]!.split(':')[0]!);
     expect(sql).toMatch(new RegExp(`CREATE ROLE ${appRole} LOGIN PASSWORD '${new URL(services.api.environment.DATABASE_URL).password}' NOSUPERUSER`));
+  });
+
+  it('gives api and worker the same signal keys, which the operator must set (no default)', () => {
+    expect(services.api.environment.FLIGHTDECK_SIGNAL_KEYS).toMatch(/^\$\{FLIGHTDECK_SIGNAL_KEYS:\?/);
+    expect(services.worker.environment.FLIGHTDECK_SIGNAL_KEYS).toBe(services.api.environment.FLIGHTDECK_SIGNAL_KEYS);
   });
 
   it('agrees on ports between env, published ports and healthchecks', () => {
@@ -194,6 +200,15 @@ describe('render.yaml', () => {
     for (const name of ['flightdeck-api', 'flightdeck-worker']) {
       const keys = blueprint.services.find((service) => service.name === name).envVars.map((variable: { key: string }) => variable.key);
       expect(keys).toEqual(expect.arrayContaining(['TEMPORAL_ADDRESS', 'TEMPORAL_API_KEY', 'FLIGHTDECK_PAYLOAD_KEYS']));
+    }
+  });
+
+  it('has the operator set the signal keys of api and worker (sync: false, never generated apart)', () => {
+    for (const name of ['flightdeck-api', 'flightdeck-worker']) {
+      const variable = blueprint.services
+        .find((service) => service.name === name)
+        .envVars.find((entry: { key: string }) => entry.key === 'FLIGHTDECK_SIGNAL_KEYS');
+      expect(variable).toEqual({ key: 'FLIGHTDECK_SIGNAL_KEYS', sync: false });
     }
   });
 });

@@ -5,6 +5,7 @@
  * migrations ran as the owner (the server's superuser, FLIGHTDECK_TEST_OWNER_DB_URL), which
  * granted it what the app needs (lib/db-roles.ts).
  */
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,6 +47,8 @@ export default async function globalSetup(): Promise<void> {
     FLIGHTDECK_TEST_STATE_DIR: stateDir,
     WORKFLOW_BUNDLE_PATH: bundlePath,
     FLIGHTDECK_DEFINITIONS_DIR: definitionsDir,
+    // Every stack signs its signals and its worker verifies them, as production does.
+    FLIGHTDECK_SIGNAL_KEYS: process.env.FLIGHTDECK_SIGNAL_KEYS ?? `test:${randomBytes(32).toString('base64')}`,
   });
   process.stderr.write(`\ntest stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Temporal ${temporal.address}, Postgres ${database.kind})\n`);
 }

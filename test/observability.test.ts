@@ -82,7 +82,12 @@ describe('metrics and the OpenAPI document', () => {
   });
 
   it('refuses to start in production without the token where metrics are served', () => {
-    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@db:5432/f', TEMPORAL_ADDRESS: 'temporal:7233' };
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u:p@db:5432/f',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      FLIGHTDECK_SIGNAL_KEYS: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
+    };
     expect(() => parseEnv(apiEnvSchema, { ...production, FLIGHTDECK_ADMIN_KEY: 'k'.repeat(32) })).toThrow(/FLIGHTDECK_METRICS_TOKEN/);
     expect(() => parseEnv(apiEnvSchema, { ...production, FLIGHTDECK_ADMIN_KEY: 'k'.repeat(32), FLIGHTDECK_METRICS_TOKEN: metricsToken })).not.toThrow();
     expect(() => parseEnv(workerEnvSchema, { ...production, WORKER_METRICS_PORT: '9464' })).toThrow(/FLIGHTDECK_METRICS_TOKEN/);

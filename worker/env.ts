@@ -11,6 +11,7 @@ import {
   runStartShape,
   withEnvChecks,
 } from '../lib/config';
+import { signalKeysCheck } from '../lib/signal-signature';
 import { composioShape, unpinnedToolkitProblems } from '../tools/composio/composio-config';
 
 /** What a worker process reads (worker/main.ts); lib/config.ts holds the parts every process shares. */
@@ -57,9 +58,15 @@ export const workerEnvSchema = withEnvChecks(
   }),
   unpinnedToolkitProblems,
   metricsTokenCheck((env) => Boolean(env.WORKER_METRICS_PORT)),
+  signalKeysCheck,
 );
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
 /** The combined process (worker/combined-main.ts): the API and a worker, so both sets of variables. */
-export const combinedEnvSchema = withEnvChecks(z.object({ ...workerEnvSchema.shape, ...apiEnvSchema.shape }), unpinnedToolkitProblems, apiServesMetrics);
+export const combinedEnvSchema = withEnvChecks(
+  z.object({ ...workerEnvSchema.shape, ...apiEnvSchema.shape }),
+  unpinnedToolkitProblems,
+  apiServesMetrics,
+  signalKeysCheck,
+);
 export type CombinedEnv = z.infer<typeof combinedEnvSchema>;
