@@ -20,6 +20,8 @@ export interface Provisioned {
   temporalAddress: string;
   temporalUiUrl: string;
   adminKey: string;
+  /** FLIGHTDECK_SIGNAL_KEYS for the processes: as given, or the one kept in the data folder. */
+  signalKeys: string;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,19 @@ async function adminKeyFor(env: DevEnv, dataDir: string): Promise<string> {
   const key = `fd_admin_${randomBytes(24).toString('base64url')}`;
   await writeFile(file, `${key}\n`, { mode: 0o600 });
   return key;
+}
+
+/**
+ * The signal keys: FLIGHTDECK_SIGNAL_KEYS, or one key generated on first start and kept in the data
+ * folder, so the API and the worker `npm start` runs share it and runs survive a restart.
+ */
+export async function signalKeysFor(env: DevEnv, dataDir: string): Promise<string> {
+  if (env.FLIGHTDECK_SIGNAL_KEYS.length > 0) return env.FLIGHTDECK_SIGNAL_KEYS.map(({ id, key }) => `${id}:${key.toString('base64')}`).join(',');
+  const file = path.join(dataDir, 'signal-key');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const entry = `dev:${randomBytes(32).toString('base64')}`;
+  await writeFile(file, `${entry}\n`, { mode: 0o600 });
+  return entry;
 }
 
 export async function provisionDevInfra(options: { env: DevEnv; repoRoot: string; log: (line: string) => void }): Promise<Provisioned> {
@@ -87,7 +102,15 @@ export async function provisionDevInfra(options: { env: DevEnv; repoRoot: string
       temporalUiUrl = env.TEMPORAL_UI_URL ?? `http://localhost:${env.TEMPORAL_UI_PORT}`;
     }
 
-    return { databaseUrl, migrationUrl, temporalAddress, temporalUiUrl, adminKey: await adminKeyFor(env, dataDir), stop };
+    return {
+      databaseUrl,
+      migrationUrl,
+      temporalAddress,
+      temporalUiUrl,
+      adminKey: await adminKeyFor(env, dataDir),
+      signalKeys: await signalKeysFor(env, dataDir),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
