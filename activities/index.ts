@@ -11,7 +11,10 @@ import {
   type RecordEventInput,
   type ResolveToolCallInput,
   type ResolveToolCallResult,
+  type VerifySignalInput,
+  type VerifySignalResult,
 } from '../lib/workflow-contract';
+import { verifySignalSignature, type SignalKey } from '../lib/signal-signature';
 import type { InstallationApprovalPolicy } from '../lib/approval-policy';
 import { resolveToolCallPolicy } from '../domains/runs/resolve-policies';
 import { callChatCompletions, type ModelProviderConfig } from './call-model';
@@ -28,10 +31,12 @@ export interface ActivityDeps {
   approvalPolicy?: InstallationApprovalPolicy;
   /** Lets schedule ticks start runs (the worker's Temporal client and the runs' task queue). */
   runStarter?: RunStarterDeps;
+  /** FLIGHTDECK_SIGNAL_KEYS, which verify the signals runs receive; empty or unset: every signal passes (development). */
+  signalKeys?: readonly SignalKey[];
 }
 
 /** Activities get their dependencies from here, so tests build them over the real db and registry. */
-export function createActivities({ db, tools, model = {}, runStarter, approvalPolicy }: ActivityDeps) {
+export function createActivities({ db, tools, model = {}, runStarter, approvalPolicy, signalKeys = [] }: ActivityDeps) {
   return {
     startScheduledRun: startScheduledRunActivity({ db, tools, runStarter }),
 
@@ -78,6 +83,11 @@ export function createActivities({ db, tools, model = {}, runStarter, approvalPo
     /** One model turn of an agent run, against the configured OpenAI-compatible endpoint. */
     async callModel(input: CallModelInput): Promise<CallModelResult> {
       return callChatCompletions(model, input, Context.current().cancellationSignal);
+    },
+
+    /** A local activity: whether a signal a run received was signed by an API of this installation (lib/signal-signature.ts). */
+    async verifySignal(input: VerifySignalInput): Promise<VerifySignalResult> {
+      return verifySignalSignature(signalKeys, input);
     },
 
     /** Writes workflow-level facts (run.*, step.*, ...); idempotent by dedupe key, so retries are safe. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { adminKey, apiPort, commonShape, logKeysCheck, metricsTokenCheck, migrationUrl, runStartShape, withEnvChecks } from '../lib/config';
+import { signalKeysCheck } from '../lib/signal-signature';
 import { composioShape, unpinnedToolkitProblems } from '../tools/composio/composio-config';
 
 /** The API always serves `/metrics`: production needs its token. */
@@ -77,5 +78,6 @@ export const apiEnvSchema = withEnvChecks(
   unpinnedToolkitProblems,
   apiServesMetrics,
   logKeysCheck,
+  signalKeysCheck,
 );
 export type ApiEnv = z.infer<typeof apiEnvSchema>;

@@ -13,6 +13,7 @@ import { InFlight } from '../lib/in-flight';
 import { runStartClientInterceptors, startTracing } from '../lib/telemetry';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { dataConverterOption, payloadCodecFor } from '../lib/payload-codec';
+import { unsignedSignalsWarning, withSignalSigning } from '../lib/signal-signature';
 import { createApp } from './app';
 import { startConnectionPoller } from '../domains/connections';
 import { databaseAuthenticator } from '../domains/keys';
@@ -54,7 +55,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const temporal = new Client({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
-    interceptors: runStartClientInterceptors(tracing),
+    // Every signal this client sends (decisions, messages, cancels, connections) is signed; the worker checks it.
+    interceptors: withSignalSigning(runStartClientInterceptors(tracing), env.FLIGHTDECK_SIGNAL_KEYS),
     ...dataConverterOption(payloadCodec),
   });
   // Calls to Temporal still retrying when we close would hit a closed channel: close after them.
@@ -91,6 +93,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ...presenter,
   });
   if (env.FLIGHTDECK_METRICS_TOKEN === undefined) log.warn(openMetricsWarning);
+  // The combined process's worker says it too (worker/boot.ts): one line from each.
+  if (env.FLIGHTDECK_SIGNAL_KEYS.length === 0 && !workerConnection) log.warn(unsignedSignalsWarning);
   const server = createServer(app);
   const hub = new StreamHub({
     db,

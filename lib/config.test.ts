@@ -17,6 +17,7 @@ const problemsOf = (run: () => unknown) => {
 
 describe('config', () => {
   const api = { DATABASE_URL: 'postgres://u@h/db', FLIGHTDECK_ADMIN_KEY: 'k'.repeat(16) };
+  const signalKeys = `k1:${Buffer.alloc(32, 3).toString('base64')}`;
 
   it('fills defaults for the API', () => {
     const env = parseEnv(apiEnvSchema, api);
@@ -31,9 +32,16 @@ describe('config', () => {
 
   it('refuses embedded defaults in production', () => {
     expect(problemsOf(() => parseEnv(devEnvSchema, { NODE_ENV: 'production' })).sort()).toEqual(['DATABASE_URL', 'TEMPORAL_ADDRESS']);
-    expect(problemsOf(() => parseEnv(workerEnvSchema, { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', FLIGHTDECK_LOG_KEYS: logKeys }))).toEqual([
-      'TEMPORAL_ADDRESS',
-    ]);
+    expect(
+      problemsOf(() =>
+        parseEnv(workerEnvSchema, {
+          NODE_ENV: 'production',
+          DATABASE_URL: 'postgres://u@h/db',
+          FLIGHTDECK_SIGNAL_KEYS: signalKeys,
+          FLIGHTDECK_LOG_KEYS: logKeys,
+        }),
+      ),
+    ).toEqual(['TEMPORAL_ADDRESS']);
     const dev = parseEnv(devEnvSchema, { NODE_ENV: 'development' });
     expect(dev.DATABASE_URL).toBeUndefined();
     expect(dev.WEB_PORT).toBe(3000);
@@ -46,6 +54,7 @@ describe('config', () => {
       TEMPORAL_ADDRESS: 't:7233',
       FLIGHTDECK_ADMIN_KEY: 'k'.repeat(16),
       FLIGHTDECK_METRICS_TOKEN: 'm'.repeat(16),
+      FLIGHTDECK_SIGNAL_KEYS: signalKeys,
     };
     for (const schema of [apiEnvSchema, workerEnvSchema, combinedEnvSchema, verifyLogEnvSchema]) {
       expect(problemsOf(() => parseEnv(schema, production))).toEqual(['FLIGHTDECK_LOG_KEYS']);
@@ -108,8 +117,35 @@ describe('config', () => {
     }
   });
 
+  it('refuses to start the API, the worker or the combined process in production without signal keys, naming the variable and how to make a key', () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u@h/db',
+      TEMPORAL_ADDRESS: 't:7233',
+      FLIGHTDECK_METRICS_TOKEN: 'm'.repeat(16),
+      FLIGHTDECK_LOG_KEYS: logKeys,
+    };
+    for (const schema of [apiEnvSchema, workerEnvSchema, combinedEnvSchema]) {
+      const env = { ...production, ...(schema === workerEnvSchema ? {} : { FLIGHTDECK_ADMIN_KEY: 'k'.repeat(16) }) };
+      expect(problemsOf(() => parseEnv(schema, env))).toEqual(['FLIGHTDECK_SIGNAL_KEYS']);
+      expect(() => parseEnv(schema, env)).toThrow(/FLIGHTDECK_SIGNAL_KEYS: must be set when NODE_ENV=production.*openssl rand -base64 32/);
+      expect(problemsOf(() => parseEnv(schema, { ...env, FLIGHTDECK_SIGNAL_KEYS: signalKeys }))).toEqual([]);
+    }
+    // Development: unset is allowed (signals go unsigned, with a warning at start); a bad list is refused everywhere.
+    expect(parseEnv(workerEnvSchema, { DATABASE_URL: 'postgres://u@h/db' }).FLIGHTDECK_SIGNAL_KEYS).toEqual([]);
+    expect(() => parseEnv(workerEnvSchema, { DATABASE_URL: 'postgres://u@h/db', FLIGHTDECK_SIGNAL_KEYS: 'k1:short' })).toThrow(
+      /FLIGHTDECK_SIGNAL_KEYS: key k1 must be 32 bytes in base64/,
+    );
+  });
+
   it('requires pinned toolkit versions in production', () => {
-    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', TEMPORAL_ADDRESS: 't:7233', FLIGHTDECK_LOG_KEYS: logKeys };
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u@h/db',
+      TEMPORAL_ADDRESS: 't:7233',
+      FLIGHTDECK_SIGNAL_KEYS: signalKeys,
+      FLIGHTDECK_LOG_KEYS: logKeys,
+    };
     expect(problemsOf(() => parseEnv(workerEnvSchema, { ...production, COMPOSIO_TOOLKITS: 'github@20251027_00,slack' }))).toEqual(['COMPOSIO_TOOLKITS']);
     expect(problemsOf(() => parseEnv(workerEnvSchema, { ...production, COMPOSIO_TOOLKITS: 'github@20251027_00' }))).toEqual([]);
   });

@@ -6,6 +6,7 @@ import { describeIssues } from './errors';
 import { keyListField, type NamedKey } from './key-list';
 import { logKeysShape } from './log-keys';
 import { payloadCodecShape } from './payload-codec';
+import { signalKeysShape } from './signal-signature';
 import { telemetryShape } from './telemetry';
 
 /** Treats "false", "0", "no", "off" and "" as false — `z.coerce.boolean()` would call them true. */
@@ -132,6 +133,8 @@ export const commonShape = {
   ...payloadCodecShape,
   /** Both append events, signed with the first log key; the API verifies them (lib/log-keys.ts). */
   ...logKeysShape,
+  /** The API signs the signals it sends, the worker verifies them (lib/signal-signature.ts). */
+  ...signalKeysShape,
   FLIGHTDECK_METRICS_TOKEN: z
     .string()
     .trim()
@@ -277,6 +280,7 @@ export const devEnvSchema = z.object({
   FLIGHTDECK_LOG_KEYS: keyListField().describe(
     '`npm start`: unset generates a key on first start, keeps it in `<FLIGHTDECK_DATA_DIR>/log-key` (mode 0600) and passes it to the processes.',
   ),
+  FLIGHTDECK_SIGNAL_KEYS: signalKeysShape.FLIGHTDECK_SIGNAL_KEYS,
   API_PORT: apiPort,
   WEB_PORT: port.default(3000).describe('Port of the dashboard `npm start` runs.'),
   TEMPORAL_PORT: port.default(7233).describe('Port of the Temporal dev server `npm start` starts.'),

@@ -49,6 +49,22 @@ const onlyApprovalsEditIssue = { message: 'only an approval can edit args', path
 export const decisionInputSchema = z.object(decisionFields).strict().refine(onlyApprovalsEdit, onlyApprovalsEditIssue);
 export type DecisionInput = z.infer<typeof decisionInputSchema>;
 
+/**
+ * What the API adds to every signal it sends (lib/signal-signature.ts): an HMAC-SHA256 by a key of
+ * FLIGHTDECK_SIGNAL_KEYS over the workflow id, the signal's name, its payload and `issuedAt`. The
+ * worker's `verifySignal` local activity checks it before the workflow applies the signal, so one
+ * who reaches Temporal's port but holds no key cannot approve, message, cancel or resume a run.
+ */
+export const signalSignatureSchema = z
+  .object({
+    keyId: z.string().min(1).max(64),
+    /** base64url of the 32-byte HMAC. */
+    mac: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url HMAC-SHA256'),
+    issuedAt: z.iso.datetime(),
+  })
+  .strict();
+export type SignalSignature = z.infer<typeof signalSignatureSchema>;
+
 export const approvalSignalSchema = z
   .object({
     approvalId: z.string({ error: 'approvalId is missing' }),
@@ -56,6 +72,8 @@ export const approvalSignalSchema = z
     decision: z.enum(['approve', 'reject'], { error: 'decision must be "approve" or "reject"' }),
     actor: actorSchema.extend({ role: roleSchema }),
     tenantId: z.string({ error: "actor is not of the run's tenant" }),
+    /** Set by the API's client as it sends the signal; checked by the worker before this schema is. */
+    signature: signalSignatureSchema.optional(),
   })
   .refine(onlyApprovalsEdit, onlyApprovalsEditIssue);
 export type ApprovalSignalPayload = z.infer<typeof approvalSignalSchema>;
@@ -128,6 +146,8 @@ export const eventDataSchemas = {
     argsEdited: z.literal(true).optional(),
   }),
   'approval.signal_rejected': z.object({ approvalId: z.string().nullable(), reason: z.string() }),
+  /** A cancel, message or connection signal whose signature did not verify: not applied (an approval's is `approval.signal_rejected`). */
+  'signal.rejected': z.object({ signal: z.enum(['cancel', 'message', 'connection']), reason: z.string() }),
   'message.received': z.object({ index: z.number().int().nonnegative(), text: z.string() }),
   'model.called': z.object({
     turn: z.number().int(),

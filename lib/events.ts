@@ -15,6 +15,7 @@ export const eventTypes = [
   'approval.decided',
   'approval.expired',
   'approval.signal_rejected',
+  'signal.rejected',
   'message.received',
   'model.called',
   'connection.required',

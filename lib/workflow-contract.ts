@@ -4,7 +4,7 @@
  */
 import type { StringValue } from '@temporalio/common';
 import type { Actor, EventType, NewEvent } from './events';
-import type { EventDataInput } from './event-schemas';
+import type { EventDataInput, SignalSignature } from './event-schemas';
 import type { RunCreatedData } from './run-projection';
 import type { Role, RunSpec, ToolCallOptions } from './run-spec';
 import { FailureType } from './failure-types';
@@ -164,6 +164,29 @@ export interface RecordEventInput {
   facts: WorkflowFact[];
 }
 
+/** The signals the API sends a run, each signed (lib/signal-signature.ts) and verified by the worker before it is applied. */
+export type SignalName = 'approval' | 'cancel' | 'connection' | 'message';
+
+/** Why `verifySignal` refused a signal; the workflow records it and does not apply the signal. */
+export type SignalRejection =
+  /** The worker has keys but the signal carries no signature (sent by something other than an API of this installation). */
+  | 'missing_signature'
+  /** Signed by a key id FLIGHTDECK_SIGNAL_KEYS does not list (a retired or foreign key). */
+  | 'unknown_signing_key'
+  /** The MAC does not match the signal (forged, or altered after signing, or sent to another run). */
+  | 'bad_signature'
+  /** The check itself did not complete (the local activity kept failing): refused rather than trusted. */
+  | 'unverified';
+
+/** The `verifySignal` local activity's input: the signal as the workflow received it, and where it arrived. */
+export interface VerifySignalInput {
+  workflowId: string;
+  signal: SignalName;
+  payload: unknown;
+}
+
+export type VerifySignalResult = { ok: true } | { ok: false; reason: SignalRejection };
+
 /** The `approval` signal (approvalSignalSchema): a decision, checked by the workflow (shape, tenant, role, pending id) before it counts. */
 export type { ApprovalSignalPayload } from './event-schemas';
 
@@ -176,6 +199,7 @@ export interface ConnectionSignalPayload {
   userId: string;
   accounts: Array<{ toolkit: string; connectedAccountId: string }>;
   actor?: Actor | null;
+  signature?: SignalSignature;
 }
 
 /** Tool failures the workflow handles itself instead of failing the call (see RunContext.callTool). */

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DevEnv } from '../lib/config';
-import { formatKeyList, parseKeyList } from '../lib/key-list';
+import { formatKeyList, parseKeyList, type NamedKey } from '../lib/key-list';
 import { migrateAndGrant } from '../lib/db-roles';
 import { embeddedRoles, ensureRolesAndDatabase, startEmbeddedPostgres } from './embedded-postgres';
 import { findTemporalCli } from './temporal-cli';
@@ -23,6 +23,8 @@ export interface Provisioned {
   adminKey: string;
   /** FLIGHTDECK_LOG_KEYS for the processes, as the variable spells it. */
   logKeys: string;
+  /** FLIGHTDECK_SIGNAL_KEYS for the processes: as given, or the one kept in the data folder. */
+  signalKeys: string;
   stop(): Promise<void>;
 }
 
@@ -39,23 +41,30 @@ async function adminKeyFor(env: DevEnv, dataDir: string): Promise<string> {
 }
 
 /**
- * The log keys: FLIGHTDECK_LOG_KEYS, or one key generated on first start and kept in the data
- * folder (mode 0600: whoever reads it can recompute the hash chain), so later starts sign with it.
+ * A key list for the processes: the one the variable gives, or one key generated on first start
+ * and kept in `<data dir>/<file>` (mode 0600: whoever reads it can forge what the key vouches
+ * for), so later starts, and the runs they left in flight, use the same key.
  */
-export async function logKeysFor(env: Pick<DevEnv, 'FLIGHTDECK_LOG_KEYS'>, dataDir: string): Promise<string> {
-  if (env.FLIGHTDECK_LOG_KEYS.length > 0) return formatKeyList(env.FLIGHTDECK_LOG_KEYS);
-  const file = path.join(dataDir, 'log-key');
-  if (existsSync(file)) {
+async function keptKeyList(given: readonly NamedKey[], dataDir: string, file: string): Promise<string> {
+  if (given.length > 0) return formatKeyList(given);
+  const keyFile = path.join(dataDir, file);
+  if (existsSync(keyFile)) {
     try {
-      return formatKeyList(parseKeyList(await readFile(file, 'utf8')));
+      return formatKeyList(parseKeyList(await readFile(keyFile, 'utf8')));
     } catch (error) {
-      throw new Error(`${file}: ${(error as Error).message}`);
+      throw new Error(`${keyFile}: ${(error as Error).message}`);
     }
   }
   const keys = `local:${randomBytes(32).toString('base64')}`;
-  await writeFile(file, `${keys}\n`, { mode: 0o600 });
+  await writeFile(keyFile, `${keys}\n`, { mode: 0o600 });
   return keys;
 }
+
+/** FLIGHTDECK_LOG_KEYS, or the key kept in `<data dir>/log-key`: it keys the event log's hash chain. */
+export const logKeysFor = (env: Pick<DevEnv, 'FLIGHTDECK_LOG_KEYS'>, dataDir: string) => keptKeyList(env.FLIGHTDECK_LOG_KEYS, dataDir, 'log-key');
+
+/** FLIGHTDECK_SIGNAL_KEYS, or the key kept in `<data dir>/signal-key`: the API signs signals with it, the worker checks them. */
+export const signalKeysFor = (env: Pick<DevEnv, 'FLIGHTDECK_SIGNAL_KEYS'>, dataDir: string) => keptKeyList(env.FLIGHTDECK_SIGNAL_KEYS, dataDir, 'signal-key');
 
 export async function provisionDevInfra(options: { env: DevEnv; repoRoot: string; log: (line: string) => void }): Promise<Provisioned> {
   const { env, repoRoot, log } = options;
@@ -116,6 +125,7 @@ export async function provisionDevInfra(options: { env: DevEnv; repoRoot: string
       temporalUiUrl,
       adminKey: await adminKeyFor(env, dataDir),
       logKeys: await logKeysFor(env, dataDir),
+      signalKeys: await signalKeysFor(env, dataDir),
       stop,
     };
   } catch (error) {

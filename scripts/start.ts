@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     TEMPORAL_UI_URL: infra.temporalUiUrl,
     FLIGHTDECK_ADMIN_KEY: infra.adminKey,
     FLIGHTDECK_LOG_KEYS: infra.logKeys,
+    FLIGHTDECK_SIGNAL_KEYS: infra.signalKeys,
     API_PORT: String(env.API_PORT),
     // Browsers may call the API from the dashboard only (CORS and the ws Origin check).
     FLIGHTDECK_ALLOWED_ORIGINS: process.env.FLIGHTDECK_ALLOWED_ORIGINS ?? `${webUrl},http://127.0.0.1:${env.WEB_PORT}`,

@@ -8,7 +8,7 @@ import { rebuildRunProjection } from '../lib/rebuild-projection';
 import { builtinTools } from '../tools/builtin';
 import { ToolRegistry } from '../tools/registry';
 import { saveHistoryFixture } from './history-fixtures';
-import { callAs, eventsOf, searchStatusOf, startRun, typesOf, waitForEnd, waitForEvents, expectEventTypes } from './run-helpers';
+import { callAs, eventsOf, searchStatusOf, signingClient, startRun, typesOf, waitForEnd, waitForEvents, expectEventTypes } from './run-helpers';
 import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 import { sleep } from './wait';
@@ -37,7 +37,8 @@ describe('human approvals', () => {
   );
   beforeAll(async () => {
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
-    temporal = new Client({ connection });
+    // Signed as the API's client signs: these tests are about what the workflow makes of a signal's content.
+    temporal = signingClient(connection);
     for (const [name, role] of [
       ['approver1', 'approver'],
       ['approver2', 'approver'],
@@ -234,7 +235,7 @@ describe('human approvals', () => {
     expect((await stack.request('GET', `/v1/runs/${runId}`)).body.run.pendingApprovals).toBe(0);
   });
 
-  it('records and ignores signals sent straight to the workflow that are malformed or lack the right', async () => {
+  it('records and ignores signals sent straight to the workflow that are malformed or lack the right (signed, as the API would)', async () => {
     const runId = await startRun(stack, gatedEcho(true));
     await awaitRequest(runId);
     const handle = temporal.workflow.getHandle(runId);
@@ -248,7 +249,8 @@ describe('human approvals', () => {
       'decision must be "approve" or "reject"',
       'role viewer may not decide (needs approver)',
       "actor is not of the run's tenant",
-      'payload is not an object',
+      // Not an object, so nothing signed it: refused before its content is looked at.
+      'missing_signature',
     ]);
     expect(typesOf(events)).not.toContain('approval.decided');
     expect((await decide(keys.approver1!, runId, { decision: 'approve' })).status).toBe(202);

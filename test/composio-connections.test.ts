@@ -4,12 +4,12 @@
  * starting connections, a run waiting in `awaiting_connection` and resuming when the account turns
  * ACTIVE — through `POST /v1/connections/sync` and through the API's poller.
  */
-import { Client, Connection } from '@temporalio/client';
+import { type Client, Connection } from '@temporalio/client';
 import type { RunEvent } from '../lib/events';
 import { composioUserIdOf } from '../tools/composio/composio-users';
 import { FakeComposioServer, githubCreateIssue } from './fake-composio-server';
 import { saveHistoryFixture } from './history-fixtures';
-import { callAs, eventsOf, searchStatusOf, startRun, typesOf, waitForEnd, waitForEvents, expectEventTypes, type RunReader } from './run-helpers';
+import { callAs, eventsOf, searchStatusOf, signingClient, startRun, typesOf, waitForEnd, waitForEvents, expectEventTypes, type RunReader } from './run-helpers';
 import { startTestStack, useTestStack } from './stack';
 import { sleep } from './wait';
 
@@ -46,7 +46,8 @@ describe('Composio connections: list, connect, resume waiting runs', () => {
       keys[`other-${role}`] = (await stack.request('POST', '/v1/admin/keys', { name: role, role, tenantId: otherTenant })).body.key;
     }
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
-    temporal = new Client({ connection });
+    // Signed as the API's client signs: these tests are about what the workflow makes of a signal's content.
+    temporal = signingClient(connection);
   });
   afterAll(async () => {
     await fake?.stop();

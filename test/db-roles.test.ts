@@ -206,6 +206,7 @@ describe('the application role (DATABASE_URL) and the owner (DATABASE_MIGRATION_
       FLIGHTDECK_ADMIN_KEY: 'roles-test-admin-key-0123',
       FLIGHTDECK_METRICS_TOKEN: 'roles-test-metrics-token-0123',
       FLIGHTDECK_LOG_KEYS: process.env.FLIGHTDECK_LOG_KEYS,
+      FLIGHTDECK_SIGNAL_KEYS: process.env.FLIGHTDECK_SIGNAL_KEYS,
       API_PORT: '0',
       API_HOST: '127.0.0.1',
     });

@@ -22,14 +22,12 @@ type Role = keyof typeof schemas;
 /** Platform variables a schema may not list (Render's PORT; Next's own NODE_ENV and telemetry switch). */
 const platformVars = new Set(['PORT', 'NEXT_TELEMETRY_DISABLED', 'NODE_ENV']);
 
-/** A key list as FLIGHTDECK_PAYLOAD_KEYS and FLIGHTDECK_LOG_KEYS take it (lib/key-list.ts). */
+/** A key list as the `*_KEYS` variables take it (lib/key-list.ts). */
 const keyList = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 
 /** `${VAR:?message}` / `${VAR}` → a plausible value, as an operator would provide. */
 const substitute = (value: unknown) =>
-  String(value).replace(/\$\{([A-Z_]+)[^}]*\}/g, (_match, name: string) =>
-    name.endsWith('_KEYS') ? keyList : /_(KEY|TOKEN)$/.test(name) ? 'k'.repeat(32) : 'x',
-  );
+  String(value).replace(/\$\{([A-Z_]+)[^}]*\}/g, (_match, name: string) => (/_KEYS$/.test(name) ? keyList : /_(KEY|TOKEN)$/.test(name) ? 'k'.repeat(32) : 'x'));
 
 function assertEnvFits(role: Role, env: Record<string, string>): void {
   const schema = schemas[role];
@@ -56,7 +54,7 @@ function assertCommandRuns(command: string[] | string): void {
 const operatorValue = (name: string) =>
   name === 'DATABASE_URL'
     ? 'postgres://flightdeck_app:secret@db.internal:5432/flightdeck'
-    : name === 'FLIGHTDECK_PAYLOAD_KEYS' || name === 'FLIGHTDECK_LOG_KEYS'
+    : name.endsWith('_KEYS')
       ? keyList
       : name === 'TEMPORAL_ADDRESS'
         ? 'flightdeck.abcde.tmprl.cloud:7233'
@@ -111,6 +109,11 @@ describe('docker-compose.yml', () => {
     const env = Object.fromEntries(Object.entries(services.api.environment as Record<string, unknown>).map(([name, value]) => [name, substitute(value)]));
     delete env.FLIGHTDECK_LOG_KEYS;
     expect(() => parseEnv(apiEnvSchema, env)).toThrow(/FLIGHTDECK_LOG_KEYS: must be set when NODE_ENV=production/);
+  });
+
+  it('gives api and worker the same signal keys, which the operator must set (no default)', () => {
+    expect(services.api.environment.FLIGHTDECK_SIGNAL_KEYS).toMatch(/^\$\{FLIGHTDECK_SIGNAL_KEYS:\?/);
+    expect(services.worker.environment.FLIGHTDECK_SIGNAL_KEYS).toBe(services.api.environment.FLIGHTDECK_SIGNAL_KEYS);
   });
 
   it('agrees on ports between env, published ports and healthchecks', () => {
@@ -216,6 +219,15 @@ describe('render.yaml', () => {
         .find((service) => service.name === name)
         .envVars.find((entry: { key: string }) => entry.key === 'FLIGHTDECK_LOG_KEYS');
       expect(variable).toEqual({ key: 'FLIGHTDECK_LOG_KEYS', sync: false });
+    }
+  });
+
+  it('has the operator set the signal keys of api and worker (sync: false, never generated apart)', () => {
+    for (const name of ['flightdeck-api', 'flightdeck-worker']) {
+      const variable = blueprint.services
+        .find((service) => service.name === name)
+        .envVars.find((entry: { key: string }) => entry.key === 'FLIGHTDECK_SIGNAL_KEYS');
+      expect(variable).toEqual({ key: 'FLIGHTDECK_SIGNAL_KEYS', sync: false });
     }
   });
 });

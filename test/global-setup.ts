@@ -49,6 +49,8 @@ export default async function globalSetup(): Promise<void> {
     FLIGHTDECK_DEFINITIONS_DIR: definitionsDir,
     // The whole suite appends and verifies keyed rows, as production does (lib/log-keys.ts).
     FLIGHTDECK_LOG_KEYS: process.env.FLIGHTDECK_LOG_KEYS ?? `test:${randomBytes(32).toString('base64')}`,
+    // Every stack signs its signals and its worker verifies them, as production does.
+    FLIGHTDECK_SIGNAL_KEYS: process.env.FLIGHTDECK_SIGNAL_KEYS ?? `test:${randomBytes(32).toString('base64')}`,
   });
   process.stderr.write(`\ntest stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Temporal ${temporal.address}, Postgres ${database.kind})\n`);
 }

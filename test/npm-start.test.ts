@@ -5,7 +5,7 @@
  * reuse the data; it is stopped with SIGTERM to npm alone, as a supervisor would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,6 +94,7 @@ describe('npm start', () => {
       'TEMPORAL_UI_URL',
       'FLIGHTDECK_ADMIN_KEY',
       'FLIGHTDECK_LOG_KEYS',
+      'FLIGHTDECK_SIGNAL_KEYS',
       'WORKFLOW_BUNDLE_PATH',
       'NODE_ENV',
       'LOG_LEVEL',
@@ -164,11 +165,17 @@ describe('npm start', () => {
       await pressCtrlC(first);
     }
     expect(first.output()).toContain('flightdeck: stopped.');
+    // It generated a signal key (0600) for its processes, so none warned of unsigned signals; the second start reuses it.
+    const signalKeyFile = path.join(dataRoot, 'data', 'signal-key');
+    expect((await stat(signalKeyFile)).mode & 0o777).toBe(0o600);
+    const signalKey = await readFile(signalKeyFile, 'utf8');
+    expect(first.output()).not.toContain('FLIGHTDECK_SIGNAL_KEYS is unset');
 
     const second = await startFlightdeck(env);
     let stopped: number | string = 'not stopped';
     try {
       expect(second.adminKey).toBe(first.adminKey);
+      expect(await readFile(signalKeyFile, 'utf8')).toBe(signalKey);
       expect(second.output()).toContain('database schema is up to date');
       const run = await fetch(`http://localhost:${ports.api}/v1/runs/${runId}`, { headers: { authorization: `Bearer ${second.adminKey}` } });
       expect(run.status).toBe(200);

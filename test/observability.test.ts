@@ -87,6 +87,7 @@ describe('metrics and the OpenAPI document', () => {
       DATABASE_URL: 'postgres://u:p@db:5432/f',
       TEMPORAL_ADDRESS: 'temporal:7233',
       FLIGHTDECK_LOG_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+      FLIGHTDECK_SIGNAL_KEYS: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
     };
     expect(() => parseEnv(apiEnvSchema, { ...production, FLIGHTDECK_ADMIN_KEY: 'k'.repeat(32) })).toThrow(/FLIGHTDECK_METRICS_TOKEN/);
     expect(() => parseEnv(apiEnvSchema, { ...production, FLIGHTDECK_ADMIN_KEY: 'k'.repeat(32), FLIGHTDECK_METRICS_TOKEN: metricsToken })).not.toThrow();

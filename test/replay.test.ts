@@ -26,6 +26,8 @@ describe('replaying recorded histories against the current workflow code', () =>
           'connection-resolved',
           'connection-expired',
           'limit-wait',
+          // Signals verified by the worker before they count (the signed-signals patch).
+          'approval-signed-signals',
         ]),
       );
       const failures: string[] = [];

@@ -1,7 +1,19 @@
-import type { Client } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import type { RunEvent } from '../lib/events';
+import { parseKeyList } from '../lib/key-list';
+import { withSignalSigning } from '../lib/signal-signature';
 import type { TestStack } from './stack';
 import { sleep, until } from './wait';
+
+/**
+ * A Temporal client that signs its signals as the API's does, with the suite's FLIGHTDECK_SIGNAL_KEYS
+ * (test/global-setup.ts): for tests that send a signal straight to a run to see how the workflow
+ * judges its content. A plain `new Client(…)` is what someone without the keys would send.
+ */
+export function signingClient(connection: Connection, namespace?: string): Client {
+  const keys = parseKeyList(process.env.FLIGHTDECK_SIGNAL_KEYS ?? '');
+  return new Client({ connection, ...(namespace ? { namespace } : {}), interceptors: withSignalSigning({}, keys) });
+}
 
 /** Starts a run through the API; fails the test with the API's answer if it is not 201. */
 export async function startRun(stack: TestStack, spec: unknown): Promise<string> {

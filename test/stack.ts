@@ -155,6 +155,7 @@ async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex,
     maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     payloadCodec: payloadCodecFor(env.FLIGHTDECK_PAYLOAD_KEYS),
     maxToolOutputBytes: env.FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES,
+    signalKeys: env.FLIGHTDECK_SIGNAL_KEYS,
   });
   const running = worker.run();
   return {

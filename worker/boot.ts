@@ -12,6 +12,7 @@ import { loadDefinitionCatalog } from '../lib/definitions';
 import type { ToolRegistry } from '../tools/registry';
 import { runStartSettings } from '../lib/config';
 import { dataConverterOption, payloadCodecFor } from '../lib/payload-codec';
+import { unsignedSignalsWarning } from '../lib/signal-signature';
 import type { WorkerEnv } from './env';
 import type { Tracing } from '../lib/telemetry';
 import { createWorker, prebuiltWorkflowBundle } from './create-worker';
@@ -67,7 +68,9 @@ export async function bootWorker(
     maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     payloadCodec,
     maxToolOutputBytes: env.FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES,
+    signalKeys: env.FLIGHTDECK_SIGNAL_KEYS,
   });
+  if (env.FLIGHTDECK_SIGNAL_KEYS.length === 0) deps.log.warn(unsignedSignalsWarning);
   // After Worker.create has proven the connection and namespace: a failure here stops the boot,
   // since an operator who set FLIGHTDECK_RETENTION_DAYS expects the purge to happen.
   await ensureRetentionSchedule(new Client({ connection: deps.connection, namespace: env.TEMPORAL_NAMESPACE, ...dataConverterOption(payloadCodec) }), {

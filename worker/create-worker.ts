@@ -25,6 +25,7 @@ import { eventLogInterceptor } from '../activities/event-log-interceptor';
 import type { ToolRegistry } from '../tools/registry';
 import type { RunStartSettings } from '../lib/config';
 import { dataConverterOption } from '../lib/payload-codec';
+import type { SignalKey } from '../lib/signal-signature';
 import { runStartClientInterceptors, type Tracing } from '../lib/telemetry';
 import { withFlightdeckAlias, workflowEntryFor } from './definitions-bundle';
 
@@ -129,6 +130,8 @@ export interface WorkerOptions {
   payloadCodec?: PayloadCodec | null;
   /** FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES: a tool output larger than this fails its call and is not stored. */
   maxToolOutputBytes?: number;
+  /** FLIGHTDECK_SIGNAL_KEYS: what a run's signals must be signed with; empty or unset: unsigned signals are accepted. */
+  signalKeys?: readonly SignalKey[];
 }
 
 /** A worker for `agentRun`, whose tool calls pass through the event-log interceptor. */
@@ -147,6 +150,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       db: options.db,
       tools: options.tools,
       model: options.model,
+      signalKeys: options.signalKeys ?? [],
       ...(options.runStart?.approvalPolicy ? { approvalPolicy: options.runStart.approvalPolicy } : {}),
       // Schedule ticks start runs over the worker's own connection, on the queue it serves: eagerly.
       runStarter: {

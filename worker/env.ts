@@ -12,6 +12,7 @@ import {
   runStartShape,
   withEnvChecks,
 } from '../lib/config';
+import { signalKeysCheck } from '../lib/signal-signature';
 import { composioShape, unpinnedToolkitProblems } from '../tools/composio/composio-config';
 
 /** What a worker process reads (worker/main.ts); lib/config.ts holds the parts every process shares. */
@@ -59,6 +60,7 @@ export const workerEnvSchema = withEnvChecks(
   unpinnedToolkitProblems,
   metricsTokenCheck((env) => Boolean(env.WORKER_METRICS_PORT)),
   logKeysCheck,
+  signalKeysCheck,
 );
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
@@ -68,5 +70,6 @@ export const combinedEnvSchema = withEnvChecks(
   unpinnedToolkitProblems,
   apiServesMetrics,
   logKeysCheck,
+  signalKeysCheck,
 );
 export type CombinedEnv = z.infer<typeof combinedEnvSchema>;

@@ -86,6 +86,8 @@ export async function runAgent(context: RunContext, inbox: Inbox): Promise<strin
 
     const limit = input.historyEventsLimit ?? defaultHistoryEventsLimit;
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit) {
+      // A message still being verified would be lost to the next run: wait for its verdict.
+      if (!context.signals.idle) await condition(() => context.signals.idle);
       await continueAsNew<(next: AgentRunInput) => Promise<unknown>>({
         ...input,
         carried: {

@@ -24,20 +24,40 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
   let stop: Stop | null = null;
 
   setHandler(stateQuery, () => context.state);
-  setHandler(approvalSignal, (payload) => context.approvals.onSignal(payload));
-  setHandler(connectionSignal, (payload) => context.connections.onSignal(payload));
-  setHandler(messageSignal, (message) => {
-    inbox.pending.push({ text: message.text, actor: message.actor ?? null });
-  });
-  setHandler(cancelSignal, (request) => {
-    if (stop) return;
-    const reason = request.reason ?? null;
-    const actor = request.actor ?? null;
-    // The API records the same fact under the same key when the cancel comes through it.
-    const recorded = context.recordFinal([{ type: 'run.cancel_requested', key: 'run.cancel_requested', data: { reason }, actor }]);
-    stop = { kind: 'cancel', reason, actor, recorded };
-    work.cancel();
-  });
+  // Each signal counts only once the worker has verified the API's signature on it (signal-verifier.ts).
+  const { signals } = context;
+  setHandler(approvalSignal, (payload) =>
+    signals.receive('approval', payload, {
+      apply: () => context.approvals.onSignal(payload),
+      refuse: (reason) => context.approvals.refuseSignal(payload, reason),
+    }),
+  );
+  setHandler(connectionSignal, (payload) =>
+    signals.receive('connection', payload, {
+      apply: () => context.connections.onSignal(payload),
+      refuse: (reason) => signals.refuse('connection', reason),
+    }),
+  );
+  setHandler(messageSignal, (message) =>
+    signals.receive('message', message, {
+      apply: () => inbox.pending.push({ text: message.text, actor: message.actor ?? null }),
+      refuse: (reason) => signals.refuse('message', reason),
+    }),
+  );
+  setHandler(cancelSignal, (request) =>
+    signals.receive('cancel', request, {
+      apply: () => {
+        if (stop) return;
+        const reason = request.reason ?? null;
+        const actor = request.actor ?? null;
+        // The API records the same fact under the same key when the cancel comes through it.
+        const recorded = context.recordFinal([{ type: 'run.cancel_requested', key: 'run.cancel_requested', data: { reason }, actor }]);
+        stop = { kind: 'cancel', reason, actor, recorded };
+        work.cancel();
+      },
+      refuse: (reason) => signals.refuse('cancel', reason),
+    }),
+  );
 
   if (!input.carried) {
     const runStart: WorkflowFact[] = [

@@ -1,10 +1,10 @@
 import { condition, patched } from '@temporalio/workflow';
 import { argsHashOf } from '../lib/args-hash';
 import { approvalSignalSchema } from '../lib/event-schemas';
-import { actorSchema } from '../lib/events';
+import { actorSchema, type Actor } from '../lib/events';
 import { redactedPaths } from '../lib/redact';
 import { hasRole } from '../lib/roles';
-import type { ApprovalPolicy, ApprovalSignalPayload } from '../lib/workflow-contract';
+import type { ApprovalPolicy, ApprovalSignalPayload, SignalRejection } from '../lib/workflow-contract';
 import type { RunRecorder } from './run-recorder';
 
 /**
@@ -91,8 +91,9 @@ function checkSignal(
 /**
  * Human approval of a tool call: records `approval.requested`, then waits for whichever comes
  * first — enough distinct approvals, one rejection, the deadline, or the run's cancellation (which
- * cancels the wait). Signals that are malformed or from someone without the right are recorded as
- * `approval.signal_rejected` and change nothing.
+ * cancels the wait). Signals that are malformed, from someone without the right, or (once the
+ * worker checks signatures) not signed by the API are recorded as `approval.signal_rejected` and
+ * change nothing.
  */
 export class ApprovalGate {
   private readonly pending = new Map<string, PendingApproval>();
@@ -106,19 +107,13 @@ export class ApprovalGate {
     return this.context.input.redactKeys ?? [];
   }
 
+  /** A verified signal (or one of a history recorded before signatures): counts if it passes the checks. */
   onSignal(payload: unknown): void {
     const checked = checkSignal(payload, this.context.input.tenantId, this.pending, this.redactKeys);
     if ('problem' in checked) {
-      this.rejectedSignals += 1;
-      const { approvalId, actor } = typeof payload === 'object' && payload !== null ? (payload as { approvalId?: unknown; actor?: unknown }) : {};
-      const fact = {
-        type: 'approval.signal_rejected' as const,
-        key: `approval/signal-rejected/${this.rejectedSignals}`,
-        data: { approvalId: typeof approvalId === 'string' ? approvalId : null, reason: checked.problem },
-        // Whoever the signal claims to be, when it names someone in the actor's shape.
-        actor: actorSchema.safeParse(actor).data ?? null,
-      };
-      this.rejectionLog = this.rejectionLog.then(() => this.context.recordFinal([fact]));
+      const { actor } = typeof payload === 'object' && payload !== null ? (payload as { actor?: unknown }) : {};
+      // Whoever the signal claims to be, when it names someone in the actor's shape: its signature vouches for it.
+      void this.recordRejection(payload, checked.problem, actorSchema.safeParse(actor).data ?? null);
       return;
     }
     const { decision } = checked;
@@ -132,6 +127,24 @@ export class ApprovalGate {
       bound.argsHash = argsHashOf(decision.args);
       approval.approvals = new Map([[decision.actor.id, decision]]);
     } else approval.approvals.set(decision.actor.id, decision);
+  }
+
+  /** A signal whose signature did not verify: recorded without the identity it claims, and nothing else happens. */
+  refuseSignal(payload: unknown, reason: SignalRejection): Promise<unknown> {
+    return this.recordRejection(payload, reason, null);
+  }
+
+  private recordRejection(payload: unknown, reason: string, actor: Actor | null): Promise<unknown> {
+    this.rejectedSignals += 1;
+    const { approvalId } = typeof payload === 'object' && payload !== null ? (payload as { approvalId?: unknown }) : {};
+    const fact = {
+      type: 'approval.signal_rejected' as const,
+      key: `approval/signal-rejected/${this.rejectedSignals}`,
+      data: { approvalId: typeof approvalId === 'string' ? approvalId : null, reason },
+      actor,
+    };
+    this.rejectionLog = this.rejectionLog.then(() => this.context.recordFinal([fact]));
+    return this.rejectionLog;
   }
 
   async request(stepId: string, tool: string, args: Record<string, unknown>, policy: ApprovalPolicy): Promise<ApprovalOutcome> {

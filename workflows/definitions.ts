@@ -1,14 +1,18 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { SignalSignature } from '../lib/event-schemas';
 import type { Actor, RunStatus } from '../lib/events';
 
 export interface CancelPayload {
   reason?: string;
   actor?: Actor | null;
+  /** Added by the API's client (lib/signal-signature.ts); the workflow applies the signal once the worker verified it. */
+  signature?: SignalSignature;
 }
 
 export interface MessagePayload {
   text: string;
   actor?: Actor | null;
+  signature?: SignalSignature;
 }
 
 /** Graceful cancel: the in-flight tool call is cancelled and the run records `run.cancelled`. */

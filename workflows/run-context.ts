@@ -30,6 +30,7 @@ import { ConnectionGate } from './connection-gate';
 import type { RunState } from './definitions';
 import type { RunRecorder } from './run-recorder';
 import { RunStopped } from './run-stopped';
+import { SignalVerifier } from './signal-verifier';
 import { FailureType } from '../lib/failure-types';
 
 /**
@@ -54,6 +55,8 @@ export class RunContext implements RunRecorder {
   readonly state: RunState = { status: 'created', currentStep: null, completedSteps: [], toolCalls: 0, turns: 0 };
   readonly approvals: ApprovalGate;
   readonly connections: ConnectionGate;
+  /** Checks each signal's signature before the run applies it. */
+  readonly signals: SignalVerifier;
 
   /**
    * Facts that lead every append until one that carried them has finished (the run's start): they
@@ -65,6 +68,7 @@ export class RunContext implements RunRecorder {
   constructor(readonly input: AgentRunInput) {
     this.approvals = new ApprovalGate(this);
     this.connections = new ConnectionGate(this);
+    this.signals = new SignalVerifier(this);
   }
 
   /** `facts` go ahead of whatever the workflow records next, in the same append (see `leading`). */

@@ -1,9 +1,10 @@
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { AppError } from '../../lib/errors';
 import { InFlight } from '../../lib/in-flight';
 import { runSpecSchema } from '../../lib/run-spec';
 import { findRun } from '../../lib/runs-store';
 import { createToolRegistry } from '../../tools/default-registry';
+import { signingClient } from '../../test/run-helpers';
 import { startTestStack, type TestStack } from '../../test/stack';
 import type { Principal } from '../keys';
 import { cancelRun, startRun, type RunServiceDeps } from '.';
@@ -21,7 +22,8 @@ describe('runs domain', () => {
     const tools = await createToolRegistry();
     stack = await startTestStack({ tools });
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-    deps = { db: stack.db, temporal: new Client({ connection }), temporalCalls: new InFlight(), tools, taskQueue: stack.taskQueue };
+    // Signing its signals as the API's client does (lib/signal-signature.ts): the worker refuses unsigned ones.
+    deps = { db: stack.db, temporal: signingClient(connection), temporalCalls: new InFlight(), tools, taskQueue: stack.taskQueue };
     operator = { tenantId: stack.tenantId, role: 'operator', superAdmin: false, actor: { type: 'api_key', id: 'key_domain_test', role: 'operator' } };
   });
   afterAll(async () => {

@@ -17,6 +17,7 @@ const EVENT_LABEL: Record<string, string> = {
   'run.terminated': 'Run terminated',
   'run.cancel_requested': 'Cancel requested',
   'message.received': 'Message received',
+  'signal.rejected': 'Signal refused (not signed by the API)',
   'step.started': 'Step started',
 };
 
