@@ -18,6 +18,11 @@ export interface RunContext {
   readonly signal: AbortSignal;
   /** Calls a tool as a plan step would: its retry policy, connection gate and approval gate; resolves to its output. */
   tool<Output = unknown>(name: string, args?: Record<string, unknown>, options?: ToolCallOptions): Promise<Output>;
+  /**
+   * Records `custom.<name>` in the run's log (and on its stream) with `data`, a JSON object of at
+   * most 64 KiB, redacted like every fact. `name`: a lower-case letter, then up to 63 of `a-z0-9_.-`.
+   */
+  emit(name: string, data?: Record<string, unknown>): Promise<void>;
   /** A durable timer: `"30s"`, `"5m"`, or milliseconds. */
   sleep(duration: StringValue | number): Promise<void>;
   /** `fn` over every item, at most `concurrency` at a time (default 10); results in the items' order. */

@@ -6,6 +6,7 @@
 import type { RunEvent } from '../lib/events';
 import { eventsOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
 import { useTestStack } from './stack';
+import { TestStreamClient } from './ws-client';
 
 const stepsOf = (events: RunEvent[]) => events.filter((event) => event.type === 'step.started').map((event) => (event.data as { stepId: string }).stepId);
 
@@ -16,7 +17,7 @@ describe('run definitions (defineRun) on the real dev server', () => {
     const { status, body } = await stack.request('GET', '/v1/definitions');
     expect(status).toBe(200);
     const names = body.definitions.map((definition: { name: string }) => definition.name);
-    expect(names).toEqual(expect.arrayContaining(['bad-output', 'echo-twice', 'fan-out', 'sleeper', 'throws']));
+    expect(names).toEqual(expect.arrayContaining(['bad-output', 'echo-twice', 'emitter', 'fan-out', 'sleeper', 'throws']));
     expect(names).toEqual([...names].sort());
     const echoTwice = body.definitions.find((definition: { name: string }) => definition.name === 'echo-twice');
     expect(echoTwice).toMatchObject({
@@ -98,5 +99,46 @@ describe('run definitions (defineRun) on the real dev server', () => {
     expect(typesOf(events).at(-1)).toBe('run.cancelled');
     expect((await stack.request('GET', `/v1/runs/${runId}`)).body.run.tags).toEqual(['sleepy']);
     expect(stepsOf(await eventsOf(stack, runId))).toEqual(['before']);
+  });
+
+  describe('ctx.emit', () => {
+    it('records custom.<name> events in order, redacted, on the stream and through the typed client', async () => {
+      const stream = await TestStreamClient.connect(stack.wsUrl, stack.adminKey);
+      try {
+        const runId = await startRun(stack, { definition: 'emitter', input: { items: ['a', 'b'] } });
+        stream.send({ type: 'subscribe', runId, afterSeq: 0 });
+        const events = await waitForEnd(stack, runId);
+        expect(typesOf(events)).toEqual(['run.created', 'run.started', 'custom.progress', 'custom.progress', 'custom.summary.ready', 'run.completed']);
+        expect(events.filter((event) => event.type === 'custom.progress').map((event) => event.data)).toEqual([
+          { done: 1, of: 2, item: 'a' },
+          { done: 2, of: 2, item: 'b' },
+        ]);
+        expect(events.find((event) => event.type === 'custom.summary.ready')?.data).toEqual({ items: ['a', 'b'], apiKey: '[REDACTED]' });
+        // The typed client parses them (its event schema accepts custom.<name>), and so does the stream's frame.
+        const page = await stack.client.listEvents(runId);
+        expect(page.events.map((event) => event.type)).toContain('custom.summary.ready');
+        await stream.waitFor(() => stream.events(runId).some((frame) => frame.event.type === 'run.completed'));
+        expect(stream.events(runId).map((frame) => frame.event.type)).toContain('custom.progress');
+        expect((await stack.request('GET', `/v1/runs/${runId}/verify`)).body.ok).toBe(true);
+      } finally {
+        await stream.close();
+      }
+    });
+
+    it('stops the run on a name the log refuses, before anything of it is recorded', async () => {
+      const runId = await startRun(stack, { definition: 'emitter', input: { items: [], badName: 'Not A Name' } });
+      const events = await waitForEnd(stack, runId);
+      expect(events.at(-1)).toMatchObject({ type: 'run.failed', data: { error: { errorClass: 'InvalidInput' } } });
+      expect((events.at(-1)?.data as { error: { message: string } }).error.message).toContain('ctx.emit("Not A Name")');
+      expect(typesOf(events).filter((type) => type.startsWith('custom.'))).toEqual(['custom.summary.ready']);
+    });
+
+    it('stops the run on data over the size cap, unrecorded', async () => {
+      const runId = await startRun(stack, { definition: 'emitter', input: { items: [], oversizeBytes: 70_000 } });
+      const events = await waitForEnd(stack, runId);
+      expect(events.at(-1)).toMatchObject({ type: 'run.failed', data: { error: { errorClass: 'InvalidInput' } } });
+      expect((events.at(-1)?.data as { error: { message: string } }).error.message).toContain('larger than 65536 bytes');
+      expect(typesOf(events)).not.toContain('custom.big');
+    });
   });
 });

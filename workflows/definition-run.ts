@@ -1,6 +1,8 @@
 import { ApplicationFailure, CancellationScope, isCancellation, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { StringValue } from '@temporalio/common';
 import type { Activities } from '../activities';
+import { customEventDataSchema } from '../lib/event-schemas';
+import { customEventNameSchema } from '../lib/events';
 import { FailureType } from '../lib/failure-types';
 import { toolCallOptionsSchema, type ToolCallOptions } from '../lib/run-spec';
 import type { ResolveToolCallResult } from '../lib/workflow-contract';
@@ -65,6 +67,7 @@ class DefinitionRunContext implements DefinitionContext {
   /** Calls per tool so far, for the default step names `<tool>#<n>`. */
   private readonly callsPerTool = new Map<string, number>();
   private readonly steps = new Set<string>();
+  private emitted = 0;
   /** Resolved policies by tool and options: each distinct one costs one local activity per run. */
   private readonly policies = new Map<string, Promise<ResolveToolCallResult>>();
 
@@ -85,6 +88,15 @@ class DefinitionRunContext implements DefinitionContext {
     const resolved = await this.policyFor(name, callOptions);
     if ('problem' in resolved) throw stopped(resolved.problem, stepId);
     return (await runToolStep(this.context, { stepId, tool: name, policy: resolved.policy }, () => args)) as Output;
+  }
+
+  async emit(name: string, data: Record<string, unknown> = {}): Promise<void> {
+    const checkedName = customEventNameSchema.safeParse(name);
+    if (!checkedName.success) throw stopped(`ctx.emit(${JSON.stringify(name)}): ${checkedName.error.issues[0]?.message}`);
+    const checkedData = customEventDataSchema.safeParse(data);
+    if (!checkedData.success) throw stopped(`ctx.emit("${name}"): ${checkedData.error.issues.map((issue) => issue.message).join('; ')}`);
+    this.emitted += 1;
+    await this.context.record([{ type: `custom.${checkedName.data}`, key: `custom/${this.emitted}`, data: checkedData.data }]);
   }
 
   sleep(duration: StringValue | number): Promise<void> {
