@@ -87,7 +87,11 @@ export const eventDataSchemas = {
   'approval.requested': z.object({
     approvalId: z.string(),
     stepId: z.string(),
-    tool: z.string(),
+    /** The tool the gate holds; null for a definition's own gate (`ctx.approval`), which has a title instead. */
+    tool: z.string().nullable(),
+    /** What a tool-less gate asks (`ctx.approval({ title })`). */
+    title: z.string().optional(),
+    /** The tool's args, or a tool-less gate's `data`: what approvers see and decide on. */
     args,
     approvers: z.array(roleSchema),
     required: z.number().int().positive(),

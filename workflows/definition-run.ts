@@ -4,11 +4,11 @@ import type { Activities } from '../activities';
 import { customEventDataSchema } from '../lib/event-schemas';
 import { customEventNameSchema } from '../lib/events';
 import { FailureType } from '../lib/failure-types';
-import { toolCallOptionsSchema, type ToolCallOptions } from '../lib/run-spec';
-import type { ResolveToolCallResult } from '../lib/workflow-contract';
-import type { RunContext as DefinitionContext } from '../sdk/define-run';
+import { approvalRequestSchema, toolCallOptionsSchema, type ApprovalRequest, type ToolCallOptions } from '../lib/run-spec';
+import { approvalPolicyOf, type ResolveToolCallResult } from '../lib/workflow-contract';
+import type { ApprovalDecision, RunContext as DefinitionContext } from '../sdk/define-run';
 import { definitionNamed } from './definition-registry';
-import { runToolStep } from './plan-run';
+import { runToolStep, stopUnlessDecided } from './plan-run';
 import type { RunContext } from './run-context';
 import { RunStopped } from './run-stopped';
 
@@ -68,6 +68,7 @@ class DefinitionRunContext implements DefinitionContext {
   private readonly callsPerTool = new Map<string, number>();
   private readonly steps = new Set<string>();
   private emitted = 0;
+  private approvalsAsked = 0;
   /** Resolved policies by tool and options: each distinct one costs one local activity per run. */
   private readonly policies = new Map<string, Promise<ResolveToolCallResult>>();
 
@@ -88,6 +89,24 @@ class DefinitionRunContext implements DefinitionContext {
     const resolved = await this.policyFor(name, callOptions);
     if ('problem' in resolved) throw stopped(resolved.problem, stepId);
     return (await runToolStep(this.context, { stepId, tool: name, policy: resolved.policy }, () => args)) as Output;
+  }
+
+  /**
+   * A gate of its own, decided like a tool's (GET /v1/approvals, POST …/approvals/:id) under the
+   * same rules: approver roles, quorum, deadline, self-approval, args bound to what was shown.
+   */
+  async approval(request: ApprovalRequest): Promise<ApprovalDecision> {
+    const parsed = approvalRequestSchema.safeParse(request);
+    if (!parsed.success) throw stopped(`ctx.approval: bad request: ${parsed.error.message}`);
+    const { title, data, step, ...options } = parsed.data;
+    const stepId = step ?? `approval#${(this.approvalsAsked += 1)}`;
+    if (this.steps.has(stepId)) throw stopped(`ctx.approval: step "${stepId}" is already used in this run (give each gate its own step)`);
+    this.steps.add(stepId);
+    const outcome = await this.context.approvals.request(stepId, null, data, approvalPolicyOf(options), title);
+    stopUnlessDecided(outcome, stepId);
+    if (outcome.kind === 'rejected')
+      return { approved: false, by: outcome.by, comment: outcome.comment, data, edited: false, expired: outcome.reason === 'expired' };
+    return { approved: true, by: outcome.by, comment: outcome.comment, data: outcome.args, edited: outcome.edited, expired: outcome.expired };
   }
 
   async emit(name: string, data: Record<string, unknown> = {}): Promise<void> {
