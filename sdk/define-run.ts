@@ -27,6 +27,13 @@ export interface ApprovalDecision {
   expired: boolean;
 }
 
+/** A chat message sent to the run (`POST /v1/runs/:id/messages`), as `ctx.waitForMessage` hands it over. */
+export interface ReceivedMessage {
+  text: string;
+  /** Who sent it (the API key's identity). */
+  actor: Actor | null;
+}
+
 /** What a definition's `run` gets: every effect it has goes through here, and every call is in the run's log. */
 export interface RunContext {
   /** The run's id, as the API, the log and Temporal know it. */
@@ -43,6 +50,13 @@ export interface RunContext {
    * fails the run (no approver could see it).
    */
   approval(request: ApprovalRequest): Promise<ApprovalDecision>;
+  /**
+   * The next chat message sent to the run (`POST /v1/runs/:id/messages`; those sent before the call
+   * wait for it), recorded as `message.received`; null when none came within `timeout` (a duration
+   * or milliseconds; absent: wait until one comes or the run is cancelled). Concurrent calls take
+   * messages one at a time, in call order.
+   */
+  waitForMessage(options?: { timeout?: StringValue | number }): Promise<ReceivedMessage | null>;
   /**
    * Records `custom.<name>` in the run's log (and on its stream) with `data`, a JSON object of at
    * most 64 KiB, redacted like every fact. `name`: a lower-case letter, then up to 63 of `a-z0-9_.-`.

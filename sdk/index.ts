@@ -7,6 +7,7 @@ export {
   defineRun,
   type ApprovalDecision,
   type ApprovalRequest,
+  type ReceivedMessage,
   type RunContext,
   type RunDefinition,
   type RunDefinitionConfig,

@@ -17,7 +17,7 @@ describe('run definitions (defineRun) on the real dev server', () => {
     const { status, body } = await stack.request('GET', '/v1/definitions');
     expect(status).toBe(200);
     const names = body.definitions.map((definition: { name: string }) => definition.name);
-    expect(names).toEqual(expect.arrayContaining(['asks-approval', 'bad-output', 'echo-twice', 'emitter', 'fan-out', 'sleeper', 'throws']));
+    expect(names).toEqual(expect.arrayContaining(['asks-approval', 'bad-output', 'echo-twice', 'emitter', 'fan-out', 'listener', 'sleeper', 'throws']));
     expect(names).toEqual([...names].sort());
     const echoTwice = body.definitions.find((definition: { name: string }) => definition.name === 'echo-twice');
     expect(echoTwice).toMatchObject({
@@ -210,6 +210,48 @@ describe('run definitions (defineRun) on the real dev server', () => {
       const events = await waitForEnd(stack, runId);
       expect(typesOf(events)).toContain('approval.expired');
       expect(events.at(-1)).toMatchObject({ type: 'run.failed', data: { error: { errorClass: 'ApprovalExpired', step: 'refund' } } });
+    });
+  });
+
+  describe('ctx.waitForMessage', () => {
+    it('takes the chat messages sent to the run in order (those sent before it waits too), each recorded with who sent it', async () => {
+      const runId = await startRun(stack, { definition: 'listener', input: {} });
+      for (const text of ['hello', 'how are you', 'bye']) {
+        expect((await stack.request('POST', `/v1/runs/${runId}/messages`, { text })).status).toBe(202);
+      }
+      const events = await waitForEnd(stack, runId);
+      expect(events.at(-1)).toMatchObject({ type: 'run.completed', data: { output: { heard: ['hello', 'how are you', 'bye'], timedOut: false } } });
+      const received = events.filter((event) => event.type === 'message.received');
+      expect(received.map((event) => event.data)).toEqual([
+        { index: 1, text: 'hello' },
+        { index: 2, text: 'how are you' },
+        { index: 3, text: 'bye' },
+      ]);
+      expect(received[0]?.actor).toMatchObject({ type: 'api_key' });
+      // Each message is taken (message.received) before the definition acts on it.
+      expect(typesOf(events).filter((type) => type === 'message.received' || type === 'custom.heard')).toEqual([
+        'message.received',
+        'custom.heard',
+        'message.received',
+        'custom.heard',
+        'message.received',
+        'custom.heard',
+      ]);
+    });
+
+    it('gives null when no message comes within the timeout', async () => {
+      const runId = await startRun(stack, { definition: 'listener', input: { timeout: '1s' } });
+      const events = await waitForEnd(stack, runId);
+      expect(events.at(-1)).toMatchObject({ type: 'run.completed', data: { output: { heard: [], timedOut: true } } });
+      expect(typesOf(events)).not.toContain('message.received');
+    });
+
+    it('still refuses messages to plan runs', async () => {
+      const runId = await startRun(stack, { plan: { steps: [{ id: 'wait', tool: 'builtin.wait', args: { seconds: 30 } }] } });
+      const refused = await stack.request('POST', `/v1/runs/${runId}/messages`, { text: 'hi' });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.message).toContain('only agent and definition runs take messages');
+      await stack.request('POST', `/v1/runs/${runId}/cancel`, {});
     });
   });
 });

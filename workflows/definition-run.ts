@@ -1,12 +1,13 @@
-import { ApplicationFailure, CancellationScope, isCancellation, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { StringValue } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { customEventDataSchema } from '../lib/event-schemas';
-import { customEventNameSchema } from '../lib/events';
+import { customEventNameSchema, type Actor } from '../lib/events';
 import { FailureType } from '../lib/failure-types';
-import { approvalRequestSchema, toolCallOptionsSchema, type ApprovalRequest, type ToolCallOptions } from '../lib/run-spec';
+import { approvalRequestSchema, durationSchema, toolCallOptionsSchema, type ApprovalRequest, type ToolCallOptions } from '../lib/run-spec';
 import { approvalPolicyOf, type ResolveToolCallResult } from '../lib/workflow-contract';
-import type { ApprovalDecision, RunContext as DefinitionContext } from '../sdk/define-run';
+import type { ApprovalDecision, ReceivedMessage, RunContext as DefinitionContext } from '../sdk/define-run';
+import type { Inbox } from './agent-loop';
 import { definitionNamed } from './definition-registry';
 import { runToolStep, stopUnlessDecided } from './plan-run';
 import type { RunContext } from './run-context';
@@ -23,7 +24,7 @@ const defaultMapConcurrency = 10;
  * Definition mode: the run is a `defineRun` file's `run(ctx, input)`. Every effect goes through
  * `ctx`, so the log holds what a plan's would: `step.started`, tool calls, approvals, connection waits.
  */
-export async function runDefinition(context: RunContext): Promise<unknown> {
+export async function runDefinition(context: RunContext, inbox: Inbox): Promise<unknown> {
   const { spec } = context.input;
   const name = spec.definition ?? '';
   const definition = definitionNamed(name);
@@ -39,7 +40,7 @@ export async function runDefinition(context: RunContext): Promise<unknown> {
       retryable: false,
     });
   }
-  const ctx = new DefinitionRunContext(context);
+  const ctx = new DefinitionRunContext(context, inbox);
   let output: unknown;
   try {
     output = await definition.run(ctx, input.data);
@@ -69,10 +70,16 @@ class DefinitionRunContext implements DefinitionContext {
   private readonly steps = new Set<string>();
   private emitted = 0;
   private approvalsAsked = 0;
+  private messagesTaken = 0;
+  /** Waits for messages take them one at a time, in call order. */
+  private messageTurn: Promise<unknown> = Promise.resolve();
   /** Resolved policies by tool and options: each distinct one costs one local activity per run. */
   private readonly policies = new Map<string, Promise<ResolveToolCallResult>>();
 
-  constructor(private readonly context: RunContext) {
+  constructor(
+    private readonly context: RunContext,
+    private readonly inbox: Inbox,
+  ) {
     this.runId = context.input.runId;
     const controller = new AbortController();
     CancellationScope.current().cancelRequested.catch(() => controller.abort());
@@ -107,6 +114,35 @@ class DefinitionRunContext implements DefinitionContext {
     if (outcome.kind === 'rejected')
       return { approved: false, by: outcome.by, comment: outcome.comment, data, edited: false, expired: outcome.reason === 'expired' };
     return { approved: true, by: outcome.by, comment: outcome.comment, data: outcome.args, edited: outcome.edited, expired: outcome.expired };
+  }
+
+  waitForMessage(options: { timeout?: StringValue | number } = {}): Promise<ReceivedMessage | null> {
+    const { timeout } = options;
+    const badTimeout =
+      timeout === undefined
+        ? null
+        : typeof timeout === 'number'
+          ? Number.isFinite(timeout) && timeout > 0
+            ? null
+            : 'a positive number of ms'
+          : durationSchema.safeParse(timeout).success
+            ? null
+            : 'a duration like "30s"';
+    if (badTimeout) return Promise.reject(stopped(`ctx.waitForMessage: timeout ${JSON.stringify(timeout)} is not ${badTimeout}`));
+    const turn = this.messageTurn.then(() => this.takeMessage(timeout));
+    this.messageTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** The next message of the inbox (sent before the wait began, or during it), recorded as `message.received`; null at the timeout. */
+  private async takeMessage(timeout: StringValue | number | undefined): Promise<ReceivedMessage | null> {
+    const arrived = () => this.inbox.pending.length > 0;
+    if (timeout === undefined) await condition(arrived);
+    else if (!(await condition(arrived, timeout))) return null;
+    const message = this.inbox.pending.shift()!;
+    const index = (this.messagesTaken += 1);
+    await this.context.record([{ type: 'message.received', key: `message/${index}`, data: { index, text: message.text }, actor: message.actor }]);
+    return { text: message.text, actor: message.actor as Actor | null };
   }
 
   async emit(name: string, data: Record<string, unknown> = {}): Promise<void> {
