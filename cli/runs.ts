@@ -173,7 +173,7 @@ const approve: Command = {
           : approvals
               .map(
                 (approval) =>
-                  `${approval.id}  ${approval.tool}  deadline ${approval.deadline}  approvals ${approval.approvals}/${approval.required}  args ${JSON.stringify(approval.currentArgs)}\n`,
+                  `${approval.id}  ${approval.tool ?? JSON.stringify(approval.title)}  deadline ${approval.deadline}  approvals ${approval.approvals}/${approval.required}  args ${JSON.stringify(approval.currentArgs)}\n`,
               )
               .join(''),
       );

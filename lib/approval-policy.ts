@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { describeIssues } from './errors';
 import { roleRank } from './roles';
 import { durationSchema, roleSchema, runModes, type ApprovalOptions, type RunMode } from './run-spec';
-import type { ApprovalPolicy } from './workflow-contract';
+import { approvalPolicyOf, type ApprovalPolicy } from './workflow-contract';
 
 /**
  * The installation's approval gates (FLIGHTDECK_APPROVAL_POLICY): tool calls that wait for a human
@@ -91,7 +91,6 @@ export function installationGateFor(
 
 const lowestRank = (roles: readonly ApprovalPolicy['approvers'][number][]) => Math.min(...roles.map((role) => roleRank[role]));
 const onTimeoutStrength = { approve: 0, reject: 1, fail: 2 } as const;
-const defaultApprovalTimeout = '24h';
 
 /**
  * A call's approval gate from the spec's setting (`true`, `false`, options, or none) and the
@@ -103,17 +102,7 @@ export function resolveApproval(
 ): { approval?: ApprovalPolicy; problems: string[] } {
   if (!gate) {
     if (setting === undefined || setting === false) return { problems: [] };
-    const options = typeof setting === 'object' ? setting : {};
-    return {
-      approval: {
-        approvers: options.approvers ?? ['approver'],
-        required: options.required ?? 1,
-        timeout: options.timeout ?? defaultApprovalTimeout,
-        onTimeout: options.onTimeout ?? 'reject',
-        ...(options.allowSelfApproval ? { allowSelfApproval: true } : {}),
-      },
-      problems: [],
-    };
+    return { approval: approvalPolicyOf(typeof setting === 'object' ? setting : {}), problems: [] };
   }
   if (setting === false) return { problems: ['the installation gates this tool (FLIGHTDECK_APPROVAL_POLICY): a run spec cannot turn its approval off'] };
   const options = typeof setting === 'object' ? setting : {};

@@ -21,7 +21,9 @@ export interface ApprovalRow {
   tenant_id: string;
   run_id: string;
   step_id: string;
-  tool: string;
+  /** Null for a tool-less gate (`ctx.approval`), which has a title. */
+  tool: string | null;
+  title: string | null;
   args: Record<string, unknown>;
   approvers: string[];
   required: number;
@@ -55,6 +57,7 @@ export async function projectApprovalEvents(db: Knex, events: ProjectedEvent[], 
           run_id: event.runId,
           step_id: data.stepId,
           tool: data.tool,
+          title: data.title ?? null,
           args: JSON.stringify(data.args) as unknown as Record<string, unknown>,
           approvers: data.approvers,
           required: data.required,

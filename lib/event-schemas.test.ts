@@ -7,7 +7,7 @@ import { attemptData, createdFact } from '../test/event-facts';
 import { createDb, migrateLatest } from './db';
 import { appendEvents, attachEventLog, createEventLogState, readEvents } from './event-log';
 import { eventDataSchemas, problemsWithEventData, typedEventData } from './event-schemas';
-import { eventTypes, type NewEvent } from './events';
+import { eventTypes, isCustomEventType, type NewEvent } from './events';
 
 /** A tool.call.started whose data lost its args and gained a field no schema names: what a drifting writer would hand in. */
 const misshapen = (runId: string): NewEvent =>
@@ -29,6 +29,17 @@ describe('event schemas', () => {
     expect(typed).toEqual({ type: 'approval.expired', data: { approvalId: 'run_1:s', onTimeout: 'reject' } });
     expect(typedEventData({ type: 'approval.expired', data: { approvalId: 7 } })).toBeNull();
     expect(typedEventData({ type: 'no.such.type', data: {} })).toBeNull();
+  });
+
+  it('takes custom.<name> events of a valid name with a JSON object of at most 64 KiB, and refuses others', () => {
+    expect(problemsWithEventData('custom.progress', { done: 1, nested: { list: [1, 'a', null] } })).toBeNull();
+    expect(problemsWithEventData('custom.progress', { fn: undefined })).not.toBeNull();
+    expect(problemsWithEventData('custom.big', { padding: 'x'.repeat(70_000) })![0]!.message).toContain('larger than 65536 bytes');
+    expect(problemsWithEventData('custom.Bad' as never, {})).not.toBeNull();
+    expect(typedEventData({ type: 'custom.progress', data: { done: 1 } })).toEqual({ type: 'custom.progress', data: { done: 1 } });
+    expect(typedEventData({ type: 'custom.progress', data: 'text' })).toBeNull();
+    expect(isCustomEventType('custom.a.b-c_1')).toBe(true);
+    expect(isCustomEventType(`custom.${'a'.repeat(65)}`)).toBe(false);
   });
 
   describe('on append', () => {

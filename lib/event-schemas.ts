@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actorSchema, failureSchema, type EventType } from './events';
+import { actorSchema, failureSchema, isCustomEventType, type BuiltinEventType, type CustomEventType, type EventType } from './events';
 import { durationSchema, roleSchema, runModes, runSpecSchema } from './run-spec';
 
 /**
@@ -105,7 +105,11 @@ export const eventDataSchemas = {
   'approval.requested': z.object({
     approvalId: z.string(),
     stepId: z.string(),
-    tool: z.string(),
+    /** The tool the gate holds; null for a definition's own gate (`ctx.approval`), which has a title instead. */
+    tool: z.string().nullable(),
+    /** What a tool-less gate asks (`ctx.approval({ title })`). */
+    title: z.string().optional(),
+    /** The tool's args, or a tool-less gate's `data`: what approvers see and decide on. */
     args,
     approvers: z.array(roleSchema),
     required: z.number().int().positive(),
@@ -175,32 +179,48 @@ export const eventDataSchemas = {
   'run.failed': z.object({ error: runFailureSchema }),
   'run.cancelled': z.object({ reason: z.string().nullable() }),
   'run.terminated': z.object({ reason: z.string().nullable() }),
-} satisfies { [T in EventType]: z.ZodObject };
+} satisfies { [T in BuiltinEventType]: z.ZodObject };
+
+/** The most JSON a `custom.<name>` event's data may hold (UTF-8 bytes): an event is a fact, not a payload store. */
+export const customEventMaxBytes = 64 * 1024;
+const jsonBytes = (value: unknown): number => new TextEncoder().encode(JSON.stringify(value)).length;
+/**
+ * The data of a `custom.<name>` event (`ctx.emit`): a JSON object of at most `customEventMaxBytes`.
+ * Redacted on append like every fact's data.
+ */
+export const customEventDataSchema = z
+  .record(z.string(), z.json(), { error: 'custom event data must be a JSON object' })
+  .refine((data) => jsonBytes(data) <= customEventMaxBytes, { message: `custom event data is larger than ${customEventMaxBytes} bytes of JSON` });
+export type CustomEventData = z.output<typeof customEventDataSchema>;
 
 type DataSchemas = typeof eventDataSchemas;
 /** What a writer hands in as the data of a `T` event. */
-export type EventDataInput<T extends EventType> = z.input<DataSchemas[T]>;
+export type EventDataInput<T extends EventType> = T extends BuiltinEventType ? z.input<DataSchemas[T]> : z.input<typeof customEventDataSchema>;
 /** The data of a `T` event as readers see it. */
-export type EventData<T extends EventType> = z.output<DataSchemas[T]>;
+export type EventData<T extends EventType> = T extends BuiltinEventType ? z.output<DataSchemas[T]> : CustomEventData;
 
 /** `{ type, data }` for every event type: switch on `type` and `data` is that type's. */
-export type TypedEventData = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
+export type TypedEventData = { [T in BuiltinEventType]: { type: T; data: EventData<T> } }[BuiltinEventType] | { type: CustomEventType; data: CustomEventData };
 
-const typedEventSchemas = (Object.keys(eventDataSchemas) as EventType[]).map((type) => z.object({ type: z.literal(type), data: eventDataSchemas[type] }));
-/** The union of every event's `{ type, data }`, keyed by `type`. */
+const typedEventSchemas = (Object.keys(eventDataSchemas) as BuiltinEventType[]).map((type) =>
+  z.object({ type: z.literal(type), data: eventDataSchemas[type] }),
+);
+/** The union of every built-in event's `{ type, data }`, keyed by `type` (custom events: `typedEventData`). */
 export const typedEventDataSchema = z.discriminatedUnion(
   'type',
   typedEventSchemas as [(typeof typedEventSchemas)[number], ...(typeof typedEventSchemas)[number][]],
 );
 
-const strictDataSchemas = new Map((Object.keys(eventDataSchemas) as EventType[]).map((type) => [type, eventDataSchemas[type].strict()]));
+const strictDataSchemas = new Map<string, z.ZodType>(
+  (Object.keys(eventDataSchemas) as BuiltinEventType[]).map((type) => [type, eventDataSchemas[type].strict()]),
+);
 
 /**
  * What is wrong with a fact a writer is about to append, or null: its data must be exactly its
  * type's shape (no field the schema does not name), so writers and readers cannot drift apart.
  */
 export function problemsWithEventData(type: EventType, data: unknown): z.core.$ZodIssue[] | null {
-  const schema = strictDataSchemas.get(type);
+  const schema = isCustomEventType(type) ? customEventDataSchema : strictDataSchemas.get(type);
   if (!schema) return [{ code: 'custom', path: ['type'], message: `unknown event type ${type}`, input: type }];
   const parsed = schema.safeParse(data);
   return parsed.success ? null : parsed.error.issues;
@@ -212,6 +232,10 @@ export function problemsWithEventData(type: EventType, data: unknown): z.core.$Z
  * as it is. Only the fields the schema names are in the result.
  */
 export function typedEventData(event: { type: string; data: unknown }): TypedEventData | null {
+  if (isCustomEventType(event.type)) {
+    const custom = customEventDataSchema.safeParse(event.data);
+    return custom.success ? { type: event.type, data: custom.data } : null;
+  }
   const parsed = typedEventDataSchema.safeParse({ type: event.type, data: event.data });
   return parsed.success ? (parsed.data as TypedEventData) : null;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EventDataInput } from './event-schemas';
 
-/** Every event type in the log (docs/architecture.md, "Event log"); each one's data schema is in lib/event-schemas.ts. */
+/** The event types Flightdeck itself records (docs/architecture.md, "Event log"); each one's data schema is in lib/event-schemas.ts. */
 export const eventTypes = [
   'run.created',
   'run.started',
@@ -27,7 +27,20 @@ export const eventTypes = [
   'run.cancelled',
   'run.terminated',
 ] as const;
-export const eventTypeSchema = z.enum(eventTypes);
+export const builtinEventTypeSchema = z.enum(eventTypes);
+export type BuiltinEventType = z.infer<typeof builtinEventTypeSchema>;
+
+/** The name a definition gives `ctx.emit`: lower case, digits, `_`, `.` and `-`, up to 64 characters. */
+export const customEventNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'an event name is a lower-case letter, then up to 63 of a-z, 0-9, "_", "." and "-"');
+/** A definition's own event (`ctx.emit(name, data)`): `custom.<name>`. */
+export const customEventTypeSchema = z.templateLiteral(['custom.', customEventNameSchema]);
+export type CustomEventType = z.infer<typeof customEventTypeSchema>;
+export const isCustomEventType = (type: string): type is CustomEventType => customEventTypeSchema.safeParse(type).success;
+
+/** Every event type in the log: Flightdeck's own, and `custom.<name>` events of definitions. */
+export const eventTypeSchema = z.union([builtinEventTypeSchema, customEventTypeSchema]);
 export type EventType = z.infer<typeof eventTypeSchema>;
 
 /** Who did something: null for the system, a key's identity for users. */

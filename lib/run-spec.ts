@@ -73,6 +73,18 @@ export const planStepSchema = z
   .strict();
 export type PlanStep = z.infer<typeof planStepSchema>;
 
+/** A definition's own gate, `ctx.approval(request)`: what it asks, the data approvers decide on, and the gate's settings. */
+export const approvalRequestSchema = approvalOptionsSchema
+  .extend({
+    title: z.string().trim().min(1, 'an approval needs a title').max(200),
+    /** What approvers see (and may edit when they approve): a JSON object. */
+    data: z.record(z.string(), z.json(), { error: 'data must be a JSON object' }).default({}),
+    /** The gate's name in the log and its approval id (`<runId>:<step>`); default `approval#<n>`. */
+    step: stepIdSchema.optional(),
+  })
+  .strict();
+export type ApprovalRequest = z.input<typeof approvalRequestSchema>;
+
 /** The options of a definition's `ctx.tool(name, args, options)` call: a plan step's, and the call's name in the log. */
 export const toolCallOptionsSchema = planStepSchema.pick({ approval: true, retry: true, timeout: true, connectionTimeout: true }).extend({
   /** The call's name in the log and the dashboard (default `<tool>#<n>`). */

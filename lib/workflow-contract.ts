@@ -6,7 +6,7 @@ import type { StringValue } from '@temporalio/common';
 import type { Actor, EventType, NewEvent } from './events';
 import type { EventDataInput, SignalSignature } from './event-schemas';
 import type { RunCreatedData } from './run-projection';
-import type { Role, RunSpec, ToolCallOptions } from './run-spec';
+import type { ApprovalOptions, Role, RunSpec, ToolCallOptions } from './run-spec';
 import { FailureType } from './failure-types';
 
 export const workflowType = 'agentRun';
@@ -23,6 +23,15 @@ export interface ApprovalPolicy {
   /** Whether the run's creator may approve (absent: no). */
   allowSelfApproval?: boolean;
 }
+
+/** A gate no installation gate tightens: the options, the defaults filling the rest (approver, 1, 24h, reject). */
+export const approvalPolicyOf = (options: ApprovalOptions): ApprovalPolicy => ({
+  approvers: options.approvers ?? ['approver'],
+  required: options.required ?? 1,
+  timeout: options.timeout ?? '24h',
+  onTimeout: options.onTimeout ?? 'reject',
+  ...(options.allowSelfApproval ? { allowSelfApproval: true } : {}),
+});
 
 export interface ToolCallPolicy {
   approval?: ApprovalPolicy;

@@ -5,10 +5,34 @@
  */
 import type { StringValue } from '@temporalio/common';
 import { z } from 'zod';
-import { definitionNameSchema, limitsSchema, tagSchema, type toolCallOptionsSchema } from '../lib/run-spec';
+import type { Actor } from '../lib/events';
+import { definitionNameSchema, limitsSchema, tagSchema, type ApprovalRequest, type toolCallOptionsSchema } from '../lib/run-spec';
 
 /** Options of one `ctx.tool` call: a plan step's (approval, retry, timeout, connectionTimeout), plus its name in the log. */
 export type ToolCallOptions = z.input<typeof toolCallOptionsSchema>;
+
+export type { ApprovalRequest } from '../lib/run-spec';
+
+/** What `ctx.approval` resolves to once the gate is decided (a rejection too: the definition decides what follows). */
+export interface ApprovalDecision {
+  approved: boolean;
+  /** Who decided: the approvers of the quorum, or the one who rejected; empty when the deadline decided. */
+  by: Actor[];
+  /** The last decider's comment. */
+  comment: string | null;
+  /** What was approved: the data as asked, or as an approver edited it. */
+  data: Record<string, unknown>;
+  edited: boolean;
+  /** The deadline decided (`onTimeout: "approve"` or `"reject"`). */
+  expired: boolean;
+}
+
+/** A chat message sent to the run (`POST /v1/runs/:id/messages`), as `ctx.waitForMessage` hands it over. */
+export interface ReceivedMessage {
+  text: string;
+  /** Who sent it (the API key's identity). */
+  actor: Actor | null;
+}
 
 /** What a definition's `run` gets: every effect it has goes through here, and every call is in the run's log. */
 export interface RunContext {
@@ -18,6 +42,26 @@ export interface RunContext {
   readonly signal: AbortSignal;
   /** Calls a tool as a plan step would: its retry policy, connection gate and approval gate; resolves to its output. */
   tool<Output = unknown>(name: string, args?: Record<string, unknown>, options?: ToolCallOptions): Promise<Output>;
+  /**
+   * Waits for a human decision on a gate with no tool, shown and decided with the tool gates
+   * (`GET /v1/approvals`, the dashboard). Approvers (default `approver`), `required` (quorum, default
+   * 1), `timeout` (default 24h) and `onTimeout` (default `reject`; `fail` fails the run) as a tool
+   * gate's; the run's creator may not approve unless `allowSelfApproval`. Data the log would redact
+   * fails the run (no approver could see it).
+   */
+  approval(request: ApprovalRequest): Promise<ApprovalDecision>;
+  /**
+   * The next chat message sent to the run (`POST /v1/runs/:id/messages`; those sent before the call
+   * wait for it), recorded as `message.received`; null when none came within `timeout` (a duration
+   * or milliseconds; absent: wait until one comes or the run is cancelled). Concurrent calls take
+   * messages one at a time, in call order.
+   */
+  waitForMessage(options?: { timeout?: StringValue | number }): Promise<ReceivedMessage | null>;
+  /**
+   * Records `custom.<name>` in the run's log (and on its stream) with `data`, a JSON object of at
+   * most 64 KiB, redacted like every fact. `name`: a lower-case letter, then up to 63 of `a-z0-9_.-`.
+   */
+  emit(name: string, data?: Record<string, unknown>): Promise<void>;
   /** A durable timer: `"30s"`, `"5m"`, or milliseconds. */
   sleep(duration: StringValue | number): Promise<void>;
   /** `fn` over every item, at most `concurrency` at a time (default 10); results in the items' order. */

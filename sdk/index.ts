@@ -3,4 +3,13 @@
  * Workflow-safe: it is bundled with every definition.
  */
 export { z } from 'zod';
-export { defineRun, type RunContext, type RunDefinition, type RunDefinitionConfig, type ToolCallOptions } from './define-run';
+export {
+  defineRun,
+  type ApprovalDecision,
+  type ApprovalRequest,
+  type ReceivedMessage,
+  type RunContext,
+  type RunDefinition,
+  type RunDefinitionConfig,
+  type ToolCallOptions,
+} from './define-run';

@@ -154,6 +154,22 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
       { kind: 'expired', toolkit: 'github', userId: 'u-1', timeout: '1h', hint: null },
     ]);
   });
+  it("shows a definition's custom.<name> events in the run group with their name and a JSON preview, cut when long", () => {
+    seq = 0;
+    const rows = buildTimeline([
+      event('run.started', {}),
+      event('custom.progress', { done: 1, of: 2 }),
+      event('custom.report.ready', { text: 'x'.repeat(400) }),
+    ]);
+    const custom = rows.flatMap((row) => (row.kind === 'custom' ? [row.entry] : []));
+    expect(custom).toMatchObject([
+      { seq: 2, name: 'progress', preview: '{"done":1,"of":2}' },
+      { seq: 3, name: 'report.ready' },
+    ]);
+    expect(custom[1]!.preview).toHaveLength(301);
+    expect(custom[1]!.preview.endsWith('…')).toBe(true);
+  });
+
   it("shows an event whose data is not of its type's shape (an older writer's) as it is, in the run group", () => {
     seq = 0;
     const odd: RunEvent = { ...event('run.started', {}), type: 'step.started', data: { step: 'old-style' } };

@@ -80,7 +80,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
 
   try {
     const output = await work.run<unknown>(() =>
-      input.spec.plan ? runPlan(context) : input.spec.definition ? runDefinition(context) : runAgent(context, inbox),
+      input.spec.plan ? runPlan(context) : input.spec.definition ? runDefinition(context, inbox) : runAgent(context, inbox),
     );
     await context.record([{ type: 'run.completed', key: 'run.completed', data: { output } }]);
     context.setStatus('completed');

@@ -18,9 +18,10 @@ export const boundApprovalsPatch = 'approval-bound-decisions';
 /** onTimeout "approve" no longer approves args an approver edited (and no quorum approved): the gate fails. */
 export const expiryAfterEditPatch = 'approval-expiry-after-edit';
 
+/** `by` and `comment`: who decided and what the last of them said (none when the deadline decided). */
 export type ApprovalOutcome =
-  | { kind: 'approved'; args: Record<string, unknown>; edited: boolean }
-  | { kind: 'rejected'; reason: 'rejected' | 'expired'; comment: string | null }
+  | { kind: 'approved'; args: Record<string, unknown>; edited: boolean; expired: boolean; by: Actor[]; comment: string | null }
+  | { kind: 'rejected'; reason: 'rejected' | 'expired'; by: Actor[]; comment: string | null }
   | { kind: 'failed'; message: string }
   /** The args hold values the event log redacts: no approver could see what would run. */
   | { kind: 'refused'; message: string };
@@ -147,7 +148,11 @@ export class ApprovalGate {
     return this.rejectionLog;
   }
 
-  async request(stepId: string, tool: string, args: Record<string, unknown>, policy: ApprovalPolicy): Promise<ApprovalOutcome> {
+  /**
+   * `tool` is the call the gate holds, or null for a gate of its own (a definition's `ctx.approval`),
+   * which names what it asks in `title` and shows its data as the args.
+   */
+  async request(stepId: string, tool: string | null, args: Record<string, unknown>, policy: ApprovalPolicy, title?: string): Promise<ApprovalOutcome> {
     const approvalId = `${this.context.input.runId}:${stepId}`;
     let bound: BoundArgs | null = null;
     if (patched(boundApprovalsPatch)) {
@@ -155,7 +160,10 @@ export class ApprovalGate {
       if (hidden.length > 0) {
         return {
           kind: 'refused',
-          message: `step ${stepId}: the args of ${tool} hold values the event log redacts (${hidden.join(', ')}), so no approver could see what would run; the call was not run`,
+          message:
+            tool === null
+              ? `approval ${stepId}: its data holds values the event log redacts (${hidden.join(', ')}), so no approver could see what they decide on`
+              : `step ${stepId}: the args of ${tool} hold values the event log redacts (${hidden.join(', ')}), so no approver could see what would run; the call was not run`,
         };
       }
       const { createdBy, onBehalfOf } = this.context.input;
@@ -172,6 +180,7 @@ export class ApprovalGate {
           approvalId,
           stepId,
           tool,
+          ...(title !== undefined ? { title } : {}),
           args,
           approvers: policy.approvers,
           required: policy.required,
@@ -217,8 +226,9 @@ export class ApprovalGate {
       },
     ]);
     this.context.setStatus('running');
-    if (rejection) return { kind: 'rejected', reason: 'rejected', comment: rejection.comment ?? null };
-    return { kind: 'approved', args: edit ?? args, edited: edit !== undefined };
+    if (rejection) return { kind: 'rejected', reason: 'rejected', by: [rejection.actor], comment: rejection.comment ?? null };
+    const by = approvals.map((submission) => submission.actor);
+    return { kind: 'approved', args: edit ?? args, edited: edit !== undefined, expired: false, by, comment: approvals.at(-1)?.comment ?? null };
   }
 
   private async expire(approvalId: string, stepId: string, args: Record<string, unknown>, approval: PendingApproval): Promise<ApprovalOutcome> {
@@ -241,8 +251,8 @@ export class ApprovalGate {
         message: `approval ${approvalId} expired after ${policy.timeout} with an edit of its args that no quorum approved: onTimeout "approve" runs only the args as asked, and an approver changed them, so neither the asked nor the edited args ran`,
       };
     }
-    if (policy.onTimeout === 'approve') return { kind: 'approved', args, edited: false };
+    if (policy.onTimeout === 'approve') return { kind: 'approved', args, edited: false, expired: true, by: [], comment: null };
     if (policy.onTimeout === 'fail') return { kind: 'failed', message: `approval ${approvalId} expired after ${policy.timeout}` };
-    return { kind: 'rejected', reason: 'expired', comment: null };
+    return { kind: 'rejected', reason: 'expired', by: [], comment: null };
   }
 }

@@ -1,12 +1,15 @@
-import { ApplicationFailure, CancellationScope, isCancellation, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { StringValue } from '@temporalio/common';
 import type { Activities } from '../activities';
+import { customEventDataSchema } from '../lib/event-schemas';
+import { customEventNameSchema, type Actor } from '../lib/events';
 import { FailureType } from '../lib/failure-types';
-import { toolCallOptionsSchema, type ToolCallOptions } from '../lib/run-spec';
-import type { ResolveToolCallResult } from '../lib/workflow-contract';
-import type { RunContext as DefinitionContext } from '../sdk/define-run';
+import { approvalRequestSchema, durationSchema, toolCallOptionsSchema, type ApprovalRequest, type ToolCallOptions } from '../lib/run-spec';
+import { approvalPolicyOf, type ResolveToolCallResult } from '../lib/workflow-contract';
+import type { ApprovalDecision, ReceivedMessage, RunContext as DefinitionContext } from '../sdk/define-run';
+import type { Inbox } from './agent-loop';
 import { definitionNamed } from './definition-registry';
-import { runToolStep } from './plan-run';
+import { runToolStep, stopUnlessDecided } from './plan-run';
 import type { RunContext } from './run-context';
 import { RunStopped } from './run-stopped';
 
@@ -21,7 +24,7 @@ const defaultMapConcurrency = 10;
  * Definition mode: the run is a `defineRun` file's `run(ctx, input)`. Every effect goes through
  * `ctx`, so the log holds what a plan's would: `step.started`, tool calls, approvals, connection waits.
  */
-export async function runDefinition(context: RunContext): Promise<unknown> {
+export async function runDefinition(context: RunContext, inbox: Inbox): Promise<unknown> {
   const { spec } = context.input;
   const name = spec.definition ?? '';
   const definition = definitionNamed(name);
@@ -37,7 +40,7 @@ export async function runDefinition(context: RunContext): Promise<unknown> {
       retryable: false,
     });
   }
-  const ctx = new DefinitionRunContext(context);
+  const ctx = new DefinitionRunContext(context, inbox);
   let output: unknown;
   try {
     output = await definition.run(ctx, input.data);
@@ -65,10 +68,18 @@ class DefinitionRunContext implements DefinitionContext {
   /** Calls per tool so far, for the default step names `<tool>#<n>`. */
   private readonly callsPerTool = new Map<string, number>();
   private readonly steps = new Set<string>();
+  private emitted = 0;
+  private approvalsAsked = 0;
+  private messagesTaken = 0;
+  /** Waits for messages take them one at a time, in call order. */
+  private messageTurn: Promise<unknown> = Promise.resolve();
   /** Resolved policies by tool and options: each distinct one costs one local activity per run. */
   private readonly policies = new Map<string, Promise<ResolveToolCallResult>>();
 
-  constructor(private readonly context: RunContext) {
+  constructor(
+    private readonly context: RunContext,
+    private readonly inbox: Inbox,
+  ) {
     this.runId = context.input.runId;
     const controller = new AbortController();
     CancellationScope.current().cancelRequested.catch(() => controller.abort());
@@ -85,6 +96,62 @@ class DefinitionRunContext implements DefinitionContext {
     const resolved = await this.policyFor(name, callOptions);
     if ('problem' in resolved) throw stopped(resolved.problem, stepId);
     return (await runToolStep(this.context, { stepId, tool: name, policy: resolved.policy }, () => args)) as Output;
+  }
+
+  /**
+   * A gate of its own, decided like a tool's (GET /v1/approvals, POST …/approvals/:id) under the
+   * same rules: approver roles, quorum, deadline, self-approval, args bound to what was shown.
+   */
+  async approval(request: ApprovalRequest): Promise<ApprovalDecision> {
+    const parsed = approvalRequestSchema.safeParse(request);
+    if (!parsed.success) throw stopped(`ctx.approval: bad request: ${parsed.error.message}`);
+    const { title, data, step, ...options } = parsed.data;
+    const stepId = step ?? `approval#${(this.approvalsAsked += 1)}`;
+    if (this.steps.has(stepId)) throw stopped(`ctx.approval: step "${stepId}" is already used in this run (give each gate its own step)`);
+    this.steps.add(stepId);
+    const outcome = await this.context.approvals.request(stepId, null, data, approvalPolicyOf(options), title);
+    stopUnlessDecided(outcome, stepId);
+    if (outcome.kind === 'rejected')
+      return { approved: false, by: outcome.by, comment: outcome.comment, data, edited: false, expired: outcome.reason === 'expired' };
+    return { approved: true, by: outcome.by, comment: outcome.comment, data: outcome.args, edited: outcome.edited, expired: outcome.expired };
+  }
+
+  waitForMessage(options: { timeout?: StringValue | number } = {}): Promise<ReceivedMessage | null> {
+    const { timeout } = options;
+    const badTimeout =
+      timeout === undefined
+        ? null
+        : typeof timeout === 'number'
+          ? Number.isFinite(timeout) && timeout > 0
+            ? null
+            : 'a positive number of ms'
+          : durationSchema.safeParse(timeout).success
+            ? null
+            : 'a duration like "30s"';
+    if (badTimeout) return Promise.reject(stopped(`ctx.waitForMessage: timeout ${JSON.stringify(timeout)} is not ${badTimeout}`));
+    const turn = this.messageTurn.then(() => this.takeMessage(timeout));
+    this.messageTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** The next message of the inbox (sent before the wait began, or during it), recorded as `message.received`; null at the timeout. */
+  private async takeMessage(timeout: StringValue | number | undefined): Promise<ReceivedMessage | null> {
+    const arrived = () => this.inbox.pending.length > 0;
+    if (timeout === undefined) await condition(arrived);
+    else if (!(await condition(arrived, timeout))) return null;
+    const message = this.inbox.pending.shift()!;
+    const index = (this.messagesTaken += 1);
+    await this.context.record([{ type: 'message.received', key: `message/${index}`, data: { index, text: message.text }, actor: message.actor }]);
+    return { text: message.text, actor: message.actor as Actor | null };
+  }
+
+  async emit(name: string, data: Record<string, unknown> = {}): Promise<void> {
+    const checkedName = customEventNameSchema.safeParse(name);
+    if (!checkedName.success) throw stopped(`ctx.emit(${JSON.stringify(name)}): ${checkedName.error.issues[0]?.message}`);
+    const checkedData = customEventDataSchema.safeParse(data);
+    if (!checkedData.success) throw stopped(`ctx.emit("${name}"): ${checkedData.error.issues.map((issue) => issue.message).join('; ')}`);
+    this.emitted += 1;
+    await this.context.record([{ type: `custom.${checkedName.data}`, key: `custom/${this.emitted}`, data: checkedData.data }]);
   }
 
   sleep(duration: StringValue | number): Promise<void> {

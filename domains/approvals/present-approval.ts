@@ -11,6 +11,7 @@ export function presentApproval(row: ApprovalRow) {
     runId: row.run_id,
     stepId: row.step_id,
     tool: row.tool,
+    title: row.title,
     args: row.args,
     currentArgs: state.currentArgs,
     argsHash: state.argsHash,

@@ -69,7 +69,8 @@ export async function submitDecision(deps: ApprovalDeps, principal: Principal, r
       throw new AppError('conflict', 'you have already decided on this approval', existing);
     }
     if (input.args) {
-      assertArgsFit(deps.tools, row.tool, input.args);
+      // A tool-less gate's data has no schema but JSON's; a tool's edited args must fit the tool.
+      if (row.tool !== null) assertArgsFit(deps.tools, row.tool, input.args);
       assertNothingRedacted(deps.db, input.args);
     }
     const argsHash = input.argsHash ?? state.argsHash;

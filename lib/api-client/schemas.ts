@@ -156,8 +156,11 @@ export const approvalSchema = z.object({
   id: z.string(),
   runId: z.string(),
   stepId: z.string(),
-  tool: z.string(),
-  /** The args as the step asked. */
+  /** The tool the gate holds; null for a definition's own gate (`ctx.approval`). */
+  tool: z.string().nullable(),
+  /** What a tool-less gate asks; null for a tool's gate. */
+  title: z.string().nullable(),
+  /** The args as the step asked (a tool-less gate: its `data`). */
   args: z.record(z.string(), z.unknown()),
   /** The args up for decision now: the latest edit, else `args`. An approval approves exactly these. */
   currentArgs: z.record(z.string(), z.unknown()),

@@ -1,5 +1,5 @@
 import { typedEventData } from '../../lib/event-schemas';
-import type { Actor, RunEvent } from '../../lib/events';
+import { isCustomEventType, type Actor, type RunEvent } from '../../lib/events';
 
 /** One attempt of a tool call, folded from its started / succeeded / failed events. */
 export interface Attempt {
@@ -53,12 +53,24 @@ export interface ModelCall {
   toolCalls: string[];
 }
 
+/** A definition's own event (`ctx.emit`): its name and its data, as one line of JSON. */
+export interface CustomEntry {
+  seq: number;
+  at: string;
+  name: string;
+  preview: string;
+}
+
+/** How much of a custom event's JSON a row shows. */
+const customPreviewChars = 300;
+
 export type TimelineRow =
   | { kind: 'group'; id: string; title: string; subtitle: string | null }
   | { kind: 'attempt'; group: string; attempt: Attempt }
   | { kind: 'approval'; group: string; entry: ApprovalEntry }
   | { kind: 'model'; group: string; call: ModelCall }
   | { kind: 'connection'; group: string; entry: ConnectionEntry }
+  | { kind: 'custom'; group: string; entry: CustomEntry }
   | { kind: 'event'; group: string; event: RunEvent };
 
 interface Group {
@@ -230,7 +242,11 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
       }
       default: {
         const group = runGroup();
-        group.items.push({ kind: 'event', group: group.id, event });
+        if (isCustomEventType(typed.type)) {
+          const json = JSON.stringify(typed.data);
+          const preview = json.length > customPreviewChars ? `${json.slice(0, customPreviewChars)}…` : json;
+          group.items.push({ kind: 'custom', group: group.id, entry: { seq: event.seq, at: event.at, name: typed.type.slice('custom.'.length), preview } });
+        } else group.items.push({ kind: 'event', group: group.id, event });
       }
     }
   }

@@ -25,7 +25,18 @@ export function ApprovalCard({ approval, canDecide }: { approval: Approval; canD
       <header className="flex flex-wrap items-start justify-between gap-2">
         <div className="min-w-0">
           <h3 id={`${id}-title`} className="font-semibold">
-            Step <code>{approval.stepId}</code> wants to call <code>{approval.tool}</code>
+            {approval.tool === null ? (
+              <>
+                {approval.title ?? 'Approval'}{' '}
+                <span className="muted text-sm font-normal">
+                  (step <code>{approval.stepId}</code>)
+                </span>
+              </>
+            ) : (
+              <>
+                Step <code>{approval.stepId}</code> wants to call <code>{approval.tool}</code>
+              </>
+            )}
           </h3>
           <p className="muted text-sm">
             Run{' '}
@@ -68,7 +79,7 @@ export function ApprovalCard({ approval, canDecide }: { approval: Approval; canD
           <input type="hidden" name="argsHash" value={approval.argsHash} />
           <div>
             <label htmlFor={`${id}-args`} className="label">
-              Args (edit to approve with changes)
+              {approval.tool === null ? 'Data' : 'Args'} (edit to approve with changes)
             </label>
             {edited && (
               <p className="muted text-sm" data-approval="edited">

@@ -110,6 +110,18 @@ function Row({ row }: { row: TimelineRow }) {
     }
     case 'connection':
       return <ConnectionRow entry={row.entry} />;
+    case 'custom': {
+      const { entry } = row;
+      return (
+        <div className="ml-2 border-l-2 border-sky-500 py-1.5 pl-3 text-sm" data-custom-event={entry.name}>
+          <span className="font-medium">Event {entry.name}</span>{' '}
+          <span className="muted text-xs">
+            #{entry.seq} · <Timestamp iso={entry.at} />
+          </span>
+          <div className="muted truncate font-mono text-xs">{entry.preview}</div>
+        </div>
+      );
+    }
     case 'model': {
       const { call } = row;
       return (
