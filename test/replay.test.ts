@@ -26,6 +26,10 @@ describe('replaying recorded histories against the current workflow code', () =>
           'connection-resolved',
           'connection-expired',
           'limit-wait',
+          'plan-dag-diamond',
+          'plan-dag-failed-branch',
+          'plan-foreach',
+          'plan-when-skipped',
         ]),
       );
       const failures: string[] = [];
