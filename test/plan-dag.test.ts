@@ -135,7 +135,7 @@ describe('plan graphs on the real dev server', () => {
     expect(code.status).toBe(400);
   });
 
-  it('calls a forEach step once per item, two at a time, each call its own step; the outputs in the items’ order', async () => {
+  it('calls a forEach step once per item (concurrency 2), each call its own step; the outputs in the items’ order', async () => {
     const items = ['a', 'b', 'c', 'd', 'e'];
     const runId = await startRun(stack, {
       input: { items },
@@ -157,6 +157,42 @@ describe('plan graphs on the real dev server', () => {
     expect(new Set(keys).size).toBe(6);
     expect(keys).toContain(`${runId}/fan[4]`);
     await saveHistoryFixture('plan-foreach', runId);
+  });
+
+  it('never has more than `concurrency` item calls in flight: each call past the second starts after one has ended', async () => {
+    // builtin.wait is an ordinary activity: its tool.call.started is logged before it runs, its outcome after.
+    const runId = await startRun(stack, {
+      input: { naps: [0, 0, 0, 0, 0] },
+      plan: { steps: [{ id: 'nap', tool: 'builtin.wait', forEach: '${input.naps}', concurrency: 2, args: { seconds: '${item}' } }] },
+    });
+    const events = await waitForEnd(stack, runId);
+    expect(typesOf(events).at(-1)).toBe('run.completed');
+    let inFlight = 0;
+    let most = 0;
+    for (const event of events) {
+      if (event.type === 'tool.call.started') inFlight += 1;
+      if (event.type === 'tool.call.succeeded' || event.type === 'tool.call.failed') inFlight -= 1;
+      most = Math.max(most, inFlight);
+    }
+    expect(most).toBeLessThanOrEqual(2);
+    expect(dataOf(events, 'tool.call.succeeded')).toHaveLength(5);
+  });
+
+  it("retries each item's call by the step's policy, logging every attempt under the item's step", async () => {
+    const runId = await startRun(stack, {
+      input: { failures: [1, 0, 2] },
+      plan: {
+        steps: [{ id: 'shaky', tool: 'builtin.flaky', forEach: '${input.failures}', retry: { initialInterval: '50ms' }, args: { failures: '${item}' } }],
+      },
+    });
+    const events = await waitForEnd(stack, runId);
+    expect(dataOf(events, 'run.completed')[0].output.shaky).toEqual([
+      { attempt: 2, failedFirst: 1 },
+      { attempt: 1, failedFirst: 0 },
+      { attempt: 3, failedFirst: 2 },
+    ]);
+    const failedAttempts = dataOf(events, 'tool.call.failed').map((data) => `${data.stepId}#${data.attempt}`);
+    expect(failedAttempts.sort()).toEqual(['shaky[0]#1', 'shaky[2]#1', 'shaky[2]#2']);
   });
 
   it('counts each item call toward maxToolCalls', async () => {
