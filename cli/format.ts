@@ -113,6 +113,9 @@ export function summarizeEvent(event: RunEvent): string {
     case 'step.started':
       summary = [text('stepId'), text('tool')].filter(Boolean).join(' ');
       break;
+    case 'step.skipped':
+      summary = [text('stepId'), text('tool'), text('dependency') ? `(after skipped ${text('dependency')})` : '(when was false)'].filter(Boolean).join(' ');
+      break;
     case 'tool.call.started':
       summary = call();
       break;

@@ -91,6 +91,8 @@ export const eventDataSchemas = {
   }),
   'run.started': z.object({}),
   'step.started': z.object({ stepId: z.string(), tool: z.string(), toolCallId: z.string().optional() }),
+  /** A plan step that did not run: its `when` was false, or (without a `when`) a step it depends on was skipped. */
+  'step.skipped': z.object({ stepId: z.string(), tool: z.string(), reason: z.enum(['condition', 'dependency']), dependency: z.string().optional() }),
   'tool.call.started': toolCallAttempt.extend({ args }),
   'tool.call.succeeded': toolCallAttempt.extend({ durationMs: z.number(), output: z.unknown() }),
   /** A lost attempt (its worker died) has no duration. */

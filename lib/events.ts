@@ -6,6 +6,7 @@ export const eventTypes = [
   'run.created',
   'run.started',
   'step.started',
+  'step.skipped',
   'tool.call.started',
   'tool.call.succeeded',
   'tool.call.failed',

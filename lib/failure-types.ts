@@ -36,6 +36,8 @@ export const FailureType = {
   ApprovalArgsRedacted: 'ApprovalArgsRedacted',
   DeadlineExceeded: 'DeadlineExceeded',
   LimitExceeded: 'LimitExceeded',
+  // A plan's forEach whose template did not resolve to an array.
+  ForEachNotArray: 'ForEachNotArray',
   InvalidInput: 'InvalidInput',
   RunFailed: 'RunFailed',
   // A run definition (defineRun) that threw, or returned what its output schema refuses.

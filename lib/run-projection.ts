@@ -97,6 +97,9 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
     case 'step.started':
       next.currentStep = event.data.stepId;
       break;
+    case 'step.skipped':
+      // A skipped step never becomes the current one: currentStep names a step that ran.
+      break;
     case 'tool.call.started':
       next.toolCalls.started += 1;
       break;

@@ -59,11 +59,42 @@ export const approvalSchema = z.union([z.boolean(), approvalOptionsSchema]);
 
 export const stepIdSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must start with a letter and use letters, digits, "_" or "-" (max 64)');
 
+/** A string that is exactly one template: `${steps.<id>.output.items}`, `${input.list}` (lib/templates.ts). */
+const wholeTemplateSchema = z.string().regex(/^\$\{[^}]+\}$/, 'must be exactly one template, e.g. "${steps.list.output.items}"');
+
+/**
+ * A step's `when`: a condition on the run's input and earlier outputs, as data (no code is
+ * evaluated). Operands are JSON whose strings may hold templates; `exists` is true when its
+ * template resolves; `and` / `or` stop at the first operand that decides (lib/templates.ts).
+ */
+export type PlanCondition =
+  { equals: [z.core.util.JSONType, z.core.util.JSONType] } | { exists: string } | { not: PlanCondition } | { and: PlanCondition[] } | { or: PlanCondition[] };
+export const planConditionSchema: z.ZodType<PlanCondition> = z.lazy(() =>
+  z.union([
+    z.object({ equals: z.tuple([z.json(), z.json()]) }).strict(),
+    z.object({ exists: wholeTemplateSchema }).strict(),
+    z.object({ not: planConditionSchema }).strict(),
+    z.object({ and: z.array(planConditionSchema).min(1).max(20) }).strict(),
+    z.object({ or: z.array(planConditionSchema).min(1).max(20) }).strict(),
+  ]),
+);
+
+/** How many items one forEach step may call its tool for. */
+export const maxForEachItems = 1000;
+
 export const planStepSchema = z
   .object({
     id: stepIdSchema,
     tool: toolNameSchema,
     args: z.record(z.string(), z.unknown()).default({}),
+    /** The steps this one waits for: a plan where any step has `dependsOn` is a graph (docs/runs.md, "Plan graphs"). */
+    dependsOn: z.array(stepIdSchema).max(200).optional(),
+    /** One tool call per item of the array this template resolves to; args may use `${item}` and `${index}`. */
+    forEach: wholeTemplateSchema.optional(),
+    /** How many of a forEach step's calls run at once (default 10). */
+    concurrency: z.number().int().min(1).max(50).optional(),
+    /** Run the step only when this holds; otherwise it is skipped (`step.skipped`). */
+    when: planConditionSchema.optional(),
     approval: approvalSchema.optional(),
     retry: retryOverrideSchema.optional(),
     timeout: durationSchema.optional(),
@@ -102,6 +133,9 @@ export const planSchema = z
         ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}"` });
       }
       seen.add(step.id);
+      if (step.concurrency !== undefined && step.forEach === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['steps', index, 'concurrency'], message: 'concurrency is for forEach steps only' });
+      }
     });
   });
 

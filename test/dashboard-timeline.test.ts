@@ -170,6 +170,41 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
     expect(custom[1]!.preview.endsWith('…')).toBe(true);
   });
 
+  it('puts steps whose execution overlapped side by side in lanes, and the steps before and after as before', () => {
+    seq = 0;
+    const attempt = (stepId: string, activityId: string) => ({ stepId, tool: 'builtin.echo', activityId, idempotencyKey: `run_1/${stepId}` });
+    const rows = buildTimeline([
+      event('run.started', {}),
+      event('step.started', { stepId: 'a', tool: 'builtin.echo' }),
+      event('tool.call.succeeded', { ...attempt('a', '1'), attempt: 1, durationMs: 1, output: {} }),
+      // b and c overlap; d starts after b ended but while c still runs, so it shares b's lane.
+      event('step.started', { stepId: 'b', tool: 'builtin.echo' }),
+      event('step.started', { stepId: 'c', tool: 'builtin.echo' }),
+      event('tool.call.succeeded', { ...attempt('b', '2'), attempt: 1, durationMs: 1, output: {} }),
+      event('step.skipped', { stepId: 'd', tool: 'builtin.echo', reason: 'condition' }),
+      event('tool.call.succeeded', { ...attempt('c', '3'), attempt: 1, durationMs: 1, output: {} }),
+      event('step.started', { stepId: 'e', tool: 'builtin.echo' }),
+      event('run.completed', { output: {} }),
+    ]);
+    expect(rows.map((row) => (row.kind === 'group' ? `# ${row.id}` : row.kind))).toEqual([
+      '# run',
+      'event',
+      '# step:a',
+      'event',
+      'attempt',
+      'lanes',
+      '# step:e',
+      'event',
+      '# end',
+      'event',
+    ]);
+    const lanes = rows.find((row) => row.kind === 'lanes');
+    expect(lanes?.kind === 'lanes' && lanes.lanes.map((lane) => lane.map((row) => (row.kind === 'group' ? `# ${row.id}` : row.kind)))).toEqual([
+      ['# step:b', 'event', 'attempt', '# step:d', 'event'],
+      ['# step:c', 'event', 'attempt'],
+    ]);
+  });
+
   it("shows an event whose data is not of its type's shape (an older writer's) as it is, in the run group", () => {
     seq = 0;
     const odd: RunEvent = { ...event('run.started', {}), type: 'step.started', data: { step: 'old-style' } };

@@ -1,7 +1,7 @@
 /**
  * Workflow histories produced by the engine tests, kept as fixtures and replayed in CI
  * (test/replay.test.ts), so a change to workflow code that breaks running runs fails the build.
- * `FLIGHTDECK_RECORD_HISTORIES=1 npx jest test/engine-*.test.ts` refreshes them.
+ * `FLIGHTDECK_RECORD_HISTORIES=1 npx jest test/engine-*.test.ts test/plan-dag.test.ts` refreshes them.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';

@@ -28,6 +28,10 @@ describe('replaying recorded histories against the current workflow code', () =>
           'limit-wait',
           // Signals verified by the worker before they count (the signed-signals patch).
           'approval-signed-signals',
+          'plan-dag-diamond',
+          'plan-dag-failed-branch',
+          'plan-foreach',
+          'plan-when-skipped',
         ]),
       );
       const failures: string[] = [];

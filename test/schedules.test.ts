@@ -118,6 +118,36 @@ describe('schedules (Temporal Schedules on the real dev server)', () => {
     }
   });
 
+  it('takes a definition spec: its input is checked at creation (400 under input., 404 unknown), and its ticks start definition runs', async () => {
+    const badInput = await stack.request('POST', '/v1/schedules', { id: 'bad-word', spec: { definition: 'echo-twice', input: { word: '' } }, every: '1h' });
+    expect(badInput.status).toBe(400);
+    expect(badInput.body.error).toMatchObject({ code: 'validation_failed', message: 'input does not fit the definition "echo-twice"' });
+    expect(badInput.body.error.details).toEqual([expect.objectContaining({ path: 'input.word' })]);
+    const noInput = await stack.request('POST', '/v1/schedules', { id: 'no-word', spec: { definition: 'echo-twice' }, every: '1h' });
+    expect([noInput.status, noInput.body.error.details]).toEqual([400, [expect.objectContaining({ path: 'input' })]]);
+    const unknown = await stack.request('POST', '/v1/schedules', { id: 'no-such', spec: { definition: 'no-such-run', input: {} }, every: '1h' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.details.known).toEqual(expect.arrayContaining(['echo-twice']));
+    for (const id of ['bad-word', 'no-word', 'no-such']) expect((await stack.request('GET', `/v1/schedules/${id}`)).status).toBe(404);
+
+    const schedule = await stack.client.createSchedule({ id: 'echo-definition', spec: { definition: 'echo-twice', input: { word: 'tick' } }, every: '1h' });
+    created.push(schedule.id);
+    await stack.client.controlSchedule(schedule.id, 'trigger');
+    const ticked = await until(() => stack.client.getSchedule(schedule.id), {
+      message: 'a tick',
+      done: (current: Schedule) => current.recentRuns.length >= 1,
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+    const run = await stack.waitForRun(ticked.recentRuns[0]!.runId);
+    expect(run).toMatchObject({
+      status: 'completed',
+      mode: 'definition',
+      output: { joined: 'tick-TICK' },
+      createdBy: { type: 'system', id: 'schedule:echo-definition' },
+    });
+  });
+
   it('lists, pauses, unpauses and deletes, auditing each change', async () => {
     const schedule = await stack.client.createSchedule({ id: 'new-year', spec: echoSpec, cron: '0 0 1 1 *', timezone: 'Europe/Paris' });
     created.push(schedule.id);

@@ -1,4 +1,4 @@
-export { startRun, type RunServiceDeps, type StartRunResult } from './start-run';
+export { checkRunSpec, startRun, type RunServiceDeps, type StartRunResult } from './start-run';
 export { resolveRunPolicies } from './resolve-policies';
 export type { RunControlDeps } from './run-workflow';
 export { cancelRun } from './cancel-run';

@@ -3,13 +3,14 @@ import type { ToolDefinition } from '../../tools/tool';
 import { defaultInstallationApprovalPolicy, installationGateFor, resolveApproval, type InstallationApprovalPolicy } from '../../lib/approval-policy';
 import { AppError, describeIssues } from '../../lib/errors';
 import type { PlanStep, RunSpec, ToolCallOptions } from '../../lib/run-spec';
-import { collectReferences, parseReference, resolveTemplates, TemplateError } from '../../lib/templates';
+import { collectReferences } from '../../lib/templates';
 import type { ToolCallPolicy } from '../../lib/workflow-contract';
+import { checkPlanReferences } from './check-plan';
 
 type Problem = { path: string; message: string };
 
 /**
- * Checks what the schema cannot — tools exist, references resolve, no cycles, literal args fit the
+ * Checks what the schema cannot — tools exist, references resolve, no cycles (check-plan.ts), literal args fit the
  * tool — and resolves each step's (or agent tool's) retry policy from the tool's defaults and the
  * step's overrides. Approval gates combine the spec's with the installation's (FLIGHTDECK_APPROVAL_POLICY),
  * which a spec may tighten but not remove or loosen. Anything wrong is one 422 listing every
@@ -35,7 +36,7 @@ export function resolveRunPolicies(
       policies[step.id] = { ...policyFor(tool, step), ...(approval ? { approval } : {}), ...(connectionTimeout ? { connectionTimeout } : {}) };
       problems.push(...checkLiteralArgs(tool, step, index));
     });
-    problems.push(...checkReferences(spec));
+    problems.push(...checkPlanReferences(spec));
   }
   if (spec.agent) {
     spec.agent.tools.forEach((name, index) => {
@@ -124,80 +125,4 @@ function checkLiteralArgs(tool: ToolDefinition, step: PlanStep, index: number): 
     path: `plan.steps.${index}.args${issue.path === '(root)' ? '' : `.${issue.path}`}`,
     message: issue.message,
   }));
-}
-
-/** Every `${…}` must parse, input paths must exist in `input`, step references must point backwards. */
-function checkReferences(spec: RunSpec): Problem[] {
-  const steps = spec.plan?.steps ?? [];
-  const position = new Map(steps.map((step, index) => [step.id, index]));
-  const edges = new Map<string, string[]>();
-  const problems: Problem[] = [];
-  steps.forEach((step, index) => {
-    const targets: string[] = [];
-    for (const { at, expression } of collectReferences(step.args)) {
-      const path = ['plan', 'steps', String(index), 'args', ...at].join('.');
-      const reference = parseReference(expression);
-      if ('error' in reference) {
-        problems.push({ path, message: reference.error });
-      } else if (reference.kind === 'input') {
-        problems.push(...checkInputPath(spec.input, expression, path));
-      } else if (!position.has(reference.stepId)) {
-        problems.push({ path, message: `\${${expression}} refers to no step "${reference.stepId}"` });
-      } else {
-        targets.push(reference.stepId);
-      }
-    }
-    edges.set(step.id, targets);
-  });
-  const cycle = findCycle(
-    steps.map((step) => step.id),
-    edges,
-  );
-  if (cycle) {
-    problems.push({ path: 'plan.steps', message: `steps refer to each other in a cycle: ${cycle.join(' → ')}` });
-    return problems;
-  }
-  steps.forEach((step, index) => {
-    for (const target of edges.get(step.id) ?? []) {
-      if ((position.get(target) ?? -1) >= index) {
-        problems.push({ path: `plan.steps.${index}.args`, message: `step "${step.id}" uses the output of "${target}", which runs after it` });
-      }
-    }
-  });
-  return problems;
-}
-
-function checkInputPath(input: unknown, expression: string, path: string): Problem[] {
-  if (input === undefined) return [{ path, message: `\${${expression}} refers to the run's input, but the spec has no "input"` }];
-  try {
-    resolveTemplates(`\${${expression}}`, { input, stepOutputs: {} });
-    return [];
-  } catch (error) {
-    if (error instanceof TemplateError) return [{ path, message: error.message }];
-    throw error;
-  }
-}
-
-/** A cycle in the step-reference graph, as the ids along it, or null. */
-function findCycle(ids: string[], edges: Map<string, string[]>): string[] | null {
-  const state = new Map<string, 'visiting' | 'done'>();
-  const trail: string[] = [];
-  const visit = (id: string): string[] | null => {
-    if (state.get(id) === 'done') return null;
-    if (state.get(id) === 'visiting') return [...trail.slice(trail.indexOf(id)), id];
-    state.set(id, 'visiting');
-    trail.push(id);
-    for (const next of edges.get(id) ?? []) {
-      const cycle = visit(next);
-      if (cycle) return cycle;
-    }
-    trail.pop();
-    state.set(id, 'done');
-    return null;
-  };
-  for (const id of ids) {
-    const cycle = visit(id);
-    if (cycle) return cycle;
-  }
-  return null;
 }

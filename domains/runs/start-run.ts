@@ -13,7 +13,7 @@ import { idempotentRunId, newRunId, specHash } from '../../lib/ids';
 import type { RunCreatedData, RunProjection } from '../../lib/run-projection';
 import { runModeOf, type RunSpec } from '../../lib/run-spec';
 import { findRun } from '../../lib/runs-store';
-import { dedupeKeys, workflowType, type AgentRunInput } from '../../lib/workflow-contract';
+import { dedupeKeys, workflowType, type AgentRunInput, type ToolCallPolicy } from '../../lib/workflow-contract';
 import { statusSearchAttribute, tagsSearchAttribute, tenantSearchAttribute } from '../../lib/search-attributes';
 import type { Principal } from '../keys';
 import { resolveRunPolicies } from './resolve-policies';
@@ -48,8 +48,9 @@ export interface StartRunResult {
 export async function startRun(deps: RunServiceDeps, principal: Principal, spec: RunSpec, options: { onBehalfOf?: Actor } = {}): Promise<StartRunResult> {
   // A stale or never-loaded Composio catalog reloads first, so its tools are not called unknown.
   await deps.tools.refresh();
-  if (spec.definition) spec = withDefinitionDefaults(spec, checkDefinitionInput(deps.definitions ?? new Map(), spec.definition, spec.input));
-  const policies = resolveRunPolicies(spec, deps.tools, deps.approvalPolicy);
+  const checked = checkRunSpec(deps, spec);
+  spec = checked.spec;
+  const { policies } = checked;
   const hash = specHash(spec);
   const runId = spec.idempotencyKey ? idempotentRunId(principal.tenantId, spec.idempotencyKey) : newRunId();
 
@@ -118,6 +119,20 @@ export async function startRun(deps: RunServiceDeps, principal: Principal, spec:
   const run = appended.run ?? (await findRun(deps.db, principal.tenantId, runId));
   if (!run) throw new Error(`run ${runId} has no projection after run.created`);
   return { run: startedNow ? run : assertSameSpec(run, hash), created: startedNow };
+}
+
+/**
+ * What a start checks before it starts anything, and a schedule at its creation: a definition's
+ * input against its schema (404 unknown definition, 400 with the issues under `input.`), then
+ * whether the spec can run (422, resolveRunPolicies). Returns the spec with the definition's
+ * defaults applied and the resolved policies. The tool catalog should be fresh (`tools.refresh()`).
+ */
+export function checkRunSpec(
+  deps: Pick<RunServiceDeps, 'tools' | 'approvalPolicy' | 'definitions'>,
+  spec: RunSpec,
+): { spec: RunSpec; policies: Record<string, ToolCallPolicy> } {
+  const withDefaults = spec.definition ? withDefinitionDefaults(spec, checkDefinitionInput(deps.definitions ?? new Map(), spec.definition, spec.input)) : spec;
+  return { spec: withDefaults, policies: resolveRunPolicies(withDefaults, deps.tools, deps.approvalPolicy) };
 }
 
 /** The named definition, once `input` fits its input schema: 404 naming the known ones, or 400 with the schema's issues. */

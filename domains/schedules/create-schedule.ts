@@ -3,15 +3,16 @@ import type { CreateScheduleBody } from '../../lib/rest-schemas';
 import { scheduledRunWorkflowType, temporalScheduleId, tickWorkflowIdPrefix, type ScheduledRunInput } from '../../lib/schedule-contract';
 import { tenantSearchAttribute } from '../../lib/search-attributes';
 import type { Principal } from '../keys';
-import { resolveRunPolicies } from '../runs';
+import { checkRunSpec } from '../runs';
 import { getSchedule } from './get-schedule';
 import type { ScheduleView } from './present-schedule';
 import { auditSchedule, temporalCall, type ScheduleDeps, type ScheduleMemo } from './schedule-deps';
 
-/** Creates a Temporal Schedule whose ticks start `spec` as a run (validated now, as POST /v1/runs would). */
+/** Creates a Temporal Schedule whose ticks start `spec` as a run (validated now, as POST /v1/runs would: checkRunSpec). */
 export async function createSchedule(deps: ScheduleDeps, principal: Principal, body: CreateScheduleBody): Promise<ScheduleView> {
   await deps.tools.refresh();
-  resolveRunPolicies(body.spec, deps.tools, deps.approvalPolicy); // 422 now rather than a failing tick later
+  // Now rather than a failing tick later: a definition's input (400, 404 unknown), then can it run (422).
+  checkRunSpec(deps, body.spec);
   const scheduleId = body.id ?? `sch_${ulid()}`;
   const memo: ScheduleMemo = {
     tenantId: principal.tenantId,

@@ -7,7 +7,7 @@ import type { Principal } from '../keys';
 import type { RunServiceDeps } from '../runs';
 
 /** What the schedule use cases use: Temporal and the run-start settings, plus the links the views carry. */
-export interface ScheduleDeps extends Pick<RunServiceDeps, 'db' | 'temporal' | 'temporalCalls' | 'tools' | 'taskQueue' | 'approvalPolicy'> {
+export interface ScheduleDeps extends Pick<RunServiceDeps, 'db' | 'temporal' | 'temporalCalls' | 'tools' | 'taskQueue' | 'approvalPolicy' | 'definitions'> {
   temporalUiUrl: string;
   namespace: string;
 }

@@ -71,14 +71,22 @@ export type TimelineRow =
   | { kind: 'model'; group: string; call: ModelCall }
   | { kind: 'connection'; group: string; entry: ConnectionEntry }
   | { kind: 'custom'; group: string; entry: CustomEntry }
-  | { kind: 'event'; group: string; event: RunEvent };
+  | { kind: 'event'; group: string; event: RunEvent }
+  /** Steps whose execution overlapped (a plan graph's branches, a forEach): one column per lane, side by side. */
+  | { kind: 'lanes'; id: string; lanes: LaneRow[][] };
+
+/** A row inside a lane: a step's header and its items. */
+export type LaneRow = Exclude<TimelineRow, { kind: 'lanes' }>;
 
 interface Group {
   id: string;
   title: string;
   subtitle: string | null;
-  items: Array<Exclude<TimelineRow, { kind: 'group' }>>;
+  items: Array<Exclude<LaneRow, { kind: 'group' }>>;
   attempts: Map<string, Attempt>;
+  /** The first and last seq of its events: two steps overlapped when these ranges do. */
+  firstSeq: number;
+  lastSeq: number;
 }
 
 const actorName = (actor: Actor | null): string => actor?.name ?? actor?.id ?? 'system';
@@ -96,7 +104,7 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
   const groupOf = (id: string, title: string, subtitle: string | null = null): Group => {
     let group = groups.get(id);
     if (!group) {
-      group = { id, title, subtitle, items: [], attempts: new Map() };
+      group = { id, title, subtitle, items: [], attempts: new Map(), firstSeq: Number.POSITIVE_INFINITY, lastSeq: 0 };
       groups.set(id, group);
     }
     return group;
@@ -111,14 +119,21 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
   for (const event of events) {
     // Typed by its schema (lib/event-schemas.ts); an event whose data does not fit is shown as it is.
     const typed = typedEventData(event);
+    const stepGroupOfEvent = (stepId: string, tool: string | null = null) => {
+      const group = stepGroup(stepId, tool);
+      group.firstSeq = Math.min(group.firstSeq, event.seq);
+      group.lastSeq = Math.max(group.lastSeq, event.seq);
+      return group;
+    };
     if (!typed) {
       const group = runGroup();
       group.items.push({ kind: 'event', group: group.id, event });
       continue;
     }
     switch (typed.type) {
-      case 'step.started': {
-        const group = stepGroup(typed.data.stepId, typed.data.tool);
+      case 'step.started':
+      case 'step.skipped': {
+        const group = stepGroupOfEvent(typed.data.stepId, typed.data.tool);
         group.items.push({ kind: 'event', group: group.id, event });
         break;
       }
@@ -126,7 +141,7 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
       case 'tool.call.succeeded':
       case 'tool.call.failed': {
         const { data } = typed;
-        const group = stepGroup(data.stepId, data.tool);
+        const group = stepGroupOfEvent(data.stepId, data.tool);
         const key = `${data.activityId}#${data.attempt}`;
         let attempt = group.attempts.get(key);
         if (!attempt) {
@@ -171,7 +186,7 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
         const requested = typed.type === 'approval.requested' ? typed.data : null;
         const stepId = requested?.stepId ?? stepOfApproval.get(approvalId) ?? approvalId.split(':').at(-1) ?? '?';
         stepOfApproval.set(approvalId, stepId);
-        const group = stepGroup(stepId, requested?.tool ?? null);
+        const group = stepGroupOfEvent(stepId, requested?.tool ?? null);
         const decided = typed.type === 'approval.decided' ? typed.data : null;
         const submitted = typed.type === 'approval.submitted' ? typed.data : null;
         group.items.push({
@@ -194,7 +209,7 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
       case 'connection.expired': {
         const { data } = typed;
         const required = typed.type === 'connection.required' ? typed.data : null;
-        const group = stepGroup(data.stepId, required?.tool ?? null);
+        const group = stepGroupOfEvent(data.stepId, required?.tool ?? null);
         group.items.push({
           kind: 'connection',
           group: group.id,
@@ -253,7 +268,36 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
   // The run's own facts first, its outcome last, the steps between in the order they started.
   const rank = (group: Group) => (group.id === 'run' ? 0 : group.id === 'end' ? 2 : 1);
   const ordered = [...groups.values()].sort((a, b) => rank(a) - rank(b));
-  return ordered.flatMap((group) => [{ kind: 'group', id: group.id, title: group.title, subtitle: group.subtitle } as TimelineRow, ...group.items]);
+  const rowsOf = (group: Group): LaneRow[] => [{ kind: 'group', id: group.id, title: group.title, subtitle: group.subtitle }, ...group.items];
+  return bandsOf(ordered).flatMap((band): TimelineRow[] =>
+    band.length === 1 ? rowsOf(band[0]!) : [{ kind: 'lanes', id: `lanes:${band[0]!.id}`, lanes: lanesOf(band).map((lane) => lane.flatMap(rowsOf)) }],
+  );
+}
+
+const isStep = (group: Group) => group.id.startsWith('step:');
+
+/** Consecutive step groups whose seq ranges overlap, as one band; every other group is a band of its own. */
+function bandsOf(ordered: Group[]): Group[][] {
+  const bands: Group[][] = [];
+  let end = 0;
+  for (const group of ordered) {
+    const band = bands.at(-1);
+    if (band && isStep(group) && isStep(band[0]!) && group.firstSeq <= end) band.push(group);
+    else bands.push([group]);
+    end = Math.max(bands.at(-1) === band ? end : 0, group.lastSeq);
+  }
+  return bands;
+}
+
+/** A band's steps in lanes: each goes to the first lane free by its start, so steps in one lane never overlap. */
+function lanesOf(band: Group[]): Group[][] {
+  const lanes: Group[][] = [];
+  for (const group of band) {
+    const lane = lanes.find((candidate) => candidate.at(-1)!.lastSeq < group.firstSeq);
+    if (lane) lane.push(group);
+    else lanes.push([group]);
+  }
+  return lanes;
 }
 
 /** The conversation of an agent run: the person's messages and the model's answers, in order. */

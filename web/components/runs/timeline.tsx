@@ -4,7 +4,7 @@ import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import Link from 'next/link';
 import { useRef } from 'react';
 import { Timestamp } from '@/components/ui/timestamp';
-import type { ConnectionEntry, TimelineRow } from '@/lib/timeline';
+import type { ConnectionEntry, LaneRow, TimelineRow } from '@/lib/timeline';
 
 const formatMs = (ms: number | null) => (ms === null ? '—' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`);
 
@@ -19,6 +19,7 @@ const EVENT_LABEL: Record<string, string> = {
   'message.received': 'Message received',
   'signal.rejected': 'Signal refused (not signed by the API)',
   'step.started': 'Step started',
+  'step.skipped': 'Step skipped',
 };
 
 const CONNECTION_TONE: Record<ConnectionEntry['kind'], string> = { required: 'border-amber-500', resolved: 'border-emerald-500', expired: 'border-red-500' };
@@ -51,8 +52,27 @@ function ConnectionRow({ entry }: { entry: ConnectionEntry }) {
   );
 }
 
+/** Steps that ran at the same time, one column per lane (each lane's steps did not overlap). */
+function Lanes({ lanes }: { lanes: LaneRow[][] }) {
+  return (
+    <div className="overflow-x-auto" data-lanes={lanes.length}>
+      <div className="grid gap-3" style={{ gridTemplateColumns: `repeat(${lanes.length}, minmax(16rem, 1fr))` }}>
+        {lanes.map((lane, index) => (
+          <div key={index} data-lane={index}>
+            {lane.map((row, at) => (
+              <Row key={at} row={row} />
+            ))}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
 function Row({ row }: { row: TimelineRow }) {
   switch (row.kind) {
+    case 'lanes':
+      return <Lanes lanes={row.lanes} />;
     case 'group':
       return (
         <div className="mt-3 flex items-baseline gap-2 border-b border-zinc-200 pb-1 pt-2 dark:border-zinc-800" data-group={row.id}>
