@@ -16,7 +16,7 @@ export const definitionsDirEnv = z
   .string()
   .optional()
   .describe(
-    'Colon-separated folders of run definitions (`defineRun` files), absolute or relative to the repo, loaded besides `definitions/`. The API and the worker need the same list.',
+    'Colon-separated folders of run definitions (`defineRun` files), absolute or relative to the repo, loaded besides `definitions/`. The API, the worker and `npm run replay` need the same list.',
   );
 
 /** The folders to load, the shipped one first; relative entries are relative to the repo root. */

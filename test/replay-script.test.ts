@@ -67,6 +67,35 @@ describe('npm run replay', () => {
     expect(result.stdout).toContain('replayed 2 histories: 1 ok, 1 nondeterministic, 0 failed');
   }, 180_000);
 
+  it('replays a definition whose new call is behind patched() cleanly; the same call unguarded is named', async () => {
+    const original = await readFile(path.join(fixtureDefinitions, 'wait-then-echo.ts'), 'utf8');
+    const firstCall = "    await ctx.tool('builtin.wait', { seconds: 0 }, { step: 'wait' });\n";
+    const check = "await ctx.tool('builtin.echo', { checked: true }, { step: 'check' });\n";
+    const variants = {
+      guarded: original
+        .replace("import { defineRun, z } from 'flightdeck';", "import { defineRun, patched, z } from 'flightdeck';")
+        .replace(firstCall, `    if (patched('wait-then-echo-check')) ${check}${firstCall}`),
+      unguarded: original.replace(firstCall, `    ${check}${firstCall}`),
+    };
+    const history = path.join(historiesDirectory, 'definition-wait-then-echo.json');
+    const results: Record<string, Awaited<ReturnType<typeof replay>>> = {};
+    for (const [name, source] of Object.entries(variants)) {
+      expect(source).not.toBe(original);
+      const dir = path.join(scratch, name);
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, 'wait-then-echo.ts'), source);
+      results[name] = await replay([history], { FLIGHTDECK_DEFINITIONS_DIR: dir });
+    }
+    expect(results.guarded!.code).toBe(0);
+    expect(linesStartingWith(results.guarded!, 'OK ')).toHaveLength(1);
+    expect(results.unguarded!.code).toBe(1);
+    expect(linesStartingWith(results.unguarded!, 'NONDETERMINISTIC ')).toEqual([
+      expect.stringContaining(
+        'the history has executeTool (an activity) for step "wait" (builtin.wait); the code scheduled executeTool (an activity) for step "check" (builtin.echo)',
+      ),
+    ]);
+  }, 240_000);
+
   it('refuses a file that is not a history, saying what was expected, before bundling anything (exit 2)', async () => {
     const notJson = path.join(scratch, 'not-json.json');
     await writeFile(notJson, 'events: nope');
