@@ -104,6 +104,15 @@ const deterministicSyntax = [
   { selector: "CallExpression[callee.name='setInterval']", message: 'Use sleep() from @temporalio/workflow in a loop.' },
 ];
 
+/** no-restricted-imports for definition files: no Node built-ins, and only the packages `allowed` (a negative-lookahead regex) lets through. */
+const definitionImports = (allowed, message) => [
+  'error',
+  {
+    paths: nodeBuiltins.map((name) => ({ name, message: 'Definitions must be deterministic: no Node built-ins (call a tool with ctx.tool).' })),
+    patterns: [{ regex: allowed, message }],
+  },
+];
+
 export default tseslint.config(
   {
     // test/fixtures/lint/ holds deliberate violations: test/lint-rules.test.ts lints them under virtual paths.
@@ -164,20 +173,22 @@ export default tseslint.config(
     // Run definitions (and the sdk/ bundled with them) are workflow code: deterministic, no I/O.
     files: ['sdk/**/*.ts', 'definitions/**/*.ts', 'test/fixtures/definitions/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'Definitions must be deterministic: no Node built-ins (call a tool with ctx.tool).' })),
-          patterns: [
-            {
-              regex: '^(?!\\.|flightdeck$|zod$|@temporalio/common$)',
-              message: "Definitions import only 'flightdeck' (defineRun, z); the sdk/ also zod and @temporalio/common types.",
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': definitionImports(
+        '^(?!\\.|flightdeck$|zod$|@temporalio/common$)',
+        "Definitions import only 'flightdeck' (defineRun, z, patched).",
+      ),
       'no-restricted-syntax': ['error', ...deterministicSyntax],
       'no-restricted-globals': ['error', 'process', 'require', 'Buffer', 'fetch', 'crypto', 'performance'],
+    },
+  },
+  {
+    // The sdk/ re-exports what definitions need of zod and the workflow SDK (patched, deprecatePatch).
+    files: ['sdk/**/*.ts'],
+    rules: {
+      'no-restricted-imports': definitionImports(
+        '^(?!\\.|zod$|@temporalio/common$|@temporalio/workflow$)',
+        'The sdk/ imports only zod, @temporalio/workflow and @temporalio/common types among packages.',
+      ),
     },
   },
   {

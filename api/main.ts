@@ -6,6 +6,7 @@ import { guardAppRole, refuseToStart } from '../lib/db-roles';
 import { attachConfiguredEventLog } from '../lib/event-log';
 import { createLogger } from '../lib/logger';
 import { startApiServer } from './server';
+import { bootFailureOf } from '../lib/definitions';
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit(apiEnvSchema, 'api');
@@ -35,6 +36,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('flightdeck api failed:', error);
+  console.error('flightdeck api failed:', bootFailureOf(error));
   process.exit(1);
 });

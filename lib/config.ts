@@ -259,6 +259,20 @@ export const retentionEnvSchema = z.object({
  */
 export const databaseEnvSchema = z.object({ DATABASE_URL: postgresUrl, DATABASE_MIGRATION_URL: migrationUrl, ...databaseTimeoutShape });
 
+/**
+ * `npm run replay`: the definitions to bundle as the worker does, and for `--from-temporal` the
+ * cluster, namespace and payload keys the worker's client uses.
+ */
+export const replayEnvSchema = z.object({
+  TEMPORAL_ADDRESS: commonShape.TEMPORAL_ADDRESS,
+  TEMPORAL_NAMESPACE: commonShape.TEMPORAL_NAMESPACE,
+  TEMPORAL_API_KEY: commonShape.TEMPORAL_API_KEY,
+  TEMPORAL_TLS_CERT: commonShape.TEMPORAL_TLS_CERT,
+  TEMPORAL_TLS_KEY: commonShape.TEMPORAL_TLS_KEY,
+  ...payloadCodecShape,
+  FLIGHTDECK_DEFINITIONS_DIR: definitionsDirEnv,
+});
+
 /** The owner's URL: DATABASE_MIGRATION_URL, or DATABASE_URL when it is unset (one role). */
 export const migrationUrlOf = (env: { DATABASE_URL: string; DATABASE_MIGRATION_URL?: string }): string => env.DATABASE_MIGRATION_URL ?? env.DATABASE_URL;
 

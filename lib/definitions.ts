@@ -7,6 +7,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { definitionExport, definitionProblem, type RunDefinition } from '../sdk/define-run';
+import { definitionSourceProblem, shownPath } from './definition-source';
 
 export const repoRoot = path.resolve(__dirname, '..');
 export const shippedDefinitionsDir = path.join(repoRoot, 'definitions');
@@ -15,7 +16,7 @@ export const definitionsDirEnv = z
   .string()
   .optional()
   .describe(
-    'Colon-separated folders of run definitions (`defineRun` files), absolute or relative to the repo, loaded besides `definitions/`. The API and the worker need the same list.',
+    'Colon-separated folders of run definitions (`defineRun` files), absolute or relative to the repo, loaded besides `definitions/`. The API, the worker and `npm run replay` need the same list.',
   );
 
 /** The folders to load, the shipped one first; relative entries are relative to the repo root. */
@@ -28,16 +29,20 @@ export function definitionDirectories(setting: string | undefined): string[] {
   return [...new Set([shippedDefinitionsDir, ...listed])];
 }
 
-/** A definition file's problem: the file, and what is wrong with it. */
+/** A definition file's problem: the file (and line, when known), and what is wrong with it. */
 export class DefinitionLoadError extends Error {
   constructor(
     readonly file: string,
     problem: string,
+    readonly line?: number,
   ) {
-    super(`run definition ${path.relative(process.cwd(), file) || file}: ${problem}`);
+    super(`run definition ${shownPath(file)}${line === undefined ? '' : `:${line}`}: ${problem}`);
     this.name = 'DefinitionLoadError';
   }
 }
+
+/** What a process prints when its boot fails: a definition's problem as its one line (file:line: …), anything else whole. */
+export const bootFailureOf = (error: unknown): unknown => (error instanceof DefinitionLoadError ? error.message : error);
 
 const definitionFilePattern = /^[^._][^/]*\.(ts|mts|js|mjs)$/;
 const notDefinition = /\.(test|spec|d)\.[cm]?[jt]s$/;
@@ -63,12 +68,17 @@ export interface LoadedDefinition {
 }
 
 /**
- * Imports every definition file and checks it: a default export from `defineRun`, one name per
- * definition across all folders. The first problem is thrown, naming the file.
+ * Checks every definition file's source (it parses; no Node built-in or I/O package among its
+ * imports: lib/definition-source.ts), then imports it and checks what it exports: a default
+ * export from `defineRun`, one name per definition across all folders. The first problem is
+ * thrown, naming the file (and the line, for a source problem).
  */
 export async function loadDefinitions(files: string[]): Promise<Map<string, LoadedDefinition>> {
   const loaded = new Map<string, LoadedDefinition>();
   for (const file of files) {
+    // Before the import: Node would run a file the workflow sandbox cannot.
+    const sourceProblem = await definitionSourceProblem(file);
+    if (sourceProblem) throw new DefinitionLoadError(sourceProblem.file, sourceProblem.problem, sourceProblem.line);
     let module: unknown;
     try {
       module = await import(file);

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { cliConfigSchema } from '../cli/config';
 import { apiEnvSchema } from '../api/env';
-import { databaseEnvSchema, devEnvSchema, retentionEnvSchema, verifyLogEnvSchema } from '../lib/config';
+import { databaseEnvSchema, devEnvSchema, replayEnvSchema, retentionEnvSchema, verifyLogEnvSchema } from '../lib/config';
 import { workerEnvSchema } from '../worker/env';
 import { ServerEnv } from '../web/lib/env-schema';
 import { markdownTable } from './generated-section';
@@ -26,6 +26,7 @@ export const envSources: EnvSource[] = [
   { reader: 'cli', meaning: '`npx flightdeck` (cli/config.ts)', schema: cliConfigSchema },
   { reader: 'start', meaning: '`npm start`, which passes the settings on to the processes it runs (scripts/start.ts)', schema: devEnvSchema },
   { reader: 'retention', meaning: '`npm run retention`', schema: retentionEnvSchema },
+  { reader: 'replay', meaning: '`npm run replay` (scripts/replay.ts)', schema: replayEnvSchema },
   { reader: 'scripts', meaning: '`npm run migrate`, `backup`, `restore`, `rebuild-projections`', schema: databaseEnvSchema },
   { reader: 'verify-log', meaning: '`npm run verify-log`', schema: verifyLogEnvSchema },
 ];

@@ -3,6 +3,8 @@
  * Workflow-safe: it is bundled with every definition.
  */
 export { z } from 'zod';
+// Changing a definition that has runs in flight: the new code path goes behind patched('<id>') (docs/runs.md).
+export { patched, deprecatePatch } from '@temporalio/workflow';
 export {
   defineRun,
   type ApprovalDecision,

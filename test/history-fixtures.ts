@@ -1,7 +1,10 @@
 /**
  * Workflow histories produced by the engine tests, kept as fixtures and replayed in CI
  * (test/replay.test.ts), so a change to workflow code that breaks running runs fails the build.
- * `FLIGHTDECK_RECORD_HISTORIES=1 npx jest test/engine-*.test.ts test/plan-dag.test.ts` refreshes them.
+ * `FLIGHTDECK_RECORD_HISTORIES=1 npx jest test/engine-*.test.ts test/plan-dag.test.ts` refreshes them. Definitions' histories
+ * (`definition-<name>.json`, every example in definitions/ and a few fixtures) are recorded by
+ * `FLIGHTDECK_RECORD_HISTORIES=1 npx jest --runTestsByPath test/definition-histories.test.ts`; a new example
+ * needs only its input there. `npm run replay -- test/fixtures/histories` replays them all outside jest.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';

@@ -14,7 +14,7 @@ describe('replaying recorded histories against the current workflow code', () =>
       if (!plainPath) throw new Error('WORKFLOW_BUNDLE_PATH is not set: run through jest (test/global-setup.ts)');
       const bundlePath = bundleOf(plainPath);
       const histories = await loadHistoryFixtures();
-      // Plan and agent runs, chat across continue-as-new, cancel, terminate, limits: a vacuous pass would be a failure.
+      // Plan and agent runs, chat across continue-as-new, cancel, terminate, limits, definitions: a vacuous pass would be a failure.
       expect(histories.map((history) => history.workflowId)).toEqual(
         expect.arrayContaining([
           'plan-retry',
@@ -32,6 +32,9 @@ describe('replaying recorded histories against the current workflow code', () =>
           'plan-dag-failed-branch',
           'plan-foreach',
           'plan-when-skipped',
+          'definition-echo-twice',
+          'definition-fan-out',
+          'definition-wait-then-echo',
         ]),
       );
       const failures: string[] = [];

@@ -10,12 +10,12 @@ export interface ScriptResult {
 }
 
 /** Runs one of our scripts as `npm run` would (`node --import tsx scripts/<name>.ts`), as a child process. */
-export function runScript(script: string, args: string[], env: Record<string, string>): Promise<ScriptResult> {
+export function runScript(script: string, args: string[], env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<ScriptResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', path.join('scripts', `${script}.ts`), ...args],
-      { cwd: repoRoot, env: { ...process.env, ...env }, timeout: 60_000 },
+      { cwd: repoRoot, env: { ...process.env, ...env }, timeout: options.timeoutMs ?? 60_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         resolve({ code, stdout, stderr });

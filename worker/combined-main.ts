@@ -17,6 +17,7 @@ import { createLogger } from '../lib/logger';
 import { startTracing } from '../lib/telemetry';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { bootWorker, installSdkRuntime } from './boot';
+import { bootFailureOf } from '../lib/definitions';
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit(combinedEnvSchema, 'api+worker');
@@ -59,6 +60,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('flightdeck api+worker failed:', error);
+  console.error('flightdeck api+worker failed:', bootFailureOf(error));
   process.exit(1);
 });

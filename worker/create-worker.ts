@@ -40,9 +40,15 @@ export const workflowsPath = path.resolve(__dirname, '..', 'workflows', 'index.t
  */
 const tracingInterceptorModules = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
 
-/** Bundles `workflows/` and the run definitions once; tests and production reuse the bundle instead of rebuilding it per worker. */
-export async function buildWorkflowBundle(options: { tracing?: boolean; definitionFiles?: string[] } = {}): Promise<WorkflowBundle> {
-  const workflowInterceptorModules = options.tracing ? tracingInterceptorModules : [];
+/** `npm run replay`'s interceptor, which reports the activities the code schedules (never in a worker's bundle). */
+export const replayCallsInterceptorModule = path.resolve(__dirname, '..', 'workflows', 'replay-calls.ts');
+
+/**
+ * Bundles `workflows/` and the run definitions once; tests and production reuse the bundle instead
+ * of rebuilding it per worker. `replayCalls`: with `npm run replay`'s interceptor (scripts/replay.ts).
+ */
+export async function buildWorkflowBundle(options: { tracing?: boolean; definitionFiles?: string[]; replayCalls?: boolean } = {}): Promise<WorkflowBundle> {
+  const workflowInterceptorModules = [...(options.tracing ? tracingInterceptorModules : []), ...(options.replayCalls ? [replayCallsInterceptorModule] : [])];
   return bundleWorkflowCode({
     workflowsPath: await workflowEntryFor(options.definitionFiles ?? []),
     workflowInterceptorModules,

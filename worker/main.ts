@@ -9,6 +9,7 @@ import { attachConfiguredEventLog } from '../lib/event-log';
 import { createLogger } from '../lib/logger';
 import { startTracing } from '../lib/telemetry';
 import { bootWorker, installSdkRuntime } from './boot';
+import { bootFailureOf } from '../lib/definitions';
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit(workerEnvSchema, 'worker');
@@ -43,6 +44,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('flightdeck worker failed:', error);
+  console.error('flightdeck worker failed:', bootFailureOf(error));
   process.exit(1);
 });
