@@ -11,11 +11,10 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ClientInterceptors, WorkflowClientInterceptor } from '@temporalio/client';
-import { z } from 'zod';
 import { canonicalJson } from './canonical-json';
 import type { EnvCheck } from './config';
 import { signalSignatureSchema, type SignalSignature } from './event-schemas';
-import { parseKeyList, type NamedKey } from './key-list';
+import { keyListField, type NamedKey } from './key-list';
 import type { VerifySignalInput, VerifySignalResult } from './workflow-contract';
 
 /** A key of FLIGHTDECK_SIGNAL_KEYS: `<keyId>:<base64 32 bytes>`, the same form as the payload keys. */
@@ -75,20 +74,9 @@ export function withSignalSigning(interceptors: ClientInterceptors, keys: readon
 
 /** The variable every process that signals or runs workflows reads (lib/config.ts commonShape). */
 export const signalKeysShape = {
-  FLIGHTDECK_SIGNAL_KEYS: z
-    .preprocess((value) => (value === '' ? undefined : value), z.string().optional())
-    .transform((value, context): SignalKey[] => {
-      if (value === undefined) return [];
-      try {
-        return parseKeyList(value);
-      } catch (error) {
-        context.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    })
-    .describe(
-      'Comma list of `<keyId>:<base64 32-byte key>` (`openssl rand -base64 32`) with which the API signs (HMAC-SHA256) every signal it sends a run — approval decisions, messages, cancels, connections — and the worker verifies them before a run applies one: the first signs, all verify (rotation by key id). Required with NODE_ENV=production; unset in development, signals go unsigned and are accepted (a warning at start). Every API and worker needs the same list; `npm start` generates one into `<FLIGHTDECK_DATA_DIR>/signal-key`.',
-    ),
+  FLIGHTDECK_SIGNAL_KEYS: keyListField().describe(
+    'Comma list of `<keyId>:<base64 32-byte key>` (`openssl rand -base64 32`) with which the API signs (HMAC-SHA256) every signal it sends a run — approval decisions, messages, cancels, connections — and the worker verifies them before a run applies one: the first signs, all verify (rotation by key id). Required with NODE_ENV=production; unset in development, signals go unsigned and are accepted (a warning at start). Every API and worker needs the same list; `npm start` generates one into `<FLIGHTDECK_DATA_DIR>/signal-key`.',
+  ),
 };
 
 /** Production refuses to start without signal keys: anyone who reaches Temporal's port could otherwise decide approvals. */
