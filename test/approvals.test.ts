@@ -201,6 +201,21 @@ describe('human approvals', () => {
     expect(dataOf(events, 'tool.call.succeeded')).toHaveLength(1);
   });
 
+  it('stays awaiting_approval in FlightdeckStatus while a parallel gate still waits', async () => {
+    const gated = (id: string) => ({ id, tool: 'builtin.echo', args: { message: id }, approval: true, dependsOn: [] });
+    const runId = await startRun(stack, { plan: { steps: [gated('first'), gated('second')] } });
+    await waitForEvents(stack, runId, (events) => dataOf(events, 'approval.requested').length === 2);
+    const decideStep = (step: string) =>
+      call(keys.approver1!, 'POST', `/v1/runs/${runId}/approvals/${encodeURIComponent(`${runId}:${step}`)}`, { decision: 'approve' });
+    expect((await decideStep('first')).status).toBe(202);
+    await waitForEvents(stack, runId, (events) => dataOf(events, 'tool.call.succeeded').length === 1);
+    expect(await searchStatusOf(temporal, runId, 'awaiting_approval')).toEqual(['awaiting_approval']);
+    expect((await temporal.workflow.getHandle(runId).query<{ status: string }>('state')).status).toBe('awaiting_approval');
+    expect((await decideStep('second')).status).toBe(202);
+    expect(typesOf(await waitForEnd(stack, runId)).at(-1)).toBe('run.completed');
+    expect(await searchStatusOf(temporal, runId, 'completed')).toEqual(['completed']);
+  });
+
   it('needs two distinct approvers for required: 2', async () => {
     const runId = await startRun(stack, gatedEcho({ required: 2 }));
     await awaitRequest(runId);

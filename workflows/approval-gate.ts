@@ -190,7 +190,7 @@ export class ApprovalGate {
         },
       },
     ]);
-    this.context.setStatus('awaiting_approval');
+    this.context.beginWait('awaiting_approval');
     try {
       const decided = await condition(() => approval.rejection !== null || approval.approvals.size >= policy.required, policy.timeout);
       return decided ? await this.decide(approvalId, stepId, args, approval) : await this.expire(approvalId, stepId, args, approval);
@@ -225,7 +225,7 @@ export class ApprovalGate {
             },
       },
     ]);
-    this.context.setStatus('running');
+    this.context.endWait('awaiting_approval');
     if (rejection) return { kind: 'rejected', reason: 'rejected', by: [rejection.actor], comment: rejection.comment ?? null };
     const by = approvals.map((submission) => submission.actor);
     return { kind: 'approved', args: edit ?? args, edited: edit !== undefined, expired: false, by, comment: approvals.at(-1)?.comment ?? null };
@@ -244,7 +244,7 @@ export class ApprovalGate {
         data: { approvalId, onTimeout: policy.onTimeout, ...(editedAway ? { argsEdited: true as const } : {}) },
       },
     ]);
-    this.context.setStatus('running');
+    this.context.endWait('awaiting_approval');
     if (editedAway) {
       return {
         kind: 'failed',

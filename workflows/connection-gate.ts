@@ -39,7 +39,7 @@ export class ConnectionGate {
   private readonly resolutions = new Map<string, Resolution>();
   private waits = 0;
 
-  constructor(private readonly context: Pick<RunRecorder, 'input' | 'record' | 'setStatus'>) {}
+  constructor(private readonly context: Pick<RunRecorder, 'input' | 'record' | 'beginWait' | 'endWait'>) {}
 
   /**
    * Signals are from the API (or anyone with Temporal access): only the run's own user counts. The
@@ -93,7 +93,7 @@ export class ConnectionGate {
         },
       },
     ]);
-    this.context.setStatus('awaiting_connection');
+    this.context.beginWait('awaiting_connection');
     const connected = await condition(() => (this.resolutions.get(toolkit)?.count ?? 0) > seen, waitTimeout);
     if (connected) {
       const resolution = this.resolutions.get(toolkit)!;
@@ -105,12 +105,13 @@ export class ConnectionGate {
           actor: resolution.actor,
         },
       ]);
-      this.context.setStatus('running');
+      this.context.endWait('awaiting_connection');
       return;
     }
     await this.context.record([
       { type: 'connection.expired', key: `${key}/expired`, data: { stepId: call.stepId, toolkit, userId: missing.userId, timeout: waitTimeout } },
     ]);
+    this.context.endWait('awaiting_connection', { show: false });
     throw stop(`none was connected within ${waitTimeout}`);
   }
 }

@@ -28,7 +28,7 @@ import {
 import { ApprovalGate } from './approval-gate';
 import { ConnectionGate } from './connection-gate';
 import type { RunState } from './definitions';
-import type { RunRecorder } from './run-recorder';
+import type { GateWait, RunRecorder } from './run-recorder';
 import { RunStopped } from './run-stopped';
 import { SignalVerifier } from './signal-verifier';
 import { FailureType } from '../lib/failure-types';
@@ -101,6 +101,30 @@ export class RunContext implements RunRecorder {
   setStatus(status: RunStatus): void {
     this.state.status = status;
     upsertSearchAttributes([{ key: statusSearchAttribute, value: status }]);
+  }
+
+  /** Gates waiting now, by kind: parallel steps can wait at several at once. */
+  private readonly waiting = { awaiting_approval: 0, awaiting_connection: 0 };
+
+  /** A gate begins to wait: the run shows it (an approval wins over a connection). */
+  beginWait(kind: GateWait): void {
+    this.waiting[kind] += 1;
+    this.setStatus(this.waitingStatus());
+  }
+
+  /**
+   * A gate is done waiting: the run is `running` again only once no other gate waits. The status
+   * is upserted at the same points as before gates were counted (only its value differs), so
+   * histories replay.
+   */
+  endWait(kind: GateWait, options: { show?: boolean } = {}): void {
+    this.waiting[kind] = Math.max(0, this.waiting[kind] - 1);
+    if (options.show !== false) this.setStatus(this.waitingStatus());
+  }
+
+  private waitingStatus(): RunStatus {
+    if (this.waiting.awaiting_approval > 0) return 'awaiting_approval';
+    return this.waiting.awaiting_connection > 0 ? 'awaiting_connection' : 'running';
   }
 
   /**
