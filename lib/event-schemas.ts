@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { actorSchema, failureSchema, isCustomEventType, type BuiltinEventType, type CustomEventType, type EventType } from './events';
-import { durationSchema, roleSchema, runModes, runSpecSchema } from './run-spec';
+import { boundedJsonObjectSchema, durationSchema, factDataMaxBytes, roleSchema, runModes, runSpecSchema } from './run-spec';
 
 /**
  * The `data` of every event type, one schema each: what writers may append (checked on append
@@ -184,15 +184,12 @@ export const eventDataSchemas = {
 } satisfies { [T in BuiltinEventType]: z.ZodObject };
 
 /** The most JSON a `custom.<name>` event's data may hold (UTF-8 bytes): an event is a fact, not a payload store. */
-export const customEventMaxBytes = 64 * 1024;
-const jsonBytes = (value: unknown): number => new TextEncoder().encode(JSON.stringify(value)).length;
+export const customEventMaxBytes = factDataMaxBytes;
 /**
  * The data of a `custom.<name>` event (`ctx.emit`): a JSON object of at most `customEventMaxBytes`.
  * Redacted on append like every fact's data.
  */
-export const customEventDataSchema = z
-  .record(z.string(), z.json(), { error: 'custom event data must be a JSON object' })
-  .refine((data) => jsonBytes(data) <= customEventMaxBytes, { message: `custom event data is larger than ${customEventMaxBytes} bytes of JSON` });
+export const customEventDataSchema = boundedJsonObjectSchema('custom event data');
 export type CustomEventData = z.output<typeof customEventDataSchema>;
 
 type DataSchemas = typeof eventDataSchemas;

@@ -104,12 +104,22 @@ export const planStepSchema = z
   .strict();
 export type PlanStep = z.infer<typeof planStepSchema>;
 
+/** The most JSON a definition's own fact may carry (UTF-8 bytes): `ctx.emit` data, `ctx.approval` data. */
+export const factDataMaxBytes = 64 * 1024;
+const jsonBytes = (value: unknown): number => new TextEncoder().encode(JSON.stringify(value)).length;
+
+/** A JSON object of at most `factDataMaxBytes`; `what` names it in the errors. */
+export const boundedJsonObjectSchema = (what: string) =>
+  z
+    .record(z.string(), z.json(), { error: `${what} must be a JSON object` })
+    .refine((data) => jsonBytes(data) <= factDataMaxBytes, { message: `${what} is larger than ${factDataMaxBytes} bytes of JSON` });
+
 /** A definition's own gate, `ctx.approval(request)`: what it asks, the data approvers decide on, and the gate's settings. */
 export const approvalRequestSchema = approvalOptionsSchema
   .extend({
     title: z.string().trim().min(1, 'an approval needs a title').max(200),
     /** What approvers see (and may edit when they approve): a JSON object. */
-    data: z.record(z.string(), z.json(), { error: 'data must be a JSON object' }).default({}),
+    data: boundedJsonObjectSchema('data').default({}),
     /** The gate's name in the log and its approval id (`<runId>:<step>`); default `approval#<n>`. */
     step: stepIdSchema.optional(),
   })
