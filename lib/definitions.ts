@@ -4,7 +4,9 @@
  * input schemas); the worker bundles the same files with the workflows (worker/definitions-bundle.ts).
  */
 import { readdir } from 'node:fs/promises';
+import nodeModule from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { definitionExport, definitionProblem, type RunDefinition } from '../sdk/define-run';
 import { definitionSourceProblem, shownPath } from './definition-source';
@@ -62,6 +64,20 @@ export async function findDefinitionFiles(dirs: string[]): Promise<string[]> {
   return files.sort();
 }
 
+const sdkIndexUrl = pathToFileURL(path.join(repoRoot, 'sdk', 'index.ts')).href;
+let sdkResolvesAnywhere = false;
+
+/**
+ * Lets `import … from 'flightdeck'` resolve to sdk/ from a definition folder outside the checkout,
+ * where Node's package self-reference does not reach (the worker's bundler aliases it likewise).
+ * Node ≥ 22.15 has in-thread resolve hooks; older Nodes keep the self-reference only.
+ */
+function resolveSdkAnywhere(): void {
+  if (sdkResolvesAnywhere || typeof nodeModule.registerHooks !== 'function') return;
+  nodeModule.registerHooks({ resolve: (specifier, context, next) => next(specifier === 'flightdeck' ? sdkIndexUrl : specifier, context) });
+  sdkResolvesAnywhere = true;
+}
+
 export interface LoadedDefinition {
   file: string;
   definition: RunDefinition;
@@ -75,6 +91,7 @@ export interface LoadedDefinition {
  */
 export async function loadDefinitions(files: string[]): Promise<Map<string, LoadedDefinition>> {
   const loaded = new Map<string, LoadedDefinition>();
+  if (files.some((file) => !file.startsWith(`${repoRoot}${path.sep}`))) resolveSdkAnywhere();
   for (const file of files) {
     // Before the import: Node would run a file the workflow sandbox cannot.
     const sourceProblem = await definitionSourceProblem(file);

@@ -62,3 +62,34 @@ describe('a definition that workflow code cannot run refuses the boot', () => {
     }
   }, 90_000);
 });
+
+describe('a definition folder outside the checkout', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'flightdeck-outside-definitions-'));
+    await writeFile(
+      path.join(dir, 'hello.ts'),
+      [
+        "import { defineRun, z } from 'flightdeck';",
+        "export default defineRun({ name: 'outside-hello', input: z.object({ who: z.string() }), run: async (ctx, { who }) => ctx.tool('builtin.echo', { who }) });",
+        '',
+      ].join('\n'),
+    );
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('loads in Node as the API and the worker load it, `flightdeck` resolving to the package', async () => {
+    const loader = path.join(__dirname, '..', 'lib', 'definitions.ts');
+    const script = `import(${JSON.stringify(loader)}).then(async (m) => { const { catalog } = await m.loadDefinitionCatalog(process.env.FLIGHTDECK_DEFINITIONS_DIR); console.log(JSON.stringify([...catalog.keys()].sort())); })`;
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', '--eval', script],
+        { env: { ...process.env, FLIGHTDECK_DEFINITIONS_DIR: dir }, timeout: 60_000 },
+        (_error, out, err) => resolve({ stdout: out, stderr: err }),
+      );
+    });
+    expect(stderr).toBe('');
+    expect(JSON.parse(stdout)).toEqual(expect.arrayContaining(['echo-twice', 'outside-hello']));
+  }, 90_000);
+});
