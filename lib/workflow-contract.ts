@@ -130,6 +130,8 @@ export interface AgentCarryOver {
   messagesReceived: number;
   pendingMessages: Array<{ text: string; actor: Actor | null }>;
   lastAnswer: string | null;
+  /** The signatures the run applied in the last day (workflows/signal-verifier.ts); absent in runs carried over before the replay check. */
+  seenSignals?: SeenSignal[];
 }
 
 export interface ExecuteToolInput {
@@ -185,7 +187,14 @@ export type SignalRejection =
   /** The MAC does not match the signal (forged, or altered after signing, or sent to another run). */
   | 'bad_signature'
   /** The check itself did not complete (the local activity kept failing): refused rather than trusted. */
-  | 'unverified';
+  | 'unverified'
+  /** This run already applied a signal with this signature: the same signal sent again (captured and replayed). */
+  | 'replayed'
+  /** Issued a day or more before the newest signal the run applied: too old to tell from a replay. */
+  | 'stale';
+
+/** A signature a run applied: its MAC and when it was issued (ms), remembered to refuse it a second time. */
+export type SeenSignal = [mac: string, issuedMs: number];
 
 /** The `verifySignal` local activity's input: the signal as the workflow received it, and where it arrived. */
 export interface VerifySignalInput {

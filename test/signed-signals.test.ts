@@ -116,7 +116,8 @@ describe('chat messages sent straight to Temporal', () => {
     model = await new FakeChatCompletionsServer().start();
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
   });
-  const stack = useTestStack(() => ({ env: { MODEL_BASE_URL: model.baseUrl, MODEL_API_KEY: 'test-model-key' } }), {
+  // A short history, so a chat continues as new within a few messages.
+  const stack = useTestStack(() => ({ env: { MODEL_BASE_URL: model.baseUrl, MODEL_API_KEY: 'test-model-key', FLIGHTDECK_HISTORY_EVENTS_LIMIT: '50' } }), {
     beforeClose: () => connection?.close(),
   });
   afterAll(async () => {
@@ -142,6 +143,49 @@ describe('chat messages sent straight to Temporal', () => {
     expect((await stack.request('POST', `/v1/runs/${runId}/cancel`, {})).status).toBe(202);
     await waitForEnd(stack, runId);
   });
+
+  it('once each: a captured signed message sent again is refused as replayed, in the same generation and after continue-as-new; one issued a day before the newest as stale', async () => {
+    model.script(
+      'm-replayed',
+      Array.from({ length: 30 }, (_, index) => answer(`answer ${index}`)),
+    );
+    const runId = await startRun(stack, { agent: { model: 'm-replayed', instructions: 'Chat.', tools: [], conversational: true, idleTimeout: '1m' } });
+    await waitForEvents(stack, runId, (events) => dataOf(events, 'model.called').length === 1);
+    const [suiteKey] = parseKeyList(process.env.FLIGHTDECK_SIGNAL_KEYS!);
+    const handle = new Client({ connection }).workflow.getHandle(runId);
+    const message = { text: 'pay the invoice', actor: { type: 'api_key', id: 'alice' } };
+    const captured = { ...message, signature: signSignal(suiteKey!, runId, 'message', message) };
+    const received = async (count: number) => waitForEvents(stack, runId, (events) => dataOf(events, 'message.received').length === count);
+    const rejected = async (count: number) => waitForEvents(stack, runId, (events) => dataOf(events, 'signal.rejected').length === count);
+
+    await handle.signal('message', captured);
+    await received(1);
+    await handle.signal('message', captured);
+    await rejected(1);
+    const dayBefore = new Date(Date.parse(captured.signature.issuedAt) - 24 * 60 * 60 * 1000);
+    await handle.signal('message', { ...message, signature: signSignal(suiteKey!, runId, 'message', message, dayBefore) });
+    await rejected(2);
+    await handle.signal('approval', { approvalId: `${runId}:none`, decision: 'approve' });
+    await waitForEvents(stack, runId, (events) => dataOf(events, 'approval.signal_rejected').length === 1);
+
+    const firstExecution = (await handle.describe()).runId;
+    let sent = 1;
+    while ((await handle.describe()).runId === firstExecution) {
+      expect(sent).toBeLessThan(20);
+      expect((await stack.request('POST', `/v1/runs/${runId}/messages`, { text: `message ${sent}` })).status).toBe(202);
+      sent += 1;
+      await waitForEvents(stack, runId, (events) => dataOf(events, 'model.called').length === sent);
+    }
+    await handle.signal('message', captured);
+    await rejected(3);
+    await handle.signal('approval', { approvalId: `${runId}:none`, decision: 'approve' });
+    const events = await waitForEvents(stack, runId, (all) => dataOf(all, 'approval.signal_rejected').length === 2);
+    expect(dataOf(events, 'signal.rejected')).toEqual(['replayed', 'stale', 'replayed'].map((reason) => ({ signal: 'message', reason })));
+    expect(dataOf(events, 'message.received').filter((received) => received.text === message.text)).toHaveLength(1);
+    expect(dataOf(events, 'approval.signal_rejected')).toEqual([1, 2].map(() => ({ approvalId: `${runId}:none`, reason: 'missing_signature' })));
+    expect((await stack.request('POST', `/v1/runs/${runId}/cancel`, {})).status).toBe(202);
+    await waitForEnd(stack, runId);
+  }, 120_000);
 });
 
 describe('signal key rotation', () => {

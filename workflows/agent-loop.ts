@@ -99,6 +99,7 @@ export async function runAgent(context: RunContext, inbox: Inbox): Promise<strin
           messagesReceived,
           pendingMessages: inbox.pending.splice(0),
           lastAnswer,
+          seenSignals: context.signals.carryOver(),
         },
       });
     }

@@ -137,10 +137,12 @@ export class ApprovalGate {
 
   private recordRejection(payload: unknown, reason: string, actor: Actor | null): Promise<unknown> {
     this.rejectedSignals += 1;
+    const generation = this.context.input.carried?.generation ?? 0;
     const { approvalId } = typeof payload === 'object' && payload !== null ? (payload as { approvalId?: unknown }) : {};
     const fact = {
       type: 'approval.signal_rejected' as const,
-      key: `approval/signal-rejected/${this.rejectedSignals}`,
+      // Unique across continue-as-new: later generations number their own (the first keeps its old keys).
+      key: generation === 0 ? `approval/signal-rejected/${this.rejectedSignals}` : `approval/signal-rejected/${generation}/${this.rejectedSignals}`,
       data: { approvalId: typeof approvalId === 'string' ? approvalId : null, reason },
       actor,
     };

@@ -1,6 +1,7 @@
 import { patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { SignalName, SignalRejection, VerifySignalResult } from '../lib/workflow-contract';
+import { signalSignatureSchema } from '../lib/event-schemas';
+import type { SeenSignal, SignalName, SignalRejection, VerifySignalResult } from '../lib/workflow-contract';
 import type { RunRecorder } from './run-recorder';
 
 /**
@@ -9,6 +10,15 @@ import type { RunRecorder } from './run-recorder';
  * their signals applied as they arrived.
  */
 export const signedSignalsPatch = 'signed-signals';
+
+/**
+ * Guards the replay check: a signal whose signature the run has already applied is refused
+ * (`replayed`), as is one issued a day or more before the newest the run applied (`stale`).
+ */
+export const signalReplayGuardPatch = 'signal-replay-guard';
+
+/** How long a signature is remembered: older ones are refused as stale, so the memory stays bounded. */
+const replayWindowMs = 24 * 60 * 60 * 1000;
 
 const { verifySignal } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
@@ -30,8 +40,19 @@ export class SignalVerifier {
   private applied: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private refused = 0;
+  /** The MACs of the signed signals this run applied, with when each was issued (ms). */
+  private readonly seen: Map<string, number>;
+  private newestIssuedMs = 0;
 
-  constructor(private readonly context: Pick<RunRecorder, 'input' | 'recordFinal'>) {}
+  constructor(private readonly context: Pick<RunRecorder, 'input' | 'recordFinal'>) {
+    this.seen = new Map(context.input.carried?.seenSignals ?? []);
+    for (const issuedMs of this.seen.values()) this.newestIssuedMs = Math.max(this.newestIssuedMs, issuedMs);
+  }
+
+  /** The signatures to remember across continue-as-new. */
+  carryOver(): SeenSignal[] {
+    return [...this.seen];
+  }
 
   /** No signal is waiting for its verdict (continue-as-new waits for this, so none is lost). */
   get idle(): boolean {
@@ -52,14 +73,34 @@ export class SignalVerifier {
     const done = this.applied
       .then(async () => {
         const result = await verdict;
-        if (result.ok) handling.apply();
-        else await handling.refuse(result.reason);
+        const reason = result.ok ? this.replayProblem(payload) : result.reason;
+        if (reason === null) handling.apply();
+        else await handling.refuse(reason);
       })
       .finally(() => {
         this.inFlight -= 1;
       });
     this.applied = done.catch(() => undefined);
     return done;
+  }
+
+  /**
+   * A verified signature is good for one delivery: the same signal captured and sent again (a chat
+   * message would arrive twice) is refused. Unsigned signals (no keys, development) pass.
+   */
+  private replayProblem(payload: unknown): SignalRejection | null {
+    const signature = signalSignatureSchema.safeParse((payload as { signature?: unknown } | null)?.signature);
+    if (!signature.success || !patched(signalReplayGuardPatch)) return null;
+    const { mac, issuedAt } = signature.data;
+    if (this.seen.has(mac)) return 'replayed';
+    const issuedMs = Date.parse(issuedAt);
+    if (!Number.isFinite(issuedMs) || issuedMs <= this.newestIssuedMs - replayWindowMs) return 'stale';
+    this.seen.set(mac, issuedMs);
+    if (issuedMs > this.newestIssuedMs) {
+      this.newestIssuedMs = issuedMs;
+      for (const [seenMac, seenMs] of this.seen) if (seenMs <= issuedMs - replayWindowMs) this.seen.delete(seenMac);
+    }
+    return null;
   }
 
   /** Records a refused cancel, message or connection signal: who it claims to be is not recorded, since nothing vouches for it. */
