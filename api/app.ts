@@ -9,6 +9,7 @@ import type { ToolRegistry } from '../tools/registry';
 import type { RunStartSettings } from '../lib/config';
 import type { InFlight } from '../lib/in-flight';
 import { requireAuth, type Authenticator } from './auth';
+import { trustedProxies } from './client-address';
 import { errorHandler, notFoundHandler, refuseDeepBodies } from './error-handler';
 import { corsForOrigins } from './origin-check';
 import { buildOpenApiDocument } from './openapi';
@@ -48,7 +49,7 @@ export interface AppDeps extends PresenterContext, RunStartSettings {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustedProxies);
   app.set('query parser', 'simple');
   if (deps.tracer) app.use(traceRequests(deps.tracer));
   app.use(timeRequests);

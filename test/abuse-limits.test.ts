@@ -6,7 +6,7 @@
 import WebSocket from 'ws';
 import { startRun } from './run-helpers';
 import { useTestStack } from './stack';
-import { TestStreamClient } from './ws-client';
+import { TestStreamClient, upgradeStatus } from './ws-client';
 
 const perMinute = 30;
 const maxSubscriptions = 3;
@@ -106,21 +106,7 @@ describe('abuse limits at the API edge', () => {
     await client.close();
 
     // The budget is spent: upgrades are refused with 429 (one may slip through on a refilled token).
-    const upgrades = await Promise.all(
-      Array.from({ length: 5 }, () => {
-        const socket = new WebSocket(stack.wsUrl, { headers: { authorization: `Bearer ${key}` } });
-        return new Promise<{ status: number; retryAfter?: string }>((resolve) => {
-          socket.once('unexpected-response', (_request, incoming) =>
-            resolve({ status: incoming.statusCode ?? 0, retryAfter: incoming.headers['retry-after'] as string }),
-          );
-          socket.once('open', () => {
-            socket.close();
-            resolve({ status: 101 });
-          });
-          socket.once('error', () => undefined);
-        });
-      }),
-    );
+    const upgrades = await Promise.all(Array.from({ length: 5 }, () => upgradeStatus(stack.wsUrl, { authorization: `Bearer ${key}` })));
     const refused = upgrades.filter((upgrade) => upgrade.status === 429);
     expect(refused.length).toBeGreaterThanOrEqual(4);
     for (const upgrade of refused) expect(Number(upgrade.retryAfter)).toBeGreaterThanOrEqual(1);
@@ -184,16 +170,7 @@ describe('abuse limits at the API edge', () => {
 
     expect((await get(key, '/v1/tools')).status).toBe(200);
 
-    const openWith = (origin?: string) =>
-      new Promise<number>((resolve) => {
-        const socket = new WebSocket(stack.wsUrl, { headers: { authorization: `Bearer ${key}` }, ...(origin ? { origin } : {}) });
-        socket.once('open', () => {
-          socket.close();
-          resolve(101);
-        });
-        socket.once('unexpected-response', (_request, incoming) => resolve(incoming.statusCode ?? 0));
-        socket.once('error', () => undefined);
-      });
+    const openWith = async (origin?: string) => (await upgradeStatus(stack.wsUrl, { authorization: `Bearer ${key}`, ...(origin ? { origin } : {}) })).status;
     expect(await openWith(dashboard)).toBe(101);
     expect(await openWith()).toBe(101);
     expect(await openWith('https://evil.example')).toBe(403);

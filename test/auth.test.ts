@@ -6,7 +6,7 @@ import { composioUserIdOf } from '../tools/composio/composio-users';
 import { FakeComposioServer, githubCreateIssue } from './fake-composio-server';
 import { startRun, typesOf, waitForEvents } from './run-helpers';
 import { useTestStack } from './stack';
-import { TestStreamClient } from './ws-client';
+import { TestStreamClient, upgradeStatus } from './ws-client';
 
 type Role = 'viewer' | 'operator' | 'approver' | 'admin';
 const roles: Role[] = ['viewer', 'operator', 'approver', 'admin'];
@@ -266,6 +266,21 @@ describe('API keys, roles and tenancy', () => {
     expect((await from(guesser, stack.adminKey)).status).toBe(429);
     expect((await from('203.0.113.10', stack.adminKey)).status).toBe(200);
     expect((await from('203.0.113.10', 'fd_wrong')).status).toBe(401);
+  });
+  it('throttles the ws upgrade by the same client address as REST, behind a local proxy too', async () => {
+    const rest = (address: string, key: string) =>
+      fetch(`${stack.apiUrl}/v1/runs`, { headers: { authorization: `Bearer ${key}`, 'x-forwarded-for': address } });
+    const upgrade = (address: string, key: string) => upgradeStatus(stack.wsUrl, { authorization: `Bearer ${key}`, 'x-forwarded-for': address });
+    const guesser = '203.0.113.21';
+    // Refused keys on both paths count against one budget.
+    for (let attempt = 0; attempt < failedAuthsPerMinute / 2; attempt++) expect((await rest(guesser, `fd_guess_${attempt}`)).status).toBe(401);
+    for (let attempt = 0; attempt < failedAuthsPerMinute / 2; attempt++) expect((await upgrade(guesser, `fd_guess_ws_${attempt}`)).status).toBe(401);
+    const refused = await upgrade(guesser, stack.adminKey);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+    expect((await rest(guesser, stack.adminKey)).status).toBe(429);
+    // The proxy (this test, on loopback) forwards other clients: they are not the guesser.
+    expect((await upgrade('203.0.113.22', stack.adminKey)).status).toBe(101);
   });
   it("closes a revoked key's open ws connections with 4401 within the key cache interval; others stay open", async () => {
     const [doomed, kept] = [await createKey('viewer'), await createKey('viewer')];

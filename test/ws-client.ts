@@ -101,3 +101,18 @@ export class TestStreamClient {
     });
   }
 }
+
+/** The HTTP status the server answers a ws upgrade with (101 once open; the socket is then closed), and its Retry-After. */
+export function upgradeStatus(url: string, headers: Record<string, string>): Promise<{ status: number; retryAfter?: string }> {
+  const socket = new WebSocket(url, { headers });
+  return new Promise((resolve) => {
+    socket.once('unexpected-response', (_request, incoming) =>
+      resolve({ status: incoming.statusCode ?? 0, retryAfter: incoming.headers['retry-after'] as string }),
+    );
+    socket.once('open', () => {
+      socket.close();
+      resolve({ status: 101 });
+    });
+    socket.once('error', () => undefined);
+  });
+}

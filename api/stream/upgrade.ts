@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { AppError } from '../../lib/errors';
 import { tokenOf, type Authenticator, type Principal } from '../auth';
+import { clientAddressOf } from '../client-address';
 import { authenticateThrottled } from '../failed-auth-throttle';
 import { isAllowedOrigin } from '../origin-check';
 import { rateLimitKey, type RateLimiter } from '../rate-limiter';
@@ -45,7 +46,7 @@ export function acceptStreamUpgrades(server: Server, wss: WebSocketServer, gate:
       return;
     }
     const upgrade = async () => {
-      const principal = await authenticateThrottled(gate.authenticator, tokenOf(request, { allowQuery: true }), request.socket.remoteAddress);
+      const principal = await authenticateThrottled(gate.authenticator, tokenOf(request, { allowQuery: true }), clientAddressOf(request));
       const waitMs = (await gate.rateLimiter?.take(rateLimitKey(principal))) ?? 0;
       if (waitMs > 0) {
         socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.max(1, Math.ceil(waitMs / 1000))}\r\nConnection: close\r\n\r\n`);
