@@ -16,6 +16,8 @@ export function purgeExpiredRunsActivity(deps: { db: Knex }) {
       before,
       actor: retentionScheduleActor,
       onBatch: (count) => context.heartbeat(count),
+      onShrink: (batchSize) =>
+        context.log.warn('a retention batch ran into the statement timeout and was rolled back: going on with smaller batches', { batchSize }),
     });
     const events = purged.reduce((sum, run) => sum + run.events, 0);
     context.log.info('retention purge done', { purged: purged.length, events, before: before.toISOString() });

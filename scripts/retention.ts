@@ -34,7 +34,12 @@ async function main(): Promise<void> {
       console.log(`would purge ${await countPurgeable(db, { before, tenantId: values.tenant })} finished runs that ended before ${before.toISOString()}`);
       return;
     }
-    const purged = await purgeFinishedRuns(db, { before, tenantId: values.tenant, actor: systemActor('retention') });
+    const purged = await purgeFinishedRuns(db, {
+      before,
+      tenantId: values.tenant,
+      actor: systemActor('retention'),
+      onShrink: (batchSize) => console.error(`a batch ran into the statement timeout and was rolled back: going on with batches of ${batchSize}`),
+    });
     for (const run of purged) console.log(`PURGED ${run.runId} tenant=${run.tenantId} status=${run.status} events=${run.events}`);
     console.log(`purged ${purged.length} finished runs (${purged.reduce((sum, run) => sum + run.events, 0)} events) that ended before ${before.toISOString()}`);
   } finally {

@@ -1,4 +1,5 @@
 import { systemActor } from '../lib/admin-audit';
+import { createDb } from '../lib/db';
 import { purgeFinishedRuns } from '../lib/retention';
 import { verifyRunLog } from '../lib/verify-chain';
 import { startRun, waitForEnd } from './run-helpers';
@@ -39,6 +40,47 @@ describe('retention: whole finished runs leave through one audited path', () => 
     expect(purgedHere.map((entry) => entry.target).sort()).toEqual([...finished].sort());
     expect(purgedHere[0]).toMatchObject({ actor: { type: 'system', id: 'retention' }, details: { status: 'completed' } });
     expect(purgedHere[0]!.details.events).toBeGreaterThan(3);
+  });
+
+  it('halves a batch the statement timeout cancels and purges every run, nothing half-removed', async () => {
+    const runIds = await Promise.all(Array.from({ length: 8 }, () => startRun(stack, echo)));
+    for (const runId of runIds) await waitForEnd(stack, runId);
+    // A slow database for this tenant only: each audited purge takes 200 ms: a batch of 8 takes 1.6 s, of 2 0.4 s.
+    const owner = ownerDb();
+    const slowness = `slow_purge_${stack.tenantId.replace(/[^a-z0-9]/gi, '_')}`;
+    await owner.raw(
+      `CREATE FUNCTION ${slowness}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.tenant_id = '${stack.tenantId}' THEN PERFORM pg_sleep(0.2); END IF; RETURN NEW; END $$`,
+    );
+    await owner.raw(`CREATE TRIGGER ${slowness} BEFORE INSERT ON admin_audit FOR EACH ROW EXECUTE FUNCTION ${slowness}()`);
+    const impatient = createDb(process.env.DATABASE_URL!, { statementTimeoutMs: 500 });
+    try {
+      const sizes: number[] = [];
+      const purged = await purgeFinishedRuns(impatient, {
+        before: new Date(),
+        tenantId: stack.tenantId,
+        actor: systemActor('test'),
+        batchSize: 8,
+        onShrink: (size) => sizes.push(size),
+      });
+      // Halved at least once (8 → 4); a loaded machine may take it further down.
+      expect(sizes).toEqual([4, 2, 1].slice(0, sizes.length));
+      expect(sizes.length).toBeGreaterThan(0);
+      // The tenant's earlier runs that have ended since are purged too.
+      expect(purged.map((run) => run.runId)).toEqual(expect.arrayContaining(runIds));
+      for (const runId of runIds)
+        expect(await stack.db('run_events').where({ run_id: runId }).count<Array<{ count: string }>>('* as count')).toEqual([{ count: '0' }]);
+      const audited = await stack
+        .db('admin_audit')
+        .where({ tenant_id: stack.tenantId, action: 'retention.purged' })
+        .whereIn('target', runIds)
+        .count<Array<{ count: string }>>('* as count');
+      expect(audited).toEqual([{ count: '8' }]);
+    } finally {
+      await owner.raw(`DROP TRIGGER ${slowness} ON admin_audit`);
+      await owner.raw(`DROP FUNCTION ${slowness}()`);
+      await owner.destroy();
+      await impatient.destroy();
+    }
   });
 
   it('respects the cutoff: a run that ended after it stays', async () => {
