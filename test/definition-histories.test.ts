@@ -4,6 +4,7 @@
  * fixtures whose shapes replay must keep covering (a `ctx.map` fan-out; an ordinary and a local
  * tool call, which test/replay-script.test.ts reorders). Each runs here on the real stack; with
  * FLIGHTDECK_RECORD_HISTORIES=1 its history is saved as test/fixtures/histories/definition-<name>.json.
+ * A definition that waits for chat messages gets them from `messagesWhileRecording`.
  *
  * A new example in definitions/: add its input to `shippedExampleInputs`, then record with
  *   FLIGHTDECK_RECORD_HISTORIES=1 npx jest --runTestsByPath test/definition-histories.test.ts
@@ -21,6 +22,16 @@ import { until } from './wait';
 /** One input per definition in definitions/, the run its recorded history comes from. */
 const shippedExampleInputs: Record<string, unknown> = {
   'echo-twice': { word: 'hi' },
+  'inbox-triage': { idleTimeoutSeconds: 5 },
+  'nightly-digest': { topics: ['releases', 'incidents'], since: '2026-12-05' },
+};
+
+/**
+ * Chat messages sent to a run right after it starts (a definition takes those sent before it waits
+ * too), for definitions that would otherwise wait for messages they never get until they time out.
+ */
+const messagesWhileRecording: Record<string, string[]> = {
+  'inbox-triage': ['the site is down', 'where is my invoice?', 'done'],
 };
 
 /** Fixtures of test/fixtures/definitions/ with a recorded history too. */
@@ -47,6 +58,9 @@ describe('recorded histories of run definitions', () => {
 
   it.each(Object.entries({ ...shippedExampleInputs, ...fixtureInputs }))('runs %s to completion (and records its history)', async (definition, input) => {
     const runId = await startRun(stack, { definition, input });
+    for (const text of messagesWhileRecording[definition] ?? []) {
+      expect((await stack.request('POST', `/v1/runs/${runId}/messages`, { text })).status).toBe(202);
+    }
     const events = await waitForEnd(stack, runId);
     expect(typesOf(events).at(-1)).toBe('run.completed');
     if (!process.env.FLIGHTDECK_RECORD_HISTORIES) return;

@@ -1,4 +1,5 @@
 import { Client, type Connection } from '@temporalio/client';
+import type { Schedule } from '../lib/api-client';
 import type { RunEvent } from '../lib/events';
 import { parseKeyList } from '../lib/key-list';
 import { withSignalSigning } from '../lib/signal-signature';
@@ -20,6 +21,17 @@ export async function startRun(stack: TestStack, spec: unknown): Promise<string>
   const response = await stack.request('POST', '/v1/runs', spec);
   if (response.status !== 201) throw new Error(`POST /v1/runs answered ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body.run.id as string;
+}
+
+/** Triggers the schedule, then waits (bounded) until it lists `ticks` recent runs; returns it as served. */
+export async function triggerTick(stack: TestStack, scheduleId: string, ticks = 1): Promise<Schedule> {
+  await stack.client.controlSchedule(scheduleId, 'trigger');
+  return until(() => stack.client.getSchedule(scheduleId), {
+    message: `${ticks} tick(s) of schedule ${scheduleId}`,
+    done: (current) => current.recentRuns.length >= ticks,
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  });
 }
 
 /** Who reads a run: the stack's admin key (its tenant), or another key (another tenant's run). */

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
-import type { Schedule } from '../lib/api-client';
 import { temporalScheduleId } from '../lib/schedule-contract';
+import { triggerTick } from './run-helpers';
 import { sleep, until } from './wait';
 import { useTestStack } from './stack';
 
@@ -24,13 +24,7 @@ describe('schedules (Temporal Schedules on the real dev server)', () => {
     expect(schedule.nextRunTimes.length).toBeGreaterThan(0);
     expect(schedule.temporalUrl).toContain('/schedules/');
 
-    await stack.client.controlSchedule(schedule.id, 'trigger');
-    const ticked = await until(() => stack.client.getSchedule(schedule.id), {
-      message: 'a tick',
-      done: (current: Schedule) => current.recentRuns.length >= 1,
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
+    const ticked = await triggerTick(stack, schedule.id);
     const runId = ticked.recentRuns[0]!.runId;
     const run = await stack.waitForRun(runId);
     expect(run).toMatchObject({ status: 'completed', name: 'nightly-echo', tags: ['scheduled'], createdBy: { type: 'system', id: 'schedule:hourly-echo' } });
@@ -42,13 +36,7 @@ describe('schedules (Temporal Schedules on the real dev server)', () => {
     // A second tick is a second run. Temporal names a tick's workflow by its time to the second, so
     // two triggers within one second are one tick: trigger again in a later second.
     await sleep(1_100);
-    await stack.client.controlSchedule(schedule.id, 'trigger');
-    const twice = await until(() => stack.client.getSchedule(schedule.id), {
-      message: 'a second tick',
-      done: (current: Schedule) => current.recentRuns.length >= 2,
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
+    const twice = await triggerTick(stack, schedule.id, 2);
     expect(new Set(twice.recentRuns.map((tick) => tick.runId)).size).toBe(2);
     await stack.waitForRun(twice.recentRuns[1]!.runId);
   });
@@ -132,13 +120,7 @@ describe('schedules (Temporal Schedules on the real dev server)', () => {
 
     const schedule = await stack.client.createSchedule({ id: 'echo-definition', spec: { definition: 'echo-twice', input: { word: 'tick' } }, every: '1h' });
     created.push(schedule.id);
-    await stack.client.controlSchedule(schedule.id, 'trigger');
-    const ticked = await until(() => stack.client.getSchedule(schedule.id), {
-      message: 'a tick',
-      done: (current: Schedule) => current.recentRuns.length >= 1,
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
+    const ticked = await triggerTick(stack, schedule.id);
     const run = await stack.waitForRun(ticked.recentRuns[0]!.runId);
     expect(run).toMatchObject({
       status: 'completed',

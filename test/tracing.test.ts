@@ -1,6 +1,6 @@
 import { FakeOtlpCollector, type CollectedSpan } from './fake-otlp-collector';
-import { startRun, waitForEnd } from './run-helpers';
-import { sleep, until } from './wait';
+import { startRun, triggerTick, waitForEnd } from './run-helpers';
+import { sleep } from './wait';
 import { useTestStack } from './stack';
 
 /** Walks parent links up from `span`; the chain ends at a root (or a parent the collector never got). */
@@ -67,13 +67,7 @@ describe('OpenTelemetry over OTLP/HTTP', () => {
       every: '1h',
     });
     try {
-      await stack.client.controlSchedule(schedule.id, 'trigger');
-      const ticked = await until(() => stack.client.getSchedule(schedule.id), {
-        message: 'a tick',
-        done: (current) => current.recentRuns.length >= 1,
-        timeoutMs: 60_000,
-        intervalMs: 200,
-      });
+      const ticked = await triggerTick(stack, schedule.id);
       const runId = ticked.recentRuns[0]!.runId;
       await stack.waitForRun(runId);
       const chain = await chainOfRun(collector, runId, 'RunWorkflow:scheduledRun');

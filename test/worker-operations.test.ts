@@ -11,7 +11,7 @@ import { retentionScheduleId, type RetentionPurgeResult } from '../lib/schedule-
 import { verifyRunLog } from '../lib/verify-chain';
 import { freePort } from '../scripts/free-port';
 import { startApiProcess } from './api-process';
-import { startRun, waitForEnd } from './run-helpers';
+import { startRun, triggerTick, waitForEnd } from './run-helpers';
 import { until } from './wait';
 import { testAdminKey, useTestStack } from './stack';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
@@ -148,13 +148,7 @@ describe('the worker process in operation', () => {
   it('starts a schedule tick’s run with the same run-start settings as POST /v1/runs', async () => {
     const schedule = await stack.client.createSchedule({ id: 'settings', spec: echo, every: '1h' });
     try {
-      await stack.client.controlSchedule(schedule.id, 'trigger');
-      const ticked = await until(() => stack.client.getSchedule(schedule.id), {
-        message: 'a tick',
-        done: (current) => current.recentRuns.length >= 1,
-        timeoutMs: 60_000,
-        intervalMs: 200,
-      });
+      const ticked = await triggerTick(stack, schedule.id);
       const scheduled = ticked.recentRuns[0]!.runId;
       await stack.waitForRun(scheduled, { timeoutMs: 60_000 });
       const posted = await startRun(stack, echo);
