@@ -4,7 +4,7 @@
  * every call lands in the log as a plan step's would.
  */
 import type { RunEvent } from '../lib/events';
-import { callAs, eventsOf, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
+import { callAs, eventsOf, startRun, typesOf, waitForEnd, waitForEvents, runCountOf } from './run-helpers';
 import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
@@ -47,14 +47,14 @@ describe('run definitions (defineRun) on the real dev server', () => {
   });
 
   it('refuses input that does not fit the schema with 400 and the issues; nothing is started or written', async () => {
-    const before = (await stack.db('runs').count<{ count: string }[]>('* as count'))[0]!.count;
+    const before = await runCountOf(stack);
     const refused = await stack.request('POST', '/v1/runs', { definition: 'echo-twice', input: { word: '' }, idempotencyKey: 'bad-word' });
     expect(refused.status).toBe(400);
     expect(refused.body.error).toMatchObject({ code: 'validation_failed', message: 'input does not fit the definition "echo-twice"' });
     expect(refused.body.error.details).toEqual([expect.objectContaining({ path: 'input.word' })]);
     const missing = await stack.request('POST', '/v1/runs', { definition: 'echo-twice' });
     expect(missing.status).toBe(400);
-    expect((await stack.db('runs').count<{ count: string }[]>('* as count'))[0]!.count).toBe(before);
+    expect(await runCountOf(stack)).toBe(before);
   });
 
   it('answers an unknown definition with 404 naming the known ones', async () => {

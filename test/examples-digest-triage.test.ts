@@ -4,7 +4,7 @@
  * messages go through the API, the worker runs the bundled definitions.
  */
 import type { RunEvent } from '../lib/events';
-import { startRun, triggerTick, typesOf, waitForEnd } from './run-helpers';
+import { startRun, triggerTick, typesOf, waitForEnd, runCountOf } from './run-helpers';
 import { useTestStack } from './stack';
 
 const stepsOf = (events: RunEvent[]) => events.filter((event) => event.type === 'step.started').map((event) => (event.data as { stepId: string }).stepId);
@@ -126,11 +126,11 @@ describe('shipped examples: nightly-digest and inbox-triage', () => {
     });
 
     it('refuses input that does not fit with 400 and the issues; no run starts', async () => {
-      const before = (await stack.db('runs').count<{ count: string }[]>('* as count'))[0]!.count;
+      const before = await runCountOf(stack);
       const refused = await stack.request('POST', '/v1/runs', { definition: 'inbox-triage', input: { rules: [{ label: 'Bad Label', keywords: [] }] } });
       expect(refused.status).toBe(400);
       expect(refused.body.error.details.map((issue: { path: string }) => issue.path).sort()).toEqual(['input.rules.0.keywords', 'input.rules.0.label']);
-      expect((await stack.db('runs').count<{ count: string }[]>('* as count'))[0]!.count).toBe(before);
+      expect(await runCountOf(stack)).toBe(before);
     });
   });
 });

@@ -6,7 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { RunEvent } from '../lib/events';
 import { saveHistoryFixture } from './history-fixtures';
-import { expectEventTypes, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
+import { expectEventTypes, startRun, typesOf, waitForEnd, waitForEvents, runCountOf } from './run-helpers';
 import { useTestStack } from './stack';
 
 const dataOf = (events: RunEvent[], type: string) => events.filter((event) => event.type === type).map((event) => event.data as any);
@@ -120,12 +120,12 @@ describe('plan graphs on the real dev server', () => {
       'plan.steps.0.when.exists: step "a" uses the output of "b", which runs after it',
     ],
   ])('refuses %s with 422 naming the steps, before any run starts', async (_label, steps, mentions) => {
-    const before = (await stack.db('runs').count<{ count: string }[]>('* as count'))[0]!.count;
+    const before = await runCountOf(stack);
     const response = await stack.request('POST', '/v1/runs', { plan: { steps } });
     expect(response.status).toBe(422);
     const problems = (response.body.error.details as Array<{ path: string; message: string }>).map((p) => `${p.path}: ${p.message}`);
     expect(problems.join('\n')).toContain(mentions);
-    expect((await stack.db('runs').count<{ count: string }[]>('* as count'))[0]!.count).toBe(before);
+    expect(await runCountOf(stack)).toBe(before);
   });
 
   it('refuses concurrency without forEach, and a when the condition language does not know, with 400', async () => {

@@ -16,6 +16,11 @@ export function signingClient(connection: Connection, namespace?: string): Clien
   return new Client({ connection, ...(namespace ? { namespace } : {}), interceptors: withSignalSigning({}, keys) });
 }
 
+/** How many runs this stack's tenant has (other test files share the database): to show a refused start wrote nothing. */
+export async function runCountOf(stack: TestStack): Promise<string> {
+  return (await stack.db('runs').where({ tenant_id: stack.tenantId }).count<{ count: string }[]>('* as count'))[0]!.count;
+}
+
 /** Starts a run through the API; fails the test with the API's answer if it is not 201. */
 export async function startRun(stack: TestStack, spec: unknown): Promise<string> {
   const response = await stack.request('POST', '/v1/runs', spec);
