@@ -8,6 +8,7 @@ import type { NewEvent, RunEvent } from '../events';
 import { eventAppendSeconds, eventAppendsTotal, eventsAppendedTotal } from '../metrics';
 import type { RunProjection } from '../run-projection';
 import { rowToRun, runToRow } from '../runs-store';
+import type { KeyedWrite } from './coalesce';
 import { chainFacts, toProjected, toRunEvent, type ChainOptions, type EventRow } from './hash-chain';
 import { eventLogOf, type EventLogState } from './state';
 
@@ -46,12 +47,12 @@ export async function appendEventsWithRun(
   const timer = eventAppendSeconds.startTimer({ writer: options.writer ?? 'unknown' });
   const state = eventLogOf(db);
   if (state.validateEvents) assertFactsFitSchemas(target.runId, facts);
-  const appended = db.isTransaction
+  const { stored, run } = db.isTransaction
     ? await appendInCallerTransaction(db, state, target, facts)
-    : await state.localAppends.track(target, () => appendOnPooledClient(db, state, target, facts));
+    : await state.localAppends.track(target, () => state.coalescer.append(target, facts, (merged) => appendOnPooledClient(db, state, target, merged)));
   timer();
-  for (const event of appended.stored) eventsAppendedTotal.inc({ type: event.type });
-  return appended;
+  for (const event of stored) eventsAppendedTotal.inc({ type: event.type });
+  return { stored, run };
 }
 
 /** Refuses the whole append when a fact's data is not its type's shape: nothing of it is stored. */
@@ -70,6 +71,11 @@ export interface Appended {
   run: RunProjection | null;
 }
 
+const storedOf = (rows: EventRow[]): Pick<KeyedWrite, 'stored' | 'storedKeys'> => ({
+  stored: rows.map(toRunEvent),
+  storedKeys: rows.map((row) => row.dedupe_key),
+});
+
 /**
  * On one pooled connection, in plain `pg` (lib/append-statements.ts): first an optimistic append
  * (one statement, one round trip) — against the row this process last saw, or, for a run's first
@@ -77,7 +83,7 @@ export interface Appended {
  * fact is already stored, or nothing was tried, the locked transaction (begin, lock, write,
  * commit), which finds stored keys and the current row. A connection that died is dropped by the pool.
  */
-async function appendOnPooledClient(db: Knex, state: EventLogState, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<Appended> {
+async function appendOnPooledClient(db: Knex, state: EventLogState, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<KeyedWrite> {
   return withPooledClient(db, async (client) => {
     const optimistic = await appendOptimistically(client, state, target, facts);
     if (optimistic !== 'missed' && optimistic !== 'untried') {
@@ -99,7 +105,7 @@ async function appendOptimistically(
   state: EventLogState,
   target: { tenantId: string; runId: string },
   facts: NewEvent[],
-): Promise<(Appended & { path: 'one_statement' | 'new_run' | 'known' }) | 'missed' | 'untried'> {
+): Promise<(KeyedWrite & { path: 'one_statement' | 'new_run' | 'known' }) | 'missed' | 'untried'> {
   // Approval facts also write the approvals projection, in the locked transaction.
   if (facts.some((fact) => touchesApprovals(fact.type))) return 'untried';
   const entry = state.knownRuns.get(target.runId);
@@ -107,7 +113,7 @@ async function appendOptimistically(
   if (entry.run.tenantId !== target.tenantId) return 'untried';
   const before = entry.run;
   const fresh = uniqueByKey(facts).filter((fact) => !entry.storedKeys.has(fact.dedupeKey));
-  if (fresh.length === 0) return { path: 'known', stored: [], run: before };
+  if (fresh.length === 0) return { path: 'known', stored: [], storedKeys: [], run: before };
   const { rows, run } = chainFacts(before, target, fresh, chainOptionsOf(state));
   const written = await writeOrMiss(() =>
     writeAppendIfAt(client, {
@@ -126,7 +132,7 @@ async function appendOptimistically(
     run,
     fresh.map((fact) => fact.dedupeKey),
   );
-  return { path: 'one_statement', stored: rows.map(toRunEvent), run };
+  return { path: 'one_statement', ...storedOf(rows), run };
 }
 
 /** A run's first facts as the insert of its row (writeNewRun); `missed` when the run already had one. */
@@ -135,7 +141,7 @@ async function createRun(
   state: EventLogState,
   target: { tenantId: string; runId: string },
   facts: NewEvent[],
-): Promise<(Appended & { path: 'new_run' }) | 'missed'> {
+): Promise<(KeyedWrite & { path: 'new_run' }) | 'missed'> {
   const fresh = uniqueByKey(facts);
   const { rows, run } = chainFacts(null, target, fresh, chainOptionsOf(state));
   const written = await writeOrMiss(() =>
@@ -146,7 +152,7 @@ async function createRun(
     run,
     fresh.map((fact) => fact.dedupeKey),
   );
-  return { path: 'new_run', stored: rows.map(toRunEvent), run };
+  return { path: 'new_run', ...storedOf(rows), run };
 }
 
 /** An optimistic statement's outcome; a fact already stored (the unique index refused it) is a miss too. */
@@ -167,7 +173,7 @@ async function appendInTransaction(
   state: EventLogState,
   target: { tenantId: string; runId: string },
   facts: NewEvent[],
-): Promise<Appended> {
+): Promise<KeyedWrite> {
   await client.query('begin');
   try {
     const appended = await appendLocked({ db, client, chain: chainOptionsOf(state) }, target, facts);
@@ -193,7 +199,7 @@ async function appendInTransaction(
  * stored is neither remembered nor handed to this process's readers: the caller may still roll
  * back; readers learn of it from the NOTIFY, which Postgres delivers at commit.
  */
-async function appendInCallerTransaction(db: Knex, state: EventLogState, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<Appended> {
+async function appendInCallerTransaction(db: Knex, state: EventLogState, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<KeyedWrite> {
   const client = (await db.client.acquireConnection()) as ClientBase;
   state.knownRuns.forget(target.runId);
   eventAppendsTotal.inc({ path: 'in_transaction' });
@@ -215,7 +221,7 @@ async function appendLocked(
   { db, client, chain }: { db: Knex; client: ClientBase; chain: ChainOptions },
   target: { tenantId: string; runId: string },
   facts: NewEvent[],
-): Promise<Appended> {
+): Promise<KeyedWrite> {
   const locked = await lockRunAndFindKeys(
     client,
     target.runId,
@@ -227,7 +233,7 @@ async function appendLocked(
   }
   const known = new Set(locked.knownKeys);
   const fresh = uniqueByKey(facts).filter((fact) => !known.has(fact.dedupeKey));
-  if (fresh.length === 0) return { stored: [], run: before };
+  if (fresh.length === 0) return { stored: [], storedKeys: [], run: before };
 
   const { rows, run } = chainFacts(before, target, fresh, chain);
   await writeAppend(client, {
@@ -239,7 +245,7 @@ async function appendLocked(
   // NOTIFY is delivered at commit, so readers woken by it see the approvals rows too.
   const approvalEvents = rows.filter((row) => touchesApprovals(row.type)).map(toProjected);
   if (approvalEvents.length > 0) await projectApprovalEvents(db, approvalEvents, { connection: client });
-  return { stored: rows.map(toRunEvent), run };
+  return { ...storedOf(rows), run };
 }
 
 /** This process's redaction, and its current log key (the first of FLIGHTDECK_LOG_KEYS), which signs what it appends. */

@@ -4,6 +4,7 @@ import type { NamedKey } from '../key-list';
 import { LocalAppendFeed } from '../local-appends';
 import { logKeysShape, unkeyedLogWarning } from '../log-keys';
 import type { RedactOptions } from '../redact';
+import { AppendCoalescer } from './coalesce';
 import { KnownRuns } from './known-runs';
 
 /** What the event log keeps between appends to one database pool. */
@@ -20,6 +21,8 @@ export interface EventLogState {
   logKeys: readonly NamedKey[];
   knownRuns: KnownRuns;
   localAppends: LocalAppendFeed;
+  /** Merges this process's concurrent appends to one run into one write (group commit). */
+  coalescer: AppendCoalescer;
   /**
    * Check each fact's data against its type's schema before appending (lib/event-schemas.ts):
    * on in development and tests, so a writer that drifts from the schema fails where it is
@@ -34,6 +37,7 @@ export function createEventLogState(options: { redactKeys?: readonly string[]; v
     logKeys: [...(options.logKeys ?? [])],
     knownRuns: new KnownRuns(),
     localAppends: new LocalAppendFeed(),
+    coalescer: new AppendCoalescer(),
     validateEvents: options.validateEvents ?? true,
   };
 }
