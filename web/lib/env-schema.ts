@@ -19,7 +19,10 @@ const origin = (name: string, fallback: string) =>
     z
       .url({ protocol: /^https?$/, error: `${name} must be an http(s) origin` })
       .default(fallback)
-      .refine((url) => new URL(url).origin === url.replace(/\/$/, ''), `${name} must be an origin (scheme://host[:port]), without a path`)
+      .refine((url) => {
+        const { pathname, search, hash } = new URL(url);
+        return pathname === '/' && !search && !hash;
+      }, `${name} must be an origin (scheme://host[:port]), without a path`)
       .transform((url) => new URL(url).origin),
   );
 
