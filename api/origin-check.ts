@@ -22,8 +22,8 @@ export function corsForOrigins(allowed: ReadonlySet<string>) {
     response
       .set({
         'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
-        // x-namespace: the Temporal Web UI's calls of the codec endpoint (/v1/codec/*).
-        'access-control-allow-headers': 'authorization, content-type, x-namespace',
+        // The Temporal Web UI cannot send an API key: it decodes through the dashboard (web/app/api/codec), not here.
+        'access-control-allow-headers': 'authorization, content-type',
         'access-control-max-age': '600',
       })
       .status(204)

@@ -110,6 +110,8 @@ export async function provisionDevInfra(options: { env: DevEnv; repoRoot: string
         uiPort: env.TEMPORAL_UI_PORT,
         dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
         namespace: env.TEMPORAL_NAMESPACE,
+        // The dashboard's codec endpoint, as the browser reaches it: same site as the UI (localhost), so its session cookie goes along.
+        uiCodecEndpoint: `http://localhost:${env.WEB_PORT}/api/codec`,
         log: (line) => (env.LOG_LEVEL === 'debug' ? log(`[temporal] ${line}`) : undefined),
       });
       stops.push(() => temporal.stop());

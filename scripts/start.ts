@@ -92,6 +92,8 @@ async function main(): Promise<void> {
   }
   spawnChild('web', process.execPath, [require.resolve('next/dist/bin/next'), 'dev', 'web', '--port', String(env.WEB_PORT)], {
     FLIGHTDECK_API_URL: apiUrl,
+    // The one origin whose pages may call the dashboard's codec endpoint with the session: the Web UI's.
+    TEMPORAL_UI_ORIGIN: process.env.TEMPORAL_UI_ORIGIN ?? new URL(infra.temporalUiUrl).origin,
     NODE_ENV: 'development',
   });
 

@@ -23,6 +23,8 @@ export interface StartDevServerOptions {
   uiPort: number;
   dbFile: string;
   namespace?: string;
+  /** The Web UI's remote codec endpoint (`--ui-codec-endpoint`): the dashboard's `/api/codec`, so it can show payloads decrypted. */
+  uiCodecEndpoint?: string;
   /** Flightdeck's flags (default), or none: start-dev's defaults, which the bench measures against. */
   tuningArgs?: readonly string[];
   log: (line: string) => void;
@@ -57,9 +59,17 @@ function devServerArgs(s: DevServerSettings): string[] {
     ...['server', 'start-dev', '--ip', s.ip, '--port', String(s.port), '--ui-port', String(s.uiPort)],
     ...['--db-filename', s.dbFile, '--namespace', s.namespace, '--log-level', 'warn'],
     ...flightdeckSearchAttributes.flatMap(({ name, type }) => ['--search-attribute', `${name}=${TypedSearchAttributes.toMetadataType(type)}`]),
+    ...uiCodecArgs(s),
     ...s.tuningArgs,
   ];
 }
+
+/**
+ * start-dev has no flag for the UI's `codec.includeCredentials` (CLI 1.5 to 1.8): its Web UI calls
+ * this endpoint without cookies until a user turns on "Include cross-origin credentials" in its
+ * Codec Server settings (docs/security.md, "Payload encryption").
+ */
+const uiCodecArgs = (s: Pick<DevServerSettings, 'uiCodecEndpoint'>) => (s.uiCodecEndpoint ? ['--ui-codec-endpoint', s.uiCodecEndpoint] : []);
 
 async function startBinaryDevServer(cliPath: string, s: DevServerSettings): Promise<TemporalDevServer> {
   const address = hostPort(s.ip, s.port);
@@ -123,7 +133,7 @@ async function startDownloadedDevServer(s: DevServerSettings): Promise<TemporalD
       dbFilename: s.dbFile,
       namespace: s.namespace,
       searchAttributes: flightdeckSearchAttributes,
-      extraArgs: [...s.tuningArgs],
+      extraArgs: [...uiCodecArgs(s), ...s.tuningArgs],
     },
   });
   let stopping: Promise<void> | undefined;

@@ -104,17 +104,25 @@ export interface Dashboard {
 }
 
 /**
- * The built dashboard on a free port, against `apiUrl`, started as `next start web` or as a
+ * The built dashboard on `port` (a free one by default), against `apiUrl`, started as `next start web` or as a
  * deployment does, `npm run web:start`; resolves once it answers.
  */
-export async function startDashboard(env: { apiUrl: string; temporalUiUrl?: string }, options: { via?: 'next' | 'npm' } = {}): Promise<Dashboard> {
-  const port = await freePort();
+export async function startDashboard(
+  env: { apiUrl: string; temporalUiUrl?: string; temporalUiOrigin?: string },
+  options: { via?: 'next' | 'npm'; port?: number } = {},
+): Promise<Dashboard> {
+  const port = options.port ?? (await freePort());
   const serveArgs = ['--port', String(port), '--hostname', '127.0.0.1'];
   const [command, args] =
     options.via === 'npm' ? ['npm', ['run', 'web:start', '--', ...serveArgs]] : [process.execPath, [nextBin, 'start', 'web', ...serveArgs]];
   const child: ChildProcess = spawn(command, args, {
     cwd: repoRoot,
-    env: nextEnv({ FLIGHTDECK_API_URL: env.apiUrl, TEMPORAL_UI_URL: env.temporalUiUrl ?? 'http://localhost:8233', NODE_ENV: 'production' }),
+    env: nextEnv({
+      FLIGHTDECK_API_URL: env.apiUrl,
+      TEMPORAL_UI_URL: env.temporalUiUrl ?? 'http://localhost:8233',
+      ...(env.temporalUiOrigin ? { TEMPORAL_UI_ORIGIN: env.temporalUiOrigin } : {}),
+      NODE_ENV: 'production',
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so a test can tell that nothing of it is left.
     detached: true,

@@ -141,6 +141,26 @@ describe('docker-compose.yml', () => {
     // Nothing else of Temporal's (the server, its set-up jobs) is published at all.
     expect(published.filter((port) => port.name.startsWith('temporal') && port.name !== 'temporal-ui')).toEqual([]);
   });
+
+  it("points the Web UI's codec at the dashboard's /api/codec with credentials, and the dashboard's CORS at the Web UI: one site", () => {
+    const ui = services['temporal-ui'].environment;
+    const web = services.web.environment;
+    const endpoint = new URL(ui.TEMPORAL_CODEC_ENDPOINT);
+    const webPort = services.web.command[services.web.command.indexOf('--port') + 1];
+    expect({ path: endpoint.pathname, port: endpoint.port }).toEqual({ path: '/api/codec', port: webPort });
+    expect(existsSync(path.join(root, 'web/app/api/codec/[operation]/route.ts'))).toBe(true);
+    expect(services.web.ports).toContain(`${webPort}:${webPort}`);
+    // Without it the UI's fetch sends no cookie and every decode is a 401.
+    expect(ui.TEMPORAL_CODEC_INCLUDE_CREDENTIALS).toBe('true');
+    const uiPort = publishedPort(services['temporal-ui'].ports[0]).host;
+    expect(webEnvSchema.parse(web).TEMPORAL_UI_ORIGIN).toBe(`http://localhost:${uiPort}`);
+    expect(new URL(web.TEMPORAL_UI_URL).origin).toBe(web.TEMPORAL_UI_ORIGIN);
+    // Same scheme and host, other port: the browser sends the dashboard's SameSite=Lax cookie along.
+    expect({ protocol: endpoint.protocol, hostname: endpoint.hostname }).toEqual({
+      protocol: new URL(web.TEMPORAL_UI_ORIGIN).protocol,
+      hostname: new URL(web.TEMPORAL_UI_ORIGIN).hostname,
+    });
+  });
 });
 
 /** A compose `ports` entry (`[ip:]host:container`, a bare container port, or the long form) as parts. */
