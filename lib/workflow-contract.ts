@@ -163,7 +163,8 @@ export interface ExecuteToolInput {
 
 /**
  * One key per tool call. Step ids are unique within a run (plan step ids; agent calls use
- * `turn-<n>.<callId>`), and the workflow computes the key from them deterministically.
+ * `turn-<n>.<callId>`, a definition's `ctx.agent` calls `<step>.turn-<n>.<callId>`), and the
+ * workflow computes the key from them deterministically.
  */
 export const toolCallIdempotencyKey = (runId: string, stepId: string): string => `${runId}/${stepId}`;
 
