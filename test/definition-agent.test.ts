@@ -31,7 +31,11 @@ describe('ctx.agent in run definitions', () => {
   });
 
   const askAgent = (agent: Record<string, unknown>, options: { echoesFirst?: number; limits?: { maxToolCalls: number } } = {}) =>
-    startRun(stack, { definition: 'asks-agent', input: { agent, echoesFirst: options.echoesFirst ?? 0 }, ...(options.limits ? { limits: options.limits } : {}) });
+    startRun(stack, {
+      definition: 'asks-agent',
+      input: { agent, echoesFirst: options.echoesFirst ?? 0 },
+      ...(options.limits ? { limits: options.limits } : {}),
+    });
 
   it('answers after tool calls, recorded as an agent run’s under the call’s name, and returns text, turns and usage', async () => {
     model.script('d-tools', [callTools({ name: 'builtin__echo', args: { say: 'hi' }, id: 'call_a' }), answer('done')]);
@@ -83,7 +87,11 @@ describe('ctx.agent in run definitions', () => {
       'second.turn-1.call_same': { from: 'd-second' },
       'builtin.echo#1': { beside: true },
     });
-    expect(dataOf(events, 'model.called').map((call) => `${call.agent}/${call.turn}`).sort()).toEqual(['agent#1/1', 'agent#1/2', 'second/1', 'second/2']);
+    expect(
+      dataOf(events, 'model.called')
+        .map((call) => `${call.agent}/${call.turn}`)
+        .sort(),
+    ).toEqual(['agent#1/1', 'agent#1/2', 'second/1', 'second/2']);
   });
 
   it('fails the run with InvalidInput naming every unknown tool, before asking the model; a bad request too', async () => {
@@ -102,6 +110,19 @@ describe('ctx.agent in run definitions', () => {
     const notOwn = await askAgent({ model: 'd-never', instructions: 'x', tools: ['builtin.echo'], approvalRequired: ['builtin.wait'] });
     expect(failureOf(await waitForEnd(stack, notOwn)).message).toBe('ctx.agent (agent#1): "builtin.wait" is not one of the agent\'s tools');
     expect(model.requestsFor('d-never')).toEqual([]);
+  });
+
+  it('refuses a tool outside its list, recorded under the call’s name, and tells the model', async () => {
+    model.script('d-refused', [callTools({ name: 'builtin__wait', args: { seconds: 300 }, id: 'call_wait' }), answer('I will not wait')]);
+    const runId = await askAgent({ model: 'd-refused', instructions: 'Echo only.', tools: ['builtin.echo'], step: 'careful' });
+    const events = await waitForEnd(stack, runId);
+    expect(dataOf(events, 'tool.call.refused')).toEqual([
+      { turn: 1, agent: 'careful', toolCallId: 'call_wait', name: 'builtin__wait', reason: 'not_allowed', allowedTools: ['builtin.echo'] },
+    ]);
+    expect(typesOf(events)).not.toContain('step.started');
+    expect(dataOf(events, 'run.completed')[0].output).toMatchObject({ text: 'I will not wait' });
+    const toolReply = model.requestsFor('d-refused')[1]!.messages.find((message) => message.role === 'tool');
+    expect(JSON.parse(toolReply!.content!)).toEqual({ error: 'tool "builtin__wait" is not allowed in this run' });
   });
 
   it('fails at maxTurns when the model never answers, naming the call', async () => {
