@@ -9,6 +9,8 @@ import {
   type CallModelResult,
   type ExecuteToolInput,
   type RecordEventInput,
+  type ResolveAgentToolsInput,
+  type ResolveAgentToolsResult,
   type ResolveToolCallInput,
   type ResolveToolCallResult,
   type VerifySignalInput,
@@ -16,7 +18,7 @@ import {
 } from '../lib/workflow-contract';
 import { verifySignalSignature, type SignalKey } from '../lib/signal-signature';
 import type { InstallationApprovalPolicy } from '../lib/approval-policy';
-import { resolveToolCallPolicy } from '../domains/runs/resolve-policies';
+import { resolveAgentCallPolicies, resolveToolCallPolicy } from '../domains/runs/resolve-policies';
 import { callChatCompletions, type ModelProviderConfig } from './call-model';
 import { purgeExpiredRunsActivity } from './purge-expired-runs';
 import { startScheduledRunActivity, type RunStarterDeps } from './start-scheduled-run';
@@ -78,6 +80,15 @@ export function createActivities({ db, tools, model = {}, runStarter, approvalPo
       const tool = await tools.resolve(input.tool);
       if (!tool) return { problem: `unknown tool "${input.tool}" (GET /v1/tools lists them)` };
       return resolveToolCallPolicy(input.spec, tool, input.options, approvalPolicy);
+    },
+
+    /** The tools of a definition's `ctx.agent` call: their policies as agent mode's would resolve, and their model schemas. */
+    async resolveAgentTools(input: ResolveAgentToolsInput): Promise<ResolveAgentToolsResult> {
+      // A Composio name loads its catalog first (resolve), so a stale one is not an unknown tool.
+      await Promise.all(input.agent.tools.map((name) => tools.resolve(name)));
+      const resolved = resolveAgentCallPolicies(input.agent, input.spec, tools, approvalPolicy);
+      if ('problem' in resolved) return resolved;
+      return { policies: resolved.policies, modelTools: tools.modelTools(input.agent.tools) };
     },
 
     /** One model turn of an agent run, against the configured OpenAI-compatible endpoint. */

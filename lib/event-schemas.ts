@@ -99,6 +99,8 @@ export const eventDataSchemas = {
   'tool.call.failed': toolCallAttempt.extend({ durationMs: z.number().optional(), error: failureSchema }),
   'tool.call.refused': z.object({
     turn: z.number().int(),
+    /** The `ctx.agent` call (its step name) the turn is of; absent in agent runs. */
+    agent: z.string().optional(),
     toolCallId: z.string(),
     name: z.string(),
     reason: z.literal('not_allowed'),
@@ -157,6 +159,8 @@ export const eventDataSchemas = {
   'message.received': z.object({ index: z.number().int().nonnegative(), text: z.string() }),
   'model.called': z.object({
     turn: z.number().int(),
+    /** The `ctx.agent` call (its step name) the turn is of; absent in agent runs. */
+    agent: z.string().optional(),
     model: z.string(),
     usage: modelUsageSchema,
     finishReason: z.string().nullable(),

@@ -165,6 +165,21 @@ export const agentSchema = z
   })
   .strict();
 
+/**
+ * A definition's `ctx.agent(request)`: an agent loop's settings as agent mode's spec has them (not
+ * conversational), its input as the first user message, and its name in the log.
+ */
+export const agentRequestSchema = agentSchema
+  .pick({ model: true, instructions: true, tools: true, maxTurns: true, approvalRequired: true, approval: true })
+  .extend({
+    /** The first user message: a string as is, anything else as its JSON. */
+    input: z.json().optional(),
+    /** The call's name: its turns and tool calls are `<step>.turn-<n>…` in the log (default `agent#<n>`). */
+    step: stepIdSchema.optional(),
+  })
+  .strict();
+export type AgentRequest = z.input<typeof agentRequestSchema>;
+
 export const limitsSchema = z
   .object({
     maxToolCalls: z.number().int().min(1).max(10_000).optional(),

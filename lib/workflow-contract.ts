@@ -6,7 +6,7 @@ import type { StringValue } from '@temporalio/common';
 import type { Actor, EventType, NewEvent } from './events';
 import type { EventDataInput, SignalSignature } from './event-schemas';
 import type { RunCreatedData } from './run-projection';
-import type { ApprovalOptions, Role, RunSpec, ToolCallOptions } from './run-spec';
+import type { AgentRequest, ApprovalOptions, Role, RunSpec, ToolCallOptions } from './run-spec';
 import { FailureType } from './failure-types';
 
 export const workflowType = 'agentRun';
@@ -85,6 +85,15 @@ export interface ResolveToolCallInput {
 
 export type ResolveToolCallResult = { policy: ToolCallPolicy } | { problem: string };
 
+/** A definition's `ctx.agent` call, to resolve its tools (the `resolveAgentTools` local activity). */
+export interface ResolveAgentToolsInput {
+  agent: Pick<AgentRequest, 'tools' | 'approvalRequired' | 'approval'> & { tools: string[] };
+  spec: Pick<RunSpec, 'userId' | 'limits'>;
+}
+
+/** Per tool name, as agent mode's `policies`; the tools as the model is offered them, as its `modelTools`. */
+export type ResolveAgentToolsResult = { policies: Record<string, ToolCallPolicy>; modelTools: ModelTool[] } | { problem: string };
+
 /** Chat-completions messages, as the OpenAI-compatible API defines them. */
 export type ChatMessage =
   | { role: 'system' | 'user'; content: string }
@@ -156,7 +165,8 @@ export interface ExecuteToolInput {
 
 /**
  * One key per tool call. Step ids are unique within a run (plan step ids; agent calls use
- * `turn-<n>.<callId>`), and the workflow computes the key from them deterministically.
+ * `turn-<n>.<callId>`, a definition's `ctx.agent` calls `<step>.turn-<n>.<callId>`), and the
+ * workflow computes the key from them deterministically.
  */
 export const toolCallIdempotencyKey = (runId: string, stepId: string): string => `${runId}/${stepId}`;
 

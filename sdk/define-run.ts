@@ -6,12 +6,13 @@
 import type { StringValue } from '@temporalio/common';
 import { z } from 'zod';
 import type { Actor } from '../lib/events';
-import { definitionNameSchema, limitsSchema, tagSchema, type ApprovalRequest, type toolCallOptionsSchema } from '../lib/run-spec';
+import { definitionNameSchema, limitsSchema, tagSchema, type AgentRequest, type ApprovalRequest, type toolCallOptionsSchema } from '../lib/run-spec';
+import type { CallModelResult } from '../lib/workflow-contract';
 
 /** Options of one `ctx.tool` call: a plan step's (approval, retry, timeout, connectionTimeout), plus its name in the log. */
 export type ToolCallOptions = z.input<typeof toolCallOptionsSchema>;
 
-export type { ApprovalRequest } from '../lib/run-spec';
+export type { AgentRequest, ApprovalRequest } from '../lib/run-spec';
 
 /** What `ctx.approval` resolves to once the gate is decided (a rejection too: the definition decides what follows). */
 export interface ApprovalDecision {
@@ -32,6 +33,16 @@ export interface ReceivedMessage {
   text: string;
   /** Who sent it (the API key's identity). */
   actor: Actor | null;
+}
+
+/** What `ctx.agent` resolves to once the model answers without tool calls. */
+export interface AgentAnswer {
+  /** The model's final answer; empty when its last message had no text. */
+  text: string;
+  /** Model turns the call took. */
+  turns: number;
+  /** Tokens over all its turns, as the provider counted them. */
+  usage: CallModelResult['usage'];
 }
 
 /** What a definition's `run` gets: every effect it has goes through here, and every call is in the run's log. */
@@ -62,6 +73,15 @@ export interface RunContext {
    * most 64 KiB, redacted like every fact. `name`: a lower-case letter, then up to 63 of `a-z0-9_.-`.
    */
   emit(name: string, data?: Record<string, unknown>): Promise<void>;
+  /**
+   * Runs an agent loop (model turn → tool calls → model, as an agent run's) to its final answer:
+   * `model`, `instructions`, `tools` (the only ones it may call), `maxTurns` (default 10; reached
+   * without an answer fails the run), `approvalRequired`/`approval` as an agent spec's, `input` as
+   * the first user message. Its turns and tool calls are recorded under `step` (default
+   * `agent#<n>`): `<step>.turn-<t>.<toolCallId>`. An unknown tool fails the run. Not
+   * conversational: chat messages stay for `waitForMessage`.
+   */
+  agent(request: AgentRequest): Promise<AgentAnswer>;
   /** A durable timer: `"30s"`, `"5m"`, or milliseconds. */
   sleep(duration: StringValue | number): Promise<void>;
   /** `fn` over every item, at most `concurrency` at a time (default 10); results in the items' order. */

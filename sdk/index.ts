@@ -7,6 +7,8 @@ export { z } from 'zod';
 export { patched, deprecatePatch } from '@temporalio/workflow';
 export {
   defineRun,
+  type AgentAnswer,
+  type AgentRequest,
   type ApprovalDecision,
   type ApprovalRequest,
   type ReceivedMessage,

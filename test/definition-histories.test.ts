@@ -6,6 +6,10 @@
  * FLIGHTDECK_RECORD_HISTORIES=1 its history is saved as test/fixtures/histories/definition-<name>.json.
  * A definition that waits for chat messages gets them from `messagesWhileRecording`.
  *
+ * Examples that reach third-party services reach test doubles here: the model
+ * (fake-chat-completions-server.ts, scripted per example's model name in `scriptModel`) and web pages
+ * (fake-web-pages.ts); an input given as a function is computed once they have started.
+ *
  * A new example in definitions/: add its input to `shippedExampleInputs`, then record with
  *   FLIGHTDECK_RECORD_HISTORIES=1 npx jest --runTestsByPath test/definition-histories.test.ts
  * and commit the new history (this file fails until both are there).
@@ -14,16 +18,37 @@ import { Client, Connection } from '@temporalio/client';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findDefinitionFiles, loadDefinitions, shippedDefinitionsDir } from '../lib/definitions';
+import { answer, callTools, FakeChatCompletionsServer } from './fake-chat-completions-server';
+import { FakeWebPages } from './fake-web-pages';
 import { historiesDirectory, saveHistoryFixture } from './history-fixtures';
 import { startRun, typesOf, waitForEnd } from './run-helpers';
 import { useTestStack } from './stack';
 import { until } from './wait';
 
-/** One input per definition in definitions/, the run its recorded history comes from. */
+const web = new FakeWebPages({
+  '/status': { contentType: 'text/plain', body: 'All systems are operational.' },
+  '/incidents': { contentType: 'application/json', body: JSON.stringify({ open: [{ id: 7, title: 'Slow search' }] }) },
+  '/changelog': { contentType: 'text/html', body: '<p>Search index rebuilt on Monday.</p>' },
+});
+
+/** The model double's replies, per model name the examples' inputs give. */
+function scriptModel(model: FakeChatCompletionsServer): void {
+  model.script('research-model', [
+    callTools({ name: 'builtin__json_transform', args: { value: { open: [{ id: 7, title: 'Slow search' }] }, path: 'open.0.title' }, id: 'call_pick' }),
+    answer('Search was slow [2]; the index was rebuilt [3]; all else is up [1].'),
+  ]);
+}
+
+/** One input per definition in definitions/, the run its recorded history comes from (a function: computed once the doubles run). */
 const shippedExampleInputs: Record<string, unknown> = {
   'echo-twice': { word: 'hi' },
   'inbox-triage': { idleTimeoutSeconds: 5 },
   'nightly-digest': { topics: ['releases', 'incidents'], since: '2026-12-05' },
+  research: () => ({
+    question: 'How is search doing?',
+    sources: ['/status', '/incidents', '/changelog'].map((page) => web.url(page)),
+    model: 'research-model',
+  }),
 };
 
 /**
@@ -43,7 +68,15 @@ const fixtureInputs: Record<string, unknown> = {
 const definitionHistoryName = (definition: string): string => `definition-${definition}`;
 
 describe('recorded histories of run definitions', () => {
-  const stack = useTestStack();
+  let model: FakeChatCompletionsServer;
+  beforeAll(async () => {
+    [model] = await Promise.all([new FakeChatCompletionsServer().start(), web.start()]);
+    scriptModel(model);
+  });
+  const stack = useTestStack(() => ({ env: { MODEL_BASE_URL: model.baseUrl, FLIGHTDECK_HTTP_ALLOW: '127.0.0.1' } }));
+  afterAll(async () => {
+    await Promise.all([model?.stop(), web.stop()]);
+  });
 
   it('has an example input and a committed history for every definition in definitions/', async () => {
     const shipped = [...(await loadDefinitions(await findDefinitionFiles([shippedDefinitionsDir]))).keys()].sort();
@@ -56,7 +89,8 @@ describe('recorded histories of run definitions', () => {
     expect(missing).toEqual([]);
   });
 
-  it.each(Object.entries({ ...shippedExampleInputs, ...fixtureInputs }))('runs %s to completion (and records its history)', async (definition, input) => {
+  it.each(Object.entries({ ...shippedExampleInputs, ...fixtureInputs }))('runs %s to completion (and records its history)', async (definition, example) => {
+    const input: unknown = typeof example === 'function' ? (example as () => unknown)() : example;
     const runId = await startRun(stack, { definition, input });
     for (const text of messagesWhileRecording[definition] ?? []) {
       expect((await stack.request('POST', `/v1/runs/${runId}/messages`, { text })).status).toBe(202);

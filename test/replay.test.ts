@@ -33,6 +33,7 @@ describe('replaying recorded histories against the current workflow code', () =>
           'plan-foreach',
           'plan-when-skipped',
           'definition-echo-twice',
+          'definition-research',
           'definition-fan-out',
           'definition-wait-then-echo',
         ]),

@@ -1,13 +1,22 @@
 import { ActivityFailure, condition, continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Actor } from '../lib/events';
-import { modelToolName, type AgentCarryOver, type AgentRunInput, type ChatMessage, type ModelToolCall } from '../lib/workflow-contract';
+import {
+  modelToolName,
+  type AgentCarryOver,
+  type AgentRunInput,
+  type CallModelResult,
+  type ChatMessage,
+  type ModelTool,
+  type ModelToolCall,
+  type ToolCallPolicy,
+} from '../lib/workflow-contract';
 import { isCancelledActivity, stopUnlessDecided } from './plan-run';
 import type { RunContext } from './run-context';
 import { failureOf, RunStopped } from './run-stopped';
 import { FailureType } from '../lib/failure-types';
 
-const defaultMaxTurns = 10;
+export const defaultMaxTurns = 10;
 const defaultIdleTimeout = '10m';
 const defaultHistoryEventsLimit = 10_000;
 
@@ -27,15 +36,54 @@ export interface Inbox {
   pending: Array<{ text: string; actor: Actor | null }>;
 }
 
-function firstTranscript(input: AgentRunInput): ChatMessage[] {
-  const agent = input.spec.agent!;
-  const transcript: ChatMessage[] = [{ role: 'system', content: agent.instructions }];
-  const runInput = input.spec.input;
-  if (runInput !== undefined && runInput !== null) {
-    transcript.push({ role: 'user', content: typeof runInput === 'string' ? runInput : JSON.stringify(runInput) });
-  }
+/** The system message, then the input (if any) as the first user message: a string as is, anything else as its JSON. */
+export function firstTranscript(instructions: string, input: unknown): ChatMessage[] {
+  const transcript: ChatMessage[] = [{ role: 'system', content: instructions }];
+  if (input !== undefined && input !== null) transcript.push({ role: 'user', content: typeof input === 'string' ? input : JSON.stringify(input) });
   return transcript;
 }
+
+/**
+ * One agent loop's settings: agent mode's from the spec and the policies resolved at start,
+ * a definition's `ctx.agent` call's from the call and the resolveAgentTools activity.
+ */
+export interface AgentLoopConfig {
+  /** A `ctx.agent` call's step name, which names its turns and tool calls in the log; absent in agent mode. */
+  name?: string;
+  model: string;
+  maxTurns: number;
+  /** The only tools the model may call. */
+  tools: readonly string[];
+  modelTools: ModelTool[];
+  /** Per tool name. */
+  policies: Record<string, ToolCallPolicy>;
+}
+
+/** One agent loop under way: its settings and what it has spent. */
+export interface AgentSession {
+  readonly config: AgentLoopConfig;
+  /** Model turns so far (agent mode: across continue-as-new, as `state.turns`). */
+  turns: number;
+  usage: CallModelResult['usage'];
+}
+
+export const newSession = (config: AgentLoopConfig, turns = 0): AgentSession => ({
+  config,
+  turns,
+  usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+});
+
+/** Agent mode's loop settings, from the spec and what the API resolved at start. */
+function agentModeConfig(input: AgentRunInput): AgentLoopConfig {
+  const agent = input.spec.agent!;
+  return { model: agent.model, maxTurns: agent.maxTurns ?? defaultMaxTurns, tools: agent.tools, modelTools: input.modelTools ?? [], policies: input.policies };
+}
+
+/**
+ * A turn's name in the log: agent mode's `turn-<n>` as it always was, a `ctx.agent` call's
+ * `<name>.turn-<n>`, which no other step of a definition can be (step names have no dots).
+ */
+const turnName = (config: AgentLoopConfig, turn: number): string => (config.name ? `${config.name}.turn-${turn}` : `turn-${turn}`);
 
 /**
  * Agent mode: model turn → tool calls → results → model, until the model answers without tool calls
@@ -48,7 +96,7 @@ export async function runAgent(context: RunContext, inbox: Inbox): Promise<strin
   const carried: AgentCarryOver = input.carried ?? {
     generation: 0,
     firstStartedAtMs: workflowInfo().runStartTime.getTime(),
-    transcript: firstTranscript(input),
+    transcript: firstTranscript(agent.instructions, input.spec.input),
     turns: 0,
     toolCalls: 0,
     messagesReceived: 0,
@@ -61,6 +109,7 @@ export async function runAgent(context: RunContext, inbox: Inbox): Promise<strin
   inbox.pending.unshift(...carried.pendingMessages);
   context.state.turns = carried.turns;
   context.state.toolCalls = carried.toolCalls;
+  const session = newSession(agentModeConfig(input), carried.turns);
   let needsTurn = input.carried === undefined || inbox.pending.length > 0;
 
   for (;;) {
@@ -73,13 +122,10 @@ export async function runAgent(context: RunContext, inbox: Inbox): Promise<strin
       needsTurn = true;
     }
     if (needsTurn) {
-      const toolCalls = await modelTurn(context, transcript);
-      if (toolCalls.length > 0) {
-        await Promise.all(toolCalls.map((call) => runToolCall(context, call, transcript)));
-        continue;
-      }
-      const last = transcript[transcript.length - 1];
-      lastAnswer = last?.role === 'assistant' ? last.content : null;
+      const turn = await agentTurn(context, session, transcript);
+      // Messages that came during the tool calls join the transcript before the next turn.
+      if (!turn.answered) continue;
+      lastAnswer = turn.answer;
       needsTurn = false;
     }
     if (!agent.conversational) return lastAnswer;
@@ -108,28 +154,60 @@ export async function runAgent(context: RunContext, inbox: Inbox): Promise<strin
   }
 }
 
-/** One model call; records `model.called` with token usage and appends the answer to the transcript. */
-async function modelTurn(context: RunContext, transcript: ChatMessage[]): Promise<ModelToolCall[]> {
-  const agent = context.input.spec.agent!;
-  const maxTurns = agent.maxTurns ?? defaultMaxTurns;
-  if (context.state.turns >= maxTurns) {
-    throw new RunStopped({ message: `maxTurns (${maxTurns}) reached without a final answer`, errorClass: FailureType.LimitExceeded, retryable: false });
+/**
+ * A `ctx.agent` call: turns until the model answers without tool calls (or `maxTurns`), then the
+ * answer. Not conversational: it takes no chat messages (those are `ctx.waitForMessage`'s).
+ */
+export async function answerOf(context: RunContext, session: AgentSession, transcript: ChatMessage[]): Promise<string | null> {
+  for (;;) {
+    const turn = await agentTurn(context, session, transcript);
+    if (turn.answered) return turn.answer;
   }
+}
+
+/** One model turn, then every tool call it asked for, all at once; answered when it asked for none. */
+async function agentTurn(
+  context: RunContext,
+  session: AgentSession,
+  transcript: ChatMessage[],
+): Promise<{ answered: false } | { answered: true; answer: string | null }> {
+  const toolCalls = await modelTurn(context, session, transcript);
+  if (toolCalls.length > 0) {
+    await Promise.all(toolCalls.map((call) => runToolCall(context, session, call, transcript)));
+    return { answered: false };
+  }
+  const last = transcript[transcript.length - 1];
+  return { answered: true, answer: last?.role === 'assistant' ? last.content : null };
+}
+
+/** One model call; records `model.called` with token usage and appends the answer to the transcript. */
+async function modelTurn(context: RunContext, session: AgentSession, transcript: ChatMessage[]): Promise<ModelToolCall[]> {
+  const { config } = session;
+  if (session.turns >= config.maxTurns) {
+    throw new RunStopped({
+      message: `${config.name ? `${config.name}: ` : ''}maxTurns (${config.maxTurns}) reached without a final answer`,
+      errorClass: FailureType.LimitExceeded,
+      retryable: false,
+      ...(config.name ? { step: config.name } : {}),
+    });
+  }
+  session.turns += 1;
   context.state.turns += 1;
-  const turn = context.state.turns;
+  const turn = session.turns;
   let result;
   try {
     result = await callModel({
       tenantId: context.input.tenantId,
       runId: context.input.runId,
-      model: agent.model,
+      model: config.model,
       messages: transcript,
-      tools: context.input.modelTools ?? [],
+      tools: config.modelTools,
     });
   } catch (error) {
-    if (error instanceof ActivityFailure && !isCancelledActivity(error)) throw new RunStopped({ ...failureOf(error), step: `turn-${turn}` });
+    if (error instanceof ActivityFailure && !isCancelledActivity(error)) throw new RunStopped({ ...failureOf(error), step: turnName(config, turn) });
     throw error;
   }
+  for (const part of ['promptTokens', 'completionTokens', 'totalTokens'] as const) session.usage[part] += result.usage[part];
   transcript.push({
     role: 'assistant',
     content: result.message.content,
@@ -138,10 +216,11 @@ async function modelTurn(context: RunContext, transcript: ChatMessage[]): Promis
   await context.record([
     {
       type: 'model.called',
-      key: `model/${turn}`,
+      key: config.name ? `model/${turnName(config, turn)}` : `model/${turn}`,
       data: {
         turn,
-        model: agent.model,
+        ...(config.name ? { agent: config.name } : {}),
+        model: config.model,
         usage: result.usage,
         finishReason: result.finishReason,
         content: result.message.content,
@@ -153,11 +232,12 @@ async function modelTurn(context: RunContext, transcript: ChatMessage[]): Promis
 }
 
 /** Runs one tool call the model asked for; its result (or error) goes back to the model as a tool message. */
-async function runToolCall(context: RunContext, call: ModelToolCall, transcript: ChatMessage[]): Promise<void> {
-  const agent = context.input.spec.agent!;
-  const tool = agent.tools.find((name) => modelToolName(name) === call.function.name);
+async function runToolCall(context: RunContext, session: AgentSession, call: ModelToolCall, transcript: ChatMessage[]): Promise<void> {
+  const { config } = session;
+  const tool = config.tools.find((name) => modelToolName(name) === call.function.name);
   const reply = (content: unknown) =>
     transcript.push({ role: 'tool', tool_call_id: call.id, content: typeof content === 'string' ? content : JSON.stringify(content) });
+  const stepId = `${turnName(config, session.turns)}.${call.id}`;
   if (!tool) {
     // The model asked for a tool outside the run's list (a prompt injection in a tool result, say):
     // refused, and the refusal is a fact in the log. Older histories had no record command here.
@@ -165,8 +245,15 @@ async function runToolCall(context: RunContext, call: ModelToolCall, transcript:
       await context.record([
         {
           type: 'tool.call.refused',
-          key: `refused/turn-${context.state.turns}.${call.id}`,
-          data: { turn: context.state.turns, toolCallId: call.id, name: call.function.name, reason: 'not_allowed', allowedTools: agent.tools },
+          key: `refused/${stepId}`,
+          data: {
+            turn: session.turns,
+            ...(config.name ? { agent: config.name } : {}),
+            toolCallId: call.id,
+            name: call.function.name,
+            reason: 'not_allowed',
+            allowedTools: [...config.tools],
+          },
         },
       ]);
     }
@@ -182,9 +269,8 @@ async function runToolCall(context: RunContext, call: ModelToolCall, transcript:
     reply({ error: `invalid arguments: ${error instanceof Error ? error.message : String(error)}` });
     return;
   }
-  const stepId = `turn-${context.state.turns}.${call.id}`;
   await context.record([{ type: 'step.started', key: `step/${stepId}/started`, data: { stepId, tool, toolCallId: call.id } }]);
-  const policy = context.input.policies[tool];
+  const policy = config.policies[tool];
   if (!policy) throw new RunStopped({ message: `no policy resolved for tool ${tool}`, errorClass: FailureType.InvalidInput, retryable: false });
   if (policy.approval) {
     const outcome = await context.approvals.request(stepId, tool, args, policy.approval);

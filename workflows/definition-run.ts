@@ -4,16 +4,25 @@ import type { Activities } from '../activities';
 import { customEventDataSchema } from '../lib/event-schemas';
 import { customEventNameSchema, type Actor } from '../lib/events';
 import { FailureType } from '../lib/failure-types';
-import { approvalRequestSchema, durationSchema, toolCallOptionsSchema, type ApprovalRequest, type ToolCallOptions } from '../lib/run-spec';
+import {
+  agentRequestSchema,
+  approvalRequestSchema,
+  durationSchema,
+  toolCallOptionsSchema,
+  type AgentRequest,
+  type ApprovalRequest,
+  type RunSpec,
+  type ToolCallOptions,
+} from '../lib/run-spec';
 import { approvalPolicyOf, type ResolveToolCallResult } from '../lib/workflow-contract';
-import type { ApprovalDecision, ReceivedMessage, RunContext as DefinitionContext } from '../sdk/define-run';
-import type { Inbox } from './agent-loop';
+import type { AgentAnswer, ApprovalDecision, ReceivedMessage, RunContext as DefinitionContext } from '../sdk/define-run';
+import { answerOf, defaultMaxTurns, firstTranscript, newSession, type Inbox } from './agent-loop';
 import { definitionNamed } from './definition-registry';
 import { runToolStep, stopUnlessDecided } from './plan-run';
 import type { RunContext } from './run-context';
 import { RunStopped } from './run-stopped';
 
-const { resolveToolCall } = proxyLocalActivities<Activities>({
+const { resolveToolCall, resolveAgentTools } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 });
@@ -70,6 +79,7 @@ class DefinitionRunContext implements DefinitionContext {
   private readonly steps = new Set<string>();
   private emitted = 0;
   private approvalsAsked = 0;
+  private agentsAsked = 0;
   private messagesTaken = 0;
   /** Waits for messages take them one at a time, in call order. */
   private messageTurn: Promise<unknown> = Promise.resolve();
@@ -114,6 +124,24 @@ class DefinitionRunContext implements DefinitionContext {
     if (outcome.kind === 'rejected')
       return { approved: false, by: outcome.by, comment: outcome.comment, data, edited: false, expired: outcome.reason === 'expired' };
     return { approved: true, by: outcome.by, comment: outcome.comment, data: outcome.args, edited: outcome.edited, expired: outcome.expired };
+  }
+
+  /**
+   * An agent loop inside the run, to its answer: its tools resolved as agent mode's (a local
+   * activity), its turns and tool calls recorded as an agent run's, named `<step>.turn-<n>…`.
+   */
+  async agent(request: AgentRequest): Promise<AgentAnswer> {
+    const parsed = agentRequestSchema.safeParse(request);
+    if (!parsed.success) throw stopped(`ctx.agent: bad request: ${parsed.error.message}`);
+    const { step, input, model, instructions, maxTurns, ...tools } = parsed.data;
+    const name = step ?? `agent#${(this.agentsAsked += 1)}`;
+    if (this.steps.has(name)) throw stopped(`ctx.agent: step "${name}" is already used in this run (give each call its own step)`);
+    this.steps.add(name);
+    const resolved = await resolveAgentTools({ agent: tools, spec: toolSpecOf(this.context) });
+    if ('problem' in resolved) throw stopped(`ctx.agent (${name}): ${resolved.problem}`, name);
+    const session = newSession({ name, model, maxTurns: maxTurns ?? defaultMaxTurns, tools: tools.tools, ...resolved });
+    const text = await answerOf(this.context, session, firstTranscript(instructions, input));
+    return { text: text ?? '', turns: session.turns, usage: session.usage };
   }
 
   waitForMessage(options: { timeout?: StringValue | number } = {}): Promise<ReceivedMessage | null> {
@@ -186,12 +214,17 @@ class DefinitionRunContext implements DefinitionContext {
     const key = JSON.stringify([tool, options]);
     let resolved = this.policies.get(key);
     if (!resolved) {
-      const { userId, limits } = this.context.input.spec;
-      resolved = resolveToolCall({ tool, options, spec: { ...(userId ? { userId } : {}), ...(limits ? { limits } : {}) } });
+      resolved = resolveToolCall({ tool, options, spec: toolSpecOf(this.context) });
       this.policies.set(key, resolved);
     }
     return resolved;
   }
+}
+
+/** What of the run's spec resolving a tool needs: whose Composio accounts, and the limits. */
+function toolSpecOf(context: RunContext): Pick<RunSpec, 'userId' | 'limits'> {
+  const { userId, limits } = context.input.spec;
+  return { ...(userId ? { userId } : {}), ...(limits ? { limits } : {}) };
 }
 
 const stopped = (message: string, step?: string) =>

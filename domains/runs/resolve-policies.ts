@@ -8,6 +8,7 @@ import type { ToolCallPolicy } from '../../lib/workflow-contract';
 import { checkPlanReferences } from './check-plan';
 
 type Problem = { path: string; message: string };
+type AgentSpec = NonNullable<RunSpec['agent']>;
 
 /**
  * Checks what the schema cannot — tools exist, references resolve, no cycles (check-plan.ts), literal args fit the
@@ -39,32 +40,64 @@ export function resolveRunPolicies(
     problems.push(...checkPlanReferences(spec));
   }
   if (spec.agent) {
-    spec.agent.tools.forEach((name, index) => {
-      const tool = tools.get(name);
-      if (!tool) problems.push({ path: `agent.tools.${index}`, message: `unknown tool "${name}" (GET /v1/tools lists them)` });
-      else {
-        // agent.approval sets the gates the spec asks for; a tool only the installation gates gets its gate as configured.
-        const asked = spec.agent?.approvalRequired?.includes(name) ? (spec.agent.approval ?? true) : toolDefault(tool);
-        const { approval, problems: gateProblems } = resolveApproval(asked, installationGateFor(installation, tool, 'agent'));
-        problems.push(...gateProblems.map((message) => ({ path: 'agent.approval', message: `${name}: ${message}` })));
-        policies[name] = {
-          ...policyFor(tool),
-          ...(approval ? { approval } : {}),
-          ...(spec.limits?.connectionTimeout ? { connectionTimeout: spec.limits.connectionTimeout } : {}),
-        };
-      }
-    });
-    (spec.agent.approvalRequired ?? []).forEach((name, index) => {
-      if (!spec.agent?.tools.includes(name)) {
-        problems.push({ path: `agent.approvalRequired.${index}`, message: `"${name}" is not one of the agent's tools` });
-      }
-    });
+    const agent = resolveAgentToolPolicies(spec.agent, spec.limits, tools, installation);
+    problems.push(...agent.problems);
+    Object.assign(policies, agent.policies);
   }
   problems.push(...checkComposioUser(spec));
   if (problems.length > 0) {
     throw new AppError('validation_failed', 'the run spec cannot run as written', problems, { status: 422 });
   }
   return policies;
+}
+
+/**
+ * The policies of an agent's tools, by tool name: the tool's defaults, the gates the agent asks for
+ * (`approvalRequired`, with `approval`'s settings) and the installation's gates of agent mode (a
+ * model decides the args). Agent mode resolves them at start, `ctx.agent` when it is called
+ * (the resolveAgentTools activity); problems carry their path under `agent.`.
+ */
+export function resolveAgentToolPolicies(
+  agent: Pick<AgentSpec, 'tools' | 'approvalRequired' | 'approval'>,
+  limits: RunSpec['limits'],
+  tools: ToolRegistry,
+  installation: InstallationApprovalPolicy = defaultInstallationApprovalPolicy,
+): { policies: Record<string, ToolCallPolicy>; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const policies: Record<string, ToolCallPolicy> = {};
+  agent.tools.forEach((name, index) => {
+    const tool = tools.get(name);
+    if (!tool) {
+      problems.push({ path: `agent.tools.${index}`, message: `unknown tool "${name}" (GET /v1/tools lists them)` });
+      return;
+    }
+    // agent.approval sets the gates the spec asks for; a tool only the installation gates gets its gate as configured.
+    const asked = agent.approvalRequired?.includes(name) ? (agent.approval ?? true) : toolDefault(tool);
+    const { approval, problems: gateProblems } = resolveApproval(asked, installationGateFor(installation, tool, 'agent'));
+    problems.push(...gateProblems.map((message) => ({ path: 'agent.approval', message: `${name}: ${message}` })));
+    policies[name] = {
+      ...policyFor(tool),
+      ...(approval ? { approval } : {}),
+      ...(limits?.connectionTimeout ? { connectionTimeout: limits.connectionTimeout } : {}),
+    };
+  });
+  (agent.approvalRequired ?? []).forEach((name, index) => {
+    if (!agent.tools.includes(name)) problems.push({ path: `agent.approvalRequired.${index}`, message: `"${name}" is not one of the agent's tools` });
+  });
+  return { policies, problems };
+}
+
+/** A `ctx.agent` call's tools, as agent mode resolves them at start: their policies, or every problem in one line. */
+export function resolveAgentCallPolicies(
+  agent: Pick<AgentSpec, 'tools' | 'approvalRequired' | 'approval'>,
+  spec: Pick<RunSpec, 'userId' | 'limits'>,
+  tools: ToolRegistry,
+  installation: InstallationApprovalPolicy = defaultInstallationApprovalPolicy,
+): { policies: Record<string, ToolCallPolicy> } | { problem: string } {
+  const { policies, problems } = resolveAgentToolPolicies(agent, spec.limits, tools, installation);
+  problems.push(...checkComposioUser({ userId: spec.userId, agent }));
+  if (problems.length > 0) return { problem: problems.map((problem) => problem.message).join('; ') };
+  return { policies };
 }
 
 /**
@@ -91,7 +124,7 @@ const toolDefault = (tool: ToolDefinition): true | undefined => (tool.requiresAp
 const isComposioTool = (name: string) => name.startsWith('composio.');
 
 /** Composio tools act for a Composio user: a run that uses one must say whose accounts (`userId`). */
-function checkComposioUser(spec: RunSpec): Problem[] {
+function checkComposioUser(spec: Pick<RunSpec, 'userId' | 'plan'> & { agent?: Pick<AgentSpec, 'tools'> }): Problem[] {
   if (spec.userId) return [];
   const used = spec.plan
     ? spec.plan.steps.flatMap((step, index) => (isComposioTool(step.tool) ? [{ path: `plan.steps.${index}.tool`, tool: step.tool }] : []))
