@@ -60,16 +60,42 @@ describe('child runs (ctx.run) on the real dev server', () => {
     expect((await callAs(stack, keys.otherTenant!, 'GET', `/v1/runs/${childIds[0]}`)).status).toBe(404);
   });
 
-  it('cancels the child with its parent: both end run.cancelled', async () => {
-    const parentId = await startRun(stack, { definition: 'runs-children', input: { child: 'sleeper' } });
+  /** A runs-children run whose sleeping child has started its nap. */
+  const withSleepingChild = async (input: { catch?: boolean } = {}) => {
+    const parentId = await startRun(stack, { definition: 'runs-children', input: { child: 'sleeper', ...input } });
     const childId = `${parentId}.nap`;
     await waitForEvents(stack, parentId, (events) => typesOf(events).includes('child.started'));
     await waitForEvents(stack, childId, (events) => typesOf(events).includes('tool.call.succeeded'));
+    return { parentId, childId };
+  };
+
+  it('cancels the child with its parent: the child ends run.cancelled first, then the parent', async () => {
+    const { parentId, childId } = await withSleepingChild();
     expect((await stack.request('POST', `/v1/runs/${parentId}/cancel`, { reason: 'no nap' })).status).toBe(202);
-    expect(typesOf(await waitForEnd(stack, parentId)).at(-1)).toBe('run.cancelled');
-    const childEvents = await waitForEnd(stack, childId);
-    expect(typesOf(childEvents).at(-1)).toBe('run.cancelled');
+    const parentEnd = (await waitForEnd(stack, parentId)).at(-1)!;
+    expect(parentEnd.type).toBe('run.cancelled');
+    const childEnd = (await waitForEnd(stack, childId)).at(-1)!;
+    expect(childEnd.type).toBe('run.cancelled');
+    expect(Date.parse(childEnd.at)).toBeLessThanOrEqual(Date.parse(parentEnd.at));
     expect((await stack.request('GET', `/v1/runs/${childId}`)).body.run).toMatchObject({ status: 'cancelled', parentRunId: parentId });
+  });
+
+  it('asks the child to cancel when its parent is terminated (parentClosePolicy REQUEST_CANCEL)', async () => {
+    const { parentId, childId } = await withSleepingChild();
+    expect((await stack.request('POST', `/v1/runs/${parentId}/terminate`, {})).status).toBe(202);
+    expect(typesOf(await waitForEnd(stack, parentId)).at(-1)).toBe('run.terminated');
+    expect(typesOf(await waitForEnd(stack, childId)).at(-1)).toBe('run.cancelled');
+  });
+
+  it('fails ctx.run with ChildRunFailed (Cancelled) when the child alone is cancelled', async () => {
+    const { parentId, childId } = await withSleepingChild({ catch: true });
+    expect((await stack.request('POST', `/v1/runs/${childId}/cancel`, {})).status).toBe(202);
+    const parentEvents = await waitForEnd(stack, parentId);
+    expect(parentEvents.at(-1)).toMatchObject({
+      type: 'run.completed',
+      data: { output: { caught: { name: 'ChildRunFailed', errorClass: 'Cancelled', childRunId: childId, step: 'nap' } } },
+    });
+    expect(ofType(parentEvents, 'child.failed')[0]!.data).toMatchObject({ childRunId: childId, step: 'nap', error: { errorClass: 'Cancelled' } });
   });
 
   it("hands a failed child to the parent as ChildRunFailed it can catch, with the child's error", async () => {
