@@ -21,6 +21,7 @@ import type { InstallationApprovalPolicy } from '../lib/approval-policy';
 import { resolveAgentCallPolicies, resolveToolCallPolicy } from '../domains/runs/resolve-policies';
 import { callChatCompletions, type ModelProviderConfig } from './call-model';
 import { purgeExpiredRunsActivity } from './purge-expired-runs';
+import { prepareChildRunActivity } from './prepare-child-run';
 import { startScheduledRunActivity, type RunStarterDeps } from './start-scheduled-run';
 import type { ToolRegistry } from '../tools/registry';
 import { FailureType } from '../lib/failure-types';
@@ -41,6 +42,9 @@ export interface ActivityDeps {
 export function createActivities({ db, tools, model = {}, runStarter, approvalPolicy, signalKeys = [] }: ActivityDeps) {
   return {
     startScheduledRun: startScheduledRunActivity({ db, tools, runStarter }),
+
+    /** A local activity: the workflow input of a definition's `ctx.run` child, built as a start through the API builds it. */
+    prepareChildRun: prepareChildRunActivity({ db, tools, runStarter }),
 
     /** The retention schedule's daily purge (workflows/retention-purge.ts). */
     purgeExpiredRuns: purgeExpiredRunsActivity({ db }),

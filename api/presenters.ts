@@ -27,6 +27,7 @@ export function presentRun(context: PresenterContext, run: RunProjection, option
     lastError: run.lastError,
     output: run.output,
     createdBy: run.createdBy,
+    parentRunId: run.parentRunId,
     lastSeq: run.lastSeq,
     createdAt: run.createdAt.toISOString(),
     updatedAt: run.updatedAt.toISOString(),

@@ -88,6 +88,9 @@ export const eventDataSchemas = {
     name: z.string().nullable(),
     tags: z.array(z.string()),
     idempotencyKey: z.string().nullable(),
+    /** A child run (`ctx.run`): the run that started it, and the parent's step that did. */
+    parentRunId: z.string().optional(),
+    parentStep: z.string().optional(),
   }),
   'run.started': z.object({}),
   'step.started': z.object({ stepId: z.string(), tool: z.string(), toolCallId: z.string().optional() }),
@@ -180,6 +183,11 @@ export const eventDataSchemas = {
   }),
   'connection.resolved': z.object({ stepId: z.string(), toolkit: z.string(), userId: z.string(), connectedAccountId: z.string().nullable().optional() }),
   'connection.expired': z.object({ stepId: z.string(), toolkit: z.string(), userId: z.string(), timeout: recordedDuration }),
+  /** A definition's `ctx.run` started a child run (its own id and log; its `run.created` names this run as its parent). */
+  'child.started': z.object({ childRunId: z.string(), definition: z.string(), step: z.string() }),
+  'child.completed': z.object({ childRunId: z.string(), step: z.string(), output: z.unknown() }),
+  /** The child failed, was cancelled or terminated on its own: `ctx.run` throws `ChildRunFailed` with this error. */
+  'child.failed': z.object({ childRunId: z.string(), step: z.string(), error: failureSchema }),
   'run.cancel_requested': z.object({ reason: z.string().nullable() }),
   'run.completed': z.object({ output: z.unknown() }),
   'run.failed': z.object({ error: runFailureSchema }),

@@ -43,6 +43,9 @@ export const FailureType = {
   // A run definition (defineRun) that threw, or returned what its output schema refuses.
   DefinitionFailed: 'DefinitionFailed',
   OutputInvalid: 'OutputInvalid',
+  // A child run (ctx.run) that failed, was cancelled or terminated, and the parent did not catch it.
+  ChildRunFailed: 'ChildRunFailed',
+  Terminated: 'Terminated',
   // A worker that cannot do what it was asked.
   ModelNotConfigured: 'ModelNotConfigured',
   NotConfigured: 'NotConfigured',

@@ -26,6 +26,8 @@ export const listRunsQuery = z
     createdAfter: isoDate.optional(),
     createdBefore: isoDate.optional(),
     q: z.string().trim().min(1).max(200).optional(),
+    /** The children a run started with `ctx.run`. */
+    parentRunId: runIdParams.shape.id.optional(),
   })
   .strict();
 

@@ -18,6 +18,8 @@ export interface RunProjection {
   spec: RunSpec;
   specHash: string;
   idempotencyKey: string | null;
+  /** The run whose `ctx.run` started this one; null for a run started through the API or a schedule. */
+  parentRunId: string | null;
   output: unknown;
   currentStep: string | null;
   pendingApprovals: number;
@@ -67,6 +69,7 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
       spec: created.spec,
       specHash: created.specHash,
       idempotencyKey: created.idempotencyKey,
+      parentRunId: created.parentRunId ?? null,
       output: null,
       currentStep: null,
       pendingApprovals: 0,

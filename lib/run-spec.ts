@@ -133,6 +133,9 @@ export const toolCallOptionsSchema = planStepSchema.pick({ approval: true, retry
 });
 export type ToolCallOptions = z.infer<typeof toolCallOptionsSchema>;
 
+/** The options of a definition's `ctx.run(definition, input, options)` call. */
+export const childRunOptionsSchema = z.object({ step: stepIdSchema.optional() }).strict();
+
 export const planSchema = z
   .object({ steps: z.array(planStepSchema).min(1, 'a plan needs at least one step').max(200) })
   .strict()

@@ -15,6 +15,7 @@ export interface RunRow {
   spec: RunSpec;
   spec_hash: string;
   idempotency_key: string | null;
+  parent_run_id: string | null;
   output: unknown;
   current_step: string | null;
   pending_approvals: number;
@@ -43,6 +44,7 @@ export function rowToRun(row: RunRow): RunProjection {
     spec: row.spec,
     specHash: row.spec_hash,
     idempotencyKey: row.idempotency_key,
+    parentRunId: row.parent_run_id,
     output: row.output,
     currentStep: row.current_step,
     pendingApprovals: row.pending_approvals,
@@ -76,6 +78,7 @@ export function runToRow(run: RunProjection): Record<string, unknown> {
     spec: json(run.spec),
     spec_hash: run.specHash,
     idempotency_key: run.idempotencyKey,
+    parent_run_id: run.parentRunId,
     output: json(run.output),
     current_step: run.currentStep,
     pending_approvals: run.pendingApprovals,
@@ -133,6 +136,8 @@ export interface RunsFilter {
   createdBefore?: Date;
   /** Case-insensitive text in the run's name. */
   text?: string;
+  /** The children a run started (`ctx.run`). */
+  parentRunId?: string;
 }
 
 function applyRunsFilter(builder: Knex.QueryBuilder, filter: RunsFilter): void {
@@ -141,6 +146,7 @@ function applyRunsFilter(builder: Knex.QueryBuilder, filter: RunsFilter): void {
   if (filter.tool) builder.whereRaw('tools @> ?::text[]', [[filter.tool]]);
   if (filter.createdAfter) builder.where('created_at', '>=', filter.createdAfter);
   if (filter.createdBefore) builder.where('created_at', '<', filter.createdBefore);
+  if (filter.parentRunId) builder.where('parent_run_id', filter.parentRunId);
   if (filter.text) builder.whereILike('name', `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
 }
 

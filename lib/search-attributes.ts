@@ -9,3 +9,10 @@ export const tenantSearchAttribute = defineSearchAttributeKey('FlightdeckTenant'
 export const tagsSearchAttribute = defineSearchAttributeKey('FlightdeckTags', SearchAttributeType.KEYWORD_LIST);
 
 export const flightdeckSearchAttributes = [statusSearchAttribute, tenantSearchAttribute, tagsSearchAttribute];
+
+/** A run's search attributes as it starts (through the API, a schedule, or a parent's `ctx.run`). */
+export const runStartSearchAttributes = (tenantId: string, tags: string[]) => [
+  { key: statusSearchAttribute, value: 'created' },
+  { key: tenantSearchAttribute, value: tenantId },
+  { key: tagsSearchAttribute, value: tags },
+];

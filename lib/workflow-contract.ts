@@ -94,6 +94,23 @@ export interface ResolveAgentToolsInput {
 /** Per tool name, as agent mode's `policies`; the tools as the model is offered them, as its `modelTools`. */
 export type ResolveAgentToolsResult = { policies: Record<string, ToolCallPolicy>; modelTools: ModelTool[] } | { problem: string };
 
+/**
+ * A definition's `ctx.run` call, to build its child run's workflow input as a start through the API
+ * would (the `prepareChildRun` local activity): the spec checked, the definition's defaults applied.
+ */
+export interface PrepareChildRunInput {
+  tenantId: string;
+  childRunId: string;
+  parent: { runId: string; step: string };
+  spec: RunSpec;
+  /** The parent's: the child's gates hold its creator to the same self-approval rule. */
+  createdBy: Actor | null;
+  onBehalfOf?: Actor | null;
+}
+
+/** The child's workflow input, or why the spec cannot run (what a start through the API would answer 4xx). */
+export type PrepareChildRunResult = { input: AgentRunInput } | { problem: string };
+
 /** Chat-completions messages, as the OpenAI-compatible API defines them. */
 export type ChatMessage =
   | { role: 'system' | 'user'; content: string }

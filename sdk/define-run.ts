@@ -45,6 +45,17 @@ export interface AgentAnswer {
   usage: CallModelResult['usage'];
 }
 
+/** Options of one `ctx.run` call. */
+export interface ChildRunOptions {
+  /** The call's name in the parent's log (default `run:<definition>#<n>`); the child's id derives from it. */
+  step?: string;
+}
+
+/** What a child run of `Definition` resolves to: its output schema's output, or unknown without one. */
+export type ChildRunOutput<Definition extends { output?: z.ZodType }> = [Definition['output']] extends [undefined]
+  ? unknown
+  : z.output<NonNullable<Definition['output']>>;
+
 /** What a definition's `run` gets: every effect it has goes through here, and every call is in the run's log. */
 export interface RunContext {
   /** The run's id, as the API, the log and Temporal know it. */
@@ -82,6 +93,17 @@ export interface RunContext {
    * conversational: chat messages stay for `waitForMessage`.
    */
   agent(request: AgentRequest): Promise<AgentAnswer>;
+  /**
+   * Runs another definition as a child run: its own run id (`<runId>.<step>`), log and approvals,
+   * same tenant and creator, cancelled with this run; resolves to its output. Bad input throws
+   * `ChildRunInputError` before anything starts; a child that does not complete throws `ChildRunFailed`.
+   */
+  run<Definition extends { readonly kind: typeof definitionMarker; readonly name: string; readonly input: z.ZodType; readonly output?: z.ZodType }>(
+    definition: Definition,
+    input: z.input<Definition['input']>,
+    options?: ChildRunOptions,
+  ): Promise<ChildRunOutput<Definition>>;
+  run<Output = unknown>(definition: string, input: unknown, options?: ChildRunOptions): Promise<Output>;
   /** A durable timer: `"30s"`, `"5m"`, or milliseconds. */
   sleep(duration: StringValue | number): Promise<void>;
   /** `fn` over every item, at most `concurrency` at a time (default 10); results in the items' order. */

@@ -11,9 +11,12 @@ export {
   type AgentRequest,
   type ApprovalDecision,
   type ApprovalRequest,
+  type ChildRunOptions,
+  type ChildRunOutput,
   type ReceivedMessage,
   type RunContext,
   type RunDefinition,
   type RunDefinitionConfig,
   type ToolCallOptions,
 } from './define-run';
+export { ChildRunFailed, ChildRunInputError } from './child-run';

@@ -170,6 +170,19 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
     expect(custom[1]!.preview.endsWith('…')).toBe(true);
   });
 
+  it('puts a child run (ctx.run) under the step that started it: started with its definition, then its outcome', () => {
+    seq = 0;
+    const child = 'run_1.issue';
+    const rows = buildTimeline([
+      event('run.started', {}),
+      event('child.started', { childRunId: child, definition: 'issue-refund', step: 'issue' }),
+      event('child.failed', { childRunId: child, step: 'issue', error: { errorClass: 'ToolFailed', message: 'no', retryable: false } }),
+      event('run.failed', { error: { errorClass: 'ChildRunFailed', message: 'child failed', retryable: false, step: 'issue' } }),
+    ]);
+    expect(
+      rows.map((row) => (row.kind === 'group' ? `# ${row.id} ${row.subtitle ?? ''}`.trim() : `${row.kind} ${row.kind === 'event' ? row.event.type : ''}`)),
+    ).toEqual(['# run', 'event run.started', '# step:issue run issue-refund', 'event child.started', 'event child.failed', '# end', 'event run.failed']);
+  });
   it('puts steps whose execution overlapped side by side in lanes, and the steps before and after as before', () => {
     seq = 0;
     const attempt = (stepId: string, activityId: string) => ({ stepId, tool: 'builtin.echo', activityId, idempotencyKey: `run_1/${stepId}` });

@@ -10,6 +10,9 @@
  * (fake-chat-completions-server.ts, scripted per example's model name in `scriptModel`) and web pages
  * (fake-web-pages.ts); an input given as a function is computed once they have started.
  *
+ * An example that waits for a person (ctx.approval) names its gates in `approvalsGranted`: the run
+ * is approved there by an approver key, not the run's creator.
+ *
  * A new example in definitions/: add its input to `shippedExampleInputs`, then record with
  *   FLIGHTDECK_RECORD_HISTORIES=1 npx jest --runTestsByPath test/definition-histories.test.ts
  * and commit the new history (this file fails until both are there).
@@ -21,7 +24,7 @@ import { findDefinitionFiles, loadDefinitions, shippedDefinitionsDir } from '../
 import { answer, callTools, FakeChatCompletionsServer } from './fake-chat-completions-server';
 import { FakeWebPages } from './fake-web-pages';
 import { historiesDirectory, saveHistoryFixture } from './history-fixtures';
-import { startRun, typesOf, waitForEnd } from './run-helpers';
+import { callAs, startRun, typesOf, waitForEnd, waitForEvents } from './run-helpers';
 import { useTestStack } from './stack';
 import { until } from './wait';
 
@@ -49,6 +52,8 @@ const shippedExampleInputs: Record<string, unknown> = {
     sources: ['/status', '/incidents', '/changelog'].map((page) => web.url(page)),
     model: 'research-model',
   }),
+  'issue-refund': { orderId: 'A-17', amount: 25, currency: 'EUR' },
+  refund: { orderId: 'A-17', amount: 30, reason: 'damaged' },
 };
 
 /**
@@ -57,6 +62,11 @@ const shippedExampleInputs: Record<string, unknown> = {
  */
 const messagesWhileRecording: Record<string, string[]> = {
   'inbox-triage': ['the site is down', 'where is my invoice?', 'done'],
+};
+
+/** The gates (ctx.approval steps) of an example's recorded run, each approved as asked. */
+const approvalsGranted: Record<string, string[]> = {
+  refund: ['approve'],
 };
 
 /** Fixtures of test/fixtures/definitions/ with a recorded history too. */
@@ -69,14 +79,31 @@ const definitionHistoryName = (definition: string): string => `definition-${defi
 
 describe('recorded histories of run definitions', () => {
   let model: FakeChatCompletionsServer;
+  let approverKey = '';
   beforeAll(async () => {
     [model] = await Promise.all([new FakeChatCompletionsServer().start(), web.start()]);
     scriptModel(model);
   });
   const stack = useTestStack(() => ({ env: { MODEL_BASE_URL: model.baseUrl, FLIGHTDECK_HTTP_ALLOW: '127.0.0.1' } }));
+  beforeAll(async () => {
+    approverKey = (await stack.request('POST', '/v1/admin/keys', { name: 'history approver', role: 'approver' })).body.key;
+  });
   afterAll(async () => {
     await Promise.all([model?.stop(), web.stop()]);
   });
+
+  /** Approves each gate of `steps` once the run asks for it. */
+  const grantApprovals = async (runId: string, steps: string[]) => {
+    for (const step of steps) {
+      await waitForEvents(stack, runId, (events) =>
+        events.some((event) => event.type === 'approval.requested' && (event.data as { stepId: string }).stepId === step),
+      );
+      const decided = await callAs(stack, approverKey, 'POST', `/v1/runs/${runId}/approvals/${encodeURIComponent(`${runId}:${step}`)}`, {
+        decision: 'approve',
+      });
+      expect(decided.status).toBe(202);
+    }
+  };
 
   it('has an example input and a committed history for every definition in definitions/', async () => {
     const shipped = [...(await loadDefinitions(await findDefinitionFiles([shippedDefinitionsDir]))).keys()].sort();
@@ -95,6 +122,7 @@ describe('recorded histories of run definitions', () => {
     for (const text of messagesWhileRecording[definition] ?? []) {
       expect((await stack.request('POST', `/v1/runs/${runId}/messages`, { text })).status).toBe(202);
     }
+    await grantApprovals(runId, approvalsGranted[definition] ?? []);
     const events = await waitForEnd(stack, runId);
     expect(typesOf(events).at(-1)).toBe('run.completed');
     if (!process.env.FLIGHTDECK_RECORD_HISTORIES) return;

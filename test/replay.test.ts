@@ -36,6 +36,9 @@ describe('replaying recorded histories against the current workflow code', () =>
           'definition-research',
           'definition-fan-out',
           'definition-wait-then-echo',
+          // An approval, then a child run (ctx.run): StartChildWorkflowExecution and its completion.
+          'definition-refund',
+          'definition-issue-refund',
         ]),
       );
       const failures: string[] = [];

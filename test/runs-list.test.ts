@@ -45,6 +45,7 @@ describe('GET /v1/runs filters and pages', () => {
       [{ createdAfter: 'yesterday' }, 'createdAfter'],
       [{ limit: 500 }, 'limit'],
       [{ cursor: 'not-a-cursor' }, 'cursor'],
+      [{ parentRunId: 'r'.repeat(101) }, 'parentRunId'],
     ];
     for (const [filter, path] of badFilters) {
       const error = await stack.client.listRuns(filter).catch((rejected: unknown) => rejected);

@@ -15,8 +15,10 @@ import {
   type ToolCallOptions,
 } from '../lib/run-spec';
 import { approvalPolicyOf, type ResolveToolCallResult } from '../lib/workflow-contract';
-import type { AgentAnswer, ApprovalDecision, ReceivedMessage, RunContext as DefinitionContext } from '../sdk/define-run';
+import { ChildRunFailed, ChildRunInputError } from '../sdk/child-run';
+import type { AgentAnswer, ApprovalDecision, ChildRunOptions, ReceivedMessage, RunContext as DefinitionContext } from '../sdk/define-run';
 import { answerOf, defaultMaxTurns, firstTranscript, newSession, type Inbox } from './agent-loop';
+import { childRunCall, runChild } from './child-run';
 import { definitionNamed } from './definition-registry';
 import { runToolStep, stopUnlessDecided } from './plan-run';
 import type { RunContext } from './run-context';
@@ -55,6 +57,7 @@ export async function runDefinition(context: RunContext, inbox: Inbox): Promise<
     output = await definition.run(ctx, input.data);
   } catch (error) {
     if (error instanceof RunStopped || isCancellation(error)) throw error;
+    if (error instanceof ChildRunFailed || error instanceof ChildRunInputError) throw uncaughtChildError(name, error);
     const message = error instanceof Error ? error.message : String(error);
     const errorClass = error instanceof ApplicationFailure && error.type ? error.type : FailureType.DefinitionFailed;
     throw new RunStopped({ message: `definition "${name}" threw: ${message}`, errorClass, retryable: false });
@@ -74,6 +77,8 @@ export async function runDefinition(context: RunContext, inbox: Inbox): Promise<
 class DefinitionRunContext implements DefinitionContext {
   readonly runId: string;
   readonly signal: AbortSignal;
+  /** Children per definition so far, for the default step names `run:<definition>#<n>`. */
+  private readonly childrenPerDefinition = new Map<string, number>();
   /** Calls per tool so far, for the default step names `<tool>#<n>`. */
   private readonly callsPerTool = new Map<string, number>();
   private readonly steps = new Set<string>();
@@ -182,6 +187,19 @@ class DefinitionRunContext implements DefinitionContext {
     await this.context.record([{ type: `custom.${checkedName.data}`, key: `custom/${this.emitted}`, data: checkedData.data }]);
   }
 
+  /** A child run (workflows/child-run.ts); the overloads in sdk/define-run.ts type what it resolves to. */
+  run(definition: { name: string } | string, input: unknown, options: ChildRunOptions = {}): Promise<never> {
+    const name = typeof definition === 'string' ? definition : definition.name;
+    const count = (this.childrenPerDefinition.get(name) ?? 0) + 1;
+    this.childrenPerDefinition.set(name, count);
+    const call = childRunCall(name, input, options, count);
+    if ('problem' in call) return Promise.reject(stopped(call.problem));
+    if (this.steps.has(call.step))
+      return Promise.reject(stopped(`ctx.run("${name}"): step "${call.step}" is already used in this run (give each call its own step)`));
+    this.steps.add(call.step);
+    return runChild(this.context, call) as Promise<never>;
+  }
+
   sleep(duration: StringValue | number): Promise<void> {
     return sleep(duration);
   }
@@ -225,6 +243,13 @@ class DefinitionRunContext implements DefinitionContext {
 function toolSpecOf(context: RunContext): Pick<RunSpec, 'userId' | 'limits'> {
   const { userId, limits } = context.input.spec;
   return { ...(userId ? { userId } : {}), ...(limits ? { limits } : {}) };
+}
+
+/** A child's error the definition did not catch: the parent fails with the child's cause. */
+function uncaughtChildError(name: string, error: ChildRunFailed | ChildRunInputError): RunStopped {
+  const message = `definition "${name}" threw: ${error.message}`;
+  if (error instanceof ChildRunInputError) return new RunStopped({ message, errorClass: FailureType.InvalidInput, retryable: false });
+  return new RunStopped({ message, errorClass: FailureType.ChildRunFailed, retryable: false, step: error.step });
 }
 
 const stopped = (message: string, step?: string) =>

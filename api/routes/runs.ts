@@ -46,6 +46,7 @@ export const runsRoutes = [
         createdAfter: query.createdAfter,
         createdBefore: query.createdBefore,
         text: query.q,
+        parentRunId: query.parentRunId,
       };
       const page = await listRuns(deps.db, principal.tenantId, { limit: query.limit, cursor, filter });
       return { json: { runs: page.runs.map((run) => presentRun(deps, run, { withSpec: false })), nextCursor: page.nextCursor } };

@@ -14,7 +14,7 @@ import type { RunCreatedData, RunProjection } from '../../lib/run-projection';
 import { runModeOf, type RunSpec } from '../../lib/run-spec';
 import { findRun } from '../../lib/runs-store';
 import { dedupeKeys, workflowType, type AgentRunInput, type ToolCallPolicy } from '../../lib/workflow-contract';
-import { statusSearchAttribute, tagsSearchAttribute, tenantSearchAttribute } from '../../lib/search-attributes';
+import { runStartSearchAttributes } from '../../lib/search-attributes';
 import type { Principal } from '../keys';
 import { resolveRunPolicies } from './resolve-policies';
 
@@ -59,27 +59,16 @@ export async function startRun(deps: RunServiceDeps, principal: Principal, spec:
     if (existing) return { run: assertSameSpec(existing, hash), created: false };
   }
 
-  const created: RunCreatedData = {
-    spec,
-    specHash: hash,
-    mode: runModeOf(spec),
-    name: spec.name ?? null,
-    tags: spec.tags,
-    idempotencyKey: spec.idempotencyKey ?? null,
-  };
-  const input: AgentRunInput = {
+  const created = runCreatedData(spec, hash);
+  const input = agentRunInputOf(deps, {
     tenantId: principal.tenantId,
     runId,
     spec,
     created,
     createdBy: principal.actor,
-    ...(options.onBehalfOf ? { onBehalfOf: options.onBehalfOf } : {}),
-    // The worker's recordEvent redacts approval.requested with its own keys: both processes share FLIGHTDECK_REDACT_KEYS.
-    redactKeys: [...(eventLogOf(deps.db).redaction.extraKeys ?? [])],
+    onBehalfOf: options.onBehalfOf,
     policies,
-    ...(spec.agent ? { modelTools: deps.tools.modelTools(spec.agent.tools) } : {}),
-    ...(deps.historyEventsLimit ? { historyEventsLimit: deps.historyEventsLimit } : {}),
-  };
+  });
 
   let startedNow = true;
   const start = () =>
@@ -90,11 +79,7 @@ export async function startRun(deps: RunServiceDeps, principal: Principal, spec:
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
       ...(deps.eagerStart ? { requestEagerStart: true } : {}),
-      typedSearchAttributes: [
-        { key: statusSearchAttribute, value: 'created' },
-        { key: tenantSearchAttribute, value: principal.tenantId },
-        { key: tagsSearchAttribute, value: spec.tags },
-      ],
+      typedSearchAttributes: runStartSearchAttributes(principal.tenantId, spec.tags),
     });
   try {
     const handle = await deps.temporalCalls.track(deps.temporal.connection.withDeadline(Date.now() + startDeadlineMs, start));
@@ -119,6 +104,38 @@ export async function startRun(deps: RunServiceDeps, principal: Principal, spec:
   const run = appended.run ?? (await findRun(deps.db, principal.tenantId, runId));
   if (!run) throw new Error(`run ${runId} has no projection after run.created`);
   return { run: startedNow ? run : assertSameSpec(run, hash), created: startedNow };
+}
+
+/** The `run.created` fact of a run of `spec`; a child run's (`ctx.run`) names its parent. */
+export function runCreatedData(spec: RunSpec, hash: string, parent?: { runId: string; step: string }): RunCreatedData {
+  return {
+    spec,
+    specHash: hash,
+    mode: runModeOf(spec),
+    name: spec.name ?? null,
+    tags: spec.tags,
+    idempotencyKey: spec.idempotencyKey ?? null,
+    ...(parent ? { parentRunId: parent.runId, parentStep: parent.step } : {}),
+  };
+}
+
+/**
+ * What the `agentRun` workflow starts with, for a start through the API or a schedule and for a
+ * child run (activities/prepare-child-run.ts) alike.
+ */
+export function agentRunInputOf(
+  deps: Pick<RunServiceDeps, 'db' | 'tools' | 'historyEventsLimit'>,
+  run: Pick<AgentRunInput, 'tenantId' | 'runId' | 'spec' | 'created' | 'createdBy' | 'policies'> & { onBehalfOf?: Actor | null },
+): AgentRunInput {
+  const { onBehalfOf, ...rest } = run;
+  return {
+    ...rest,
+    ...(onBehalfOf ? { onBehalfOf } : {}),
+    // The worker's recordEvent redacts approval.requested with its own keys: both processes share FLIGHTDECK_REDACT_KEYS.
+    redactKeys: [...(eventLogOf(deps.db).redaction.extraKeys ?? [])],
+    ...(run.spec.agent ? { modelTools: deps.tools.modelTools(run.spec.agent.tools) } : {}),
+    ...(deps.historyEventsLimit ? { historyEventsLimit: deps.historyEventsLimit } : {}),
+  };
 }
 
 /**

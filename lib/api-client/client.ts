@@ -74,6 +74,8 @@ export interface ListRunsFilter {
   createdBefore?: Date | string;
   /** Text in the run's name (case-insensitive). */
   q?: string;
+  /** The children a run started (`ctx.run`). */
+  parentRunId?: string;
   limit?: number;
   cursor?: string;
 }

@@ -39,6 +39,7 @@ const projection: RunProjection = {
   spec: { tags: ['smoke'], name: 'hello', plan: { steps: [{ id: 'say', tool: 'builtin.echo', args: { message: 'hi' } }] } },
   specHash: 'hash',
   idempotencyKey: null,
+  parentRunId: null,
   output: { say: { message: 'hi' } },
   currentStep: 'say',
   pendingApprovals: 0,

@@ -25,6 +25,8 @@ export const runSchema = z.object({
   lastError: runFailureSchema.nullable(),
   output: z.unknown(),
   createdBy: actorSchema.nullable(),
+  /** The run whose `ctx.run` started this one (`GET /v1/runs?parentRunId=` lists a run's children); null otherwise. */
+  parentRunId: z.string().nullable(),
   lastSeq: z.number().int(),
   createdAt: isoTime,
   updatedAt: isoTime,

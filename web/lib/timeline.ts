@@ -227,6 +227,14 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
         });
         break;
       }
+      case 'child.started':
+      case 'child.completed':
+      case 'child.failed': {
+        // A child run (ctx.run) sits under the parent's step that started it.
+        const group = stepGroupOfEvent(typed.data.step, typed.type === 'child.started' ? `run ${typed.data.definition}` : null);
+        group.items.push({ kind: 'event', group: group.id, event });
+        break;
+      }
       case 'model.called': {
         const { data } = typed;
         const group = runGroup();

@@ -20,6 +20,9 @@ const EVENT_LABEL: Record<string, string> = {
   'signal.rejected': 'Signal refused (not signed by the API)',
   'step.started': 'Step started',
   'step.skipped': 'Step skipped',
+  'child.started': 'Child run started',
+  'child.completed': 'Child run completed',
+  'child.failed': 'Child run failed',
 };
 
 const CONNECTION_TONE: Record<ConnectionEntry['kind'], string> = { required: 'border-amber-500', resolved: 'border-emerald-500', expired: 'border-red-500' };
@@ -158,7 +161,9 @@ function Row({ row }: { row: TimelineRow }) {
     }
     case 'event': {
       const { event } = row;
-      const failure = event.type === 'run.failed' ? (event.data.error as { errorClass?: string; message?: string } | undefined) : undefined;
+      const failure =
+        event.type === 'run.failed' || event.type === 'child.failed' ? (event.data.error as { errorClass?: string; message?: string } | undefined) : undefined;
+      const childRunId = event.type.startsWith('child.') && typeof event.data.childRunId === 'string' ? event.data.childRunId : null;
       return (
         <div className="ml-2 border-l-2 border-zinc-300 py-1.5 pl-3 text-sm dark:border-zinc-700" data-event-type={event.type}>
           <span className="font-medium">{EVENT_LABEL[event.type] ?? event.type}</span>{' '}
@@ -166,6 +171,13 @@ function Row({ row }: { row: TimelineRow }) {
             #{event.seq} · <Timestamp iso={event.at} />
             {event.actor && ` · ${event.actor.name ?? event.actor.id}`}
           </span>
+          {childRunId && (
+            <div className="text-xs">
+              <Link href={`/runs/${encodeURIComponent(childRunId)}`} className="link" data-child-run={childRunId}>
+                {childRunId}
+              </Link>
+            </div>
+          )}
           {failure && (
             <div className="text-xs text-red-700 dark:text-red-400">
               {failure.errorClass}: {failure.message}

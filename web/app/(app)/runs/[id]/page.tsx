@@ -66,6 +66,14 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         <Link href="/" className="link">
           Runs
         </Link>{' '}
+        {run.parentRunId && (
+          <>
+            <span className="muted">/</span>{' '}
+            <Link href={`/runs/${encodeURIComponent(run.parentRunId)}`} className="link" title="The run whose ctx.run started this one">
+              {run.parentRunId}
+            </Link>{' '}
+          </>
+        )}
         <span className="muted">/ {run.id}</span>
       </nav>
       <PageHeader
