@@ -22,7 +22,12 @@ export const benchEnvSchema = z.object({
     .describe('Each round of a matrix cell starts runs for this long (ms), then waits for those in flight.'),
   /** Rounds of each system per cell, alternating a, b, a, b… */
   BENCH_ROUNDS: z.coerce.number().int().min(1).default(2).describe('Rounds of each system per cell, alternating between the systems.'),
-  BENCH_FAN_OUT_RUNS: z.coerce.number().int().min(1).default(10).describe('Runs (one at a time, after one uncounted warm-up run) of the 10- and of the 100-parallel-call definition.'),
+  BENCH_FAN_OUT_RUNS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10)
+    .describe('Runs (one at a time, after one uncounted warm-up run) of the 10- and of the 100-parallel-call definition.'),
   BENCH_APPEND_MS: z.coerce.number().int().min(200).default(3_000).describe('How long (ms) each event-append shape runs.'),
   BENCH_WS_SUBSCRIBERS: numberList('1,100,1000').describe('Subscribers of one run for the ws delivery part, a comma list.'),
   /** POST /v1/runs arrival rates; the target is judged at 50/s, 10/s shows the API below saturation. */
