@@ -23,6 +23,12 @@ describe('generated sections', () => {
   });
 });
 
+describe('README.md', () => {
+  it('shows definitions/echo-twice.ts as it is', () => {
+    expect(read('README.md')).toContain(`\`\`\`ts\n${read('definitions/echo-twice.ts')}\`\`\``);
+  });
+});
+
 /** The folders whose code runs in a Flightdeck process or command (tests and the bench are not configuration). */
 const codeFolders = ['api', 'worker', 'lib', 'tools', 'domains', 'activities', 'scripts', 'web', 'cli', 'bin'];
 
