@@ -9,6 +9,8 @@ module.exports = {
   // @composio/core, @scalar/express-api-reference and swagger-parser's ref parser ship ESM only: Jest (unlike Node 20.19+) cannot require() them, so swc compiles them to CommonJS.
   transform: { '^.+\\.(t|j)sx?$|^.+\\.mjs$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   transformIgnorePatterns: ['/node_modules/(?!@composio/|@scalar/|@apidevtools/)'],
+  // `flightdeck` from a definition folder outside the checkout, as the loaders' resolve hook (lib/definitions.ts) does outside Jest.
+  moduleNameMapper: { '^flightdeck$': '<rootDir>/sdk/index.ts' },
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 60_000,

@@ -74,8 +74,12 @@ let sdkResolvesAnywhere = false;
  */
 function resolveSdkAnywhere(): void {
   if (sdkResolvesAnywhere || typeof nodeModule.registerHooks !== 'function') return;
-  nodeModule.registerHooks({ resolve: (specifier, context, next) => next(specifier === 'flightdeck' ? sdkIndexUrl : specifier, context) });
   sdkResolvesAnywhere = true;
+  try {
+    nodeModule.registerHooks({ resolve: (specifier, context, next) => next(specifier === 'flightdeck' ? sdkIndexUrl : specifier, context) });
+  } catch {
+    // A host with its own module loader refuses hooks (Jest: jest.config.js maps `flightdeck` itself).
+  }
 }
 
 export interface LoadedDefinition {
