@@ -1,12 +1,10 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { agentRunInputOf, checkRunSpec, runCreatedData } from '../domains/runs/start-run';
 import { AppError } from '../lib/errors';
-import { FailureType } from '../lib/failure-types';
 import { specHash } from '../lib/ids';
 import type { PrepareChildRunInput, PrepareChildRunResult } from '../lib/workflow-contract';
 import type { ToolRegistry } from '../tools/registry';
-import type { RunStarterDeps } from './start-scheduled-run';
+import { requireRunStarter, type RunStarterDeps } from './start-scheduled-run';
 
 /**
  * The local activity behind a definition's `ctx.run`: the child's spec goes through the checks a
@@ -16,16 +14,10 @@ import type { RunStarterDeps } from './start-scheduled-run';
  */
 export function prepareChildRunActivity(deps: { db: Knex; tools: ToolRegistry; runStarter?: RunStarterDeps }) {
   return async function prepareChildRun(input: PrepareChildRunInput): Promise<PrepareChildRunResult> {
-    if (!deps.runStarter) {
-      throw ApplicationFailure.create({
-        type: FailureType.NotConfigured,
-        message: 'this worker has no run-start settings to start child runs',
-        nonRetryable: true,
-      });
-    }
+    const runStarter = requireRunStarter(deps.runStarter, 'this worker has no run-start settings to start child runs');
     let checked: ReturnType<typeof checkRunSpec>;
     try {
-      checked = checkRunSpec({ ...deps.runStarter, tools: deps.tools }, input.spec);
+      checked = checkRunSpec({ ...runStarter, tools: deps.tools }, input.spec);
     } catch (error) {
       if (error instanceof AppError) return { problem: problemOf(error) };
       throw error;
@@ -34,7 +26,7 @@ export function prepareChildRunActivity(deps: { db: Knex; tools: ToolRegistry; r
     const created = runCreatedData(spec, specHash(spec), input.parent);
     return {
       input: agentRunInputOf(
-        { db: deps.db, tools: deps.tools, historyEventsLimit: deps.runStarter.historyEventsLimit },
+        { db: deps.db, tools: deps.tools, historyEventsLimit: runStarter.historyEventsLimit },
         { tenantId: input.tenantId, runId: input.childRunId, spec, created, createdBy: input.createdBy, onBehalfOf: input.onBehalfOf, policies },
       ),
     };

@@ -17,19 +17,19 @@ export interface RunStarterDeps extends RunStartSettings {
   eagerStart?: boolean;
 }
 
+/** The worker's run-start settings, or a non-retryable NotConfigured failure saying what this worker cannot do without them. */
+export function requireRunStarter(runStarter: RunStarterDeps | undefined, missing: string): RunStarterDeps {
+  if (runStarter) return runStarter;
+  throw ApplicationFailure.create({ type: FailureType.NotConfigured, message: missing, nonRetryable: true });
+}
+
 /**
  * The activity behind each schedule tick: `startRun` (domains/runs/start-run.ts) with the schedule as the
  * actor and the tick's workflow id as the idempotency key, so retries find the same run.
  */
 export function startScheduledRunActivity(deps: { db: Knex; tools: ToolRegistry; runStarter?: RunStarterDeps }) {
   return async function startScheduledRun(input: ScheduledRunInput): Promise<ScheduledRunResult> {
-    if (!deps.runStarter) {
-      throw ApplicationFailure.create({
-        type: FailureType.NotConfigured,
-        message: 'this worker has no Temporal client to start scheduled runs',
-        nonRetryable: true,
-      });
-    }
+    const runStarter = requireRunStarter(deps.runStarter, 'this worker has no Temporal client to start scheduled runs');
     const execution = Context.current().info.workflowExecution;
     const tick = execution?.workflowId;
     if (!tick)
@@ -56,7 +56,7 @@ export function startScheduledRunActivity(deps: { db: Knex; tools: ToolRegistry;
     const spec = { ...input.spec, idempotencyKey: tickIdempotencyKey(tick) };
     try {
       const { run, created } = await startRun(
-        { db: deps.db, tools: deps.tools, temporalCalls: new InFlight(), ...deps.runStarter },
+        { db: deps.db, tools: deps.tools, temporalCalls: new InFlight(), ...runStarter },
         { tenantId: input.tenantId, role: 'operator', superAdmin: false, actor: scheduleActor(input.scheduleId) },
         spec,
         // Whoever created the schedule counts as the run's creator: they may not approve its gates either.
