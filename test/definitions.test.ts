@@ -5,6 +5,7 @@
  */
 import type { RunEvent } from '../lib/events';
 import { callAs, eventsOf, startRun, typesOf, waitForEnd, waitForEvents, runCountOf } from './run-helpers';
+import { saveHistoryFixture } from './history-fixtures';
 import { useTestStack } from './stack';
 import { TestStreamClient } from './ws-client';
 
@@ -36,6 +37,22 @@ describe('run definitions (defineRun) on the real dev server', () => {
     expect(events.filter((event) => event.type === 'tool.call.succeeded')).toHaveLength(3);
     const run = (await stack.request('GET', `/v1/runs/${runId}`)).body.run;
     expect(run).toMatchObject({ status: 'completed', mode: 'definition', spec: { definition: 'echo-twice', input: { word: 'hi' } } });
+  });
+
+  it("records the run's start in its first call's append, or on its own before a wait that may be long", async () => {
+    const foldedId = await startRun(stack, { definition: 'echo-twice', input: { word: 'fold' } });
+    const folded = await waitForEnd(stack, foldedId);
+    expect(typesOf(folded).slice(0, 3)).toEqual(['run.created', 'run.started', 'step.started']);
+    // One append, one timestamp: no transaction of its own for the start (run.created is the API's, at the POST).
+    expect(folded[1]!.at).toBe(folded[2]!.at);
+
+    const listening = await startRun(stack, { definition: 'listener', input: {} });
+    const started = await waitForEvents(stack, listening, (events) => typesOf(events).includes('run.started'));
+    expect(typesOf(started)).toEqual(['run.created', 'run.started']);
+    expect((await stack.request('POST', `/v1/runs/${listening}/messages`, { text: 'bye' })).status).toBe(202);
+    expect(typesOf(await waitForEnd(stack, listening)).at(-1)).toBe('run.completed');
+    await saveHistoryFixture('definition-folded-start', foldedId);
+    await saveHistoryFixture('definition-folded-start-before-wait', listening);
   });
 
   it('fans out under a concurrency limit, results in the items’ order', async () => {

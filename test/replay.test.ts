@@ -39,6 +39,9 @@ describe('replaying recorded histories against the current workflow code', () =>
           // An approval, then a child run (ctx.run): StartChildWorkflowExecution and its completion.
           'definition-refund',
           'definition-issue-refund',
+          // A definition's start folded into its first call, and stored on its own before a wait.
+          'definition-folded-start',
+          'definition-folded-start-before-wait',
         ]),
       );
       const failures: string[] = [];

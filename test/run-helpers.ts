@@ -43,19 +43,31 @@ export async function triggerTick(stack: TestStack, scheduleId: string, ticks = 
 export type RunReader = TestStack | { stack: TestStack; key: string };
 
 export async function eventsOf(reader: RunReader, runId: string): Promise<RunEvent[]> {
-  const path = `/v1/runs/${runId}/events?limit=1000`;
-  const response = 'key' in reader ? await callAs(reader.stack, reader.key, 'GET', path) : await reader.request('GET', path);
-  return response.body.events as RunEvent[];
+  return (await eventsResponse(reader, runId)).body.events as RunEvent[];
 }
 
-/** Polls the run's events until `done` holds (bounded); returns them. */
+async function eventsResponse(reader: RunReader, runId: string): Promise<{ status: number; body: any }> {
+  const path = `/v1/runs/${runId}/events?limit=1000`;
+  return 'key' in reader ? await callAs(reader.stack, reader.key, 'GET', path) : await reader.request('GET', path);
+}
+
+/**
+ * Polls the run's events until `done` holds (bounded); returns them. A run not in the log yet (404:
+ * a child run whose workflow has not recorded its start) has no events so far.
+ */
 export const waitForEvents = (reader: RunReader, runId: string, done: (events: RunEvent[]) => boolean, timeoutMs = 30_000): Promise<RunEvent[]> =>
-  until(() => eventsOf(reader, runId), {
-    message: `the events of run ${runId}`,
-    done,
-    timeoutMs,
-    describeLast: (events) => `events so far: ${typesOf(events).join(', ')}`,
-  });
+  until(
+    async () => {
+      const response = await eventsResponse(reader, runId);
+      return response.status === 404 ? [] : (response.body.events as RunEvent[]);
+    },
+    {
+      message: `the events of run ${runId}`,
+      done,
+      timeoutMs,
+      describeLast: (events) => `events so far: ${typesOf(events).join(', ')}`,
+    },
+  );
 
 const endTypes = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.terminated']);
 

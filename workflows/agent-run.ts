@@ -6,7 +6,7 @@ import { runAgent, type Inbox } from './agent-loop';
 import { approvalSignal, cancelSignal, connectionSignal, messageSignal, stateQuery } from './definitions';
 import { runDefinition } from './definition-run';
 import { runPlan } from './plan-run';
-import { foldedRunStartPatch, RunContext } from './run-context';
+import { foldedDefinitionStartPatch, foldedRunStartPatch, RunContext } from './run-context';
 import { RunStopped } from './run-stopped';
 import { FailureType } from '../lib/failure-types';
 
@@ -65,8 +65,10 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
       { type: 'run.started', key: 'run.started', data: {} },
     ];
     // A plan's first step appends at once (a short tool right after it ran), so the start rides
-    // with it. An agent's first append waits for the model, so its start is recorded on its own.
-    if (input.spec.plan && patched(foldedRunStartPatch)) context.leadNextAppend(runStart);
+    // with it; a definition's rides with its first call (definition-run.ts stores it before a long
+    // wait). An agent's first append waits for the model, so its start is recorded on its own.
+    const foldsStart = input.spec.plan ? patched(foldedRunStartPatch) : input.spec.definition !== undefined && patched(foldedDefinitionStartPatch);
+    if (foldsStart) context.leadNextAppend(runStart);
     else await context.record(runStart);
   }
   context.setStatus('running');

@@ -142,7 +142,7 @@ class DefinitionRunContext implements DefinitionContext {
     const name = step ?? `agent#${(this.agentsAsked += 1)}`;
     if (this.steps.has(name)) throw stopped(`ctx.agent: step "${name}" is already used in this run (give each call its own step)`);
     this.steps.add(name);
-    const resolved = await resolveAgentTools({ agent: tools, spec: toolSpecOf(this.context) });
+    const resolved = await this.context.afterLead(() => resolveAgentTools({ agent: tools, spec: toolSpecOf(this.context) }));
     if ('problem' in resolved) throw stopped(`ctx.agent (${name}): ${resolved.problem}`, name);
     const session = newSession({ name, model, maxTurns: maxTurns ?? defaultMaxTurns, tools: tools.tools, ...resolved });
     const text = await answerOf(this.context, session, firstTranscript(instructions, input));
@@ -170,6 +170,7 @@ class DefinitionRunContext implements DefinitionContext {
   /** The next message of the inbox (sent before the wait began, or during it), recorded as `message.received`; null at the timeout. */
   private async takeMessage(timeout: StringValue | number | undefined): Promise<ReceivedMessage | null> {
     const arrived = () => this.inbox.pending.length > 0;
+    if (!arrived() && this.context.hasLead) await this.context.afterLead(async () => undefined);
     if (timeout === undefined) await condition(arrived);
     else if (!(await condition(arrived, timeout))) return null;
     const message = this.inbox.pending.shift()!;
@@ -197,11 +198,11 @@ class DefinitionRunContext implements DefinitionContext {
     if (this.steps.has(call.step))
       return Promise.reject(stopped(`ctx.run("${name}"): step "${call.step}" is already used in this run (give each call its own step)`));
     this.steps.add(call.step);
-    return runChild(this.context, call) as Promise<never>;
+    return this.context.afterLead(() => runChild(this.context, call)) as Promise<never>;
   }
 
   sleep(duration: StringValue | number): Promise<void> {
-    return sleep(duration);
+    return this.context.afterLead(() => sleep(duration));
   }
 
   async map<Item, Result>(

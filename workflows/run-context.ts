@@ -45,6 +45,12 @@ export const fastToolPathPatch = 'fast-tool-path-v1';
  */
 export const foldedRunStartPatch = 'folded-run-start-v1';
 
+/**
+ * The same for a definition run: its start rides with its first recorded call, or is stored on
+ * its own before the first call that may wait long (a timer, a message, a model, a child run).
+ */
+export const foldedDefinitionStartPatch = 'folded-definition-start';
+
 const { recordEvent } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
@@ -74,6 +80,20 @@ export class RunContext implements RunRecorder {
   /** `facts` go ahead of whatever the workflow records next, in the same append (see `leading`). */
   leadNextAppend(facts: WorkflowFact[]): void {
     this.leading = [...this.leading, ...facts];
+  }
+
+  /** Whether facts still wait to lead the next append (a folded start no append has carried yet). */
+  get hasLead(): boolean {
+    return this.leading.length > 0;
+  }
+
+  /**
+   * `then()` once the leading facts are stored, storing them on their own if no append has carried
+   * them yet: before a wait that may be long. Without any, `then()` runs at once, in the same
+   * synchronous step, so the commands it issues keep their order with the run's other calls.
+   */
+  afterLead<T>(then: () => Promise<T>): Promise<T> {
+    return this.hasLead ? this.record([]).then(then) : then();
   }
 
   record(facts: WorkflowFact[]): Promise<number> {
