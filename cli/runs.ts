@@ -150,6 +150,19 @@ const cancel: Command = {
   },
 };
 
+const message: Command = {
+  name: 'message',
+  usage: ['runs message <run-id> <text>'],
+  summary: 'send a chat message to a conversational agent run or a definition waiting with ctx.waitForMessage',
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {}, { max: 2 });
+    const runId = requirePositional(positionals, 0, 'run-id');
+    const run = await clientFrom(values, io).sendMessage(runId, requirePositional(positionals, 1, 'text'));
+    print(io, values, { run }, () => `message sent to ${run.id} (status now: ${run.status}); \`flightdeck runs watch ${run.id}\` shows what it does with it\n`);
+    return 0;
+  },
+};
+
 const approve: Command = {
   name: 'approve',
   usage: [
@@ -215,5 +228,5 @@ const approve: Command = {
 export const runsCommands: CommandGroup = {
   name: 'runs',
   summary: 'start, list, inspect, follow and cancel runs',
-  commands: [start, list, show, watch, cancel, approve],
+  commands: [start, list, show, watch, cancel, message, approve],
 };

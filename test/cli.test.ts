@@ -108,6 +108,24 @@ describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
     expect(eventLines(shown.stdout.slice(shown.stdout.indexOf('events:')))).toHaveLength(6);
   });
 
+  it('sends a chat message to a run that waits for one; a plan run refuses it, printed', async () => {
+    const runId = (await cli(['runs', 'start', 'listener', '--input', '{}'])).stdout.trim();
+    const watching = cli(['runs', 'watch', runId]);
+    const sent = await cli(['runs', 'message', runId, 'bye']);
+    expect(sent).toMatchObject({ code: 0, stderr: '' });
+    expect(sent.stdout).toContain(`message sent to ${runId}`);
+    const watched = await watching;
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toMatch(/message\.received/);
+    expect(watched.stdout).toMatch(/run\.completed\s+output \{"heard":\["bye"\],"timedOut":false\}/);
+
+    const plan = (await cli(['runs', 'start', '--plan-echo', 'hi'])).stdout.trim();
+    const refused = await cli(['runs', 'message', plan, 'hello']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/error: .*HTTP 4\d\d/);
+    expect((await cli(['runs', 'message', plan])).code).toBe(2);
+  });
+
   it('starts from stdin, cancels a builtin.wait run, and watch exits 1 for a run that did not complete', async () => {
     const waitSpec = { name: 'napping', plan: { steps: [{ id: 'nap', tool: 'builtin.wait', args: { seconds: 300 } }] } };
     const started = await cli(['runs', 'start', '-', '--json'], JSON.stringify(waitSpec));
