@@ -107,6 +107,10 @@ export function createActivities({ db, tools, model = {}, runStarter, approvalPo
 
     /** Writes workflow-level facts (run.*, step.*, ...); idempotent by dedupe key, so retries are safe. */
     async recordEvent(input: RecordEventInput): Promise<number> {
+      const { before } = input;
+      if (before) {
+        await appendEvents(db, { tenantId: input.tenantId, runId: before.runId }, workflowFactEvents(before.runId, before.facts), { writer: 'workflow' });
+      }
       const stored = await appendEvents(db, { tenantId: input.tenantId, runId: input.runId }, workflowFactEvents(input.runId, input.facts), {
         writer: 'workflow',
       });

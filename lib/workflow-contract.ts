@@ -200,6 +200,8 @@ export interface RecordEventInput {
   tenantId: string;
   runId: string;
   facts: WorkflowFact[];
+  /** Facts of another run of the tenant, stored first: a child run's `run.created`, before the parent's `child.started`. */
+  before?: { runId: string; facts: WorkflowFact[] };
 }
 
 /** The signals the API sends a run, each signed (lib/signal-signature.ts) and verified by the worker before it is applied. */

@@ -69,6 +69,16 @@ describe('child runs (ctx.run) on the real dev server', () => {
     return { parentId, childId };
   };
 
+  it('has the child in the API by the time the parent records child.started', async () => {
+    const parentId = await startRun(stack, { definition: 'runs-children', input: { child: 'sleeper' } });
+    await waitForEvents(stack, parentId, (events) => typesOf(events).includes('child.started'));
+    const child = await stack.request('GET', `/v1/runs/${parentId}.nap`);
+    expect(child.status).toBe(200);
+    expect(child.body.run).toMatchObject({ parentRunId: parentId, spec: { definition: 'sleeper' } });
+    expect((await stack.request('POST', `/v1/runs/${parentId}/cancel`, {})).status).toBe(202);
+    await waitForEnd(stack, parentId);
+  });
+
   it('cancels the child with its parent: the child ends run.cancelled first, then the parent', async () => {
     const { parentId, childId } = await withSleepingChild();
     expect((await stack.request('POST', `/v1/runs/${parentId}/cancel`, { reason: 'no nap' })).status).toBe(202);

@@ -71,7 +71,11 @@ export async function runChild(context: RunContext, call: ChildRunCall): Promise
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
     typedSearchAttributes: runStartSearchAttributes(parent.tenantId, prepared.input.spec.tags),
   });
-  await context.record([{ type: 'child.started', key: `child/${call.step}/started`, data: { childRunId, definition: call.definition, step: call.step } }]);
+  // The child's row exists before the parent says it started (its own workflow records the same fact under the same key).
+  const childCreated = { type: 'run.created', key: 'run.created', data: { ...prepared.input.created }, actor: prepared.input.createdBy } as const;
+  await context.recordAfter({ runId: childRunId, facts: [childCreated] }, [
+    { type: 'child.started', key: `child/${call.step}/started`, data: { childRunId, definition: call.definition, step: call.step } },
+  ]);
 
   let result: AgentRunResult;
   try {

@@ -100,8 +100,16 @@ export class RunContext implements RunRecorder {
     return this.carryingLead(facts, (all) => this.append(all));
   }
 
-  private append(facts: WorkflowFact[]): Promise<number> {
-    return recordEvent({ tenantId: this.input.tenantId, runId: this.input.runId, facts });
+  /**
+   * Records `facts` once `before`'s facts (another run of this tenant: a child's `run.created`) are
+   * stored, in the same local activity, so whoever reads this run's facts finds that run too.
+   */
+  recordAfter(before: { runId: string; facts: WorkflowFact[] }, facts: WorkflowFact[]): Promise<number> {
+    return this.carryingLead(facts, (all) => this.append(all, before));
+  }
+
+  private append(facts: WorkflowFact[], before?: { runId: string; facts: WorkflowFact[] }): Promise<number> {
+    return recordEvent({ tenantId: this.input.tenantId, runId: this.input.runId, facts, ...(before ? { before } : {}) });
   }
 
   /** Runs `append` with the leading facts ahead of `facts`; once it has finished they are stored. */
