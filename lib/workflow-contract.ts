@@ -275,5 +275,13 @@ export const dedupeKeys = {
 };
 
 /** Workflow facts as the log stores them: each keyed by run id + the fact's own key. */
+/** A run's `run.created` as its workflow records it (the API and a parent's `ctx.run` record the same fact under the same key). */
+export const runCreatedFact = (input: Pick<AgentRunInput, 'created' | 'createdBy'>): WorkflowFact => ({
+  type: 'run.created',
+  key: 'run.created',
+  data: { ...input.created },
+  actor: input.createdBy,
+});
+
 export const workflowFactEvents = (runId: string, facts: WorkflowFact[]): NewEvent[] =>
   facts.map((fact) => ({ type: fact.type, dedupeKey: dedupeKeys.runFact(runId, fact.key), data: fact.data, actor: fact.actor ?? null }) as NewEvent);

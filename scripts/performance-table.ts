@@ -87,7 +87,7 @@ function logAndStreamTables(results: Results): string[] {
     sections.push(
       '### Definitions against plans',
       '',
-      'An N-call definition (bench/definitions/bench-echo-chain.ts) against the N-step echo plan it mirrors, in alternating rounds; then one run of 10 and of 100 parallel calls (bench-fan-out), POST → run.completed on ws.',
+      'An N-call definition (bench/definitions/bench-echo-chain.ts) against the N-step echo plan it mirrors, in alternating rounds; then runs one at a time, after a warm-up run each, of 10 and of 100 parallel calls (bench-fan-out), POST → run.completed on ws.',
       '',
       markdownTable(
         ['N', 'C', 'plan runs/s', 'p50', 'p99', 'definition runs/s', 'p50', 'p99', 'definition ÷ plan'],

@@ -1,7 +1,7 @@
 import { CancellationScope, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Actor, FailureInfo } from '../lib/events';
-import type { AgentRunInput, AgentRunResult, WorkflowFact } from '../lib/workflow-contract';
+import { runCreatedFact, type AgentRunInput, type AgentRunResult, type WorkflowFact } from '../lib/workflow-contract';
 import { runAgent, type Inbox } from './agent-loop';
 import { approvalSignal, cancelSignal, connectionSignal, messageSignal, stateQuery } from './definitions';
 import { runDefinition } from './definition-run';
@@ -60,10 +60,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
   );
 
   if (!input.carried) {
-    const runStart: WorkflowFact[] = [
-      { type: 'run.created', key: 'run.created', data: { ...input.created }, actor: input.createdBy },
-      { type: 'run.started', key: 'run.started', data: {} },
-    ];
+    const runStart: WorkflowFact[] = [runCreatedFact(input), { type: 'run.started', key: 'run.started', data: {} }];
     // A plan's first step appends at once (a short tool right after it ran), so the start rides
     // with it; a definition's rides with its first call (definition-run.ts stores it before a long
     // wait). An agent's first append waits for the model, so its start is recorded on its own.

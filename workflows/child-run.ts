@@ -5,24 +5,19 @@ import {
   TerminatedFailure,
   TimeoutFailure,
   isCancellation,
-  proxyLocalActivities,
   startChild,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { FailureInfo } from '../lib/events';
 import { FailureType } from '../lib/failure-types';
 import { childRunOptionsSchema, runSpecSchema } from '../lib/run-spec';
 import { runStartSearchAttributes } from '../lib/search-attributes';
-import { workflowType, type AgentRunResult } from '../lib/workflow-contract';
+import { runCreatedFact, workflowType, type AgentRunResult } from '../lib/workflow-contract';
 import { ChildRunFailed, ChildRunInputError } from '../sdk/child-run';
 import type { agentRun } from './agent-run';
 import { definitionNamed } from './definition-registry';
-import type { RunContext } from './run-context';
+import { bookkeepingActivities, type RunContext } from './run-context';
 
-const { prepareChildRun } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
-});
+const { prepareChildRun } = bookkeepingActivities;
 
 /** The most a run id may hold (`GET /v1/runs/:id`'s parameter). */
 const runIdMaxLength = 100;
@@ -72,8 +67,7 @@ export async function runChild(context: RunContext, call: ChildRunCall): Promise
     typedSearchAttributes: runStartSearchAttributes(parent.tenantId, prepared.input.spec.tags),
   });
   // The child's row exists before the parent says it started (its own workflow records the same fact under the same key).
-  const childCreated = { type: 'run.created', key: 'run.created', data: { ...prepared.input.created }, actor: prepared.input.createdBy } as const;
-  await context.recordAfter({ runId: childRunId, facts: [childCreated] }, [
+  await context.recordAfter({ runId: childRunId, facts: [runCreatedFact(prepared.input)] }, [
     { type: 'child.started', key: `child/${call.step}/started`, data: { childRunId, definition: call.definition, step: call.step } },
   ]);
 

@@ -1,6 +1,5 @@
-import { ApplicationFailure, CancellationScope, condition, isCancellation, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
 import type { StringValue } from '@temporalio/common';
-import type { Activities } from '../activities';
 import { customEventDataSchema } from '../lib/event-schemas';
 import { customEventNameSchema, type Actor } from '../lib/events';
 import { FailureType } from '../lib/failure-types';
@@ -21,13 +20,10 @@ import { answerOf, defaultMaxTurns, firstTranscript, newSession, type Inbox } fr
 import { childRunCall, runChild } from './child-run';
 import { definitionNamed } from './definition-registry';
 import { runToolStep, stopUnlessDecided } from './plan-run';
-import type { RunContext } from './run-context';
+import { bookkeepingActivities, type RunContext } from './run-context';
 import { RunStopped } from './run-stopped';
 
-const { resolveToolCall, resolveAgentTools } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
-});
+const { resolveToolCall, resolveAgentTools } = bookkeepingActivities;
 
 const defaultMapConcurrency = 10;
 
@@ -170,7 +166,8 @@ class DefinitionRunContext implements DefinitionContext {
   /** The next message of the inbox (sent before the wait began, or during it), recorded as `message.received`; null at the timeout. */
   private async takeMessage(timeout: StringValue | number | undefined): Promise<ReceivedMessage | null> {
     const arrived = () => this.inbox.pending.length > 0;
-    if (!arrived() && this.context.hasLead) await this.context.afterLead(async () => undefined);
+    // A wait that may be long stores the run's start first (a message already there records it with itself).
+    if (!arrived() && this.context.hasLead) await this.context.record([]);
     if (timeout === undefined) await condition(arrived);
     else if (!(await condition(arrived, timeout))) return null;
     const message = this.inbox.pending.shift()!;

@@ -51,10 +51,15 @@ export const foldedRunStartPatch = 'folded-run-start-v1';
  */
 export const foldedDefinitionStartPatch = 'folded-definition-start';
 
-const { recordEvent } = proxyLocalActivities<Activities>({
+/**
+ * The run's own bookkeeping as local activities (recording facts, resolving a definition's tools,
+ * preparing a child run): short database and registry work, retried until it lands.
+ */
+export const bookkeepingActivities = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 });
+const { recordEvent } = bookkeepingActivities;
 
 /** What every run mode shares: recording facts, status, limits and the tool-call path. */
 export class RunContext implements RunRecorder {
