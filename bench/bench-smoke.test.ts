@@ -94,6 +94,7 @@ describe('benchmark building blocks', () => {
       [100, 1],
     ]);
     expect(figures.fanOutRatio).toEqual(expect.any(Number));
+    expect(figures.fanOut[0]?.cpuMsPerRun.bench).toEqual(expect.any(Number));
   });
 
   it('appends events through appendEvents with several writers and batches', async () => {

@@ -4,10 +4,10 @@
  * with 100 parallel calls. The definitions are bench/definitions/, loaded by the bench's API and
  * worker like any definitions folder.
  */
-import type { CpuTimes } from './cpu-accounting';
+import { cpuDelta, type CpuTimes, type ProcessGroup } from './cpu-accounting';
 import { echoDefinitionShape, flightdeckSystem, postRun, type FlightdeckEndpoint, watchRunToCompletion, expectedEventCount } from './flightdeck-runs';
 import { alternatingRounds, ratio, type SystemFigures } from './run-matrix';
-import { msSince, summarizeLatencies, type LatencySummary } from './stats';
+import { msSince, roundTo, summarizeLatencies, type LatencySummary } from './stats';
 import { StreamSubscriber } from './stream-subscriber';
 
 export interface DefinitionCell {
@@ -23,6 +23,8 @@ export interface FanOutFigures {
   calls: number;
   /** POST → run.completed on ws, one run at a time. */
   wall: LatencySummary;
+  /** CPU per run by process over the counted runs: unlike the wall time, barely moved by a busy machine. */
+  cpuMsPerRun: CpuTimes;
 }
 
 export interface DefinitionFigures {
@@ -30,6 +32,8 @@ export interface DefinitionFigures {
   fanOut: FanOutFigures[];
   /** Wall p50 of 100 parallel calls ÷ that of 10 (goal ≤ 2). */
   fanOutRatio: number;
+  /** Worker CPU of one more parallel call: (CPU per 100-call run − per 10-call run) ÷ 90. */
+  workerCpuMsPerCall: number;
 }
 
 export async function measureDefinitions(options: {
@@ -74,9 +78,15 @@ export async function measureDefinitions(options: {
       // One run first, not counted: the first run of a size pays the JIT's warm-up for its paths.
       await fanOutRun(calls);
       const samples: number[] = [];
+      const cpuBefore = await options.cpuTimes();
       for (let run = 0; run < options.fanOutRuns; run += 1) samples.push(await fanOutRun(calls));
-      const figures = { calls, wall: summarizeLatencies(samples) };
-      options.log(`fan-out ${calls} parallel calls: p50 ${figures.wall.p50Ms} ms over ${options.fanOutRuns} runs`);
+      const cpu = cpuDelta(cpuBefore, await options.cpuTimes());
+      const cpuMsPerRun: CpuTimes = {};
+      for (const [group, ms] of Object.entries(cpu) as Array<[ProcessGroup, number]>) cpuMsPerRun[group] = roundTo(ms / options.fanOutRuns, 1);
+      const figures = { calls, wall: summarizeLatencies(samples), cpuMsPerRun };
+      options.log(
+        `fan-out ${calls} parallel calls: p50 ${figures.wall.p50Ms} ms over ${options.fanOutRuns} runs, CPU ms per run: worker ${cpuMsPerRun.worker ?? '-'}, postgres ${cpuMsPerRun.postgres ?? '-'}, api ${cpuMsPerRun.api ?? '-'}`,
+      );
       fanOut.push(figures);
     }
   } finally {
@@ -84,5 +94,9 @@ export async function measureDefinitions(options: {
   }
   const [ten, hundred] = fanOut;
   const fanOutRatio = ten && hundred && ten.wall.p50Ms > 0 ? Math.round((hundred.wall.p50Ms / ten.wall.p50Ms) * 100) / 100 : Number.NaN;
-  return { cells, fanOut, fanOutRatio };
+  const workerCpuMsPerCall =
+    ten?.cpuMsPerRun.worker !== undefined && hundred?.cpuMsPerRun.worker !== undefined
+      ? roundTo((hundred.cpuMsPerRun.worker - ten.cpuMsPerRun.worker) / 90, 3)
+      : Number.NaN;
+  return { cells, fanOut, fanOutRatio, workerCpuMsPerCall };
 }

@@ -269,10 +269,17 @@ function definitionsSection(figures: DefinitionFigures): string[] {
     ),
     '',
     table(
-      ['parallel calls in one run', 'runs', 'wall p50 ms', 'wall p99 ms'],
-      figures.fanOut.map((fan) => [fan.calls, fan.wall.count, ...ms(fan.wall)]),
+      ['parallel calls in one run', 'runs', 'wall p50 ms', 'wall p99 ms', 'worker CPU ms/run', 'postgres CPU ms/run', 'api CPU ms/run'],
+      figures.fanOut.map((fan) => [
+        fan.calls,
+        fan.wall.count,
+        ...ms(fan.wall),
+        fan.cpuMsPerRun.worker ?? '-',
+        fan.cpuMsPerRun.postgres ?? '-',
+        fan.cpuMsPerRun.api ?? '-',
+      ]),
     ),
-    `100 ÷ 10 parallel calls, wall p50: ${figures.fanOutRatio}×`,
+    `100 ÷ 10 parallel calls, wall p50: ${figures.fanOutRatio}×; worker CPU per extra call: ${figures.workerCpuMsPerCall} ms`,
     '',
   ];
 }
