@@ -1,4 +1,4 @@
-import type { Context } from '@temporalio/activity';
+import type { Context, Info } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, type RetryPolicy } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, Next } from '@temporalio/worker';
@@ -7,12 +7,36 @@ import type { FailureInfo, NewEvent, RunEvent } from '../lib/events';
 import { appendEvents, findEventsByKeys } from '../lib/event-log';
 import { toolCallAttemptsTotal } from '../lib/metrics';
 import { redactedMarker } from '../lib/redact';
-import { dedupeKeys, idempotencyKeyOf, workflowFactEvents, type ExecuteToolInput } from '../lib/workflow-contract';
+import { dedupeKeys, idempotencyKeyOf, workflowFactEvents, type ExecuteToolInput, type ToolCallPhase } from '../lib/workflow-contract';
 import { workflowRetriedErrorTypes } from '../tools/tool-errors';
 import { FailureType } from '../lib/failure-types';
 import { defaultToolOutputMaxBytes } from '../lib/config';
 
 const recordedActivity = 'executeTool';
+
+/** What the interceptor needs of a tool: whether it may run again, and the hash of its schema to record. */
+type RecordedTools = { get(name: string): { idempotent: boolean; schemaHash?: string } | undefined };
+
+/**
+ * The dedupe key of a fact of this tool call's attempts. A local activity that backs off on a
+ * workflow timer comes back with a new activity id: its attempts are keyed by the call (step ids
+ * are unique in a run) so every attempt of it is found again.
+ */
+export function toolCallKeyOf(info: Info, call: Pick<ExecuteToolInput, 'stepId'>): (attempt: number, phase: ToolCallPhase) => string {
+  const execution = info.workflowExecution;
+  if (!execution) throw new Error('a tool call runs as an activity of a workflow');
+  const callIdentity = info.isLocal ? `local:${call.stepId}` : info.activityId;
+  return (attempt, phase) => dedupeKeys.toolCall(execution, callIdentity, attempt, phase);
+}
+
+/** The fields every fact of a tool-call attempt carries (lib/event-schemas.ts, `toolCallAttempt`). */
+export const toolCallAttemptOf = (info: Info, call: ExecuteToolInput) => ({
+  stepId: call.stepId,
+  tool: call.tool,
+  attempt: info.attempt,
+  activityId: info.activityId,
+  idempotencyKey: idempotencyKeyOf(call),
+});
 
 /**
  * Records every attempt of a tool call in the event log: `tool.call.started` before the tool runs,
@@ -20,11 +44,7 @@ const recordedActivity = 'executeTool';
  * in one transaction after it ran). Keys come from the activity's durable identity
  * (workflow execution, activity id, attempt), so a retried write or a replayed task stores nothing twice.
  */
-export function eventLogInterceptor(
-  db: Knex,
-  tools: { get(name: string): { idempotent: boolean } | undefined },
-  options: { maxOutputBytes?: number } = {},
-): ActivityInterceptorsFactory {
+export function eventLogInterceptor(db: Knex, tools: RecordedTools, options: { maxOutputBytes?: number } = {}): ActivityInterceptorsFactory {
   const maxOutputBytes = options.maxOutputBytes ?? defaultToolOutputMaxBytes;
   return (context) => ({ inbound: new EventLogInbound(db, context, tools, maxOutputBytes) });
 }
@@ -45,7 +65,7 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
   constructor(
     private readonly db: Knex,
     private readonly context: Context,
-    private readonly tools: { get(name: string): { idempotent: boolean } | undefined },
+    private readonly tools: RecordedTools,
     private readonly maxOutputBytes: number,
   ) {}
 
@@ -54,13 +74,11 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
     const execution = info.workflowExecution;
     if (info.activityType !== recordedActivity || !execution) return next(input);
     const call = input.args[0] as ExecuteToolInput;
-    // A local activity that backs off on a workflow timer comes back with a new activity id: key its
-    // attempts by the call (step ids are unique in a run) so every attempt of it is found again.
-    const callIdentity = info.isLocal ? `local:${call.stepId}` : info.activityId;
-    const keyOf = (attempt: number, phase: 'started' | 'succeeded' | 'failed') => dedupeKeys.toolCall(execution, callIdentity, attempt, phase);
-    const key = (phase: 'started' | 'succeeded' | 'failed') => keyOf(info.attempt, phase);
+    const keyOf = toolCallKeyOf(info, call);
+    const key = (phase: ToolCallPhase) => keyOf(info.attempt, phase);
     const target = { tenantId: call.tenantId, runId: call.runId };
-    const common = { stepId: call.stepId, tool: call.tool, attempt: info.attempt, activityId: info.activityId, idempotencyKey: idempotencyKeyOf(call) };
+    const common = toolCallAttemptOf(info, call);
+    const schemaHash = this.tools.get(call.tool)?.schemaHash;
 
     // Nothing done twice: if an earlier attempt's success is in the log (its worker died before
     // Temporal heard of it), hand that result back instead of running the tool again.
@@ -77,7 +95,7 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
         data: { ...common, attempt, error: lostAttemptFailure },
       })),
       ...workflowFactEvents(call.runId, call.recordWith ?? []),
-      { type: 'tool.call.started', dedupeKey: key('started'), data: { ...common, args: call.args } },
+      { type: 'tool.call.started', dedupeKey: key('started'), data: { ...common, args: call.args, ...(schemaHash ? { schemaHash } : {}) } },
     ];
     // A local activity runs a short tool: pure, deterministic in its args and attempt, done in well
     // under a second. Its start and outcome go in one transaction after it ran (half the appends
@@ -143,7 +161,7 @@ const lostAttemptFailure: FailureInfo = {
 /** What the log knows of this activity's earlier attempts: a recorded success, and attempts with no outcome. */
 async function earlierAttempts(
   db: Knex,
-  keyOf: (attempt: number, phase: 'started' | 'succeeded' | 'failed') => string,
+  keyOf: (attempt: number, phase: ToolCallPhase) => string,
   currentAttempt: number,
 ): Promise<{ succeeded: { output?: unknown } | null; lost: number[] }> {
   if (currentAttempt <= 1) return { succeeded: null, lost: [] };
@@ -161,7 +179,7 @@ async function earlierAttempts(
 }
 
 /** A brief database hiccup should not turn a tool's success into a retry of its side effect. */
-async function appendWithRetry(db: Knex, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<RunEvent[]> {
+export async function appendWithRetry(db: Knex, target: { tenantId: string; runId: string }, facts: NewEvent[]): Promise<RunEvent[]> {
   const delaysMs = [50, 200, 1000];
   for (let attempt = 0; ; attempt += 1) {
     try {

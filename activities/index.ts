@@ -25,6 +25,8 @@ import { prepareChildRunActivity } from './prepare-child-run';
 import { startScheduledRunActivity, type RunStarterDeps } from './start-scheduled-run';
 import type { ToolRegistry } from '../tools/registry';
 import { FailureType } from '../lib/failure-types';
+import { createLogger } from '../lib/logger';
+import { toolProgressRecorder } from './record-tool-progress';
 
 export interface ActivityDeps {
   db: Knex;
@@ -37,6 +39,8 @@ export interface ActivityDeps {
   /** FLIGHTDECK_SIGNAL_KEYS, which verify the signals runs receive; empty or unset: every signal passes (development). */
   signalKeys?: readonly SignalKey[];
 }
+
+const activityLog = createLogger('activities');
 
 /** Activities get their dependencies from here, so tests build them over the real db and registry. */
 export function createActivities({ db, tools, model = {}, runStarter, approvalPolicy, signalKeys = [] }: ActivityDeps) {
@@ -67,16 +71,24 @@ export function createActivities({ db, tools, model = {}, runStarter, approvalPo
         });
       }
       const context = Context.current();
-      return tool.execute(parsed.data, {
-        signal: context.cancellationSignal,
-        heartbeat: (details) => context.heartbeat(details),
-        attempt: context.info.attempt,
-        tenantId: call.tenantId,
-        userId: call.userId,
-        connectedAccountId: call.connectedAccountId,
-        idempotencyKey: idempotencyKeyOf(call),
-        limitWaits: call.limitWaits ?? 0,
-      });
+      const progress = toolProgressRecorder(db, context.info, call, activityLog);
+      try {
+        return await tool.execute(parsed.data, {
+          signal: context.cancellationSignal,
+          heartbeat: (details) => context.heartbeat(details),
+          attempt: context.info.attempt,
+          tenantId: call.tenantId,
+          userId: call.userId,
+          connectedAccountId: call.connectedAccountId,
+          idempotencyKey: idempotencyKeyOf(call),
+          limitWaits: call.limitWaits ?? 0,
+          timeoutMs: context.info.startToCloseTimeoutMs,
+          progress: (update) => progress.progress(update),
+        });
+      } finally {
+        // The attempt's outcome (the interceptor's) comes after every progress fact of it.
+        await progress.flush();
+      }
     },
 
     /** The policy of a definition's `ctx.tool` call, as a plan step's would resolve (domains/runs/resolve-policies.ts). */

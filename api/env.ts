@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { adminKey, apiPort, commonShape, logKeysCheck, metricsTokenCheck, migrationUrl, runStartShape, withEnvChecks } from '../lib/config';
 import { signalKeysCheck } from '../lib/signal-signature';
 import { composioShape, unpinnedToolkitProblems } from '../tools/composio/composio-config';
+import { mcpShape } from '../tools/mcp/mcp-config';
 
 /** The API always serves `/metrics`: production needs its token. */
 export const apiServesMetrics = metricsTokenCheck(() => true);
@@ -74,6 +75,7 @@ export const apiEnvSchema = withEnvChecks(
       .default(15_000)
       .describe('How often (ms) the API checks whether runs in `awaiting_connection` now have an active Composio account; 0: never.'),
     ...composioShape,
+    ...mcpShape,
   }),
   unpinnedToolkitProblems,
   apiServesMetrics,

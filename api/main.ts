@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   const db = createDb(env.DATABASE_URL, { log, ...databaseTimeouts(env) });
   await guardAppRole(db, { production: env.NODE_ENV === 'production', log, refuse: refuseToStart('api') });
   attachConfiguredEventLog(db, eventLogOptions(env), log);
-  const api = await startApiServer({ env, db, tools: await createToolRegistry({ env, log }), log });
+  const tools = await createToolRegistry({ env, log });
+  const api = await startApiServer({ env, db, tools, log });
   log.info({ url: api.url }, 'api listening');
 
   let stopping = false;
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'api stopping');
     api
       .close()
+      .then(() => tools.close())
       .then(() => db.destroy())
       .then(() => process.exit(0))
       .catch((error: unknown) => {

@@ -96,7 +96,15 @@ export const eventDataSchemas = {
   'step.started': z.object({ stepId: z.string(), tool: z.string(), toolCallId: z.string().optional() }),
   /** A plan step that did not run: its `when` was false, or (without a `when`) a step it depends on was skipped. */
   'step.skipped': z.object({ stepId: z.string(), tool: z.string(), reason: z.enum(['condition', 'dependency']), dependency: z.string().optional() }),
-  'tool.call.started': toolCallAttempt.extend({ args }),
+  /** `schemaHash`: of the input schema of the tool called, for tools whose schema the provider serves (MCP). */
+  'tool.call.started': toolCallAttempt.extend({ args, schemaHash: z.string().optional() }),
+  /** A progress notification of the attempt (MCP `notifications/progress`), each one once, `sequence` 1, 2, … in the attempt. */
+  'tool.call.progress': toolCallAttempt.extend({
+    sequence: z.number().int().positive(),
+    progress: z.number(),
+    total: z.number().optional(),
+    message: z.string().optional(),
+  }),
   'tool.call.succeeded': toolCallAttempt.extend({ durationMs: z.number(), output: z.unknown() }),
   /** A lost attempt (its worker died) has no duration. */
   'tool.call.failed': toolCallAttempt.extend({ durationMs: z.number().optional(), error: failureSchema }),

@@ -8,6 +8,7 @@ export const eventTypes = [
   'step.started',
   'step.skipped',
   'tool.call.started',
+  'tool.call.progress',
   'tool.call.succeeded',
   'tool.call.failed',
   'tool.call.refused',

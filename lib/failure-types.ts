@@ -9,6 +9,8 @@ export const FailureType = {
   ClientError: 'ClientError',
   BadReference: 'BadReference',
   ToolFailed: 'ToolFailed',
+  // An MCP server that broke the protocol (a message that is not JSON-RPC, an answer that is not MCP).
+  McpProtocolError: 'McpProtocolError',
   // Transient: retried by the call's policy (RateLimited and ServiceUnavailable honour Retry-After).
   RateLimited: 'RateLimited',
   ServiceUnavailable: 'ServiceUnavailable',
@@ -16,6 +18,8 @@ export const FailureType = {
   ServerError: 'ServerError',
   NetworkError: 'NetworkError',
   UpstreamError: 'UpstreamError',
+  // An MCP tool's result with `isError: true`: final unless its server's config retries tool errors.
+  McpToolError: 'McpToolError',
   BadModelResponse: 'BadModelResponse',
   CatalogUnavailable: 'CatalogUnavailable',
   FlakyFailure: 'FlakyFailure',

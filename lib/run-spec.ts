@@ -30,8 +30,17 @@ export const durationSchema = z
 export const roleSchema = z.enum(['viewer', 'operator', 'approver', 'admin']);
 export type Role = z.infer<typeof roleSchema>;
 
-/** `<provider>.<name>`: `builtin.echo`, `composio.GITHUB_CREATE_AN_ISSUE`. */
-export const toolNameSchema = z.string().regex(/^[a-z][a-z0-9_]*\.[A-Za-z0-9_]+$/, 'must be "<provider>.<name>", e.g. "builtin.echo"');
+/**
+ * `<provider>.<name>`: `builtin.echo`, `composio.GITHUB_CREATE_AN_ISSUE`; an MCP server's tool is
+ * `mcp.<server>.<tool>`, where the tool's own name may hold `-` and `.` (MCP allows them).
+ */
+export const toolNameSchema = z
+  .string()
+  .max(200)
+  .regex(
+    /^(?:[a-z][a-z0-9_]*\.[A-Za-z0-9_]+|mcp\.[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_.-]+)$/,
+    'must be "<provider>.<name>", e.g. "builtin.echo", or "mcp.<server>.<tool>"',
+  );
 
 export const retryOverrideSchema = z
   .object({

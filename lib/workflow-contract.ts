@@ -268,9 +268,12 @@ export interface LimitWaitDetails {
 }
 
 /** Dedupe keys: derived from durable identity only, never from time or randomness. */
+/** The facts of one tool-call attempt: its start, its progress notifications (`progress/<n>`), its outcome. */
+export type ToolCallPhase = 'started' | 'succeeded' | 'failed' | `progress/${number}`;
+
 export const dedupeKeys = {
   runFact: (runId: string, key: string): string => `${runId}/${key}`,
-  toolCall: (execution: { workflowId: string; runId: string }, activityId: string, attempt: number, phase: 'started' | 'succeeded' | 'failed'): string =>
+  toolCall: (execution: { workflowId: string; runId: string }, activityId: string, attempt: number, phase: ToolCallPhase): string =>
     `${execution.workflowId}/${execution.runId}/activity/${activityId}/${attempt}/${phase}`,
 };
 

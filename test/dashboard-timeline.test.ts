@@ -19,6 +19,20 @@ const createdData = createdFact('run_1').data as EventDataInput<'run.created'>;
 const call = { stepId: 'fetch', tool: 'builtin.flaky', activityId: '3', idempotencyKey: 'run_1:fetch' };
 
 describe('the run timeline (web/lib/timeline.ts)', () => {
+  it("folds an MCP tool's progress reports into its attempt: the last one, and how many came", () => {
+    seq = 0;
+    const mcpCall = { ...call, tool: 'mcp.everything.trigger-long-running-operation' };
+    const rows = buildTimeline([
+      event('tool.call.started', { ...mcpCall, attempt: 1, args: {}, schemaHash: `sha256:${'0'.repeat(64)}` }),
+      event('tool.call.progress', { ...mcpCall, attempt: 1, sequence: 1, progress: 1, total: 3 }),
+      event('tool.call.progress', { ...mcpCall, attempt: 1, sequence: 2, progress: 2, total: 3, message: 'halfway' }),
+    ]);
+    const attempts = rows.flatMap((row) => (row.kind === 'attempt' ? [row.attempt] : []));
+    expect(attempts).toEqual([
+      expect.objectContaining({ attempt: 1, outcome: 'running', progress: { progress: 2, total: 3, message: 'halfway', reports: 2 }, seqs: [1, 2, 3] }),
+    ]);
+  });
+
   it('groups by step with every attempt, its duration, error class and retry delay; approvals with who decided; the outcome last', () => {
     seq = 0;
     const admin = { type: 'api_key' as const, id: 'key_1', name: 'alice' };

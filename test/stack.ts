@@ -86,7 +86,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const db = createDb(workerEnv.DATABASE_URL, { log });
   // As worker/main.ts and api/main.ts do at boot; here the worker and the API share this pool.
   attachEventLog(db, createEventLogState({ redactKeys: workerEnv.FLIGHTDECK_REDACT_KEYS, logKeys: workerEnv.FLIGHTDECK_LOG_KEYS }));
-  const tools = options.tools ?? (await createToolRegistry({ env: workerEnv, log, db, composioRetryAfterFailureMs: 200 }));
+  const tools = options.tools ?? (await createToolRegistry({ env: workerEnv, log, db, composioRetryAfterFailureMs: 200, mcpRetryAfterFailureMs: 200 }));
 
   const inProcess = options.worker === 'none' ? null : await startInProcessWorker(workerEnv, taskQueue, db, tools);
   let api = await startApiServer({ env: apiEnv, db, tools, log });
@@ -132,6 +132,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     async close() {
       await api.close();
       await inProcess?.stop();
+      // A registry the stack built is the stack's to close (MCP servers' processes end); one passed in is the test's.
+      if (!options.tools) await tools.close();
       await db.destroy();
     },
   };

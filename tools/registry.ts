@@ -23,9 +23,11 @@ export interface DynamicToolProvider {
   /** Tool names this provider owns start with `<prefix>.`. */
   prefix: string;
   current(): ReadonlyMap<string, ToolDefinition>;
-  /** Whether a catalog has been loaded at least once. */
-  loaded(): boolean;
+  /** Whether a catalog has been loaded at least once; with a name, the catalog that would own it (one MCP server's). */
+  loaded(name?: string): boolean;
   refresh(): Promise<void>;
+  /** Releases what the provider holds open (MCP servers' connections and processes). */
+  close?(): Promise<void>;
 }
 
 /** All tools the worker can run and the API can validate against, by `<provider>.<name>`. */
@@ -66,9 +68,14 @@ export class ToolRegistry {
     if (!provider) return undefined;
     await provider.refresh();
     // No catalog at all is an outage, not an unknown tool: retry the call rather than fail the run.
-    if (!provider.loaded())
+    if (!provider.loaded(name))
       throw retryableError(FailureType.CatalogUnavailable, `the ${provider.prefix} tool catalog could not be loaded yet; ${name} will be retried`);
     return provider.current().get(name);
+  }
+
+  /** Closes the providers' connections (worker and API shutdown). */
+  async close(): Promise<void> {
+    await Promise.all(this.providers.map((provider) => provider.close?.()));
   }
 
   private providerOf(name: string): DynamicToolProvider | undefined {

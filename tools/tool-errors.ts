@@ -9,6 +9,7 @@ export const nonRetryableErrorTypes: string[] = [
   FailureType.ClientError,
   FailureType.BadReference,
   FailureType.ToolFailed,
+  FailureType.McpProtocolError,
 ];
 
 /** The caller's mistake (4xx-class, bad args): retrying cannot help. */

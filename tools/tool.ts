@@ -16,9 +16,20 @@ export interface ToolContext {
   idempotencyKey: string;
   /** How many times this call already waited for a shared limit's slot. */
   limitWaits: number;
+  /** How long this attempt may run (its start-to-close timeout): a tool's own timeout should end it sooner. */
+  timeoutMs?: number;
+  /** Records a `tool.call.progress` fact of this attempt (MCP progress notifications); facts keep their order. */
+  progress?(update: ToolProgress): void;
 }
 
-/** The one interface every provider's tools implement (built-in, Composio). */
+/** How far a call has come, as the tool reports it: `progress` of `total` (when known), and what it is doing. */
+export interface ToolProgress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+/** The one interface every provider's tools implement (built-in, Composio, MCP). */
 export interface ToolDefinition<Args = unknown> {
   name: string;
   description: string;
@@ -28,6 +39,11 @@ export interface ToolDefinition<Args = unknown> {
    * `GET /v1/tools` and to models; without it the schema is derived from `inputSchema`.
    */
   jsonSchema?: unknown;
+  /**
+   * `sha256:<hex>` of the canonical JSON of the provider's input schema (MCP tools): recorded on each
+   * `tool.call.started`, so a run says which version of a changing schema it called.
+   */
+  schemaHash?: string;
   /** Retry policy and timeouts a step gets unless it overrides them. */
   defaults: ToolCallPolicy;
   /** Whether a call waits for a human decision unless the step says otherwise. */

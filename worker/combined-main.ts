@@ -8,6 +8,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { startApiServer } from '../api/server';
 import { createToolRegistry } from '../tools/default-registry';
+import type { ToolRegistry } from '../tools/registry';
 import { databaseTimeouts, eventLogOptions, loadEnvOrExit } from '../lib/config';
 import { combinedEnvSchema } from './env';
 import { createDb } from '../lib/db';
@@ -29,8 +30,9 @@ async function main(): Promise<void> {
   await guardAppRole(db, { production: env.NODE_ENV === 'production', log: workerLog, refuse: refuseToStart('api+worker') });
   attachConfiguredEventLog(db, eventLogOptions(env), workerLog);
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
+  let tools: ToolRegistry | undefined;
   try {
-    const tools = await createToolRegistry({ env, log: workerLog, db });
+    tools = await createToolRegistry({ env, log: workerLog, db });
     const { worker, metrics } = await bootWorker(env, { connection, db, tools, tracing, log: workerLog });
     const api = await startApiServer({ env, db, tools, log: apiLog, workerConnection: connection });
     workerLog.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, tracing: tracing !== null }, 'worker started');
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
     metrics?.close();
     workerLog.info('worker stopped');
   } finally {
+    await tools?.close();
     await connection.close();
     await db.destroy();
     await tracing?.shutdown();

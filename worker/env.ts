@@ -14,6 +14,7 @@ import {
 } from '../lib/config';
 import { signalKeysCheck } from '../lib/signal-signature';
 import { composioShape, unpinnedToolkitProblems } from '../tools/composio/composio-config';
+import { mcpShape } from '../tools/mcp/mcp-config';
 
 /** What a worker process reads (worker/main.ts); lib/config.ts holds the parts every process shares. */
 export const workerEnvSchema = withEnvChecks(
@@ -56,6 +57,7 @@ export const workerEnvSchema = withEnvChecks(
     MODEL_BASE_URL: optionalUrl.describe('Base URL of the OpenAI-compatible chat-completions API agent runs call.'),
     MODEL_API_KEY: z.string().optional().describe('API key sent to MODEL_BASE_URL.'),
     ...composioShape,
+    ...mcpShape,
   }),
   unpinnedToolkitProblems,
   metricsTokenCheck((env) => Boolean(env.WORKER_METRICS_PORT)),

@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { createToolRegistry } from '../tools/default-registry';
+import type { ToolRegistry } from '../tools/registry';
 import { databaseTimeouts, eventLogOptions, loadEnvOrExit } from '../lib/config';
 import { workerEnvSchema } from './env';
 import { createDb } from '../lib/db';
@@ -20,8 +21,10 @@ async function main(): Promise<void> {
   await guardAppRole(db, { production: env.NODE_ENV === 'production', log, refuse: refuseToStart('worker') });
   attachConfiguredEventLog(db, eventLogOptions(env), log);
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
+  let tools: ToolRegistry | undefined;
   try {
-    const { worker, metrics } = await bootWorker(env, { connection, db, tools: await createToolRegistry({ env, log, db }), tracing, log });
+    tools = await createToolRegistry({ env, log, db });
+    const { worker, metrics } = await bootWorker(env, { connection, db, tools, tracing, log });
     log.info(
       {
         taskQueue: env.TEMPORAL_TASK_QUEUE,
@@ -37,6 +40,8 @@ async function main(): Promise<void> {
     metrics?.close();
     log.info('worker stopped');
   } finally {
+    // MCP servers' connections close (stdio servers' processes end) once no call needs them.
+    await tools?.close();
     await connection.close();
     await db.destroy();
     await tracing?.shutdown();

@@ -4,7 +4,7 @@ import { defaultInstallationApprovalPolicy, installationGateFor, resolveApproval
 import { AppError, describeIssues } from '../../lib/errors';
 import type { PlanStep, RunSpec, ToolCallOptions } from '../../lib/run-spec';
 import { collectReferences } from '../../lib/templates';
-import type { ToolCallPolicy } from '../../lib/workflow-contract';
+import { modelToolName, type ToolCallPolicy } from '../../lib/workflow-contract';
 import { checkPlanReferences } from './check-plan';
 
 type Problem = { path: string; message: string };
@@ -84,6 +84,7 @@ export function resolveAgentToolPolicies(
   (agent.approvalRequired ?? []).forEach((name, index) => {
     if (!agent.tools.includes(name)) problems.push({ path: `agent.approvalRequired.${index}`, message: `"${name}" is not one of the agent's tools` });
   });
+  problems.push(...checkModelToolNames(agent.tools));
   return { policies, problems };
 }
 
@@ -116,6 +117,34 @@ export function resolveToolCallPolicy(
   if (problems.length > 0) return { problem: `${tool.name}: ${problems.join('; ')}` };
   const connectionTimeout = options.connectionTimeout ?? spec.limits?.connectionTimeout;
   return { policy: { ...policyFor(tool, options), ...(approval ? { approval } : {}), ...(connectionTimeout ? { connectionTimeout } : {}) } };
+}
+
+/** Chat-completions function names are at most this long. */
+const modelToolNameMaxLength = 64;
+
+/**
+ * The model calls a tool by its function name (`.` → `__`, lib/workflow-contract.ts), and the agent
+ * finds the tool again by that name: two tools of one agent must not share it (`mcp.a.b__c` and
+ * `mcp.a.b.c` would), and it must fit the model API's limit.
+ */
+function checkModelToolNames(names: readonly string[]): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Map<string, string>();
+  names.forEach((name, index) => {
+    const functionName = modelToolName(name);
+    const other = seen.get(functionName);
+    if (other !== undefined && other !== name) {
+      problems.push({ path: `agent.tools.${index}`, message: `"${name}" and "${other}" are both offered to the model as "${functionName}": keep one` });
+    }
+    seen.set(functionName, name);
+    if (functionName.length > modelToolNameMaxLength) {
+      problems.push({
+        path: `agent.tools.${index}`,
+        message: `"${name}" is offered to the model as "${functionName}", longer than the ${modelToolNameMaxLength} characters model APIs allow`,
+      });
+    }
+  });
+  return problems;
 }
 
 /** A tool that asks for approval by default is a gate the spec set; one that does not leaves it unset (not `false`). */

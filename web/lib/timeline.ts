@@ -14,6 +14,8 @@ export interface Attempt {
   errorMessage: string | null;
   retryable: boolean | null;
   nextRetryDelayMs: number | null;
+  /** The last progress report of the attempt (MCP tools' `tool.call.progress`), and how many came. */
+  progress: { progress: number; total: number | null; message: string | null; reports: number } | null;
   seqs: number[];
 }
 
@@ -138,6 +140,7 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
         break;
       }
       case 'tool.call.started':
+      case 'tool.call.progress':
       case 'tool.call.succeeded':
       case 'tool.call.failed': {
         const { data } = typed;
@@ -157,6 +160,7 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
             errorMessage: null,
             retryable: null,
             nextRetryDelayMs: null,
+            progress: null,
             seqs: [],
           };
           group.attempts.set(key, attempt);
@@ -164,7 +168,10 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
         }
         attempt.seqs.push(event.seq);
         if (typed.type === 'tool.call.started') attempt.startedAt = event.at;
-        else {
+        else if (typed.type === 'tool.call.progress') {
+          const { progress, total, message } = typed.data;
+          attempt.progress = { progress, total: total ?? null, message: message ?? null, reports: (attempt.progress?.reports ?? 0) + 1 };
+        } else {
           attempt.endedAt = event.at;
           attempt.durationMs = typed.data.durationMs ?? null;
           attempt.outcome = typed.type === 'tool.call.succeeded' ? 'succeeded' : 'failed';

@@ -98,6 +98,13 @@ function Row({ row }: { row: TimelineRow }) {
                 <Timestamp iso={attempt.startedAt} />
               </span>
             )}
+            {attempt.progress && (
+              <span className="muted text-xs tabular-nums" data-progress={attempt.progress.progress}>
+                progress {attempt.progress.progress}
+                {attempt.progress.total !== null ? `/${attempt.progress.total}` : ''}
+                {attempt.progress.message ? ` · ${attempt.progress.message}` : ''}
+              </span>
+            )}
           </div>
           {attempt.outcome === 'failed' && (
             <div className="mt-0.5 text-xs">

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { durationSchema } from '../../lib/run-spec';
+
+/**
+ * The MCP provider's configuration: which MCP servers' tools a worker runs and the API lists and
+ * validates. `FLIGHTDECK_MCP_SERVERS` is one JSON object of servers by name; the process env schemas
+ * (worker/env.ts, api/env.ts) include `mcpShape`.
+ */
+
+/** A server's name is the middle part of `mcp.<server>.<tool>`: no `.`, so a tool name may hold them. */
+export const mcpServerNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a server name is 1–64 of A-Z, a-z, 0-9, "_" and "-" (no ".": it separates server from tool)');
+
+/** What every server may set besides how to reach it. */
+const serverPolicyFields = {
+  /** A call's timeout unless a step overrides it (`timeout`): the SDK sends `notifications/cancelled` when it passes. */
+  timeout: durationSchema.optional(),
+  /** Retry results with `isError: true` like transient failures (default: a tool error is final). */
+  retryToolErrors: z.boolean().optional(),
+};
+
+/** A server the worker starts as a child process and speaks to over stdin/stdout. */
+export const mcpStdioServerSchema = z
+  .object({
+    command: z.string().trim().min(1),
+    args: z.array(z.string()).max(256).optional(),
+    /** Added to a minimal inherited environment (PATH, HOME, …; the SDK's `getDefaultEnvironment`). */
+    env: z.record(z.string(), z.string()).optional(),
+    cwd: z.string().min(1).optional(),
+    ...serverPolicyFields,
+  })
+  .strict();
+
+/** A server reached over Streamable HTTP. Header values are secrets: never served, logged or put in events. */
+export const mcpHttpServerSchema = z
+  .object({
+    url: z
+      .string()
+      .trim()
+      .url()
+      .refine((url) => /^https?:\/\//i.test(url), 'must be an http:// or https:// URL'),
+    headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name'), z.string()).optional(),
+    ...serverPolicyFields,
+  })
+  .strict();
+
+export const mcpServerConfigSchema = z.union([mcpStdioServerSchema, mcpHttpServerSchema], {
+  error: 'a server is { "command", "args"?, "env"? } (stdio) or { "url", "headers"? } (Streamable HTTP)',
+});
+export type McpServerConfig = z.infer<typeof mcpServerConfigSchema>;
+export type McpStdioServerConfig = z.infer<typeof mcpStdioServerSchema>;
+
+export const isStdioServer = (config: McpServerConfig): config is McpStdioServerConfig => 'command' in config;
+
+export const mcpServersSchema = z.record(mcpServerNameSchema, mcpServerConfigSchema);
+export type McpServers = z.infer<typeof mcpServersSchema>;
+
+/** `FLIGHTDECK_MCP_SERVERS`: JSON, checked at boot; unset or empty is no servers. */
+export const mcpServersEnvSchema = z
+  .string()
+  .optional()
+  .transform((value, context): McpServers => {
+    if (value === undefined || value.trim() === '') return {};
+    let json: unknown;
+    try {
+      json = JSON.parse(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: `is not JSON: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+    const parsed = mcpServersSchema.safeParse(json);
+    if (!parsed.success) {
+      // The issue paths name the server and field, never a header's value.
+      for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: `${issue.path.join('.') || '(root)'}: ${issue.message}` });
+      return z.NEVER;
+    }
+    return parsed.data;
+  })
+  .describe(
+    'MCP servers whose tools runs may call, as JSON `{ "<server>": { "command", "args"?, "env"?, "cwd"? } | { "url", "headers"? } }` (each may add `timeout` and `retryToolErrors`); tools are named `mcp.<server>.<tool>`.',
+  );
+
+/** FLIGHTDECK_MCP_MAX_RESULT_BYTES's default: larger than a text answer needs, small enough to hold in memory per call. */
+export const defaultMcpMaxResultBytes = 4 * 1024 * 1024;
+
+/** Both the worker (runs MCP tools) and the API (lists and validates them) read these. */
+export const mcpShape = {
+  FLIGHTDECK_MCP_SERVERS: mcpServersEnvSchema,
+  FLIGHTDECK_MCP_MAX_RESULT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(defaultMcpMaxResultBytes)
+    .describe('An MCP tool result larger than this many bytes (as JSON) fails its call with `OutputTooLarge` (not retried).'),
+};
+
+export type McpEnv = z.infer<z.ZodObject<typeof mcpShape>>;
