@@ -11,6 +11,8 @@ import type { InFlight } from '../lib/in-flight';
 import { requireAuth, type Authenticator } from './auth';
 import { trustedProxies } from './client-address';
 import { errorHandler, notFoundHandler, refuseDeepBodies } from './error-handler';
+import { mountMcpEndpoint } from './mcp/mcp-endpoint';
+import type { RunFollower } from './mcp/wait-for-run';
 import { corsForOrigins } from './origin-check';
 import { buildOpenApiDocument } from './openapi';
 import { registerRoutes } from './route-contract';
@@ -43,9 +45,13 @@ export interface AppDeps extends PresenterContext, RunStartSettings {
   tracer?: Tracer;
   /** FLIGHTDECK_PAYLOAD_KEYS's codec (lib/payload-codec.ts), for the codec endpoint; null without keys. */
   payloadCodec: PayloadCodec | null;
+  /** The ws stream hub's run feed, which the MCP tool wait_for_run follows. */
+  runFollower: RunFollower;
+  /** Aborted as the API shuts down, so MCP calls still waiting answer and let the server close. */
+  shutdown?: AbortSignal;
 }
 
-/** The REST API: probes at the root, everything else under `/v1` behind an API key. */
+/** The REST API (and MCP at /v1/mcp): probes at the root, everything else under `/v1` behind an API key. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -72,6 +78,8 @@ export function createApp(deps: AppDeps): Express {
     restRoutes.filter((route) => route.role !== 'public' && route.role !== 'metrics'),
     routeDeps,
   );
+  // MCP (Streamable HTTP) after the same key check, rate limit and body limits; its tools call the routes above.
+  mountMcpEndpoint(app, routeDeps);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   return app;
