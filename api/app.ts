@@ -11,8 +11,8 @@ import type { InFlight } from '../lib/in-flight';
 import { requireAuth, type Authenticator } from './auth';
 import { trustedProxies } from './client-address';
 import { errorHandler, notFoundHandler, refuseDeepBodies } from './error-handler';
-import { mountMcpEndpoint } from './mcp/mcp-endpoint';
 import type { RunFollower } from './mcp/wait-for-run';
+import { mcpPath, refuseMcpMethods } from './mcp/mcp-endpoint';
 import { corsForOrigins } from './origin-check';
 import { buildOpenApiDocument } from './openapi';
 import { registerRoutes } from './route-contract';
@@ -73,13 +73,12 @@ export function createApp(deps: AppDeps): Express {
   registerRoutes(app, scrapes, routeDeps);
   // Everything else under /v1 needs a key, a path no route matches too (401 before 404).
   app.use('/v1', requireAuth(deps.authenticator), rateLimitByKey(deps.rateLimiter));
+  app.use(mcpPath, refuseMcpMethods);
   registerRoutes(
     app,
     restRoutes.filter((route) => route.role !== 'public' && route.role !== 'metrics'),
     routeDeps,
   );
-  // MCP (Streamable HTTP) after the same key check, rate limit and body limits; its tools call the routes above.
-  mountMcpEndpoint(app, routeDeps);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   return app;

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { Express, Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../../lib/errors';
 import { buildMcpServer, serverCapabilities, serverInfo, serverInstructions, type McpDeps } from './mcp-server';
 import { classifyRequest, isRefusal, modernResult, sdkRevisionForModern, supportedRevisions, type Era } from './protocol-revisions';
@@ -26,8 +26,6 @@ class RevisionTransport extends WebStandardStreamableHTTPServerTransport {
   }
 }
 
-const idOf = (body: unknown) => (typeof body === 'object' && body !== null && 'id' in body ? (body as { id: unknown }).id : undefined);
-
 /** The request's headers for the SDK, as a modern request shows them to it: its latest revision (protocol-revisions.ts). */
 function headersFor(request: Request, era: Era): Headers {
   const headers = new Headers();
@@ -41,17 +39,18 @@ function headersFor(request: Request, era: Era): Headers {
 /**
  * One POST: checked for its revision, then answered by a fresh SDK server and transport, which
  * the response's close ends (so no state outlives a request: nothing to bound or expire). The
- * body is the one express.json already parsed under the REST limits; the SDK never reads the stream.
+ * message is the body express.json parsed under the REST limits and the route's schema
+ * checked; the SDK never reads the request stream.
  */
-async function servePost(request: Request, response: Response, deps: McpEndpointDeps): Promise<void> {
-  const era = classifyRequest(request.headers, request.body);
+export async function serveMcpPost(message: Record<string, unknown>, request: Request, response: Response, deps: McpEndpointDeps): Promise<void> {
+  const era = classifyRequest(request.headers, message);
   if (isRefusal(era)) {
-    response.status(era.status).json({ jsonrpc: '2.0', id: idOf(request.body), error: era.error });
+    response.status(era.status).json({ jsonrpc: '2.0', id: message.id, error: era.error });
     return;
   }
   if (era.era === 'modern' && era.method === 'server/discover') {
     const discovered = { supportedVersions: supportedRevisions, capabilities: serverCapabilities, instructions: serverInstructions };
-    response.json({ jsonrpc: '2.0', id: idOf(request.body), result: modernResult(era.method, discovered, serverInfo) });
+    response.json({ jsonrpc: '2.0', id: message.id, result: modernResult(era.method, discovered, serverInfo) });
     return;
   }
   const aborted = new AbortController();
@@ -68,7 +67,7 @@ async function servePost(request: Request, response: Response, deps: McpEndpoint
   });
   await server.connect(transport);
   const webRequest = new globalThis.Request(`http://localhost${request.originalUrl}`, { method: 'POST', headers: headersFor(request, era) });
-  const answer = await transport.handleRequest(webRequest, { parsedBody: request.body });
+  const answer = await transport.handleRequest(webRequest, { parsedBody: message });
   response.status(answer.status);
   answer.headers.forEach((value, name) => response.setHeader(name, value));
   if (answer.headers.get('content-type')?.startsWith('text/event-stream')) response.setHeader('x-accel-buffering', 'no');
@@ -81,22 +80,19 @@ async function servePost(request: Request, response: Response, deps: McpEndpoint
   body.pipe(response);
 }
 
-/** Stateless Streamable HTTP has no stream to GET and no session to DELETE. */
-function methodNotAllowed(_request: Request, response: Response): void {
+/**
+ * Stateless Streamable HTTP has no stream to GET and no session to DELETE: any method but POST
+ * (and the CORS preflight, answered before) is a 405 with `Allow: POST`, as 2026-07-28 asks.
+ */
+export function refuseMcpMethods(request: Request, response: Response, next: NextFunction): void {
+  if (request.method === 'POST') return next();
   const error = new AppError(
     'validation_failed',
-    `${mcpPath} takes POST only: each JSON-RPC request is its own POST (stateless, no session, no GET stream)`,
+    `${mcpPath} takes POST only: each JSON-RPC message is its own POST (stateless: no session, no GET stream)`,
     null,
     {
       status: 405,
     },
   );
   response.status(405).set('allow', 'POST').json(error.toBody());
-}
-
-/** Mounts `/v1/mcp` on the app, behind the same key check, rate limit and body limits as REST (app.ts mounts it after them). */
-export function mountMcpEndpoint(app: Express, deps: McpEndpointDeps): void {
-  app.post(mcpPath, (request, response) => servePost(request, response, deps));
-  app.get(mcpPath, methodNotAllowed);
-  app.delete(mcpPath, methodNotAllowed);
 }
