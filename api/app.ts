@@ -11,6 +11,8 @@ import type { InFlight } from '../lib/in-flight';
 import { requireAuth, type Authenticator } from './auth';
 import { trustedProxies } from './client-address';
 import { errorHandler, notFoundHandler, refuseDeepBodies } from './error-handler';
+import type { RunFollower } from './mcp/wait-for-run';
+import { mcpPath, refuseMcpMethods } from './mcp/mcp-endpoint';
 import { corsForOrigins } from './origin-check';
 import { buildOpenApiDocument } from './openapi';
 import { registerRoutes } from './route-contract';
@@ -43,9 +45,13 @@ export interface AppDeps extends PresenterContext, RunStartSettings {
   tracer?: Tracer;
   /** FLIGHTDECK_PAYLOAD_KEYS's codec (lib/payload-codec.ts), for the codec endpoint; null without keys. */
   payloadCodec: PayloadCodec | null;
+  /** The ws stream hub's run feed, which the MCP tool wait_for_run follows. */
+  runFollower: RunFollower;
+  /** Aborted as the API shuts down, so MCP calls still waiting answer and let the server close. */
+  shutdown?: AbortSignal;
 }
 
-/** The REST API: probes at the root, everything else under `/v1` behind an API key. */
+/** The REST API (and MCP at /v1/mcp): probes at the root, everything else under `/v1` behind an API key. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -67,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
   registerRoutes(app, scrapes, routeDeps);
   // Everything else under /v1 needs a key, a path no route matches too (401 before 404).
   app.use('/v1', requireAuth(deps.authenticator), rateLimitByKey(deps.rateLimiter));
+  app.use(mcpPath, refuseMcpMethods);
   registerRoutes(
     app,
     restRoutes.filter((route) => route.role !== 'public' && route.role !== 'metrics'),

@@ -27,11 +27,19 @@ export function refuseDeepBodies(request: Request, _response: Response, next: Ne
   next();
 }
 
+/**
+ * RFC 6750's challenge on every 401, which MCP clients read (/v1/mcp): an API key as a bearer
+ * token; `invalid_token` when one was sent and refused.
+ */
+export const bearerChallenge = (request: Request) =>
+  request.headers.authorization ? 'Bearer realm="flightdeck", error="invalid_token"' : 'Bearer realm="flightdeck"';
+
 /** The one error handler: stable codes for callers, internals only in the log. */
 export function errorHandler(log: Logger) {
   return (error: unknown, request: Request, response: Response, _next: NextFunction) => {
     const appError = error instanceof AppError ? error : fromBodyParser(error);
     if (appError) {
+      if (appError.status === 401) response.set('www-authenticate', bearerChallenge(request));
       response.status(appError.status).json(appError.toBody());
       return;
     }

@@ -17,13 +17,14 @@ export function corsForOrigins(allowed: ReadonlySet<string>) {
     const origin = request.headers.origin;
     if (origin === undefined) return next();
     if (!isAllowedOrigin(allowed, origin)) return next(forbiddenOrigin(origin));
-    response.set({ 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-expose-headers': 'retry-after' });
+    response.set({ 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-expose-headers': 'retry-after, www-authenticate' });
     if (request.method !== 'OPTIONS') return next();
     response
       .set({
         'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
         // The Temporal Web UI cannot send an API key: it decodes through the dashboard (web/app/api/codec), not here.
-        'access-control-allow-headers': 'authorization, content-type',
+        // The mcp-* headers are MCP's (/v1/mcp): a browser MCP client on an allowed origin sends them.
+        'access-control-allow-headers': 'authorization, content-type, mcp-protocol-version, mcp-method, mcp-name',
         'access-control-max-age': '600',
       })
       .status(204)

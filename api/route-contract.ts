@@ -52,10 +52,23 @@ interface RouteFields<P, Q, B, R extends RouteRole> {
   errors: number[];
 }
 
-/** One REST route as both the router and the OpenAPI document read it. */
+/** A route's raw inputs, before its schemas parse them: what a request carries, or an MCP tool's arguments split up. */
+export interface RouteInput {
+  params: unknown;
+  query: unknown;
+  body: unknown;
+}
+
+/** One REST route as the router, the OpenAPI document and the MCP tools (api/mcp) read it. */
 export interface RouteContract<D> extends RouteFields<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodType | undefined, RouteRole> {
   /** Parses the request, checks the role, runs the handler and writes its reply. */
   serve(request: Request, response: Response, deps: D): Promise<void>;
+  /**
+   * The same parsing, role check and handler for inputs that did not come as a REST request (an
+   * MCP tool call): the reply is returned, not written. `request` carries the caller
+   * (`request.principal`); a handler that writes `response` itself (metrics, docs) returns nothing.
+   */
+  invoke(input: RouteInput, request: Request, response: Response, deps: D): Promise<JsonReply | void>;
 }
 
 /**
@@ -71,16 +84,20 @@ export function defineRoute<
   B extends z.ZodType | undefined = undefined,
 >(route: RouteFields<P, Q, B, R> & { handler: (call: RouteCall<P, Q, B, R>, deps: D) => Promise<JsonReply | void> | JsonReply | void }): RouteContract<D> {
   const { handler, ...fields } = route;
+  const invoke = async (input: RouteInput, request: Request, response: Response, deps: D) => {
+    const params = fields.params ? parseOrThrow(fields.params, input.params, 'path') : undefined;
+    const query = fields.query ? parseOrThrow(fields.query, input.query, 'query') : undefined;
+    const rawBody: unknown = fields.bodyOptional ? (input.body ?? {}) : input.body;
+    const body = fields.body ? parseOrThrow(fields.body, rawBody, fields.bodyName ?? 'body') : undefined;
+    const principal = fields.role === 'public' || fields.role === 'metrics' ? null : principalWithRole(request, fields.role);
+    const call = { params, query, body, principal, request, response } as RouteCall<P, Q, B, R>;
+    return handler(call, deps);
+  };
   return {
     ...fields,
+    invoke,
     async serve(request, response, deps) {
-      const params = fields.params ? parseOrThrow(fields.params, request.params, 'path') : undefined;
-      const query = fields.query ? parseOrThrow(fields.query, request.query, 'query') : undefined;
-      const rawBody: unknown = fields.bodyOptional ? (request.body ?? {}) : request.body;
-      const body = fields.body ? parseOrThrow(fields.body, rawBody, fields.bodyName ?? 'body') : undefined;
-      const principal = fields.role === 'public' || fields.role === 'metrics' ? null : principalWithRole(request, fields.role);
-      const call = { params, query, body, principal, request, response } as RouteCall<P, Q, B, R>;
-      const reply = await handler(call, deps);
+      const reply = await invoke({ params: request.params, query: request.query, body: request.body }, request, response, deps);
       if (reply) response.status(reply.status ?? fields.success.status).json(reply.json);
     },
   };

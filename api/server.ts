@@ -74,6 +74,21 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ? createComposioSdk({ apiKey: env.COMPOSIO_API_KEY, baseUrl: env.COMPOSIO_BASE_URL, toolkits: env.COMPOSIO_TOOLKITS })
     : null;
   const connectionPoller = startConnectionPoller({ db, temporal, temporalCalls, composio, log }, env.COMPOSIO_CONNECTION_POLL_MS);
+  const hub = new StreamHub({
+    db,
+    localAppends: eventLogOf(db).localAppends,
+    notifier,
+    authenticator,
+    presenter,
+    log,
+    ...guards,
+    maxBufferedBytes: env.FLIGHTDECK_WS_MAX_BUFFERED_BYTES,
+    maxSubscriptions: env.FLIGHTDECK_WS_MAX_SUBSCRIPTIONS,
+    pageMaxBytes: env.FLIGHTDECK_EVENTS_PAGE_MAX_BYTES,
+    maxConnectionsPerKey: env.FLIGHTDECK_WS_MAX_CONNECTIONS_PER_KEY,
+  });
+  // Aborted first on close: MCP calls still waiting (wait_for_run) answer, so the server can close.
+  const shutdown = new AbortController();
   const app = createApp({
     composio,
     db,
@@ -91,24 +106,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     metricsToken: env.FLIGHTDECK_METRICS_TOKEN,
     eventsPageMaxBytes: env.FLIGHTDECK_EVENTS_PAGE_MAX_BYTES,
     ...presenter,
+    runFollower: hub,
+    shutdown: shutdown.signal,
   });
   if (env.FLIGHTDECK_METRICS_TOKEN === undefined) log.warn(openMetricsWarning);
   // The combined process's worker says it too (worker/boot.ts): one line from each.
   if (env.FLIGHTDECK_SIGNAL_KEYS.length === 0 && !workerConnection) log.warn(unsignedSignalsWarning);
   const server = createServer(app);
-  const hub = new StreamHub({
-    db,
-    localAppends: eventLogOf(db).localAppends,
-    notifier,
-    authenticator,
-    presenter,
-    log,
-    ...guards,
-    maxBufferedBytes: env.FLIGHTDECK_WS_MAX_BUFFERED_BYTES,
-    maxSubscriptions: env.FLIGHTDECK_WS_MAX_SUBSCRIPTIONS,
-    pageMaxBytes: env.FLIGHTDECK_EVENTS_PAGE_MAX_BYTES,
-    maxConnectionsPerKey: env.FLIGHTDECK_WS_MAX_CONNECTIONS_PER_KEY,
-  });
   hub.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -123,6 +127,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     async close() {
       // Stop accepting, tell ws clients to resume elsewhere, then release connections.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      shutdown.abort();
       await hub.close();
       server.closeIdleConnections();
       await closed;

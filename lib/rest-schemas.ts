@@ -136,3 +136,14 @@ export const createScheduleBody = z
   .refine((body) => (body.cron === undefined) !== (body.every === undefined), { message: 'give exactly one of cron / every', path: ['cron'] });
 export type CreateScheduleBody = z.infer<typeof createScheduleBody>;
 export const scheduleControlBody = z.object({ note: z.string().trim().min(1).max(500).optional() }).strict();
+
+/**
+ * One MCP message (JSON-RPC 2.0) posted to `/v1/mcp`: a request or a notification. Its `params` are
+ * the method's, which the MCP SDK checks; extra members pass through to it (api/mcp).
+ */
+export const mcpMessageBody = z.looseObject({
+  jsonrpc: z.literal('2.0'),
+  id: z.union([z.string().max(200), z.number().int()]).optional(),
+  method: z.string().min(1).max(200),
+  params: z.record(z.string(), z.unknown()).optional(),
+});

@@ -4,6 +4,7 @@ import { codecRoutes } from './codec';
 import { connectionsRoutes } from './connections';
 import { definitionsRoutes } from './definitions';
 import { docsRoutes } from './docs';
+import { mcpRoutes } from './mcp';
 import { metricsRoutes } from './metrics';
 import { runControlRoutes } from './run-control';
 import { runsRoutes } from './runs';
@@ -32,4 +33,5 @@ export const restRoutes = [
   ...adminRoutes,
   ...verifyRoutes,
   ...codecRoutes,
+  ...mcpRoutes,
 ];

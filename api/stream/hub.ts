@@ -9,7 +9,9 @@ import type { Authenticator, Principal } from '../auth';
 import type { EventNotifier } from '../event-notifier';
 import type { PresenterContext } from '../presenters';
 import { rateLimitKey, rateLimitedError, type RateLimiter } from '../rate-limiter';
+import type { RunEvent } from '../../lib/events';
 import { ApprovalsFeed } from './approvals-feed';
+import { CallbackSink } from './callback-sink';
 import { parseClientFrame, refusedRunSubscribe } from './parse-client-frame';
 import { RunFeed } from './run-feed';
 import { RunsFeed } from './runs-feed';
@@ -81,6 +83,27 @@ export class StreamHub {
       this.closeRevoked().catch((error: unknown) => options.log.warn({ err: error }, 'could not check open streams for revoked keys'));
     }, revocationCheckMs);
     this.revocationCheck.unref();
+  }
+
+  /**
+   * Follows one run of the principal's tenant from `afterSeq`, as a ws subscription does (stored
+   * events first, then live ones, in seq order, no gap, no duplicate), for a reader inside this
+   * process. Throws `not_found` for another tenant's run. Returns the stop.
+   */
+  async followRun(principal: Principal, runId: string, afterSeq: number, onEvent: (event: RunEvent) => void): Promise<() => void> {
+    const sink = new CallbackSink(principal, onEvent);
+    const stop = () => {
+      sink.close();
+      this.runFeed.drop(sink);
+    };
+    try {
+      await this.runFeed.subscribe(sink, runId, afterSeq);
+    } catch (error) {
+      // Unlike a socket's, this subscriber is told at once: no background retry outlives the call.
+      stop();
+      throw error;
+    }
+    return stop;
   }
 
   get clientCount(): number {
