@@ -5,6 +5,7 @@ import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInt
 import type { Knex } from 'knex';
 import type { FailureInfo, NewEvent, RunEvent } from '../lib/events';
 import { appendEvents, findEventsByKeys } from '../lib/event-log';
+import { findRecordedResult } from '../lib/event-log/recorded-results';
 import { toolCallAttemptsTotal } from '../lib/metrics';
 import { redactedMarker } from '../lib/redact';
 import { dedupeKeys, idempotencyKeyOf, workflowFactEvents, type ExecuteToolInput, type ToolCallPhase } from '../lib/workflow-contract';
@@ -101,6 +102,37 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
     // under a second. Its start and outcome go in one transaction after it ran (half the appends
     // of the fast path); an attempt whose worker died meanwhile left nothing and is simply run again,
     // and one replayed after its facts were stored stores nothing twice (the keys dedupe).
+    // A replay or a fork (`spec.origin`) hands back the earlier run's result of the same call, once, in one append.
+    if (call.reuse) {
+      const reused = await findRecordedResult(this.db, call.tenantId, call.reuse, call);
+      if (reused) {
+        toolCallAttemptsTotal.inc({ tool: call.tool, outcome: 'reused' });
+        const reusedFrom = { runId: call.reuse.runId, seq: reused.seq };
+        const output = reused.output ?? null;
+        await appendWithRetry(this.db, target, [
+          ...beforeCall,
+          { type: 'tool.call.succeeded', dedupeKey: key('succeeded'), data: { ...common, durationMs: 0, output, reusedFrom } },
+        ]);
+        return output;
+      }
+      if (call.reuse.strict) {
+        const diverged = ApplicationFailure.create({
+          type: FailureType.ReplayDiverged,
+          message: `the replay called ${call.tool} (step ${call.stepId}) with args run ${call.reuse.runId} never called it with; a replay makes no call the original did not make`,
+          nonRetryable: true,
+          details: [{ originRunId: call.reuse.runId, stepId: call.stepId, tool: call.tool }],
+        });
+        await appendWithRetry(this.db, target, [
+          ...beforeCall,
+          {
+            type: 'tool.call.failed',
+            dedupeKey: key('failed'),
+            data: { ...common, durationMs: 0, error: describeFailure(diverged, info.attempt, info.retryPolicy) },
+          },
+        ]);
+        throw diverged;
+      }
+    }
     if (!info.isLocal) await appendWithRetry(this.db, target, beforeCall);
     const pending = info.isLocal ? beforeCall : [];
     const startedAt = process.hrtime.bigint();

@@ -28,6 +28,7 @@ export function presentRun(context: PresenterContext, run: RunProjection, option
     output: run.output,
     createdBy: run.createdBy,
     parentRunId: run.parentRunId,
+    originRunId: run.originRunId,
     lastSeq: run.lastSeq,
     createdAt: run.createdAt.toISOString(),
     updatedAt: run.updatedAt.toISOString(),

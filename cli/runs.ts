@@ -38,8 +38,13 @@ const start: Command = {
 
 /** `runs start <definition> --input '{…}'`: the definition's input as JSON (the API checks it against the definition's schema). */
 function definitionSpec(definition: string, inputText: string): RunSpecInput {
+  return { definition, input: inputOption(inputText) };
+}
+
+/** `--input '{…}'` as JSON; the API checks it. */
+function inputOption(inputText: string): RunSpecInput['input'] {
   try {
-    return { definition, input: JSON.parse(inputText) as RunSpecInput['input'] };
+    return JSON.parse(inputText) as RunSpecInput['input'];
   } catch (error) {
     throw new UsageError(`--input must be JSON: ${(error as Error).message}`);
   }
@@ -150,6 +155,40 @@ const cancel: Command = {
   },
 };
 
+const replay: Command = {
+  name: 'replay',
+  usage: ['runs replay <run-id>'],
+  summary: "start a replay of an ended run: its tool calls answered from the run's log, models live",
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {}, { max: 1 });
+    const run = await clientFrom(values, io).replayRun(requirePositional(positionals, 0, 'run-id'));
+    print(io, values, { run }, () => `replay ${run.id} of ${run.originRunId} started; \`flightdeck runs watch ${run.id}\` follows it\n`);
+    return 0;
+  },
+};
+
+const fork: Command = {
+  name: 'fork',
+  usage: ['runs fork <run-id> (--from-step <step> | --from-seq <n>) [--input <json>]'],
+  summary: 'start a fork of a run: its results reused before the step (or seq), live from there',
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      { 'from-step': { type: 'string' }, 'from-seq': { type: 'string' }, input: { type: 'string' } },
+      { max: 1 },
+    );
+    const fromSeq = integerOption(values['from-seq'], 'from-seq', 1);
+    if ((values['from-step'] === undefined) === (fromSeq === undefined)) throw new UsageError('give exactly one of --from-step and --from-seq');
+    const input = values.input === undefined ? undefined : inputOption(values.input);
+    const run = await clientFrom(values, io).forkRun(requirePositional(positionals, 0, 'run-id'), {
+      ...(values['from-step'] !== undefined ? { fromStep: values['from-step'] } : { fromSeq }),
+      ...(input !== undefined ? { input } : {}),
+    });
+    print(io, values, { run }, () => `fork ${run.id} of ${run.originRunId} started; \`flightdeck runs watch ${run.id}\` follows it\n`);
+    return 0;
+  },
+};
+
 const message: Command = {
   name: 'message',
   usage: ['runs message <run-id> <text>'],
@@ -227,6 +266,6 @@ const approve: Command = {
 
 export const runsCommands: CommandGroup = {
   name: 'runs',
-  summary: 'start, list, inspect, follow and cancel runs',
-  commands: [start, list, show, watch, cancel, message, approve],
+  summary: 'start, list, inspect, follow, cancel, replay and fork runs',
+  commands: [start, list, show, watch, cancel, message, approve, replay, fork],
 };

@@ -105,7 +105,12 @@ export const eventDataSchemas = {
     total: z.number().optional(),
     message: z.string().optional(),
   }),
-  'tool.call.succeeded': toolCallAttempt.extend({ durationMs: z.number(), output: z.unknown() }),
+  'tool.call.succeeded': toolCallAttempt.extend({
+    durationMs: z.number(),
+    output: z.unknown(),
+    /** A replay's or a fork's call: the output is the earlier run's, from its event at this seq; the tool did not run. */
+    reusedFrom: z.object({ runId: z.string(), seq: z.number().int().positive() }).optional(),
+  }),
   /** A lost attempt (its worker died) has no duration. */
   'tool.call.failed': toolCallAttempt.extend({ durationMs: z.number().optional(), error: failureSchema }),
   'tool.call.refused': z.object({

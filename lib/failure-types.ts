@@ -5,6 +5,8 @@
 export const FailureType = {
   // A tool call that cannot succeed as asked: never retried, whatever the step's policy says.
   UnknownTool: 'UnknownTool',
+  /** A replay asked for a tool call its original never made (`POST /v1/runs/:id/replay`). */
+  ReplayDiverged: 'ReplayDiverged',
   ValidationError: 'ValidationError',
   ClientError: 'ClientError',
   BadReference: 'BadReference',

@@ -28,6 +28,8 @@ export const listRunsQuery = z
     q: z.string().trim().min(1).max(200).optional(),
     /** The children a run started with `ctx.run`. */
     parentRunId: runIdParams.shape.id.optional(),
+    /** The replays and forks of a run. */
+    originRunId: runIdParams.shape.id.optional(),
   })
   .strict();
 
@@ -147,3 +149,28 @@ export const mcpMessageBody = z.looseObject({
   method: z.string().min(1).max(200),
   params: z.record(z.string(), z.unknown()).optional(),
 });
+
+const derivedRunFields = {
+  /** As for `POST /v1/runs`: the same key finds the same replay or fork again. */
+  idempotencyKey: runSpecSchema.shape.idempotencyKey,
+};
+
+/** `POST /v1/runs/:id/replay`: the run's spec again, every tool call answered from its log. */
+export const replayBody = z.object(derivedRunFields).strict();
+
+/** `POST /v1/runs/:id/fork`: the run's spec (with another `input`, if given), its results reused up to a step or a seq. */
+export const forkBody = z
+  .object({
+    ...derivedRunFields,
+    /** The first step that runs live: every call of the original that succeeded before its `step.started` is reused. */
+    fromStep: z.string().trim().min(1).max(200).optional(),
+    /** The same by the original's log position: calls that succeeded before this seq are reused. */
+    fromSeq: z.number().int().positive().optional(),
+    /** The input of the fork, checked as a start's is; the original's when left out. */
+    input: runSpecSchema.shape.input,
+  })
+  .strict()
+  .refine((body) => (body.fromStep === undefined) !== (body.fromSeq === undefined), {
+    message: 'name exactly one of fromStep and fromSeq',
+    path: ['fromStep'],
+  });

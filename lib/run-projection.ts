@@ -20,6 +20,8 @@ export interface RunProjection {
   idempotencyKey: string | null;
   /** The run whose `ctx.run` started this one; null for a run started through the API or a schedule. */
   parentRunId: string | null;
+  /** The run a replay or a fork reuses the results of (`spec.origin`); null otherwise. */
+  originRunId: string | null;
   output: unknown;
   currentStep: string | null;
   pendingApprovals: number;
@@ -70,6 +72,7 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
       specHash: created.specHash,
       idempotencyKey: created.idempotencyKey,
       parentRunId: created.parentRunId ?? null,
+      originRunId: created.spec.origin?.runId ?? null,
       output: null,
       currentStep: null,
       pendingApprovals: 0,

@@ -214,6 +214,21 @@ export const definitionNameSchema = z
   .regex(/^[a-z][a-z0-9-]{0,63}$/, 'a definition name is lowercase letters, digits and "-", starting with a letter (max 64)');
 
 /** The run spec, validated at the API edge and carried into the workflow (docs/runs.md). */
+/**
+ * A replay's or a fork's origin (`POST /v1/runs/:id/replay`, `…/fork`): tool calls return the
+ * recorded results of run `runId` instead of calling the tool: all of them in a replay (a call the
+ * original never made fails the run, ReplayDiverged), those that succeeded before `fromSeq` in a fork.
+ */
+export const runOriginSchema = z
+  .object({
+    runId: z.string().trim().min(1).max(200),
+    mode: z.enum(['replay', 'fork']),
+    fromSeq: z.number().int().positive().optional(),
+  })
+  .strict()
+  .refine((origin) => (origin.mode === 'fork') === (origin.fromSeq !== undefined), { message: 'a fork names fromSeq, a replay does not' });
+export type RunOrigin = z.infer<typeof runOriginSchema>;
+
 export const runSpecSchema = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
@@ -228,6 +243,8 @@ export const runSpecSchema = z
     /** A run written in TypeScript (`defineRun`), by name; `input` is checked against its input schema. */
     definition: definitionNameSchema.optional(),
     limits: limitsSchema.optional(),
+    /** Set by replay and fork: the run whose recorded tool results this one reuses. */
+    origin: runOriginSchema.optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {

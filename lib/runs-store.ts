@@ -16,6 +16,7 @@ export interface RunRow {
   spec_hash: string;
   idempotency_key: string | null;
   parent_run_id: string | null;
+  origin_run_id: string | null;
   output: unknown;
   current_step: string | null;
   pending_approvals: number;
@@ -45,6 +46,7 @@ export function rowToRun(row: RunRow): RunProjection {
     specHash: row.spec_hash,
     idempotencyKey: row.idempotency_key,
     parentRunId: row.parent_run_id,
+    originRunId: row.origin_run_id,
     output: row.output,
     currentStep: row.current_step,
     pendingApprovals: row.pending_approvals,
@@ -79,6 +81,7 @@ export function runToRow(run: RunProjection): Record<string, unknown> {
     spec_hash: run.specHash,
     idempotency_key: run.idempotencyKey,
     parent_run_id: run.parentRunId,
+    origin_run_id: run.originRunId,
     output: json(run.output),
     current_step: run.currentStep,
     pending_approvals: run.pendingApprovals,
@@ -138,6 +141,7 @@ export interface RunsFilter {
   text?: string;
   /** The children a run started (`ctx.run`). */
   parentRunId?: string;
+  originRunId?: string;
 }
 
 function applyRunsFilter(builder: Knex.QueryBuilder, filter: RunsFilter): void {
@@ -147,6 +151,7 @@ function applyRunsFilter(builder: Knex.QueryBuilder, filter: RunsFilter): void {
   if (filter.createdAfter) builder.where('created_at', '>=', filter.createdAfter);
   if (filter.createdBefore) builder.where('created_at', '<', filter.createdBefore);
   if (filter.parentRunId) builder.where('parent_run_id', filter.parentRunId);
+  if (filter.originRunId) builder.where('origin_run_id', filter.originRunId);
   if (filter.text) builder.whereILike('name', `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
 }
 

@@ -69,6 +69,8 @@ export interface AgentRunInput {
   historyEventsLimit?: number;
   /** Set when a long agent run continued as new: what it carries over. */
   carried?: AgentCarryOver;
+  /** A fork: the steps whose results it reuses from its origin (their gates are not asked again). */
+  reusedSteps?: string[];
 }
 
 export interface AgentRunResult {
@@ -160,6 +162,17 @@ export interface AgentCarryOver {
   seenSignals?: SeenSignal[];
 }
 
+/**
+ * Where a call of a replay or a fork takes its result from (`spec.origin`): the earlier run, the
+ * calls of it that count (a fork: only those that succeeded before `beforeSeq`), and whether a call
+ * it never made fails the run (`strict`, a replay) or runs live (a fork).
+ */
+export interface ResultSource {
+  runId: string;
+  beforeSeq?: number;
+  strict: boolean;
+}
+
 export interface ExecuteToolInput {
   tenantId: string;
   runId: string;
@@ -178,6 +191,8 @@ export interface ExecuteToolInput {
   recordWith?: WorkflowFact[];
   /** How many times this call already waited for a limit's slot (LimitWait): concurrency waits back off with it. */
   limitWaits?: number;
+  /** A replay's or a fork's call (`spec.origin`): the earlier run whose recorded result of the same call it returns. */
+  reuse?: ResultSource;
 }
 
 /**

@@ -130,6 +130,8 @@ describe('API keys, roles and tenancy', () => {
     },
     { method: 'POST', path: () => '/v1/runs', body: () => ({ definition: 'echo-twice', input: { word: 'matrix' } }), needs: 'operator', perRun: false },
     { method: 'POST', path: (run) => `/v1/runs/${run}/messages`, body: () => ({ text: 'hi' }), needs: 'operator', perRun: true },
+    { method: 'POST', path: (run) => `/v1/runs/${run}/fork`, body: () => ({ fromSeq: 1 }), needs: 'operator', perRun: true },
+    { method: 'POST', path: (run) => `/v1/runs/${run}/replay`, body: () => ({}), needs: 'operator', perRun: true },
     { method: 'POST', path: (run) => `/v1/runs/${run}/cancel`, body: () => ({}), needs: 'operator', perRun: true },
     { method: 'GET', path: () => '/v1/admin/keys', needs: 'admin', perRun: false },
     { method: 'POST', path: () => '/v1/admin/keys', body: () => ({ name: 'x', role: 'viewer' }), needs: 'admin', perRun: false },

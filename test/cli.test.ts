@@ -126,6 +126,18 @@ describe('the flightdeck CLI (bin/flightdeck.mjs) against the real API', () => {
     expect((await cli(['runs', 'message', plan])).code).toBe(2);
   });
 
+  it('replays and forks a run, printed; a fork needs one fork point', async () => {
+    const origin = (await cli(['runs', 'start', '--plan-echo', 'again'])).stdout.trim();
+    expect((await cli(['runs', 'watch', origin])).code).toBe(0);
+    const replayed = await cli(['runs', 'replay', origin]);
+    expect(replayed).toMatchObject({ code: 0, stderr: '' });
+    expect(replayed.stdout).toMatch(new RegExp(`^replay \\S+ of ${origin} started`));
+    const forked = await cli(['runs', 'fork', origin, '--from-seq', '1', '--json']);
+    expect(forked.code).toBe(0);
+    expect(JSON.parse(forked.stdout).run.originRunId).toBe(origin);
+    expect((await cli(['runs', 'fork', origin])).code).toBe(2);
+  });
+
   it('starts from stdin, cancels a builtin.wait run, and watch exits 1 for a run that did not complete', async () => {
     const waitSpec = { name: 'napping', plan: { steps: [{ id: 'nap', tool: 'builtin.wait', args: { seconds: 300 } }] } };
     const started = await cli(['runs', 'start', '-', '--json'], JSON.stringify(waitSpec));

@@ -22,9 +22,11 @@ import {
   type ConnectionRequiredDetails,
   type ExecuteToolInput,
   type LimitWaitDetails,
+  type ResultSource,
   type ToolCallPolicy,
   type WorkflowFact,
 } from '../lib/workflow-contract';
+import type { RunOrigin } from '../lib/run-spec';
 import { ApprovalGate } from './approval-gate';
 import { ConnectionGate } from './connection-gate';
 import type { RunState } from './definitions';
@@ -197,6 +199,7 @@ export class RunContext implements RunRecorder {
       ...(spec.connectedAccountId ? { connectedAccountId: spec.connectedAccountId } : {}),
       idempotencyKey: toolCallIdempotencyKey(runId, call.stepId),
       ...(recordWith.length > 0 ? { recordWith } : {}),
+      ...(spec.origin ? { reuse: resultSourceOf(spec.origin) } : {}),
     };
     const executeTool = this.executeToolActivity(policy);
     try {
@@ -257,3 +260,8 @@ function asOrdinaryFailures(execute: (input: ExecuteToolInput) => Promise<unknow
 
 /** Workflows started before tool calls could wait (for a limit's slot, for a connected account) replay without the waits. */
 const toolCallWaitsPatch = 'tool-call-waits';
+
+/** A replay reuses every result of its origin and nothing else; a fork those before its point, and runs live after it. */
+function resultSourceOf(origin: RunOrigin): ResultSource {
+  return origin.mode === 'replay' ? { runId: origin.runId, strict: true } : { runId: origin.runId, beforeSeq: origin.fromSeq, strict: false };
+}

@@ -28,7 +28,7 @@ export async function runToolStep(
     throw error;
   }
   if (!policy) throw new RunStopped({ message: `no policy resolved for step ${stepId}`, errorClass: FailureType.InvalidInput, retryable: false });
-  if (policy.approval) {
+  if (policy.approval && !reusedWithoutGate(context, stepId)) {
     const outcome = await context.approvals.request(stepId, tool, callArgs, policy.approval);
     stopUnlessDecided(outcome, stepId);
     if (outcome.kind === 'rejected') {
@@ -61,4 +61,13 @@ export function stopUnlessDecided(outcome: ApprovalOutcome, stepId: string): ass
 /** A cancelled activity is the run being cancelled, handled by the caller, not a step failure. */
 export function isCancelledActivity(error: ActivityFailure): boolean {
   return error.cause?.name === 'CancelledFailure';
+}
+
+/**
+ * A replay's calls and a fork's calls before its point return the earlier run's results and act on
+ * nothing, so their gates are not asked again (the earlier run's approvers already decided them).
+ */
+function reusedWithoutGate(context: RunContext, stepId: string): boolean {
+  const { spec, reusedSteps } = context.input;
+  return spec.origin?.mode === 'replay' || (reusedSteps?.includes(stepId) ?? false);
 }

@@ -4,12 +4,23 @@ import { runSpecSchema } from '../../lib/run-spec';
 import { decodeCursor, findRun, listRuns } from '../../lib/runs-store';
 import { eventPageSchema, runDetailBodySchema, runListSchema } from '../../lib/api-client/schemas';
 import { presentRun, type PresenterContext } from '../presenters';
-import { startRun, type RunServiceDeps } from '../../domains/runs';
-import { eventsQuery, listRunsQuery, runIdParams } from '../../lib/rest-schemas';
+import { forkRun, replayRun, startRun, type RunServiceDeps, type StartRunResult } from '../../domains/runs';
+import { eventsQuery, forkBody, listRunsQuery, replayBody, runIdParams } from '../../lib/rest-schemas';
 import { defineRoute } from '../route-contract';
 
 /** `eventsPageMaxBytes`: FLIGHTDECK_EVENTS_PAGE_MAX_BYTES, the JSON an events page may carry. */
 type RunsDeps = RunServiceDeps & PresenterContext & { eventsPageMaxBytes: number };
+
+/** Every start (POST /v1/runs, a replay, a fork): 201 with the new run, 200 with the one its idempotency key names. */
+const startedRunSuccess = {
+  status: 201,
+  description: 'created; 200 when idempotencyKey names an existing run with the same spec',
+  schema: runDetailBodySchema,
+};
+const startedRunReply = (deps: RunsDeps, { run, created }: StartRunResult) => ({
+  status: created ? 201 : 200,
+  json: { run: presentRun(deps, run, { withSpec: true }) },
+});
 
 export const runsRoutes = [
   defineRoute({
@@ -20,12 +31,36 @@ export const runsRoutes = [
     role: 'operator',
     body: runSpecSchema,
     bodyName: 'run spec',
-    success: { status: 201, description: 'created; 200 when idempotencyKey names an existing run with the same spec', schema: runDetailBodySchema },
+    success: startedRunSuccess,
     errors: [400, 401, 403, 404, 409, 413, 422, 503],
-    handler: async ({ body, principal }, deps: RunsDeps) => {
-      const { run, created } = await startRun(deps, principal, body);
-      return { status: created ? 201 : 200, json: { run: presentRun(deps, run, { withSpec: true }) } };
-    },
+    handler: async ({ body, principal }, deps: RunsDeps) => startedRunReply(deps, await startRun(deps, principal, body)),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/runs/:id/replay',
+    operationId: 'replayRun',
+    summary: "Replay an ended run: its spec again, each tool call answered with the original's recorded result",
+    description:
+      "Models run live; a tool call the original never made fails the replay with ReplayDiverged. The new run names its origin (`originRunId`); `GET /v1/runs?originRunId=` lists a run's replays and forks.",
+    role: 'operator',
+    params: runIdParams,
+    body: replayBody,
+    bodyOptional: true,
+    success: startedRunSuccess,
+    errors: [400, 401, 403, 404, 409, 422, 503],
+    handler: async ({ params, body, principal }, deps: RunsDeps) => startedRunReply(deps, await replayRun(deps, principal, params.id, body)),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/runs/:id/fork',
+    operationId: 'forkRun',
+    summary: 'Fork a run: reuse its results before a step or a seq, run live from there (with another input, if given)',
+    role: 'operator',
+    params: runIdParams,
+    body: forkBody,
+    success: startedRunSuccess,
+    errors: [400, 401, 403, 404, 409, 422, 503],
+    handler: async ({ params, body, principal }, deps: RunsDeps) => startedRunReply(deps, await forkRun(deps, principal, params.id, body)),
   }),
   defineRoute({
     method: 'get',
@@ -47,6 +82,7 @@ export const runsRoutes = [
         createdBefore: query.createdBefore,
         text: query.q,
         parentRunId: query.parentRunId,
+        originRunId: query.originRunId,
       };
       const page = await listRuns(deps.db, principal.tenantId, { limit: query.limit, cursor, filter });
       return { json: { runs: page.runs.map((run) => presentRun(deps, run, { withSpec: false })), nextCursor: page.nextCursor } };

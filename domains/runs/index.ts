@@ -4,3 +4,4 @@ export type { RunControlDeps } from './run-workflow';
 export { cancelRun } from './cancel-run';
 export { terminateRun } from './terminate-run';
 export { sendMessage } from './send-message';
+export { forkRun, replayRun } from './derive-run';

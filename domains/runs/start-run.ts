@@ -45,7 +45,12 @@ export interface StartRunResult {
  * idempotency key the run id (and so the workflow id) is derived from tenant + key, so a repeated
  * POST finds the same run; the same key with another spec is a conflict.
  */
-export async function startRun(deps: RunServiceDeps, principal: Principal, spec: RunSpec, options: { onBehalfOf?: Actor } = {}): Promise<StartRunResult> {
+export async function startRun(
+  deps: RunServiceDeps,
+  principal: Principal,
+  spec: RunSpec,
+  options: { onBehalfOf?: Actor; reusedSteps?: string[] } = {},
+): Promise<StartRunResult> {
   // A stale or never-loaded Composio catalog reloads first, so its tools are not called unknown.
   await deps.tools.refresh();
   const checked = checkRunSpec(deps, spec);
@@ -69,6 +74,8 @@ export async function startRun(deps: RunServiceDeps, principal: Principal, spec:
     onBehalfOf: options.onBehalfOf,
     policies,
   });
+  if (spec.origin) await assertOriginOfTenant(deps, principal, spec.origin.runId);
+  if (options.reusedSteps && options.reusedSteps.length > 0) input.reusedSteps = options.reusedSteps;
 
   let startedNow = true;
   const start = () =>
@@ -186,4 +193,11 @@ function assertSameSpec(run: RunProjection, hash: string): RunProjection {
     throw new AppError('conflict', 'this idempotencyKey was already used with a different run spec', { runId: run.id });
   }
   return run;
+}
+
+/** A replay or a fork reuses results of a run of its own tenant only: another tenant's run is as unknown as a missing one. */
+async function assertOriginOfTenant(deps: Pick<RunServiceDeps, 'db'>, principal: Principal, originId: string): Promise<void> {
+  if (!(await findRun(deps.db, principal.tenantId, originId))) {
+    throw new AppError('not_found', `run ${originId} (the spec's origin) not found`, [{ path: 'origin.runId', message: 'not a run of this tenant' }]);
+  }
 }

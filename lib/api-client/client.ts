@@ -76,6 +76,8 @@ export interface ListRunsFilter {
   q?: string;
   /** The children a run started (`ctx.run`). */
   parentRunId?: string;
+  /** The replays and forks of a run. */
+  originRunId?: string;
   limit?: number;
   cursor?: string;
 }
@@ -142,6 +144,16 @@ export class FlightdeckClient {
   /** Graceful: the run records who asked and why, cancels its in-flight tool call, then ends `cancelled`. */
   async cancelRun(runId: string, reason?: string): Promise<Run> {
     return (await this.request('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`, runBodySchema, { body: { reason } })).body.run;
+  }
+
+  /** A new run of the same spec whose tool calls return the original's recorded results (models run live). */
+  async replayRun(runId: string, options: { idempotencyKey?: string } = {}): Promise<RunDetail> {
+    return (await this.request('POST', `/v1/runs/${encodeURIComponent(runId)}/replay`, runDetailBodySchema, { body: options })).body.run;
+  }
+
+  /** A new run reusing the original's results before `fromStep` (or `fromSeq`), live from there, with `input` if given. */
+  async forkRun(runId: string, options: { fromStep?: string; fromSeq?: number; input?: RunSpecInput['input']; idempotencyKey?: string }): Promise<RunDetail> {
+    return (await this.request('POST', `/v1/runs/${encodeURIComponent(runId)}/fork`, runDetailBodySchema, { body: options })).body.run;
   }
 
   /** Hard stop through Temporal: no workflow code runs; the API records `run.terminated`. */

@@ -40,6 +40,7 @@ const projection: RunProjection = {
   specHash: 'hash',
   idempotencyKey: null,
   parentRunId: null,
+  originRunId: null,
   output: { say: { message: 'hi' } },
   currentStep: 'say',
   pendingApprovals: 0,

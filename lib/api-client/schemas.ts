@@ -27,6 +27,8 @@ export const runSchema = z.object({
   createdBy: actorSchema.nullable(),
   /** The run whose `ctx.run` started this one (`GET /v1/runs?parentRunId=` lists a run's children); null otherwise. */
   parentRunId: z.string().nullable(),
+  /** The run this replay or fork reuses the results of (`GET /v1/runs?originRunId=` lists a run's replays and forks); null otherwise. */
+  originRunId: z.string().nullable(),
   lastSeq: z.number().int(),
   createdAt: isoTime,
   updatedAt: isoTime,
