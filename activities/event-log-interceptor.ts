@@ -7,7 +7,7 @@ import type { FailureInfo, NewEvent, RunEvent } from '../lib/events';
 import { appendEvents, findEventsByKeys } from '../lib/event-log';
 import { findRecordedResult } from '../lib/event-log/recorded-results';
 import { toolCallAttemptsTotal } from '../lib/metrics';
-import { redactedMarker } from '../lib/redact';
+import { hasRedactions } from '../lib/redact';
 import { dedupeKeys, idempotencyKeyOf, workflowFactEvents, type ExecuteToolInput, type ToolCallPhase } from '../lib/workflow-contract';
 import { workflowRetriedErrorTypes } from '../tools/tool-errors';
 import { FailureType } from '../lib/failure-types';
@@ -98,10 +98,6 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
       ...workflowFactEvents(call.runId, call.recordWith ?? []),
       { type: 'tool.call.started', dedupeKey: key('started'), data: { ...common, args: call.args, ...(schemaHash ? { schemaHash } : {}) } },
     ];
-    // A local activity runs a short tool: pure, deterministic in its args and attempt, done in well
-    // under a second. Its start and outcome go in one transaction after it ran (half the appends
-    // of the fast path); an attempt whose worker died meanwhile left nothing and is simply run again,
-    // and one replayed after its facts were stored stores nothing twice (the keys dedupe).
     // A replay or a fork (`spec.origin`) hands back the earlier run's result of the same call, once, in one append.
     if (call.reuse) {
       const reused = await findRecordedResult(this.db, call.tenantId, call.reuse, call);
@@ -133,6 +129,10 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
         throw diverged;
       }
     }
+    // A local activity runs a short tool: pure, deterministic in its args and attempt, done in well
+    // under a second. Its start and outcome go in one transaction after it ran (half the appends
+    // of the fast path); an attempt whose worker died meanwhile left nothing and is simply run again,
+    // and one replayed after its facts were stored stores nothing twice (the keys dedupe).
     if (!info.isLocal) await appendWithRetry(this.db, target, beforeCall);
     const pending = info.isLocal ? beforeCall : [];
     const startedAt = process.hrtime.bigint();
@@ -171,7 +171,7 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
     if (!succeeded) return { found: false };
     const output = succeeded.output ?? null;
     // The log keeps outputs with secrets redacted: such an output cannot stand in for the real one.
-    if (!JSON.stringify(output).includes(redactedMarker)) return { found: true, output };
+    if (!hasRedactions(output)) return { found: true, output };
     if (!this.tools.get(call.tool)?.idempotent) {
       throw ApplicationFailure.create({
         type: FailureType.UnrecoverableResult,

@@ -1,6 +1,6 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import { describeIssues } from './errors';
+import { jsonEnv } from './json-env';
 import { roleRank } from './roles';
 import { durationSchema, roleSchema, runModes, type ApprovalOptions, type RunMode } from './run-spec';
 import { approvalPolicyOf, type ApprovalPolicy } from './workflow-contract';
@@ -46,26 +46,9 @@ export const defaultInstallationApprovalPolicy: InstallationApprovalPolicy = ins
 });
 
 /** FLIGHTDECK_APPROVAL_POLICY: JSON of `installationApprovalPolicySchema`; unset or empty is the default. */
-export const approvalPolicyEnv = z
-  .string()
-  .optional()
-  .transform((text, context): InstallationApprovalPolicy => {
-    if (text === undefined || text.trim() === '') return defaultInstallationApprovalPolicy;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: `must be JSON: ${(error as Error).message}` });
-      return z.NEVER;
-    }
-    const parsed = installationApprovalPolicySchema.safeParse(json);
-    if (parsed.success) return parsed.data;
-    for (const issue of describeIssues(parsed.error)) context.addIssue({ code: 'custom', message: `${issue.path}: ${issue.message}` });
-    return z.NEVER;
-  })
-  .describe(
-    'Approval gates a run spec cannot remove or loosen (JSON: `{"gates":[{"tools":["builtin.http_request","composio.*"],"modes":["agent"],"exceptReadOnly":true,"approvers":["approver"],"required":1,"timeout":"24h","onTimeout":"reject","allowSelfApproval":false}]}`, docs/runs.md). Unset: agent runs gate `builtin.http_request` and every Composio tool not marked read-only; `{"gates":[]}`: none.',
-  );
+export const approvalPolicyEnv = jsonEnv(installationApprovalPolicySchema, defaultInstallationApprovalPolicy).describe(
+  'Approval gates a run spec cannot remove or loosen (JSON: `{"gates":[{"tools":["builtin.http_request","composio.*"],"modes":["agent"],"exceptReadOnly":true,"approvers":["approver"],"required":1,"timeout":"24h","onTimeout":"reject","allowSelfApproval":false}]}`, docs/runs.md). Unset: agent runs gate `builtin.http_request` and every Composio tool not marked read-only; `{"gates":[]}`: none.',
+);
 
 const matches = (pattern: string, tool: string) => (pattern.endsWith('.*') ? tool.startsWith(pattern.slice(0, -1)) : pattern === tool);
 

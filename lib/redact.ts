@@ -5,6 +5,9 @@
 
 export const redactedMarker = '[REDACTED]';
 
+/** Whether the log stored this value with secrets cut out: then it cannot stand in for the real one. */
+export const hasRedactions = (value: unknown): boolean => JSON.stringify(value ?? null).includes(redactedMarker);
+
 /** Keys whose values are credentials, whatever the tool or provider calls them. */
 export const defaultSecretKeys: readonly string[] = [
   'authorization',

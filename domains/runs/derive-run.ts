@@ -19,7 +19,7 @@ export async function replayRun(deps: RunServiceDeps, principal: Principal, orig
       status: origin.status,
     });
   }
-  return startRun(deps, principal, derivedSpec(origin.spec, { runId: origin.id, mode: 'replay' }, body));
+  return startRun(deps, principal, derivedSpec(origin.spec, { runId: origin.id, mode: 'replay' }, body), { originFound: true });
 }
 
 /**
@@ -45,7 +45,7 @@ export async function forkRun(
   }
   const reused = await recordedResults(deps.db, principal.tenantId, { runId: origin.id, beforeSeq: fromSeq });
   const spec = derivedSpec(origin.spec, { runId: origin.id, mode: 'fork', fromSeq }, body);
-  return startRun(deps, principal, spec, { reusedSteps: [...new Set(reused.map((result) => result.stepId))] });
+  return startRun(deps, principal, spec, { reusedSteps: [...new Set(reused.map((result) => result.stepId))], originFound: true });
 }
 
 async function originRun(deps: RunServiceDeps, principal: Principal, originId: string): Promise<RunProjection> {

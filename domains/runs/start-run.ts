@@ -49,7 +49,8 @@ export async function startRun(
   deps: RunServiceDeps,
   principal: Principal,
   spec: RunSpec,
-  options: { onBehalfOf?: Actor; reusedSteps?: string[] } = {},
+  /** `originFound`: a replay or a fork already found `spec.origin`'s run in the tenant (derive-run.ts). */
+  options: { onBehalfOf?: Actor; reusedSteps?: string[]; originFound?: boolean } = {},
 ): Promise<StartRunResult> {
   // A stale or never-loaded Composio catalog reloads first, so its tools are not called unknown.
   await deps.tools.refresh();
@@ -64,18 +65,20 @@ export async function startRun(
     if (existing) return { run: assertSameSpec(existing, hash), created: false };
   }
 
+  if (spec.origin && !options.originFound) await assertOriginOfTenant(deps, principal, spec.origin.runId);
   const created = runCreatedData(spec, hash);
-  const input = agentRunInputOf(deps, {
-    tenantId: principal.tenantId,
-    runId,
-    spec,
-    created,
-    createdBy: principal.actor,
-    onBehalfOf: options.onBehalfOf,
-    policies,
-  });
-  if (spec.origin) await assertOriginOfTenant(deps, principal, spec.origin.runId);
-  if (options.reusedSteps && options.reusedSteps.length > 0) input.reusedSteps = options.reusedSteps;
+  const input: AgentRunInput = {
+    ...agentRunInputOf(deps, {
+      tenantId: principal.tenantId,
+      runId,
+      spec,
+      created,
+      createdBy: principal.actor,
+      onBehalfOf: options.onBehalfOf,
+      policies,
+    }),
+    ...(options.reusedSteps && options.reusedSteps.length > 0 ? { reusedSteps: options.reusedSteps } : {}),
+  };
 
   let startedNow = true;
   const start = () =>

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { argsHashOf } from '../args-hash';
-import { redactedMarker } from '../redact';
+import { hasRedactions } from '../redact';
 import type { ResultSource } from '../workflow-contract';
 
 /** A tool call of an earlier run that succeeded: what a replay or a fork hands back instead of calling the tool. */
@@ -26,13 +26,17 @@ export async function findRecordedResult(
   call: { stepId: string; tool: string; args: Record<string, unknown> },
 ): Promise<RecordedResult | null> {
   const argsHash = argsHashOf(call.args);
-  const results = (await recordedResults(db, tenantId, source)).filter((result) => result.tool === call.tool && result.argsHash === argsHash);
-  const usable = results.filter((result) => !JSON.stringify(result.output ?? null).includes(redactedMarker));
+  const results = (await recordedResults(db, tenantId, { ...source, tool: call.tool })).filter((result) => result.argsHash === argsHash);
+  const usable = results.filter((result) => !hasRedactions(result.output));
   return usable.find((result) => result.stepId === call.stepId) ?? usable[0] ?? null;
 }
 
-/** Every successful tool call of the run (within `beforeSeq`), with the args its started attempt recorded. */
-export async function recordedResults(db: Knex, tenantId: string, source: Pick<ResultSource, 'runId' | 'beforeSeq'>): Promise<RecordedResult[]> {
+/** Every successful tool call of the run (within `beforeSeq`; of `tool` only, if given), with the args its started attempt recorded. */
+export async function recordedResults(
+  db: Knex,
+  tenantId: string,
+  source: Pick<ResultSource, 'runId' | 'beforeSeq'> & { tool?: string },
+): Promise<RecordedResult[]> {
   const { rows } = await db.raw<{ rows: Array<{ seq: number; step_id: string; tool: string; args: Record<string, unknown> | null; output: unknown }> }>(
     `SELECT succeeded.seq, succeeded.data->>'stepId' AS step_id, succeeded.data->>'tool' AS tool,
             started.data->'args' AS args, succeeded.data->'output' AS output
@@ -45,8 +49,9 @@ export async function recordedResults(db: Knex, tenantId: string, source: Pick<R
         AND started.data->'attempt' = succeeded.data->'attempt'
       WHERE succeeded.tenant_id = ? AND succeeded.run_id = ? AND succeeded.type = 'tool.call.succeeded'
         AND (?::bigint IS NULL OR succeeded.seq < ?::bigint)
+        AND (?::text IS NULL OR succeeded.data->>'tool' = ?::text)
       ORDER BY succeeded.seq`,
-    [tenantId, source.runId, source.beforeSeq ?? null, source.beforeSeq ?? null],
+    [tenantId, source.runId, source.beforeSeq ?? null, source.beforeSeq ?? null, source.tool ?? null, source.tool ?? null],
   );
   return rows.map((row) => ({ seq: Number(row.seq), stepId: row.step_id, tool: row.tool, argsHash: argsHashOf(row.args ?? {}), output: row.output }));
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonEnv } from '../../lib/json-env';
 import { durationSchema } from '../../lib/run-spec';
 
 /**
@@ -57,29 +58,9 @@ export const mcpServersSchema = z.record(mcpServerNameSchema, mcpServerConfigSch
 export type McpServers = z.infer<typeof mcpServersSchema>;
 
 /** `FLIGHTDECK_MCP_SERVERS`: JSON, checked at boot; unset or empty is no servers. */
-export const mcpServersEnvSchema = z
-  .string()
-  .optional()
-  .transform((value, context): McpServers => {
-    if (value === undefined || value.trim() === '') return {};
-    let json: unknown;
-    try {
-      json = JSON.parse(value);
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: `is not JSON: ${(error as Error).message}` });
-      return z.NEVER;
-    }
-    const parsed = mcpServersSchema.safeParse(json);
-    if (!parsed.success) {
-      // The issue paths name the server and field, never a header's value.
-      for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: `${issue.path.join('.') || '(root)'}: ${issue.message}` });
-      return z.NEVER;
-    }
-    return parsed.data;
-  })
-  .describe(
-    'MCP servers whose tools runs may call, as JSON `{ "<server>": { "command", "args"?, "env"?, "cwd"? } | { "url", "headers"? } }` (each may add `timeout` and `retryToolErrors`); tools are named `mcp.<server>.<tool>`.',
-  );
+export const mcpServersEnvSchema = jsonEnv(mcpServersSchema, {}).describe(
+  'MCP servers whose tools runs may call, as JSON `{ "<server>": { "command", "args"?, "env"?, "cwd"? } | { "url", "headers"? } }` (each may add `timeout` and `retryToolErrors`); tools are named `mcp.<server>.<tool>`.',
+);
 
 /** FLIGHTDECK_MCP_MAX_RESULT_BYTES's default: larger than a text answer needs, small enough to hold in memory per call. */
 export const defaultMcpMaxResultBytes = 4 * 1024 * 1024;
