@@ -35,6 +35,7 @@ export const workflowSafeLib = [
   'event-schemas.ts',
   'events.ts',
   'failure-types.ts',
+  'model-usage.ts',
   'plan-graph.ts',
   'redact.ts',
   'roles.ts',

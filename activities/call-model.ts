@@ -31,7 +31,14 @@ const completionSchema = z.object({
       }),
     )
     .min(1),
-  usage: z.object({ prompt_tokens: z.number().default(0), completion_tokens: z.number().default(0), total_tokens: z.number().default(0) }).optional(),
+  usage: z
+    .object({
+      prompt_tokens: z.number().default(0),
+      completion_tokens: z.number().default(0),
+      total_tokens: z.number().default(0),
+      prompt_tokens_details: z.object({ cached_tokens: z.number().default(0) }).nullish(),
+    })
+    .optional(),
 });
 
 /**
@@ -53,7 +60,12 @@ export async function callChatCompletions(config: ModelProviderConfig, input: Ca
     response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}) },
-      body: JSON.stringify({ model: input.model, messages: input.messages, ...(input.tools.length > 0 ? { tools: input.tools } : {}) }),
+      body: JSON.stringify({
+        model: input.model,
+        messages: input.messages,
+        ...(input.tools.length > 0 ? { tools: input.tools } : {}),
+        ...(input.maxOutputTokens !== undefined ? { max_tokens: input.maxOutputTokens } : {}),
+      }),
       signal: AbortSignal.any([signal, timeout]),
     });
   } catch (error) {
@@ -78,8 +90,9 @@ export async function callChatCompletions(config: ModelProviderConfig, input: Ca
     message: { content: choice.message.content ?? null, toolCalls: choice.message.tool_calls ?? [] },
     finishReason: choice.finish_reason ?? null,
     usage: {
-      promptTokens: parsed.usage?.prompt_tokens ?? 0,
-      completionTokens: parsed.usage?.completion_tokens ?? 0,
+      inputTokens: parsed.usage?.prompt_tokens ?? 0,
+      outputTokens: parsed.usage?.completion_tokens ?? 0,
+      cachedInputTokens: parsed.usage?.prompt_tokens_details?.cached_tokens ?? 0,
       totalTokens: parsed.usage?.total_tokens ?? 0,
     },
   };

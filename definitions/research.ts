@@ -29,7 +29,7 @@ export default defineRun({
     answer: z.string(),
     sources: z.array(z.object({ source: z.number(), url: z.string(), status: z.number() })),
     turns: z.number(),
-    usage: z.object({ promptTokens: z.number(), completionTokens: z.number(), totalTokens: z.number() }),
+    usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), cachedInputTokens: z.number(), totalTokens: z.number() }),
   }),
   defaults: { tags: ['demo', 'research'], limits: { deadline: '15m', maxToolCalls: 40 } },
   run: async (ctx, { question, sources, model }) => {

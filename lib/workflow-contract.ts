@@ -139,12 +139,23 @@ export interface CallModelInput {
   model: string;
   messages: ChatMessage[];
   tools: ModelTool[];
+  /** The most the model may write in this call (the run's or tenant's budget left, lib/model-budget.ts); absent: the provider's default. */
+  maxOutputTokens?: number;
+}
+
+/** Tokens one model call (or a run's calls together) took, as the provider counted them. */
+export interface ModelUsage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Input tokens the provider read from its prompt cache; part of `inputTokens`. */
+  cachedInputTokens: number;
+  totalTokens: number;
 }
 
 export interface CallModelResult {
   message: { content: string | null; toolCalls: ModelToolCall[] };
   finishReason: string | null;
-  usage: { promptTokens: number; completionTokens: number; totalTokens: number };
+  usage: ModelUsage;
 }
 
 /** What an agent run carries across continue-as-new, so the transcript and counters survive. */

@@ -102,7 +102,7 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
       event('model.called', {
         turn: 2,
         model: 'm',
-        usage: { promptTokens: 20, completionTokens: 0, totalTokens: 20 },
+        usage: { inputTokens: 20, outputTokens: 0, cachedInputTokens: 5, totalTokens: 20 },
         finishReason: 'tool_calls',
         content: null,
         toolCalls: [{ id: 'c1', name: 'builtin__echo' }],
@@ -110,8 +110,9 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
     ];
     const models = buildTimeline(events).flatMap((row) => (row.kind === 'model' ? [row.call] : []));
     expect(models).toMatchObject([
-      { turn: 1, totalTokens: 14, promptTokens: 10, completionTokens: 4 },
-      { turn: 2, totalTokens: 20, toolCalls: ['builtin__echo'] },
+      // An older writer's usage (promptTokens, completionTokens) reads as today's.
+      { turn: 1, totalTokens: 14, inputTokens: 10, outputTokens: 4, cachedInputTokens: 0 },
+      { turn: 2, totalTokens: 20, inputTokens: 20, cachedInputTokens: 5, toolCalls: ['builtin__echo'] },
     ]);
     expect(chatMessages(events).map((message) => [message.from, message.text, message.who])).toEqual([
       ['assistant', 'Hi!', null],

@@ -49,7 +49,11 @@ describe('ctx.agent in run definitions', () => {
       'model.called',
       'run.completed',
     ]);
-    expect(dataOf(events, 'run.completed')[0].output).toEqual({ text: 'done', turns: 2, usage: { promptTokens: 22, completionTokens: 14, totalTokens: 36 } });
+    expect(dataOf(events, 'run.completed')[0].output).toEqual({
+      text: 'done',
+      turns: 2,
+      usage: { inputTokens: 22, outputTokens: 14, cachedInputTokens: 0, totalTokens: 36 },
+    });
     expect(dataOf(events, 'model.called').map(({ turn, agent }) => ({ turn, agent }))).toEqual([
       { turn: 1, agent: 'agent#1' },
       { turn: 2, agent: 'agent#1' },
@@ -188,7 +192,7 @@ describe('ctx.agent in run definitions', () => {
       answer: 'Search was slow [2]; the index was rebuilt [3]; all else is up [1].',
       sources: sources.map((url, index) => ({ source: index + 1, url, status: 200 })),
       turns: 2,
-      usage: { promptTokens: 22, completionTokens: 14, totalTokens: 36 },
+      usage: { inputTokens: 22, outputTokens: 14, cachedInputTokens: 0, totalTokens: 36 },
     });
     expect(stepsOf(events).sort()).toEqual(['builtin.http_request#1', 'builtin.http_request#2', 'builtin.http_request#3', 'summarize.turn-1.call_pick']);
     expect(dataOf(events, 'tool.call.succeeded').find((call) => call.stepId === 'summarize.turn-1.call_pick')?.output).toBe('Slow search');

@@ -35,7 +35,11 @@ describe('agent runs against an OpenAI-compatible model (test double)', () => {
       'run.completed',
     ]);
     const calls = dataOf(events, 'model.called');
-    expect(calls[0]).toMatchObject({ turn: 1, usage: { promptTokens: 11, completionTokens: 7, totalTokens: 18 }, toolCalls: [{ name: 'builtin__echo' }] });
+    expect(calls[0]).toMatchObject({
+      turn: 1,
+      usage: { inputTokens: 11, outputTokens: 7, cachedInputTokens: 0, totalTokens: 18 },
+      toolCalls: [{ name: 'builtin__echo' }],
+    });
     expect(calls[1]).toMatchObject({ turn: 2, content: 'done', finishReason: 'stop' });
     expect(dataOf(events, 'run.completed')[0].output).toBe('done');
 

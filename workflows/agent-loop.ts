@@ -15,6 +15,7 @@ import { isCancelledActivity, stopUnlessDecided } from './plan-run';
 import type { RunContext } from './run-context';
 import { failureOf, RunStopped } from './run-stopped';
 import { FailureType } from '../lib/failure-types';
+import { addUsage, noUsage, usageOf } from '../lib/model-usage';
 
 export const defaultMaxTurns = 10;
 const defaultIdleTimeout = '10m';
@@ -70,7 +71,7 @@ export interface AgentSession {
 export const newSession = (config: AgentLoopConfig, turns = 0): AgentSession => ({
   config,
   turns,
-  usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+  usage: noUsage(),
 });
 
 /** Agent mode's loop settings, from the spec and what the API resolved at start. */
@@ -207,7 +208,9 @@ async function modelTurn(context: RunContext, session: AgentSession, transcript:
     if (error instanceof ActivityFailure && !isCancelledActivity(error)) throw new RunStopped({ ...failureOf(error), step: turnName(config, turn) });
     throw error;
   }
-  for (const part of ['promptTokens', 'completionTokens', 'totalTokens'] as const) session.usage[part] += result.usage[part];
+  // An older history's result has the usage in its older shape.
+  const usage = usageOf(result.usage);
+  addUsage(session.usage, usage);
   transcript.push({
     role: 'assistant',
     content: result.message.content,
@@ -221,7 +224,7 @@ async function modelTurn(context: RunContext, session: AgentSession, transcript:
         turn,
         ...(config.name ? { agent: config.name } : {}),
         model: config.model,
-        usage: result.usage,
+        usage,
         finishReason: result.finishReason,
         content: result.message.content,
         toolCalls: result.message.toolCalls.map((call) => ({ id: call.id, name: call.function.name })),

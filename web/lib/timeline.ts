@@ -48,8 +48,9 @@ export interface ModelCall {
   at: string;
   turn: number;
   model: string;
-  promptTokens: number;
-  completionTokens: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
   totalTokens: number;
   finishReason: string | null;
   toolCalls: string[];
@@ -253,8 +254,9 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
             at: event.at,
             turn: data.turn,
             model: data.model,
-            promptTokens: data.usage.promptTokens,
-            completionTokens: data.usage.completionTokens,
+            inputTokens: data.usage.inputTokens,
+            outputTokens: data.usage.outputTokens,
+            cachedInputTokens: data.usage.cachedInputTokens,
             totalTokens: data.usage.totalTokens,
             finishReason: data.finishReason,
             toolCalls: data.toolCalls.map((call) => call.name),

@@ -160,7 +160,7 @@ function Row({ row }: { row: TimelineRow }) {
             Model call, turn {call.turn} · {call.model}
           </span>{' '}
           <span className="muted tabular-nums">
-            {call.totalTokens} tokens ({call.promptTokens} in, {call.completionTokens} out)
+            {call.totalTokens} tokens ({call.inputTokens} in{call.cachedInputTokens > 0 ? `, ${call.cachedInputTokens} cached` : ''}, {call.outputTokens} out)
           </span>
           {call.toolCalls.length > 0 && <div className="muted text-xs">asked for: {call.toolCalls.join(', ')}</div>}
         </div>

@@ -1,0 +1,24 @@
+import type { ModelUsage } from './workflow-contract';
+
+/** Usage as model calls recorded it before `ModelUsage` (activity results and `model.called` events of older histories). */
+interface LegacyUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+export const noUsage = (): ModelUsage => ({ inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, totalTokens: 0 });
+
+/** A recorded usage in today's shape, whichever shape it was recorded in. Workflow-safe (pure). */
+export function usageOf(recorded: ModelUsage | LegacyUsage): ModelUsage {
+  if ('inputTokens' in recorded) return { ...noUsage(), ...recorded };
+  return { inputTokens: recorded.promptTokens, outputTokens: recorded.completionTokens, cachedInputTokens: 0, totalTokens: recorded.totalTokens };
+}
+
+/** Adds `more` into `total`. */
+export function addUsage(total: ModelUsage, more: ModelUsage): void {
+  total.inputTokens += more.inputTokens;
+  total.outputTokens += more.outputTokens;
+  total.cachedInputTokens += more.cachedInputTokens;
+  total.totalTokens += more.totalTokens;
+}
