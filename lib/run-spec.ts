@@ -213,7 +213,6 @@ export const definitionNameSchema = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,63}$/, 'a definition name is lowercase letters, digits and "-", starting with a letter (max 64)');
 
-/** The run spec, validated at the API edge and carried into the workflow (docs/runs.md). */
 /**
  * A replay's or a fork's origin (`POST /v1/runs/:id/replay`, `…/fork`): tool calls return the
  * recorded results of run `runId` instead of calling the tool: all of them in a replay (a call the
@@ -229,6 +228,7 @@ export const runOriginSchema = z
   .refine((origin) => (origin.mode === 'fork') === (origin.fromSeq !== undefined), { message: 'a fork names fromSeq, a replay does not' });
 export type RunOrigin = z.infer<typeof runOriginSchema>;
 
+/** The run spec, validated at the API edge and carried into the workflow (docs/runs.md). */
 export const runSpecSchema = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),

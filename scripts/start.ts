@@ -13,8 +13,10 @@ const repoRoot = path.resolve(__dirname, '..');
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const tsEntry = (file: string) => [process.execPath, ['--import', 'tsx', path.join(repoRoot, file)]] as const;
 
-async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/** Polls `url` until it answers below 500, saying every 15 s that it still waits (a loaded machine boots slowly). */
+async function waitForHttp(url: string, what: string, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  let nextNote = started + 15_000;
   for (;;) {
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
@@ -22,7 +24,12 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
     } catch {
       // not up yet
     }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+    const now = Date.now();
+    if (now - started > timeoutMs) throw new Error(`${what} (${url}) did not answer within ${timeoutMs / 1000} s`);
+    if (now >= nextNote) {
+      say(`flightdeck: still waiting for ${what} (${Math.round((now - started) / 1000)} s)…`);
+      nextNote += 15_000;
+    }
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }
@@ -98,8 +105,8 @@ async function main(): Promise<void> {
   });
 
   try {
-    for (const url of apiUrls) await waitForHttp(`${url}/healthz`, 60_000);
-    await waitForHttp(webUrl, 120_000);
+    for (const url of apiUrls) await waitForHttp(`${url}/healthz`, 'the API', 180_000);
+    await waitForHttp(webUrl, 'the dashboard', 180_000);
   } catch (error) {
     // Never leave the children and the embedded servers behind when start-up fails half way.
     say(`flightdeck: ${error instanceof Error ? error.message : String(error)}`);

@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { answer, FakeChatCompletionsServer } from './fake-chat-completions-server';
-import { startRun } from './run-helpers';
+import { eventsOf, startRun } from './run-helpers';
 import { checkPageOf, useDashboardInBrowser, type DashboardInBrowser } from './dashboard-browser-kit';
 
 describe('the dashboard in a browser: a run', () => {
@@ -98,5 +98,60 @@ describe('the dashboard in a browser: a run', () => {
     expect(Number(await page.locator('[data-live-status]').getAttribute('data-reconnects'))).toBeGreaterThanOrEqual(1);
     await timelineMatchesLog(runId);
     expect(await page.locator('[data-group^="step:"]').count()).toBe(4);
+  });
+  it('replays an ended run, and forks it from a step with another input', async () => {
+    const runId = await startRun(stack, {
+      name: 'to-derive',
+      input: { word: 'one' },
+      plan: {
+        steps: [
+          { id: 'first', tool: 'builtin.echo', args: { fixed: 'always' } },
+          { id: 'second', tool: 'builtin.echo', args: { word: '${input.word}' } },
+        ],
+      },
+    });
+    await stack.waitForRun(runId);
+    const succeeded = async (id: string) =>
+      (await eventsOf(stack, id))
+        .filter((event) => event.type === 'tool.call.succeeded')
+        .map((event) => event.data as { stepId: string; output: unknown; reusedFrom?: { runId: string } });
+    const derivedRun = async (mode: 'Replay of' | 'Fork of') => {
+      await page.waitForURL((url) => /\/runs\/run_/.test(url.pathname) && !url.pathname.endsWith(runId), { timeout: 30_000 });
+      const id = decodeURIComponent(page.url().split('/runs/')[1]!);
+      await page.getByText(mode, { exact: true }).waitFor();
+      expect(await page.getByTestId('origin-run').textContent()).toBe(runId);
+      await page.locator('[data-status="completed"]').first().waitFor({ timeout: 30_000 });
+      return id;
+    };
+
+    await page.goto(`${dashboard.url}/runs/${runId}`);
+    await page.getByRole('button', { name: 'Replay', exact: true }).click();
+    await page.getByRole('button', { name: 'Start replay' }).click();
+    const replayId = await derivedRun('Replay of');
+    expect((await succeeded(replayId)).map((call) => [call.stepId, call.reusedFrom?.runId])).toEqual([
+      ['first', runId],
+      ['second', runId],
+    ]);
+    // A replay is an ended run's: a running one offers Cancel, not Replay; every run offers a fork.
+    expect(await page.getByRole('button', { name: 'Replay', exact: true }).count()).toBe(1);
+
+    await page.goto(`${dashboard.url}/runs/${runId}`);
+    await page.getByRole('button', { name: 'Fork from here: step second' }).click();
+    await page.getByLabel(/^Input \(JSON/).fill('{ "word": ');
+    await page.getByRole('button', { name: 'Start fork' }).click();
+    await page
+      .locator('#fork-input-error')
+      .getByText(/not valid JSON/)
+      .waitFor();
+    await page.getByLabel(/^Input \(JSON/).fill('{ "word": "two" }');
+    await page.getByRole('button', { name: 'Start fork' }).click();
+    const forkId = await derivedRun('Fork of');
+    const forked = await succeeded(forkId);
+    expect(forked.map((call) => [call.stepId, call.reusedFrom?.runId ?? null])).toEqual([
+      ['first', runId],
+      ['second', null],
+    ]);
+    expect(forked[1]!.output).toMatchObject({ word: 'two' });
+    expect((await stack.client.listRuns({ originRunId: runId })).runs.map((run) => run.id).sort()).toEqual([replayId, forkId].sort());
   });
 });

@@ -85,6 +85,29 @@ describe('replay and fork', () => {
     ]);
   });
 
+  it("replays a definition's child runs from the original's children: no tool call runs live", async () => {
+    const originId = await startRun(stack, { definition: 'runs-children', input: { child: 'two-echoes' } });
+    expect((await endOf(originId)).status).toBe('completed');
+    const replay = await stack.request('POST', `/v1/runs/${originId}/replay`, {});
+    expect(replay.status).toBe(201);
+    const replayId = replay.body.run.id as string;
+    const ended = await endOf(replayId);
+    expect(ended.status).toBe('completed');
+    expect(ended.output).toEqual((await stack.request('GET', `/v1/runs/${originId}`)).body.run.output);
+    const children = (await eventsOf(stack, replayId))
+      .filter((event) => event.type === 'child.started')
+      .map((event) => (event.data as any).childRunId as string);
+    expect(children).toHaveLength(2);
+    for (const childId of children) {
+      const originalChild = childId.replace(replayId, originId);
+      const child = (await stack.request('GET', `/v1/runs/${childId}`)).body.run;
+      expect(child).toMatchObject({ status: 'completed', originRunId: originalChild, parentRunId: replayId });
+      const calls = succeeded(await eventsOf(stack, childId));
+      expect(calls).toHaveLength(3);
+      expect(calls.every((data) => data.reusedFrom?.runId === originalChild)).toBe(true);
+    }
+  });
+
   it('fails a replay that makes a call its original never made with ReplayDiverged, naming it; calls nothing', async () => {
     const originId = await startRun(stack, { plan: { steps: [{ id: 'only', tool: 'builtin.http_request', args: { url: `${peer.url}/page/1` } }] } });
     expect((await endOf(originId)).status).toBe('completed');

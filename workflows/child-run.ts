@@ -98,13 +98,16 @@ function checkedChildSpec(context: RunContext, call: ChildRunCall, childRunId: s
   if (childRunId.length > runIdMaxLength) {
     throw new ChildRunInputError(call.definition, `the child's run id "${childRunId}" is over ${runIdMaxLength} characters: give the call a shorter step`);
   }
-  const { userId, connectedAccountId } = context.input.spec;
-  // The child acts for the same Composio user as its parent.
+  const { userId, connectedAccountId, origin } = context.input.spec;
+  // The child acts for the same Composio user as its parent. A replay's child replays the original's
+  // child of the same call (whose id derives from the original's id as this one's from the replay's),
+  // so its tool calls too come from the log; a fork's children run live.
   const spec = runSpecSchema.safeParse({
     definition: call.definition,
     input: call.input,
     ...(userId ? { userId } : {}),
     ...(connectedAccountId ? { connectedAccountId } : {}),
+    ...(origin?.mode === 'replay' ? { origin: { runId: `${origin.runId}.${call.idKey}`, mode: 'replay' } } : {}),
   });
   if (!spec.success) throw new ChildRunInputError(call.definition, `not a run spec: ${spec.error.message}`);
   return spec.data;

@@ -1,5 +1,6 @@
 import type { RunDetail } from '@/lib/api';
 import type { RunVerification } from '../../../lib/api-client/schemas';
+import Link from 'next/link';
 import { Timestamp } from '@/components/ui/timestamp';
 
 export function RunFacts({ run, verification }: { run: RunDetail; verification: RunVerification }) {
@@ -10,6 +11,19 @@ export function RunFacts({ run, verification }: { run: RunDetail; verification: 
     ['Created', <Timestamp key="c" iso={run.createdAt} />],
     ['Started', run.startedAt ? <Timestamp key="s" iso={run.startedAt} /> : '—'],
     ['Ended', run.completedAt ? <Timestamp key="e" iso={run.completedAt} /> : '—'],
+    ...(run.spec.origin
+      ? ([
+          [
+            run.spec.origin.mode === 'replay' ? 'Replay of' : 'Fork of',
+            <span key="o">
+              <Link href={`/runs/${encodeURIComponent(run.spec.origin.runId)}`} className="link" data-testid="origin-run">
+                {run.spec.origin.runId}
+              </Link>
+              {run.spec.origin.fromSeq !== undefined && <span className="muted"> from seq {run.spec.origin.fromSeq}</span>}
+            </span>,
+          ],
+        ] satisfies Array<[string, React.ReactNode]>)
+      : []),
     ['Tool calls', `${run.toolCalls.succeeded} succeeded, ${run.toolCalls.failed} failed attempts, ${run.toolCalls.started} started`],
   ];
   return (

@@ -7,7 +7,8 @@ import { LiveIndicator } from '@/components/live/live-indicator';
 import { useLiveStream } from '@/components/live/use-live-stream';
 import { buildTimeline, chatMessages } from '@/lib/timeline';
 import { ChatBox } from './chat-box';
-import { Timeline } from './timeline';
+import { ForkRunDialog } from './derive-run-dialogs';
+import { ForkFromStep, Timeline } from './timeline';
 
 // The header, facts and output are server-rendered: read them again when the run's state changes.
 const REFRESHING_EVENTS = new Set<string>([...Object.values(runEndEventTypes), 'approval.requested', 'approval.decided']);
@@ -22,13 +23,17 @@ export function RunLive({
   initialEvents,
   ended,
   chat,
+  canFork,
 }: {
   runId: string;
   initialEvents: RunEvent[];
   ended: boolean;
   chat: { canSend: boolean } | null;
+  /** Whether the viewer may fork the run (an operator): each step's header then offers "Fork from here". */
+  canFork: boolean;
 }) {
   const router = useRouter();
+  const [forkFrom, setForkFrom] = useState<string | null>(null);
   const [events, setEvents] = useState(initialEvents);
   const lastSeq = events.at(-1)?.seq ?? 0;
   // The stream starts once, after the events the server rendered; EventSource resumes it from there.
@@ -69,8 +74,11 @@ export function RunLive({
         {events.length === 0 ? (
           <p className="muted text-sm">No events yet: the run is being created. They appear here as they happen.</p>
         ) : (
-          <Timeline rows={rows} />
+          <ForkFromStep value={canFork ? setForkFrom : null}>
+            <Timeline rows={rows} />
+          </ForkFromStep>
         )}
+        {forkFrom !== null && <ForkRunDialog key={forkFrom} runId={runId} fromStep={forkFrom} onClose={() => setForkFrom(null)} />}
       </section>
     </div>
   );

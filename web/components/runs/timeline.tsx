@@ -2,9 +2,28 @@
 
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import Link from 'next/link';
-import { useRef } from 'react';
+import { createContext, use, useRef } from 'react';
 import { Timestamp } from '@/components/ui/timestamp';
 import type { ConnectionEntry, LaneRow, TimelineRow } from '@/lib/timeline';
+
+/** Set when the viewer may fork the run: a step's header then offers "Fork from here", which calls it with the step's id. */
+export const ForkFromStep = createContext<((stepId: string) => void) | null>(null);
+
+function GroupHeader({ row }: { row: Extract<TimelineRow, { kind: 'group' }> }) {
+  const fork = use(ForkFromStep);
+  const stepId = row.id.startsWith('step:') ? row.id.slice('step:'.length) : null;
+  return (
+    <div className="mt-3 flex items-baseline gap-2 border-b border-zinc-200 pb-1 pt-2 dark:border-zinc-800" data-group={row.id}>
+      <h3 className="font-semibold">{row.title}</h3>
+      {row.subtitle && <code className="muted text-xs">{row.subtitle}</code>}
+      {fork && stepId !== null && (
+        <button type="button" className="link ml-auto text-xs" onClick={() => fork(stepId)} aria-label={`Fork from here: step ${stepId}`}>
+          Fork from here
+        </button>
+      )}
+    </div>
+  );
+}
 
 const formatMs = (ms: number | null) => (ms === null ? '—' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`);
 
@@ -77,12 +96,7 @@ function Row({ row }: { row: TimelineRow }) {
     case 'lanes':
       return <Lanes lanes={row.lanes} />;
     case 'group':
-      return (
-        <div className="mt-3 flex items-baseline gap-2 border-b border-zinc-200 pb-1 pt-2 dark:border-zinc-800" data-group={row.id}>
-          <h3 className="font-semibold">{row.title}</h3>
-          {row.subtitle && <code className="muted text-xs">{row.subtitle}</code>}
-        </div>
-      );
+      return <GroupHeader row={row} />;
     case 'attempt': {
       const { attempt } = row;
       const tone = attempt.outcome === 'succeeded' ? 'border-emerald-500' : attempt.outcome === 'failed' ? 'border-red-500' : 'border-blue-500';

@@ -1,6 +1,7 @@
 'use server';
 
 import { revalidatePath } from 'next/cache';
+import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { failure, type ActionResult } from '@/lib/action-result';
 import { requireSession } from '@/lib/session';
@@ -38,4 +39,54 @@ export async function sendMessageAction(_previous: ActionResult, formData: FormD
     return failure(error);
   }
   return { ok: true, message: null, fieldErrors: {} };
+}
+
+const replayForm = z.object({ runId, idempotencyKey: z.string().trim().min(1).max(200) });
+const forkForm = z.object({
+  runId,
+  fromStep: z.string().trim().min(1).max(200),
+  idempotencyKey: z.string().trim().min(1).max(200),
+  input: z.string().max(1_000_000).optional(),
+});
+
+/** Replays an ended run (POST /v1/runs/:id/replay) and goes to the new run; the dialog's key makes a second click find the same replay. */
+export async function replayRunAction(_previous: ActionResult, formData: FormData): Promise<ActionResult> {
+  const form = replayForm.safeParse(Object.fromEntries(formData));
+  if (!form.success) return invalid(form.error);
+  const { client } = await requireSession();
+  let replayId: string;
+  try {
+    replayId = (await client.replayRun(form.data.runId, { idempotencyKey: form.data.idempotencyKey })).id;
+  } catch (error) {
+    return failure(error);
+  }
+  redirect(`/runs/${encodeURIComponent(replayId)}`);
+}
+
+/** Forks a run from a step (POST /v1/runs/:id/fork), with the input given or the original's, and goes to the new run. */
+export async function forkRunAction(_previous: ActionResult, formData: FormData): Promise<ActionResult> {
+  const form = forkForm.safeParse(Object.fromEntries(formData));
+  if (!form.success) return invalid(form.error);
+  let input: unknown;
+  const text = form.data.input?.trim();
+  if (text) {
+    try {
+      input = JSON.parse(text);
+    } catch (error) {
+      return { ok: false, message: 'Check the form.', fieldErrors: { input: [`not valid JSON: ${(error as Error).message}`] } };
+    }
+  }
+  const { client } = await requireSession();
+  let forkId: string;
+  try {
+    const fork = await client.forkRun(form.data.runId, {
+      fromStep: form.data.fromStep,
+      idempotencyKey: form.data.idempotencyKey,
+      ...(input === undefined ? {} : { input: input as never }),
+    });
+    forkId = fork.id;
+  } catch (error) {
+    return failure(error);
+  }
+  redirect(`/runs/${encodeURIComponent(forkId)}`);
 }

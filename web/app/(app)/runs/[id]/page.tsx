@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { CancelRunButton } from '@/components/runs/cancel-run-button';
+import { ReplayRunButton } from '@/components/runs/derive-run-dialogs';
 import { RunFacts } from '@/components/runs/run-facts';
 import { RunLive } from '@/components/runs/run-live';
 import { ApiErrorNotice } from '@/components/ui/api-error-notice';
@@ -90,13 +91,20 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
               Open in Temporal UI <span aria-hidden>↗</span>
               <span className="sr-only">(opens in a new tab)</span>
             </a>
+            {session.can('operator') && ended && <ReplayRunButton runId={run.id} />}
             {session.can('operator') && !ended && <CancelRunButton runId={run.id} />}
           </>
         }
       />
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
         <div className="min-w-0">
-          <RunLive runId={run.id} initialEvents={events} ended={ended} chat={conversational ? { canSend: session.can('operator') && !ended } : null} />
+          <RunLive
+            runId={run.id}
+            initialEvents={events}
+            ended={ended}
+            chat={conversational ? { canSend: session.can('operator') && !ended } : null}
+            canFork={session.can('operator')}
+          />
         </div>
         <aside className="min-w-0 space-y-4">
           <RunFacts run={run} verification={verification} />
