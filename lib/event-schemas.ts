@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { actorSchema, failureSchema, isCustomEventType, type BuiltinEventType, type CustomEventType, type EventType } from './events';
-import { usageOf } from './model-usage';
+import { isLegacyUsage, usageOf } from './model-usage';
 import { boundedJsonObjectSchema, durationSchema, factDataMaxBytes, roleSchema, runModes, runSpecSchema } from './run-spec';
 
 /**
@@ -81,10 +81,7 @@ export type ApprovalSignalPayload = z.infer<typeof approvalSignalSchema>;
 
 /** A model call's tokens; events of older writers named them `promptTokens` and `completionTokens`, and read as today's shape. */
 export const modelUsageSchema = z.preprocess(
-  (value) =>
-    value !== null && typeof value === 'object' && 'promptTokens' in value && !('inputTokens' in value)
-      ? usageOf(value as Parameters<typeof usageOf>[0])
-      : value,
+  (value) => (isLegacyUsage(value) ? usageOf(value) : value),
   z.object({ inputTokens: z.number(), outputTokens: z.number(), cachedInputTokens: z.number(), totalTokens: z.number() }).strict(),
 );
 

@@ -9,9 +9,13 @@ interface LegacyUsage {
 
 export const noUsage = (): ModelUsage => ({ inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, totalTokens: 0 });
 
+/** Whether `value` is a usage in the older shape. */
+export const isLegacyUsage = (value: unknown): value is LegacyUsage =>
+  value !== null && typeof value === 'object' && 'promptTokens' in value && !('inputTokens' in value);
+
 /** A recorded usage in today's shape, whichever shape it was recorded in. Workflow-safe (pure). */
 export function usageOf(recorded: ModelUsage | LegacyUsage): ModelUsage {
-  if ('inputTokens' in recorded) return { ...noUsage(), ...recorded };
+  if (!isLegacyUsage(recorded)) return { ...noUsage(), ...recorded };
   return { inputTokens: recorded.promptTokens, outputTokens: recorded.completionTokens, cachedInputTokens: 0, totalTokens: recorded.totalTokens };
 }
 

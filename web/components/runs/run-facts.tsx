@@ -3,7 +3,20 @@ import type { RunVerification } from '../../../lib/api-client/schemas';
 import Link from 'next/link';
 import { Timestamp } from '@/components/ui/timestamp';
 
+/** The run a replay or a fork reuses the results of, and from where. */
+function OriginLink({ origin }: { origin: NonNullable<RunDetail['spec']['origin']> }) {
+  return (
+    <span>
+      <Link href={`/runs/${encodeURIComponent(origin.runId)}`} className="link" data-testid="origin-run">
+        {origin.runId}
+      </Link>
+      {origin.fromSeq !== undefined && <span className="muted"> from seq {origin.fromSeq}</span>}
+    </span>
+  );
+}
+
 export function RunFacts({ run, verification }: { run: RunDetail; verification: RunVerification }) {
+  const { origin } = run.spec;
   const rows: Array<[string, React.ReactNode]> = [
     ['Mode', run.mode],
     ['Tags', run.tags.length ? run.tags.join(', ') : '—'],
@@ -11,19 +24,7 @@ export function RunFacts({ run, verification }: { run: RunDetail; verification: 
     ['Created', <Timestamp key="c" iso={run.createdAt} />],
     ['Started', run.startedAt ? <Timestamp key="s" iso={run.startedAt} /> : '—'],
     ['Ended', run.completedAt ? <Timestamp key="e" iso={run.completedAt} /> : '—'],
-    ...(run.spec.origin
-      ? ([
-          [
-            run.spec.origin.mode === 'replay' ? 'Replay of' : 'Fork of',
-            <span key="o">
-              <Link href={`/runs/${encodeURIComponent(run.spec.origin.runId)}`} className="link" data-testid="origin-run">
-                {run.spec.origin.runId}
-              </Link>
-              {run.spec.origin.fromSeq !== undefined && <span className="muted"> from seq {run.spec.origin.fromSeq}</span>}
-            </span>,
-          ],
-        ] satisfies Array<[string, React.ReactNode]>)
-      : []),
+    ...(origin ? [[origin.mode === 'replay' ? 'Replay of' : 'Fork of', <OriginLink key="o" origin={origin} />] as [string, React.ReactNode]] : []),
     ['Tool calls', `${run.toolCalls.succeeded} succeeded, ${run.toolCalls.failed} failed attempts, ${run.toolCalls.started} started`],
   ];
   return (

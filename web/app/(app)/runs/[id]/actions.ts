@@ -4,6 +4,7 @@ import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { failure, type ActionResult } from '@/lib/action-result';
+import { parseJsonField } from '@/lib/json-field';
 import { requireSession } from '@/lib/session';
 
 const runId = z.string().min(1).max(100);
@@ -41,15 +42,12 @@ export async function sendMessageAction(_previous: ActionResult, formData: FormD
   return { ok: true, message: null, fieldErrors: {} };
 }
 
-const replayForm = z.object({ runId, idempotencyKey: z.string().trim().min(1).max(200) });
-const forkForm = z.object({
-  runId,
-  fromStep: z.string().trim().min(1).max(200),
-  idempotencyKey: z.string().trim().min(1).max(200),
-  input: z.string().max(1_000_000).optional(),
-});
+/** The dialog's own key: a second click, or a retry after a lost answer, finds the same run. */
+const idempotencyKey = z.string().trim().min(1).max(200);
+const replayForm = z.object({ runId, idempotencyKey });
+const forkForm = z.object({ runId, idempotencyKey, fromStep: z.string().trim().min(1).max(200), input: z.string().max(1_000_000).optional() });
 
-/** Replays an ended run (POST /v1/runs/:id/replay) and goes to the new run; the dialog's key makes a second click find the same replay. */
+/** Replays an ended run (POST /v1/runs/:id/replay) and goes to the new run. */
 export async function replayRunAction(_previous: ActionResult, formData: FormData): Promise<ActionResult> {
   const form = replayForm.safeParse(Object.fromEntries(formData));
   if (!form.success) return invalid(form.error);
@@ -67,15 +65,8 @@ export async function replayRunAction(_previous: ActionResult, formData: FormDat
 export async function forkRunAction(_previous: ActionResult, formData: FormData): Promise<ActionResult> {
   const form = forkForm.safeParse(Object.fromEntries(formData));
   if (!form.success) return invalid(form.error);
-  let input: unknown;
-  const text = form.data.input?.trim();
-  if (text) {
-    try {
-      input = JSON.parse(text);
-    } catch (error) {
-      return { ok: false, message: 'Check the form.', fieldErrors: { input: [`not valid JSON: ${(error as Error).message}`] } };
-    }
-  }
+  const { value: input, errors } = parseJsonField(form.data.input, 'input');
+  if (errors) return { ok: false, message: 'Check the form.', fieldErrors: errors };
   const { client } = await requireSession();
   let forkId: string;
   try {

@@ -3,6 +3,7 @@
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { failure, type ActionResult } from '@/lib/action-result';
+import { parseObjectField } from '@/lib/json-field';
 import { requireSession } from '@/lib/session';
 
 const startForm = z.object({
@@ -23,17 +24,6 @@ function fieldOf(path: string, mode: 'form' | 'paste'): string {
   return ['name', 'tags', 'idempotencyKey', 'userId', 'input'].includes(head) ? head : 'definition';
 }
 
-function parseObject(text: string | undefined, field: string): { value?: Record<string, unknown>; errors?: Record<string, string[]> } {
-  if (text === undefined || text.trim() === '') return { value: {} };
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return { errors: { [field]: ['must be a JSON object'] } };
-    return { value: value as Record<string, unknown> };
-  } catch (error) {
-    return { errors: { [field]: [`not valid JSON: ${(error as Error).message}`] } };
-  }
-}
-
 /**
  * Starts a run from the form (fields plus a JSON definition) or a pasted spec. The API's 400/422
  * details carry paths; each lands under the field it is about, with its path.
@@ -44,12 +34,12 @@ export async function startRunAction(_previous: ActionResult, formData: FormData
   const data = form.data;
   let spec: Record<string, unknown>;
   if (data.mode === 'paste') {
-    const parsed = parseObject(data.spec, 'spec');
+    const parsed = parseObjectField(data.spec, 'spec');
     if (parsed.errors) return { ok: false, message: 'Fix the spec first.', fieldErrors: parsed.errors };
     spec = parsed.value!;
   } else {
-    const input = parseObject(data.input, 'input');
-    const definition = parseObject(data.definition, 'definition');
+    const input = parseObjectField(data.input, 'input');
+    const definition = parseObjectField(data.definition, 'definition');
     if (input.errors || definition.errors) return { ok: false, message: 'Fix the highlighted fields.', fieldErrors: { ...input.errors, ...definition.errors } };
     const tags = (data.tags ?? '')
       .split(',')
@@ -92,7 +82,7 @@ const definitionStartForm = z.object({
 export async function startDefinitionRunAction(_previous: ActionResult, formData: FormData): Promise<ActionResult> {
   const form = definitionStartForm.safeParse(Object.fromEntries(formData));
   if (!form.success) return { ok: false, message: 'The form is incomplete; reload the page.', fieldErrors: {} };
-  const input = parseObject(form.data.input, 'input');
+  const input = parseObjectField(form.data.input, 'input');
   if (input.errors) return { ok: false, message: 'Fix the highlighted fields.', fieldErrors: input.errors };
   const { client } = await requireSession();
   let runId: string;
