@@ -16,7 +16,9 @@ import { defaultToolOutputMaxBytes } from '../lib/config';
 const recordedActivity = 'executeTool';
 
 /** What the interceptor needs of a tool: whether it may run again, and the hash of its schema to record. */
-type RecordedTools = { get(name: string): { idempotent: boolean; schemaHash?: string } | undefined };
+type RecordedTool = { idempotent: boolean; schemaHash?: string };
+/** The tools as the call's tenant sees them (`ToolRegistry.forTenant`): its own MCP servers' too. */
+type RecordedTools = { forTenant(tenantId: string): { resolve(name: string): Promise<RecordedTool | undefined> } };
 
 /**
  * The dedupe key of a fact of this tool call's attempts. A local activity that backs off on a
@@ -79,12 +81,17 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
     const key = (phase: ToolCallPhase) => keyOf(info.attempt, phase);
     const target = { tenantId: call.tenantId, runId: call.runId };
     const common = toolCallAttemptOf(info, call);
-    const schemaHash = this.tools.get(call.tool)?.schemaHash;
+    // Resolved (a catalog not loaded in this worker yet loads first); a tool that does not resolve fails in executeTool.
+    const tool = await this.tools
+      .forTenant(call.tenantId)
+      .resolve(call.tool)
+      .catch(() => undefined);
+    const schemaHash = tool?.schemaHash;
 
     // Nothing done twice: if an earlier attempt's success is in the log (its worker died before
     // Temporal heard of it), hand that result back instead of running the tool again.
     const earlier = await earlierAttempts(this.db, keyOf, info.attempt);
-    const recorded = this.recordedOutput(call, earlier.succeeded);
+    const recorded = this.recordedOutput(call, tool, earlier.succeeded);
     if (recorded.found) return recorded.output;
 
     // Lost attempts, the facts the workflow folded into this call (step.started) and this
@@ -167,12 +174,12 @@ class EventLogInbound implements ActivityInboundCallsInterceptor {
   }
 
   /** A success already in the log stands in for running the tool again, unless secrets were redacted from it. */
-  private recordedOutput(call: ExecuteToolInput, succeeded: { output?: unknown } | null): { found: boolean; output?: unknown } {
+  private recordedOutput(call: ExecuteToolInput, tool: RecordedTool | undefined, succeeded: { output?: unknown } | null): { found: boolean; output?: unknown } {
     if (!succeeded) return { found: false };
     const output = succeeded.output ?? null;
     // The log keeps outputs with secrets redacted: such an output cannot stand in for the real one.
     if (!hasRedactions(output)) return { found: true, output };
-    if (!this.tools.get(call.tool)?.idempotent) {
+    if (!tool?.idempotent) {
       throw ApplicationFailure.create({
         type: FailureType.UnrecoverableResult,
         message: `${call.tool} already succeeded in an attempt that was lost with its worker, and its recorded output had secrets redacted; it is not idempotent, so it is not run again`,

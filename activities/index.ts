@@ -55,7 +55,8 @@ export function createActivities({ db, tools, model = {}, runStarter, approvalPo
 
     /** Runs one tool call. The event-log interceptor records its attempts around this. */
     async executeTool(call: ExecuteToolInput): Promise<unknown> {
-      const tool = await tools.resolve(call.tool);
+      // The run's tenant's view: its own MCP servers' tools resolve here, another tenant's never do.
+      const tool = await tools.forTenant(call.tenantId).resolve(call.tool);
       if (!tool) {
         throw ApplicationFailure.create({ type: FailureType.UnknownTool, message: `unknown tool ${call.tool}`, nonRetryable: true });
       }
@@ -93,7 +94,7 @@ export function createActivities({ db, tools, model = {}, runStarter, approvalPo
 
     /** The policy of a definition's `ctx.tool` call, as a plan step's would resolve (domains/runs/resolve-policies.ts). */
     async resolveToolCall(input: ResolveToolCallInput): Promise<ResolveToolCallResult> {
-      const tool = await tools.resolve(input.tool);
+      const tool = await tools.forTenant(input.tenantId).resolve(input.tool);
       if (!tool) return { problem: `unknown tool "${input.tool}" (GET /v1/tools lists them)` };
       return resolveToolCallPolicy(input.spec, tool, input.options, approvalPolicy);
     },
@@ -101,10 +102,11 @@ export function createActivities({ db, tools, model = {}, runStarter, approvalPo
     /** The tools of a definition's `ctx.agent` call: their policies as agent mode's would resolve, and their model schemas. */
     async resolveAgentTools(input: ResolveAgentToolsInput): Promise<ResolveAgentToolsResult> {
       // A Composio name loads its catalog first (resolve), so a stale one is not an unknown tool.
-      await Promise.all(input.agent.tools.map((name) => tools.resolve(name)));
-      const resolved = resolveAgentCallPolicies(input.agent, input.spec, tools, approvalPolicy);
+      const tenantTools = tools.forTenant(input.tenantId);
+      await Promise.all(input.agent.tools.map((name) => tenantTools.resolve(name)));
+      const resolved = resolveAgentCallPolicies(input.agent, input.spec, tenantTools, approvalPolicy);
       if ('problem' in resolved) return resolved;
-      return { policies: resolved.policies, modelTools: tools.modelTools(input.agent.tools) };
+      return { policies: resolved.policies, modelTools: tenantTools.modelTools(input.agent.tools) };
     },
 
     /** One model turn of an agent run, against the configured OpenAI-compatible endpoint. */

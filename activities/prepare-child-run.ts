@@ -15,9 +15,11 @@ import { requireRunStarter, type RunStarterDeps } from './start-scheduled-run';
 export function prepareChildRunActivity(deps: { db: Knex; tools: ToolRegistry; runStarter?: RunStarterDeps }) {
   return async function prepareChildRun(input: PrepareChildRunInput): Promise<PrepareChildRunResult> {
     const runStarter = requireRunStarter(deps.runStarter, 'this worker has no run-start settings to start child runs');
+    const tools = deps.tools.forTenant(input.tenantId);
+    await tools.refresh();
     let checked: ReturnType<typeof checkRunSpec>;
     try {
-      checked = checkRunSpec({ ...runStarter, tools: deps.tools }, input.spec);
+      checked = checkRunSpec({ ...runStarter, tools }, input.spec);
     } catch (error) {
       if (error instanceof AppError) return { problem: problemOf(error) };
       throw error;
@@ -26,7 +28,7 @@ export function prepareChildRunActivity(deps: { db: Knex; tools: ToolRegistry; r
     const created = runCreatedData(spec, specHash(spec), input.parent);
     return {
       input: agentRunInputOf(
-        { db: deps.db, tools: deps.tools, historyEventsLimit: runStarter.historyEventsLimit },
+        { db: deps.db, tools, historyEventsLimit: runStarter.historyEventsLimit },
         { tenantId: input.tenantId, runId: input.childRunId, spec, created, createdBy: input.createdBy, onBehalfOf: input.onBehalfOf, policies },
       ),
     };

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { ComposioSdk } from '../tools/composio/composio-sdk';
 import type { ToolRegistry } from '../tools/registry';
+import type { McpServerDeps } from '../domains/mcp-servers';
 import type { RunStartSettings } from '../lib/config';
 import type { InFlight } from '../lib/in-flight';
 import { requireAuth, type Authenticator } from './auth';
@@ -28,6 +29,8 @@ export interface AppDeps extends PresenterContext, RunStartSettings {
   /** Every call to Temporal goes through this, so shutdown can wait for calls still retrying. */
   temporalCalls: InFlight;
   tools: ToolRegistry;
+  /** The tenants' own MCP servers (POST /v1/mcp-servers): storage, sealing, policy. */
+  mcpServers: McpServerDeps;
   /** Runs start eagerly (run-service.ts): `temporal` shares a NativeConnection with a worker in this process. */
   eagerStart?: boolean;
   authenticator: Authenticator;

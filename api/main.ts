@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const db = createDb(env.DATABASE_URL, { log, ...databaseTimeouts(env) });
   await guardAppRole(db, { production: env.NODE_ENV === 'production', log, refuse: refuseToStart('api') });
   attachConfiguredEventLog(db, eventLogOptions(env), log);
-  const tools = await createToolRegistry({ env, log });
+  const tools = await createToolRegistry({ env, log, db });
   const api = await startApiServer({ env, db, tools, log });
   log.info({ url: api.url }, 'api listening');
 

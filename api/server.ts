@@ -22,6 +22,7 @@ import { PostgresRateLimiter } from './rate-limiter';
 import { StreamHub } from './stream/hub';
 import { eventLogOf } from '../lib/event-log';
 import { openMetricsWarning } from '../lib/metrics';
+import { createSecretSealer } from '../lib/sealed-secrets';
 
 export interface ApiServer {
   server: Server;
@@ -95,6 +96,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     temporal,
     temporalCalls,
     tools,
+    mcpServers: {
+      db,
+      sealer: createSecretSealer(env.FLIGHTDECK_PAYLOAD_KEYS),
+      installationServers: new Set(Object.keys(env.FLIGHTDECK_MCP_SERVERS)),
+      networkPolicy: env.FLIGHTDECK_HTTP_ALLOW,
+      onChange: (tenantId) => tools.invalidateTenant(tenantId),
+    },
     ...runStartSettings(env),
     definitions,
     eagerStart: workerConnection !== undefined,

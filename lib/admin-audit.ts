@@ -15,6 +15,9 @@ export const adminActions = [
   /** A tick of the schedule started nothing: the API key that created it is revoked (by the schedule's actor, once per tick). */
   'schedule.tick_refused',
   'retention.purged',
+  /** A tenant's MCP server registered or removed (POST / DELETE /v1/mcp-servers); details name its URL and header names, never values. */
+  'mcp_server.registered',
+  'mcp_server.deleted',
 ] as const;
 export const adminActionSchema = z.enum(adminActions);
 export type AdminAction = z.infer<typeof adminActionSchema>;

@@ -27,6 +27,8 @@ export const appTablePrivileges: Readonly<Record<string, readonly Privilege[]>> 
   composio_limit_keys: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   composio_limit_leases: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   rate_limit_buckets: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+  // A tenant's MCP servers: registered and removed by its admins (POST/DELETE /v1/mcp-servers).
+  mcp_servers: ['SELECT', 'INSERT', 'DELETE'],
   // `npm run backup` names the applied migrations in its header.
   knex_migrations: ['SELECT'],
   knex_migrations_lock: [],

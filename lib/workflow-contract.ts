@@ -80,6 +80,8 @@ export interface AgentRunResult {
 
 /** A definition's `ctx.tool` call, to resolve its policy (the `resolveToolCall` local activity). */
 export interface ResolveToolCallInput {
+  /** The run's tenant: its own tools (MCP servers) resolve for it alone. */
+  tenantId: string;
   tool: string;
   options: ToolCallOptions;
   spec: Pick<RunSpec, 'userId' | 'limits'>;
@@ -89,6 +91,7 @@ export type ResolveToolCallResult = { policy: ToolCallPolicy } | { problem: stri
 
 /** A definition's `ctx.agent` call, to resolve its tools (the `resolveAgentTools` local activity). */
 export interface ResolveAgentToolsInput {
+  tenantId: string;
   agent: Pick<AgentRequest, 'tools' | 'approvalRequired' | 'approval'> & { tools: string[] };
   spec: Pick<RunSpec, 'userId' | 'limits'>;
 }

@@ -75,3 +75,21 @@ export function guardedLookup(policy: NetworkPolicy): LookupFunction {
     });
   };
 }
+
+/**
+ * Why the policy refuses `url`'s host, checked now (a name is resolved, every address judged);
+ * null when it may be reached. For a URL stored to be called later (a tenant's MCP server): the
+ * connection is guarded again when it is made (guardedLookup), so a name that resolves elsewhere
+ * by then is refused there.
+ */
+export async function refusalForUrl(policy: NetworkPolicy, url: URL): Promise<string | null> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) return refusalFor(policy, host, host);
+  const addresses = await new Promise<LookupAddress[] | Error>((resolve) => dnsLookup(host, { all: true }, (error, found) => resolve(error ?? found)));
+  if (addresses instanceof Error) return `${host} does not resolve (${(addresses as NodeJS.ErrnoException).code ?? addresses.message})`;
+  for (const { address } of addresses) {
+    const refusal = refusalFor(policy, host, address);
+    if (refusal) return refusal;
+  }
+  return null;
+}

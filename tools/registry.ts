@@ -26,17 +26,36 @@ export interface DynamicToolProvider {
   /** Whether a catalog has been loaded at least once; with a name, the catalog that would own it (one MCP server's). */
   loaded(name?: string): boolean;
   refresh(): Promise<void>;
+  /**
+   * For a catalog whose entries can be removed (a tenant's MCP servers): re-reads what it holds
+   * when that is older than its lifetime, so a removed tool stops resolving within it. Resolving a
+   * call awaits it; `current()` alone does not.
+   */
+  revalidate?(): Promise<void>;
   /** Releases what the provider holds open (MCP servers' connections and processes). */
   close?(): Promise<void>;
 }
 
-/** All tools the worker can run and the API can validate against, by `<provider>.<name>`. */
+/** The providers each tenant has of its own (its MCP servers, POST /v1/mcp-servers), one per tenant, per process. */
+export interface TenantToolProviders {
+  providerFor(tenantId: string): DynamicToolProvider;
+  /** The tenant's tools changed (this process changed its rows): the next use reads them again. */
+  invalidate(tenantId: string): void;
+  close(): Promise<void>;
+}
+
+/**
+ * All tools the worker can run and the API can validate against, by `<provider>.<name>`. The
+ * installation's registry holds the tools every tenant has; `forTenant` is the view one tenant's
+ * runs and requests resolve through, with that tenant's own tools added.
+ */
 export class ToolRegistry {
   private readonly tools = new Map<string, ToolDefinition>();
 
   constructor(
     tools: Iterable<ToolDefinition>,
     private readonly providers: DynamicToolProvider[] = [],
+    private readonly options: { tenants?: TenantToolProviders; viewOf?: string } = {},
   ) {
     for (const tool of tools) {
       if (this.tools.has(tool.name)) throw new Error(`tool ${tool.name} is registered twice`);
@@ -44,8 +63,29 @@ export class ToolRegistry {
     }
   }
 
+  /**
+   * The tools `tenantId` may see and call: the installation's and the tenant's own. Another
+   * tenant's view never holds them. Without per-tenant providers, the registry itself.
+   */
+  forTenant(tenantId: string): ToolRegistry {
+    const tenants = this.options.tenants;
+    if (!tenants || this.options.viewOf !== undefined) return this;
+    return new ToolRegistry(this.tools.values(), [...this.providers, tenants.providerFor(tenantId)], { viewOf: tenantId });
+  }
+
+  /** This process changed the tenant's own tools (its MCP servers): its view reads them again on next use. */
+  invalidateTenant(tenantId: string): void {
+    this.options.tenants?.invalidate(tenantId);
+  }
+
   get(name: string): ToolDefinition | undefined {
-    return this.tools.get(name) ?? this.providerOf(name)?.current().get(name);
+    const builtin = this.tools.get(name);
+    if (builtin) return builtin;
+    for (const provider of this.providersOf(name)) {
+      const found = provider.current().get(name);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   has(name: string): boolean {
@@ -60,26 +100,30 @@ export class ToolRegistry {
   /**
    * `get`, but a name a catalog should own and does not (not loaded yet, or stale) first reloads it:
    * a run must not fail as `UnknownTool` because the worker started while Composio was down.
+   * Catalogs whose entries can be removed are re-read first when stale (`revalidate`).
    */
   async resolve(name: string): Promise<ToolDefinition | undefined> {
+    const providers = this.providersOf(name);
+    await Promise.all(providers.map((provider) => provider.revalidate?.()));
     const found = this.get(name);
-    if (found) return found;
-    const provider = this.providerOf(name);
-    if (!provider) return undefined;
-    await provider.refresh();
+    if (found || providers.length === 0) return found;
+    await Promise.all(providers.map((provider) => provider.refresh()));
     // No catalog at all is an outage, not an unknown tool: retry the call rather than fail the run.
-    if (!provider.loaded(name))
-      throw retryableError(FailureType.CatalogUnavailable, `the ${provider.prefix} tool catalog could not be loaded yet; ${name} will be retried`);
-    return provider.current().get(name);
+    const unloaded = providers.find((provider) => !provider.loaded(name));
+    if (unloaded) throw retryableError(FailureType.CatalogUnavailable, `the ${unloaded.prefix} tool catalog could not be loaded yet; ${name} will be retried`);
+    return this.get(name);
   }
 
   /** Closes the providers' connections (worker and API shutdown). */
   async close(): Promise<void> {
-    await Promise.all(this.providers.map((provider) => provider.close?.()));
+    // A tenant's view shares the installation's providers: closing them is the installation's.
+    if (this.options.viewOf !== undefined) return;
+    await Promise.all([...this.providers.map((provider) => provider.close?.()), this.options.tenants?.close()]);
   }
 
-  private providerOf(name: string): DynamicToolProvider | undefined {
-    return this.providers.find((provider) => name.startsWith(`${provider.prefix}.`));
+  /** The catalogs that may own `name` (several share `mcp`: the installation's servers and the tenant's). */
+  private providersOf(name: string): DynamicToolProvider[] {
+    return this.providers.filter((provider) => name.startsWith(`${provider.prefix}.`));
   }
 
   private all(): ToolDefinition[] {

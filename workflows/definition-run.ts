@@ -138,7 +138,9 @@ class DefinitionRunContext implements DefinitionContext {
     const name = step ?? `agent#${(this.agentsAsked += 1)}`;
     if (this.steps.has(name)) throw stopped(`ctx.agent: step "${name}" is already used in this run (give each call its own step)`);
     this.steps.add(name);
-    const resolved = await this.context.afterLead(() => resolveAgentTools({ agent: tools, spec: toolSpecOf(this.context) }));
+    const resolved = await this.context.afterLead(() =>
+      resolveAgentTools({ tenantId: this.context.input.tenantId, agent: tools, spec: toolSpecOf(this.context) }),
+    );
     if ('problem' in resolved) throw stopped(`ctx.agent (${name}): ${resolved.problem}`, name);
     const session = newSession({ name, model, maxTurns: maxTurns ?? defaultMaxTurns, tools: tools.tools, ...resolved });
     const text = await answerOf(this.context, session, firstTranscript(instructions, input));
@@ -230,7 +232,7 @@ class DefinitionRunContext implements DefinitionContext {
     const key = JSON.stringify([tool, options]);
     let resolved = this.policies.get(key);
     if (!resolved) {
-      resolved = resolveToolCall({ tool, options, spec: toolSpecOf(this.context) });
+      resolved = resolveToolCall({ tenantId: this.context.input.tenantId, tool, options, spec: toolSpecOf(this.context) });
       this.policies.set(key, resolved);
     }
     return resolved;

@@ -5,6 +5,7 @@ import { connectionsRoutes } from './connections';
 import { definitionsRoutes } from './definitions';
 import { docsRoutes } from './docs';
 import { mcpRoutes } from './mcp';
+import { mcpServersRoutes } from './mcp-servers';
 import { metricsRoutes } from './metrics';
 import { runControlRoutes } from './run-control';
 import { runsRoutes } from './runs';
@@ -31,6 +32,7 @@ export const restRoutes = [
   ...connectionsRoutes,
   ...schedulesRoutes,
   ...adminRoutes,
+  ...mcpServersRoutes,
   ...verifyRoutes,
   ...codecRoutes,
   ...mcpRoutes,

@@ -79,9 +79,11 @@ export const toolsRoutes = [
     role: 'viewer',
     success: { status: 200, description: 'the tools runs may call', schema: toolListSchema },
     errors: [401, 403],
-    handler: async (_call, deps: { tools: ToolRegistry }) => {
-      await deps.tools.refresh();
-      return { json: { tools: deps.tools.describe() } };
+    handler: async ({ principal }, deps: { tools: ToolRegistry }) => {
+      // The caller's tenant's view: the installation's tools and the tenant's own MCP servers'.
+      const tools = deps.tools.forTenant(principal.tenantId);
+      await tools.refresh();
+      return { json: { tools: tools.describe() } };
     },
   }),
 ];

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { ToolRegistry } from '../../tools/registry';
+import type { ToolDefinition } from '../../tools/tool';
 import type { ApprovalRow } from '../../lib/approval-projection';
 import { AppError, describeIssues } from '../../lib/errors';
 import { appendEvents, eventLogOf } from '../../lib/event-log';
@@ -70,7 +71,7 @@ export async function submitDecision(deps: ApprovalDeps, principal: Principal, r
     }
     if (input.args) {
       // A tool-less gate's data has no schema but JSON's; a tool's edited args must fit the tool.
-      if (row.tool !== null) assertArgsFit(deps.tools, row.tool, input.args);
+      if (row.tool !== null) assertArgsFit(deps.tools.forTenant(principal.tenantId).get(row.tool), row.tool, input.args);
       assertNothingRedacted(deps.db, input.args);
     }
     const argsHash = input.argsHash ?? state.argsHash;
@@ -132,8 +133,7 @@ function assertNothingRedacted(db: Knex, args: Record<string, unknown>): void {
   );
 }
 
-function assertArgsFit(tools: ToolRegistry, toolName: string, args: Record<string, unknown>): void {
-  const tool = tools.get(toolName);
+function assertArgsFit(tool: ToolDefinition | undefined, toolName: string, args: Record<string, unknown>): void {
   if (!tool) return;
   const parsed = tool.inputSchema.safeParse(args);
   if (!parsed.success) {

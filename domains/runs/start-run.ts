@@ -52,9 +52,10 @@ export async function startRun(
   /** `originFound`: a replay or a fork already found `spec.origin`'s run in the tenant (derive-run.ts). */
   options: { onBehalfOf?: Actor; reusedSteps?: string[]; originFound?: boolean } = {},
 ): Promise<StartRunResult> {
-  // A stale or never-loaded Composio catalog reloads first, so its tools are not called unknown.
-  await deps.tools.refresh();
-  const checked = checkRunSpec(deps, spec);
+  // The tenant's view (its own MCP servers too); a stale or never-loaded catalog reloads first, so its tools are not called unknown.
+  const tools = deps.tools.forTenant(principal.tenantId);
+  await tools.refresh();
+  const checked = checkRunSpec({ ...deps, tools }, spec);
   spec = checked.spec;
   const { policies } = checked;
   const hash = specHash(spec);
@@ -68,15 +69,18 @@ export async function startRun(
   if (spec.origin && !options.originFound) await assertOriginOfTenant(deps, principal, spec.origin.runId);
   const created = runCreatedData(spec, hash);
   const input: AgentRunInput = {
-    ...agentRunInputOf(deps, {
-      tenantId: principal.tenantId,
-      runId,
-      spec,
-      created,
-      createdBy: principal.actor,
-      onBehalfOf: options.onBehalfOf,
-      policies,
-    }),
+    ...agentRunInputOf(
+      { ...deps, tools },
+      {
+        tenantId: principal.tenantId,
+        runId,
+        spec,
+        created,
+        createdBy: principal.actor,
+        onBehalfOf: options.onBehalfOf,
+        policies,
+      },
+    ),
     ...(options.reusedSteps && options.reusedSteps.length > 0 ? { reusedSteps: options.reusedSteps } : {}),
   };
 
@@ -152,7 +156,7 @@ export function agentRunInputOf(
  * What a start checks before it starts anything, and a schedule at its creation: a definition's
  * input against its schema (404 unknown definition, 400 with the issues under `input.`), then
  * whether the spec can run (422, resolveRunPolicies). Returns the spec with the definition's
- * defaults applied and the resolved policies. The tool catalog should be fresh (`tools.refresh()`).
+ * defaults applied and the resolved policies. `tools` is the tenant's view (`forTenant`), fresh (`refresh()`).
  */
 export function checkRunSpec(
   deps: Pick<RunServiceDeps, 'tools' | 'approvalPolicy' | 'definitions'>,

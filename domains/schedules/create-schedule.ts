@@ -10,9 +10,10 @@ import { auditSchedule, temporalCall, type ScheduleDeps, type ScheduleMemo } fro
 
 /** Creates a Temporal Schedule whose ticks start `spec` as a run (validated now, as POST /v1/runs would: checkRunSpec). */
 export async function createSchedule(deps: ScheduleDeps, principal: Principal, body: CreateScheduleBody): Promise<ScheduleView> {
-  await deps.tools.refresh();
+  const tools = deps.tools.forTenant(principal.tenantId);
+  await tools.refresh();
   // Now rather than a failing tick later: a definition's input (400, 404 unknown), then can it run (422).
-  checkRunSpec(deps, body.spec);
+  checkRunSpec({ ...deps, tools }, body.spec);
   const scheduleId = body.id ?? `sch_${ulid()}`;
   const memo: ScheduleMemo = {
     tenantId: principal.tenantId,

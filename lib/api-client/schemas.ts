@@ -112,6 +112,20 @@ export type CreatedApiKey = z.infer<typeof createdApiKeySchema>;
 export const apiKeyListSchema = z.object({ keys: z.array(apiKeySchema) });
 export const apiKeyBodySchema = z.object({ apiKey: apiKeySchema });
 
+/** A tenant's MCP server as the API serves it (domains/mcp-servers): the names of its headers, never their values. */
+export const mcpServerSchema = z.object({
+  name: z.string(),
+  url: z.string(),
+  headerNames: z.array(z.string()),
+  timeout: z.string().nullable(),
+  retryToolErrors: z.boolean(),
+  createdAt: isoTime,
+  createdBy: actorSchema,
+});
+export type McpServerView = z.infer<typeof mcpServerSchema>;
+export const mcpServerBodySchema = z.object({ mcpServer: mcpServerSchema });
+export const mcpServerListSchema = z.object({ mcpServers: z.array(mcpServerSchema) });
+
 /** A schedule as domains/schedules/schedules.ts presents it. */
 export const scheduleSchema = z.object({
   id: z.string(),

@@ -1,3 +1,4 @@
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { DynamicToolProvider } from '../registry';
@@ -15,6 +16,8 @@ export interface McpCatalogOptions {
   /** How long connecting and listing a server's tools may take before it counts as a failure. */
   loadTimeoutMs?: number;
   now?: () => number;
+  /** How HTTP servers are reached (a tenant's servers: through the network policy); the global fetch by default. */
+  fetch?: FetchLike;
 }
 
 interface ServerState {
@@ -48,6 +51,7 @@ export class McpCatalog implements DynamicToolProvider {
       const connection = new McpServerConnection(server, config, {
         log: options.log,
         maxResultBytes: options.maxResultBytes,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
         events: { onToolsChanged: (tools) => this.adopt(server, tools) },
       });
       this.states.set(server, { connection, tools: [], loadedAt: null, failedAt: null, loading: null });
@@ -131,4 +135,4 @@ export class McpCatalog implements DynamicToolProvider {
 }
 
 /** The server part of `mcp.<server>.<tool>`. */
-const serverOf = (name: string): string => name.slice(mcpToolPrefix.length + 1).split('.')[0] ?? '';
+export const serverOf = (name: string): string => name.slice(mcpToolPrefix.length + 1).split('.')[0] ?? '';

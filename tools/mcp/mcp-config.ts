@@ -51,6 +51,18 @@ export const mcpServerConfigSchema = z.union([mcpStdioServerSchema, mcpHttpServe
 });
 export type McpServerConfig = z.infer<typeof mcpServerConfigSchema>;
 export type McpStdioServerConfig = z.infer<typeof mcpStdioServerSchema>;
+export type McpHttpServerConfig = z.infer<typeof mcpHttpServerSchema>;
+
+const tenantStdioRefusal =
+  'a tenant registers Streamable HTTP servers only ("url"): a stdio server ("command", "args", "env", "cwd") would run a process on the worker, which only FLIGHTDECK_MCP_SERVERS may configure';
+const stdioKeys = new Set(['command', 'args', 'env', 'cwd']);
+
+/** A server a tenant's admin registers (POST /v1/mcp-servers): the HTTP shape and its name; stdio is refused by name. */
+export const tenantMcpServerSchema = z.strictObject(
+  { name: mcpServerNameSchema, ...mcpHttpServerSchema.shape },
+  { error: (issue) => (issue.code === 'unrecognized_keys' && issue.keys.some((key) => stdioKeys.has(key)) ? tenantStdioRefusal : undefined) },
+);
+export type TenantMcpServerBody = z.infer<typeof tenantMcpServerSchema>;
 
 export const isStdioServer = (config: McpServerConfig): config is McpStdioServerConfig => 'command' in config;
 

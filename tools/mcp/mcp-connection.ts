@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   ErrorCode,
   McpError,
@@ -70,7 +70,8 @@ export class McpServerConnection {
   constructor(
     readonly server: string,
     private readonly config: McpServerConfig,
-    private readonly options: { log: Logger; maxResultBytes: number; events: McpConnectionEvents },
+    /** `fetch`: what an HTTP server is reached through (a tenant's: guarded by the network policy); the global one by default. */
+    private readonly options: { log: Logger; maxResultBytes: number; events: McpConnectionEvents; fetch?: FetchLike },
   ) {}
 
   /** Every tool the server lists, page by page. Connects first if need be. */
@@ -160,7 +161,10 @@ export class McpServerConnection {
       );
       return transport;
     }
-    return new StreamableHTTPClientTransport(new URL(config.url), { requestInit: { headers: config.headers ?? {} } });
+    return new StreamableHTTPClientTransport(new URL(config.url), {
+      requestInit: { headers: config.headers ?? {} },
+      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+    });
   }
 
   /**
