@@ -15,6 +15,11 @@ const longPlan = { plan: { steps: [{ id: 'nap', tool: 'builtin.wait', args: { se
 const composioKey = 'auth-test-composio-key';
 /** The Composio user both tenants name: the other tenant has an ACTIVE account and a run waiting for it. */
 const sharedUser = 'shared-user';
+/** MCP servers (POST /v1/mcp-servers): the one the matrix registers and removes in its own tenant, and the other tenant's. */
+const ownMcpServer = 'matrix-server';
+const otherMcpServer = 'other-tenant-server';
+/** Nothing listens there: a connection is refused at once (the address is allowed by FLIGHTDECK_HTTP_ALLOW below). */
+const unreachableMcpUrl = 'http://127.0.0.1:9/mcp';
 
 describe('API keys, roles and tenancy', () => {
   const keys: Record<string, string> = {};
@@ -56,6 +61,7 @@ describe('API keys, roles and tenancy', () => {
         COMPOSIO_BASE_URL: fake.url,
         COMPOSIO_TOOLKITS: 'github@20251027_00',
         COMPOSIO_CONNECTION_POLL_MS: '0',
+        FLIGHTDECK_HTTP_ALLOW: '127.0.0.1',
       },
     }),
     {
@@ -84,6 +90,7 @@ describe('API keys, roles and tenancy', () => {
     expect(waiting.status).toBe(201);
     otherWaitingRun = waiting.body.run.id;
     await waitForEvents({ stack, key: keys.otherAdmin! }, otherWaitingRun, (events) => typesOf(events).includes('connection.required'));
+    expect((await call(keys.otherAdmin!, 'POST', '/v1/mcp-servers', { name: otherMcpServer, url: unreachableMcpUrl })).status).toBe(201);
     otherAccount = fake.addAccount({ userId: composioUserIdOf(otherTenant, sharedUser), toolkit: 'github', status: 'ACTIVE' }).id;
   });
 
@@ -170,6 +177,21 @@ describe('API keys, roles and tenancy', () => {
         leaks: (response) => JSON.stringify(response.body).includes(otherWaitingRun) || JSON.stringify(response.body).includes(otherAccount),
       },
     },
+    // The tenant's own MCP servers: listed without the other tenant's, registered in the key's tenant, and the other tenant's not found.
+    {
+      method: 'GET',
+      path: () => '/v1/mcp-servers',
+      needs: 'admin',
+      perRun: false,
+      perUser: { leaks: (response) => JSON.stringify(response.body).includes(otherMcpServer) },
+    },
+    { method: 'POST', path: () => '/v1/mcp-servers', body: () => ({ name: ownMcpServer, url: unreachableMcpUrl }), needs: 'admin', perRun: false },
+    {
+      method: 'DELETE',
+      path: (run) => `/v1/mcp-servers/${run === ':id' ? ':name' : run === otherRun ? otherMcpServer : ownMcpServer}`,
+      needs: 'admin',
+      perRun: true,
+    },
   ];
 
   it('enforces the authz matrix with no unauthorized success', async () => {
@@ -202,6 +224,9 @@ describe('API keys, roles and tenancy', () => {
     const asOther = (route: (typeof routes)[number]) => call(keys.otherAdmin!, route.method, route.path('', sharedUser), route.body?.(sharedUser));
     expect(list!.perUser!.leaks(await asOther(list!), sharedUser)).toBe(true);
     expect(sync!.perUser!.leaks(await asOther(sync!), sharedUser)).toBe(true);
+    // The other tenant's MCP server is still there, and its own list shows it (the leak check above is not vacuous).
+    const mcpList = routes.find((route) => route.path('', '') === '/v1/mcp-servers' && route.method === 'GET')!;
+    expect(mcpList.perUser!.leaks(await asOther(mcpList), sharedUser)).toBe(true);
     expect(unauthorizedSuccesses).toEqual([]);
     expect(unexpected).toEqual([]);
   });
