@@ -59,7 +59,9 @@ const httpAllow = z
       return z.NEVER;
     }
   })
-  .describe('Comma list of hosts, IPs and CIDRs that `builtin.http_request` may reach although they are in the denied (private, metadata) ranges.');
+  .describe(
+    'Comma list of hosts, IPs and CIDRs that `builtin.http_request` and the MCP servers of tenants may reach although they are in the denied (private, metadata) ranges.',
+  );
 
 const nodeEnv = z
   .enum(['development', 'test', 'production'])

@@ -128,7 +128,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 /** The env variable every process that talks to Temporal reads (lib/config.ts commonShape). */
 export const payloadCodecShape = {
   FLIGHTDECK_PAYLOAD_KEYS: keyListField().describe(
-    'Comma list of `<keyId>:<base64 32-byte key>` that encrypt (AES-256-GCM) every payload stored in Temporal: the first encrypts, all decrypt (rotation by key id). Unset: payloads are stored in plaintext; production should set it. Every API and worker needs the same list.',
+    'Comma list of `<keyId>:<base64 32-byte key>` that encrypt (AES-256-GCM) every payload stored in Temporal: the first encrypts, all decrypt (rotation by key id). Unset: payloads are stored in plaintext; production should set it. The same keys seal the header values of the MCP servers of tenants (refused without keys). Every API and worker needs the same list.',
   ),
 };
 
