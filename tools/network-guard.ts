@@ -85,8 +85,11 @@ export function guardedLookup(policy: NetworkPolicy): LookupFunction {
 export async function refusalForUrl(policy: NetworkPolicy, url: URL): Promise<string | null> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host)) return refusalFor(policy, host, host);
-  const addresses = await new Promise<LookupAddress[] | Error>((resolve) => dnsLookup(host, { all: true }, (error, found) => resolve(error ?? found)));
-  if (addresses instanceof Error) return `${host} does not resolve (${(addresses as NodeJS.ErrnoException).code ?? addresses.message})`;
+  const resolved = await new Promise<{ addresses: LookupAddress[] } | { error: NodeJS.ErrnoException }>((resolve) =>
+    dnsLookup(host, { all: true }, (error, addresses) => resolve(error ? { error } : { addresses })),
+  );
+  if ('error' in resolved) return `${host} does not resolve (${resolved.error.code ?? resolved.error.message})`;
+  const { addresses } = resolved;
   for (const { address } of addresses) {
     const refusal = refusalFor(policy, host, address);
     if (refusal) return refusal;
