@@ -79,6 +79,8 @@ describe("a tenant's own MCP servers (POST /v1/mcp-servers), over Streamable HTT
     const listed = await stack.request('GET', '/v1/mcp-servers');
     expect(listed.body.mcpServers.map((server: { name: string }) => server.name)).toEqual(['rec']);
     expect(JSON.stringify([created.body, listed.body])).not.toContain('tenant-mcp-secret');
+    // The typed client reads the same answer through its schema.
+    expect(await stack.client.listMcpServers()).toEqual(listed.body.mcpServers);
     const [row] = await stack.db('mcp_servers').where({ tenant_id: stack.tenantId, name: 'rec' });
     expect(row.headers_sealed).toMatch(/^v1\.k1\./);
     expect(JSON.stringify(row)).not.toContain('tenant-mcp-secret');
@@ -149,10 +151,9 @@ describe("a tenant's own MCP servers (POST /v1/mcp-servers), over Streamable HTT
   });
 
   it('deletes it: its tools are gone at once, its audit row written; DELETE again is a 404', async () => {
-    const deleted = await stack.request('DELETE', '/v1/mcp-servers/rec');
-    expect(deleted.status).toBe(200);
-    expect(deleted.body.mcpServer.name).toBe('rec');
-    expect(JSON.stringify(deleted.body)).not.toContain('tenant-mcp-secret');
+    const deleted = await stack.client.deleteMcpServer('rec');
+    expect(deleted).toMatchObject({ name: 'rec', headerNames: ['authorization'] });
+    expect(JSON.stringify(deleted)).not.toContain('tenant-mcp-secret');
     expect(toolNames((await stack.request('GET', '/v1/tools')).body)).not.toContain('mcp.rec.echo');
     expect((await stack.request('POST', '/v1/runs', plan('mcp.rec.echo', { message: 'hi' }))).status).toBe(422);
     expect((await stack.request('DELETE', '/v1/mcp-servers/rec')).status).toBe(404);
@@ -161,7 +162,7 @@ describe("a tenant's own MCP servers (POST /v1/mcp-servers), over Streamable HTT
   });
 
   it('drops a server another process removed within a few seconds (the rows are re-read on a short lifetime)', async () => {
-    expect((await register({ name: 'elsewhere', url: recorder.url })).status).toBe(201);
+    expect((await stack.client.registerMcpServer({ name: 'elsewhere', url: recorder.url })).name).toBe('elsewhere');
     expect(toolNames((await stack.request('GET', '/v1/tools')).body)).toContain('mcp.elsewhere.echo');
     // As another API instance would: the row goes, this process is not told.
     await stack.db('mcp_servers').where({ tenant_id: stack.tenantId, name: 'elsewhere' }).delete();

@@ -28,6 +28,9 @@ import {
   scheduleListSchema,
   toolListSchema,
   definitionListSchema,
+  mcpServerBodySchema,
+  mcpServerListSchema,
+  type McpServerView,
   type AdminAuditPage,
   type Definition,
   type ApiKey,
@@ -226,6 +229,25 @@ export class FlightdeckClient {
   /** Revoking twice is harmless (the first revocation time stays). */
   async revokeKey(keyId: string, tenantId?: string): Promise<ApiKey> {
     return (await this.request('DELETE', `/v1/admin/keys/${encodeURIComponent(keyId)}`, apiKeyBodySchema, { query: { tenantId } })).body.apiKey;
+  }
+
+  /** Registers a Streamable HTTP MCP server for the key's tenant (admin): its tools become `mcp.<name>.<tool>`; header values are stored sealed, never returned. */
+  async registerMcpServer(input: {
+    name: string;
+    url: string;
+    headers?: Record<string, string>;
+    timeout?: string;
+    retryToolErrors?: boolean;
+  }): Promise<McpServerView> {
+    return (await this.request('POST', '/v1/mcp-servers', mcpServerBodySchema, { body: input })).body.mcpServer;
+  }
+
+  async listMcpServers(): Promise<McpServerView[]> {
+    return (await this.request('GET', '/v1/mcp-servers', mcpServerListSchema)).body.mcpServers;
+  }
+
+  async deleteMcpServer(name: string): Promise<McpServerView> {
+    return (await this.request('DELETE', `/v1/mcp-servers/${encodeURIComponent(name)}`, mcpServerBodySchema)).body.mcpServer;
   }
 
   /** A recurring run: exactly one of `cron` / `every`; the spec is checked as `startRun` checks it. */
