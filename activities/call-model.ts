@@ -1,99 +1,97 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { z } from 'zod';
-import type { CallModelInput, CallModelResult } from '../lib/workflow-contract';
-import { failureForStatus, retryableError } from '../tools/tool-errors';
+import { streamText } from 'ai';
+import { resolveModelId } from '../lib/model-id';
+import type { CallModelInput, CallModelResult, ModelToolCall } from '../lib/workflow-contract';
+import { retryableError } from '../tools/tool-errors';
 import { FailureType } from '../lib/failure-types';
+import { failureForModelError } from './model-errors';
+import { modelMessagesOf, modelToolSetOf } from './model-messages';
+import { languageModelFor, type ModelProvidersConfig } from './model-providers';
 
-export interface ModelProviderConfig {
-  /** An OpenAI-compatible API base, e.g. `https://api.openai.com/v1`. */
-  baseUrl?: string;
-  apiKey?: string;
-  timeoutMs?: number;
+export interface CallModelHooks {
+  /** Each piece of answer text as the provider streams it (the answer stream's producer: activities/answer-stream.ts). */
+  onTextDelta?: (text: string) => void;
+  /** Called as chunks arrive, so an activity with a heartbeat timeout shows it is alive while the model writes. */
+  heartbeat?: () => void;
 }
 
-const completionSchema = z.object({
-  choices: z
-    .array(
-      z.object({
-        finish_reason: z.string().nullable().optional(),
-        message: z.object({
-          content: z.string().nullable().optional(),
-          tool_calls: z
-            .array(
-              z.object({
-                id: z.string(),
-                type: z.literal('function').default('function'),
-                function: z.object({ name: z.string(), arguments: z.string().default('{}') }),
-              }),
-            )
-            .optional(),
-        }),
-      }),
-    )
-    .min(1),
-  usage: z
-    .object({
-      prompt_tokens: z.number().default(0),
-      completion_tokens: z.number().default(0),
-      total_tokens: z.number().default(0),
-      prompt_tokens_details: z.object({ cached_tokens: z.number().default(0) }).nullish(),
-    })
-    .optional(),
-});
+const defaultTimeoutMs = 120_000;
 
 /**
- * One chat-completions call. Failures follow the same table as HTTP tools (429/503 honour
- * Retry-After, 5xx back off, 4xx are final), so the workflow's retry policy does the rest.
+ * One model turn, streamed through the AI SDK from the provider `input.model` names (lib/model-id.ts).
+ * Failures follow the table of HTTP tools (activities/model-errors.ts), so the workflow's retry
+ * policy does the retrying; the SDK's own retries are off. A retried call streams again from the
+ * start: the text of a broken attempt is in the deltas already sent, never in the result.
  */
-export async function callChatCompletions(config: ModelProviderConfig, input: CallModelInput, signal: AbortSignal): Promise<CallModelResult> {
-  if (!config.baseUrl) {
-    throw ApplicationFailure.create({
-      type: FailureType.ModelNotConfigured,
-      message: 'agent runs need a model provider: set MODEL_BASE_URL (and MODEL_API_KEY) for the worker',
-      nonRetryable: true,
-    });
-  }
-  const url = `${config.baseUrl.replace(/\/$/, '')}/chat/completions`;
-  const timeout = AbortSignal.timeout(config.timeoutMs ?? 120_000);
-  let response: Response;
+export async function callModel(
+  config: ModelProvidersConfig,
+  input: CallModelInput,
+  signal: AbortSignal,
+  hooks: CallModelHooks = {},
+): Promise<CallModelResult> {
+  const id = resolveModelId(input.model);
+  const model = languageModelFor(config, id);
+  const context = `model call to ${id.provider}:${id.model}`;
+  const timeout = AbortSignal.timeout(config.timeoutMs ?? defaultTimeoutMs);
+  const tools = modelToolSetOf(input.tools);
+  let content = '';
+  const toolCalls: ModelToolCall[] = [];
+  let finish: { finishReason: string; usage: CallModelResult['usage'] } | null = null;
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}) },
-      body: JSON.stringify({
-        model: input.model,
-        messages: input.messages,
-        ...(input.tools.length > 0 ? { tools: input.tools } : {}),
-        ...(input.maxOutputTokens !== undefined ? { max_tokens: input.maxOutputTokens } : {}),
-      }),
-      signal: AbortSignal.any([signal, timeout]),
+    const stream = streamText({
+      model,
+      messages: modelMessagesOf(input.messages),
+      allowSystemInMessages: true,
+      ...(input.tools.length > 0 ? { tools } : {}),
+      ...(input.maxOutputTokens !== undefined ? { maxOutputTokens: input.maxOutputTokens } : {}),
+      maxRetries: 0,
+      abortSignal: AbortSignal.any([signal, timeout]),
+      // The error comes as the stream's `error` part and leaves as the activity's failure; the SDK's default would print it too.
+      onError: () => undefined,
     });
+    for await (const part of stream.fullStream) {
+      hooks.heartbeat?.();
+      switch (part.type) {
+        case 'text-delta':
+          content += part.text;
+          hooks.onTextDelta?.(part.text);
+          break;
+        case 'tool-call':
+          // A call the SDK could not match or parse (`invalid`) goes to the workflow as the model wrote
+          // it: the workflow answers an unknown tool or bad arguments to the model, as it always has.
+          toolCalls.push({
+            id: part.toolCallId,
+            type: 'function',
+            function: { name: part.toolName, arguments: typeof part.input === 'string' ? part.input : JSON.stringify(part.input ?? {}) },
+          });
+          break;
+        case 'finish': {
+          const usage = part.totalUsage;
+          const inputTokens = usage.inputTokens ?? 0;
+          const outputTokens = usage.outputTokens ?? 0;
+          finish = {
+            finishReason: part.finishReason,
+            usage: {
+              inputTokens,
+              outputTokens,
+              cachedInputTokens: usage.inputTokenDetails?.cacheReadTokens ?? 0,
+              totalTokens: usage.totalTokens ?? inputTokens + outputTokens,
+            },
+          };
+          break;
+        }
+        case 'error':
+          throw part.error;
+        case 'abort':
+          throw new Error(`aborted${part.reason ? `: ${part.reason}` : ''}`);
+        default:
+          break;
+      }
+    }
   } catch (error) {
     if (signal.aborted) throw signal.reason;
-    throw retryableError(
-      timeout.aborted ? 'Timeout' : 'NetworkError',
-      `model call to ${url} failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    if (timeout.aborted) throw retryableError(FailureType.Timeout, `${context} took longer than ${config.timeoutMs ?? defaultTimeoutMs} ms`);
+    throw failureForModelError(error, context);
   }
-  const text = await response.text();
-  if (!response.ok) {
-    throw failureForStatus(response.status, response.headers.get('retry-after'), `model provider answered ${response.status}: ${text.slice(0, 500)}`);
-  }
-  let parsed: z.infer<typeof completionSchema>;
-  try {
-    parsed = completionSchema.parse(JSON.parse(text));
-  } catch (error) {
-    throw retryableError(FailureType.BadModelResponse, `model provider sent an unreadable response: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const choice = parsed.choices[0]!;
-  return {
-    message: { content: choice.message.content ?? null, toolCalls: choice.message.tool_calls ?? [] },
-    finishReason: choice.finish_reason ?? null,
-    usage: {
-      inputTokens: parsed.usage?.prompt_tokens ?? 0,
-      outputTokens: parsed.usage?.completion_tokens ?? 0,
-      cachedInputTokens: parsed.usage?.prompt_tokens_details?.cached_tokens ?? 0,
-      totalTokens: parsed.usage?.total_tokens ?? 0,
-    },
-  };
+  if (!finish) throw retryableError(FailureType.NetworkError, `${context}: the answer broke off before it finished`);
+  return { message: { content: content || null, toolCalls }, finishReason: finish.finishReason, usage: finish.usage };
 }

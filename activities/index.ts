@@ -19,7 +19,8 @@ import {
 import { verifySignalSignature, type SignalKey } from '../lib/signal-signature';
 import type { InstallationApprovalPolicy } from '../lib/approval-policy';
 import { resolveAgentCallPolicies, resolveToolCallPolicy } from '../domains/runs/resolve-policies';
-import { callChatCompletions, type ModelProviderConfig } from './call-model';
+import { callModel } from './call-model';
+import type { ModelProvidersConfig } from './model-providers';
 import { purgeExpiredRunsActivity } from './purge-expired-runs';
 import { prepareChildRunActivity } from './prepare-child-run';
 import { startScheduledRunActivity, type RunStarterDeps } from './start-scheduled-run';
@@ -31,7 +32,7 @@ import { toolProgressRecorder } from './record-tool-progress';
 export interface ActivityDeps {
   db: Knex;
   tools: ToolRegistry;
-  model?: ModelProviderConfig;
+  model?: ModelProvidersConfig;
   /** FLIGHTDECK_APPROVAL_POLICY, for the calls of definition runs (resolveToolCall); default: the built-in policy. */
   approvalPolicy?: InstallationApprovalPolicy;
   /** Lets schedule ticks start runs (the worker's Temporal client and the runs' task queue). */
@@ -109,9 +110,12 @@ export function createActivities({ db, tools, model = {}, runStarter, approvalPo
       return { policies: resolved.policies, modelTools: tenantTools.modelTools(input.agent.tools) };
     },
 
-    /** One model turn of an agent run, against the configured OpenAI-compatible endpoint. */
+    /** One model turn of an agent run or `ctx.agent` call, streamed from the provider its model names (docs/models.md). */
     async callModel(input: CallModelInput): Promise<CallModelResult> {
-      return callChatCompletions(model, input, Context.current().cancellationSignal);
+      const context = Context.current();
+      return callModel(model, input, context.cancellationSignal, {
+        heartbeat: context.info.heartbeatTimeoutMs ? () => context.heartbeat() : undefined,
+      });
     },
 
     /** A local activity: whether a signal a run received was signed by an API of this installation (lib/signal-signature.ts). */

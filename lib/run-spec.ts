@@ -1,5 +1,6 @@
 import type { StringValue } from '@temporalio/common';
 import { z } from 'zod';
+import { modelIdSchema } from './model-id';
 
 const durationUnitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const durationPattern = /^(\d+)(ms|s|m|h|d)$/;
@@ -163,7 +164,8 @@ export const planSchema = z
 
 export const agentSchema = z
   .object({
-    model: z.string().min(1),
+    /** `<provider>:<model>`, or a bare name for MODEL_BASE_URL (lib/model-id.ts). */
+    model: modelIdSchema,
     instructions: z.string().min(1),
     tools: z.array(toolNameSchema).max(128).default([]),
     maxTurns: z.number().int().min(1).max(200).optional(),

@@ -20,6 +20,7 @@ import { createLogger } from '../lib/logger';
 import { payloadCodecFor } from '../lib/payload-codec';
 import { startTracing } from '../lib/telemetry';
 import { createWorker, prebuiltWorkflowBundle } from '../worker/create-worker';
+import { modelProvidersOf } from '../worker/model-env';
 import { loadDefinitionCatalog } from '../lib/definitions';
 
 export const testAdminKey = 'test-admin-key-0123456789';
@@ -149,7 +150,7 @@ async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex,
     taskQueue,
     db,
     tools,
-    model: { baseUrl: env.MODEL_BASE_URL, apiKey: env.MODEL_API_KEY },
+    model: modelProvidersOf(env),
     shutdownGraceTime: '1s',
     workflowBundle: prebuiltWorkflowBundle(env.WORKFLOW_BUNDLE_PATH, { tracing: tracing !== null }),
     tracing,

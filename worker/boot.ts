@@ -19,6 +19,7 @@ import { createWorker, prebuiltWorkflowBundle } from './create-worker';
 import { startMetricsServer } from './metrics-server';
 import { PinoSdkLogger } from './pino-sdk-logger';
 import { ensureRetentionSchedule } from './retention-schedule';
+import { configuredModelProviders, modelProvidersOf } from './model-env';
 
 /** The SDK's own log lines follow LOG_LEVEL, but its routine lifecycle chatter stays out of `npm start`. */
 function sdkLogLevel(level: string): LogLevel {
@@ -60,7 +61,7 @@ export async function bootWorker(
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     db: deps.db,
     tools: deps.tools,
-    model: { baseUrl: env.MODEL_BASE_URL, apiKey: env.MODEL_API_KEY },
+    model: modelProvidersOf(env),
     workflowBundle: prebuiltWorkflowBundle(env.WORKFLOW_BUNDLE_PATH, { tracing: deps.tracing !== null }),
     tracing: deps.tracing,
     definitionFiles: definitions.files,
@@ -71,6 +72,7 @@ export async function bootWorker(
     signalKeys: env.FLIGHTDECK_SIGNAL_KEYS,
   });
   if (env.FLIGHTDECK_SIGNAL_KEYS.length === 0) deps.log.warn(unsignedSignalsWarning);
+  deps.log.info({ modelProviders: configuredModelProviders(env) }, 'model providers');
   // After Worker.create has proven the connection and namespace: a failure here stops the boot,
   // since an operator who set FLIGHTDECK_RETENTION_DAYS expects the purge to happen.
   await ensureRetentionSchedule(new Client({ connection: deps.connection, namespace: env.TEMPORAL_NAMESPACE, ...dataConverterOption(payloadCodec) }), {

@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createActivities } from '../activities';
-import type { ModelProviderConfig } from '../activities/call-model';
+import type { ModelProvidersConfig } from '../activities/model-providers';
 import { eventLogInterceptor } from '../activities/event-log-interceptor';
 import type { ToolRegistry } from '../tools/registry';
 import type { RunStartSettings } from '../lib/config';
@@ -120,7 +120,7 @@ export interface WorkerOptions {
   taskQueue: string;
   db: Knex;
   tools: ToolRegistry;
-  model?: ModelProviderConfig;
+  model?: ModelProvidersConfig;
   shutdownGraceTime?: Duration;
   /** A prebuilt bundle (tests, production); without one the worker bundles at start. */
   workflowBundle?: WorkflowBundleOption;

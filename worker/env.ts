@@ -6,7 +6,6 @@ import {
   defaultWorkflowTaskSlots,
   logKeysCheck,
   metricsTokenCheck,
-  optionalUrl,
   port,
   retentionShape,
   runStartShape,
@@ -15,6 +14,7 @@ import {
 import { signalKeysCheck } from '../lib/signal-signature';
 import { composioShape, unpinnedToolkitProblems } from '../tools/composio/composio-config';
 import { mcpShape } from '../tools/mcp/mcp-config';
+import { modelEnvShape, modelProviderProblems } from './model-env';
 
 /** What a worker process reads (worker/main.ts); lib/config.ts holds the parts every process shares. */
 export const workerEnvSchema = withEnvChecks(
@@ -54,8 +54,7 @@ export const workerEnvSchema = withEnvChecks(
       .min(1024)
       .default(defaultToolOutputMaxBytes)
       .describe('A tool output whose JSON passes this many bytes fails its call with `OutputTooLarge` (not retried) and never enters the event log.'),
-    MODEL_BASE_URL: optionalUrl.describe('Base URL of the OpenAI-compatible chat-completions API agent runs call.'),
-    MODEL_API_KEY: z.string().optional().describe('API key sent to MODEL_BASE_URL.'),
+    ...modelEnvShape,
     ...composioShape,
     ...mcpShape,
   }),
@@ -63,6 +62,7 @@ export const workerEnvSchema = withEnvChecks(
   metricsTokenCheck((env) => Boolean(env.WORKER_METRICS_PORT)),
   logKeysCheck,
   signalKeysCheck,
+  modelProviderProblems,
 );
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
@@ -73,5 +73,6 @@ export const combinedEnvSchema = withEnvChecks(
   apiServesMetrics,
   logKeysCheck,
   signalKeysCheck,
+  modelProviderProblems,
 );
 export type CombinedEnv = z.infer<typeof combinedEnvSchema>;
