@@ -27,7 +27,9 @@ const keyList = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 
 /** `${VAR:?message}` / `${VAR}` → a plausible value, as an operator would provide. */
 const substitute = (value: unknown) =>
-  String(value).replace(/\$\{([A-Z_]+)[^}]*\}/g, (_match, name: string) => (/_KEYS$/.test(name) ? keyList : /_(KEY|TOKEN)$/.test(name) ? 'k'.repeat(32) : 'x'));
+  String(value).replace(/\$\{([A-Z_]+)[^}]*\}/g, (_match, name: string) =>
+    /_KEYS$/.test(name) ? keyList : /_(KEY|TOKEN)$/.test(name) ? 'k'.repeat(32) : /_URL$/.test(name) ? 'https://models.example/v1' : 'x',
+  );
 
 function assertEnvFits(role: Role, env: Record<string, string>): void {
   const schema = schemas[role];
