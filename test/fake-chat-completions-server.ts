@@ -51,11 +51,11 @@ export function piecesOf(text: string, size = 4): string[] {
 }
 
 /**
- * A local HTTP server under `http://127.0.0.1:<port>/v1` that hands each POST to `path` to `onPost`
+ * A local HTTP server under `http://127.0.0.1:<port>/v1` that hands each POST to `path` (or a URL it matches) to `onPost`
  * with its JSON body; anything else gets `notFound`.
  */
 export async function startPostServer(
-  path: string,
+  path: string | RegExp,
   onPost: (body: any, request: IncomingMessage, response: ServerResponse) => void,
   notFound: (response: ServerResponse) => void,
 ): Promise<{ server: Server; baseUrl: string }> {
@@ -63,7 +63,8 @@ export async function startPostServer(
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
-      if (request.method === 'POST' && request.url === path) onPost(JSON.parse(body), request, response);
+      if (request.method === 'POST' && (typeof path === 'string' ? request.url === path : path.test(request.url ?? '')))
+        onPost(JSON.parse(body), request, response);
       else notFound(response);
     });
   });

@@ -1,8 +1,8 @@
 /**
  * Model calls through the AI SDK, against doubles that speak each provider's streaming wire format
  * (fake-chat-completions-server.ts for OpenAI and compatible servers, fake-anthropic-messages-server.ts
- * for Anthropic): first the activity function itself (streamed deltas, errors and their retry
- * decisions), then agent runs on the real stack (Temporal, Postgres) for every kind of model id.
+ * for Anthropic, fake-gemini-server.ts for Google): first the activity function itself (streamed
+ * deltas, errors and their retry decisions), then agent runs on the real stack (Temporal, Postgres).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { callModel } from '../activities/call-model';
@@ -11,6 +11,7 @@ import type { RunEvent } from '../lib/events';
 import type { CallModelInput } from '../lib/workflow-contract';
 import { answer, answerWithUsage, callTools, dropMidAnswer, FakeChatCompletionsServer, httpError } from './fake-chat-completions-server';
 import { FakeAnthropicMessagesServer } from './fake-anthropic-messages-server';
+import { FakeGeminiServer } from './fake-gemini-server';
 import { startRun, waitForEnd } from './run-helpers';
 import { useTestStack } from './stack';
 
@@ -44,16 +45,22 @@ async function failureOf(call: Promise<unknown>): Promise<ApplicationFailure> {
 describe('model providers', () => {
   let chat: FakeChatCompletionsServer;
   let anthropic: FakeAnthropicMessagesServer;
+  let gemini: FakeGeminiServer;
   beforeAll(async () => {
-    [chat, anthropic] = await Promise.all([new FakeChatCompletionsServer().start(), new FakeAnthropicMessagesServer().start()]);
+    [chat, anthropic, gemini] = await Promise.all([
+      new FakeChatCompletionsServer().start(),
+      new FakeAnthropicMessagesServer().start(),
+      new FakeGeminiServer().start(),
+    ]);
   });
   afterAll(async () => {
-    await Promise.all([chat?.stop(), anthropic?.stop()]);
+    await Promise.all([chat?.stop(), anthropic?.stop(), gemini?.stop()]);
   });
   const config = (): ModelProvidersConfig => ({
     compatible: { baseUrl: chat.baseUrl, apiKey: 'compat-key' },
     openai: { baseUrl: chat.baseUrl, apiKey: 'openai-key' },
     anthropic: { baseUrl: anthropic.baseUrl, apiKey: 'anthropic-key' },
+    google: { baseUrl: gemini.baseUrl, apiKey: 'google-key' },
   });
   const call = (model: string, extra: Partial<CallModelInput> = {}, deltas: string[] = []) =>
     callModel(config(), inputFor(model, extra), new AbortController().signal, { onTextDelta: (text) => deltas.push(text) });
@@ -126,9 +133,37 @@ describe('model providers', () => {
       expect(request!.tools?.map((tool) => tool.name)).toEqual(['builtin__echo']);
     });
 
+    it('google: streams text and a function call from the Gemini API, with its usage', async () => {
+      gemini.script('gemini-stream', [
+        { kind: 'tool_calls', content: 'Echoing now.', calls: [{ name: 'builtin__echo', args: { say: 'hi' } }] },
+        answer('echoed'),
+      ]);
+      const deltas: string[] = [];
+      const result = await call('google:gemini-stream', {}, deltas);
+      expect(deltas.join('')).toBe('Echoing now.');
+      expect(result.message.content).toBe('Echoing now.');
+      expect(result.message.toolCalls).toEqual([{ id: expect.any(String), type: 'function', function: { name: 'builtin__echo', arguments: '{"say":"hi"}' } }]);
+      expect(result).toMatchObject({ finishReason: 'tool-calls', usage: { inputTokens: 17, outputTokens: 6, cachedInputTokens: 5, totalTokens: 23 } });
+      const [request] = gemini.requestsFor('gemini-stream');
+      expect(request).toMatchObject({ apiKey: 'google-key', systemInstruction: { parts: [{ text: 'You echo things.' }] } });
+      expect(request!.contents).toEqual([{ role: 'user', parts: [{ text: 'say hi' }] }]);
+      expect(request!.tools?.[0]?.functionDeclarations?.map((tool) => tool.name)).toEqual(['builtin__echo']);
+      // The tool result goes back as a functionResponse of the call's name.
+      await call('google:gemini-stream', {
+        messages: [
+          ...inputFor('x').messages,
+          { role: 'assistant', content: 'Echoing now.', tool_calls: result.message.toolCalls },
+          { role: 'tool', tool_call_id: result.message.toolCalls[0]!.id, content: '{"say":"hi"}' },
+        ],
+      });
+      const replied = gemini.requestsFor('gemini-stream')[1]!.contents.at(-1)!;
+      expect(replied.parts[0]).toMatchObject({ functionResponse: { name: 'builtin__echo' } });
+    });
+
     it.each([
       ['openai:a-drop', () => chat.script('a-drop', [dropMidAnswer(long)])],
       ['anthropic:claude-drop', () => anthropic.script('claude-drop', [dropMidAnswer(long)])],
+      ['google:gemini-drop', () => gemini.script('gemini-drop', [dropMidAnswer(long)])],
     ])('%s: a connection dropped mid-answer is a retryable NetworkError, after the deltas that came', async (model, script) => {
       script();
       const deltas: string[] = [];
@@ -143,6 +178,7 @@ describe('model providers', () => {
     it.each([
       ['openai:a-429', () => chat.script('a-429', [httpError(429, '7')])],
       ['anthropic:claude-429', () => anthropic.script('claude-429', [httpError(429, '7')])],
+      ['google:gemini-429', () => gemini.script('gemini-429', [httpError(429, '7')])],
     ])('%s: 429 is RateLimited with Retry-After as the next delay', async (model, script) => {
       script();
       const failure = await failureOf(call(model));
@@ -155,7 +191,7 @@ describe('model providers', () => {
       expect(await failureOf(call('openai:a-500'))).toMatchObject({ type: 'ServerError', nonRetryable: false });
       anthropic.script('claude-401', [httpError(401)]);
       expect(await failureOf(call('anthropic:claude-401'))).toMatchObject({ type: 'ClientError', nonRetryable: true });
-      const unconfigured = await failureOf(callModel({}, inputFor('google:gemini-2.5-flash'), new AbortController().signal));
+      const unconfigured = await failureOf(callModel({ openai: config().openai }, inputFor('google:gemini-2.5-flash'), new AbortController().signal));
       expect(unconfigured).toMatchObject({ type: 'ModelNotConfigured', nonRetryable: true });
       expect(unconfigured.message).toMatch(/set GOOGLE_GENERATIVE_AI_API_KEY/);
     });
