@@ -28,6 +28,7 @@ import type { ToolRegistry } from '../tools/registry';
 import { FailureType } from '../lib/failure-types';
 import { createLogger } from '../lib/logger';
 import { toolProgressRecorder } from './record-tool-progress';
+import { forgetRecordedAnswers, type AnswerStreams } from './answer-stream';
 
 export interface ActivityDeps {
   db: Knex;
@@ -39,12 +40,14 @@ export interface ActivityDeps {
   runStarter?: RunStarterDeps;
   /** FLIGHTDECK_SIGNAL_KEYS, which verify the signals runs receive; empty or unset: every signal passes (development). */
   signalKeys?: readonly SignalKey[];
+  /** Where callModel sends the answer's text as it streams (activities/answer-stream.ts); unset: nothing streams. */
+  answers?: AnswerStreams;
 }
 
 const activityLog = createLogger('activities');
 
 /** Activities get their dependencies from here, so tests build them over the real db and registry. */
-export function createActivities({ db, tools, model = {}, runStarter, approvalPolicy, signalKeys = [] }: ActivityDeps) {
+export function createActivities({ db, tools, model = {}, runStarter, approvalPolicy, signalKeys = [], answers }: ActivityDeps) {
   return {
     startScheduledRun: startScheduledRunActivity({ db, tools, runStarter }),
 
@@ -113,9 +116,19 @@ export function createActivities({ db, tools, model = {}, runStarter, approvalPo
     /** One model turn of an agent run or `ctx.agent` call, streamed from the provider its model names (docs/models.md). */
     async callModel(input: CallModelInput): Promise<CallModelResult> {
       const context = Context.current();
-      return callModel(model, input, context.cancellationSignal, {
-        heartbeat: context.info.heartbeatTimeoutMs ? () => context.heartbeat() : undefined,
-      });
+      // Only agent turns stream to clients; a call with no turn (none today) has nowhere to show.
+      const stream =
+        input.turn === undefined
+          ? undefined
+          : answers?.open({ tenantId: input.tenantId, runId: input.runId, turn: input.turn, agent: input.agent, attempt: context.info.attempt });
+      try {
+        return await callModel(model, input, context.cancellationSignal, {
+          heartbeat: context.info.heartbeatTimeoutMs ? () => context.heartbeat() : undefined,
+          onTextDelta: stream ? (text) => stream.delta(text) : undefined,
+        });
+      } finally {
+        await stream?.close();
+      }
     },
 
     /** A local activity: whether a signal a run received was signed by an API of this installation (lib/signal-signature.ts). */
@@ -132,6 +145,7 @@ export function createActivities({ db, tools, model = {}, runStarter, approvalPo
       const stored = await appendEvents(db, { tenantId: input.tenantId, runId: input.runId }, workflowFactEvents(input.runId, input.facts), {
         writer: 'workflow',
       });
+      await forgetRecordedAnswers(db, activityLog, input.tenantId, input.runId, input.facts);
       return stored.length;
     },
   };

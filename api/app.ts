@@ -13,6 +13,7 @@ import { requireAuth, type Authenticator } from './auth';
 import { trustedProxies } from './client-address';
 import { errorHandler, notFoundHandler, refuseDeepBodies } from './error-handler';
 import type { RunFollower } from './mcp/wait-for-run';
+import type { RunEventStreams } from './routes/run-stream';
 import { mcpPath, refuseMcpMethods } from './mcp/mcp-endpoint';
 import { corsForOrigins } from './origin-check';
 import { buildOpenApiDocument } from './openapi';
@@ -50,6 +51,8 @@ export interface AppDeps extends PresenterContext, RunStartSettings {
   payloadCodec: PayloadCodec | null;
   /** The ws stream hub's run feed, which the MCP tool wait_for_run follows. */
   runFollower: RunFollower;
+  /** The stream hub again, for GET /v1/runs/:id/stream (server-sent events). */
+  runStreams: RunEventStreams;
   /** Aborted as the API shuts down, so MCP calls still waiting answer and let the server close. */
   shutdown?: AbortSignal;
 }
@@ -66,18 +69,18 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '256kb' }), refuseDeepBodies);
   runsByStatusGauge(deps.db);
   const routeDeps = { ...deps, openApiDocument: buildOpenApiDocument(restRoutes, { version: '0.1.0' }) };
-  registerRoutes(
+  registerRoutes<typeof routeDeps>(
     app,
     restRoutes.filter((route) => route.role === 'public'),
     routeDeps,
   );
   const scrapes = restRoutes.filter((route) => route.role === 'metrics');
   for (const route of scrapes) app.use(route.path, requireMetricsToken(deps.metricsToken));
-  registerRoutes(app, scrapes, routeDeps);
+  registerRoutes<typeof routeDeps>(app, scrapes, routeDeps);
   // Everything else under /v1 needs a key, a path no route matches too (401 before 404).
   app.use('/v1', requireAuth(deps.authenticator), rateLimitByKey(deps.rateLimiter));
   app.use(mcpPath, refuseMcpMethods);
-  registerRoutes(
+  registerRoutes<typeof routeDeps>(
     app,
     restRoutes.filter((route) => route.role !== 'public' && route.role !== 'metrics'),
     routeDeps,

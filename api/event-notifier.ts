@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { answerDeltaNotice, answerDeltasChannel, type AnswerDeltaNotice } from '../lib/answer-deltas';
 import { eventsChannel } from '../lib/event-log';
 
 export interface EventNotice {
@@ -18,7 +19,8 @@ export interface EventNotifierOptions {
 
 /**
  * One LISTEN connection per API process: every append anywhere (any worker, any API instance)
- * arrives here as a small notice; readers then fetch from the table. Reconnects with backoff and
+ * arrives here as a small notice; readers then fetch from the table. Streamed answer text
+ * (`model_deltas`, lib/answer-deltas.ts) arrives on the same connection as `delta`, text included. Reconnects with backoff and
  * emits `resync` afterwards, since notices sent while disconnected are lost.
  *
  * A LISTEN connection is idle by nature, so a database that hangs (or a link that drops packets
@@ -26,7 +28,7 @@ export interface EventNotifierOptions {
  * So connecting and each query have a timeout, TCP keepalive is on, and a probe every few seconds
  * turns a silent connection into a lost one: reconnect, then `resync`.
  */
-export class EventNotifier extends EventEmitter<{ notice: [EventNotice]; resync: [] }> {
+export class EventNotifier extends EventEmitter<{ notice: [EventNotice]; delta: [AnswerDeltaNotice]; resync: [] }> {
   private client: pg.Client | null = null;
   private stopped = false;
   private retryDelayMs = 250;
@@ -63,9 +65,10 @@ export class EventNotifier extends EventEmitter<{ notice: [EventNotice]; resync:
       keepAliveInitialDelayMillis: this.probeIntervalMs,
     });
     client.on('notification', (message) => {
-      if (message.channel !== eventsChannel || !message.payload) return;
+      if (!message.payload) return;
       try {
-        this.emit('notice', JSON.parse(message.payload) as EventNotice);
+        if (message.channel === eventsChannel) this.emit('notice', JSON.parse(message.payload) as EventNotice);
+        else if (message.channel === answerDeltasChannel) this.emit('delta', answerDeltaNotice.parse(JSON.parse(message.payload)));
       } catch (error) {
         this.log.warn({ err: error }, 'ignoring a malformed notice');
       }
@@ -74,7 +77,7 @@ export class EventNotifier extends EventEmitter<{ notice: [EventNotice]; resync:
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
-      await client.query(`LISTEN ${eventsChannel}`);
+      await client.query(`LISTEN ${eventsChannel}; LISTEN ${answerDeltasChannel}`);
     } catch (error) {
       void this.close(client);
       throw error;

@@ -115,6 +115,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     eventsPageMaxBytes: env.FLIGHTDECK_EVENTS_PAGE_MAX_BYTES,
     ...presenter,
     runFollower: hub,
+    runStreams: hub,
     shutdown: shutdown.signal,
   });
   if (env.FLIGHTDECK_METRICS_TOKEN === undefined) log.warn(openMetricsWarning);

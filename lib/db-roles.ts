@@ -29,6 +29,8 @@ export const appTablePrivileges: Readonly<Record<string, readonly Privilege[]>> 
   rate_limit_buckets: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   // A tenant's MCP servers: registered and removed by its admins (POST/DELETE /v1/mcp-servers).
   mcp_servers: ['SELECT', 'INSERT', 'DELETE'],
+  // Streaming answers: appended by the worker, deleted once model.called is recorded or by age.
+  model_answers: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   // `npm run backup` names the applied migrations in its header.
   knex_migrations: ['SELECT'],
   knex_migrations_lock: [],

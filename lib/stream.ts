@@ -50,6 +50,10 @@ export const ServerFrame = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('error'), error: errorBodySchema.shape.error }),
   z.object({ type: z.literal('pong') }),
+  // A streamed model answer's text (not a log event: its model.called carries the final answer).
+  z.object({ type: z.literal('delta'), runId: z.string(), turn: z.number().int(), agent: z.string().optional(), text: z.string() }),
+  // A retried model call starts its answer over: drop the text of this turn so far.
+  z.object({ type: z.literal('delta.reset'), runId: z.string(), turn: z.number().int(), agent: z.string().optional() }),
   // The approval's shape is checked by whoever subscribed to the inbox (lib/api-client/schemas.ts approvalSchema).
   z.object({ type: z.literal('approval'), approval: z.unknown() }),
 ]);

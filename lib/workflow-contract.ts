@@ -139,6 +139,9 @@ export const modelToolName = (tool: string): string => tool.replace(/\./g, '__')
 export interface CallModelInput {
   tenantId: string;
   runId: string;
+  /** The turn this call answers and its `ctx.agent` call, so its streamed text is keyed as its model.called will be; absent in histories from before. */
+  turn?: number;
+  agent?: string;
   model: string;
   messages: ChatMessage[];
   tools: ModelTool[];

@@ -37,6 +37,11 @@ describe('API keys, roles and tenancy', () => {
       headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    // A stream that opened (server-sent events) is a success once its headers came; its body never ends.
+    if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      await response.body?.cancel();
+      return { status: response.status, body: null };
+    }
     const text = await response.text();
     const json = response.headers.get('content-type')?.startsWith('application/json');
     return { status: response.status, body: json && text ? JSON.parse(text) : text || null };
@@ -128,6 +133,7 @@ describe('API keys, roles and tenancy', () => {
     { method: 'GET', path: () => '/v1/definitions', needs: 'viewer', perRun: false },
     { method: 'GET', path: (run) => `/v1/runs/${run}`, needs: 'viewer', perRun: true },
     { method: 'GET', path: (run) => `/v1/runs/${run}/events`, needs: 'viewer', perRun: true },
+    { method: 'GET', path: (run) => `/v1/runs/${run}/stream`, needs: 'viewer', perRun: true },
     {
       method: 'POST',
       path: () => '/v1/runs',

@@ -21,9 +21,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createActivities } from '../activities';
 import type { ModelProvidersConfig } from '../activities/model-providers';
+import { createAnswerStreams } from '../activities/answer-stream';
 import { eventLogInterceptor } from '../activities/event-log-interceptor';
 import type { ToolRegistry } from '../tools/registry';
 import type { RunStartSettings } from '../lib/config';
+import { createLogger } from '../lib/logger';
 import { dataConverterOption } from '../lib/payload-codec';
 import type { SignalKey } from '../lib/signal-signature';
 import { runStartClientInterceptors, type Tracing } from '../lib/telemetry';
@@ -157,6 +159,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       tools: options.tools,
       model: options.model,
       signalKeys: options.signalKeys ?? [],
+      answers: createAnswerStreams(options.db, createLogger('answer-stream')),
       ...(options.runStart?.approvalPolicy ? { approvalPolicy: options.runStart.approvalPolicy } : {}),
       // Schedule ticks start runs over the worker's own connection, on the queue it serves: eagerly.
       runStarter: {

@@ -200,6 +200,8 @@ async function modelTurn(context: RunContext, session: AgentSession, transcript:
     result = await callModel({
       tenantId: context.input.tenantId,
       runId: context.input.runId,
+      turn,
+      ...(config.name ? { agent: config.name } : {}),
       model: config.model,
       messages: transcript,
       tools: config.modelTools,

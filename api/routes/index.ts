@@ -8,6 +8,7 @@ import { mcpRoutes } from './mcp';
 import { mcpServersRoutes } from './mcp-servers';
 import { metricsRoutes } from './metrics';
 import { runControlRoutes } from './run-control';
+import { runStreamRoutes } from './run-stream';
 import { runsRoutes } from './runs';
 import { schedulesRoutes } from './schedules';
 import { sessionRoutes } from './session';
@@ -27,6 +28,7 @@ export const restRoutes = [
   ...definitionsRoutes,
   ...sessionRoutes,
   ...runsRoutes,
+  ...runStreamRoutes,
   ...runControlRoutes,
   ...approvalsRoutes,
   ...connectionsRoutes,

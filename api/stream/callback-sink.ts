@@ -9,6 +9,7 @@ import type { FrameSink } from './socket';
  */
 export class CallbackSink implements FrameSink {
   private open = true;
+  readonly acceptsDeltas = false;
 
   constructor(
     readonly principal: Principal,

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Response } from 'express';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -10,12 +11,15 @@ import type { EventNotifier } from '../event-notifier';
 import type { PresenterContext } from '../presenters';
 import { rateLimitKey, rateLimitedError, type RateLimiter } from '../rate-limiter';
 import type { RunEvent } from '../../lib/events';
+import { AppError } from '../../lib/errors';
+import { AnswerFeed } from './answer-feed';
 import { ApprovalsFeed } from './approvals-feed';
 import { CallbackSink } from './callback-sink';
 import { parseClientFrame, refusedRunSubscribe } from './parse-client-frame';
 import { RunFeed } from './run-feed';
 import { RunsFeed } from './runs-feed';
 import { StreamSocket } from './socket';
+import { SseSink } from './sse-sink';
 import { acceptStreamUpgrades } from './upgrade';
 
 export { streamPath } from './upgrade';
@@ -48,11 +52,14 @@ export interface StreamHubOptions {
 
 /**
  * The ws stream: accepts sockets, reads their frames in order and routes them to the three feeds
- * (one run, the runs list, the approvals inbox), which the notifier's notices wake.
+ * (one run, with its streamed answers alongside, the runs list, the approvals inbox), which the
+ * notifier's notices wake; and the same run feed as server-sent events (streamRunEvents).
  */
 export class StreamHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private readonly clients = new Set<StreamSocket>();
+  /** Open server-sent event streams (GET /v1/runs/:id/stream). */
+  private readonly sseSinks = new Set<SseSink>();
   private readonly connectionsPerKey = new Map<string, number>();
   private readonly maxBufferedBytes: number;
   private readonly heartbeat: NodeJS.Timeout;
@@ -60,10 +67,13 @@ export class StreamHub {
   private readonly runFeed: RunFeed;
   private readonly runsFeed: RunsFeed;
   private readonly approvalsFeed: ApprovalsFeed;
+  private readonly answerFeed: AnswerFeed;
 
   constructor(private readonly options: StreamHubOptions) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+    this.answerFeed = new AnswerFeed({ db: options.db, log: options.log });
     this.runFeed = new RunFeed({
+      observer: this.answerFeed,
       db: options.db,
       localAppends: options.localAppends,
       maxSubscriptions: options.maxSubscriptions,
@@ -76,7 +86,11 @@ export class StreamHub {
       this.approvalsFeed.onNotice(notice);
       this.runsFeed.onNotice(notice);
     });
-    options.notifier.on('resync', () => this.runFeed.resync());
+    options.notifier.on('delta', (notice) => this.answerFeed.onDelta(notice));
+    options.notifier.on('resync', () => {
+      this.runFeed.resync();
+      this.answerFeed.resync();
+    });
     this.heartbeat = setInterval(() => this.checkAlive(), heartbeatMs);
     this.heartbeat.unref();
     this.revocationCheck = setInterval(() => {
@@ -104,6 +118,36 @@ export class StreamHub {
       throw error;
     }
     return stop;
+  }
+
+  /**
+   * Follows one run of the principal's tenant as server-sent events on `response`: what a ws run
+   * subscription gets (events after `afterSeq`, then streamed answer text), one message per frame.
+   * Throws, before anything is written, `not_found` for another tenant's run and `rate_limited`
+   * when the key holds all the stream connections it may.
+   */
+  async streamRunEvents(principal: Principal, runId: string, afterSeq: number, response: Response): Promise<void> {
+    const release = this.admit(principal);
+    if (!release) throw new AppError('rate_limited', 'too many open streams for this API key: close one first', { runId });
+    const sink: SseSink = new SseSink(response, principal, {
+      maxBufferedBytes: this.maxBufferedBytes,
+      log: this.options.log,
+      onEnd: () => {
+        release();
+        this.sseSinks.delete(sink);
+        this.runFeed.drop(sink);
+      },
+    });
+    this.sseSinks.add(sink);
+    try {
+      await this.runFeed.subscribe(sink, runId, afterSeq);
+    } catch (error) {
+      if (!sink.hasStarted) {
+        sink.end();
+        throw error;
+      }
+      sink.sendError(error); // the catch-up read failed after the stream began: the feed retries it
+    }
   }
 
   get clientCount(): number {
@@ -190,7 +234,9 @@ export class StreamHub {
 
   /** Closes, with `closeCodes.unauthenticated`, every open socket whose API key was revoked since it connected. */
   private async closeRevoked(): Promise<void> {
-    const keyIds = [...new Set([...this.clients].filter((socket) => !socket.principal.superAdmin).map((socket) => socket.principal.actor.id))];
+    const keyIds = [
+      ...new Set([...this.clients, ...this.sseSinks].filter((socket) => !socket.principal.superAdmin).map((socket) => socket.principal.actor.id)),
+    ];
     if (keyIds.length === 0) return;
     const revoked = new Set(
       (await this.options.db('api_keys').whereIn('id', keyIds).whereNotNull('revoked_at').select<Array<{ id: string }>>('id')).map((row) => row.id),
@@ -200,6 +246,9 @@ export class StreamHub {
         socket.close(closeCodes.unauthenticated, 'API key revoked');
         this.drop(socket);
       }
+    }
+    for (const sink of this.sseSinks) {
+      if (!sink.principal.superAdmin && revoked.has(sink.principal.actor.id)) sink.end();
     }
   }
 
@@ -212,6 +261,7 @@ export class StreamHub {
   }
 
   private checkAlive(): void {
+    for (const sink of this.sseSinks) sink.ping();
     for (const socket of this.clients) {
       if (!socket.beat()) this.drop(socket);
     }
@@ -224,7 +274,9 @@ export class StreamHub {
     this.runFeed.close();
     this.runsFeed.close();
     this.approvalsFeed.close();
+    this.answerFeed.close();
     for (const socket of this.clients) socket.close(closeCodes.goingAway, 'server shutting down: resume with afterSeq');
+    for (const sink of this.sseSinks) sink.end();
     this.clients.clear();
     wsClients.set(0);
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));

@@ -30,6 +30,15 @@ interface RunSubscription {
   retrying: boolean;
 }
 
+/** Told what a run subscription does, so another feed can follow alongside it (answer-feed.ts). */
+export interface RunFeedObserver {
+  subscribed(sink: FrameSink, tenantId: string, runId: string): void;
+  /** The subscription has been sent every stored event (called after each catch-up; it may repeat). */
+  caughtUp(sink: FrameSink, runId: string): void;
+  sent(sink: FrameSink, runId: string, event: RunEvent): void;
+  unsubscribed(sink: FrameSink, runId: string): void;
+}
+
 export interface RunFeedOptions {
   db: Knex;
   /** This process's appends to the pool, handed over as they commit. */
@@ -38,6 +47,7 @@ export interface RunFeedOptions {
   maxSubscriptions?: number;
   /** The JSON one read of a run's events may carry (FLIGHTDECK_EVENTS_PAGE_MAX_BYTES): a catch-up goes out a page at a time. */
   pageMaxBytes?: number;
+  observer?: RunFeedObserver;
 }
 
 /**
@@ -78,6 +88,7 @@ export class RunFeed {
     const subscription: RunSubscription = { cursor: afterSeq, pumping: false, dirty: false, live: false, retrying: false };
     runs.set(runId, subscription);
     this.follow(sink, run.tenantId, runId);
+    this.options.observer?.subscribed(sink, run.tenantId, runId);
     sink.send({ type: 'subscribed', runId, afterSeq });
     await this.pump(sink, runId, subscription).catch((error: unknown) => {
       this.retryLater(sink, runId, subscription, error);
@@ -86,7 +97,10 @@ export class RunFeed {
   }
 
   unsubscribe(sink: FrameSink, runId: string): void {
-    if (this.subscriptions.get(sink)?.delete(runId)) this.unfollow(sink, runId);
+    if (this.subscriptions.get(sink)?.delete(runId)) {
+      this.unfollow(sink, runId);
+      this.options.observer?.unsubscribed(sink, runId);
+    }
   }
 
   /** The connection is gone: all its subscriptions end. */
@@ -94,7 +108,10 @@ export class RunFeed {
     const runs = this.subscriptions.get(sink);
     if (!runs) return;
     this.subscriptions.delete(sink);
-    for (const runId of runs.keys()) this.unfollow(sink, runId);
+    for (const runId of runs.keys()) {
+      this.unfollow(sink, runId);
+      this.options.observer?.unsubscribed(sink, runId);
+    }
   }
 
   onNotice(notice: EventNotice): void {
@@ -154,6 +171,7 @@ export class RunFeed {
         if (sent === 'stopped') return;
         // Caught up with the table: from now on, events reach this client as they are appended.
         subscription.live = true;
+        this.options.observer?.caughtUp(sink, runId);
       } while (subscription.dirty);
     } finally {
       subscription.pumping = false;
@@ -165,7 +183,8 @@ export class RunFeed {
     const page = await this.readAfter(sink.principal.tenantId, runId, subscription.cursor, shared);
     if (!this.isCurrent(sink, runId, subscription)) return 'stopped'; // unsubscribed, replaced or gone meanwhile
     for (const event of page.events) {
-      if (!sink.sendEncoded(this.eventFrame(runId, event))) return 'stopped';
+      if (!sink.sendEncoded(this.eventFrame(runId, event), event.seq)) return 'stopped';
+      this.options.observer?.sent(sink, runId, event);
       if (subscription.live) streamLagSeconds.observe((Date.now() - Date.parse(event.at)) / 1000);
       subscription.cursor = event.seq;
     }

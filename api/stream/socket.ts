@@ -7,10 +7,12 @@ import type { Principal } from '../auth';
 /** What a feed needs of a connection: whose it is, and a way to send it frames. */
 export interface FrameSink {
   readonly principal: Principal;
+  /** False for a follower that wants events only (no streamed answer text). */
+  readonly acceptsDeltas?: boolean;
   /** False when the connection is gone or was closed for lagging. */
   send(frame: ServerFrame): boolean;
-  /** A frame already encoded (an event frame shared by every subscriber of a read). */
-  sendEncoded(frame: Buffer): boolean;
+  /** A frame already encoded (an event frame shared by every subscriber of a read), with its event's seq. */
+  sendEncoded(frame: Buffer, seq?: number): boolean;
   /** The error as a typed frame; internals stay in the log. */
   sendError(error: unknown): void;
   /**
