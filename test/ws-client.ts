@@ -16,6 +16,8 @@ const maxBackoffFactor = 8;
 /** A real ws client for tests: collects frames and waits for the ones a test expects. */
 export class TestStreamClient {
   readonly frames: ServerFrame[] = [];
+  /** When each frame arrived (performance.now()), by the frame's index. */
+  readonly arrivedAt: number[] = [];
   private waiters: Array<() => void> = [];
   private readonly lastSeqs = new Map<string, number>();
   /** Refusals of each run's subscribe since it was last acknowledged. */
@@ -28,6 +30,7 @@ export class TestStreamClient {
     socket.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as ServerFrame;
       this.frames.push(frame);
+      this.arrivedAt.push(performance.now());
       if (frame.type === 'event') this.lastSeqs.set(frame.runId, frame.seq);
       if (frame.type === 'subscribed' && frame.runId) this.refusals.delete(frame.runId);
       if (frame.type === 'error' && options.resubscribeMs !== undefined) this.resubscribeIfRefused(frame.error, options.resubscribeMs);

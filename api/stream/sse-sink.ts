@@ -65,10 +65,11 @@ export class SseSink implements FrameSink {
     }
   }
 
+  /** Ends the stream; one that never began is left for the error handler to answer. */
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    if (!this.response.writableEnded) this.response.end();
+    if (this.started && !this.response.writableEnded) this.response.end();
     this.options.onEnd();
   }
 
