@@ -118,18 +118,36 @@ const show: Command = {
 const watch: Command = {
   name: 'watch',
   usage: ['runs watch <run-id> [--after-seq <n>]'],
-  summary: "stream a run's events live (`seq type summary`, or JSON lines); exit 0 when it completes, 1 when it fails, is cancelled or terminated",
+  summary:
+    "stream a run's events live (`seq type summary`, with model answers printed as they stream; or JSON lines of events); exit 0 when it completes, 1 when it fails, is cancelled or terminated",
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { 'after-seq': { type: 'string' } }, { max: 1 });
     const runId = requirePositional(positionals, 0, 'run-id');
     const afterSeq = integerOption(values['after-seq'], 'after-seq', 0) ?? 0;
     let lastSeq = afterSeq;
     let wasLive = false;
+    // Streamed answer text printed since the last newline: the next line starts on a line of its own.
+    let answerOpen = false;
+    const endAnswerLine = () => {
+      if (answerOpen) io.stdout('\n');
+      answerOpen = false;
+    };
     const result = await clientFrom(values, io).watchRun(runId, {
       afterSeq,
       onEvent: (event) => {
         lastSeq = event.seq;
+        endAnswerLine();
         io.stdout(values.json ? `${JSON.stringify(event)}\n` : formatEventLine(event));
+      },
+      onDelta: (delta) => {
+        if (values.json) return; // JSON lines are events only
+        if (delta.type === 'delta.reset') {
+          endAnswerLine();
+          io.stderr(`answer of turn ${delta.turn}${delta.agent ? ` (${delta.agent})` : ''} starts over\n`);
+          return;
+        }
+        io.stdout(delta.text);
+        if (delta.text.length > 0) answerOpen = !delta.text.endsWith('\n');
       },
       onStatus: (status) => {
         if (status === 'reconnecting') io.stderr(`connection lost after seq ${lastSeq}; reconnecting…\n`);

@@ -18,6 +18,8 @@ import { createLogger } from '../lib/logger';
 import type { ServerFrame } from '../lib/stream';
 import { freePort } from '../scripts/free-port';
 import { createToolRegistry } from '../tools/default-registry';
+import { runCli } from '../cli/main';
+import { FlightdeckClient, type AnswerDelta } from '../lib/api-client';
 import { createScratchDatabase } from './databases';
 import { sleep, until } from './wait';
 import { TestStreamClient } from './ws-client';
@@ -247,6 +249,47 @@ describe('streamed answers', () => {
     await stream.close();
     await client.waitFor((frames) => textOf(answerFrames(frames, runId)).length >= big.length + 3);
     expect(textOf(answerFrames(client.frames, runId))).toBe(`${big}end`);
+  });
+
+  it("`flightdeck runs watch` prints the answer as it streams, and the typed client's onDelta gets the frames", async () => {
+    const runId = await createRun(scratch.db);
+    let stdout = '';
+    const io = {
+      env: { FLIGHTDECK_API_URL: api.url, FLIGHTDECK_API_KEY: viewerKey },
+      stdout: (text: string) => (stdout += text),
+      stderr: () => undefined,
+      readStdin: async () => '',
+    };
+    const watching = runCli(['runs', 'watch', runId], io);
+    const deltas: AnswerDelta[] = [];
+    const abort = new AbortController();
+    const client = new FlightdeckClient({ baseUrl: api.url, apiKey: viewerKey });
+    let live = false;
+    const watched = client.watchRun(runId, {
+      onEvent: () => undefined,
+      onDelta: (delta) => void deltas.push(delta),
+      onStatus: (status) => (live ||= status === 'live'),
+      signal: abort.signal,
+    });
+    await until(() => stdout, { done: (text) => text.includes('run.started'), message: 'the watch caught up' });
+    await until(() => live, { message: 'the typed client subscribed' });
+    const stream = answers.open({ tenantId: tenant, runId, turn: 1, attempt: 1 });
+    stream.delta('Hello, ');
+    await until(() => stdout, { done: (text) => text.endsWith('Hello, '), message: 'the first delta printed' });
+    stream.delta('world');
+    await stream.close();
+    await until(() => stdout, { done: (text) => text.endsWith('Hello, world'), message: 'the second delta printed' });
+    await recordModelCalled(scratch.db, runId, 1, 'Hello, world');
+    await appendEvents(scratch.db, { tenantId: tenant, runId }, [{ type: 'run.completed', dedupeKey: `${runId}/run.completed`, data: { output: null } }], {
+      writer: 'workflow',
+    });
+    expect(await watching).toBe(0);
+    expect(stdout).toMatch(/run\.started[^\n]*\nHello, world\n\s*\d+\s+model\.called/);
+    abort.abort();
+    await watched;
+    // However its subscription and the first delta raced, the client has the answer once.
+    expect(deltas.every((delta) => delta.type === 'delta' && delta.turn === 1)).toBe(true);
+    expect(textOf(deltas)).toBe('Hello, world');
   });
 
   it('streams events and deltas as server-sent events, resuming after Last-Event-ID', async () => {

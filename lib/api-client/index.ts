@@ -24,5 +24,5 @@ export type {
   Tool,
   Definition,
 } from './schemas';
-export type { EndStatus, RunsFilter, WatchRunOptions, WatchRunResult, WatchRunsOptions } from './watch';
+export type { AnswerDelta, EndStatus, RunsFilter, WatchRunOptions, WatchRunResult, WatchRunsOptions } from './watch';
 export type { RunEvent, RunStatus } from '../events';

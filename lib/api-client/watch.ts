@@ -23,10 +23,19 @@ export interface WatchRunOptions extends ReconnectOptions {
   afterSeq?: number;
   /** Each event once, in seq order; the next waits until a returned promise settles. Throwing stops the watch. */
   onEvent(event: RunEvent): void | Promise<void>;
+  /**
+   * A model answer's text as it streams (`delta`), and `delta.reset` when its turn starts over: a
+   * retried model call, or a resubscribe after a drop, which sends the text so far again. The
+   * turn's `model.called` event then carries the final answer; no delta of that turn follows it.
+   */
+  onDelta?(delta: AnswerDelta): void | Promise<void>;
   onStatus?(status: StreamStatus): void;
   onSocket?(socket: WebSocketLike): void;
   signal?: AbortSignal;
 }
+
+/** The streamed-answer frames of a run (docs/api.md, "Streamed answers"). */
+export type AnswerDelta = Extract<ServerFrame, { type: 'delta' | 'delta.reset' }>;
 
 export type WatchRunResult = { outcome: 'ended'; status: EndStatus; lastSeq: number } | { outcome: 'aborted'; lastSeq: number };
 
@@ -52,6 +61,9 @@ export async function watchRunEvents(
   let ended: { status: EndStatus } | null = null;
   // Known from the last probe: the run had ended by this seq, so nothing after it needs waiting for.
   let endedBy: { lastSeq: number; status: EndStatus } | null = null;
+  // Answers with text delivered and no model.called yet: a resubscribe sends their text so far again.
+  const streaming = new Map<string, AnswerDelta>();
+  let subscriptions = 0;
 
   const finishIfCaughtUp = (control: StreamControl) => {
     if (endedBy && lastDelivered >= endedBy.lastSeq) {
@@ -76,11 +88,25 @@ export async function watchRunEvents(
     onFrame: async (frame, control) => {
       if (handleCommonFrame(frame, control)) return;
       if (frame.type === 'subscribed' && frame.runId === runId) {
+        if (subscriptions++ > 0) {
+          for (const answer of streaming.values())
+            await options.onDelta?.({ type: 'delta.reset', runId, turn: answer.turn, ...(answer.agent ? { agent: answer.agent } : {}) });
+          streaming.clear();
+        }
         control.markLive();
         finishIfCaughtUp(control);
         return;
       }
+      if ((frame.type === 'delta' || frame.type === 'delta.reset') && frame.runId === runId) {
+        if (frame.type === 'delta') streaming.set(`${frame.agent ?? ''}/${frame.turn}`, frame);
+        await options.onDelta?.(frame);
+        return;
+      }
       if (frame.type !== 'event' || frame.runId !== runId) return;
+      if (frame.event.type === 'model.called') {
+        const { turn, agent } = frame.event.data as { turn: number; agent?: string };
+        streaming.delete(`${agent ?? ''}/${turn}`);
+      }
       const position = classifySeq(frame.seq, lastDelivered);
       if (position === 'duplicate') return;
       if (position === 'gap') return control.reconnect(`gap: got seq ${frame.seq} after ${lastDelivered}`);
