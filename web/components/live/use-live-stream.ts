@@ -16,11 +16,18 @@ export interface LiveState {
  * EventSource reconnects by itself and sends Last-Event-ID, so the route resumes where it left off;
  * `status` frames say when the server side is reconnecting to the API.
  */
-export function useLiveStream(url: string | null, handlers: Record<string, (data: unknown) => void>): LiveState {
+export function useLiveStream(
+  url: string | null,
+  handlers: Record<string, (data: unknown) => void>,
+  /** Each time the stream (re)opens, before its first message: state the route sends afresh (streamed answers) is dropped here. */
+  onOpen?: () => void,
+): LiveState {
   const [state, setState] = useState<LiveState>({ status: 'connecting', reconnects: 0, error: null });
   const handlersRef = useRef(handlers);
+  const onOpenRef = useRef(onOpen);
   useEffect(() => {
     handlersRef.current = handlers;
+    onOpenRef.current = onOpen;
   });
 
   useEffect(() => {
@@ -34,6 +41,7 @@ export function useLiveStream(url: string | null, handlers: Record<string, (data
       }));
     const read = (event: MessageEvent<string>): unknown => JSON.parse(event.data);
 
+    source.addEventListener('open', () => onOpenRef.current?.());
     source.addEventListener('status', (event) => {
       const { status } = read(event) as { status: LiveStatus };
       setStatus(status);
