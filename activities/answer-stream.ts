@@ -66,7 +66,7 @@ const sameAnswer = (a: AnswerStreamKey, b: AnswerStreamKey) => identity(a).join(
  * stored text is refused, and the stream then resends its whole text; a stale attempt's is refused for good.
  */
 export function createAnswerStreams(db: Knex, log: Logger, options: AnswerStreamsOptions = {}): AnswerStreams {
-  const coalesceMs = options.coalesceMs ?? 20;
+  const coalesceMs = options.coalesceMs ?? 10;
   const maxAgeMs = options.maxAgeMs ?? 60 * 60 * 1000;
   const retryMs = options.retryMs ?? 1000;
   const closeTimeoutMs = options.closeTimeoutMs ?? 2000;

@@ -20,6 +20,7 @@ import { freePort } from '../scripts/free-port';
 import { createToolRegistry } from '../tools/default-registry';
 import { runCli } from '../cli/main';
 import { FlightdeckClient, type AnswerDelta } from '../lib/api-client';
+import { startApiProcess } from './api-process';
 import { createScratchDatabase } from './databases';
 import { sleep, until } from './wait';
 import { TestStreamClient } from './ws-client';
@@ -102,6 +103,37 @@ describe('streamed answers', () => {
     await api?.close();
     await apiDb?.destroy();
     await scratch?.drop();
+  });
+
+  it('reaches a client of an API in another process as fast', async () => {
+    const { child, wsUrl } = await startApiProcess({
+      ...process.env,
+      DATABASE_URL: scratch.url,
+      TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+      FLIGHTDECK_ADMIN_KEY: 'answers-test-admin-key-0123',
+      FLIGHTDECK_RATE_LIMIT_PER_MINUTE: '100000',
+    });
+    try {
+      const runId = await createRun(scratch.db);
+      const client = await TestStreamClient.connect(wsUrl, viewerKey);
+      clients.push(client);
+      await subscribe(client, runId);
+      const stream = answers.open({ tenantId: tenant, runId, turn: 1, attempt: 1 });
+      const latencies: number[] = [];
+      for (let index = 0; index < 10; index += 1) {
+        const sentAt = performance.now();
+        stream.delta(`part ${index} `);
+        await client.waitFor((frames) => textOf(answerFrames(frames, runId)).endsWith(`part ${index} `), 5_000);
+        latencies.push(client.arrivedAt[client.frames.length - 1]! - sentAt);
+      }
+      await stream.close();
+      expect(textOf(answerFrames(client.frames, runId))).toBe(Array.from({ length: 10 }, (_, index) => `part ${index} `).join(''));
+      latencies.sort((a, b) => a - b);
+      expect(latencies[Math.floor(latencies.length / 2)]).toBeLessThan(50);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
   });
 
   it('delivers deltas in order, each within 50 ms of the provider sending it (median)', async () => {
