@@ -199,15 +199,17 @@ describe('streamed answers', () => {
     const first = answers.open({ tenantId: tenant, runId, turn: 1, attempt: 1 });
     first.delta('a partial answer that ');
     await client.waitFor((frames) => textOf(answerFrames(frames, runId)) === 'a partial answer that ');
-    await first.close();
 
+    // The first attempt timed out but its worker still streams: the retry starts meanwhile.
     const second = answers.open({ tenantId: tenant, runId, turn: 1, attempt: 2 });
     // The reset comes at open, before any text of the retry.
     await client.waitFor((frames) => answerFrames(frames, runId).some((frame) => frame.type === 'delta.reset'));
     second.delta('the answer');
-    // A zombie first attempt still streaming is not heard.
+    // The zombie's writes are refused by the row (a later attempt owns it): no client hears them.
     first.delta(' goes on');
+    await first.close();
     await second.close();
+    expect(await scratch.db(answerTable).where({ run_id: runId }).select('attempt', 'text')).toEqual([{ attempt: 2, text: 'the answer' }]);
     await client.waitFor((frames) => answerFrames(frames, runId).at(-1)?.type === 'delta' && textOf(answerFrames(frames, runId)).endsWith('the answer'));
     const frames = answerFrames(client.frames, runId);
     const reset = frames.findIndex((frame) => frame.type === 'delta.reset');
