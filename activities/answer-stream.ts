@@ -180,6 +180,8 @@ async function writeBatch(db: Knex, dirty: Set<StreamState>, writes: PendingWrit
     text: state.text.slice(from, upto),
     text_length: upto,
     chunk_start: from,
+    // Only a stream's first write creates its row: a row gone mid-answer was deleted at its model.called, and the writer is a zombie.
+    may_insert: state.stored === 0 && !state.resend,
   }));
   const notices = writes.flatMap(({ state, from, upto }, index) =>
     splitForNotify(state.text.slice(from, upto), from).map((piece, order) => ({
@@ -214,12 +216,13 @@ async function writeBatch(db: Knex, dirty: Set<StreamState>, writes: PendingWrit
 
 /**
  * One statement: upserts every row (an append only where it follows the stored text of the same
- * attempt; a whole text from offset 0 replaces an earlier attempt's or its own), then NOTIFYs the
+ * attempt; a whole text from offset 0 replaces an earlier attempt's or its own; a new row only for
+ * a stream's first write), then NOTIFYs the
  * pieces of the rows it stored, in order. Returns the indexes of the rows it stored.
  */
 async function upsertAndNotify(
   db: Knex,
-  rows: Array<Record<string, string | number>>,
+  rows: Array<Record<string, string | number | boolean>>,
   notices: Array<{ row: number; ord: number; payload: string }>,
 ): Promise<Set<number>> {
   const indexed = rows.map((row, index) => ({ ...row, row: index }));
@@ -227,12 +230,12 @@ async function upsertAndNotify(
     `
     WITH incoming AS (
       SELECT * FROM jsonb_to_recordset(?::jsonb)
-        AS x(row integer, tenant_id text, run_id text, agent text, turn integer, attempt integer, text text, text_length integer, chunk_start integer)
+        AS x(row integer, tenant_id text, run_id text, agent text, turn integer, attempt integer, text text, text_length integer, chunk_start integer, may_insert boolean)
     ),
     stored AS (
       INSERT INTO ${answerTable} AS a (tenant_id, run_id, agent, turn, attempt, text, text_length, chunk_start, updated_at)
       SELECT i.tenant_id, i.run_id, i.agent, i.turn, i.attempt, i.text, i.text_length, i.chunk_start, now() FROM incoming i
-      WHERE i.chunk_start = 0 OR EXISTS (
+      WHERE i.may_insert OR EXISTS (
         SELECT 1 FROM ${answerTable} m WHERE m.tenant_id = i.tenant_id AND m.run_id = i.run_id AND m.agent = i.agent AND m.turn = i.turn
       )
       ON CONFLICT (tenant_id, run_id, agent, turn) DO UPDATE SET

@@ -248,13 +248,16 @@ describe('streamed answers', () => {
     await subscribe(client, runId);
     const stream = answers.open({ tenantId: tenant, runId, turn: 1, attempt: 1 });
     stream.delta('final answer');
-    await stream.close();
     await client.waitFor((frames) => textOf(answerFrames(frames, runId)) === 'final answer');
     await recordModelCalled(scratch.db, runId, 1, 'final answer');
     await client.waitFor((frames) => frames.some((frame) => frame.type === 'event' && frame.event.type === 'model.called'));
     expect(await scratch.db(answerTable).where({ run_id: runId })).toEqual([]);
+    // The stream wrote before its answer was recorded: what it writes after does not bring the row back.
+    stream.delta(' and more');
+    await stream.close();
+    expect(await scratch.db(answerTable).where({ run_id: runId })).toEqual([]);
 
-    // A zombie attempt writing after the answer was recorded: its row comes back, but no client hears it.
+    // A zombie whose first write comes after the answer was recorded: its row comes back, but no client hears it.
     const zombie = answers.open({ tenantId: tenant, runId, turn: 1, attempt: 1 });
     zombie.delta('too late');
     await zombie.close();
