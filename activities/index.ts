@@ -21,6 +21,10 @@ import type { InstallationApprovalPolicy } from '../lib/approval-policy';
 import { resolveAgentCallPolicies, resolveToolCallPolicy } from '../domains/runs/resolve-policies';
 import { callModel } from './call-model';
 import type { ModelProvidersConfig } from './model-providers';
+import type { Tracer } from '@opentelemetry/api';
+import { costOf, defaultModelPrices, type ModelPrices } from '../lib/model-prices';
+import { withinModelBudgets } from './model-budgets';
+import { traceModelCall } from './model-span';
 import { purgeExpiredRunsActivity } from './purge-expired-runs';
 import { prepareChildRunActivity } from './prepare-child-run';
 import { startScheduledRunActivity, type RunStarterDeps } from './start-scheduled-run';
@@ -42,12 +46,26 @@ export interface ActivityDeps {
   signalKeys?: readonly SignalKey[];
   /** Where callModel sends the answer's text as it streams (activities/answer-stream.ts); unset: nothing streams. */
   answers?: AnswerStreams;
+  /** FLIGHTDECK_MODEL_PRICES merged over the list prices (lib/model-prices.ts); default: the list prices. */
+  modelPrices?: ModelPrices;
+  /** The worker's tracer when tracing is on: each model call is a `chat <model>` span (activities/model-span.ts). */
+  tracer?: Tracer;
 }
 
 const activityLog = createLogger('activities');
 
 /** Activities get their dependencies from here, so tests build them over the real db and registry. */
-export function createActivities({ db, tools, model = {}, runStarter, approvalPolicy, signalKeys = [], answers }: ActivityDeps) {
+export function createActivities({
+  db,
+  tools,
+  model = {},
+  runStarter,
+  approvalPolicy,
+  signalKeys = [],
+  answers,
+  modelPrices = defaultModelPrices,
+  tracer,
+}: ActivityDeps) {
   return {
     startScheduledRun: startScheduledRunActivity({ db, tools, runStarter }),
 
@@ -113,18 +131,26 @@ export function createActivities({ db, tools, model = {}, runStarter, approvalPo
       return { policies: resolved.policies, modelTools: tenantTools.modelTools(input.agent.tools) };
     },
 
-    /** One model turn of an agent run or `ctx.agent` call, streamed from the provider its model names (docs/models.md). */
+    /**
+     * One model turn of an agent run or `ctx.agent` call, streamed from the provider its model names
+     * (docs/models.md): refused before any request when it would pass a budget
+     * (activities/model-budgets.ts), priced after.
+     */
     async callModel(input: CallModelInput): Promise<CallModelResult> {
       const context = Context.current();
+      const request = await withinModelBudgets({ db, prices: modelPrices }, input);
       // Only agent turns stream to clients; a call with no turn (none today) has nowhere to show.
       const stream =
-        input.turn === undefined
+        request.turn === undefined
           ? undefined
-          : answers?.open({ tenantId: input.tenantId, runId: input.runId, turn: input.turn, agent: input.agent, attempt: context.info.attempt });
+          : answers?.open({ tenantId: request.tenantId, runId: request.runId, turn: request.turn, agent: request.agent, attempt: context.info.attempt });
       try {
-        return await callModel(model, input, context.cancellationSignal, {
-          heartbeat: context.info.heartbeatTimeoutMs ? () => context.heartbeat() : undefined,
-          onTextDelta: stream ? (text) => stream.delta(text) : undefined,
+        return await traceModelCall(tracer, request, async () => {
+          const result = await callModel(model, request, context.cancellationSignal, {
+            heartbeat: context.info.heartbeatTimeoutMs ? () => context.heartbeat() : undefined,
+            onTextDelta: stream ? (text) => stream.delta(text) : undefined,
+          });
+          return { ...result, costUsd: costOf(modelPrices, request.model, result.usage) };
         });
       } finally {
         await stream?.close();

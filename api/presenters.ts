@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { runSchema } from '../lib/api-client/schemas';
-import type { RunProjection } from '../lib/run-projection';
+import type { runSchema, UsageTotals } from '../lib/api-client/schemas';
+import type { RunProjection, RunUsage } from '../lib/run-projection';
 
 export interface PresenterContext {
   temporalUiUrl: string;
@@ -13,6 +13,14 @@ export function temporalWorkflowUrl(context: PresenterContext, runId: string): s
   return `${base}/namespaces/${encodeURIComponent(context.namespace)}/workflows/${encodeURIComponent(runId)}`;
 }
 
+/** Tokens and cost as the API serves them: no total cost when a call had no price. */
+export const presentUsage = ({ costUsd, unpricedCalls, ...tokens }: RunUsage): UsageTotals => ({
+  ...tokens,
+  costUsd: unpricedCalls > 0 ? null : costUsd,
+  pricedCostUsd: costUsd,
+  unpricedCalls,
+});
+
 /** A run as the API serves it: the projection plus links, without storage internals. */
 export function presentRun(context: PresenterContext, run: RunProjection, options: { withSpec: boolean }) {
   return {
@@ -24,6 +32,7 @@ export function presentRun(context: PresenterContext, run: RunProjection, option
     currentStep: run.currentStep,
     pendingApprovals: run.pendingApprovals,
     toolCalls: run.toolCalls,
+    usage: presentUsage(run.usage),
     lastError: run.lastError,
     output: run.output,
     createdBy: run.createdBy,

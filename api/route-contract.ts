@@ -9,7 +9,7 @@ import { principalWithRole, type Principal } from './auth';
  * to whoever sends FLIGHTDECK_METRICS_TOKEN (checked by the app before the route, not an API key).
  */
 export type RouteRole = Role | 'public' | 'metrics';
-export type RouteMethod = 'get' | 'post' | 'delete';
+export type RouteMethod = 'get' | 'post' | 'put' | 'delete';
 
 /** What a handler answers with: JSON, with the declared success status unless it names another. */
 export interface JsonReply {

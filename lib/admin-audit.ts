@@ -18,6 +18,8 @@ export const adminActions = [
   /** A tenant's MCP server registered or removed (POST / DELETE /v1/mcp-servers); details name its URL and header names, never values. */
   'mcp_server.registered',
   'mcp_server.deleted',
+  /** `PUT /v1/budget`: the tenant's monthly model budget set or cleared. */
+  'budget.updated',
 ] as const;
 export const adminActionSchema = z.enum(adminActions);
 export type AdminAction = z.infer<typeof adminActionSchema>;

@@ -31,6 +31,9 @@ export const appTablePrivileges: Readonly<Record<string, readonly Privilege[]>> 
   mcp_servers: ['SELECT', 'INSERT', 'DELETE'],
   // Streaming answers: appended by the worker, deleted once model.called is recorded or by age.
   model_answers: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+  // Written by the trigger on run_events (as the appending role), read by GET /v1/usage and budgets.
+  tenant_usage_daily: ['SELECT', 'INSERT', 'UPDATE'],
+  tenant_budgets: ['SELECT', 'INSERT', 'UPDATE'],
   // `npm run backup` names the applied migrations in its header.
   knex_migrations: ['SELECT'],
   knex_migrations_lock: [],

@@ -184,6 +184,8 @@ export const eventDataSchemas = {
     agent: z.string().optional(),
     model: z.string(),
     usage: modelUsageSchema,
+    /** What the call cost in USD (lib/model-prices.ts); null: the model has no price; absent in older events. */
+    costUsd: z.number().nullable().optional(),
     finishReason: z.string().nullable(),
     content: z.string().nullable(),
     toolCalls: z.array(z.object({ id: z.string(), name: z.string() })),

@@ -42,6 +42,8 @@ export const FailureType = {
   ApprovalArgsRedacted: 'ApprovalArgsRedacted',
   DeadlineExceeded: 'DeadlineExceeded',
   LimitExceeded: 'LimitExceeded',
+  // A model call that would pass limits.maxTokens, limits.maxCostUsd or the tenant's monthly budget: not made.
+  BudgetExceeded: 'BudgetExceeded',
   // A plan's forEach whose template did not resolve to an array.
   ForEachNotArray: 'ForEachNotArray',
   InvalidInput: 'InvalidInput',

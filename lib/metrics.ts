@@ -42,6 +42,37 @@ export const toolCallAttemptsTotal = new Counter({
   labelNames: ['tool', 'outcome'] as const,
 });
 
+export const modelTokensTotal = new Counter({
+  name: 'flightdeck_model_tokens_total',
+  help: 'Tokens of the model calls this process recorded, by tenant and kind (input, output, cached_input; cached_input is part of input)',
+  labelNames: ['tenant', 'kind'] as const,
+});
+
+export const modelCostUsdTotal = new Counter({
+  name: 'flightdeck_model_cost_usd_total',
+  help: 'USD the priced model calls this process recorded cost, by tenant (lib/model-prices.ts)',
+  labelNames: ['tenant'] as const,
+});
+
+export const modelCallsTotal = new Counter({
+  name: 'flightdeck_model_calls_total',
+  help: 'Model calls this process recorded, by tenant and whether the model had a price',
+  labelNames: ['tenant', 'priced'] as const,
+});
+
+/** Counts a stored `model.called` fact: once, as the append that stored it returns it. */
+export function countModelCall(
+  tenant: string,
+  data: { usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number }; costUsd?: number | null },
+): void {
+  modelTokensTotal.inc({ tenant, kind: 'input' }, data.usage.inputTokens);
+  modelTokensTotal.inc({ tenant, kind: 'output' }, data.usage.outputTokens);
+  modelTokensTotal.inc({ tenant, kind: 'cached_input' }, data.usage.cachedInputTokens);
+  const priced = typeof data.costUsd === 'number';
+  modelCallsTotal.inc({ tenant, priced: String(priced) });
+  if (priced) modelCostUsdTotal.inc({ tenant }, data.costUsd as number);
+}
+
 export const wsClients = new Gauge({ name: 'flightdeck_ws_clients', help: 'Connected ws stream clients' });
 
 export const streamReadsTotal = new Counter({

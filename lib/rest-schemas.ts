@@ -174,3 +174,9 @@ export const forkBody = z
     message: 'name exactly one of fromStep and fromSeq',
     path: ['fromStep'],
   });
+
+/** `GET /v1/usage`: UTC days (`YYYY-MM-DD`), both included; default the 30 days up to today (api/routes/usage.ts). */
+export const usageQuery = z.object({ from: z.iso.date().optional(), to: z.iso.date().optional() }).strict();
+
+/** `PUT /v1/budget`: the tenant's monthly model budget in USD; null clears it. */
+export const budgetBody = z.object({ monthlyUsd: z.number().positive().max(10_000_000).nullable() }).strict();

@@ -4,6 +4,15 @@ import type { runSchema } from './api-client/schemas';
 import type { EventData, TypedEventData } from './event-schemas';
 import type { Actor, RunStatus } from './events';
 import type { RunMode, RunSpec } from './run-spec';
+import { roundUsd } from './model-prices';
+import { addUsage, noUsage, usageOf } from './model-usage';
+import type { ModelUsage } from './workflow-contract';
+
+/** A run's model calls together: their tokens, the cost of the priced ones, and how many had no price. */
+export interface RunUsage extends ModelUsage {
+  costUsd: number;
+  unpricedCalls: number;
+}
 
 /** The `runs` read model: everything in it is derived from the run's events, in order. */
 export interface RunProjection {
@@ -26,6 +35,7 @@ export interface RunProjection {
   currentStep: string | null;
   pendingApprovals: number;
   toolCalls: { started: number; succeeded: number; failed: number };
+  usage: RunUsage;
   lastError: EventData<'run.failed'>['error'] | null;
   createdBy: Actor | null;
   lastSeq: number;
@@ -77,6 +87,7 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
       currentStep: null,
       pendingApprovals: 0,
       toolCalls: { started: 0, succeeded: 0, failed: 0 },
+      usage: { ...noUsage(), costUsd: 0, unpricedCalls: 0 },
       lastError: null,
       createdBy: event.actor,
       lastSeq: event.seq,
@@ -90,6 +101,7 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
   const next: RunProjection = {
     ...run,
     toolCalls: { ...run.toolCalls },
+    usage: { ...run.usage },
     lastSeq: event.seq,
     lastHash: event.hash,
     updatedAt: event.at,
@@ -115,6 +127,12 @@ export function applyEvent(run: RunProjection | null, event: ProjectedEvent): Ru
     case 'tool.call.failed':
       next.toolCalls.failed += 1;
       next.lastError = event.data.error ?? null;
+      break;
+    case 'model.called':
+      addUsage(next.usage, usageOf(event.data.usage));
+      // An older call recorded no cost: unpriced, as a call of a model with no price is.
+      if (typeof event.data.costUsd === 'number') next.usage.costUsd = roundUsd(next.usage.costUsd + event.data.costUsd);
+      else next.usage.unpricedCalls += 1;
       break;
     case 'approval.requested':
       next.pendingApprovals += 1;

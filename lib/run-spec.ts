@@ -198,6 +198,10 @@ export const limitsSchema = z
   .object({
     maxToolCalls: z.number().int().min(1).max(10_000).optional(),
     deadline: durationSchema.optional(),
+    /** The most tokens (input + output) the run's model calls may take together; a call that would pass it is not made (BudgetExceeded). */
+    maxTokens: z.number().int().positive().max(1_000_000_000).optional(),
+    /** The most USD the run's model calls may cost together (lib/model-prices.ts); a call that would pass it is not made (BudgetExceeded). */
+    maxCostUsd: z.number().positive().max(1_000_000).optional(),
     /** How long a tool call waits for a missing or expired Composio account to be connected (default 24h). */
     connectionTimeout: durationSchema.optional(),
   })

@@ -23,6 +23,13 @@ export interface RunRow {
   tool_calls_started: number;
   tool_calls_succeeded: number;
   tool_calls_failed: number;
+  /** bigint columns: node-postgres reads them as strings. */
+  usage_input_tokens: number | string;
+  usage_output_tokens: number | string;
+  usage_cached_input_tokens: number | string;
+  usage_total_tokens: number | string;
+  usage_cost_usd: number;
+  usage_unpriced_calls: number;
   last_error: FailureInfo | null;
   created_by: Actor | null;
   last_seq: number;
@@ -54,6 +61,14 @@ export function rowToRun(row: RunRow): RunProjection {
       started: row.tool_calls_started,
       succeeded: row.tool_calls_succeeded,
       failed: row.tool_calls_failed,
+    },
+    usage: {
+      inputTokens: Number(row.usage_input_tokens),
+      outputTokens: Number(row.usage_output_tokens),
+      cachedInputTokens: Number(row.usage_cached_input_tokens),
+      totalTokens: Number(row.usage_total_tokens),
+      costUsd: row.usage_cost_usd,
+      unpricedCalls: row.usage_unpriced_calls,
     },
     lastError: row.last_error,
     createdBy: row.created_by,
@@ -88,6 +103,12 @@ export function runToRow(run: RunProjection): Record<string, unknown> {
     tool_calls_started: run.toolCalls.started,
     tool_calls_succeeded: run.toolCalls.succeeded,
     tool_calls_failed: run.toolCalls.failed,
+    usage_input_tokens: run.usage.inputTokens,
+    usage_output_tokens: run.usage.outputTokens,
+    usage_cached_input_tokens: run.usage.cachedInputTokens,
+    usage_total_tokens: run.usage.totalTokens,
+    usage_cost_usd: run.usage.costUsd,
+    usage_unpriced_calls: run.usage.unpricedCalls,
     last_error: json(run.lastError),
     created_by: json(run.createdBy),
     last_seq: run.lastSeq,

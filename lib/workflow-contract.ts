@@ -162,6 +162,8 @@ export interface CallModelResult {
   message: { content: string | null; toolCalls: ModelToolCall[] };
   finishReason: string | null;
   usage: ModelUsage;
+  /** What the call cost in USD at the worker's prices (lib/model-prices.ts); null: the model has no price; absent in older histories' results. */
+  costUsd?: number | null;
 }
 
 /** What an agent run carries across continue-as-new, so the transcript and counters survive. */

@@ -22,6 +22,7 @@ interface OtlpAnyValue {
   intValue?: number | string;
   boolValue?: boolean;
   doubleValue?: number;
+  arrayValue?: { values?: OtlpAnyValue[] };
 }
 interface OtlpKeyValue {
   key: string;
@@ -34,7 +35,8 @@ interface OtlpRequest {
   }>;
 }
 
-const valueOf = (value: OtlpAnyValue): unknown => value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue ?? null;
+const valueOf = (value: OtlpAnyValue): unknown =>
+  value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue ?? (value.arrayValue ? (value.arrayValue.values ?? []).map(valueOf) : null);
 const attributesOf = (list: OtlpKeyValue[] = []) => Object.fromEntries(list.map((entry) => [entry.key, valueOf(entry.value)]));
 
 export class FakeOtlpCollector {

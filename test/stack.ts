@@ -159,6 +159,7 @@ async function startInProcessWorker(env: WorkerEnv, taskQueue: string, db: Knex,
     payloadCodec: payloadCodecFor(env.FLIGHTDECK_PAYLOAD_KEYS),
     maxToolOutputBytes: env.FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES,
     signalKeys: env.FLIGHTDECK_SIGNAL_KEYS,
+    modelPrices: env.FLIGHTDECK_MODEL_PRICES,
   });
   const running = worker.run();
   return {

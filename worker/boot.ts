@@ -70,6 +70,7 @@ export async function bootWorker(
     payloadCodec,
     maxToolOutputBytes: env.FLIGHTDECK_TOOL_OUTPUT_MAX_BYTES,
     signalKeys: env.FLIGHTDECK_SIGNAL_KEYS,
+    modelPrices: env.FLIGHTDECK_MODEL_PRICES,
   });
   if (env.FLIGHTDECK_SIGNAL_KEYS.length === 0) deps.log.warn(unsignedSignalsWarning);
   deps.log.info({ modelProviders: configuredModelProviders(env) }, 'model providers');

@@ -16,6 +16,7 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import type { Knex } from 'knex';
+import type { ModelPrices } from '../lib/model-prices';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -140,6 +141,8 @@ export interface WorkerOptions {
   maxToolOutputBytes?: number;
   /** FLIGHTDECK_SIGNAL_KEYS: what a run's signals must be signed with; empty or unset: unsigned signals are accepted. */
   signalKeys?: readonly SignalKey[];
+  /** FLIGHTDECK_MODEL_PRICES (lib/model-prices.ts); unset: the built-in list prices. */
+  modelPrices?: ModelPrices;
 }
 
 /** A worker for `agentRun`, whose tool calls pass through the event-log interceptor. */
@@ -160,6 +163,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       model: options.model,
       signalKeys: options.signalKeys ?? [],
       answers: createAnswerStreams(options.db, createLogger('answer-stream')),
+      ...(options.modelPrices ? { modelPrices: options.modelPrices } : {}),
+      ...(tracing ? { tracer: tracing.tracer } : {}),
       ...(options.runStart?.approvalPolicy ? { approvalPolicy: options.runStart.approvalPolicy } : {}),
       // Schedule ticks start runs over the worker's own connection, on the queue it serves: eagerly.
       runStarter: {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelPricesEnv } from '../lib/model-prices';
 import { apiEnvSchema, apiServesMetrics } from '../api/env';
 import {
   commonShape,
@@ -55,6 +56,8 @@ export const workerEnvSchema = withEnvChecks(
       .default(defaultToolOutputMaxBytes)
       .describe('A tool output whose JSON passes this many bytes fails its call with `OutputTooLarge` (not retried) and never enters the event log.'),
     ...modelEnvShape,
+    /** Prices of model calls by model id, over the built-in list prices (lib/model-prices.ts). */
+    FLIGHTDECK_MODEL_PRICES: modelPricesEnv,
     ...composioShape,
     ...mcpShape,
   }),

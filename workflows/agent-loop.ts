@@ -227,6 +227,8 @@ async function modelTurn(context: RunContext, session: AgentSession, transcript:
         ...(config.name ? { agent: config.name } : {}),
         model: config.model,
         usage,
+        // Results of older histories carry no cost: their event says nothing of it, as it did.
+        ...(result.costUsd !== undefined ? { costUsd: result.costUsd } : {}),
         finishReason: result.finishReason,
         content: result.message.content,
         toolCalls: result.message.toolCalls.map((call) => ({ id: call.id, name: call.function.name })),

@@ -13,6 +13,7 @@ import { runsRoutes } from './runs';
 import { schedulesRoutes } from './schedules';
 import { sessionRoutes } from './session';
 import { healthRoutes, toolsRoutes } from './system';
+import { usageRoutes } from './usage';
 import { verifyRoutes } from './verify';
 
 /**
@@ -35,6 +36,7 @@ export const restRoutes = [
   ...schedulesRoutes,
   ...adminRoutes,
   ...mcpServersRoutes,
+  ...usageRoutes,
   ...verifyRoutes,
   ...codecRoutes,
   ...mcpRoutes,

@@ -45,6 +45,7 @@ const projection: RunProjection = {
   currentStep: 'say',
   pendingApprovals: 0,
   toolCalls: { started: 2, succeeded: 1, failed: 1 },
+  usage: { inputTokens: 30, outputTokens: 12, cachedInputTokens: 10, totalTokens: 42, costUsd: 0.000021, unpricedCalls: 0 },
   lastError: { message: 'boom', errorClass: 'ServerError', retryable: true, nextRetryDelayMs: 1000 },
   createdBy: { type: 'api_key', id: 'admin', role: 'admin', ip: '127.0.0.1' },
   lastSeq: 9,

@@ -11,6 +11,22 @@ import { roleSchema, runModes, runSpecSchema } from '../run-spec';
 
 const isoTime = z.iso.datetime({ offset: true });
 
+/**
+ * Model calls' tokens and cost together (a run's, a tenant's day): `costUsd` is null when any of
+ * the calls had no price (lib/model-prices.ts), since their sum would be a guess; `pricedCostUsd`
+ * is what the priced ones cost.
+ */
+export const usageTotalsSchema = z.object({
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  cachedInputTokens: z.number().int(),
+  totalTokens: z.number().int(),
+  costUsd: z.number().nullable(),
+  pricedCostUsd: z.number(),
+  unpricedCalls: z.number().int(),
+});
+export type UsageTotals = z.infer<typeof usageTotalsSchema>;
+
 /** A run as lists, control routes and the runs-list stream show it (no spec). */
 export const runSchema = z.object({
   id: z.string(),
@@ -21,6 +37,8 @@ export const runSchema = z.object({
   currentStep: z.string().nullable(),
   pendingApprovals: z.number().int(),
   toolCalls: z.object({ started: z.number().int(), succeeded: z.number().int(), failed: z.number().int() }),
+  /** Its model calls' tokens and cost. */
+  usage: usageTotalsSchema,
   /** The failure the run last recorded; `step` names the step a run failed at. */
   lastError: runFailureSchema.nullable(),
   output: z.unknown(),
@@ -263,3 +281,22 @@ export const runVerificationSchema = z.object({
   head: z.object({ ok: z.boolean() }),
 });
 export type RunVerification = z.infer<typeof runVerificationSchema>;
+
+/** `GET /v1/usage`: a tenant's model usage per UTC day, days without calls left out, oldest first. */
+export const dailyUsageSchema = z.object({
+  from: z.iso.date(),
+  to: z.iso.date(),
+  days: z.array(usageTotalsSchema.extend({ day: z.iso.date(), modelCalls: z.number().int() })),
+});
+export type DailyUsage = z.infer<typeof dailyUsageSchema>;
+
+/** `GET /v1/budget`, `PUT /v1/budget`: the tenant's monthly budget (null: none) and what this UTC month spent. */
+export const tenantBudgetSchema = z.object({
+  monthlyUsd: z.number().nullable(),
+  month: z.string().regex(/^\d{4}-\d{2}$/),
+  spentUsd: z.number(),
+  unpricedCalls: z.number().int(),
+  remainingUsd: z.number().nullable(),
+  updatedAt: isoTime.nullable(),
+});
+export type TenantBudget = z.infer<typeof tenantBudgetSchema>;

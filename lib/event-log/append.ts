@@ -5,7 +5,8 @@ import { projectApprovalEvents, touchesApprovals } from '../approval-projection'
 import { withPooledClient } from '../db';
 import { problemsWithEventData } from '../event-schemas';
 import type { NewEvent, RunEvent } from '../events';
-import { eventAppendSeconds, eventAppendsTotal, eventsAppendedTotal } from '../metrics';
+import { countModelCall, eventAppendSeconds, eventAppendsTotal, eventsAppendedTotal } from '../metrics';
+import { usageOf } from '../model-usage';
 import type { RunProjection } from '../run-projection';
 import { rowToRun, runToRow } from '../runs-store';
 import type { KeyedWrite } from './coalesce';
@@ -51,8 +52,17 @@ export async function appendEventsWithRun(
     ? await appendInCallerTransaction(db, state, target, facts)
     : await state.localAppends.track(target, () => state.coalescer.append(target, facts, (merged) => appendOnPooledClient(db, state, target, merged)));
   timer();
-  for (const event of stored) eventsAppendedTotal.inc({ type: event.type });
+  for (const event of stored) {
+    eventsAppendedTotal.inc({ type: event.type });
+    if (event.type === 'model.called') countModelCall(target.tenantId, usageFactOf(event.data));
+  }
   return { stored, run };
+}
+
+/** A stored `model.called`'s usage in today's shape (an older writer's event may hold the older one). */
+function usageFactOf(data: unknown): Parameters<typeof countModelCall>[1] {
+  const recorded = data as { usage: Parameters<typeof usageOf>[0]; costUsd?: number | null };
+  return { usage: usageOf(recorded.usage), costUsd: recorded.costUsd };
 }
 
 /** Refuses the whole append when a fact's data is not its type's shape: nothing of it is stored. */
