@@ -147,6 +147,9 @@ describe('API keys, roles and tenancy', () => {
     { method: 'POST', path: (run) => `/v1/runs/${run}/replay`, body: () => ({}), needs: 'operator', perRun: true },
     { method: 'POST', path: (run) => `/v1/runs/${run}/cancel`, body: () => ({}), needs: 'operator', perRun: true },
     { method: 'GET', path: () => '/v1/admin/keys', needs: 'admin', perRun: false },
+    { method: 'GET', path: () => '/v1/usage', needs: 'viewer', perRun: false },
+    { method: 'GET', path: () => '/v1/budget', needs: 'viewer', perRun: false },
+    { method: 'PUT', path: () => '/v1/budget', body: () => ({ monthlyUsd: null }), needs: 'admin', perRun: false },
     { method: 'POST', path: () => '/v1/admin/keys', body: () => ({ name: 'x', role: 'viewer' }), needs: 'admin', perRun: false },
     { method: 'POST', path: () => '/v1/codec/decode', body: () => ({ payloads: [] }), needs: 'admin', perRun: false, superAdminOnly: true },
     { method: 'POST', path: () => '/v1/codec/encode', body: () => ({ payloads: [] }), needs: 'admin', perRun: false, superAdminOnly: true },
@@ -261,6 +264,19 @@ describe('API keys, roles and tenancy', () => {
       expect(stranger.events()).toEqual([]);
     } finally {
       await stranger.close();
+    }
+  });
+
+  it("scopes usage and the monthly budget to the key's tenant: no parameter names another", async () => {
+    expect((await call(keys.otherAdmin!, 'PUT', '/v1/budget', { monthlyUsd: 123.45 })).body.monthlyUsd).toBe(123.45);
+    try {
+      expect((await call(keys.viewer!, 'GET', '/v1/budget')).body.monthlyUsd).toBeNull();
+      expect((await call(keys.otherAdmin!, 'GET', '/v1/budget')).body.monthlyUsd).toBe(123.45);
+      expect((await call(keys.admin!, 'PUT', '/v1/budget', { monthlyUsd: 1, tenantId: otherTenant })).status).toBe(400);
+      expect((await call(keys.viewer!, 'GET', `/v1/usage?tenantId=${otherTenant}`)).status).toBe(400);
+      expect((await call(keys.otherAdmin!, 'GET', '/v1/budget')).body.monthlyUsd).toBe(123.45);
+    } finally {
+      await call(keys.otherAdmin!, 'PUT', '/v1/budget', { monthlyUsd: null });
     }
   });
 
