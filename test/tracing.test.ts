@@ -1,3 +1,4 @@
+import { answer, FakeChatCompletionsServer } from './fake-chat-completions-server';
 import { FakeOtlpCollector, type CollectedSpan } from './fake-otlp-collector';
 import { startRun, triggerTick, waitForEnd } from './run-helpers';
 import { sleep } from './wait';
@@ -32,12 +33,49 @@ async function chainOfRun(collector: FakeOtlpCollector, runId: string, rootName:
 
 describe('OpenTelemetry over OTLP/HTTP', () => {
   let collector: FakeOtlpCollector;
+  let model: FakeChatCompletionsServer;
   beforeAll(async () => {
     collector = await FakeOtlpCollector.start();
+    model = await new FakeChatCompletionsServer().start();
   });
-  const stack = useTestStack(() => ({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url } }));
+  const stack = useTestStack(() => ({
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      MODEL_BASE_URL: model.baseUrl,
+      FLIGHTDECK_MODEL_PRICES: JSON.stringify({ 'compatible:m-traced': { input: 1, output: 2 } }),
+    },
+  }));
   afterAll(async () => {
     await collector?.close();
+    await model?.stop();
+  });
+
+  it("makes each model call a GenAI span `chat <model>`, a child of its callModel activity's span in the run's trace", async () => {
+    model.script('m-traced', [answer('traced answer')]);
+    const runId = await startRun(stack, { agent: { model: 'm-traced', instructions: 'Answer.', tools: [] }, limits: { maxTokens: 1000 } });
+    await waitForEnd(stack, runId);
+    const deadline = Date.now() + 30_000;
+    let span: CollectedSpan | undefined;
+    while (!(span = collector.spans.find((candidate) => candidate.name === 'chat m-traced' && candidate.attributes['flightdeck.run_id'] === runId))) {
+      if (Date.now() > deadline) throw new Error(`no model span; got: ${collector.spans.map((each) => each.name).join(', ')}`);
+      await sleep(200);
+    }
+    const maxTokens = model.requestsFor('m-traced')[0]!.max_tokens;
+    expect(maxTokens).toBeGreaterThan(900);
+    expect(span.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'compatible',
+      'gen_ai.request.model': 'm-traced',
+      'gen_ai.response.finish_reasons': ['stop'],
+      'flightdeck.tenant_id': stack.tenantId,
+      'flightdeck.cost_usd': 0.000025,
+    });
+    expect(Number(span.attributes['gen_ai.request.max_tokens'])).toBe(maxTokens);
+    expect(Number(span.attributes['gen_ai.usage.input_tokens'])).toBe(11);
+    expect(Number(span.attributes['gen_ai.usage.output_tokens'])).toBe(7);
+    const parent = collector.spans.find((candidate) => candidate.spanId === span.parentSpanId);
+    expect(parent).toMatchObject({ name: 'RunActivity:callModel', traceId: span.traceId, service: 'flightdeck-worker' });
+    expect(parent!.attributes.temporalWorkflowId).toBe(runId);
   });
 
   it('exports one trace per run: API request → workflow start → workflow → activity, linked by parent ids', async () => {
