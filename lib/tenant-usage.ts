@@ -23,7 +23,7 @@ const monthStart = (at: Date): string => `${utcDay(at).slice(0, 7)}-01`;
 
 /**
  * A tenant's model usage per UTC day from `from` to `to` (both included), as the trigger on
- * `run_events` counted it (migrations/20261217000000_model_usage.ts).
+ * `run_events` counted it (migrations/20261217020000_model_usage.ts).
  */
 export async function listDailyUsage(db: Knex, tenantId: string, range: { from: string; to: string }): Promise<DailyUsage> {
   const rows: UsageDayRow[] = await db('tenant_usage_daily')
