@@ -23,11 +23,16 @@ export interface TenantMcpCatalogsOptions {
   /** How long the rows read stand before a call re-reads them: a removed server stops resolving within it. */
   ttlMs?: number;
   retryAfterFailureMs?: number;
+  /** A tenant whose tools nothing asked for this long is dropped from this process, its connections closed; default 15 min. */
+  idleMs?: number;
   now?: () => number;
 }
 
 /** The default of how long a tenant's server rows are trusted in a process (API or worker). */
 export const defaultTenantMcpTtlMs = 2000;
+
+/** Longer than any tool call's timeout, so a tenant dropped for being idle has no call in flight. */
+export const defaultTenantMcpIdleMs = 15 * 60 * 1000;
 
 /**
  * Every tenant's MCP servers in this process (the API and each worker hold their own): one
@@ -36,26 +41,52 @@ export const defaultTenantMcpTtlMs = 2000;
  * this process's own changes take effect at once (`invalidate`).
  */
 export class TenantMcpCatalogs implements TenantToolProviders {
-  private readonly tenants = new Map<string, TenantMcpCatalog>();
+  private readonly tenants = new Map<string, { catalog: TenantMcpCatalog; usedAt: number }>();
+  private sweptAt: number;
+  private readonly idleMs: number;
+  private readonly now: () => number;
 
-  constructor(private readonly options: TenantMcpCatalogsOptions) {}
+  constructor(private readonly options: TenantMcpCatalogsOptions) {
+    this.idleMs = options.idleMs ?? defaultTenantMcpIdleMs;
+    this.now = options.now ?? Date.now;
+    this.sweptAt = this.now();
+  }
 
   providerFor(tenantId: string): TenantMcpCatalog {
-    let catalog = this.tenants.get(tenantId);
-    if (!catalog) {
-      catalog = new TenantMcpCatalog(tenantId, this.options);
-      this.tenants.set(tenantId, catalog);
+    const now = this.now();
+    this.dropIdle(now);
+    let tenant = this.tenants.get(tenantId);
+    if (!tenant) {
+      tenant = { catalog: new TenantMcpCatalog(tenantId, this.options), usedAt: now };
+      this.tenants.set(tenantId, tenant);
     }
-    return catalog;
+    tenant.usedAt = now;
+    return tenant.catalog;
+  }
+
+  /** How many tenants this process holds catalogs of. */
+  get size(): number {
+    return this.tenants.size;
+  }
+
+  /** At most once per idle period: the tenants unused for that long go, so a process's tenants stay those in use. */
+  private dropIdle(now: number): void {
+    if (now - this.sweptAt < this.idleMs) return;
+    this.sweptAt = now;
+    for (const [tenantId, { catalog, usedAt }] of this.tenants) {
+      if (now - usedAt < this.idleMs) continue;
+      this.tenants.delete(tenantId);
+      catalog.close().catch((error: unknown) => this.options.log.warn({ err: error, tenantId }, "an idle tenant's MCP connections did not close cleanly"));
+    }
   }
 
   /** The tenant's rows changed here: the next use reads them again. */
   invalidate(tenantId: string): void {
-    this.tenants.get(tenantId)?.invalidate();
+    this.tenants.get(tenantId)?.catalog.invalidate();
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.tenants.values()].map((catalog) => catalog.close()));
+    await Promise.all([...this.tenants.values()].map(({ catalog }) => catalog.close()));
     this.tenants.clear();
   }
 }
