@@ -144,15 +144,19 @@ export function createActivities({
         request.turn === undefined
           ? undefined
           : answers?.open({ tenantId: request.tenantId, runId: request.runId, turn: request.turn, agent: request.agent, attempt: context.info.attempt });
+      // Heartbeats while the provider thinks before its first chunk as well as with each chunk.
+      const { heartbeatTimeoutMs } = context.info;
+      const beating = heartbeatTimeoutMs ? setInterval(() => context.heartbeat(), Math.max(1000, heartbeatTimeoutMs / 3)) : undefined;
       try {
         return await traceModelCall(tracer, request, async () => {
           const result = await callModel(model, request, context.cancellationSignal, {
-            heartbeat: context.info.heartbeatTimeoutMs ? () => context.heartbeat() : undefined,
+            heartbeat: heartbeatTimeoutMs ? () => context.heartbeat() : undefined,
             onTextDelta: stream ? (text) => stream.delta(text) : undefined,
           });
           return { ...result, costUsd: costOf(modelPrices, request.model, result.usage) };
         });
       } finally {
+        clearInterval(beating);
         await stream?.close();
       }
     },

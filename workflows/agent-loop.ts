@@ -23,6 +23,8 @@ const defaultHistoryEventsLimit = 10_000;
 
 const { callModel } = proxyActivities<Activities>({
   startToCloseTimeout: '3m',
+  // The call heartbeats while it runs, so a worker that dies mid-answer is noticed in seconds, and a cancelled run's call stops.
+  heartbeatTimeout: '30s',
   retry: {
     maximumAttempts: 5,
     initialInterval: '1s',
