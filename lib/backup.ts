@@ -114,6 +114,7 @@ async function restoreLines(trx: Knex.Transaction, reader: AsyncIterable<string>
         const existing = await trx(table).first(trx.raw('1 AS present'));
         if (existing) throw new RestoreRefused(`table ${table} is not empty: restore only into a freshly migrated database`);
       }
+      await setDerivingTriggers(trx, 'DISABLE');
       continue;
     }
     const batch = JSON.parse(line) as { table: string; rows: unknown[] };
@@ -123,6 +124,18 @@ async function restoreLines(trx: Knex.Transaction, reader: AsyncIterable<string>
   }
   if (!header) throw new RestoreRefused('the backup file is empty');
   await resetSequences(trx, header.tables);
+  await setDerivingTriggers(trx, 'ENABLE');
+}
+
+/**
+ * Triggers that derive rows of another table from the rows inserted (a tenant's daily model usage
+ * from `model.called` events): off while the backup's rows go in, since it holds the derived rows
+ * too (as they were, counting events a purge has since deleted). Within the restore's transaction.
+ */
+const derivingTriggers = [{ table: 'run_events', trigger: 'run_events_model_usage' }] as const;
+
+async function setDerivingTriggers(trx: Knex.Transaction, to: 'ENABLE' | 'DISABLE'): Promise<void> {
+  for (const { table, trigger } of derivingTriggers) await trx.raw(`ALTER TABLE ?? ${to} TRIGGER ??`, [table, trigger]);
 }
 
 /** Serial columns continue after the restored ids. */

@@ -14,7 +14,7 @@ import { TestStreamClient } from './ws-client';
 import { sleep } from './wait';
 
 const applicationName = `fd-conn-loss-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-const listenQuery = `LISTEN ${eventsChannel}`;
+const listenQuery = `LISTEN ${eventsChannel};%`;
 
 /** Waits (bounded) until `check` holds: a condition, never a fixed sleep, is the proof. */
 async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
@@ -34,8 +34,9 @@ describe('ws followers across lost database connections', () => {
     const rows = await writer('pg_stat_activity')
       .where({ application_name: applicationName })
       .modify((query) => {
-        if (which === 'listen') query.andWhere({ query: listenQuery });
-        if (which === 'pool') query.andWhereNot({ query: listenQuery });
+        // The notifier's one connection listens for events and streamed answers (api/event-notifier.ts).
+        if (which === 'listen') query.andWhereLike('query', listenQuery);
+        if (which === 'pool') query.andWhereRaw('query NOT LIKE ?', [listenQuery]);
       })
       .pluck('pid');
     return rows.map(Number);
