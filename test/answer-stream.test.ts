@@ -22,6 +22,7 @@ import { runCli } from '../cli/main';
 import { FlightdeckClient, type AnswerDelta } from '../lib/api-client';
 import { startApiProcess } from './api-process';
 import { createScratchDatabase } from './databases';
+import { readServerSentEvents, type ServerSentMessage } from './sse-client';
 import { sleep, until } from './wait';
 import { TestStreamClient } from './ws-client';
 
@@ -338,21 +339,8 @@ describe('streamed answers', () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const messages: Array<{ id?: string; event: string; data: any }> = [];
-    const reading = (async () => {
-      const decoder = new TextDecoder();
-      let buffer = '';
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const fields = Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]));
-          if (fields.event) messages.push({ ...(fields.id ? { id: fields.id } : {}), event: fields.event, data: JSON.parse(fields.data ?? 'null') });
-        }
-      }
-    })().catch(() => undefined);
+    const messages: ServerSentMessage[] = [];
+    const reading = readServerSentEvents(response.body, messages).catch(() => undefined);
     await until(() => messages.some((message) => message.event === 'event'), { message: 'the stored events' });
     const stream = answers.open({ tenantId: tenant, runId, turn: 1, attempt: 1 });
     stream.delta('over ');

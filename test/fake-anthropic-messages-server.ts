@@ -7,9 +7,9 @@
  * (`{type:"error",error:{type,message}}`, 429 with `retry-after`). It plays a script per model name.
  */
 import type { Server, ServerResponse } from 'node:http';
-import { piecesOf, startPostServer, type ScriptedReply } from './fake-chat-completions-server';
+import { firstHalfOf, piecesOf, startPostServer, type ScriptedReply } from './fake-chat-completions-server';
 
-export { answer, callTools, dropMidAnswer, httpError } from './fake-chat-completions-server';
+export { answer, callTools, dropMidAnswer, heldMidway, httpError } from './fake-chat-completions-server';
 
 export interface RecordedAnthropicRequest {
   model: string;
@@ -54,7 +54,7 @@ export class FakeAnthropicMessagesServer {
         if (!reply) return this.error(response, 400, `no script for model ${parsed.model}`);
         if (reply.kind === 'error') return this.error(response, reply.status, `scripted ${reply.status}`, reply.retryAfter);
         if (!parsed.stream) return this.error(response, 400, 'this double streams only');
-        this.stream(parsed.model, reply, response);
+        void this.stream(parsed.model, reply, response);
       },
       (response) => this.error(response, 404, 'not found'),
     );
@@ -77,7 +77,7 @@ export class FakeAnthropicMessagesServer {
       .end(JSON.stringify({ type: 'error', error: { type: errorTypes[status] ?? 'api_error', message } }));
   }
 
-  private stream(model: string, reply: Exclude<ScriptedReply, { kind: 'error' }>, response: ServerResponse): void {
+  private async stream(model: string, reply: Exclude<ScriptedReply, { kind: 'error' }>, response: ServerResponse): Promise<void> {
     const send = (data: { type: string } & Record<string, unknown>) => response.write(`event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`);
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${++this.counter}` });
     send({
@@ -99,13 +99,16 @@ export class FakeAnthropicMessagesServer {
     if (text) {
       send({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
       const pieces = piecesOf(text);
-      const sent = reply.kind === 'drop' ? pieces.slice(0, Math.max(1, Math.floor(pieces.length / 2))) : pieces;
-      for (const piece of sent) send({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } });
+      const half = firstHalfOf(pieces);
+      const sendText = (piece: string) => send({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } });
+      pieces.slice(0, half).forEach(sendText);
+      await reply.midway;
       if (reply.kind === 'drop') {
         // Cut the connection mid-answer: no content_block_stop, message_delta or message_stop.
         setTimeout(() => response.socket?.destroy(), 50);
         return;
       }
+      pieces.slice(half).forEach(sendText);
       send({ type: 'content_block_stop', index });
       index += 1;
     }
@@ -128,6 +131,8 @@ export class FakeAnthropicMessagesServer {
   }
 
   async stop(): Promise<void> {
+    // A reply still held midway (its test failed before releasing it) must not keep the server open.
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }

@@ -17,18 +17,35 @@ export interface ScriptedUsage {
   prompt_tokens_details?: { cached_tokens: number };
 }
 
-export type ScriptedReply =
+export type ScriptedReply = (
   | { kind: 'answer'; content: string; usage?: ScriptedUsage }
   | { kind: 'tool_calls'; calls: Array<{ name: string; args: unknown; id?: string }>; content?: string }
   | { kind: 'error'; status: number; retryAfter?: string; body?: string }
   /** Streams the first half of `content`, then drops the connection (no finish, no [DONE]). */
-  | { kind: 'drop'; content: string };
+  | { kind: 'drop'; content: string }
+) & {
+  /** A streamed reply sends the first half of its text, then waits for this before the rest (a drop: before it cuts). */
+  midway?: Promise<void>;
+};
 
 export const answer = (content: string): ScriptedReply => ({ kind: 'answer', content });
 export const answerWithUsage = (content: string, usage: ScriptedUsage): ScriptedReply => ({ kind: 'answer', content, usage });
 export const callTools = (...calls: Array<{ name: string; args: unknown; id?: string }>): ScriptedReply => ({ kind: 'tool_calls', calls });
 export const httpError = (status: number, retryAfter?: string): ScriptedReply => ({ kind: 'error', status, retryAfter });
 export const dropMidAnswer = (content: string): ScriptedReply => ({ kind: 'drop', content });
+
+/**
+ * `reply`, held halfway through its streamed text until `release()`: a test sees the first deltas
+ * arrive while the answer is still being written, and decides when it goes on.
+ */
+export function heldMidway(reply: ScriptedReply): { reply: ScriptedReply; release: () => void } {
+  let release!: () => void;
+  const midway = new Promise<void>((resolve) => (release = resolve));
+  return { reply: { ...reply, midway }, release };
+}
+
+/** How many of a reply's pieces a double streams before its `midway` (and all a drop streams). */
+export const firstHalfOf = (pieces: string[]): number => Math.max(1, Math.floor(pieces.length / 2));
 
 export interface RecordedRequest {
   model: string;
@@ -98,7 +115,7 @@ export class FakeChatCompletionsServer {
             .end(reply.body ?? JSON.stringify({ error: { message: `scripted ${reply.status}`, type: 'scripted' } }));
           return;
         }
-        if (parsed.stream) this.stream(parsed, reply, response);
+        if (parsed.stream) void this.stream(parsed, reply, response);
         else this.respond(reply, response);
       },
       (response) => response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } })),
@@ -122,22 +139,27 @@ export class FakeChatCompletionsServer {
     return reply.calls.map((call) => ({ id: call.id ?? `call_${++this.callCounter}`, name: call.name, arguments: JSON.stringify(call.args) }));
   }
 
-  private stream(request: Omit<RecordedRequest, 'authorization' | 'at'>, reply: Exclude<ScriptedReply, { kind: 'error' }>, response: ServerResponse): void {
+  private async stream(
+    request: Omit<RecordedRequest, 'authorization' | 'at'>,
+    reply: Exclude<ScriptedReply, { kind: 'error' }>,
+    response: ServerResponse,
+  ): Promise<void> {
     const id = `chatcmpl-${++this.callCounter}`;
     const created = Math.floor(Date.now() / 1000);
     const chunk = (delta: unknown, finishReason: string | null = null) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: request.model, choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`;
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     response.write(chunk({ role: 'assistant', content: '' }));
+    const pieces = piecesOf(reply.kind === 'tool_calls' ? (reply.content ?? '') : reply.content);
+    const half = firstHalfOf(pieces);
+    for (const piece of pieces.slice(0, half)) response.write(chunk({ content: piece }));
+    await reply.midway;
     if (reply.kind === 'drop') {
-      const pieces = piecesOf(reply.content);
-      for (const piece of pieces.slice(0, Math.max(1, Math.floor(pieces.length / 2)))) response.write(chunk({ content: piece }));
       // Let the client read what was sent, then cut the connection mid-answer (no last chunk, no [DONE]).
       setTimeout(() => response.socket?.destroy(), 50);
       return;
     }
-    const content = reply.kind === 'answer' ? reply.content : (reply.content ?? '');
-    for (const piece of piecesOf(content)) response.write(chunk({ content: piece }));
+    for (const piece of pieces.slice(half)) response.write(chunk({ content: piece }));
     if (reply.kind === 'tool_calls') {
       this.toolCallsOf(reply).forEach((call, index) => {
         response.write(chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }));
@@ -176,6 +198,8 @@ export class FakeChatCompletionsServer {
   }
 
   async stop(): Promise<void> {
+    // A reply still held midway (its test failed before releasing it) must not keep the server open.
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }

@@ -6,7 +6,7 @@
  * errors (`{error:{code,message,status}}`, 429 with `retry-after`). It plays a script per model name.
  */
 import type { Server, ServerResponse } from 'node:http';
-import { piecesOf, startPostServer, type ScriptedReply } from './fake-chat-completions-server';
+import { firstHalfOf, piecesOf, startPostServer, type ScriptedReply } from './fake-chat-completions-server';
 
 export interface RecordedGeminiRequest {
   model: string;
@@ -42,7 +42,7 @@ export class FakeGeminiServer {
         const reply = this.scripts.get(model)?.shift();
         if (!reply) return this.error(response, 400, `no script for model ${model}`);
         if (reply.kind === 'error') return this.error(response, reply.status, `scripted ${reply.status}`, reply.retryAfter);
-        this.stream(model, reply, response);
+        void this.stream(model, reply, response);
       },
       (response) => this.error(response, 404, 'not found'),
     );
@@ -65,7 +65,7 @@ export class FakeGeminiServer {
       .end(JSON.stringify({ error: { code: status, message, status: statusNames[status] ?? 'UNKNOWN' } }));
   }
 
-  private stream(model: string, reply: Exclude<ScriptedReply, { kind: 'error' }>, response: ServerResponse): void {
+  private async stream(model: string, reply: Exclude<ScriptedReply, { kind: 'error' }>, response: ServerResponse): Promise<void> {
     const usageMetadata = { promptTokenCount: 17, cachedContentTokenCount: 5, candidatesTokenCount: 6, totalTokenCount: 23 };
     const send = (parts: Array<Record<string, unknown>>, finishReason?: string) =>
       response.write(
@@ -74,19 +74,26 @@ export class FakeGeminiServer {
     response.writeHead(200, { 'content-type': 'text/event-stream' });
     const text = reply.kind === 'tool_calls' ? (reply.content ?? '') : reply.content;
     const pieces = piecesOf(text);
-    if (reply.kind === 'drop') {
-      for (const piece of pieces.slice(0, Math.max(1, Math.floor(pieces.length / 2)))) send([{ text: piece }]);
-      setTimeout(() => response.socket?.destroy(), 50);
-      return;
-    }
     // As Gemini does: the last chunk carries the finishReason (a function call comes whole, in one part).
     const chunks: Array<Array<Record<string, unknown>>> = pieces.map((piece) => [{ text: piece }]);
     if (reply.kind === 'tool_calls') chunks.push(reply.calls.map((call) => ({ functionCall: { name: call.name, args: call.args } })));
-    chunks.forEach((parts, index) => send(parts, index === chunks.length - 1 ? 'STOP' : undefined));
+    // A drop never sends the finishReason; an answer sends it after the midway.
+    const sendChunk = (parts: Array<Record<string, unknown>>, index: number) =>
+      send(parts, reply.kind !== 'drop' && index === chunks.length - 1 ? 'STOP' : undefined);
+    const half = reply.kind === 'drop' ? firstHalfOf(pieces) : Math.min(firstHalfOf(pieces), chunks.length - 1);
+    chunks.slice(0, half).forEach((parts, index) => sendChunk(parts, index));
+    await reply.midway;
+    if (reply.kind === 'drop') {
+      setTimeout(() => response.socket?.destroy(), 50);
+      return;
+    }
+    chunks.slice(half).forEach((parts, index) => sendChunk(parts, half + index));
     response.end();
   }
 
   async stop(): Promise<void> {
+    // A reply still held midway (its test failed before releasing it) must not keep the server open.
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }
