@@ -4,6 +4,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { PacedChatCompletionsServer } from '../test/paced-chat-completions-server';
 import { startTestStack, type TestStack } from '../test/stack';
 import { cpuTimes } from './cpu-accounting';
 import { measureDefinitions } from './definitions-phase';
@@ -14,6 +15,7 @@ import { waitForRunsToEnd } from './rest-phase';
 import { runMatrix } from './run-matrix';
 import { cursorAfter, explainRunsList, measureGetLatency, seedRuns } from './runs-list';
 import { percentile, summarizeLatencies } from './stats';
+import { measureStreaming } from './stream-phase';
 import { buildBaselineBundle, startBaselineWorker, temporalBaselineSystem, type BaselineWorker } from './temporal-baseline';
 import { measureWsDelivery } from './ws-latency';
 
@@ -22,10 +24,12 @@ describe('benchmark building blocks', () => {
   let nativeConnection: NativeConnection;
   let clientConnection: Connection;
   let baselineWorker: BaselineWorker;
+  let modelDouble: PacedChatCompletionsServer;
   const baselineTaskQueue = `bench-baseline-smoke-${process.pid}`;
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    modelDouble = await new PacedChatCompletionsServer().start();
+    stack = await startTestStack({ env: { MODEL_BASE_URL: modelDouble.baseUrl } });
     const address = process.env.TEMPORAL_ADDRESS ?? '';
     nativeConnection = await NativeConnection.connect({ address });
     clientConnection = await Connection.connect({ address });
@@ -41,6 +45,7 @@ describe('benchmark building blocks', () => {
     await clientConnection?.close();
     await nativeConnection?.close();
     await stack?.close();
+    await modelDouble?.stop();
   });
   const endpoint = () => ({ apiUrl: stack.apiUrl, wsUrl: stack.wsUrl, apiKey: stack.adminKey });
 
@@ -116,6 +121,32 @@ describe('benchmark building blocks', () => {
     });
     expect(figures).toMatchObject({ subscribers: 2, events: 2, missed: 0 });
     expect(figures.latency.count).toBe(4);
+  });
+
+  it('times each streamed chunk to its delta frame, in many chunks and in one', async () => {
+    const figures = await measureStreaming({
+      endpoint: endpoint(),
+      model: modelDouble,
+      concurrency: 2,
+      windowMs: 1,
+      rounds: 1,
+      chunks: 5,
+      chunkGapMs: 5,
+      cpuTimes: () => cpuTimes({ bench: process.pid }),
+      log: () => undefined,
+    });
+    expect(figures).toMatchObject({ concurrency: 2, chunks: 5, chunkGapMs: 5 });
+    for (const variant of [figures.chunked, figures.whole]) {
+      expect(variant).toMatchObject({ runs: 2, failed: 0, errors: [] });
+      // Every chunk of every run was seen once, none lost, no retried call.
+      expect(variant.delta).toMatchObject({ missedChunks: 0, resets: 0 });
+      expect(variant.delta.latency.count).toBe(10);
+      expect(variant.cpuMsPerRun.bench).toEqual(expect.any(Number));
+    }
+    // The whole answer is one write, so one frame; the warm-up and the counted runs each called the model.
+    expect(figures.whole.delta.framesPerRun).toBe(1);
+    expect(modelDouble.calls.get('bench-stream-chunked')).toBe(4);
+    expect(modelDouble.calls.get('bench-stream-whole')).toBe(4);
   });
 
   it('posts runs at a fixed rate and waits for them to finish', async () => {

@@ -20,6 +20,8 @@ export interface FlightdeckProcessEnv {
   taskQueue: string;
   workflowBundlePath: string;
   adminKey: string;
+  /** The model provider double's base URL, as MODEL_BASE_URL (the stream part's agent runs). */
+  modelBaseUrl?: string;
 }
 
 export interface ChildMemory {
@@ -53,6 +55,7 @@ function childEnv(env: FlightdeckProcessEnv, extra: Record<string, string>): Nod
     WORKFLOW_BUNDLE_PATH: env.workflowBundlePath,
     // The bench's own definitions (bench/definitions/) besides the shipped ones; the bundle holds both.
     FLIGHTDECK_DEFINITIONS_DIR: benchDefinitionsDir,
+    ...(env.modelBaseUrl ? { MODEL_BASE_URL: env.modelBaseUrl } : {}),
     ...extra,
   };
 }

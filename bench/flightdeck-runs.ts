@@ -83,6 +83,18 @@ export const echoDefinitionShape: RunShape = {
 
 /** One ws connection per virtual user, opened before the round; each run is its own subscription. */
 export function flightdeckSystem(endpoint: FlightdeckEndpoint, shape: RunShape = echoPlanShape, name = 'flightdeck'): RunSystem {
+  return subscriberSystem(endpoint, name, async (subscriber, steps) => {
+    const runId = await postRun(endpoint, shape.spec(steps));
+    await watchRunToCompletion(subscriber, runId, shape.events(steps));
+  });
+}
+
+/** A system whose virtual users each hold one ws connection, opened before the round, and run with it. */
+export function subscriberSystem(
+  endpoint: FlightdeckEndpoint,
+  name: string,
+  runOnce: (subscriber: StreamSubscriber, steps: number) => Promise<void>,
+): RunSystem {
   return {
     name,
     async open(concurrency) {
@@ -91,8 +103,7 @@ export function flightdeckSystem(endpoint: FlightdeckEndpoint, shape: RunShape =
         async runOnce(steps, user) {
           const subscriber = subscribers[user];
           if (!subscriber) throw new Error(`no subscriber for virtual user ${user}`);
-          const runId = await postRun(endpoint, shape.spec(steps));
-          await watchRunToCompletion(subscriber, runId, shape.events(steps));
+          await runOnce(subscriber, steps);
         },
         close: async () => {
           await Promise.all(subscribers.map((subscriber) => subscriber.close()));

@@ -35,15 +35,19 @@ export const benchEnvSchema = z.object({
   BENCH_POST_MS: z.coerce.number().int().min(200).default(5_000).describe('How long (ms) each arrival rate runs.'),
   BENCH_SEED_RUNS: z.coerce.number().int().min(200).default(100_000).describe('Runs seeded into a tenant of their own for the runs-list latency.'),
   BENCH_LIST_REQUESTS: z.coerce.number().int().min(1).default(200).describe('`GET /v1/runs?limit=50` requests per page measured (first page, a later page).'),
+  BENCH_STREAM_CONCURRENCY: z.coerce.number().int().min(1).default(100).describe('Concurrent streaming agent runs (virtual users) of the stream part.'),
+  BENCH_QUICK: envBoolean
+    .default(false)
+    .describe('A quick look: the stream part at 20 concurrent runs instead of `BENCH_STREAM_CONCURRENCY`; other parts keep their sizes.'),
   BENCH_OUTPUT: z.string().default('bench/results/latest.json').describe('Where the results file is written (relative to the repository).'),
-  /** Which parts run: the runs matrix, event append, ws delivery, REST (POST and runs list). */
+  /** Which parts run: the runs matrix, definitions, event append, ws delivery, REST (POST and runs list), streamed answers. */
   BENCH_PARTS: z
     .string()
-    .default('runs,definitions,append,ws,rest')
+    .default('runs,definitions,append,ws,rest,stream')
     .transform((text) => text.split(',').map((part) => part.trim()))
-    .pipe(z.array(z.enum(['runs', 'definitions', 'append', 'ws', 'rest'])).min(1))
+    .pipe(z.array(z.enum(['runs', 'definitions', 'append', 'ws', 'rest', 'stream'])).min(1))
     .describe(
-      'Which parts run: `runs` (the matrix), `definitions` (a 5-call definition against the 5-step plan; 10 and 100 parallel calls in one run), `append`, `ws`, `rest` (POST and runs list).',
+      'Which parts run: `runs` (the matrix), `definitions` (a 5-call definition against the 5-step plan; 10 and 100 parallel calls in one run), `append`, `ws`, `rest` (POST and runs list), `stream` (streamed answers of agent runs: delta latency, CPU of chunking).',
     ),
   /** Whether the DBOS Transact peer runs beside bare Temporal and Flightdeck in the runs matrix. */
   BENCH_DBOS: envBoolean.default(true).describe('Whether the DBOS Transact peer runs beside bare Temporal and Flightdeck in the matrix.'),

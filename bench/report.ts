@@ -10,6 +10,7 @@ import type { FixedRateFigures } from './open-loop';
 import type { RestFigures } from './rest-phase';
 import type { MatrixCell, SystemFigures } from './run-matrix';
 import type { LatencySummary } from './stats';
+import type { StreamFigures, StreamVariantFigures } from './stream-phase';
 import type { WsDeliveryFigures } from './ws-latency';
 
 export interface BenchResults extends Partial<RestFigures> {
@@ -22,6 +23,8 @@ export interface BenchResults extends Partial<RestFigures> {
   definitions?: DefinitionFigures;
   eventAppend: AppendRateFigures[];
   wsDelivery: WsDeliveryFigures[];
+  /** Streamed answers of agent runs: provider chunk → ws delta latency, and what chunking costs (bench/stream-phase.ts). */
+  stream?: StreamFigures;
   /**
    * RSS from /proc/<pid>/status after each phase: of the API and the worker, or, with `combined`,
    * of the one process that is both (then `api` and `worker` are the same figures).
@@ -40,7 +43,34 @@ export interface TargetCheck {
 const targetPostRate = 50;
 
 export function checkTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
-  return [...runTargets(results.runs), ...definitionTargets(results.definitions), ...logAndStreamTargets(results), ...restTargets(results)];
+  return [
+    ...runTargets(results.runs),
+    ...definitionTargets(results.definitions),
+    ...logAndStreamTargets(results),
+    ...streamTargets(results.stream),
+    ...restTargets(results),
+  ];
+}
+
+/** Issue 23: a chunk reaches the user within 50 ms (p99) at 100 streaming runs; streaming adds at most 5 % CPU per run. */
+function streamTargets(figures: StreamFigures | undefined): TargetCheck[] {
+  if (!figures) return [];
+  const { p99Ms } = figures.chunked.delta.latency;
+  const overheadPercent = Math.round(figures.cpuOverhead * 1000) / 10;
+  return [
+    {
+      name: `provider chunk → ws delta p99 at ${figures.concurrency} streaming runs`,
+      target: '≤ 50 ms',
+      actual: `${p99Ms} ms`,
+      met: p99Ms <= 50,
+    },
+    {
+      name: `CPU per run, ${figures.chunks} chunks ÷ one chunk (API, worker, Postgres, Temporal)`,
+      target: '≤ +5 %',
+      actual: `${overheadPercent >= 0 ? '+' : ''}${overheadPercent} %`,
+      met: figures.cpuOverhead <= 0.05,
+    },
+  ];
 }
 
 /** Issue 21: a 5-call definition within 5 % of the 5-step plan; 100 parallel calls within 2× the wall time of 10. */
@@ -165,6 +195,7 @@ export function formatReport(results: BenchResults): string {
           '',
         ]
       : []),
+    ...(results.stream ? streamSection(results.stream) : []),
     ...restSection(results),
     results.memory.combined
       ? `Memory (RSS of the child process): api+worker ${results.memory.worker.rssMb} MiB (peak ${results.memory.worker.peakRssMb})`
@@ -227,6 +258,41 @@ function runsSection(cells: MatrixCell[]): string[] {
         return [cell.steps, cell.concurrency, ...cpuGroups.map(joined), systems.map((figures) => total(figures.cpuMsPerRun)).join('|')];
       }),
     ),
+    '',
+  ];
+}
+
+function streamSection(figures: StreamFigures): string[] {
+  const row = (label: string, variant: StreamVariantFigures) => [
+    label,
+    variant.runs,
+    variant.runsPerSecond,
+    ...ms(variant.latency),
+    ...ms(variant.delta.latency),
+    variant.delta.framesPerRun,
+    ...cpuGroups.map((group) => variant.cpuMsPerRun[group] ?? '-'),
+    variant.flightdeckCpuMsPerRun,
+    `${variant.failed}/${variant.delta.missedChunks}/${variant.delta.resets}`,
+  ];
+  return [
+    `Streamed answers: ${figures.concurrency} concurrent one-turn agent runs, an answer of ${figures.answerChars} characters; the worker always streams, so "one chunk" (the whole answer in one delta, after the same ${figures.chunks * figures.chunkGapMs} ms) stands for not streaming`,
+    table(
+      [
+        'answer',
+        'runs',
+        'runs/s',
+        'run p50 ms',
+        'run p99 ms',
+        'chunk→delta p50 ms',
+        'p99 ms',
+        'frames/run',
+        ...cpuGroups.map((group) => `${group} CPU ms/run`),
+        'flightdeck CPU ms/run',
+        'failed/missed/resets',
+      ],
+      [row(`${figures.chunks} chunks, one every ${figures.chunkGapMs} ms`, figures.chunked), row('one chunk', figures.whole)],
+    ),
+    `CPU per run, ${figures.chunks} chunks ÷ one chunk (temporal + postgres + api + worker): ${Math.round((1 + figures.cpuOverhead) * 1000) / 1000}×`,
     '',
   ];
 }

@@ -26,6 +26,8 @@ import { measureRestLatencies, type RestFigures } from './rest-phase';
 import { msSince, roundTo } from './stats';
 import { buildBaselineBundle, startBaselineWorker, temporalBaselineSystem } from './temporal-baseline';
 import { measureWsDelivery } from './ws-latency';
+import { PacedChatCompletionsServer } from '../test/paced-chat-completions-server';
+import { measureStreaming, type StreamFigures } from './stream-phase';
 
 const repoRoot = path.resolve(__dirname, '..');
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -73,6 +75,10 @@ async function main(): Promise<void> {
     const [flightdeckBundle, baselineBundle] = await Promise.all([buildWorkflowBundle({ definitionFiles }), buildBaselineBundle()]);
     const workflowBundlePath = path.join(infra.stateDir, 'workflow-bundle.js');
     await writeFile(workflowBundlePath, flightdeckBundle.code);
+    const parts = new Set(options.BENCH_PARTS);
+    // The stream part's model provider: a double in this process, so its send times share the clients' clock.
+    const modelDouble = parts.has('stream') ? await new PacedChatCompletionsServer().start() : undefined;
+    if (modelDouble) cleanups.push({ close: () => modelDouble.stop() });
     const processEnv = {
       databaseUrl: infra.databaseUrl,
       temporalAddress: infra.temporalAddress,
@@ -80,6 +86,7 @@ async function main(): Promise<void> {
       taskQueue: 'flightdeck-bench',
       workflowBundlePath,
       adminKey: `bench_${randomBytes(18).toString('base64url')}`,
+      ...(modelDouble ? { modelBaseUrl: modelDouble.baseUrl } : {}),
     };
     const combined = options.BENCH_FLIGHTDECK_MODE === 'combined';
     const worker: FlightdeckChild | null = combined ? null : await startWorkerProcess(processEnv, childLog);
@@ -114,7 +121,6 @@ async function main(): Promise<void> {
       memorySamples.push({ after, api: await api.memory(), worker: await workerProcess.memory() });
     };
 
-    const parts = new Set(options.BENCH_PARTS);
     let runs: BenchResults['runs'] = [];
     if (parts.has('runs')) {
       const dbos = options.BENCH_DBOS ? await startDbosPeer({ systemDatabaseUrl: infra.peerDatabaseUrl }) : undefined;
@@ -192,6 +198,22 @@ async function main(): Promise<void> {
       await sampleMemory('rest');
     }
 
+    let stream: StreamFigures | undefined;
+    if (modelDouble) {
+      const concurrency = options.BENCH_QUICK ? 20 : options.BENCH_STREAM_CONCURRENCY;
+      say(`bench: streamed answers, ${concurrency} concurrent agent runs, an answer in many chunks vs in one…`);
+      stream = await measureStreaming({
+        endpoint,
+        model: modelDouble,
+        concurrency,
+        windowMs: options.BENCH_ROUND_MS,
+        rounds: options.BENCH_ROUNDS,
+        cpuTimes: () => cpuTimes(pids),
+        log: (line) => say(`bench:   ${line}`),
+      });
+      await sampleMemory('stream');
+    }
+
     const finalMemory = { api: await api.memory(), worker: await workerProcess.memory() };
     const partial: Omit<BenchResults, 'targets'> = {
       date: new Date().toISOString(),
@@ -208,6 +230,12 @@ async function main(): Promise<void> {
         flightdeckRun:
           'POST /v1/runs of an N-step builtin.echo plan, then a ws subscription (afterSeq 0) until run.completed with all 3N+3 events; one ws connection per virtual user',
         temporalRun: 'client.workflow.execute of a workflow with N no-op activities, no interceptors, own task queue and worker',
+        ...(stream
+          ? {
+              streamRun:
+                'POST /v1/runs of a one-turn agent run (tools: []) whose model double (test/paced-chat-completions-server.ts, in the bench process) streams its answer, then a ws subscription (afterSeq 0) until run.completed; each chunk carries its send time, timed to the delta frame that brings it; the answer in one chunk, sent when the last would be, stands for not streaming (the worker always streams)',
+            }
+          : {}),
         dbosRun:
           'DBOS Transact 5.3.0 in the bench process: a registered workflow of N no-op DBOS.runStep calls, awaited; its system database on the same Postgres server',
         options,
@@ -217,6 +245,7 @@ async function main(): Promise<void> {
       eventAppend,
       wsDelivery,
       ...rest,
+      ...(stream ? { stream } : {}),
       memory: { combined, ...finalMemory, samples: memorySamples },
     };
     const results: BenchResults = { ...partial, targets: checkTargets(partial) };

@@ -122,6 +122,7 @@ function logAndStreamTables(results: Results): string[] {
       '',
     );
   }
+  if (results.stream) sections.push(...streamTable(results.stream));
   if (results.wsDelivery?.length) {
     sections.push(
       '### Event commit → ws delivery',
@@ -134,6 +135,46 @@ function logAndStreamTables(results: Results): string[] {
     );
   }
   return sections;
+}
+
+function streamTable(stream: NonNullable<Results['stream']>): string[] {
+  const row = (label: string, variant: typeof stream.chunked) => [
+    label,
+    variant.runs,
+    ...p50p99(variant.delta.latency),
+    variant.delta.framesPerRun,
+    variant.cpuMsPerRun.worker ?? '-',
+    variant.cpuMsPerRun.api ?? '-',
+    variant.cpuMsPerRun.postgres ?? '-',
+    variant.cpuMsPerRun.temporal ?? '-',
+    variant.flightdeckCpuMsPerRun,
+    `${variant.failed} / ${variant.delta.missedChunks}`,
+  ];
+  return [
+    '### Streamed answers',
+    '',
+    `${stream.concurrency} concurrent one-turn agent runs, an answer of ${stream.answerChars} characters; chunk → delta is from the model double sending a chunk to the ws client receiving the delta frame with it. The worker always streams, so the whole answer in one chunk (after the same ${stream.chunks * stream.chunkGapMs} ms) stands for not streaming.`,
+    '',
+    markdownTable(
+      [
+        'answer',
+        'runs',
+        'chunk → delta p50 ms',
+        'p99 ms',
+        'delta frames per run',
+        'worker CPU ms/run',
+        'API',
+        'Postgres',
+        'Temporal',
+        'total',
+        'failed / missed chunks',
+      ],
+      [row(`${stream.chunks} chunks, one every ${stream.chunkGapMs} ms`, stream.chunked), row('one chunk', stream.whole)],
+    ),
+    '',
+    `CPU per run, chunked ÷ one chunk: ${Math.round((1 + stream.cpuOverhead) * 1000) / 1000}×.`,
+    '',
+  ];
 }
 
 function restTable(results: Results): string[] {
