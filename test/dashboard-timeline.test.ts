@@ -86,7 +86,7 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
     expect(decided).toMatchObject({ entry: { decision: 'approve', who: ['alice'], comment: 'ok' } });
   });
 
-  it('shows model calls with their tokens and reads the chat of a conversational run', () => {
+  it('shows model calls with their tokens and cost and reads the chat of a conversational run', () => {
     seq = 0;
     const events = [
       event('run.started', {}),
@@ -103,6 +103,7 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
         turn: 2,
         model: 'm',
         usage: { inputTokens: 20, outputTokens: 0, cachedInputTokens: 5, totalTokens: 20 },
+        costUsd: 0.00002,
         finishReason: 'tool_calls',
         content: null,
         toolCalls: [{ id: 'c1', name: 'builtin__echo' }],
@@ -111,8 +112,9 @@ describe('the run timeline (web/lib/timeline.ts)', () => {
     const models = buildTimeline(events).flatMap((row) => (row.kind === 'model' ? [row.call] : []));
     expect(models).toMatchObject([
       // An older writer's usage (promptTokens, completionTokens) reads as today's.
-      { turn: 1, totalTokens: 14, inputTokens: 10, outputTokens: 4, cachedInputTokens: 0 },
-      { turn: 2, totalTokens: 20, inputTokens: 20, cachedInputTokens: 5, toolCalls: ['builtin__echo'] },
+      // …and with no cost recorded, it has none (never a guess).
+      { turn: 1, totalTokens: 14, inputTokens: 10, outputTokens: 4, cachedInputTokens: 0, costUsd: null },
+      { turn: 2, totalTokens: 20, inputTokens: 20, cachedInputTokens: 5, costUsd: 0.00002, toolCalls: ['builtin__echo'] },
     ]);
     expect(chatMessages(events).map((message) => [message.from, message.text, message.who])).toEqual([
       ['assistant', 'Hi!', null],

@@ -14,6 +14,7 @@ import {
   resumedRunsSchema,
   startedConnectionSchema,
   createdApiKeySchema,
+  dailyUsageSchema,
   eventPageSchema,
   healthSchema,
   principalSchema,
@@ -26,6 +27,7 @@ import {
   scheduleBodySchema,
   scheduleDeletedSchema,
   scheduleListSchema,
+  tenantBudgetSchema,
   toolListSchema,
   definitionListSchema,
   mcpServerBodySchema,
@@ -37,6 +39,7 @@ import {
   type Approval,
   type Connection,
   type CreatedApiKey,
+  type DailyUsage,
   type EventPage,
   type Health,
   type Principal,
@@ -49,6 +52,7 @@ import {
   type RunList,
   type StartedConnection,
   type Schedule,
+  type TenantBudget,
   type Tool,
 } from './schemas';
 import { watchApprovalsInbox, watchRunEvents, watchRunsList, type RunsFilter, type WatchRunOptions, type WatchRunResult, type WatchRunsOptions } from './watch';
@@ -285,6 +289,21 @@ export class FlightdeckClient {
   async listAdminAudit(query: { tenantId?: string; limit?: number; beforeId?: string; action?: string[] } = {}): Promise<AdminAuditPage> {
     const { action, ...rest } = query;
     return (await this.request('GET', '/v1/admin/audit', adminAuditPageSchema, { query: { ...rest, action: action?.join(',') } })).body;
+  }
+
+  /** The tenant's model tokens and cost per UTC day, `from` to `to` (`YYYY-MM-DD`, both included; default the 30 days up to today). */
+  async getUsage(range: { from?: string; to?: string } = {}): Promise<DailyUsage> {
+    return (await this.request('GET', '/v1/usage', dailyUsageSchema, { query: range })).body;
+  }
+
+  /** The tenant's monthly model budget (null: none) and this UTC month's spend. */
+  async getBudget(): Promise<TenantBudget> {
+    return (await this.request('GET', '/v1/budget', tenantBudgetSchema)).body;
+  }
+
+  /** Sets the tenant's monthly model budget in USD, or clears it with null (admin). */
+  async setBudget(monthlyUsd: number | null): Promise<TenantBudget> {
+    return (await this.request('PUT', '/v1/budget', tenantBudgetSchema, { body: { monthlyUsd } })).body;
   }
 
   /** Liveness: the process answers. */

@@ -9,6 +9,7 @@ export type {
   Approval,
   Connection,
   CreatedApiKey,
+  DailyUsage,
   EventPage,
   Health,
   Principal,
@@ -21,7 +22,9 @@ export type {
   RunVerification,
   Schedule,
   StartedConnection,
+  TenantBudget,
   Tool,
+  UsageTotals,
   Definition,
 } from './schemas';
 export type { AnswerDelta, EndStatus, RunsFilter, WatchRunOptions, WatchRunResult, WatchRunsOptions } from './watch';

@@ -4,7 +4,20 @@ import { getServerEnv } from './env';
 
 export { FlightdeckApiError, FlightdeckUnreachableError } from '../../lib/api-client/errors';
 export type { FlightdeckClient } from '../../lib/api-client/client';
-export type { Approval, ApiKey, Definition, Principal, Run, RunCounts, RunDetail, RunList, Tool } from '../../lib/api-client/schemas';
+export type {
+  Approval,
+  ApiKey,
+  DailyUsage,
+  Definition,
+  Principal,
+  Run,
+  RunCounts,
+  RunDetail,
+  RunList,
+  TenantBudget,
+  Tool,
+  UsageTotals,
+} from '../../lib/api-client/schemas';
 export type { RunEvent, RunStatus } from '../../lib/events';
 
 // A page render should fail fast into the "unreachable" notice rather than hang.

@@ -52,6 +52,8 @@ export interface ModelCall {
   outputTokens: number;
   cachedInputTokens: number;
   totalTokens: number;
+  /** What the call cost in USD; null when its model had no price, or the event is older than costs. */
+  costUsd: number | null;
   finishReason: string | null;
   toolCalls: string[];
 }
@@ -258,6 +260,7 @@ export function buildTimeline(events: readonly RunEvent[]): TimelineRow[] {
             outputTokens: data.usage.outputTokens,
             cachedInputTokens: data.usage.cachedInputTokens,
             totalTokens: data.usage.totalTokens,
+            costUsd: data.costUsd ?? null,
             finishReason: data.finishReason,
             toolCalls: data.toolCalls.map((call) => call.name),
           },

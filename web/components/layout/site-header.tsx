@@ -13,6 +13,7 @@ export function SiteHeader({ principal, theme }: { principal: Principal; theme: 
     { href: '/definitions', label: 'Definitions' },
     { href: '/tools', label: 'Tools' },
     { href: '/connections', label: 'Connections' },
+    { href: '/usage', label: 'Usage' },
     ...(hasRole(principal.role, 'admin') ? [{ href: '/keys', label: 'API keys' }] : []),
   ];
   return (

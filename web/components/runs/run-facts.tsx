@@ -2,6 +2,7 @@ import type { RunDetail } from '@/lib/api';
 import type { RunVerification } from '../../../lib/api-client/schemas';
 import Link from 'next/link';
 import { Timestamp } from '@/components/ui/timestamp';
+import { costSummary, formatCount, tokensSummary } from '@/lib/usage';
 
 /** The run a replay or a fork reuses the results of, and from where. */
 function OriginLink({ origin }: { origin: NonNullable<RunDetail['spec']['origin']> }) {
@@ -15,7 +16,20 @@ function OriginLink({ origin }: { origin: NonNullable<RunDetail['spec']['origin'
   );
 }
 
-export function RunFacts({ run, verification }: { run: RunDetail; verification: RunVerification }) {
+/** The run's model calls together: tokens, and the cost when every call had a price. */
+function ModelUsage({ usage, modelCalls }: { usage: RunDetail['usage']; modelCalls: number }) {
+  return (
+    <span data-testid="model-usage" data-cost-usd={usage.costUsd ?? 'unpriced'} data-unpriced-calls={usage.unpricedCalls}>
+      <span className="block">
+        {modelCalls === 1 ? '1 call' : `${formatCount(modelCalls)} calls`}, {formatCount(usage.totalTokens)} tokens: {tokensSummary(usage)}
+      </span>
+      <span className="block">{costSummary(usage, modelCalls)}</span>
+    </span>
+  );
+}
+
+/** `modelCalls`: how many model.called events the run has, for the model usage row (shown only when there are any). */
+export function RunFacts({ run, verification, modelCalls }: { run: RunDetail; verification: RunVerification; modelCalls: number }) {
   const { origin } = run.spec;
   const rows: Array<[string, React.ReactNode]> = [
     ['Mode', run.mode],
@@ -26,6 +40,7 @@ export function RunFacts({ run, verification }: { run: RunDetail; verification: 
     ['Ended', run.completedAt ? <Timestamp key="e" iso={run.completedAt} /> : '—'],
     ...(origin ? [[origin.mode === 'replay' ? 'Replay of' : 'Fork of', <OriginLink key="o" origin={origin} />] as [string, React.ReactNode]] : []),
     ['Tool calls', `${run.toolCalls.succeeded} succeeded, ${run.toolCalls.failed} failed attempts, ${run.toolCalls.started} started`],
+    ...(modelCalls > 0 ? [['Model usage', <ModelUsage key="u" usage={run.usage} modelCalls={modelCalls} />] as [string, React.ReactNode]] : []),
   ];
   return (
     <section className="card p-4" aria-labelledby="facts-heading">

@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { createContext, use, useRef } from 'react';
 import { Timestamp } from '@/components/ui/timestamp';
 import type { ConnectionEntry, LaneRow, TimelineRow } from '@/lib/timeline';
+import { formatCount, formatUsd, tokensSummary } from '@/lib/usage';
 
 /** Set when the viewer may fork the run: a step's header then offers "Fork from here", which calls it with the step's id. */
 export const ForkFromStep = createContext<((stepId: string) => void) | null>(null);
@@ -169,12 +170,12 @@ function Row({ row }: { row: TimelineRow }) {
     case 'model': {
       const { call } = row;
       return (
-        <div className="ml-2 border-l-2 border-violet-500 py-1.5 pl-3 text-sm" data-model-turn={call.turn}>
+        <div className="ml-2 border-l-2 border-violet-500 py-1.5 pl-3 text-sm" data-model-turn={call.turn} data-cost-usd={call.costUsd ?? 'unpriced'}>
           <span className="font-medium">
             Model call, turn {call.turn} · {call.model}
           </span>{' '}
           <span className="muted tabular-nums">
-            {call.totalTokens} tokens ({call.inputTokens} in{call.cachedInputTokens > 0 ? `, ${call.cachedInputTokens} cached` : ''}, {call.outputTokens} out)
+            {formatCount(call.totalTokens)} tokens: {tokensSummary(call)} · {call.costUsd === null ? 'unpriced' : formatUsd(call.costUsd)}
           </span>
           {call.toolCalls.length > 0 && <div className="muted text-xs">asked for: {call.toolCalls.join(', ')}</div>}
         </div>

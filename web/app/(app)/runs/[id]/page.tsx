@@ -107,7 +107,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           />
         </div>
         <aside className="min-w-0 space-y-4">
-          <RunFacts run={run} verification={verification} />
+          <RunFacts run={run} verification={verification} modelCalls={events.filter((event) => event.type === 'model.called').length} />
           <section aria-labelledby="input-heading">
             <h2 id="input-heading" className="mb-1 text-sm font-semibold">
               Input
