@@ -251,7 +251,6 @@ describe('model providers', () => {
       expect(dataOf(events, 'run.completed')[0]?.output).toBe('after the wait');
       const [first, second] = anthropic.requestsFor('e-claude-429');
       expect(second!.at - first!.at).toBeGreaterThanOrEqual(1900);
-      expect(second!.at - first!.at).toBeLessThan(30_000);
     });
 
     it('refuses an unknown provider prefix at start (400), naming the known ones', async () => {
